@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { SluiceError } from '../errors';
+import { sluiceConfig, type SluiceConfig } from './schema';
+
+function describePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, part) => {
+    if (typeof part === 'number') return `${text}[${part}]`;
+    return text === '' ? String(part) : `${text}.${String(part)}`;
+  }, '');
+}
+
+/** One line per problem, each naming the field, what is wrong and the fix. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const field = describePath(issue.path) || '(root)';
+    return `${field}: ${issue.message}`;
+  });
+}
+
+/** Validates a parsed configuration; throws `CONFIG_INVALID` listing every problem at once. */
+export function parseConfig(raw: unknown, origin = 'configuration'): SluiceConfig {
+  const result = sluiceConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = formatIssues(result.error.issues);
+  throw new SluiceError(
+    'CONFIG_INVALID',
+    `sluice ${origin} is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    { origin, problems },
+  );
+}
+
+export function loadConfigFile(path: string): SluiceConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SluiceError(
+      'CONFIG_NOT_FOUND',
+      `sluice configuration file '${path}' cannot be read (${(error as Error).message}). Fix: copy examples/strongdm-splunk.json to ${path}, or pass -c sluice:config=<path>`,
+      { path },
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `sluice configuration file '${path}' is not valid JSON: ${(error as Error).message}`,
+      { path },
+    );
+  }
+  return parseConfig(raw, `configuration file '${path}'`);
+}

@@ -1,0 +1,27 @@
+/** A record's point in time, kept at the precision the vendor wrote it (up to nanoseconds). */
+export interface RecordTimestamp {
+  /** RFC 3339 in UTC with the original fraction, e.g. `2024-02-01T18:50:04.782960647Z`. */
+  readonly iso: string;
+  /** Epoch seconds as decimal text keeping the fraction, e.g. `1706813404.782960647` (a JS number would lose nanoseconds). */
+  readonly epochSeconds: string;
+  /** Epoch milliseconds (lossy), for arithmetic and metrics. */
+  readonly epochMillis: number;
+}
+
+/** One record, read from an object and ready for every destination. */
+export interface OutboundRecord {
+  /** Deterministic id: the record's own id when the source names one, else a hash of bucket/key/version/offset. */
+  readonly id: string;
+  /** Byte offset of the record's first byte in the (decompressed) object. */
+  readonly offset: number;
+  /** Configured source name, e.g. `strongdm`. */
+  readonly source: string;
+  readonly logType: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly timestamp: RecordTimestamp;
+  /** The record as compact JSON text with the vendor's fields untouched (single line, no trailing newline). */
+  readonly json: string;
+  /** The parsed record. */
+  readonly value: Readonly<Record<string, unknown>>;
+}

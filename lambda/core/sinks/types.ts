@@ -1,0 +1,66 @@
+import type { OutboundRecord } from '../records/types';
+
+/** A record a destination refused for good (e.g. a mapping error): it is quarantined, never retried. */
+export interface RejectedRecord {
+  readonly record: OutboundRecord;
+  /** Stable reason code, e.g. `ES_MAPPING_REJECTED`, `HEC_INVALID_EVENT`. */
+  readonly code: string;
+  /** Human-readable reason from the destination (never contains secrets). */
+  readonly reason: string;
+}
+
+/** The result of delivering a batch to one destination, once retries inside the deadline are exhausted. */
+export interface BatchOutcome {
+  /** Accepted by the destination (Elasticsearch 409 on `create` counts: it was delivered before). */
+  readonly delivered: readonly OutboundRecord[];
+  /** Refused for good: the caller quarantines them. */
+  readonly rejected: readonly RejectedRecord[];
+  /** Still failing when the deadline or retry budget ran out: the caller fails the SQS message so it retries later. */
+  readonly failed: readonly OutboundRecord[];
+  /** Why `failed` is not empty (code + message), for logs and the message's failure. */
+  readonly failure?: { readonly code: string; readonly message: string };
+}
+
+/** Counters a sink reports while it works; the Lambda adapter turns them into Powertools metrics. */
+export interface SinkObserver {
+  request(destination: string, info: { status: number | 'network-error'; bytes: number; durationMs: number }): void;
+  retry(destination: string, info: { reason: string; delayMs: number }): void;
+  authFailure(destination: string, status: number): void;
+}
+
+export interface DeliveryContext {
+  /** Epoch ms after which no new attempt starts (bounded by the Lambda's remaining time). */
+  readonly deadline: number;
+  readonly observer?: SinkObserver;
+}
+
+/** A destination: one per configured SIEM endpoint. */
+export interface Sink {
+  readonly name: string;
+  /** Bytes one record adds to a request body (before gzip), so the caller can cut batches by bytes. */
+  encodedSize(record: OutboundRecord): number;
+  readonly maxBatchBytes: number;
+  readonly maxBatchRecords: number;
+  /** Delivers a batch. Never throws for destination errors: everything is reported in the outcome. */
+  deliver(batch: readonly OutboundRecord[], context: DeliveryContext): Promise<BatchOutcome>;
+  /** Releases keep-alive sockets (used by the CLI and tests; Lambda keeps them warm). */
+  close?(): void;
+}
+
+/** A secret read from Secrets Manager (or anywhere else), cached by the adapter. */
+export interface SecretSource {
+  /** The current value (cached). */
+  get(): Promise<string>;
+  /** Forget the cache and read again: called once after a 401/403 in case the secret was rotated. */
+  refresh(): Promise<string>;
+}
+
+/** Signs an HTTP request (SigV4 for Amazon OpenSearch Service); returns the headers to add. */
+export interface RequestSigner {
+  sign(request: {
+    readonly method: string;
+    readonly url: URL;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: Uint8Array;
+  }): Promise<Record<string, string>>;
+}

@@ -1,0 +1,199 @@
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { Construct } from 'constructs';
+import { normalizePrefix } from '../lambda/core/layout/key-layout';
+
+/** Who writes where: one vendor (or application) per prefix. */
+export interface LogStreamSource {
+  /** Lower-case source name, e.g. `strongdm`. */
+  readonly name: string;
+  /** Key prefix the writer uses, e.g. `sdm/logs`. */
+  readonly prefix: string;
+  /** IAM principals granted `s3:PutObject` under the prefix and nothing else. */
+  readonly writers: readonly string[];
+}
+
+export interface LogStreamObjectLock {
+  readonly mode: 'governance' | 'compliance';
+  readonly days: number;
+}
+
+export interface LogStreamBucketProps {
+  readonly sources: readonly LogStreamSource[];
+  /** Default: `sluice-logs-<account>-<region>`; a name known before deployment keeps the KMS key policy free of a cycle. */
+  readonly bucketName?: string;
+  /** Default: `s3-managed`. With `kms`, a customer-managed key with yearly rotation is created. */
+  readonly encryption?: 's3-managed' | 'kms';
+  /** Default: 395 days. */
+  readonly retention?: Duration;
+  /** Default: 30 days. */
+  readonly transitionAfter?: Duration;
+  /** Default: `STANDARD_IA`. */
+  readonly transitionStorageClass?: s3.StorageClass;
+  /** Default: 30 days. */
+  readonly noncurrentVersionExpiration?: Duration;
+  /** Default: true. Object Lock requires it. */
+  readonly versioned?: boolean;
+  /** Default: none. */
+  readonly objectLock?: LogStreamObjectLock;
+  /** Default: 395 days. */
+  readonly accessLogRetention?: Duration;
+}
+
+/** The bucket policy statement a vendor's admin UI shows (seed 003), for one source. */
+export interface WriterPolicy {
+  readonly source: string;
+  readonly document: Record<string, unknown>;
+}
+
+/**
+ * The customer-owned bucket vendors stream audit logs into, configured the way a security reviewer
+ * expects: private, owner-enforced, TLS 1.2+, versioned, access-logged, retained, lifecycle-managed,
+ * and writable by each vendor only under its own prefix.
+ */
+export class LogStreamBucket extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly encryptionKey?: kms.Key;
+  readonly bucketName: string;
+  readonly writerPolicies: readonly WriterPolicy[];
+  private readonly sources: readonly LogStreamSource[];
+
+  constructor(scope: Construct, id: string, props: LogStreamBucketProps) {
+    super(scope, id);
+    // Log delivery through a bucket policy works with BucketOwnerEnforced; the legacy ACL grant does not.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    this.sources = props.sources.map((source) => ({ ...source, prefix: normalizePrefix(source.prefix) }));
+    this.bucketName = props.bucketName ?? `sluice-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    const bucketArn = Stack.of(this).formatArn({
+      service: 's3',
+      region: '',
+      account: '',
+      resource: this.bucketName,
+    });
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Server access log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: props.accessLogRetention ?? Duration.days(395),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server access log bucket of the log bucket; logging it to itself would loop and a third bucket adds nothing an auditor asks for.',
+    });
+
+    if (props.encryption === 'kms') {
+      this.encryptionKey = new kms.Key(this, 'Key', {
+        description: `sluice log bucket ${this.bucketName}`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      for (const source of this.sources) {
+        this.encryptionKey.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: `WriterEncryptsThroughS3${pascal(source.name)}`,
+            principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
+            actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+            resources: ['*'],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` },
+              // With S3 Bucket Keys the context is the bucket ARN; without them, the object ARN.
+              StringLike: {
+                'kms:EncryptionContext:aws:s3:arn': [bucketArn, `${bucketArn}/${source.prefix}/*`],
+              },
+            },
+          }),
+        );
+      }
+    }
+
+    const versioned = props.versioned ?? true;
+    const lock = props.objectLock;
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: this.bucketName,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: this.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: this.encryptionKey ? true : undefined,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'log-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      objectLockEnabled: lock ? true : undefined,
+      objectLockDefaultRetention: lock
+        ? lock.mode === 'compliance'
+          ? s3.ObjectLockRetention.compliance(Duration.days(lock.days))
+          : s3.ObjectLockRetention.governance(Duration.days(lock.days))
+        : undefined,
+      lifecycleRules: [
+        {
+          id: 'age-out-logs',
+          transitions: [
+            {
+              storageClass: props.transitionStorageClass ?? s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: props.transitionAfter ?? Duration.days(30),
+            },
+          ],
+          expiration: props.retention ?? Duration.days(395),
+          noncurrentVersionExpiration: versioned
+            ? (props.noncurrentVersionExpiration ?? Duration.days(30))
+            : undefined,
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+        // S3 refuses expiredObjectDeleteMarker in a rule that also sets an expiration age.
+        ...(versioned ? [{ id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true }] : []),
+      ],
+    });
+
+    this.writerPolicies = this.sources.map((source) => {
+      const statement = new iam.PolicyStatement({
+        sid: `SluiceWriter${pascal(source.name)}`,
+        principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
+        actions: ['s3:PutObject'],
+        resources: [`${bucketArn}/${source.prefix}/*`],
+      });
+      this.bucket.addToResourcePolicy(statement);
+      return {
+        source: source.name,
+        document: { Version: '2012-10-17', Statement: [statement.toStatementJson()] },
+      };
+    });
+  }
+
+  /** Sends ObjectCreated notifications for every source prefix (and nothing else) to `queue`. */
+  notifyObjectCreated(destination: s3n.SqsDestination): void {
+    for (const source of this.sources) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
+        prefix: `${source.prefix}/`,
+      });
+    }
+  }
+}
+
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,78 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { Construct } from 'constructs';
+import type { SluiceConfig } from '../lambda/core/config/schema';
+import { LogStreamBucket, pascal } from './log-stream-bucket';
+import { acknowledgeCdkProvidedResources } from './nag-acknowledgements';
+import { ObjectQueue } from './object-queue';
+
+export interface SluiceStackProps extends StackProps {
+  /** A validated configuration (see `parseConfig`). */
+  readonly config: SluiceConfig;
+}
+
+const STORAGE_CLASSES: Record<SluiceConfig['bucket']['transitionStorageClass'], s3.StorageClass> = {
+  STANDARD_IA: s3.StorageClass.INFREQUENT_ACCESS,
+  INTELLIGENT_TIERING: s3.StorageClass.INTELLIGENT_TIERING,
+  GLACIER_IR: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+  GLACIER: s3.StorageClass.GLACIER,
+};
+
+/** Stack outputs the CLI and operators rely on; names are part of sluice's interface. */
+export const OUTPUTS = {
+  bucketName: 'BucketName',
+  objectQueueUrl: 'ObjectQueueUrl',
+  objectDeadLetterQueueUrl: 'ObjectDeadLetterQueueUrl',
+  quarantinePrefix: 'QuarantinePrefix',
+  writerPolicy: (source: string) => `WriterPolicy${pascal(source)}`,
+} as const;
+
+/** One sluice deployment: the log bucket, its object queue and (from the forwarder issue on) the forwarder. */
+export class SluiceStack extends Stack {
+  readonly logBucket: LogStreamBucket;
+  readonly objectQueue: ObjectQueue;
+
+  constructor(scope: Construct, id: string, props: SluiceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { bucket } = config;
+
+    this.logBucket = new LogStreamBucket(this, 'LogBucket', {
+      sources: config.sources.map((source) => ({
+        name: source.name,
+        prefix: source.prefix,
+        writers: source.writers,
+      })),
+      bucketName: bucket.name,
+      encryption: bucket.encryption,
+      retention: Duration.days(bucket.retentionDays),
+      transitionAfter: Duration.days(bucket.transitionDays),
+      transitionStorageClass: STORAGE_CLASSES[bucket.transitionStorageClass],
+      noncurrentVersionExpiration: Duration.days(bucket.noncurrentVersionDays),
+      versioned: bucket.versioned,
+      objectLock: bucket.objectLock,
+      accessLogRetention: Duration.days(bucket.accessLogRetentionDays),
+    });
+
+    this.objectQueue = new ObjectQueue(this, 'ObjectQueue', {
+      visibilityTimeout: Duration.seconds(6 * config.forwarder.timeoutSeconds),
+      maxReceiveCount: config.forwarder.maxReceiveCount,
+    });
+    this.logBucket.notifyObjectCreated(new s3n.SqsDestination(this.objectQueue.queue));
+
+    new CfnOutput(this, OUTPUTS.bucketName, { value: this.logBucket.bucket.bucketName });
+    new CfnOutput(this, OUTPUTS.objectQueueUrl, { value: this.objectQueue.queue.queueUrl });
+    new CfnOutput(this, OUTPUTS.objectDeadLetterQueueUrl, {
+      value: this.objectQueue.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, OUTPUTS.quarantinePrefix, { value: config.quarantinePrefix });
+    for (const policy of this.logBucket.writerPolicies) {
+      new CfnOutput(this, OUTPUTS.writerPolicy(policy.source), {
+        description: `Bucket policy for source '${policy.source}': compare with what the vendor's admin UI shows`,
+        value: this.toJsonString(policy.document),
+      });
+    }
+    acknowledgeCdkProvidedResources(this);
+  }
+}

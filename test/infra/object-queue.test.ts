@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { configWith, synthesize } from './synth';
+
+describe('the object queue', () => {
+  const { template } = synthesize(configWith({ forwarder: { timeoutSeconds: 120, maxReceiveCount: 7 } }));
+  const queues = template.findResources('AWS::SQS::Queue');
+  const [mainId, main] = Object.entries(queues).find(([, queue]) => queue.Properties.RedrivePolicy) ?? [];
+  const dlqId = main?.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+
+  it('sends a message to its DLQ after the configured receives', () => {
+    assert.ok(mainId && dlqId);
+    assert.equal(main.Properties.RedrivePolicy.maxReceiveCount, 7);
+  });
+
+  it('keeps failed messages in the DLQ for 14 days, longer than the queue keeps them', () => {
+    assert.equal(queues[dlqId].Properties.MessageRetentionPeriod, 14 * 24 * 3600);
+    assert.ok(main.Properties.MessageRetentionPeriod < queues[dlqId].Properties.MessageRetentionPeriod);
+  });
+
+  it('hides a message for six times the forwarder timeout', () => {
+    assert.equal(main.Properties.VisibilityTimeout, 6 * 120);
+  });
+
+  it('encrypts both queues and refuses requests without TLS', () => {
+    for (const id of [mainId, dlqId]) {
+      assert.equal(queues[id as string].Properties.SqsManagedSseEnabled, true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('is exported for the CLI', () => {
+    template.hasOutput('ObjectQueueUrl', { Value: { Ref: mainId } });
+    template.hasOutput('ObjectDeadLetterQueueUrl', { Value: { Ref: dlqId } });
+    template.hasOutput('BucketName', {});
+  });
+});

@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../../../lambda/core/config/load';
+import { SluiceError } from '../../../lambda/core/errors';
+
+const strongdm = { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' };
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    assert.ok(error instanceof SluiceError);
+    assert.equal(error.code, 'CONFIG_INVALID');
+    return error.context.problems as string[];
+  }
+  assert.fail('configuration was accepted');
+}
+
+function assertRejected(raw: unknown, field: string, pattern: RegExp): void {
+  const problems = problemsOf(raw);
+  const problem = problems.find((line) => line.startsWith(`${field}: `));
+  assert.ok(problem, `expected a problem for ${field}, got:\n${problems.join('\n')}`);
+  assert.match(problem, pattern);
+}
+
+describe('configuration defaults', () => {
+  const config = parseConfig({ sources: [{ ...strongdm, prefix: '/sdm/logs/' }] });
+
+  it('expands the strongdm preset into its writer role and record id fields', () => {
+    assert.deepEqual(config.sources[0].writers, ['arn:aws:iam::910226215634:role/StrongDMLogStream']);
+    assert.deepEqual(config.sources[0].idFieldByLogType, { activities: 'id', queries: 'uuid' });
+    assert.equal(config.sources[0].format, 'auto');
+    assert.equal(config.sources[0].timestampField, 'timestamp');
+  });
+
+  it('normalizes prefixes without edge slashes', () => {
+    assert.equal(config.sources[0].prefix, 'sdm/logs');
+  });
+
+  it('keeps logs 395 days in SSE-S3, versioned, without Object Lock', () => {
+    assert.equal(config.bucket.retentionDays, 395);
+    assert.equal(config.bucket.encryption, 's3-managed');
+    assert.equal(config.bucket.versioned, true);
+    assert.equal(config.bucket.objectLock, undefined);
+  });
+
+  it('fills destination defaults', () => {
+    const withHec = parseConfig({
+      sources: [strongdm],
+      destinations: [
+        {
+          type: 'splunk-hec',
+          name: 'splunk',
+          url: 'https://splunk.example.com:8088',
+          tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hec-AbCdEf',
+        },
+      ],
+    });
+    const [hec] = withHec.destinations;
+    assert.equal(hec.type, 'splunk-hec');
+    assert.equal(hec.type === 'splunk-hec' && hec.sourcetype, '{source}:{logType}');
+    assert.equal(hec.gzip, true);
+    assert.equal(hec.maxBatchBytes, 1_000_000);
+  });
+});
+
+describe('invalid configuration names the field and the fix', () => {
+  it('a bad principal ARN', () => {
+    assertRejected(
+      { sources: [{ name: 'app', prefix: 'app', principals: ['arn:aws:iam::123:role/x'] }] },
+      'sources[0].principals[0]',
+      /not an IAM principal ARN\. Fix: use arn:aws:iam::<12-digit account>:role\/<name>/,
+    );
+  });
+
+  it('an unknown preset', () => {
+    assertRejected(
+      { sources: [{ name: 'x', prefix: 'x', preset: 'strongdn' }] },
+      'sources[0].preset',
+      /not a known preset\. Fix: use one of strongdm/,
+    );
+  });
+
+  it('a source without any writer', () => {
+    assertRejected(
+      { sources: [{ name: 'x', prefix: 'x' }] },
+      'sources[0].principals',
+      /no writer for this source\. Fix: set "preset"/,
+    );
+  });
+
+  it('overlapping source prefixes', () => {
+    assertRejected(
+      { sources: [strongdm, { name: 'more', prefix: 'sdm/logs/activities', preset: 'strongdm' }] },
+      'sources[1].prefix',
+      /overlaps sources\[0\]\.prefix 'sdm\/logs'\. Fix:/,
+    );
+  });
+
+  it('prefixes that only share characters do not overlap', () => {
+    assert.doesNotThrow(() =>
+      parseConfig({ sources: [strongdm, { name: 'more', prefix: 'sdm/logs2', preset: 'strongdm' }] }),
+    );
+  });
+
+  it('a quarantine prefix inside a source prefix', () => {
+    assertRejected(
+      { sources: [strongdm], quarantinePrefix: 'sdm/logs/bad' },
+      'quarantinePrefix',
+      /overlaps sources\[0\]\.prefix/,
+    );
+  });
+
+  it('a prefix that could escape the layout', () => {
+    assertRejected({ sources: [{ ...strongdm, prefix: 'sdm/../x' }] }, 'sources[0].prefix', /"\.\."/);
+  });
+
+  it('duplicate source names', () => {
+    assertRejected(
+      { sources: [strongdm, { ...strongdm, prefix: 'other' }] },
+      'sources[1].name',
+      /duplicates sources\[0\]\.name/,
+    );
+  });
+
+  it('Object Lock without versioning', () => {
+    assertRejected(
+      { sources: [strongdm], bucket: { versioned: false, objectLock: { mode: 'governance', days: 30 } } },
+      'bucket.objectLock',
+      /needs versioning\. Fix: set bucket\.versioned to true/,
+    );
+  });
+
+  it('retention shorter than the lock', () => {
+    assertRejected(
+      { sources: [strongdm], bucket: { retentionDays: 100, objectLock: { mode: 'compliance', days: 365 } } },
+      'bucket.retentionDays',
+      /shorter than bucket\.objectLock\.days 365.*Fix: set retentionDays >= objectLock\.days/,
+    );
+  });
+
+  it('a transition after expiry', () => {
+    assertRejected(
+      { sources: [strongdm], bucket: { retentionDays: 60, transitionDays: 90 } },
+      'bucket.transitionDays',
+      /must be below bucket\.retentionDays/,
+    );
+  });
+
+  it('STANDARD_IA before S3 allows it', () => {
+    assertRejected(
+      { sources: [strongdm], bucket: { transitionDays: 7 } },
+      'bucket.transitionDays',
+      /30-day minimum for STANDARD_IA/,
+    );
+  });
+
+  it('a destination over plain http to a remote host', () => {
+    assertRejected(
+      {
+        sources: [strongdm],
+        destinations: [{ type: 'https', name: 'collector', url: 'http://collector.example.com/ingest' }],
+      },
+      'destinations[0].url',
+      /must use https:\/\/.*Fix: use the TLS endpoint/,
+    );
+  });
+
+  it('a token in the configuration instead of a secret ARN', () => {
+    assertRejected(
+      {
+        sources: [strongdm],
+        destinations: [
+          {
+            type: 'splunk-hec',
+            name: 'splunk',
+            url: 'https://splunk.example.com',
+            tokenSecretArn: 'abcd-1234',
+          },
+        ],
+      },
+      'destinations[0].tokenSecretArn',
+      /Secrets Manager secret ARN/,
+    );
+  });
+
+  it('an unknown field (a typo must not be silently ignored)', () => {
+    assertRejected({ sources: [{ ...strongdm, prefx: 'x' }] }, 'sources[0]', /prefx/);
+  });
+
+  it('a batch size above 10 without a batching window', () => {
+    assertRejected(
+      { sources: [strongdm], forwarder: { batchSize: 100 } },
+      'forwarder.maxBatchingWindowSeconds',
+      /at least 1/,
+    );
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf({
+      sources: [{ name: 'BAD NAME', prefix: '', preset: 'nope' }],
+      bucket: { retentionDays: 0 },
+    });
+    assert.ok(problems.length >= 4, problems.join('\n'));
+  });
+});
