@@ -3,6 +3,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import type { SluiceConfig } from '../lambda/core/config/schema';
+import { runtimeConfigOf } from '../lambda/forwarder/runtime-config';
+import { Forwarder } from './forwarder';
 import { LogStreamBucket, pascal } from './log-stream-bucket';
 import { acknowledgeCdkProvidedResources } from './nag-acknowledgements';
 import { ObjectQueue } from './object-queue';
@@ -25,13 +27,15 @@ export const OUTPUTS = {
   objectQueueUrl: 'ObjectQueueUrl',
   objectDeadLetterQueueUrl: 'ObjectDeadLetterQueueUrl',
   quarantinePrefix: 'QuarantinePrefix',
+  forwarderFunctionName: 'ForwarderFunctionName',
   writerPolicy: (source: string) => `WriterPolicy${pascal(source)}`,
 } as const;
 
-/** One sluice deployment: the log bucket, its object queue and (from the forwarder issue on) the forwarder. */
+/** One sluice deployment: the log bucket, its object queue and the forwarder. */
 export class SluiceStack extends Stack {
   readonly logBucket: LogStreamBucket;
   readonly objectQueue: ObjectQueue;
+  readonly forwarder: Forwarder;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
@@ -61,11 +65,29 @@ export class SluiceStack extends Stack {
     });
     this.logBucket.notifyObjectCreated(new s3n.SqsDestination(this.objectQueue.queue));
 
+    const { forwarder } = config;
+    this.forwarder = new Forwarder(this, 'Forwarder', {
+      bucket: this.logBucket.bucket,
+      encryptionKey: this.logBucket.encryptionKey,
+      queue: this.objectQueue.queue,
+      runtimeConfig: runtimeConfigOf(config),
+      memoryMb: forwarder.memoryMb,
+      timeout: Duration.seconds(forwarder.timeoutSeconds),
+      batchSize: forwarder.batchSize,
+      maxBatchingWindow:
+        forwarder.maxBatchingWindowSeconds > 0
+          ? Duration.seconds(forwarder.maxBatchingWindowSeconds)
+          : undefined,
+      maxConcurrency: forwarder.maxConcurrency,
+      reservedConcurrency: forwarder.reservedConcurrency,
+    });
+
     new CfnOutput(this, OUTPUTS.bucketName, { value: this.logBucket.bucket.bucketName });
     new CfnOutput(this, OUTPUTS.objectQueueUrl, { value: this.objectQueue.queue.queueUrl });
     new CfnOutput(this, OUTPUTS.objectDeadLetterQueueUrl, {
       value: this.objectQueue.deadLetterQueue.queueUrl,
     });
+    new CfnOutput(this, OUTPUTS.forwarderFunctionName, { value: this.forwarder.function.functionName });
     new CfnOutput(this, OUTPUTS.quarantinePrefix, { value: config.quarantinePrefix });
     for (const policy of this.logBucket.writerPolicies) {
       new CfnOutput(this, OUTPUTS.writerPolicy(policy.source), {

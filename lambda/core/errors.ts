@@ -6,7 +6,12 @@ export class SluiceError extends Error {
   readonly code: string;
   readonly context: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'SluiceError';
     this.code = code;

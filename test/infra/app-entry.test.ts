@@ -11,13 +11,19 @@ function runApp(config: unknown) {
   writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
   return spawnSync(process.execPath, ['--import', 'tsx', 'bin/sluice-app.ts'], {
     encoding: 'utf8',
-    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ 'sluice:config': path }), CDK_OUTDIR: join(dir, 'out') },
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify({ 'sluice:config': path }),
+      CDK_OUTDIR: join(dir, 'out'),
+    },
   });
 }
 
 describe('the CDK app entry point (what `cdk synth` runs)', () => {
   it('fails with the field and the fix when the configuration is invalid', () => {
-    const result = runApp({ sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm', principals: ['role/x'] }] });
+    const result = runApp({
+      sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm', principals: ['role/x'] }],
+    });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /sources\[0\]\.principals\[0\]: is not an IAM principal ARN\. Fix:/);
     assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, 'no stack trace for a configuration error');

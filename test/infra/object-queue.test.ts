@@ -6,8 +6,10 @@ import { configWith, synthesize } from './synth';
 describe('the object queue', () => {
   const { template } = synthesize(configWith({ forwarder: { timeoutSeconds: 120, maxReceiveCount: 7 } }));
   const queues = template.findResources('AWS::SQS::Queue');
-  const [mainId, main] = Object.entries(queues).find(([, queue]) => queue.Properties.RedrivePolicy) ?? [];
-  const dlqId = main?.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+  const found = Object.entries(queues).find(([, queue]) => queue.Properties.RedrivePolicy);
+  assert.ok(found, 'a queue with a redrive policy');
+  const [mainId, main] = found;
+  const dlqId: string = main.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
 
   it('sends a message to its DLQ after the configured receives', () => {
     assert.ok(mainId && dlqId);
@@ -25,7 +27,7 @@ describe('the object queue', () => {
 
   it('encrypts both queues and refuses requests without TLS', () => {
     for (const id of [mainId, dlqId]) {
-      assert.equal(queues[id as string].Properties.SqsManagedSseEnabled, true);
+      assert.equal(queues[id].Properties.SqsManagedSseEnabled, true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: {

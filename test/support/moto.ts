@@ -61,7 +61,7 @@ export async function startMoto(): Promise<MotoServer> {
     await waitUntilUp(endpoint, child, 30_000);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   return {
     endpoint,

@@ -81,6 +81,13 @@ export const elasticsearchAuth = z.discriminatedUnion('type', [
     type: z.literal('sigv4'),
     service: z.enum(['es', 'aoss']).default('es'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    /** The domain ARN (`es`) or collection ARN (`aoss`) the forwarder may write to: its role gets exactly that. */
+    resourceArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:(es|aoss):[a-z0-9-]+:\d{12}:(domain|collection)\/[a-z0-9-]+$/,
+        'must be an OpenSearch domain ARN (arn:aws:es:<region>:<account>:domain/<name>) or a Serverless collection ARN (arn:aws:aoss:<region>:<account>:collection/<id>)',
+      ),
   }),
 ]);
 

@@ -23,7 +23,10 @@ export interface BatchOutcome {
 
 /** Counters a sink reports while it works; the Lambda adapter turns them into Powertools metrics. */
 export interface SinkObserver {
-  request(destination: string, info: { status: number | 'network-error'; bytes: number; durationMs: number }): void;
+  request(
+    destination: string,
+    info: { status: number | 'network-error'; bytes: number; durationMs: number },
+  ): void;
   retry(destination: string, info: { reason: string; delayMs: number }): void;
   authFailure(destination: string, status: number): void;
 }

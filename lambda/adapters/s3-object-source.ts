@@ -1,0 +1,40 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SluiceError } from '../core/errors';
+import type { ObjectSource } from '../core/forward/ports';
+import type { ObjectRef } from '../core/notifications/object-ref';
+
+const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFailed']);
+
+/**
+ * Streams the exact object a notification named: by version when the bucket is versioned, else only
+ * while its ETag is unchanged (an overwrite brings its own notification).
+ */
+export class S3ObjectSource implements ObjectSource {
+  constructor(private readonly s3: S3Client) {}
+
+  async open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      const response = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: object.bucket,
+          Key: object.key,
+          VersionId: object.versionId,
+          IfMatch: object.versionId || !object.eTag ? undefined : object.eTag,
+          Range: fromByte > 0 ? `bytes=${fromByte}-` : undefined,
+        }),
+      );
+      if (!response.Body) throw new Error('GetObject returned no body');
+      return response.Body as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      if (GONE.has(name)) {
+        throw new SluiceError(
+          'OBJECT_NOT_FOUND',
+          `s3://${object.bucket}/${object.key} (version ${object.versionId ?? object.eTag ?? 'latest'}) no longer exists: ${name}`,
+          { bucket: object.bucket, key: object.key, versionId: object.versionId },
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import type { OutboundRecord } from '../records/types';
+import type { Sink, SinkObserver } from '../sinks/types';
+import type { QuarantineEntry } from './ports';
+
+interface DispatchedBatch {
+  readonly firstOffset: number;
+  /** Offset of the first record not delivered, once the batch failed. */
+  failedAt?: number;
+  settled: boolean;
+}
+
+export interface DestinationTally {
+  delivered: number;
+  rejected: number;
+  failed: number;
+}
+
+export interface PipelineOptions {
+  readonly sink: Sink;
+  /** Records before this offset already reached this destination in an earlier invocation. */
+  readonly resumeAt: number;
+  /** Only these log types go to this destination. Default: all. */
+  readonly logTypes?: readonly string[];
+  /** Batches in flight for this destination and object. */
+  readonly maxInFlight: number;
+  readonly deadline: () => number;
+  readonly observer?: SinkObserver;
+}
+
+/**
+ * Feeds one destination with one object's records: cuts batches by bytes and count, keeps a bounded
+ * number in flight, and remembers the first offset this destination has not received, so a later
+ * invocation resumes exactly there (and a healthy destination never receives a record twice because
+ * another one failed).
+ */
+export class DestinationPipeline {
+  readonly tally: DestinationTally = { delivered: 0, rejected: 0, failed: 0 };
+  readonly rejected: QuarantineEntry[] = [];
+  failure?: { readonly code: string; readonly message: string };
+  private batch: OutboundRecord[] = [];
+  private batchBytes = 0;
+  private readonly dispatched: DispatchedBatch[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly logTypes?: ReadonlySet<string>;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.logTypes = options.logTypes ? new Set(options.logTypes) : undefined;
+  }
+
+  get name(): string {
+    return this.options.sink.name;
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Whether this record is this destination's to deliver in this invocation. */
+  wants(record: OutboundRecord): boolean {
+    if (this.failure || record.offset < this.options.resumeAt) return false;
+    return this.logTypes === undefined || this.logTypes.has(record.logType);
+  }
+
+  /** Adds a record; waits when the destination already has its maximum of batches in flight. */
+  async push(record: OutboundRecord): Promise<void> {
+    const { sink } = this.options;
+    const size = sink.encodedSize(record);
+    if (this.batch.length > 0 && this.batchBytes + size > sink.maxBatchBytes) await this.dispatch();
+    this.batch.push(record);
+    this.batchBytes += size;
+    if (this.batch.length >= sink.maxBatchRecords || this.batchBytes >= sink.maxBatchBytes)
+      await this.dispatch();
+  }
+
+  /**
+   * Sends what is left and waits for every batch. Returns where the next invocation must start for
+   * this destination: `done`, or the offset of its first undelivered record. `stoppedAt` is the offset
+   * of the first record that was not read (when reading stopped early).
+   */
+  async finish(stoppedAt: number | undefined): Promise<number | 'done'> {
+    if (!this.failure && this.batch.length > 0) await this.dispatch();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    const firstFailed = this.dispatched.find((batch) => batch.failedAt !== undefined);
+    if (firstFailed) return firstFailed.failedAt as number;
+    if (stoppedAt === undefined) return 'done';
+    return Math.max(stoppedAt, this.options.resumeAt);
+  }
+
+  private async dispatch(): Promise<void> {
+    while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
+    const records = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.failure) {
+      this.tally.failed += records.length;
+      this.dispatched.push({ firstOffset: records[0].offset, failedAt: records[0].offset, settled: true });
+      return;
+    }
+    const entry: DispatchedBatch = { firstOffset: records[0].offset, settled: false };
+    this.dispatched.push(entry);
+    const work = this.deliver(records, entry).finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  private async deliver(records: readonly OutboundRecord[], entry: DispatchedBatch): Promise<void> {
+    try {
+      const outcome = await this.options.sink.deliver(records, {
+        deadline: this.options.deadline(),
+        observer: this.options.observer,
+      });
+      this.tally.delivered += outcome.delivered.length;
+      this.tally.rejected += outcome.rejected.length;
+      for (const { record, code, reason } of outcome.rejected) {
+        this.rejected.push({
+          code,
+          reason,
+          offset: record.offset,
+          destination: this.name,
+          recordId: record.id,
+          logType: record.logType,
+          record: record.json,
+        });
+      }
+      if (outcome.failed.length > 0) {
+        this.tally.failed += outcome.failed.length;
+        entry.failedAt = Math.min(...outcome.failed.map((record) => record.offset));
+        this.failure ??= outcome.failure ?? {
+          code: 'DESTINATION_FAILED',
+          message: 'records were not accepted',
+        };
+      }
+    } catch (error) {
+      // A sink reports destination errors in its outcome; reaching here is a bug, never a lost record.
+      this.tally.failed += records.length;
+      entry.failedAt = entry.firstOffset;
+      this.failure ??= {
+        code: 'SINK_CRASHED',
+        message: error instanceof Error ? error.message : String(error),
+      };
+    } finally {
+      entry.settled = true;
+    }
+  }
+}

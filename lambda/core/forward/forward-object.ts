@@ -1,0 +1,204 @@
+import { SluiceError, errorMessage } from '../errors';
+import type { DestinationProgress, ObjectEncoding, ObjectWork } from '../notifications/object-ref';
+import { toOutboundRecord } from '../records/outbound';
+import { readRecords } from '../records/reader';
+import type { Sink, SinkObserver } from '../sinks/types';
+import { DestinationPipeline, type DestinationTally } from './destination-pipeline';
+import type { ObjectSource, QuarantineEntry, QuarantineWriter } from './ports';
+
+export interface ForwardSource {
+  readonly name: string;
+  readonly format: 'auto' | 'ndjson' | 'concatenated';
+  readonly timestampField: string;
+  readonly idFieldByLogType: Readonly<Record<string, string>>;
+}
+
+export interface ForwardDestination {
+  readonly sink: Sink;
+  readonly logTypes?: readonly string[];
+  readonly maxInFlight: number;
+}
+
+export interface ForwardDependencies {
+  readonly source: ForwardSource;
+  readonly logTypeFromKey: string;
+  readonly destinations: readonly ForwardDestination[];
+  readonly objects: ObjectSource;
+  readonly quarantine: QuarantineWriter;
+  readonly maxRecordBytes: number;
+  readonly maxObjectBytes: number;
+  readonly now: () => number;
+  /** Stop reading new records after this epoch ms. */
+  readonly stopReadingAt: number;
+  /** No delivery attempt starts after this epoch ms. */
+  readonly deliveryDeadline: number;
+  readonly observer?: SinkObserver;
+}
+
+export interface ForwardSummary {
+  readonly records: number;
+  readonly bytes: number;
+  readonly unreadable: number;
+  readonly destinations: Readonly<Record<string, DestinationTally>>;
+}
+
+export type ForwardResult =
+  | { readonly status: 'complete'; readonly summary: ForwardSummary }
+  | {
+      readonly status: 'incomplete';
+      readonly summary: ForwardSummary;
+      readonly reason: 'deadline' | 'destination-failed';
+      /** Where each destination resumes; `madeProgress` says whether any moved forward. */
+      readonly work: ObjectWork & { readonly progress: DestinationProgress };
+      readonly madeProgress: boolean;
+      readonly failures: readonly {
+        readonly destination: string;
+        readonly code: string;
+        readonly message: string;
+      }[];
+    };
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Remembers whether the stream starts with gzip's magic bytes, without copying it. */
+async function* observeEncoding(
+  body: AsyncIterable<Uint8Array>,
+  onEncoding: (encoding: ObjectEncoding) => void,
+): AsyncGenerator<Uint8Array> {
+  let first = true;
+  for await (const chunk of body) {
+    if (first && chunk.length > 0) {
+      first = false;
+      onEncoding(chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1] ? 'gzip' : 'identity');
+    }
+    yield chunk;
+  }
+}
+
+function startOf(progress: number | 'done' | undefined): number | 'done' {
+  return progress ?? 0;
+}
+
+/**
+ * Delivers every record of one object to every destination, resuming where an earlier invocation
+ * stopped. Unreadable records and records a destination refuses for good are quarantined; everything
+ * else is delivered or reported as work left for a later invocation.
+ */
+export async function forwardObject(work: ObjectWork, deps: ForwardDependencies): Promise<ForwardResult> {
+  const { object } = work;
+  const starts = new Map(deps.destinations.map((d) => [d.sink.name, startOf(work.progress?.[d.sink.name])]));
+  const active = deps.destinations.filter((d) => starts.get(d.sink.name) !== 'done');
+  const pipelines = active.map(
+    (destination) =>
+      new DestinationPipeline({
+        sink: destination.sink,
+        resumeAt: starts.get(destination.sink.name) as number,
+        logTypes: destination.logTypes,
+        maxInFlight: destination.maxInFlight,
+        deadline: () => deps.deliveryDeadline,
+        observer: deps.observer,
+      }),
+  );
+  const numericStarts = pipelines.map((pipeline) => starts.get(pipeline.name) as number);
+  const resumeAt = numericStarts.length > 0 ? Math.min(...numericStarts) : 0;
+  // Unreadable records before this offset were quarantined by the invocation that read past them.
+  const alreadyRead = work.progress ? readThrough(work.progress) : 0;
+
+  let encoding = work.encoding;
+  const rangedFrom = encoding === 'identity' ? resumeAt : 0;
+  const unreadable: QuarantineEntry[] = [];
+  let records = 0;
+  let bytes = 0;
+  let stoppedAt: number | undefined;
+
+  if (pipelines.length > 0) {
+    const body = await deps.objects.open(object, rangedFrom);
+    const events = readRecords(
+      observeEncoding(body, (seen) => (encoding ??= seen)),
+      {
+        format: deps.source.format,
+        maxRecordBytes: deps.maxRecordBytes,
+        maxDecompressedBytes: deps.maxObjectBytes,
+        startOffset: rangedFrom,
+        skipBefore: resumeAt,
+      },
+    );
+    const context = {
+      source: deps.source.name,
+      bucket: object.bucket,
+      key: object.key,
+      version: object.versionId ?? object.eTag ?? '',
+      logTypeFromKey: deps.logTypeFromKey,
+      timestampField: deps.source.timestampField,
+      idFieldByLogType: deps.source.idFieldByLogType,
+      eventTime: object.eventTime,
+    };
+    try {
+      for await (const event of events) {
+        if (deps.now() >= deps.stopReadingAt || pipelines.every((pipeline) => pipeline.failed)) {
+          stoppedAt = event.offset;
+          break;
+        }
+        bytes += event.length;
+        if (event.kind === 'invalid') {
+          if (event.offset >= alreadyRead) {
+            unreadable.push({ code: event.code, reason: event.reason, offset: event.offset, raw: event.raw });
+          }
+          continue;
+        }
+        records += 1;
+        const record = toOutboundRecord(event, context);
+        for (const pipeline of pipelines) {
+          if (pipeline.wants(record)) await pipeline.push(record);
+        }
+      }
+    } catch (error) {
+      // The object itself cannot be read (truncated gzip, too large, connection lost): let in-flight
+      // batches settle so nothing is left dangling, then fail the message with the object named.
+      await Promise.allSettled(pipelines.map((pipeline) => pipeline.finish(0)));
+      throw new SluiceError(
+        error instanceof SluiceError ? error.code : 'OBJECT_UNREADABLE',
+        `s3://${object.bucket}/${object.key}: ${errorMessage(error)}`,
+        { bucket: object.bucket, key: object.key, versionId: object.versionId },
+        { cause: error },
+      );
+    }
+  }
+
+  const ends = await Promise.all(pipelines.map((pipeline) => pipeline.finish(stoppedAt)));
+  const quarantined = [...unreadable, ...pipelines.flatMap((pipeline) => pipeline.rejected)];
+  if (quarantined.length > 0) await deps.quarantine.write(quarantined, { source: deps.source.name, object });
+
+  const progress: Record<string, number | 'done'> = {};
+  for (const destination of deps.destinations)
+    progress[destination.sink.name] = starts.get(destination.sink.name)!;
+  pipelines.forEach((pipeline, index) => (progress[pipeline.name] = ends[index]));
+
+  const summary: ForwardSummary = {
+    records,
+    bytes,
+    unreadable: unreadable.length,
+    destinations: Object.fromEntries(pipelines.map((pipeline) => [pipeline.name, pipeline.tally])),
+  };
+  if (Object.values(progress).every((value) => value === 'done')) return { status: 'complete', summary };
+
+  const failures = pipelines
+    .filter((pipeline) => pipeline.failure)
+    .map((pipeline) => ({ destination: pipeline.name, ...pipeline.failure! }));
+  const madeProgress = pipelines.some((pipeline, index) => ends[index] !== starts.get(pipeline.name));
+  return {
+    status: 'incomplete',
+    summary,
+    reason: failures.length > 0 ? 'destination-failed' : 'deadline',
+    work: { object, progress, encoding },
+    madeProgress,
+    failures,
+  };
+}
+
+/** How far an earlier invocation read: past every numeric resume point, or to the end if any destination finished. */
+function readThrough(progress: DestinationProgress): number {
+  const values = Object.values(progress);
+  if (values.some((value) => value === 'done')) return Number.POSITIVE_INFINITY;
+  return values.length === 0 ? 0 : Math.max(...(values as number[]));
+}

@@ -1,0 +1,112 @@
+import { classifyKey } from '../layout/key-layout';
+import { SluiceError } from '../errors';
+import { continuationBody } from '../notifications/continuation';
+import type { ObjectWork } from '../notifications/object-ref';
+import { parseMessage } from '../notifications/parse-message';
+import {
+  forwardObject,
+  type ForwardDependencies,
+  type ForwardSource,
+  type ForwardSummary,
+} from './forward-object';
+
+/** Structured log lines; adapters map them to Powertools Logger. Never pass record content or secrets. */
+export interface ForwarderLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ContinuationQueue {
+  send(body: string): Promise<void>;
+}
+
+export interface SourceWithPrefix extends ForwardSource {
+  readonly prefix: string;
+}
+
+export type MessageDependencies = Omit<ForwardDependencies, 'source' | 'logTypeFromKey'> & {
+  readonly sources: readonly SourceWithPrefix[];
+  readonly continuations: ContinuationQueue;
+  readonly log: ForwarderLog;
+  readonly onObject?: (summary: ForwardSummary, object: ObjectWork['object']) => void;
+};
+
+/**
+ * Handles one queue message. Resolves when every object it names is fully delivered (or quarantined,
+ * or handed to a continuation message); throws to have the message retried, and after
+ * maxReceiveCount moved to the DLQ.
+ */
+export async function processMessage(body: string, deps: MessageDependencies): Promise<void> {
+  const parsed = parseMessage(body);
+  if (parsed.kind === 'test-event') {
+    deps.log.info('s3:TestEvent received: the bucket notification reaches the object queue');
+    return;
+  }
+  if (parsed.kind === 'unrecognized') {
+    throw new SluiceError('MESSAGE_UNRECOGNIZED', `message not forwarded: ${parsed.reason}`, {
+      reason: parsed.reason,
+    });
+  }
+  for (const skipped of parsed.skipped) deps.log.info('event skipped', { ...skipped });
+
+  const failures: string[] = [];
+  for (const work of parsed.work) {
+    const { object } = work;
+    const where = classifyKey(object.key, deps.sources);
+    if (where.kind === 'vendor-test') {
+      deps.log.info("vendor test object received: the writer's Test button works; not forwarded", {
+        bucket: object.bucket,
+        key: object.key,
+        source: where.source.name,
+      });
+      continue;
+    }
+    if (where.kind === 'outside-sources') {
+      deps.log.warn('object outside every configured source prefix: not forwarded', {
+        bucket: object.bucket,
+        key: object.key,
+      });
+      continue;
+    }
+    let result;
+    try {
+      result = await forwardObject(work, { ...deps, source: where.source, logTypeFromKey: where.logType });
+    } catch (error) {
+      if (error instanceof SluiceError && error.code === 'OBJECT_NOT_FOUND') {
+        deps.log.error('object deleted before it was forwarded: nothing to read', { ...error.context });
+        continue;
+      }
+      throw error;
+    }
+    deps.onObject?.(result.summary, object);
+    const fields = { bucket: object.bucket, key: object.key, source: where.source.name, ...result.summary };
+    if (result.status === 'complete') {
+      deps.log.info('object forwarded', fields);
+      continue;
+    }
+    if (result.madeProgress) {
+      // A fresh message carries the offsets, so the next attempt starts where each destination stopped.
+      await deps.continuations.send(continuationBody(result.work, result.reason));
+      deps.log.warn('object continues in a new message', {
+        ...fields,
+        reason: result.reason,
+        progress: result.work.progress,
+        failures: result.failures,
+      });
+      continue;
+    }
+    deps.log.error('object not delivered; the message will be retried', {
+      ...fields,
+      failures: result.failures,
+    });
+    failures.push(
+      result.failures
+        .map((failure) => `${failure.destination}: ${failure.code} ${failure.message}`)
+        .join('; ') || `s3://${object.bucket}/${object.key}: out of time before any progress`,
+    );
+  }
+  if (failures.length > 0) {
+    throw new SluiceError('DELIVERY_INCOMPLETE', failures.join(' | '), { failures });
+  }
+}

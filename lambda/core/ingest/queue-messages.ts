@@ -1,0 +1,87 @@
+import { LOG_TYPE_ATTRIBUTE, type RoutedEvent } from './events';
+
+/**
+ * Packing events into SQS messages: each message holds NDJSON lines of one log type and carries
+ * that log type in the `logType` message attribute; SendMessageBatch takes up to 10 entries.
+ */
+
+/** SQS's limit on entries per SendMessageBatch call. */
+export const MAX_BATCH_ENTRIES = 10;
+
+export interface QueueMessage {
+  readonly logType: string;
+  readonly body: string;
+  readonly eventCount: number;
+}
+
+const ATTRIBUTE_TYPE = 'String';
+
+/** SQS counts a message's size as its body plus each attribute's name, type and value (UTF-8 bytes). */
+export function messageBytes(body: string, logType: string): number {
+  return (
+    Buffer.byteLength(body) +
+    Buffer.byteLength(LOG_TYPE_ATTRIBUTE) +
+    Buffer.byteLength(ATTRIBUTE_TYPE) +
+    Buffer.byteLength(logType)
+  );
+}
+
+/**
+ * SQS refuses a few characters that JSON allows raw inside strings (U+FFFE, U+FFFF): they are
+ * written as the equivalent `\u` escapes, which changes no value. Everything else passes unchanged.
+ */
+export function sqsSafe(line: string): string {
+  return /[\uFFFE\uFFFF]/.test(line)
+    ? line.replace(/[\uFFFE\uFFFF]/g, (char) => `\\u${char.charCodeAt(0).toString(16).toUpperCase()}`)
+    : line;
+}
+
+/**
+ * Consecutive events of a log type share a message until the next would exceed `maxMessageBytes`.
+ * Events keep their order within a log type. Every event must fit in a message on its own
+ * (`prepareRequest` checks that).
+ */
+export function packMessages(events: readonly RoutedEvent[], maxMessageBytes: number): QueueMessage[] {
+  const open = new Map<string, { lines: string[]; bytes: number }>();
+  const messages: QueueMessage[] = [];
+  const close = (logType: string) => {
+    const current = open.get(logType);
+    if (!current) return;
+    messages.push({ logType, body: current.lines.join('\n'), eventCount: current.lines.length });
+    open.delete(logType);
+  };
+  for (const event of events) {
+    const line = event.line;
+    const lineBytes = Buffer.byteLength(line);
+    const current = open.get(event.logType);
+    if (current && current.bytes + 1 + lineBytes > maxMessageBytes) close(event.logType);
+    const target = open.get(event.logType);
+    if (target) {
+      target.lines.push(line);
+      target.bytes += 1 + lineBytes;
+    } else {
+      open.set(event.logType, { lines: [line], bytes: messageBytes(line, event.logType) });
+    }
+  }
+  for (const logType of [...open.keys()]) close(logType);
+  return messages;
+}
+
+/** Groups messages into SendMessageBatch calls of at most 10 entries and `maxBatchBytes` in total. */
+export function packBatches(messages: readonly QueueMessage[], maxBatchBytes: number): QueueMessage[][] {
+  const batches: QueueMessage[][] = [];
+  let current: QueueMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = messageBytes(message.body, message.logType);
+    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > maxBatchBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

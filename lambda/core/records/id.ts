@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+
+/** Longer ids are refused: they are likely not ids, and they must fit every destination's id field. */
+const MAX_ID_BYTES = 200;
+/** Bumped only if the fallback id scheme ever changes (it would re-deliver everything as new). */
+const FALLBACK_SCHEME = 'sluice-record-id-v1';
+/** 20 bytes of SHA-256 (160 bits, 27 base64url characters): collisions are out of reach. */
+const FALLBACK_BYTES = 20;
+
+/**
+ * The record's own id from `field`, when the source names one for its log type: a non-empty string
+ * or a finite number, at most 200 bytes. Destinations deduplicate on it across re-deliveries.
+ */
+export function recordOwnId(
+  value: Readonly<Record<string, unknown>>,
+  field: string | undefined,
+): string | undefined {
+  if (field === undefined || !Object.hasOwn(value, field)) return undefined;
+  const candidate = value[field];
+  const id =
+    typeof candidate === 'string'
+      ? candidate
+      : typeof candidate === 'number' && Number.isFinite(candidate)
+        ? String(candidate)
+        : undefined;
+  if (id === undefined || id.length === 0 || Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) return undefined;
+  return id;
+}
+
+export interface RecordLocation {
+  readonly bucket: string;
+  readonly key: string;
+  /** The object's versionId, else its ETag: a rewritten object gets new ids. */
+  readonly version: string;
+  readonly offset: number;
+}
+
+/**
+ * An id for a record without one: where it was read from. The same object version read again
+ * (a retry, a replay) gives the same ids, so destinations that deduplicate by id do not double it.
+ */
+export function fallbackRecordId(location: RecordLocation): string {
+  // JSON framing keeps the parts apart: ("a/b", "c") and ("a", "b/c") must not collide.
+  const canonical = JSON.stringify([
+    FALLBACK_SCHEME,
+    location.bucket,
+    location.key,
+    location.version,
+    location.offset,
+  ]);
+  return createHash('sha256')
+    .update(canonical, 'utf8')
+    .digest()
+    .subarray(0, FALLBACK_BYTES)
+    .toString('base64url');
+}

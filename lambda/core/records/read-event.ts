@@ -1,0 +1,56 @@
+/**
+ * What the record reader produces. Offsets are byte offsets in the decompressed object and become
+ * record ids and resume points, so the same bytes must always yield the same events.
+ */
+
+export type RecordFormat = 'auto' | 'ndjson' | 'concatenated';
+
+export interface ReaderOptions {
+  /**
+   * `ndjson`: one record per line. `concatenated`: JSON objects one after another with any whitespace
+   * (the vendor's pretty-printed examples). `auto`: each record's first line decides (see record-splitter.ts).
+   */
+  readonly format: RecordFormat;
+  /** A record larger than this is reported as `RECORD_TOO_LARGE` and skipped without being buffered. */
+  readonly maxRecordBytes: number;
+  /** Decompressed size at which a gzip object is refused (gzip bomb). Plain objects are not limited here. */
+  readonly maxDecompressedBytes: number;
+  /**
+   * The stream starts at this byte offset of the object (a ranged GET that resumes a plain object);
+   * reported offsets stay absolute. Such a stream is never gzip and never starts with a BOM.
+   */
+  readonly startOffset?: number;
+  /** Events whose offset is below this are dropped (resuming a gzip object, which must be re-read from 0). */
+  readonly skipBefore?: number;
+}
+
+export type InvalidCode = 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'NOT_AN_OBJECT';
+
+export interface RecordEvent {
+  readonly kind: 'record';
+  /** Byte offset of the record's first byte (its `{`). */
+  readonly offset: number;
+  /** Byte length of `text` as it appears in the object. */
+  readonly length: number;
+  /** The record's JSON text exactly as written, without BOM, surrounding blanks or line terminator. */
+  readonly text: string;
+  readonly value: Record<string, unknown>;
+  /** True when `text` has no line break, so it can be forwarded as is on an NDJSON line. */
+  readonly singleLine: boolean;
+}
+
+export interface InvalidEvent {
+  readonly kind: 'invalid';
+  readonly offset: number;
+  readonly length: number;
+  readonly code: InvalidCode;
+  /** Why, without record content (it ends up in logs). */
+  readonly reason: string;
+  /** The first bytes of the bad text (at most MAX_RAW_BYTES), for the quarantine. */
+  readonly raw: Uint8Array;
+}
+
+export type ReadEvent = RecordEvent | InvalidEvent;
+
+/** The quarantine keeps at most this much of a bad record: enough to diagnose, bounded in memory. */
+export const MAX_RAW_BYTES = 64 * 1024;

@@ -1,0 +1,78 @@
+import { SluiceError } from '../errors';
+import { asBuffer } from './bytes';
+import { EventFactory } from './event-factory';
+import { gunzip, startsWithGzipMagic } from './gzip';
+import type { ReadEvent, ReaderOptions } from './read-event';
+import { RecordSplitter } from './record-splitter';
+import { readHead, replay } from './stream-head';
+
+export type { ReadEvent, ReaderOptions } from './read-event';
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Streams the records of one object: gzip is recognised by its magic bytes, a leading UTF-8 BOM is
+ * skipped (it still counts in offsets), and the splitter cuts the bytes into records for the
+ * configured format. Holds at most one record (bounded by maxRecordBytes) and one chunk at a time.
+ *
+ * Throws SluiceError for an object that cannot be read at all (corrupt or truncated gzip, gzip bomb,
+ * bad options); a bad record is an `invalid` event and reading goes on.
+ */
+export async function* readRecords(
+  body: AsyncIterable<Uint8Array>,
+  options: ReaderOptions,
+): AsyncGenerator<ReadEvent, void> {
+  checkOptions(options);
+  const startOffset = options.startOffset ?? 0;
+  let stream: AsyncIterable<Buffer> = buffers(body);
+  let firstOffset = startOffset;
+  // A ranged read starts at a record inside a plain object: there is no magic or BOM to look for.
+  if (startOffset === 0) {
+    let { head, rest } = await readHead(stream, UTF8_BOM.length);
+    if (startsWithGzipMagic(head)) {
+      ({ head, rest } = await readHead(
+        gunzip(replay(head, rest), options.maxDecompressedBytes),
+        UTF8_BOM.length,
+      ));
+    }
+    if (UTF8_BOM.every((byte, index) => head[index] === byte)) {
+      head = head.subarray(UTF8_BOM.length);
+      firstOffset = UTF8_BOM.length;
+    }
+    stream = replay(head, rest);
+  }
+
+  const splitter = new RecordSplitter(
+    options.format,
+    new EventFactory(options.maxRecordBytes, options.skipBefore ?? 0),
+    firstOffset,
+  );
+  for await (const chunk of stream) yield* splitter.push(chunk);
+  yield* splitter.finish();
+}
+
+async function* buffers(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer, void> {
+  for await (const chunk of body) {
+    if (chunk.length > 0) yield asBuffer(chunk);
+  }
+}
+
+function checkOptions(options: ReaderOptions): void {
+  const problems: string[] = [];
+  if (!['auto', 'ndjson', 'concatenated'].includes(options.format)) problems.push('format');
+  if (!isCount(options.maxRecordBytes) || options.maxRecordBytes < 1) problems.push('maxRecordBytes');
+  if (!isCount(options.maxDecompressedBytes) || options.maxDecompressedBytes < 1) {
+    problems.push('maxDecompressedBytes');
+  }
+  if (options.startOffset !== undefined && !isCount(options.startOffset)) problems.push('startOffset');
+  if (options.skipBefore !== undefined && !isCount(options.skipBefore)) problems.push('skipBefore');
+  if (problems.length > 0) {
+    throw new SluiceError('READER_INVALID_OPTIONS', `invalid record reader options: ${problems.join(', ')}`, {
+      options: problems,
+    });
+  }
+}
+
+function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}

@@ -1,0 +1,34 @@
+/**
+ * Stable failure and rejection codes a sink reports (in `BatchOutcome.failure.code` and
+ * `RejectedRecord.code`). Alarms, metrics and runbooks key on these: never rename one.
+ */
+export const SinkCodes = {
+  /** 401/403 again after re-reading the secret once. */
+  AUTH_FAILED: 'DESTINATION_AUTH_FAILED',
+  /** The credentials could not be read or are malformed (e.g. basic-auth secret that is not JSON). */
+  AUTH_UNAVAILABLE: 'DESTINATION_AUTH_UNAVAILABLE',
+  /** The destination kept failing (5xx, 429, network) until the retry budget or the deadline ran out. */
+  UNAVAILABLE: 'DESTINATION_UNAVAILABLE',
+  /** The deadline passed before an attempt could start. */
+  DEADLINE: 'DELIVERY_DEADLINE',
+  /** An answer this sink does not understand (e.g. 3xx, or a 2xx whose body cannot be read). */
+  UNEXPECTED_ANSWER: 'DESTINATION_UNEXPECTED_ANSWER',
+  /** A certificate or TLS negotiation failure: not retried inside the invocation. */
+  TLS_FAILED: 'DESTINATION_TLS_FAILED',
+
+  HEC_INVALID_EVENT: 'HEC_INVALID_EVENT',
+  HEC_EVENT_TOO_LARGE: 'HEC_EVENT_TOO_LARGE',
+  HEC_INCORRECT_INDEX: 'HEC_INCORRECT_INDEX',
+  HEC_REQUEST_REJECTED: 'HEC_REQUEST_REJECTED',
+
+  ES_DOCUMENT_REJECTED: 'ES_DOCUMENT_REJECTED',
+  ES_DOCUMENT_TOO_LARGE: 'ES_DOCUMENT_TOO_LARGE',
+  ES_DOCUMENT_FORBIDDEN: 'ES_DOCUMENT_FORBIDDEN',
+  ES_REQUEST_REJECTED: 'ES_REQUEST_REJECTED',
+
+  HTTPS_BATCH_REJECTED: 'HTTPS_BATCH_REJECTED',
+  HTTPS_RECORD_TOO_LARGE: 'HTTPS_RECORD_TOO_LARGE',
+  HTTPS_REQUEST_REJECTED: 'HTTPS_REQUEST_REJECTED',
+} as const;
+
+export type SinkCode = (typeof SinkCodes)[keyof typeof SinkCodes];

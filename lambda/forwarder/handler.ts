@@ -1,0 +1,118 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { S3ObjectSource } from '../adapters/s3-object-source';
+import { S3QuarantineWriter } from '../adapters/s3-quarantine';
+import { SecretsManagerSecrets } from '../adapters/secrets-manager';
+import { createSigV4Signer } from '../adapters/sigv4-signer';
+import { errorCode, errorMessage } from '../core/errors';
+import { processMessage, type MessageDependencies } from '../core/forward/process-message';
+import { createSink } from '../core/sinks/create-sink';
+import { ForwarderMetrics } from './metrics';
+import { readRuntimeConfig } from './runtime-config';
+import { deadlinesFor } from './deadlines';
+
+const logger = new Logger({ serviceName: 'sluice-forwarder' });
+
+/** Built once per execution environment so keep-alive sockets and cached secrets survive between invocations. */
+function createRuntime(env: NodeJS.ProcessEnv) {
+  const config = readRuntimeConfig(env);
+  const bucket = requiredEnv(env, 'SLUICE_BUCKET');
+  const queueUrl = requiredEnv(env, 'SLUICE_OBJECT_QUEUE_URL');
+  // Path-style addressing for S3-compatible endpoints (moto, MinIO) named by AWS_ENDPOINT_URL.
+  const s3 = new S3Client({ forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true' });
+  const sqs = new SQSClient({});
+  const secrets = new SecretsManagerSecrets(new SecretsManagerClient({}));
+  const destinations = config.destinations.map((destination) => ({
+    sink: createSink(destination, { secret: (arn) => secrets.source(arn), signer: createSigV4Signer }),
+    logTypes: destination.logTypes,
+    maxInFlight: destination.maxConcurrency,
+  }));
+  return {
+    config,
+    destinations,
+    objects: new S3ObjectSource(s3),
+    quarantine: new S3QuarantineWriter(s3, bucket, config.quarantinePrefix),
+    continuations: {
+      send: async (body: string) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      },
+    },
+  };
+}
+
+function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set; deploy the forwarder with the sluice stack`);
+  return value;
+}
+
+type Runtime = ReturnType<typeof createRuntime>;
+
+/** A handler with its own runtime, built from `env` on first use (the CLI and tests build their own). */
+export function createHandler(env: NodeJS.ProcessEnv = process.env) {
+  let runtime: Runtime | undefined;
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    runtime ??= createRuntime(env);
+    return handleEvent(runtime, event, context);
+  };
+}
+
+export const handler = createHandler();
+
+async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { config } = runtime;
+  const metrics = new ForwarderMetrics();
+  const deadlines = deadlinesFor(Date.now(), context.getRemainingTimeInMillis());
+  const log = {
+    info: (message: string, fields?: Record<string, unknown>) => logger.info(message, { ...fields }),
+    warn: (message: string, fields?: Record<string, unknown>) => logger.warn(message, { ...fields }),
+    error: (message: string, fields?: Record<string, unknown>) => logger.error(message, { ...fields }),
+  };
+  const deps: MessageDependencies = {
+    sources: config.sources,
+    destinations: runtime.destinations,
+    objects: runtime.objects,
+    quarantine: runtime.quarantine,
+    continuations: {
+      send: async (body) => {
+        await runtime.continuations.send(body);
+        metrics.continuationSent();
+      },
+    },
+    maxRecordBytes: config.maxRecordBytes,
+    maxObjectBytes: config.maxObjectBytes,
+    now: Date.now,
+    stopReadingAt: deadlines.stopReadingAt,
+    deliveryDeadline: deadlines.deliveryDeadline,
+    observer: metrics,
+    log,
+    onObject: (summary) => metrics.object(summary),
+  };
+
+  const handleRecord = async (record: SQSRecord) => {
+    try {
+      await processMessage(record.body, deps);
+    } catch (error) {
+      metrics.messageFailed();
+      logger.error('message failed', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        code: errorCode(error),
+        error: errorMessage(error),
+      });
+      throw error;
+    }
+  };
+  try {
+    return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  } finally {
+    metrics.publish();
+  }
+}

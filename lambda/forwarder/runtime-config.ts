@@ -1,0 +1,46 @@
+import type { DestinationConfig } from '../core/config/destinations';
+import type { SluiceConfig } from '../core/config/schema';
+import { SluiceError } from '../core/errors';
+import type { SourceWithPrefix } from '../core/forward/process-message';
+
+/** What the forwarder needs at run time: ARNs and settings only, never a secret value. */
+export interface ForwarderRuntimeConfig {
+  readonly sources: readonly SourceWithPrefix[];
+  readonly destinations: readonly DestinationConfig[];
+  readonly quarantinePrefix: string;
+  readonly maxRecordBytes: number;
+  readonly maxObjectBytes: number;
+}
+
+export const RUNTIME_CONFIG_ENV = 'SLUICE_FORWARDER_CONFIG';
+
+export function runtimeConfigOf(config: SluiceConfig): ForwarderRuntimeConfig {
+  return {
+    sources: config.sources.map((source) => ({
+      name: source.name,
+      prefix: source.prefix,
+      format: source.format,
+      timestampField: source.timestampField,
+      idFieldByLogType: source.idFieldByLogType,
+    })),
+    destinations: config.destinations,
+    quarantinePrefix: config.quarantinePrefix,
+    maxRecordBytes: config.forwarder.maxRecordBytes,
+    maxObjectBytes: config.forwarder.maxObjectBytes,
+  };
+}
+
+export function readRuntimeConfig(env: NodeJS.ProcessEnv): ForwarderRuntimeConfig {
+  const text = env[RUNTIME_CONFIG_ENV];
+  if (!text) {
+    throw new SluiceError(
+      'RUNTIME_CONFIG_MISSING',
+      `${RUNTIME_CONFIG_ENV} is not set; deploy the forwarder with the sluice stack`,
+    );
+  }
+  const parsed = JSON.parse(text) as ForwarderRuntimeConfig;
+  if (!Array.isArray(parsed.sources) || !Array.isArray(parsed.destinations)) {
+    throw new SluiceError('RUNTIME_CONFIG_INVALID', `${RUNTIME_CONFIG_ENV} lacks sources or destinations`);
+  }
+  return parsed;
+}

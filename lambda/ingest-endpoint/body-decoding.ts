@@ -1,0 +1,51 @@
+import { gunzipSync } from 'node:zlib';
+import type { Outcome } from '../core/ingest/answers';
+
+export type DecodedBody =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly outcome: Outcome };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(bytes: Buffer): DecodedBody {
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    return { ok: false, outcome: { kind: 'invalid-encoding' } };
+  }
+}
+
+/**
+ * The request body as text: base64 undone when API Gateway applied it, gzip undone when the
+ * producer applied it (`Content-Encoding: gzip`, as Fluent Bit's and Vector's `compress` options
+ * send), refused above `maxBodyBytes` after decompression (which also stops gzip bombs early).
+ */
+export function decodeBody(
+  body: string | undefined,
+  isBase64Encoded: boolean,
+  contentEncoding: string | undefined,
+  maxBodyBytes: number,
+): DecodedBody {
+  const raw = body ?? '';
+  const encoding = (contentEncoding ?? '').trim().toLowerCase();
+  const tooLarge: DecodedBody = { ok: false, outcome: { kind: 'body-too-large', limit: maxBodyBytes } };
+  if (encoding === 'gzip' || encoding === 'x-gzip') {
+    // API Gateway passes binary bodies base64-encoded; a body it passed as text is taken byte for byte.
+    const compressed = Buffer.from(raw, isBase64Encoded ? 'base64' : 'latin1');
+    let inflated: Buffer;
+    try {
+      inflated = gunzipSync(compressed, { maxOutputLength: maxBodyBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge;
+      return { ok: false, outcome: { kind: 'invalid-encoding' } };
+    }
+    return text(inflated);
+  }
+  if (encoding !== '' && encoding !== 'identity') {
+    return { ok: false, outcome: { kind: 'unsupported-encoding', encoding } };
+  }
+  if (isBase64Encoded) {
+    const bytes = Buffer.from(raw, 'base64');
+    return bytes.length > maxBodyBytes ? tooLarge : text(bytes);
+  }
+  return Buffer.byteLength(raw) > maxBodyBytes ? tooLarge : { ok: true, text: raw };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { parseAllowedLogTypes } from '../core/ingest/log-type';
+import { isValidLogType, LOG_TYPE_PATTERN } from '../core/layout/key-layout';
+import { SluiceError } from '../core/errors';
+
+/** Everything the endpoint reads from its environment (set by the `IngestEndpoint` construct). */
+export interface EndpointConfig {
+  readonly queueUrl: string;
+  /** ARN of the secret whose SecretString is the token; the token itself never sits in the environment. */
+  readonly tokenSecretArn: string;
+  readonly defaultLogType?: string;
+  readonly allowedLogTypes?: ReadonlySet<string>;
+  /** Largest accepted body after decompression. */
+  readonly maxBodyBytes: number;
+  /** The ingest queue's maximum message size. */
+  readonly maxMessageBytes: number;
+  /** How long a fetched token is reused before it is read again (rotation takes effect within this). */
+  readonly tokenCacheSeconds: number;
+}
+
+export const ENDPOINT_DEFAULTS = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxMessageBytes: 256 * 1024,
+  tokenCacheSeconds: 300,
+} as const;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const schema = z.object({
+  INGEST_QUEUE_URL: z.string().url(),
+  TOKEN_SECRET_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'is not a secret ARN'),
+  DEFAULT_LOG_TYPE: optionalText.refine((value) => value === undefined || isValidLogType(value), {
+    message: `must match ${LOG_TYPE_PATTERN.source}`,
+  }),
+  ALLOWED_LOG_TYPES: optionalText,
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(ENDPOINT_DEFAULTS.maxBodyBytes),
+  MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_048_576)
+    .default(ENDPOINT_DEFAULTS.maxMessageBytes),
+  TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(ENDPOINT_DEFAULTS.tokenCacheSeconds),
+});
+
+export function readEndpointConfig(env: Readonly<Record<string, string | undefined>>): EndpointConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new SluiceError('INGEST_CONFIG_INVALID', `ingest endpoint configuration: ${problems.join('; ')}`, {
+      problems,
+    });
+  }
+  const value = parsed.data;
+  let allowedLogTypes: ReadonlySet<string> | undefined;
+  try {
+    allowedLogTypes = parseAllowedLogTypes(value.ALLOWED_LOG_TYPES);
+  } catch (error) {
+    throw new SluiceError(
+      'INGEST_CONFIG_INVALID',
+      `ingest endpoint configuration: ALLOWED_LOG_TYPES ${(error as Error).message}`,
+    );
+  }
+  if (
+    allowedLogTypes &&
+    value.DEFAULT_LOG_TYPE !== undefined &&
+    !allowedLogTypes.has(value.DEFAULT_LOG_TYPE)
+  ) {
+    throw new SluiceError(
+      'INGEST_CONFIG_INVALID',
+      'ingest endpoint configuration: DEFAULT_LOG_TYPE is not in ALLOWED_LOG_TYPES',
+    );
+  }
+  return {
+    queueUrl: value.INGEST_QUEUE_URL,
+    tokenSecretArn: value.TOKEN_SECRET_ARN,
+    defaultLogType: value.DEFAULT_LOG_TYPE,
+    allowedLogTypes,
+    maxBodyBytes: value.MAX_BODY_BYTES,
+    maxMessageBytes: value.MAX_MESSAGE_BYTES,
+    tokenCacheSeconds: value.TOKEN_CACHE_SECONDS,
+  };
+}

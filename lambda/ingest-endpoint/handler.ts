@@ -1,0 +1,156 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { answer, type Dialect, type Outcome } from '../core/ingest/answers';
+import { readAuthorization, tokenMatches } from '../core/ingest/auth';
+import { prepareRequest } from '../core/ingest/prepare';
+import { packMessages } from '../core/ingest/queue-messages';
+import { matchRoute } from '../core/ingest/routes';
+import { errorCode, errorMessage } from '../core/errors';
+import { decodeBody } from './body-decoding';
+import { readEndpointConfig, type EndpointConfig } from './config';
+import { enqueueAll, sqsSender, type QueueSender } from './enqueue';
+import { secretTokenSource, type TokenSource } from './token-source';
+
+export interface EndpointDependencies {
+  readonly config: EndpointConfig;
+  readonly sender: QueueSender;
+  readonly token: TokenSource;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Pause between send retries. Default: a real timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type EndpointHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  if (headers[name] !== undefined) return headers[name];
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/**
+ * The HTTPS ingest endpoint behind API Gateway (HTTP API, payload format 2.0): authenticates the
+ * token, validates the events, and answers 200 only once SQS has accepted every one of them.
+ *
+ * On the generic path a bad event refuses the whole request. On the HEC paths, like Splunk, the
+ * events before the bad one are accepted and the answer names the bad one (`invalid-event-number`).
+ */
+export function createEndpointHandler(deps: EndpointDependencies): EndpointHandler {
+  const { config, sender, token, logger, metrics } = deps;
+
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    const route = matchRoute(event.requestContext.http.method, event.rawPath);
+    const request = { path: event.rawPath, sourceIp: event.requestContext.http.sourceIp };
+    let dialect: Dialect = 'plain';
+    const reply = (outcome: Outcome, details: Record<string, unknown> = {}) => {
+      const result = answer(outcome, dialect);
+      const level = result.statusCode >= 500 ? 'error' : result.statusCode >= 400 ? 'warn' : 'info';
+      logger[level]('request answered', {
+        ...request,
+        status: result.statusCode,
+        outcome: outcome.kind,
+        ...details,
+      });
+      metrics.addMetric(
+        result.statusCode < 300 ? 'IngestRequestsAccepted' : `IngestRequests${result.statusCode}`,
+        MetricUnit.Count,
+        1,
+      );
+      metrics.publishStoredMetrics();
+      return result;
+    };
+
+    if (route.kind === 'not-found') return reply({ kind: 'not-found' });
+    if (route.kind === 'health') {
+      dialect = 'hec';
+      return reply({ kind: 'healthy' });
+    }
+    dialect = route.dialect;
+    if (route.kind === 'method-not-allowed') return reply({ kind: 'method-not-allowed', allow: route.allow });
+
+    const credentials = readAuthorization(header(event, 'authorization'));
+    if (credentials.kind === 'missing') return reply({ kind: 'token-required' });
+    if (credentials.kind === 'malformed') return reply({ kind: 'invalid-authorization' });
+    let expected: string;
+    try {
+      expected = await token();
+    } catch (error) {
+      return reply(
+        { kind: 'unavailable' },
+        { reason: 'token unavailable', errorCode: errorCode(error), errorMessage: errorMessage(error) },
+      );
+    }
+    if (!tokenMatches(credentials.token, expected)) return reply({ kind: 'invalid-token' });
+
+    const decoded = decodeBody(
+      event.body,
+      event.isBase64Encoded,
+      header(event, 'content-encoding'),
+      config.maxBodyBytes,
+    );
+    if (!decoded.ok) return reply(decoded.outcome);
+
+    const prepared = prepareRequest(decoded.text, route.format, {
+      defaultLogType: config.defaultLogType,
+      allowed: config.allowedLogTypes,
+      maxMessageBytes: config.maxMessageBytes,
+    });
+    const { rejection } = prepared;
+    // HEC keeps the events before a bad one; the generic path is all or nothing.
+    const toSend = rejection && (dialect === 'plain' || rejection.code === 'NO_DATA') ? [] : prepared.events;
+    if (toSend.length > 0) {
+      const result = await enqueueAll(packMessages(toSend, config.maxMessageBytes), sender, {
+        maxBatchBytes: config.maxMessageBytes,
+        sleep: deps.sleep,
+      });
+      if (!result.ok) {
+        return reply(
+          { kind: 'unavailable' },
+          {
+            reason: 'queue refused messages',
+            events: toSend.length,
+            messagesFailed: result.messagesFailed,
+            errors: result.errors,
+          },
+        );
+      }
+      metrics.addMetric('IngestEventsAccepted', MetricUnit.Count, toSend.length);
+    }
+    if (rejection) {
+      return reply(
+        { kind: 'rejected', rejection, acceptedBefore: toSend.length },
+        {
+          rejection: { index: rejection.index, code: rejection.code, reason: rejection.reason },
+          accepted: toSend.length,
+        },
+      );
+    }
+    return reply({ kind: 'accepted', count: toSend.length }, { accepted: toSend.length });
+  };
+}
+
+let configured: EndpointHandler | undefined;
+
+/** The Lambda entry point: configuration from the environment, read on the first invocation. */
+export const handler: EndpointHandler = (event, context) => {
+  if (!configured) {
+    const config = readEndpointConfig(process.env);
+    configured = createEndpointHandler({
+      config,
+      sender: sqsSender(new SQSClient({}), config.queueUrl),
+      token: secretTokenSource(new SecretsManagerClient({}), config.tokenSecretArn, config.tokenCacheSeconds),
+      logger: new Logger({ serviceName: 'ingest-endpoint' }),
+      metrics: new Metrics({ namespace: 'Sluice', serviceName: 'ingest-endpoint' }),
+    });
+  }
+  return configured(event, context);
+};

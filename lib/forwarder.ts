@@ -1,0 +1,176 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { DestinationConfig } from '../lambda/core/config/destinations';
+import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
+
+export interface ForwarderProps {
+  readonly bucket: s3.IBucket;
+  readonly encryptionKey?: kms.IKey;
+  readonly queue: sqs.IQueue;
+  readonly runtimeConfig: ForwarderRuntimeConfig;
+  /** Default: 512. */
+  readonly memoryMb?: number;
+  /** Default: 300 s. The queue's visibility timeout must be at least 6 × this. */
+  readonly timeout?: Duration;
+  /** Default: 10. */
+  readonly batchSize?: number;
+  /** Default: none. */
+  readonly maxBatchingWindow?: Duration;
+  /** Default: unset (Lambda scales with the queue). */
+  readonly maxConcurrency?: number;
+  /** Default: unset. */
+  readonly reservedConcurrency?: number;
+  /** Default: 90 days. */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Lambda allows 4 KB of environment variables in total; keep room for the others. */
+const MAX_RUNTIME_CONFIG_BYTES = 3500;
+
+/** Full Secrets Manager ARNs end in `-` and six random characters; a partial ARN needs them matched. */
+export function secretResourceArn(arn: string): string {
+  return /-[A-Za-z0-9]{6}$/.test(arn) ? arn : `${arn}-??????`;
+}
+
+function secretArnsOf(destination: DestinationConfig): string[] {
+  if (destination.type === 'elasticsearch') {
+    return destination.auth.type === 'sigv4' ? [] : [destination.auth.secretArn];
+  }
+  return destination.tokenSecretArn ? [destination.tokenSecretArn] : [];
+}
+
+/**
+ * The forwarder: reads each new object named on the object queue and delivers its records to every
+ * destination. Its role can read the source prefixes, write the quarantine prefix, read its own
+ * secrets, consume (and re-enqueue continuations on) its queue, and nothing else.
+ */
+export class Forwarder extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ForwarderProps) {
+    super(scope, id);
+    const config = props.runtimeConfig;
+    const serialized = JSON.stringify(config);
+    if (Buffer.byteLength(serialized) > MAX_RUNTIME_CONFIG_BYTES) {
+      throw new Error(
+        `sluice configuration: sources and destinations take ${Buffer.byteLength(serialized)} bytes, above the ${MAX_RUNTIME_CONFIG_BYTES} bytes a Lambda environment can hold. Fix: split destinations across two stacks`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'sluice forwarder: read source objects, write quarantine, read destination secrets',
+    });
+    // Instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
+    this.logGroup.grantWrite(this.role);
+
+    const bucketArn = props.bucket.bucketArn;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSourceObjects',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: config.sources.map((source) => `${bucketArn}/${source.prefix}/*`),
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteQuarantine',
+        actions: ['s3:PutObject'],
+        resources: [`${bucketArn}/${config.quarantinePrefix}/*`],
+      }),
+    );
+    const secretArns = [...new Set(config.destinations.flatMap(secretArnsOf))];
+    if (secretArns.length > 0) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadDestinationSecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secretArns.map(secretResourceArn),
+        }),
+      );
+    }
+    for (const destination of config.destinations) {
+      if (destination.type !== 'elasticsearch' || destination.auth.type !== 'sigv4') continue;
+      const { service, resourceArn } = destination.auth;
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: `WriteOpenSearch${this.role.node.children.length}`,
+          actions: service === 'es' ? ['es:ESHttpPost'] : ['aoss:APIAccessAll'],
+          resources: service === 'es' ? [resourceArn, `${resourceArn}/_bulk`] : [resourceArn],
+        }),
+      );
+    }
+    if (props.encryptionKey) {
+      // Decrypt to read objects; GenerateDataKey to write quarantine entries under the bucket's key.
+      props.encryptionKey.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    }
+    props.queue.grantSendMessages(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: join(__dirname, '..', 'lambda', 'forwarder', 'handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 512,
+      timeout: props.timeout ?? Duration.minutes(5),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      description: 'sluice forwarder: S3 objects to SIEM destinations',
+      environment: {
+        [RUNTIME_CONFIG_ENV]: serialized,
+        SLUICE_BUCKET: props.bucket.bucketName,
+        SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
+        POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
+        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        forceDockerBundling: false,
+      },
+    });
+    this.acknowledgeObjectWildcards(props.bucket, [
+      ...config.sources.map((source) => source.prefix),
+      config.quarantinePrefix,
+    ]);
+    this.function.addEventSource(
+      new SqsEventSource(props.queue, {
+        batchSize: props.batchSize ?? 10,
+        maxBatchingWindow: props.maxBatchingWindow,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
+      }),
+    );
+  }
+
+  /** Object ARNs under a prefix are wildcards by nature; each one is named, never `Resource::*`. */
+  private acknowledgeObjectWildcards(bucket: s3.IBucket, prefixes: readonly string[]): void {
+    const cfnBucket = bucket.node.defaultChild;
+    if (!(cfnBucket instanceof s3.CfnBucket)) return;
+    const logicalId = Stack.of(this).getLogicalId(cfnBucket);
+    for (const prefix of prefixes) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}/*]`,
+        reason: `Object names under '${prefix}/' are chosen per object (vendor or quarantine UUIDs), so they cannot be listed; access is limited to this one prefix of this one bucket.`,
+      });
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from './nag';
+
+export interface IngestFunctionProps {
+  /** Folder under `lambda/` holding `handler.ts`. */
+  readonly handlerFolder: 'ingest-batcher' | 'ingest-endpoint';
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly reservedConcurrency?: number;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Node.js 22 arm64 function bundled locally with esbuild (minified, source maps, dependencies
+ * pinned in the bundle), with its own log group and a role that can only write to that log group
+ * until the caller grants more.
+ */
+export class IngestFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(__dirname, '..', '..', 'lambda', props.handlerFolder, 'handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: {
+        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+        POWERTOOLS_SERVICE_NAME: props.handlerFolder,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // Bundle the AWS SDK too: the function runs the versions the tests ran.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    acknowledgeNag(
+      this.function,
+      'L1',
+      'sluice runs all its functions on nodejs22.x, the runtime its handlers are built and tested for; moving to a newer runtime is a project-wide change.',
+    );
+  }
+}

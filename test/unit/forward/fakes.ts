@@ -1,0 +1,99 @@
+import { gzipSync } from 'node:zlib';
+import type { ObjectSource, QuarantineEntry, QuarantineWriter } from '../../../lambda/core/forward/ports';
+import type { ObjectRef } from '../../../lambda/core/notifications/object-ref';
+import type { OutboundRecord } from '../../../lambda/core/records/types';
+import type { BatchOutcome, Sink } from '../../../lambda/core/sinks/types';
+
+/** An in-memory object store that records every ranged read. */
+export class MemoryObjects implements ObjectSource {
+  readonly opens: { key: string; fromByte: number }[] = [];
+  constructor(private readonly objects: Record<string, Buffer>) {}
+
+  async open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>> {
+    this.opens.push({ key: object.key, fromByte });
+    const bytes = this.objects[object.key];
+    if (!bytes) throw new Error(`no object ${object.key}`);
+    const slice = bytes.subarray(fromByte);
+    return (async function* () {
+      for (let index = 0; index < slice.length; index += 7) yield slice.subarray(index, index + 7);
+    })();
+  }
+}
+
+export class MemoryQuarantine implements QuarantineWriter {
+  readonly entries: QuarantineEntry[] = [];
+  async write(entries: readonly QuarantineEntry[]): Promise<void> {
+    this.entries.push(...entries);
+  }
+}
+
+type Verdict = 'deliver' | 'fail' | 'reject';
+
+/** A destination that answers per record, and remembers what it accepted. */
+export class RecordingSink implements Sink {
+  readonly received: OutboundRecord[] = [];
+  readonly batches: number[] = [];
+  verdict: (record: OutboundRecord) => Verdict = () => 'deliver';
+
+  constructor(
+    readonly name: string,
+    readonly maxBatchRecords = 3,
+    readonly maxBatchBytes = 1_000_000,
+  ) {}
+
+  encodedSize(record: OutboundRecord): number {
+    return record.json.length + 1;
+  }
+
+  async deliver(batch: readonly OutboundRecord[]): Promise<BatchOutcome> {
+    this.batches.push(batch.length);
+    const delivered: OutboundRecord[] = [];
+    const failed: OutboundRecord[] = [];
+    const rejected = [];
+    for (const record of batch) {
+      const verdict = this.verdict(record);
+      if (verdict === 'deliver') delivered.push(record);
+      else if (verdict === 'fail') failed.push(record);
+      else rejected.push({ record, code: 'TEST_REJECTED', reason: 'refused by test' });
+    }
+    this.received.push(...delivered);
+    return {
+      delivered,
+      rejected,
+      failed,
+      failure: failed.length > 0 ? { code: 'TEST_DOWN', message: 'destination down' } : undefined,
+    };
+  }
+}
+
+export function ndjson(records: readonly object[]): Buffer {
+  return Buffer.from(records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+}
+
+export function gzipped(bytes: Buffer): Buffer {
+  return gzipSync(bytes);
+}
+
+export function activities(count: number): object[] {
+  return Array.from({ length: count }, (_, index) => ({
+    id: `at-${index}`,
+    logType: 'activities',
+    timestamp: `2024-02-01T18:50:${String(index % 60).padStart(2, '0')}.123456789Z`,
+    activity: 'user logged into the Admin UI',
+  }));
+}
+
+export const objectRef = (key: string): ObjectRef => ({
+  bucket: 'acme-logs',
+  key,
+  versionId: 'v1',
+  eventTime: new Date('2024-02-01T19:00:00Z'),
+});
+
+export const strongdmSource = {
+  name: 'strongdm',
+  prefix: 'sdm/logs',
+  format: 'auto' as const,
+  timestampField: 'timestamp',
+  idFieldByLogType: { activities: 'id', queries: 'uuid' },
+};

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { forwardObject, type ForwardDependencies } from '../../../lambda/core/forward/forward-object';
+import type { ObjectWork } from '../../../lambda/core/notifications/object-ref';
+import {
+  activities,
+  gzipped,
+  MemoryObjects,
+  MemoryQuarantine,
+  ndjson,
+  objectRef,
+  RecordingSink,
+  strongdmSource,
+} from './fakes';
+
+const KEY = 'sdm/logs/activities/2024/02/01/18/50/a.json';
+
+function dependencies(
+  objects: MemoryObjects,
+  sinks: RecordingSink[],
+  overrides: Partial<ForwardDependencies> = {},
+) {
+  const quarantine = new MemoryQuarantine();
+  const deps: ForwardDependencies = {
+    source: strongdmSource,
+    logTypeFromKey: 'activities',
+    destinations: sinks.map((sink) => ({ sink, maxInFlight: 2 })),
+    objects,
+    quarantine,
+    maxRecordBytes: 1024 * 1024,
+    maxObjectBytes: 1024 * 1024 * 1024,
+    now: () => 0,
+    stopReadingAt: Number.POSITIVE_INFINITY,
+    deliveryDeadline: Number.POSITIVE_INFINITY,
+    ...overrides,
+  };
+  return { deps, quarantine };
+}
+
+const ids = (sink: RecordingSink) => sink.received.map((record) => record.id);
+
+describe('forwarding one object', () => {
+  it('delivers every record to every destination, in batches cut by count', async () => {
+    const objects = new MemoryObjects({ [KEY]: ndjson(activities(8)) });
+    const splunk = new RecordingSink('splunk');
+    const elastic = new RecordingSink('elastic', 5);
+    const { deps } = dependencies(objects, [splunk, elastic]);
+    const result = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(result.status, 'complete');
+    const expected = activities(8).map((_, index) => `at-${index}`);
+    assert.deepEqual(ids(splunk), expected);
+    assert.deepEqual(ids(elastic), expected);
+    assert.deepEqual(splunk.batches, [3, 3, 2]);
+    assert.deepEqual(elastic.batches, [5, 3]);
+    assert.equal(result.summary.records, 8);
+    assert.deepEqual(result.summary.destinations.splunk, { delivered: 8, rejected: 0, failed: 0 });
+  });
+
+  it('quarantines a line that is not JSON with its offset and still delivers its neighbours', async () => {
+    const good = ndjson(activities(2)).toString();
+    const [first, second] = good.trim().split('\n');
+    const body = Buffer.from(`${first}\n{"broken": \n${second}\n`);
+    const objects = new MemoryObjects({ [KEY]: body });
+    const sink = new RecordingSink('splunk');
+    const { deps, quarantine } = dependencies(objects, [sink]);
+    const result = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(result.status, 'complete');
+    assert.deepEqual(ids(sink), ['at-0', 'at-1']);
+    assert.equal(quarantine.entries.length, 1);
+    assert.equal(quarantine.entries[0].code, 'INVALID_JSON');
+    assert.equal(quarantine.entries[0].offset, first.length + 1);
+    assert.equal(Buffer.from(quarantine.entries[0].raw!).toString().trim(), '{"broken":');
+  });
+
+  it('quarantines a record a destination refuses for good, naming the destination', async () => {
+    const objects = new MemoryObjects({ [KEY]: ndjson(activities(4)) });
+    const sink = new RecordingSink('elastic');
+    sink.verdict = (record) => (record.id === 'at-2' ? 'reject' : 'deliver');
+    const { deps, quarantine } = dependencies(objects, [sink]);
+    const result = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(result.status, 'complete');
+    assert.deepEqual(ids(sink), ['at-0', 'at-1', 'at-3']);
+    assert.equal(quarantine.entries.length, 1);
+    assert.deepEqual(
+      {
+        destination: quarantine.entries[0].destination,
+        recordId: quarantine.entries[0].recordId,
+        code: quarantine.entries[0].code,
+      },
+      { destination: 'elastic', recordId: 'at-2', code: 'TEST_REJECTED' },
+    );
+    assert.match(quarantine.entries[0].record!, /"id":"at-2"/);
+  });
+
+  it('sends only the configured log types to a destination', async () => {
+    const mixed = [...activities(2), { uuid: 'q-1', logType: 'queries', timestamp: '2024-02-01T13:13:20Z' }];
+    const objects = new MemoryObjects({ [KEY]: ndjson(mixed) });
+    const queriesOnly = new RecordingSink('queries-only');
+    const { deps } = dependencies(objects, [queriesOnly]);
+    const result = await forwardObject(
+      { object: objectRef(KEY) },
+      { ...deps, destinations: [{ sink: queriesOnly, maxInFlight: 1, logTypes: ['queries'] }] },
+    );
+    assert.equal(result.status, 'complete');
+    assert.deepEqual(ids(queriesOnly), ['q-1']);
+  });
+
+  it('a failing destination never causes duplicates in a healthy one: each resumes where it stopped', async () => {
+    const objects = new MemoryObjects({ [KEY]: ndjson(activities(7)) });
+    const healthy = new RecordingSink('splunk');
+    const flaky = new RecordingSink('elastic');
+    flaky.verdict = (record) => (Number(record.id.slice(3)) >= 3 ? 'fail' : 'deliver');
+    const { deps } = dependencies(objects, [healthy, flaky]);
+
+    const first = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(first.status, 'incomplete');
+    if (first.status !== 'incomplete') return;
+    assert.equal(first.reason, 'destination-failed');
+    assert.equal(first.madeProgress, true);
+    assert.equal(first.work.progress.splunk, 'done');
+    assert.equal(typeof first.work.progress.elastic, 'number');
+    assert.deepEqual(first.failures, [
+      { destination: 'elastic', code: 'TEST_DOWN', message: 'destination down' },
+    ]);
+
+    flaky.verdict = () => 'deliver';
+    const second = await forwardObject(first.work, deps);
+    assert.equal(second.status, 'complete');
+    assert.deepEqual(
+      ids(healthy),
+      activities(7).map((_, index) => `at-${index}`),
+      'splunk got each record once',
+    );
+    assert.deepEqual(
+      ids(flaky),
+      activities(7).map((_, index) => `at-${index}`),
+      'elastic got each record once',
+    );
+    assert.equal(
+      objects.opens[1].fromByte,
+      first.work.progress.elastic,
+      'a plain object resumes with a ranged read',
+    );
+  });
+
+  it('reports no progress when a destination fails from the first record', async () => {
+    const objects = new MemoryObjects({ [KEY]: ndjson(activities(3)) });
+    const down = new RecordingSink('splunk');
+    down.verdict = () => 'fail';
+    const { deps } = dependencies(objects, [down]);
+    const result = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(result.status, 'incomplete');
+    assert.equal(result.status === 'incomplete' && result.madeProgress, false);
+    assert.deepEqual(result.status === 'incomplete' && result.work.progress, { splunk: 0 });
+  });
+
+  it('stops reading when time runs short and the continuation delivers the rest exactly once', async () => {
+    const records = activities(10);
+    for (const bytes of [ndjson(records), gzipped(ndjson(records))]) {
+      const objects = new MemoryObjects({ [KEY]: bytes });
+      const sink = new RecordingSink('elastic', 2);
+      let clock = 0;
+      const { deps } = dependencies(objects, [sink], { now: () => clock++, stopReadingAt: 5 });
+      const first = await forwardObject({ object: objectRef(KEY) }, deps);
+      assert.equal(first.status, 'incomplete');
+      if (first.status !== 'incomplete') return;
+      assert.equal(first.reason, 'deadline');
+      assert.ok(sink.received.length > 0 && sink.received.length < 10);
+      const second = await forwardObject(first.work, { ...deps, now: () => 0 });
+      assert.equal(second.status, 'complete');
+      assert.deepEqual(
+        ids(sink),
+        records.map((_, index) => `at-${index}`),
+      );
+      const gzip = bytes[0] === 0x1f;
+      assert.equal(first.work.encoding, gzip ? 'gzip' : 'identity');
+      assert.equal(
+        objects.opens[1].fromByte > 0,
+        !gzip,
+        'gzip objects are re-read from the start and skipped',
+      );
+    }
+  });
+
+  it('does not read an object whose destinations are all done', async () => {
+    const objects = new MemoryObjects({});
+    const sink = new RecordingSink('splunk');
+    const { deps } = dependencies(objects, [sink]);
+    const work: ObjectWork = { object: objectRef(KEY), progress: { splunk: 'done' } };
+    const result = await forwardObject(work, deps);
+    assert.equal(result.status, 'complete');
+    assert.equal(objects.opens.length, 0);
+  });
+
+  it('names the object when it cannot be read', async () => {
+    const objects = new MemoryObjects({ [KEY]: gzipped(ndjson(activities(50))).subarray(0, 40) });
+    const { deps } = dependencies(objects, [new RecordingSink('splunk')]);
+    await assert.rejects(
+      forwardObject({ object: objectRef(KEY) }, deps),
+      (error: Error & { code?: string }) => {
+        assert.match(error.message, /s3:\/\/acme-logs\/sdm\/logs\/activities/);
+        assert.equal(error.code, 'OBJECT_TRUNCATED_GZIP');
+        return true;
+      },
+    );
+  });
+});

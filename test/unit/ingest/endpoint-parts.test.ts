@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { QueueMessage } from '../../../lambda/core/ingest/queue-messages';
+import { decodeBody } from '../../../lambda/ingest-endpoint/body-decoding';
+import { readEndpointConfig } from '../../../lambda/ingest-endpoint/config';
+import {
+  enqueueAll,
+  type QueueSender,
+  type SendEntry,
+  type SendFailure,
+} from '../../../lambda/ingest-endpoint/enqueue';
+import { secretTokenSource } from '../../../lambda/ingest-endpoint/token-source';
+
+describe('decodeBody', () => {
+  const ndjson = '{"a":1}\n{"b":"é"}\n';
+
+  it('passes a text body through and decodes a base64 one', () => {
+    assert.deepEqual(decodeBody(ndjson, false, undefined, 1024), { ok: true, text: ndjson });
+    assert.deepEqual(decodeBody(Buffer.from(ndjson).toString('base64'), true, 'identity', 1024), {
+      ok: true,
+      text: ndjson,
+    });
+  });
+
+  it('inflates a gzip body (Content-Encoding: gzip)', () => {
+    const body = gzipSync(ndjson).toString('base64');
+    assert.deepEqual(decodeBody(body, true, 'gzip', 1024), { ok: true, text: ndjson });
+  });
+
+  it('refuses a body above the limit, measured after decompression (gzip bombs included)', () => {
+    assert.deepEqual(decodeBody('x'.repeat(1025), false, undefined, 1024), {
+      ok: false,
+      outcome: { kind: 'body-too-large', limit: 1024 },
+    });
+    const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20)).toString('base64');
+    assert.deepEqual(decodeBody(bomb, true, 'gzip', 1024), {
+      ok: false,
+      outcome: { kind: 'body-too-large', limit: 1024 },
+    });
+  });
+
+  it('refuses unknown content encodings, broken gzip and bytes that are not UTF-8', () => {
+    assert.deepEqual(decodeBody('x', false, 'br', 1024), {
+      ok: false,
+      outcome: { kind: 'unsupported-encoding', encoding: 'br' },
+    });
+    assert.deepEqual(decodeBody(Buffer.from('not gzip').toString('base64'), true, 'gzip', 1024), {
+      ok: false,
+      outcome: { kind: 'invalid-encoding' },
+    });
+    assert.deepEqual(decodeBody(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), true, undefined, 1024), {
+      ok: false,
+      outcome: { kind: 'invalid-encoding' },
+    });
+  });
+});
+
+/** A SendMessageBatch stand-in that fails chosen entries on chosen calls. */
+function scriptedSender(
+  script: (call: number, entries: readonly SendEntry[]) => readonly SendFailure[] | Error,
+) {
+  const calls: string[][] = [];
+  const sender: QueueSender = {
+    async sendBatch(entries) {
+      calls.push(entries.map((entry) => entry.message.body));
+      const result = script(calls.length, entries);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  };
+  return { sender, calls };
+}
+
+const messages = (count: number): QueueMessage[] =>
+  Array.from({ length: count }, (_, n) => ({ logType: 'a', body: `{"n":${n}}`, eventCount: 1 }));
+const noSleep = async () => {};
+
+describe('enqueueAll', () => {
+  it('sends in calls of at most 10 messages and succeeds when SQS takes all', async () => {
+    const { sender, calls } = scriptedSender(() => []);
+    const result = await enqueueAll(messages(23), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
+    assert.deepEqual(result, { ok: true, messagesSent: 23, messagesFailed: 0, errors: [] });
+    assert.deepEqual(calls.map((call) => call.length).sort(), [10, 10, 3].sort());
+  });
+
+  it('retries only the entries that failed, and succeeds when the retry does', async () => {
+    const { sender, calls } = scriptedSender((call, entries) =>
+      call === 1 ? [{ id: entries[1].id, senderFault: false, code: 'InternalError' }] : [],
+    );
+    const result = await enqueueAll(messages(3), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
+    assert.equal(result.ok, true);
+    assert.deepEqual(calls, [['{"n":0}', '{"n":1}', '{"n":2}'], ['{"n":1}']]);
+  });
+
+  it('retries a call that threw, with growing pauses', async () => {
+    const pauses: number[] = [];
+    const { sender, calls } = scriptedSender((call) => (call < 3 ? new Error('socket hang up') : []));
+    const result = await enqueueAll(messages(2), sender, {
+      maxBatchBytes: 256 * 1024,
+      baseDelayMs: 10,
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+    });
+    assert.equal(result.ok, true);
+    assert.equal(calls.length, 3);
+    assert.deepEqual(pauses, [10, 20]);
+  });
+
+  it('fails when entries still fail after the last attempt', async () => {
+    const { sender, calls } = scriptedSender((_, entries) =>
+      entries.map((entry) => ({ id: entry.id, senderFault: false, code: 'ServiceUnavailable' })),
+    );
+    const result = await enqueueAll(messages(2), sender, {
+      maxBatchBytes: 256 * 1024,
+      attempts: 3,
+      sleep: noSleep,
+    });
+    assert.deepEqual(result, {
+      ok: false,
+      messagesSent: 0,
+      messagesFailed: 2,
+      errors: ['ServiceUnavailable'],
+    });
+    assert.equal(calls.length, 3);
+  });
+
+  it('does not retry an entry SQS blames on the sender', async () => {
+    const { sender, calls } = scriptedSender((_, entries) => [
+      { id: entries[0].id, senderFault: true, code: 'InvalidMessageContents' },
+    ]);
+    const result = await enqueueAll(messages(2), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
+    assert.deepEqual([result.ok, result.messagesFailed, calls.length], [false, 1, 1]);
+  });
+});
+
+describe('secretTokenSource', () => {
+  function fakeSecrets(values: (string | Error)[]) {
+    const requests: unknown[] = [];
+    const client = {
+      send: async (command: GetSecretValueCommand) => {
+        requests.push(command.input);
+        const value = values[Math.min(requests.length - 1, values.length - 1)];
+        if (value instanceof Error) throw value;
+        return { SecretString: value };
+      },
+    };
+    return { client: client as never, requests };
+  }
+
+  it('reads the secret once and reuses the token until the cache expires', async () => {
+    let clock = 0;
+    const { client, requests } = fakeSecrets([' token-1\n', 'token-2']);
+    const token = secretTokenSource(client, 'arn:secret', 300, () => clock);
+    assert.equal(await token(), 'token-1');
+    clock = 299_999;
+    assert.equal(await token(), 'token-1');
+    assert.equal(requests.length, 1);
+    assert.deepEqual(requests[0], { SecretId: 'arn:secret' });
+    clock = 300_000;
+    assert.equal(await token(), 'token-2');
+  });
+
+  it('shares one read between concurrent callers', async () => {
+    const { client, requests } = fakeSecrets(['t']);
+    const token = secretTokenSource(client, 'arn:secret', 300);
+    assert.deepEqual(await Promise.all([token(), token(), token()]), ['t', 't', 't']);
+    assert.equal(requests.length, 1);
+  });
+
+  it('does not cache a failure, and refuses an empty secret', async () => {
+    const { client } = fakeSecrets([new Error('throttled'), 'ok']);
+    const token = secretTokenSource(client, 'arn:secret', 300);
+    await assert.rejects(token(), /throttled/);
+    assert.equal(await token(), 'ok');
+    const empty = secretTokenSource(fakeSecrets(['  ']).client, 'arn:secret', 300);
+    await assert.rejects(empty(), (error: { code?: string }) => error.code === 'INGEST_TOKEN_EMPTY');
+  });
+});
+
+describe('readEndpointConfig', () => {
+  const env = {
+    INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest',
+    TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sluice/ingest-AbCdEf',
+  };
+
+  it('applies the documented defaults', () => {
+    assert.deepEqual(readEndpointConfig(env), {
+      queueUrl: env.INGEST_QUEUE_URL,
+      tokenSecretArn: env.TOKEN_SECRET_ARN,
+      defaultLogType: undefined,
+      allowedLogTypes: undefined,
+      maxBodyBytes: 4 * 1024 * 1024,
+      maxMessageBytes: 256 * 1024,
+      tokenCacheSeconds: 300,
+    });
+  });
+
+  it('refuses a missing queue, a bad default log type, or a default outside the allowed set', () => {
+    for (const bad of [
+      { TOKEN_SECRET_ARN: env.TOKEN_SECRET_ARN },
+      { ...env, DEFAULT_LOG_TYPE: 'a/b' },
+      { ...env, DEFAULT_LOG_TYPE: 'app', ALLOWED_LOG_TYPES: 'audit' },
+      { ...env, MAX_MESSAGE_BYTES: '2000000' },
+    ]) {
+      assert.throws(
+        () => readEndpointConfig(bad),
+        (error: { code?: string }) => error.code === 'INGEST_CONFIG_INVALID',
+      );
+    }
+  });
+});

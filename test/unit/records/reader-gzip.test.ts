@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { SluiceError } from '../../../lambda/core/errors';
+import { readRecords } from '../../../lambda/core/records/reader';
+import type { ReadEvent } from '../../../lambda/core/records/read-event';
+import {
+  DEFAULT_OPTIONS,
+  bytes,
+  cut,
+  everyByte,
+  prettyFixture,
+  readAll,
+  records,
+  streamOf,
+} from './read-helpers';
+
+const ndjsonText = '{"a":1}\n{"b":"東京"}\nnot json\n{"c":3}\n';
+
+/** Reads until the reader throws; returns what came before and the error. */
+async function readUntilError(
+  chunks: Uint8Array[],
+  maxDecompressedBytes = DEFAULT_OPTIONS.maxDecompressedBytes,
+) {
+  const events: ReadEvent[] = [];
+  try {
+    for await (const event of readRecords(streamOf(chunks), { ...DEFAULT_OPTIONS, maxDecompressedBytes })) {
+      events.push(event);
+    }
+  } catch (error) {
+    return { events, error };
+  }
+  return { events, error: undefined };
+}
+
+function sluiceCode(error: unknown): string | undefined {
+  return error instanceof SluiceError ? error.code : undefined;
+}
+
+describe('gzip objects', () => {
+  it('are recognised by their magic bytes and give the events of the decompressed bytes', async () => {
+    const plain = bytes(ndjsonText);
+    assert.deepEqual(await readAll(gzipSync(plain)), await readAll(plain));
+  });
+
+  it('are recognised when the magic bytes arrive in separate chunks', async () => {
+    const compressed = gzipSync(prettyFixture());
+    assert.deepEqual(await readAll(everyByte(compressed)), await readAll(prettyFixture()));
+  });
+
+  it('may hold several gzip members, read one after another', async () => {
+    const first = bytes('{"member":1}\n{"member":1.5,');
+    const second = bytes('"split":"across members"}\n{"member":2}\n');
+    const events = await readAll(Buffer.concat([gzipSync(first), gzipSync(second)]));
+    assert.deepEqual(
+      records(events).map((e) => [e.offset, e.value.member]),
+      [
+        [0, 1],
+        [13, 1.5],
+        [first.length + second.indexOf('{"member":2}'), 2],
+      ],
+    );
+  });
+
+  it('skip a BOM at the start of the decompressed bytes', async () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes('{"a":1}\n')]);
+    const events = await readAll(gzipSync(withBom));
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.offset]),
+      [['record', 3]],
+    );
+  });
+
+  it('that are truncated fail with OBJECT_TRUNCATED_GZIP after the records that could be read', async () => {
+    const compressed = gzipSync(bytes('{"a":1}\n'.repeat(20_000)));
+    const { events, error } = await readUntilError(
+      cut(compressed.subarray(0, compressed.length - 100), [1000]),
+    );
+    assert.equal(sluiceCode(error), 'OBJECT_TRUNCATED_GZIP');
+    assert.match((error as Error).message, /truncated/);
+    assert.ok(events.length > 0 && events.length < 20_000, `${events.length} records before the error`);
+    assert.ok(events.every((e) => e.kind === 'record'));
+  });
+
+  it('that are corrupt fail with OBJECT_CORRUPT_GZIP', async () => {
+    const compressed = Buffer.from(gzipSync(bytes(ndjsonText)));
+    compressed[compressed.length - 6] ^= 0xff; // the CRC no longer matches
+    const { error } = await readUntilError([compressed]);
+    assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+  });
+
+  it('with trailing bytes that are not gzip fail with OBJECT_CORRUPT_GZIP', async () => {
+    const { error } = await readUntilError([
+      Buffer.concat([gzipSync(bytes(ndjsonText)), bytes('{"x":1}\n')]),
+    ]);
+    assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+  });
+
+  it('that decompress beyond maxDecompressedBytes fail with OBJECT_TOO_LARGE_DECOMPRESSED (gzip bomb)', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)); // 64 MiB of blanks in ~64 KiB
+    assert.ok(bomb.length < 100 * 1024);
+    const { events, error } = await readUntilError([bomb], 1024 * 1024);
+    assert.equal(sluiceCode(error), 'OBJECT_TOO_LARGE_DECOMPRESSED');
+    assert.deepEqual(events, []);
+  });
+
+  it('of exactly maxDecompressedBytes are read', async () => {
+    const plain = bytes('{"a":1}\n{"b":2}\n');
+    const events = await readAll(gzipSync(plain), { maxDecompressedBytes: plain.length });
+    assert.equal(records(events).length, 2);
+  });
+
+  it('do not limit plain objects by maxDecompressedBytes', async () => {
+    const plain = bytes('{"a":1}\n'.repeat(100));
+    assert.equal((await readAll(plain, { maxDecompressedBytes: 10 })).length, 100);
+  });
+
+  it('pass an error of the source through unchanged', async () => {
+    const failure = new Error('connection reset');
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      const compressed = gzipSync(bytes('{"a":1}\n'.repeat(10_000)));
+      yield compressed.subarray(0, 2000);
+      throw failure;
+    }
+    await assert.rejects(async () => {
+      for await (const event of readRecords(failing(), DEFAULT_OPTIONS)) void event;
+    }, failure);
+  });
+});
+
+describe('the byte source', () => {
+  it('of a plain object passes its errors through unchanged', async () => {
+    const failure = new Error('socket hang up');
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield bytes('{"a":1}\n{"b"');
+      throw failure;
+    }
+    const seen: ReadEvent[] = [];
+    await assert.rejects(async () => {
+      for await (const event of readRecords(failing(), DEFAULT_OPTIONS)) seen.push(event);
+    }, failure);
+    assert.equal(seen.length, 1);
+  });
+
+  for (const compressed of [false, true]) {
+    it(`is closed when the reader stops early (${compressed ? 'gzip' : 'plain'})`, async () => {
+      let closed = false;
+      const data = bytes('{"a":1}\n'.repeat(50_000));
+      const body = compressed ? gzipSync(data) : data;
+      async function* source(): AsyncGenerator<Uint8Array> {
+        try {
+          for (const chunk of cut(
+            body,
+            Array.from({ length: 100 }, (_, i) => i * 4096),
+          ))
+            yield chunk;
+        } finally {
+          closed = true;
+        }
+      }
+      for await (const event of readRecords(source(), DEFAULT_OPTIONS)) {
+        if (event.offset > 1000) break;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(closed, true);
+    });
+  }
+});

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BodyWriter } from '../../../lambda/core/sinks/body-writer';
+import { createBulkEncoder } from '../../../lambda/core/sinks/elasticsearch/encoder';
+import { encodeJsonArray } from '../../../lambda/core/sinks/https/encoder';
+import { createHecEncoder } from '../../../lambda/core/sinks/splunk-hec/encoder';
+import { makeRecord } from './fixtures';
+
+describe('BodyWriter', () => {
+  it('writes UTF-8 and grows when the size hint was too small', () => {
+    const writer = new BodyWriter(1);
+    const pieces = ['abc', 'é', '🚀'.repeat(100), 'x'.repeat(1_000)];
+    for (const piece of pieces) writer.write(piece);
+    assert.equal(writer.bytes().toString('utf8'), pieces.join(''));
+  });
+
+  it('encoders stay exact when records are far larger in UTF-8 than their estimate', () => {
+    const heavy = [
+      makeRecord({ text: '🚀'.repeat(2_000) }),
+      makeRecord({ text: 'ü'.repeat(3_000) }),
+      makeRecord(),
+    ];
+    const hec = createHecEncoder({ sourcetype: 'x' });
+    assert.equal(hec.encode(heavy).toString(), heavy.map((record) => `${hec.event(record)}\n`).join(''));
+    const bulk = createBulkEncoder({ index: 'i', indexByLogType: {}, documentIds: 'record' });
+    assert.equal(
+      bulk.encode(heavy).toString(),
+      heavy.map((record) => `${bulk.actionLine(record)}\n${bulk.sourceLine(record)}\n`).join(''),
+    );
+    assert.deepEqual(
+      JSON.parse(encodeJsonArray(heavy).toString()),
+      heavy.map((record) => record.value),
+    );
+  });
+});

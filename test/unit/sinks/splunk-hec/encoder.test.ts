@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createHecEncoder } from '../../../../lambda/core/sinks/splunk-hec/encoder';
+import { hecEventUrl } from '../../../../lambda/core/sinks/splunk-hec/url';
+import { makeRecord } from '../fixtures';
+
+describe('HEC encoder', () => {
+  const record = makeRecord({ id: 'a1', type: 'user.login', n: 1.5 });
+
+  it('wraps record.json verbatim, with nanosecond time as a number literal', () => {
+    const encoder = createHecEncoder({ sourcetype: '{source}:{logType}' });
+    assert.equal(
+      encoder.event(record),
+      '{"time":1706813404.782960647,"source":"s3://logs-bucket/sdm/activities/2024/02/01/18/50/0b1c.json","sourcetype":"strongdm:activities","event":{"id":"a1","type":"user.login","n":1.5}}',
+    );
+  });
+
+  it('adds host and index when configured, in a fixed order', () => {
+    const encoder = createHecEncoder({ host: 'sluice', index: 'audit', sourcetype: 'vendor:{logType}' });
+    assert.equal(
+      encoder.event(record),
+      '{"time":1706813404.782960647,"host":"sluice","index":"audit","source":"s3://logs-bucket/sdm/activities/2024/02/01/18/50/0b1c.json","sourcetype":"vendor:activities","event":{"id":"a1","type":"user.login","n":1.5}}',
+    );
+  });
+
+  it('does not touch the vendor text (no re-serialization)', () => {
+    const json = '{"b":1,"a":"\\u00e9","big":12345678901234567890,"f":1.0}';
+    const encoder = createHecEncoder({ sourcetype: 'x' });
+    const event = encoder.event(makeRecord({}, { json }));
+    assert.ok(event.endsWith(`"event":${json}}`));
+  });
+
+  it('stacks events one per line', () => {
+    const encoder = createHecEncoder({ sourcetype: 'x' });
+    const other = makeRecord({ id: 'b2' }, { key: 'other.json', logType: 'admin' });
+    assert.equal(
+      encoder.encode([record, other]).toString(),
+      `${encoder.event(record)}\n${encoder.event(other)}\n`,
+    );
+  });
+
+  it('escapes envelope fields that need it', () => {
+    const encoder = createHecEncoder({ sourcetype: '{source}' });
+    const odd = makeRecord({}, { key: 'we"ird\\key.json', source: 'a"b' });
+    const parsed = JSON.parse(encoder.event(odd)) as Record<string, unknown>;
+    assert.equal(parsed.source, 's3://logs-bucket/we"ird\\key.json');
+    assert.equal(parsed.sourcetype, 'a"b');
+  });
+
+  it('falls back to millisecond time when epochSeconds is not a plain decimal', () => {
+    const encoder = createHecEncoder({ sourcetype: 'x' });
+    const odd = makeRecord(
+      {},
+      { timestamp: { iso: 'x', epochSeconds: '1e9', epochMillis: 1_000_000_000_123 } },
+    );
+    assert.ok(encoder.event(odd).startsWith('{"time":1000000000.123,'));
+  });
+
+  it('encodedSize is the exact UTF-8 size of the event and its newline', () => {
+    const encoder = createHecEncoder({ host: 'h', index: 'i', sourcetype: '{source}:{logType}' });
+    for (const candidate of [
+      record,
+      makeRecord({ msg: 'héllo ✓ 🚀' }),
+      makeRecord({}, { key: 'ключ.json' }),
+    ]) {
+      assert.equal(encoder.encodedSize(candidate), Buffer.byteLength(encoder.encode([candidate])));
+    }
+  });
+});
+
+describe('hecEventUrl', () => {
+  it('accepts the base URL, /services/collector or the full event path', () => {
+    for (const url of [
+      'https://splunk.example.com:8088',
+      'https://splunk.example.com:8088/',
+      'https://splunk.example.com:8088/services/collector',
+      'https://splunk.example.com:8088/services/collector/event',
+      'https://splunk.example.com:8088/services/collector/event/',
+    ]) {
+      assert.equal(hecEventUrl(url).href, 'https://splunk.example.com:8088/services/collector/event');
+    }
+  });
+
+  it('keeps a path prefix (reverse proxies) and query parameters', () => {
+    assert.equal(
+      hecEventUrl('https://proxy.example.com/splunk?channel=abc').href,
+      'https://proxy.example.com/splunk/services/collector/event?channel=abc',
+    );
+  });
+});
