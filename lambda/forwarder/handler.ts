@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsClientConfig } from '../adapters/aws-client-config';
 import { S3ObjectSource } from '../adapters/s3-object-source';
 import { S3QuarantineWriter } from '../adapters/s3-quarantine';
 import { SecretsManagerSecrets } from '../adapters/secrets-manager';
@@ -22,10 +23,11 @@ function createRuntime(env: NodeJS.ProcessEnv) {
   const config = readRuntimeConfig(env);
   const bucket = requiredEnv(env, 'SLUICE_BUCKET');
   const queueUrl = requiredEnv(env, 'SLUICE_OBJECT_QUEUE_URL');
+  const aws = awsClientConfig(env);
   // Path-style addressing for S3-compatible endpoints (moto, MinIO) named by AWS_ENDPOINT_URL.
-  const s3 = new S3Client({ forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true' });
-  const sqs = new SQSClient({});
-  const secrets = new SecretsManagerSecrets(new SecretsManagerClient({}));
+  const s3 = new S3Client({ ...aws, forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true' });
+  const sqs = new SQSClient(aws);
+  const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
   const destinations = config.destinations.map((destination) => ({
     sink: createSink(destination, { secret: (arn) => secrets.source(arn), signer: createSigV4Signer }),
     logTypes: destination.logTypes,
