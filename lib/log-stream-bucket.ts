@@ -12,7 +12,7 @@ export interface LogStreamSource {
   readonly name: string;
   /** Key prefix the writer uses, e.g. `sdm/logs`. */
   readonly prefix: string;
-  /** IAM principals granted `s3:PutObject` under the prefix and nothing else. */
+  /** IAM principals granted `s3:PutObject` under the prefix and nothing else (none for sluice's own ingest). */
   readonly writers: readonly string[];
 }
 
@@ -105,7 +105,7 @@ export class LogStreamBucket extends Construct {
         enableKeyRotation: true,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      for (const source of this.sources) {
+      for (const source of this.sources.filter((candidate) => candidate.writers.length > 0)) {
         this.encryptionKey.addToResourcePolicy(
           new iam.PolicyStatement({
             sid: `WriterEncryptsThroughS3${pascal(source.name)}`,
@@ -165,19 +165,21 @@ export class LogStreamBucket extends Construct {
       ],
     });
 
-    this.writerPolicies = this.sources.map((source) => {
-      const statement = new iam.PolicyStatement({
-        sid: `SluiceWriter${pascal(source.name)}`,
-        principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
-        actions: ['s3:PutObject'],
-        resources: [`${bucketArn}/${source.prefix}/*`],
+    this.writerPolicies = this.sources
+      .filter((source) => source.writers.length > 0)
+      .map((source) => {
+        const statement = new iam.PolicyStatement({
+          sid: `SluiceWriter${pascal(source.name)}`,
+          principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
+          actions: ['s3:PutObject'],
+          resources: [`${bucketArn}/${source.prefix}/*`],
+        });
+        this.bucket.addToResourcePolicy(statement);
+        return {
+          source: source.name,
+          document: { Version: '2012-10-17', Statement: [statement.toStatementJson()] },
+        };
       });
-      this.bucket.addToResourcePolicy(statement);
-      return {
-        source: source.name,
-        document: { Version: '2012-10-17', Statement: [statement.toStatementJson()] },
-      };
-    });
   }
 
   /** Sends ObjectCreated notifications for every source prefix (and nothing else) to `queue`. */

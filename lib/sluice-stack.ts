@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 import type { SluiceConfig } from '../lambda/core/config/schema';
 import { runtimeConfigOf } from '../lambda/forwarder/runtime-config';
 import { Forwarder } from './forwarder';
+import { IngestPipeline } from './ingest/ingest-pipeline';
+import { Monitoring } from './monitoring';
 import { LogStreamBucket, pascal } from './log-stream-bucket';
 import { acknowledgeCdkProvidedResources } from './nag-acknowledgements';
 import { ObjectQueue } from './object-queue';
@@ -28,6 +30,11 @@ export const OUTPUTS = {
   objectDeadLetterQueueUrl: 'ObjectDeadLetterQueueUrl',
   quarantinePrefix: 'QuarantinePrefix',
   forwarderFunctionName: 'ForwarderFunctionName',
+  alarmTopicArn: 'AlarmTopicArn',
+  ingestQueueUrl: 'IngestQueueUrl',
+  ingestDeadLetterQueueUrl: 'IngestDeadLetterQueueUrl',
+  ingestEndpointUrl: 'IngestEndpointUrl',
+  ingestTokenSecretArn: 'IngestTokenSecretArn',
   writerPolicy: (source: string) => `WriterPolicy${pascal(source)}`,
 } as const;
 
@@ -36,6 +43,8 @@ export class SluiceStack extends Stack {
   readonly logBucket: LogStreamBucket;
   readonly objectQueue: ObjectQueue;
   readonly forwarder: Forwarder;
+  readonly ingest?: IngestPipeline;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
@@ -81,6 +90,46 @@ export class SluiceStack extends Stack {
       maxConcurrency: forwarder.maxConcurrency,
       reservedConcurrency: forwarder.reservedConcurrency,
     });
+
+    const ingestSource = config.sources.find((source) => source.ingest);
+    if (ingestSource?.ingest) {
+      this.ingest = new IngestPipeline(this, 'Ingest', {
+        bucket: this.logBucket.bucket,
+        prefix: ingestSource.prefix,
+        quarantinePrefix: config.quarantinePrefix,
+        config: ingestSource.ingest,
+      });
+      new CfnOutput(this, OUTPUTS.ingestQueueUrl, { value: this.ingest.queue.queue.queueUrl });
+      new CfnOutput(this, OUTPUTS.ingestDeadLetterQueueUrl, {
+        value: this.ingest.queue.deadLetterQueue.queueUrl,
+      });
+      if (this.ingest.endpoint) {
+        new CfnOutput(this, OUTPUTS.ingestEndpointUrl, { value: this.ingest.endpoint.url });
+        new CfnOutput(this, OUTPUTS.ingestTokenSecretArn, {
+          value: this.ingest.endpoint.tokenSecret.secretArn,
+        });
+      }
+    }
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      forwarder: this.forwarder.function,
+      queues: [
+        { name: 'Object', queue: this.objectQueue.queue, deadLetterQueue: this.objectQueue.deadLetterQueue },
+        ...(this.ingest
+          ? [
+              {
+                name: 'Ingest',
+                queue: this.ingest.queue.queue,
+                deadLetterQueue: this.ingest.queue.deadLetterQueue,
+              },
+            ]
+          : []),
+      ],
+      destinations: config.destinations.map((destination) => destination.name),
+      alarmEmail: config.monitoring.alarmEmail,
+      maxMessageAge: Duration.minutes(config.monitoring.maxMessageAgeMinutes),
+    });
+    new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: this.monitoring.topic.topicArn });
 
     new CfnOutput(this, OUTPUTS.bucketName, { value: this.logBucket.bucket.bucketName });
     new CfnOutput(this, OUTPUTS.objectQueueUrl, { value: this.objectQueue.queue.queueUrl });

@@ -3,6 +3,8 @@ import type { ForwardSummary } from '../core/forward/forward-object';
 import type { SinkObserver } from '../core/sinks/types';
 
 export const METRICS_NAMESPACE = 'Sluice';
+/** The `service` dimension of every forwarder metric; alarms and the dashboard select on it. */
+export const FORWARDER_METRICS_SERVICE = 'forwarder';
 
 interface DestinationCounters {
   requests: number;
@@ -46,7 +48,7 @@ export class ForwarderMetrics implements SinkObserver {
   private messagesFailed = 0;
   private continuations = 0;
 
-  constructor(private readonly serviceName = 'forwarder') {}
+  constructor(private readonly serviceName = FORWARDER_METRICS_SERVICE) {}
 
   private counters(destination: string): DestinationCounters {
     let counters = this.perDestination.get(destination);

@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseConfig } from '../../lambda/core/config/load';
-import type { SluiceConfigInput } from '../../lambda/core/config/schema';
 import { createHandler } from '../../lambda/forwarder/handler';
 import { RUNTIME_CONFIG_ENV, runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
 import { drain } from './event-source';
@@ -34,7 +33,7 @@ export interface Pipeline {
   /** ARNs of the secrets created in moto, by name (`hec`, `es`). */
   readonly secretArns: Readonly<Record<string, string>>;
   /** A forwarder handler for `config` (the destinations may reference `secretArns`). */
-  handlerFor(config: SluiceConfigInput): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  handlerFor(config: unknown): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   putObject(key: string, body: string | Uint8Array): Promise<void>;
   /** Runs the forwarder over the object queue until it is empty (like Lambda's event source mapping). */
   drain(
@@ -68,7 +67,10 @@ export async function startPipeline(
       QueueName: 'objects',
       Attributes: {
         VisibilityTimeout: '60',
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: options.maxReceiveCount ?? 5,
+        }),
       },
     }),
   );
@@ -77,7 +79,9 @@ export async function startPipeline(
   ).Attributes!.QueueArn!;
 
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: BUCKET,
@@ -92,7 +96,9 @@ export async function startPipeline(
   );
   const secretArns: Record<string, string> = {};
   for (const [name, value] of Object.entries({ hec: HEC_TOKEN, es: ES_API_KEY })) {
-    const created = await secrets.send(new CreateSecretCommand({ Name: `sluice/${name}`, SecretString: value }));
+    const created = await secrets.send(
+      new CreateSecretCommand({ Name: `sluice/${name}`, SecretString: value }),
+    );
     secretArns[name] = created.ARN!;
   }
 

@@ -69,6 +69,13 @@ export const forwarderConfig = z.strictObject({
     .default(16 * 1024 ** 3),
 });
 
+export const monitoringConfig = z.strictObject({
+  /** Subscribe this address to the alarm topic. Default: none (subscribe yourself). */
+  alarmEmail: z.email('must be an e-mail address').optional(),
+  /** Alarm when a queue's oldest message is older than this. Default: 15. */
+  maxMessageAgeMinutes: z.number().int().min(1).max(20_160).default(15),
+});
+
 export const sluiceConfig = z
   .strictObject({
     /** CloudFormation stack name. Default: `Sluice`. */
@@ -84,6 +91,7 @@ export const sluiceConfig = z
     /** Where records that cannot be delivered are written, with the reason. Default: `sluice/quarantine`. */
     quarantinePrefix: keyPrefix.default('sluice/quarantine'),
     forwarder: forwarderConfig.prefault({}),
+    monitoring: monitoringConfig.prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -114,6 +122,14 @@ export const sluiceConfig = z
         });
       }
     });
+    const ingestSources = config.sources.filter((source) => source.ingest);
+    if (ingestSources.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources'],
+        message: `${ingestSources.length} sources have "ingest"; one stack has one ingest queue and endpoint. Fix: keep "ingest" on one source and tell log types apart with logType`,
+      });
+    }
     const destinationNames = new Set<string>();
     config.destinations.forEach((destination, index) => {
       if (destinationNames.has(destination.name)) {

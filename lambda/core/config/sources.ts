@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_TYPE_PATTERN, normalizePrefix } from '../layout/key-layout';
+import { ingestConfig } from './ingest';
 import { VENDOR_PRESET_NAMES, VENDOR_PRESETS, type VendorPresetName } from './presets';
 
 /** Roles, users and account roots; wildcards are refused because a bucket policy must name its writers. */
@@ -56,14 +57,17 @@ export const sourceConfig = z
     timestampField: fieldName.default('timestamp'),
     /** Per log type, the field holding the record's own unique id (overrides the preset's). */
     idFields: z.record(z.string().regex(LOG_TYPE_PATTERN), fieldName).optional(),
+    /** Your applications write this source through sluice's ingest queue and HTTPS endpoint. */
+    ingest: ingestConfig.optional(),
   })
   .superRefine((source, ctx) => {
-    if (!source.preset && (!source.principals || source.principals.length === 0)) {
+    const hasWriters = Boolean(source.preset) || (source.principals?.length ?? 0) > 0;
+    if (!hasWriters && !source.ingest) {
       ctx.addIssue({
         code: 'custom',
         path: ['principals'],
         message:
-          'no writer for this source. Fix: set "preset" (e.g. "strongdm") or list the writer role ARNs in "principals"',
+          'no writer for this source. Fix: set "preset" (e.g. "strongdm"), list the writer role ARNs in "principals", or add "ingest": {} for your own applications',
       });
     }
   })

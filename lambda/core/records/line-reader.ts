@@ -6,6 +6,10 @@ import type { ReadEvent } from './read-event';
 
 const { CLOSE_BRACE, CR, LF, OPEN_BRACE, SPACE, TAB } = BYTE;
 
+function isBlank(byte: number): boolean {
+  return byte === SPACE || byte === TAB || byte === CR;
+}
+
 /** completeLine's answer when the object scanner must read the line. */
 const HAND_OFF = Symbol('hand off');
 
@@ -65,12 +69,10 @@ export class LineReader {
     let pos = from;
     while (pos < length) {
       if (this.atLineStart) {
-        let byte = buf[pos];
-        while (byte === SPACE || byte === TAB || byte === CR) {
+        while (isBlank(buf[pos])) {
           if (++pos === length) return pos;
-          byte = buf[pos];
         }
-        if (byte === LF) {
+        if (buf[pos] === LF) {
           pos += 1;
           continue;
         }
@@ -152,7 +154,7 @@ export class LineReader {
       if (!this.events.wanted(offset)) return undefined;
       return this.events.tooLarge(offset, stop - start, copyRaw(line, start, stop));
     }
-    for (let last = line[stop - 1]; last === SPACE || last === TAB || last === CR; last = line[stop - 1]) stop -= 1;
+    while (isBlank(line[stop - 1])) stop -= 1; // stops at the first byte, which is not blank
 
     if (!this.handOffUnparsable) {
       return this.events.wanted(offset) ? this.events.fromBytes(line, start, stop, offset, true) : undefined;

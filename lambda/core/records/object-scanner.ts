@@ -40,8 +40,9 @@ const REASON_OUTSIDE = 'text outside any JSON object';
  * - text between objects that is not an object is bad text up to the next such line
  *   (NOT_AN_OBJECT when it is a single JSON value, INVALID_JSON otherwise);
  * - a closed object larger than maxRecordBytes is RECORD_TOO_LARGE; its bytes are not buffered.
- * Every bad span is reported once with its offset; every byte is looked at once, so reading always
- * moves forward. The price: a hand-written object with a nested `{` at column 0 is reported as invalid.
+ * Every bad span is reported once with its offset, and reading only moves forward (no backtracking:
+ * a byte is scanned once, plus once by the line reader in `auto`). The price: a hand-written object
+ * with a nested `{` in column 0 is reported as invalid.
  *
  * With `returnsToLines` (the `auto` format), the scanner gives control back to the line reader at
  * the next line start between objects, so NDJSON lines after pretty-printed objects stay fast.

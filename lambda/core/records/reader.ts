@@ -13,7 +13,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 /**
  * Streams the records of one object: gzip is recognised by its magic bytes, a leading UTF-8 BOM is
  * skipped (it still counts in offsets), and the splitter cuts the bytes into records for the
- * configured format. Holds at most one record (bounded by maxRecordBytes) and one chunk at a time.
+ * configured format. Memory stays bounded whatever the object's size: the bytes of one record (at
+ * most maxRecordBytes; larger ones are skipped, keeping 64 KiB) plus the chunks they sit in.
  *
  * Throws SluiceError for an object that cannot be read at all (corrupt or truncated gzip, gzip bomb,
  * bad options); a bad record is an `invalid` event and reading goes on.

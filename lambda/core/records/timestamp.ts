@@ -1,22 +1,15 @@
 import { SluiceError } from '../errors';
 import { civilFromDays, daysFromCivil, daysInMonth } from './civil-time';
-import {
-  type ExactDecimal,
-  floorDiv,
-  formatDecimal,
-  limitScale,
-  parseDecimal,
-  pow10,
-  stripTrailingZeros,
-} from './exact-decimal';
 import type { RecordTimestamp } from './types';
 
 /**
  * RFC 3339 / ISO 8601 date-time with a zone: `T` (or `t`, or a space, as RFC 3339 allows), any number
- * of fraction digits (nanoseconds kept, finer ones dropped), `Z` or an offset with or without colon.
+ * of fraction digits, `Z` or an offset with or without colon.
  */
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/;
+/** Decimal text as JSON and `String(number)` write it, exponent included. */
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 const SECONDS_PER_DAY = 86_400;
 /** Four-digit years only: that is what RFC 3339 can write. */
@@ -26,39 +19,54 @@ const MAX_SECONDS = daysFromCivil(9999, 12, 31) * SECONDS_PER_DAY + SECONDS_PER_
  * Epoch numbers at or above 1e11 in magnitude are milliseconds: 1e11 seconds is the year 5138, while
  * 1e11 milliseconds is March 1973, so no plausible log time is ambiguous.
  */
-const MILLIS_THRESHOLD = 10n ** 11n;
-const NANOSECOND_DIGITS = 9;
+const MILLIS_THRESHOLD = 1e11;
+/** Digits beyond nanoseconds are dropped. */
+const MAX_FRACTION_DIGITS = 9;
+/** Longer numeric text is no timestamp; the bound also keeps the text handling cheap. */
+const MAX_DIGITS = 40;
 
 /**
- * A record's time from its timestamp field: an RFC 3339 string, or epoch seconds or milliseconds as
- * a number or a numeric string. Undefined when absent or not understood (the caller falls back to
- * the object's event time). Leap seconds (`:60`) are not representable and count as not understood.
+ * An instant as whole epoch seconds (rounded down) plus the decimal digits of the fraction of a
+ * second, which is always >= 0. Integers and digit strings instead of a float or BigInt: exact to
+ * the nanosecond, and cheap enough to run for every record.
+ */
+interface Instant {
+  readonly seconds: number;
+  readonly fraction: string;
+}
+
+/**
+ * A record's time from its timestamp field: an RFC 3339 string (its fraction kept as written, up to
+ * nanoseconds), or epoch seconds or milliseconds as a number or a numeric string. Undefined when
+ * absent or not understood: the caller falls back to the object's event time. Leap seconds (`:60`)
+ * are not representable and count as not understood.
  */
 export function parseTimestamp(value: unknown): RecordTimestamp | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? fromEpochText(String(value)) : undefined;
+  if (typeof value === 'number') return fromEpochNumber(value);
   if (typeof value !== 'string' || value.length > 64) return undefined;
   const match = DATE_TIME.exec(value);
-  return match ? fromDateTime(match) : fromEpochText(value);
+  return match ? fromDateTime(value, match) : fromEpochText(value);
 }
 
 /** The fallback time (the S3 event time), at its millisecond precision. */
 export function timestampFromDate(date: Date): RecordTimestamp {
-  const millis = date.getTime();
-  const timestamp = Number.isFinite(millis)
-    ? fromExact(stripTrailingZeros({ units: BigInt(millis), scale: 3 }))
-    : undefined;
+  const timestamp = fromEpochMillis(date.getTime());
   if (!timestamp) {
     throw new SluiceError('TIMESTAMP_OUT_OF_RANGE', 'date cannot be written as an RFC 3339 timestamp', {
-      millis,
+      millis: date.getTime(),
     });
   }
   return timestamp;
 }
 
-function fromDateTime(match: RegExpExecArray): RecordTimestamp | undefined {
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
-  const fraction = match[7] ?? '';
-  const sign = match[8] === '-' ? -1 : 1;
+function fromDateTime(text: string, match: RegExpExecArray): RecordTimestamp | undefined {
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
+  const fraction = (match[7] ?? '').slice(0, MAX_FRACTION_DIGITS);
   const offsetHours = Number(match[9] ?? 0);
   const offsetMinutes = Number(match[10] ?? 0);
   const valid =
@@ -72,50 +80,101 @@ function fromDateTime(match: RegExpExecArray): RecordTimestamp | undefined {
     offsetHours <= 23 &&
     offsetMinutes <= 59;
   if (!valid) return undefined;
+  const offset = (match[8] === '-' ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
   const seconds =
-    daysFromCivil(year, month, day) * SECONDS_PER_DAY +
-    hour * 3600 +
-    minute * 60 +
-    second -
-    sign * (offsetHours * 3600 + offsetMinutes * 60);
-  const exact = {
-    units: BigInt(seconds) * pow10(fraction.length) + BigInt(fraction || 0),
-    scale: fraction.length,
-  };
-  // The fraction is kept as written (trailing zeros included), only cut to nanoseconds.
-  return fromExact(limitScale(exact, NANOSECOND_DIGITS));
+    daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
+  // Already canonical (the vendor's usual form): the text is the ISO form, no need to rebuild it.
+  const canonical =
+    match[8] === undefined &&
+    text[10] === 'T' &&
+    text.endsWith('Z') &&
+    fraction.length === (match[7] ?? '').length;
+  return build({ seconds, fraction }, canonical ? text : undefined);
 }
 
+function fromEpochNumber(value: number): RecordTimestamp | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  if (Number.isSafeInteger(value)) {
+    // The common cases, without going through text.
+    return Math.abs(value) < MILLIS_THRESHOLD
+      ? build({ seconds: value || 0, fraction: '' })
+      : fromEpochMillis(value);
+  }
+  return fromEpochText(String(value));
+}
+
+function fromEpochMillis(millis: number): RecordTimestamp | undefined {
+  if (!Number.isSafeInteger(millis)) return undefined;
+  const seconds = Math.floor(millis / 1000);
+  const rest = millis - seconds * 1000;
+  return build({ seconds, fraction: rest === 0 ? '' : trimZeros(String(rest).padStart(3, '0')) });
+}
+
+/** Epoch seconds, or milliseconds from 1e11 on, written as decimal text: moved into an Instant digit by digit. */
 function fromEpochText(text: string): RecordTimestamp | undefined {
-  const parsed = parseDecimal(text);
-  if (!parsed) return undefined;
-  const magnitude = parsed.units < 0n ? -parsed.units : parsed.units;
-  const isMillis = magnitude >= MILLIS_THRESHOLD * pow10(parsed.scale);
-  const seconds = isMillis ? { units: parsed.units, scale: parsed.scale + 3 } : parsed;
+  const match = DECIMAL.exec(text);
+  if (!match) return undefined;
+  const [, sign, whole, written = '', exponentText = '0'] = match;
+  const exponent = Number(exponentText);
+  if (whole.length + written.length > MAX_DIGITS || Math.abs(exponent) > MAX_DIGITS) return undefined;
+  // Place the decimal point `exponent` digits further right.
+  const digits = whole + written;
+  const point = whole.length + exponent;
+  let integer = point <= 0 ? '' : digits.slice(0, point).padEnd(point, '0');
+  let fraction = point >= digits.length ? '' : point < 0 ? '0'.repeat(-point) + digits : digits.slice(point);
+  integer = integer.replace(/^0+/, '');
+  if (integer.length > 11) {
+    // At least 1e11 (twelve digits): milliseconds.
+    fraction = integer.slice(-3) + fraction;
+    integer = integer.slice(0, -3);
+  }
+  if (integer.length > 15) return undefined;
   // A number has no written precision to keep: `1706813404000` ms is `1706813404` s.
-  return fromExact(stripTrailingZeros(limitScale(seconds, NANOSECOND_DIGITS)));
+  fraction = trimZeros(fraction.slice(0, MAX_FRACTION_DIGITS));
+  const magnitude = Number(integer || '0');
+  if (sign !== '-') return build({ seconds: magnitude, fraction });
+  if (fraction === '') return build({ seconds: -magnitude || 0, fraction });
+  // -12.25 is -13 + 0.75: the Instant's fraction counts forwards from the second before.
+  return build({ seconds: -magnitude - 1, fraction: complement(fraction) });
 }
 
-function fromExact(epochSeconds: ExactDecimal): RecordTimestamp | undefined {
-  const unit = pow10(epochSeconds.scale);
-  const wholeSeconds = floorDiv(epochSeconds.units, unit);
-  if (wholeSeconds < BigInt(MIN_SECONDS) || wholeSeconds > BigInt(MAX_SECONDS)) return undefined;
-  const fraction = epochSeconds.units - wholeSeconds * unit;
-  const seconds = Number(wholeSeconds);
+function build(instant: Instant, iso?: string): RecordTimestamp | undefined {
+  const { seconds, fraction } = instant;
+  if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) return undefined;
+  return {
+    iso: iso ?? formatIso(instant),
+    epochSeconds: formatEpochSeconds(instant),
+    epochMillis: seconds * 1000 + Number(fraction.slice(0, 3).padEnd(3, '0')),
+  };
+}
+
+function formatIso({ seconds, fraction }: Instant): string {
   const days = Math.floor(seconds / SECONDS_PER_DAY);
   const inDay = seconds - days * SECONDS_PER_DAY;
   const { year, month, day } = civilFromDays(days);
-  const fractionText =
-    epochSeconds.scale > 0 ? `.${fraction.toString().padStart(epochSeconds.scale, '0')}` : '';
-  const iso =
+  return (
     `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T` +
     `${pad(Math.floor(inDay / 3600), 2)}:${pad(Math.floor((inDay % 3600) / 60), 2)}:${pad(inDay % 60, 2)}` +
-    `${fractionText}Z`;
-  return {
-    iso,
-    epochSeconds: formatDecimal(epochSeconds),
-    epochMillis: Number(floorDiv(epochSeconds.units * 1000n, unit)),
-  };
+    `${fraction === '' ? '' : `.${fraction}`}Z`
+  );
+}
+
+/** Decimal text of the instant: `-1.25` for (-2 s, .75). */
+function formatEpochSeconds({ seconds, fraction }: Instant): string {
+  if (fraction === '') return String(seconds);
+  if (seconds >= 0 || /^0+$/.test(fraction)) return `${seconds}.${fraction}`;
+  return `-${-(seconds + 1)}.${complement(fraction)}`;
+}
+
+/** The digits of 1 - 0.<digits>, to the same number of digits (`25` -> `75`); digits must not be all zeros. */
+function complement(digits: string): string {
+  return String(10 ** digits.length - Number(digits)).padStart(digits.length, '0');
+}
+
+function trimZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 0 && digits.charCodeAt(end - 1) === 0x30) end -= 1;
+  return digits.slice(0, end);
 }
 
 function pad(value: number, width: number): string {

@@ -3,7 +3,12 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { startBulkReceiver, startHecReceiver, type BulkReceiver, type HecReceiver } from '../../support/receivers';
+import {
+  startBulkReceiver,
+  startHecReceiver,
+  type BulkReceiver,
+  type HecReceiver,
+} from '../../support/receivers';
 import { BUCKET, ES_API_KEY, HEC_TOKEN, startPipeline, type Pipeline } from '../../support/pipeline';
 
 const SOURCE = { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' };
@@ -32,7 +37,8 @@ function query(index: number) {
 }
 
 const ndjson = (records: object[]) => records.map((record) => JSON.stringify(record)).join('\n') + '\n';
-const pretty = (records: object[]) => records.map((record) => JSON.stringify(record, null, 4)).join('\n') + '\n';
+const pretty = (records: object[]) =>
+  records.map((record) => JSON.stringify(record, null, 4)).join('\n') + '\n';
 const key = (logType: string, name: string) => `sdm/logs/${logType}/2024/02/01/18/50/${name}`;
 
 describe('the forwarder on moto, delivering to local HEC and _bulk receivers', () => {
@@ -59,7 +65,14 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
     return {
       sources: [SOURCE],
       destinations: [
-        { type: 'splunk-hec', name: 'splunk', url: hec.url, tokenSecretArn: pipeline.secretArns.hec, index: 'security', ...extra.hec },
+        {
+          type: 'splunk-hec',
+          name: 'splunk',
+          url: hec.url,
+          tokenSecretArn: pipeline.secretArns.hec,
+          index: 'security',
+          ...extra.hec,
+        },
         {
           type: 'elasticsearch',
           name: 'elastic',
@@ -86,7 +99,10 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
     await pipeline.putObject(key('activities', 'plain.json'), ndjson([0, 1, 2].map(activity)));
     await pipeline.putObject(key('activities', 'pretty.json'), pretty([3, 4].map(activity)));
     await pipeline.putObject(key('queries', 'zipped.json.gz'), gzipSync(ndjson([0, 1, 2, 3].map(query))));
-    await pipeline.putObject('sdm/logs/test', JSON.stringify({ logType: 'activities', timestamp: '0001-01-01T00:00:00Z' }));
+    await pipeline.putObject(
+      'sdm/logs/test',
+      JSON.stringify({ logType: 'activities', timestamp: '0001-01-01T00:00:00Z' }),
+    );
 
     const drained = await pipeline.drain(handler);
     assert.equal(drained.failed, 0);
@@ -97,7 +113,11 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
     const first = hec.events.find((event) => (event.event as { id?: string }).id === 'at-000000');
     assert.deepEqual(
       { sourcetype: first?.sourcetype, source: first?.source, index: first?.index },
-      { sourcetype: 'strongdm:activities', source: `s3://${BUCKET}/${key('activities', 'plain.json')}`, index: 'security' },
+      {
+        sourcetype: 'strongdm:activities',
+        source: `s3://${BUCKET}/${key('activities', 'plain.json')}`,
+        index: 'security',
+      },
     );
     assert.match(String(first?.time), /^1706813400\.78296/, 'epoch seconds with the sub-second part');
     assert.equal(hec.lastHeaders?.['content-encoding'], 'gzip');
@@ -159,7 +179,10 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
   it('quarantines an unreadable line with its byte offset and delivers the rest of the object', async () => {
     const handler = pipeline.handlerFor(config());
     const good = ndjson([40].map(activity));
-    await pipeline.putObject(key('activities', 'bad-line.json'), `${good}{"oops": tru\n${ndjson([41].map(activity))}`);
+    await pipeline.putObject(
+      key('activities', 'bad-line.json'),
+      `${good}{"oops": tru\n${ndjson([41].map(activity))}`,
+    );
     await pipeline.drain(handler);
     assert.equal(hec.events.length, 2);
     assert.equal(bulk.documents().length, 2);
@@ -185,7 +208,9 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
   });
 
   async function quarantineLines(): Promise<Record<string, unknown>[]> {
-    const listed = await pipeline.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'sluice/quarantine/' }));
+    const listed = await pipeline.s3.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'sluice/quarantine/' }),
+    );
     const lines: Record<string, unknown>[] = [];
     for (const object of listed.Contents ?? []) {
       const response = await pipeline.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: object.Key! }));

@@ -136,6 +136,39 @@ describe('parseTimestamp', () => {
     );
   });
 
+  it('reads epoch seconds written as decimal text exactly, before 1970 too', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -62_135_596_800_000_000_000n, max: 99_999_999_999_999_999_999n }),
+        (nanos) => {
+          const text = decimalText(nanos, 9);
+          const seconds = floorDiv(nanos, 1_000_000_000n);
+          const fraction = (nanos - seconds * 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+          assert.deepEqual(parseTimestamp(text), {
+            iso: `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`,
+            epochSeconds: decimalText(nanos, 9).replace(/\.?0+$/, '') || '0',
+            epochMillis: Number(floorDiv(nanos, 1_000_000n)),
+          });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('reads epoch milliseconds with a fraction, written as text, to the nanosecond', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 100_000_000_000_000_000n, max: 253_402_300_799_999_999_999n }),
+        (nanos) => {
+          const parsed = parseTimestamp(decimalText(nanos, 6)); // milliseconds with six fraction digits
+          assert.equal(parsed?.epochSeconds, decimalText(nanos, 9).replace(/\.?0+$/, ''));
+          assert.equal(parsed?.epochMillis, Number(nanos / 1_000_000n));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('reads epoch milliseconds as the same instant as the Date of those milliseconds', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100_000_000_000, max: MAX_CHECKED }), (millis) => {
@@ -185,6 +218,18 @@ describe('calendar arithmetic', () => {
     );
   });
 });
+
+/** `units / 10^scale` as decimal text with `scale` fraction digits. */
+function decimalText(units: bigint, scale: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+function floorDiv(dividend: bigint, divisor: bigint): bigint {
+  const quotient = dividend / divisor;
+  return dividend % divisor !== 0n && dividend < 0n ? quotient - 1n : quotient;
+}
 
 function pad(value: number): string {
   return String(value).padStart(2, '0');

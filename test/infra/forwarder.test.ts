@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { configWith, HEC_DESTINATION, synthesize } from './synth';
+
+const ES_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/es-key';
+const DOMAIN = 'arn:aws:es:eu-west-1:123456789012:domain/security';
+
+describe('the forwarder function', () => {
+  const { template } = synthesize(
+    configWith({
+      bucket: { encryption: 'kms' },
+      destinations: [
+        HEC_DESTINATION,
+        {
+          type: 'elasticsearch',
+          name: 'elastic',
+          url: 'https://es.example.com',
+          auth: { type: 'api-key', secretArn: ES_KEY_SECRET },
+        },
+        {
+          type: 'elasticsearch',
+          name: 'opensearch',
+          url: 'https://search-security.eu-west-1.es.amazonaws.com',
+          auth: { type: 'sigv4', service: 'es', region: 'eu-west-1', resourceArn: DOMAIN },
+        },
+      ],
+      forwarder: {
+        memoryMb: 1024,
+        timeoutSeconds: 120,
+        batchSize: 50,
+        maxBatchingWindowSeconds: 5,
+        maxConcurrency: 20,
+        reservedConcurrency: 30,
+      },
+    }),
+  );
+  const functions = template.findResources('AWS::Lambda::Function', {
+    Properties: { Description: Match.stringLikeRegexp('sluice forwarder') },
+  });
+  const [functionId, fn] = Object.entries(functions)[0];
+  const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  const statements = Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const actionsOf = (statement: { Action: string | string[] }) => [statement.Action].flat();
+
+  it('runs on arm64 with the configured memory, timeout and reserved concurrency', () => {
+    assert.deepEqual(fn.Properties.Architectures, ['arm64']);
+    assert.match(fn.Properties.Runtime, /^nodejs(2[2-9]|[3-9]\d)\.x$/);
+    assert.equal(fn.Properties.MemorySize, 1024);
+    assert.equal(fn.Properties.Timeout, 120);
+    assert.equal(fn.Properties.ReservedConcurrentExecutions, 30);
+  });
+
+  it('is fed by the object queue with partial batch responses and the configured batching', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId },
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('carries secret ARNs in its configuration, never secret values', () => {
+    const config = JSON.parse(fn.Properties.Environment.Variables.SLUICE_FORWARDER_CONFIG);
+    assert.equal(config.destinations[0].tokenSecretArn, HEC_DESTINATION.tokenSecretArn);
+    assert.deepEqual(
+      config.sources.map((source: { prefix: string }) => source.prefix),
+      ['sdm/logs'],
+    );
+  });
+
+  it('may read only the source prefixes and write only the quarantine prefix', () => {
+    const reads = statements.filter((statement) => actionsOf(statement).includes('s3:GetObject'));
+    assert.equal(reads.length, 1);
+    assert.match(JSON.stringify(reads[0].Resource), /\/sdm\/logs\/\*/);
+    const writes = statements.filter((statement) => actionsOf(statement).includes('s3:PutObject'));
+    assert.equal(writes.length, 1);
+    assert.match(JSON.stringify(writes[0].Resource), /\/sluice\/quarantine\/\*/);
+    assert.ok(
+      !statements.some((statement) =>
+        actionsOf(statement).some((action) => /^s3:(\*|Delete|List)/.test(action)),
+      ),
+    );
+  });
+
+  it('may read exactly its destination secrets (partial ARNs matched by their suffix)', () => {
+    const [secrets] = statements.filter((statement) =>
+      actionsOf(statement).includes('secretsmanager:GetSecretValue'),
+    );
+    assert.deepEqual(
+      [secrets.Resource].flat().sort(),
+      [HEC_DESTINATION.tokenSecretArn, `${ES_KEY_SECRET}-??????`].sort(),
+    );
+  });
+
+  it('may write to the named OpenSearch domain only', () => {
+    const [domain] = statements.filter((statement) => actionsOf(statement).includes('es:ESHttpPost'));
+    assert.deepEqual(domain.Resource, [DOMAIN, `${DOMAIN}/_bulk`]);
+  });
+
+  it('may decrypt objects and encrypt quarantine entries with the bucket key, and re-enqueue continuations', () => {
+    assert.ok(statements.some((statement) => actionsOf(statement).includes('kms:Decrypt')));
+    assert.ok(statements.some((statement) => actionsOf(statement).includes('sqs:SendMessage')));
+    assert.ok(statements.some((statement) => actionsOf(statement).includes('sqs:ReceiveMessage')));
+  });
+
+  it('does not use AWS managed policies and logs to its own log group with a retention', () => {
+    const role = template.toJSON().Resources[roleId];
+    assert.equal(role.Properties.ManagedPolicyArns, undefined);
+    const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    assert.equal(template.toJSON().Resources[logGroupId].Properties.RetentionInDays, 90);
+  });
+});
+
+describe('configuration the stack refuses', () => {
+  it('a forwarder configuration too large for the Lambda environment', () => {
+    const many = Array.from({ length: 40 }, (_, index) => ({ ...HEC_DESTINATION, name: `splunk-${index}` }));
+    assert.throws(
+      () => synthesize(configWith({ destinations: many })),
+      /above the 3500 bytes a Lambda environment can hold\. Fix:/,
+    );
+  });
+});
