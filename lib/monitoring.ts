@@ -20,6 +20,8 @@ export interface MonitoringProps {
   readonly queues: readonly MonitoredQueue[];
   /** Destination names, for per-destination alarms and widgets. */
   readonly destinations: readonly string[];
+  /** Alarm on ingest messages quarantined by the batcher. Default: false (no ingest). */
+  readonly ingest?: boolean;
   /** Default: no subscription (subscribe to the topic yourself). */
   readonly alarmEmail?: string;
   /** Alarm when the oldest message waits longer than this. Default: 15 minutes. */
@@ -81,6 +83,20 @@ export class Monitoring extends Construct {
       description:
         'Records that are not valid JSON or too large were quarantined: see the quarantine prefix.',
     });
+    if (props.ingest) {
+      this.alarm('IngestMessagesQuarantined', {
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'IngestMessagesQuarantined',
+          dimensionsMap: { service: 'ingest-batcher' },
+          period: PERIOD,
+          statistic: 'Sum',
+        }),
+        threshold: 1,
+        description:
+          'The batcher quarantined ingest messages it can never write (not JSON, bad log type): a producer sends bad events.',
+      });
+    }
     for (const destination of props.destinations) {
       const suffix = destination.replace(/[^A-Za-z0-9]/g, '');
       this.alarm(`Quarantined${suffix}`, {

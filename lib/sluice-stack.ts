@@ -126,6 +126,7 @@ export class SluiceStack extends Stack {
           : []),
       ],
       destinations: config.destinations.map((destination) => destination.name),
+      ingest: this.ingest !== undefined,
       alarmEmail: config.monitoring.alarmEmail,
       maxMessageAge: Duration.minutes(config.monitoring.maxMessageAgeMinutes),
     });

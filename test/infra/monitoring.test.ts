@@ -32,8 +32,14 @@ describe('monitoring', () => {
     assert.ok(backlog.every((alarm) => alarm.Threshold === 30 * 60));
   });
 
-  it('alarms on forwarder errors, throttles, failed messages and unreadable records', () => {
-    for (const name of ['Errors', 'Throttles', 'MessagesFailed', 'RecordsUnreadable']) {
+  it('alarms on forwarder errors, throttles, failed messages, unreadable records and quarantined ingest messages', () => {
+    for (const name of [
+      'Errors',
+      'Throttles',
+      'MessagesFailed',
+      'RecordsUnreadable',
+      'IngestMessagesQuarantined',
+    ]) {
       assert.equal(byMetric(name).length, 1, name);
     }
   });
