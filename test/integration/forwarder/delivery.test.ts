@@ -207,6 +207,35 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
     }
   });
 
+  it('continues a long object in new messages when time runs short, delivering each record exactly once', async () => {
+    const slowBulk = await startBulkReceiver({ auth: { apiKey: ES_API_KEY }, delayMs: 100 });
+    try {
+      const handler = pipeline.handlerFor({
+        sources: [SOURCE],
+        destinations: [
+          {
+            type: 'elasticsearch',
+            name: 'elastic',
+            url: slowBulk.url,
+            auth: { type: 'api-key', secretArn: pipeline.secretArns.es },
+            maxBatchRecords: 50,
+            maxConcurrency: 1,
+          },
+        ],
+      });
+      const records = Array.from({ length: 1000 }, (_, index) => activity(1000 + index));
+      await pipeline.putObject(key('activities', 'long.json'), ndjson(records));
+      // 20 requests of 100 ms each cannot fit in one 1.5 s invocation.
+      const drained = await pipeline.drain(handler, { remainingMs: 1_500, maxPolls: 60 });
+      assert.equal(drained.failed, 0);
+      assert.ok(drained.received >= 3, `${drained.received} messages: the notification and its continuations`);
+      assert.equal(slowBulk.documents().length, 1000);
+      assert.equal(slowBulk.counters.duplicates, 0, 'no record was sent twice');
+    } finally {
+      await slowBulk.close();
+    }
+  });
+
   async function quarantineLines(): Promise<Record<string, unknown>[]> {
     const listed = await pipeline.s3.send(
       new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'sluice/quarantine/' }),

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { S3ObjectSource } from '../../../lambda/adapters/s3-object-source';
+import type { SluiceError } from '../../../lambda/core/errors';
+import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
+
+async function text(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString();
+}
+
+describe('reading the object a notification names (moto S3)', () => {
+  let moto: MotoServer;
+  let s3: S3Client;
+  let source: S3ObjectSource;
+  before(async () => {
+    moto = await startMoto();
+    s3 = new S3Client(motoClientConfig(moto.endpoint));
+    source = new S3ObjectSource(s3);
+    await s3.send(new CreateBucketCommand({ Bucket: 'versioned' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await s3.send(new CreateBucketCommand({ Bucket: 'plain' }));
+  });
+  after(async () => {
+    s3.destroy();
+    await moto.stop();
+  });
+
+  it('reads the notified version even after an overwrite, and from a byte offset', async () => {
+    const first = await s3.send(
+      new PutObjectCommand({ Bucket: 'versioned', Key: 'k', Body: 'first version\n' }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'k', Body: 'second version\n' }));
+    const ref = { bucket: 'versioned', key: 'k', versionId: first.VersionId, eventTime: new Date() };
+    assert.equal(await text(await source.open(ref, 0)), 'first version\n');
+    assert.equal(await text(await source.open(ref, 6)), 'version\n');
+  });
+
+  it('says OBJECT_NOT_FOUND, naming the object, when it was deleted', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'gone.json', Body: '{}\n' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'plain', Key: 'gone.json' }));
+    await assert.rejects(
+      source.open({ bucket: 'plain', key: 'gone.json', eventTime: new Date() }, 0),
+      (error: SluiceError) => {
+        assert.equal(error.code, 'OBJECT_NOT_FOUND');
+        assert.match(error.message, /s3:\/\/plain\/gone\.json/);
+        return true;
+      },
+    );
+  });
+
+  it('in an unversioned bucket, refuses content that changed since the notification (its ETag)', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'over.json', Body: 'one\n' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'over.json', Body: 'two\n' }));
+    await assert.rejects(
+      source.open({ bucket: 'plain', key: 'over.json', eTag: put.ETag, eventTime: new Date() }, 0),
+      (error: SluiceError) => error.code === 'OBJECT_NOT_FOUND',
+    );
+  });
+});
