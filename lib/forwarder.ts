@@ -1,16 +1,17 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { DestinationConfig } from '../lambda/core/config/destinations';
 import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
+import { acknowledgeWildcardResources } from './nag';
 
 export interface ForwarderProps {
   readonly bucket: s3.IBucket;
@@ -147,10 +148,14 @@ export class Forwarder extends Construct {
         forceDockerBundling: false,
       },
     });
-    this.acknowledgeObjectWildcards(props.bucket, [
-      ...config.sources.map((source) => source.prefix),
-      config.quarantinePrefix,
-    ]);
+    acknowledgeWildcardResources(
+      this.role,
+      [
+        ...config.sources.map((source) => `${bucketArn}/${source.prefix}/*`),
+        `${bucketArn}/${config.quarantinePrefix}/*`,
+      ],
+      'Object names under a prefix are chosen per object (vendor or quarantine UUIDs), so they cannot be listed; access is limited to these prefixes of this one bucket.',
+    );
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: props.batchSize ?? 10,
@@ -159,18 +164,5 @@ export class Forwarder extends Construct {
         maxConcurrency: props.maxConcurrency,
       }),
     );
-  }
-
-  /** Object ARNs under a prefix are wildcards by nature; each one is named, never `Resource::*`. */
-  private acknowledgeObjectWildcards(bucket: s3.IBucket, prefixes: readonly string[]): void {
-    const cfnBucket = bucket.node.defaultChild;
-    if (!(cfnBucket instanceof s3.CfnBucket)) return;
-    const logicalId = Stack.of(this).getLogicalId(cfnBucket);
-    for (const prefix of prefixes) {
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}/*]`,
-        reason: `Object names under '${prefix}/' are chosen per object (vendor or quarantine UUIDs), so they cannot be listed; access is limited to this one prefix of this one bucket.`,
-      });
-    }
   }
 }

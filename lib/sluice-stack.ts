@@ -8,7 +8,7 @@ import { Forwarder } from './forwarder';
 import { IngestPipeline } from './ingest/ingest-pipeline';
 import { Monitoring } from './monitoring';
 import { LogStreamBucket, pascal } from './log-stream-bucket';
-import { acknowledgeCdkProvidedResources } from './nag-acknowledgements';
+import { acknowledgeCdkProvidedResources } from './nag';
 import { ObjectQueue } from './object-queue';
 
 export interface SluiceStackProps extends StackProps {

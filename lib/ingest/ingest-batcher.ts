@@ -11,7 +11,7 @@ import type { EnrichmentDefaults } from '../../lambda/core/ingest/enrich';
 import { prefixesOverlap } from '../../lambda/core/layout/key-layout';
 import { IngestFunction } from './ingest-function';
 import type { IngestQueue } from './ingest-queue';
-import { acknowledgeWildcardResources } from './nag';
+import { acknowledgeWildcardResources } from '../nag';
 import { checkInteger, checkLogTypes, checkPrefix } from './validation';
 
 export interface IngestBatcherProps {

@@ -15,7 +15,7 @@ import {
 } from '../../lambda/core/ingest/routes';
 import { IngestFunction } from './ingest-function';
 import type { IngestQueue } from './ingest-queue';
-import { acknowledgeNag } from './nag';
+import { acknowledgeNag } from '../nag';
 import { checkInteger, checkLogTypes } from './validation';
 
 export interface IngestEndpointThrottle {

@@ -5,7 +5,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from './nag';
 
 export interface IngestFunctionProps {
   /** Folder under `lambda/` holding `handler.ts`. */
@@ -39,7 +38,7 @@ export class IngestFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(__dirname, '..', '..', 'lambda', props.handlerFolder, 'handler.ts'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
       timeout: props.timeout,
@@ -63,10 +62,5 @@ export class IngestFunction extends Construct {
         forceDockerBundling: false,
       },
     });
-    acknowledgeNag(
-      this.function,
-      'L1',
-      'sluice runs all its functions on nodejs22.x, the runtime its handlers are built and tested for; moving to a newer runtime is a project-wide change.',
-    );
   }
 }

@@ -153,7 +153,7 @@ describe('IngestQueue', () => {
 });
 
 describe('IngestBatcher', () => {
-  it('runs on nodejs22.x arm64 with its configuration in the environment', () => {
+  it('runs on nodejs24.x arm64 with its configuration in the environment', () => {
     const { stack } = ingestStack({
       batcher: {
         gzip: true,
@@ -164,7 +164,7 @@ describe('IngestBatcher', () => {
       },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 60,
       Environment: {
@@ -334,7 +334,7 @@ describe('IngestEndpoint', () => {
       endpoint: { allowedLogTypes: ['app', 'audit'], maxBodyBytes: 1_000_000 },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 15,
       Environment: {

@@ -2,9 +2,9 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
- * cdk-nag (AwsSolutions) acknowledgements for findings the ingest constructs cannot avoid, each
- * with its reason. They are scoped to the construct that causes them, and written with the
- * plugin prefix so that the validation report lists them, with the reason, as suppressed.
+ * cdk-nag (AwsSolutions) acknowledgements for findings a construct cannot avoid, each with its
+ * reason. They are scoped to the construct that causes them, and written with the plugin prefix so
+ * that the validation report lists them, with the reason, as suppressed.
  */
 export function acknowledgeNag(scope: IConstruct, rule: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
@@ -38,5 +38,21 @@ export function acknowledgeWildcardResources(
   const stack = Stack.of(scope);
   for (const resource of resources) {
     acknowledgeNag(scope, `IAM5[Resource::${flatten(stack.resolve(resource))}]`, reason);
+  }
+}
+
+/**
+ * Findings on resources that aws-cdk-lib creates on our behalf (not configurable through their L2
+ * props). Each has a written reason; anything sluice itself creates must pass AwsSolutions unaided.
+ */
+export function acknowledgeCdkProvidedResources(stack: Stack): void {
+  for (const child of stack.node.children) {
+    if (child.node.id.startsWith('BucketNotificationsHandler')) {
+      acknowledgeNag(
+        child,
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "aws-cdk-lib's bucket-notification custom resource runs once per deployment to call PutBucketNotificationConfiguration; AWSLambdaBasicExecutionRole only lets it write its own CloudWatch logs.",
+      );
+    }
   }
 }
