@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { DEFAULT_OBJECT_LIMITS } from '../core/ingest/batch-plan';
 import type { EnrichmentDefaults } from '../core/ingest/enrich';
-import { parseAllowedLogTypes } from '../core/ingest/log-type';
+import { parseIngestEnvironment } from '../core/ingest/env-config';
 import {
   isValidLogType,
   LOG_TYPE_PATTERN,
   normalizePrefix,
   prefixesOverlap,
 } from '../core/layout/key-layout';
-import { SluiceError } from '../core/errors';
 
 /** Everything the batcher reads from its environment (set by the `IngestBatcher` construct). */
 export interface BatcherConfig {
@@ -77,33 +76,7 @@ const schema = z
   });
 
 export function readBatcherConfig(env: Readonly<Record<string, string | undefined>>): BatcherConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new SluiceError('INGEST_CONFIG_INVALID', `ingest batcher configuration: ${problems.join('; ')}`, {
-      problems,
-    });
-  }
-  const value = parsed.data;
-  let allowedLogTypes: ReadonlySet<string> | undefined;
-  try {
-    allowedLogTypes = parseAllowedLogTypes(value.ALLOWED_LOG_TYPES);
-  } catch (error) {
-    throw new SluiceError(
-      'INGEST_CONFIG_INVALID',
-      `ingest batcher configuration: ALLOWED_LOG_TYPES ${(error as Error).message}`,
-    );
-  }
-  if (
-    allowedLogTypes &&
-    value.DEFAULT_LOG_TYPE !== undefined &&
-    !allowedLogTypes.has(value.DEFAULT_LOG_TYPE)
-  ) {
-    throw new SluiceError(
-      'INGEST_CONFIG_INVALID',
-      'ingest batcher configuration: DEFAULT_LOG_TYPE is not in ALLOWED_LOG_TYPES',
-    );
-  }
+  const { value, allowedLogTypes } = parseIngestEnvironment(schema, env, 'ingest batcher');
   const enrichment: EnrichmentDefaults = {
     ...(value.ENRICH_SOURCE === undefined ? {} : { source: value.ENRICH_SOURCE }),
     ...(value.ENRICH_APP === undefined ? {} : { app: value.ENRICH_APP }),

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { parseAllowedLogTypes } from '../core/ingest/log-type';
+import { parseIngestEnvironment } from '../core/ingest/env-config';
 import { isValidLogType, LOG_TYPE_PATTERN } from '../core/layout/key-layout';
-import { SluiceError } from '../core/errors';
 
 /** Everything the endpoint reads from its environment (set by the `IngestEndpoint` construct). */
 export interface EndpointConfig {
@@ -54,33 +53,7 @@ const schema = z.object({
 });
 
 export function readEndpointConfig(env: Readonly<Record<string, string | undefined>>): EndpointConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new SluiceError('INGEST_CONFIG_INVALID', `ingest endpoint configuration: ${problems.join('; ')}`, {
-      problems,
-    });
-  }
-  const value = parsed.data;
-  let allowedLogTypes: ReadonlySet<string> | undefined;
-  try {
-    allowedLogTypes = parseAllowedLogTypes(value.ALLOWED_LOG_TYPES);
-  } catch (error) {
-    throw new SluiceError(
-      'INGEST_CONFIG_INVALID',
-      `ingest endpoint configuration: ALLOWED_LOG_TYPES ${(error as Error).message}`,
-    );
-  }
-  if (
-    allowedLogTypes &&
-    value.DEFAULT_LOG_TYPE !== undefined &&
-    !allowedLogTypes.has(value.DEFAULT_LOG_TYPE)
-  ) {
-    throw new SluiceError(
-      'INGEST_CONFIG_INVALID',
-      'ingest endpoint configuration: DEFAULT_LOG_TYPE is not in ALLOWED_LOG_TYPES',
-    );
-  }
+  const { value, allowedLogTypes } = parseIngestEnvironment(schema, env, 'ingest endpoint');
   return {
     queueUrl: value.INGEST_QUEUE_URL,
     tokenSecretArn: value.TOKEN_SECRET_ARN,
