@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { DestinationConfig } from '../lambda/core/config/destinations';
 import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
+import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
 
 export interface ForwarderProps {
@@ -109,7 +110,7 @@ export class Forwarder extends Construct {
       const { service, resourceArn } = destination.auth;
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          sid: `WriteOpenSearch${this.role.node.children.length}`,
+          sid: `WriteOpenSearch${pascal(destination.name)}`,
           actions: service === 'es' ? ['es:ESHttpPost'] : ['aoss:APIAccessAll'],
           resources: service === 'es' ? [resourceArn, `${resourceArn}/_bulk`] : [resourceArn],
         }),

@@ -111,7 +111,8 @@ export class LogStreamBucket extends Construct {
           new iam.PolicyStatement({
             sid: `WriterEncryptsThroughS3${pascal(source.name)}`,
             principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
-            actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+            // GenerateDataKey for every upload; Decrypt because multipart uploads (large objects) need it.
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
             resources: ['*'],
             conditions: {
               StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` },

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsClientConfig } from '../adapters/aws-client-config';
 import { S3ObjectSource } from '../adapters/s3-object-source';
@@ -25,7 +25,12 @@ function createRuntime(env: NodeJS.ProcessEnv) {
   const queueUrl = requiredEnv(env, 'SLUICE_OBJECT_QUEUE_URL');
   const aws = awsClientConfig(env);
   // Path-style addressing for S3-compatible endpoints (moto, MinIO) named by AWS_ENDPOINT_URL.
-  const s3 = new S3Client({ ...aws, forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true' });
+  const s3 = new S3Client({
+    ...aws,
+    forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true',
+    // A stalled object stream must fail the message, not run the invocation into its timeout.
+    requestHandler: { requestTimeout: 60_000 },
+  });
   const sqs = new SQSClient(aws);
   const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
   const destinations = config.destinations.map((destination) => ({
@@ -42,6 +47,9 @@ function createRuntime(env: NodeJS.ProcessEnv) {
       send: async (body: string) => {
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
       },
+    },
+    deleteMessage: async (receiptHandle: string) => {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
     },
   };
 }
@@ -97,7 +105,9 @@ async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context):
 
   const handleRecord = async (record: SQSRecord) => {
     try {
-      await processMessage(record.body, deps);
+      await processMessage(record.body, deps, {
+        acknowledge: () => runtime.deleteMessage(record.receiptHandle),
+      });
     } catch (error) {
       metrics.messageFailed();
       logger.error('message failed', {

@@ -5,6 +5,7 @@ import { configWith, HEC_DESTINATION, synthesize } from './synth';
 
 const ES_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/es-key';
 const DOMAIN = 'arn:aws:es:eu-west-1:123456789012:domain/security';
+const AUDIT_DOMAIN = 'arn:aws:es:eu-west-1:123456789012:domain/audit';
 
 describe('the forwarder function', () => {
   const { template } = synthesize(
@@ -23,6 +24,12 @@ describe('the forwarder function', () => {
           name: 'opensearch',
           url: 'https://search-security.eu-west-1.es.amazonaws.com',
           auth: { type: 'sigv4', service: 'es', region: 'eu-west-1', resourceArn: DOMAIN },
+        },
+        {
+          type: 'elasticsearch',
+          name: 'audit',
+          url: 'https://search-audit.eu-west-1.es.amazonaws.com',
+          auth: { type: 'sigv4', service: 'es', region: 'eu-west-1', resourceArn: AUDIT_DOMAIN },
         },
       ],
       forwarder: {
@@ -95,9 +102,15 @@ describe('the forwarder function', () => {
     );
   });
 
-  it('may write to the named OpenSearch domain only', () => {
-    const [domain] = statements.filter((statement) => actionsOf(statement).includes('es:ESHttpPost'));
-    assert.deepEqual(domain.Resource, [DOMAIN, `${DOMAIN}/_bulk`]);
+  it('may write to the named OpenSearch domains only, one statement each', () => {
+    const domains = statements.filter((statement) => actionsOf(statement).includes('es:ESHttpPost'));
+    assert.deepEqual(
+      domains.map((statement) => [statement.Sid, statement.Resource]),
+      [
+        ['WriteOpenSearchOpensearch', [DOMAIN, `${DOMAIN}/_bulk`]],
+        ['WriteOpenSearchAudit', [AUDIT_DOMAIN, `${AUDIT_DOMAIN}/_bulk`]],
+      ],
+    );
   });
 
   it('may decrypt objects and encrypt quarantine entries with the bucket key, and re-enqueue continuations', () => {

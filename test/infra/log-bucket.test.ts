@@ -144,7 +144,7 @@ describe('the log bucket with a customer-managed KMS key', () => {
           Match.objectLike({
             Effect: 'Allow',
             Principal: { AWS: STRONGDM_ROLE },
-            Action: ['kms:GenerateDataKey', 'kms:Encrypt'],
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
             Condition: {
               StringEquals: {
                 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },

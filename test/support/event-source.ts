@@ -5,26 +5,11 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lambdaContext, toSqsEvent } from '../../cli/worker/sqs-event';
 
-/** A Lambda context whose clock runs down from `remainingMs`, as the real one does. */
-export function lambdaContext(remainingMs: number): Context {
-  const end = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'sluice-forwarder',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:sluice-forwarder',
-    memoryLimitInMB: '512',
-    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
-    logGroupName: '/aws/lambda/sluice-forwarder',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** A Lambda context whose clock runs down from `remainingMs` (the CLI worker's, shared). */
+export { lambdaContext };
 
 export interface PollResult {
   readonly received: number;
@@ -56,24 +41,12 @@ export async function pollOnce(
   const queueArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn;
-  const records: SQSRecord[] = messages.map((message) => ({
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-      SenderId: message.Attributes?.SenderId ?? 'test',
-      ApproximateFirstReceiveTimestamp:
-        message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn ?? 'arn:aws:sqs:us-east-1:123456789012:queue',
-    awsRegion: 'us-east-1',
-  }));
-  const result = await handler({ Records: records }, lambdaContext(options.remainingMs ?? 60_000));
+  const { Records } = toSqsEvent(
+    messages,
+    queueArn ?? 'arn:aws:sqs:us-east-1:123456789012:queue',
+    'us-east-1',
+  );
+  const result = await handler({ Records }, lambdaContext(options.remainingMs ?? 60_000));
   const failedIds = new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
   for (const message of messages) {
     if (failedIds.has(message.MessageId!)) {

@@ -118,13 +118,50 @@ export const httpsDestination = z.strictObject({
   maxBatchRecords: z.number().int().min(1).max(100_000).default(500),
 });
 
-export const destinationConfig = z.discriminatedUnion('type', [
+/**
+ * Local use only (`sluice dev`, `sluice forward`, `sluice run`): appends what would be sent to a file, so
+ * the pipeline runs with no SIEM. Not part of `destinationConfig`: a deployed stack has no use for it (a
+ * Lambda has no durable local disk), so `cdk synth` refuses it; the CLI reads it with `localDestinationConfig`.
+ */
+export const fileDestination = z.strictObject({
+  type: z.literal('file'),
+  name: destinationName,
+  /** File to append to (created with its folders); relative paths are relative to the working directory. */
+  path: z.string().min(1),
+  /** `ndjson`: each record as read; `splunk-hec`: HEC event envelopes; `elasticsearch-bulk`: `_bulk` action/source pairs. Default: `ndjson`. */
+  format: z.enum(['ndjson', 'splunk-hec', 'elasticsearch-bulk']).default('ndjson'),
+  /** Forward only these log types. Default: all. */
+  logTypes: z.array(logTypeName).min(1).optional(),
+  /** Default: 1 (appends are serialized anyway). */
+  maxConcurrency: z.number().int().min(1).max(64).default(1),
+  /** Default: 1 MB per write. */
+  maxBatchBytes: z.number().int().min(1024).max(100_000_000).default(1_000_000),
+  /** Default: 1,000 records per write. */
+  maxBatchRecords: z.number().int().min(1).max(100_000).default(1_000),
+});
+
+export const destinationConfig = z.discriminatedUnion(
+  'type',
+  [splunkHecDestination, elasticsearchDestination, httpsDestination],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `must be "splunk-hec", "elasticsearch" or "https". Fix: choose one ("file" destinations work only with the sluice CLI: dev, run, forward)`
+        : undefined,
+  },
+);
+
+/** What the CLI accepts: every deployable destination, and `file`. */
+export const localDestinationConfig = z.discriminatedUnion('type', [
   splunkHecDestination,
   elasticsearchDestination,
   httpsDestination,
+  fileDestination,
 ]);
 
 export type SplunkHecDestinationConfig = z.output<typeof splunkHecDestination>;
 export type ElasticsearchDestinationConfig = z.output<typeof elasticsearchDestination>;
 export type HttpsDestinationConfig = z.output<typeof httpsDestination>;
+export type FileDestinationConfig = z.output<typeof fileDestination>;
 export type DestinationConfig = z.output<typeof destinationConfig>;
+export type LocalDestinationConfig = z.output<typeof localDestinationConfig>;

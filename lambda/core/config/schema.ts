@@ -171,6 +171,16 @@ export const sluiceConfig = z
       });
     }
     const { forwarder } = config;
+    if (
+      forwarder.reservedConcurrency !== undefined &&
+      (forwarder.maxConcurrency === undefined || forwarder.maxConcurrency > forwarder.reservedConcurrency)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forwarder', 'maxConcurrency'],
+        message: `must be set and at most forwarder.reservedConcurrency (${forwarder.reservedConcurrency}): otherwise SQS polling outruns the reserved functions, throttled messages use up their receives and reach the DLQ unprocessed. Fix: set maxConcurrency <= reservedConcurrency`,
+      });
+    }
     if (forwarder.batchSize > 10 && forwarder.maxBatchingWindowSeconds === 0) {
       ctx.addIssue({
         code: 'custom',

@@ -59,20 +59,28 @@ export type ForwardResult =
     };
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const QUARANTINE_FLUSH_BYTES = 4 * 1024 * 1024;
+const QUARANTINE_FLUSH_ENTRIES = 5_000;
 
-/** Remembers whether the stream starts with gzip's magic bytes, without copying it. */
+/**
+ * Remembers whether the stream starts with gzip's magic bytes, without copying it. The first two
+ * bytes may arrive in different chunks, so the decision waits for both (or for the end).
+ */
 async function* observeEncoding(
   body: AsyncIterable<Uint8Array>,
   onEncoding: (encoding: ObjectEncoding) => void,
 ): AsyncGenerator<Uint8Array> {
-  let first = true;
+  const head: number[] = [];
   for await (const chunk of body) {
-    if (first && chunk.length > 0) {
-      first = false;
-      onEncoding(chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1] ? 'gzip' : 'identity');
+    for (let index = 0; head.length < GZIP_MAGIC.length && index < chunk.length; index += 1) {
+      head.push(chunk[index]);
+      if (head.length === GZIP_MAGIC.length) {
+        onEncoding(head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1] ? 'gzip' : 'identity');
+      }
     }
     yield chunk;
   }
+  if (head.length > 0 && head.length < GZIP_MAGIC.length) onEncoding('identity');
 }
 
 function startOf(progress: number | 'done' | undefined): number | 'done' {
@@ -107,6 +115,23 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   let encoding = work.encoding;
   const rangedFrom = encoding === 'identity' ? resumeAt : 0;
   const unreadable: QuarantineEntry[] = [];
+  let unreadableCount = 0;
+  let pendingBytes = 0;
+  // Quarantine entries are written in chunks while reading, so an object whose every record is
+  // refused costs bounded memory.
+  const flushQuarantine = async (force: boolean) => {
+    for (const pipeline of pipelines) {
+      for (const entry of pipeline.rejected.splice(0)) {
+        unreadable.push(entry);
+        pendingBytes += entry.record?.length ?? 0;
+      }
+    }
+    if (unreadable.length === 0) return;
+    if (!force && pendingBytes < QUARANTINE_FLUSH_BYTES && unreadable.length < QUARANTINE_FLUSH_ENTRIES)
+      return;
+    await deps.quarantine.write(unreadable.splice(0), { source: deps.source.name, object });
+    pendingBytes = 0;
+  };
   let records = 0;
   let bytes = 0;
   let stoppedAt: number | undefined;
@@ -143,6 +168,9 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         if (event.kind === 'invalid') {
           if (event.offset >= alreadyRead) {
             unreadable.push({ code: event.code, reason: event.reason, offset: event.offset, raw: event.raw });
+            unreadableCount += 1;
+            pendingBytes += event.raw.length;
+            await flushQuarantine(false);
           }
           continue;
         }
@@ -151,6 +179,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         for (const pipeline of pipelines) {
           if (pipeline.wants(record)) await pipeline.push(record);
         }
+        if (records % 256 === 0) await flushQuarantine(false);
       }
     } catch (error) {
       // The object itself cannot be read (truncated gzip, too large, connection lost): let in-flight
@@ -166,8 +195,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   }
 
   const ends = await Promise.all(pipelines.map((pipeline) => pipeline.finish(stoppedAt)));
-  const quarantined = [...unreadable, ...pipelines.flatMap((pipeline) => pipeline.rejected)];
-  if (quarantined.length > 0) await deps.quarantine.write(quarantined, { source: deps.source.name, object });
+  await flushQuarantine(true);
 
   const progress: Record<string, number | 'done'> = {};
   for (const destination of deps.destinations)
@@ -177,7 +205,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   const summary: ForwardSummary = {
     records,
     bytes,
-    unreadable: unreadable.length,
+    unreadable: unreadableCount,
     destinations: Object.fromEntries(pipelines.map((pipeline) => [pipeline.name, pipeline.tally])),
   };
   if (Object.values(progress).every((value) => value === 'done')) return { status: 'complete', summary };

@@ -37,7 +37,18 @@ export type MessageDependencies = Omit<ForwardDependencies, 'source' | 'logTypeF
  * or handed to a continuation message); throws to have the message retried, and after
  * maxReceiveCount moved to the DLQ.
  */
-export async function processMessage(body: string, deps: MessageDependencies): Promise<void> {
+export async function processMessage(
+  body: string,
+  deps: MessageDependencies,
+  options: {
+    /**
+     * Deletes this message now. Called once a single-object message has handed its work to a
+     * continuation, so that a crash of the rest of the batch cannot bring it back next to its
+     * continuation (two chains would deliver the same records).
+     */
+    readonly acknowledge?: () => Promise<void>;
+  } = {},
+): Promise<void> {
   const parsed = parseMessage(body);
   if (parsed.kind === 'test-event') {
     deps.log.info('s3:TestEvent received: the bucket notification reaches the object queue');
@@ -88,6 +99,7 @@ export async function processMessage(body: string, deps: MessageDependencies): P
     if (result.madeProgress) {
       // A fresh message carries the offsets, so the next attempt starts where each destination stopped.
       await deps.continuations.send(continuationBody(result.work, result.reason));
+      if (parsed.work.length === 1) await options.acknowledge?.();
       deps.log.warn('object continues in a new message', {
         ...fields,
         reason: result.reason,

@@ -49,7 +49,12 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
     // A single-line record goes out exactly as the vendor wrote it (and without paying for a
     // serialisation); a pretty-printed one must become one line for NDJSON-based destinations.
     json: event.singleLine ? event.text : JSON.stringify(value),
-    value,
+    // Records wait in batches and in requests in flight long enough to outlive V8's young generation,
+    // and a parsed value weighs several times its text: it is not kept, but parsed again on demand
+    // (only the Elasticsearch encoder asks, and only for records that may hold `@timestamp`).
+    get value(): Readonly<Record<string, unknown>> {
+      return JSON.parse(this.json) as Record<string, unknown>;
+    },
   };
 }
 

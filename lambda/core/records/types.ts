@@ -22,6 +22,6 @@ export interface OutboundRecord {
   readonly timestamp: RecordTimestamp;
   /** The record as compact JSON text with the vendor's fields untouched (single line, no trailing newline). */
   readonly json: string;
-  /** The parsed record. */
+  /** The parsed record: parsed again from `json` on each access (records do not keep it), so read it rarely. */
   readonly value: Readonly<Record<string, unknown>>;
 }

@@ -1,6 +1,7 @@
-import type { DestinationConfig } from '../config/destinations';
+import type { LocalDestinationConfig } from '../config/destinations';
 import type { RetryPolicy } from '../retry/backoff';
 import { createElasticsearchSink } from './elasticsearch/sink';
+import { createFileSink } from './file/sink';
 import { createHttpsSink } from './https/sink';
 import { createSinkRuntime, type SinkRuntimeOptions } from './runtime';
 import { createSplunkHecSink } from './splunk-hec/sink';
@@ -23,8 +24,11 @@ export interface SinkDependencies {
   readonly transport?: SinkRuntimeOptions['transport'];
 }
 
-/** Builds the sink of one configured destination. Throws SluiceError only for unusable configuration. */
-export function createSink(config: DestinationConfig, deps: SinkDependencies): Sink {
+/**
+ * Builds the sink of one configured destination (a deployed forwarder's, or the CLI's, which may also
+ * use `file`). Throws SluiceError only for unusable configuration.
+ */
+export function createSink(config: LocalDestinationConfig, deps: SinkDependencies): Sink {
   const runtime = createSinkRuntime(deps);
   switch (config.type) {
     case 'splunk-hec':
@@ -37,5 +41,7 @@ export function createSink(config: DestinationConfig, deps: SinkDependencies): S
         config.tokenSecretArn ? deps.secret(config.tokenSecretArn) : undefined,
         runtime,
       );
+    case 'file':
+      return createFileSink(config);
   }
 }

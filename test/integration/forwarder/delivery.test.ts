@@ -228,7 +228,10 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
       // 20 requests of 100 ms each cannot fit in one 1.5 s invocation.
       const drained = await pipeline.drain(handler, { remainingMs: 1_500, maxPolls: 60 });
       assert.equal(drained.failed, 0);
-      assert.ok(drained.received >= 3, `${drained.received} messages: the notification and its continuations`);
+      assert.ok(
+        drained.received >= 2,
+        `${drained.received} messages: the notification and at least one continuation`,
+      );
       assert.equal(slowBulk.documents().length, 1000);
       assert.equal(slowBulk.counters.duplicates, 0, 'no record was sent twice');
     } finally {

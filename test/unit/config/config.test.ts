@@ -196,6 +196,22 @@ describe('invalid configuration names the field and the fix', () => {
     );
   });
 
+  it('reserved concurrency without a lower event-source maximum concurrency', () => {
+    assertRejected(
+      { sources: [strongdm], forwarder: { reservedConcurrency: 5 } },
+      'forwarder.maxConcurrency',
+      /at most forwarder\.reservedConcurrency \(5\).*reach the DLQ unprocessed/,
+    );
+  });
+
+  it('a file destination in a deployed stack', () => {
+    assertRejected(
+      { sources: [strongdm], destinations: [{ type: 'file', name: 'local', path: 'out.ndjson' }] },
+      'destinations[0].type',
+      /must be "splunk-hec", "elasticsearch" or "https".*"file" destinations work only with the sluice CLI/,
+    );
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf({
       sources: [{ name: 'BAD NAME', prefix: '', preset: 'nope' }],

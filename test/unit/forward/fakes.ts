@@ -7,6 +7,8 @@ import type { BatchOutcome, Sink } from '../../../lambda/core/sinks/types';
 /** An in-memory object store that records every ranged read. */
 export class MemoryObjects implements ObjectSource {
   readonly opens: { key: string; fromByte: number }[] = [];
+  /** Bytes per yielded chunk: small and odd, so records and gzip headers straddle chunks. */
+  chunkSize = 7;
   constructor(private readonly objects: Record<string, Buffer>) {}
 
   async open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>> {
@@ -14,15 +16,18 @@ export class MemoryObjects implements ObjectSource {
     const bytes = this.objects[object.key];
     if (!bytes) throw new Error(`no object ${object.key}`);
     const slice = bytes.subarray(fromByte);
+    const size = this.chunkSize;
     return (async function* () {
-      for (let index = 0; index < slice.length; index += 7) yield slice.subarray(index, index + 7);
+      for (let index = 0; index < slice.length; index += size) yield slice.subarray(index, index + size);
     })();
   }
 }
 
 export class MemoryQuarantine implements QuarantineWriter {
   readonly entries: QuarantineEntry[] = [];
+  writes = 0;
   async write(entries: readonly QuarantineEntry[]): Promise<void> {
+    this.writes += 1;
     this.entries.push(...entries);
   }
 }

@@ -205,3 +205,43 @@ describe('forwarding one object', () => {
     );
   });
 });
+
+describe('telling gzip from plain objects for a resume', () => {
+  it('recognises gzip whose magic bytes arrive in separate one-byte chunks', async () => {
+    const records = activities(6);
+    const bytes = gzipped(ndjson(records));
+    const objects = new MemoryObjects({ [KEY]: bytes });
+    objects.chunkSize = 1;
+    const sink = new RecordingSink('elastic', 2);
+    let clock = 0;
+    const { deps } = dependencies(objects, [sink], { now: () => clock++, stopReadingAt: 3 });
+    const first = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(first.status, 'incomplete');
+    if (first.status !== 'incomplete') return;
+    assert.equal(first.work.encoding, 'gzip');
+    const second = await forwardObject(first.work, { ...deps, now: () => 0 });
+    assert.equal(second.status, 'complete');
+    assert.deepEqual(
+      ids(sink),
+      records.map((_, index) => `at-${index}`),
+    );
+    assert.equal(objects.opens[1].fromByte, 0);
+  });
+});
+
+describe('quarantining many records', () => {
+  it('writes entries in chunks while reading instead of holding them all', async () => {
+    const lines = Array.from({ length: 12_000 }, (_, index) => `not json ${index}`).join('\n') + '\n';
+    const objects = new MemoryObjects({ [KEY]: Buffer.from(lines) });
+    objects.chunkSize = 64 * 1024;
+    const sink = new RecordingSink('splunk');
+    const { deps, quarantine } = dependencies(objects, [sink], {
+      source: { ...strongdmSource, format: 'ndjson' },
+    });
+    const result = await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(result.status, 'complete');
+    assert.equal(result.summary.unreadable, 12_000);
+    assert.equal(quarantine.entries.length, 12_000);
+    assert.ok(quarantine.writes >= 3, `${quarantine.writes} writes`);
+  });
+});

@@ -122,3 +122,23 @@ describe('handling one queue message', () => {
     assert.equal(down.received.length, 2);
   });
 });
+
+describe('a message whose work moved to a continuation', () => {
+  it('is acknowledged at once, so a crash later in the batch cannot replay it beside its continuation', async () => {
+    const healthy = new RecordingSink('splunk');
+    const down = new RecordingSink('elastic');
+    down.verdict = () => 'fail';
+    const { deps, sent } = setup({ [KEY]: ndjson(activities(2)) }, [healthy, down]);
+    let acknowledged = 0;
+    await processMessage(notification(KEY), deps, { acknowledge: async () => void acknowledged++ });
+    assert.equal(sent.length, 1);
+    assert.equal(acknowledged, 1);
+  });
+
+  it('is not acknowledged when it completes normally (Lambda deletes it)', async () => {
+    const { deps } = setup({ [KEY]: ndjson(activities(2)) }, [new RecordingSink('splunk')]);
+    let acknowledged = 0;
+    await processMessage(notification(KEY), deps, { acknowledge: async () => void acknowledged++ });
+    assert.equal(acknowledged, 0);
+  });
+});

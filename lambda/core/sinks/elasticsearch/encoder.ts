@@ -43,10 +43,10 @@ function isEmptyObject(json: string): boolean {
 
 /** A record's own `@timestamp` wins; otherwise (and only for JSON objects) one is spliced in. */
 function needsTimestamp(record: OutboundRecord): boolean {
-  return (
-    record.json.charCodeAt(0) === 0x7b /* { */ &&
-    !Object.prototype.hasOwnProperty.call(record.value, '@timestamp')
-  );
+  if (record.json.charCodeAt(0) !== 0x7b /* { */) return false;
+  // Without `\u` escapes, a key `@timestamp` can only be written as such: no need to parse the record.
+  if (!record.json.includes('@timestamp') && !record.json.includes('\\u')) return true;
+  return !Object.prototype.hasOwnProperty.call(record.value, '@timestamp');
 }
 
 /**

@@ -21,8 +21,19 @@ export interface HecEncoder {
 /** A JSON number literal: the decimal epoch text is spliced in as-is so nanoseconds survive. */
 const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/;
 
-/** Bytes assumed per envelope when sizing a body buffer: time, source key and sourcetype fit in most. */
-const ENVELOPE_ESTIMATE = 192;
+/** `{"time":` + epoch seconds with nanoseconds, and the closing `}` and newline. */
+const OPENING_BYTES = 34;
+
+/** Envelopes remembered (one per object and sourcetype); the handler's batch holds 10 objects. */
+const MAX_REMEMBERED_OBJECTS = 64;
+
+/** The envelope fields after `time`, for the records of one object (by key) with one sourcetype. */
+interface Envelope {
+  readonly bucket: string;
+  readonly sourcetype: string;
+  readonly rest: string;
+  readonly restBytes: number;
+}
 
 /**
  * Builds the HEC envelope around `record.json` without parsing or re-serializing the record: that is most
@@ -36,23 +47,30 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
     (options.index !== undefined ? `,"index":${JSON.stringify(options.index)}` : '');
   const sourcetype = createTemplateRenderer(options.sourcetype, (rendered) => JSON.stringify(rendered));
 
-  // `,"host":…,"index":…,"source":…,"sourcetype":…,"event":` for the last object seen, and its byte size.
-  let lastBucket: string | undefined;
-  let lastKey: string | undefined;
-  let lastSourcetype: string | undefined;
-  let rest = '';
-  let restBytes = 0;
-  const restOf = (record: OutboundRecord): string => {
+  // `,"host":…,"index":…,"source":…,"sourcetype":…,"event":` per object and sourcetype, with its byte
+  // size. Kept per object, not just for the last one: the handler forwards the objects of its batch in
+  // parallel, so consecutive records often come from different objects.
+  const envelopes = new Map<string, Envelope>();
+  const envelopeOf = (record: OutboundRecord): Envelope => {
     const quotedSourcetype = sourcetype(record);
-    if (record.bucket !== lastBucket || record.key !== lastKey || quotedSourcetype !== lastSourcetype) {
-      lastBucket = record.bucket;
-      lastKey = record.key;
-      lastSourcetype = quotedSourcetype;
+    let envelope = envelopes.get(record.key);
+    if (
+      envelope === undefined ||
+      envelope.bucket !== record.bucket ||
+      envelope.sourcetype !== quotedSourcetype
+    ) {
+      if (envelopes.size >= MAX_REMEMBERED_OBJECTS) envelopes.clear();
       const source = JSON.stringify(`s3://${record.bucket}/${record.key}`);
-      rest = `${fixedFields},"source":${source},"sourcetype":${quotedSourcetype},"event":`;
-      restBytes = Buffer.byteLength(rest);
+      const rest = `${fixedFields},"source":${source},"sourcetype":${quotedSourcetype},"event":`;
+      envelope = {
+        bucket: record.bucket,
+        sourcetype: quotedSourcetype,
+        rest,
+        restBytes: Buffer.byteLength(rest),
+      };
+      envelopes.set(record.key, envelope);
     }
-    return rest;
+    return envelope;
   };
 
   /** `{"time":<seconds>` (ASCII), or `{` when the record has no usable time. */
@@ -67,13 +85,13 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
   /** Without a time field, `rest` (which starts with a comma) opens the object itself. */
   const head = (record: OutboundRecord): [string, string] => {
     const open = opening(record);
-    const fields = restOf(record);
+    const fields = envelopeOf(record).rest;
     return open === '{' ? [open, fields.slice(1)] : [open, fields];
   };
 
   const encodedSize = (record: OutboundRecord): number => {
     const open = opening(record);
-    restOf(record);
+    const { restBytes } = envelopeOf(record);
     return open.length + restBytes - (open === '{' ? 1 : 0) + Buffer.byteLength(record.json) + 2;
   };
 
@@ -83,9 +101,11 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
       return `${open}${fields}${record.json}}`;
     },
     encode(batch) {
-      // A cheap over-estimate (exact sizing costs a UTF-8 scan per record); the writer grows if short.
+      // A cheap estimate (exact sizing costs a UTF-8 scan per record); the writer grows if short, which
+      // doubles the buffer and copies it, so the envelope is counted as it is rather than guessed.
       let estimate = 0;
-      for (const record of batch) estimate += record.json.length + ENVELOPE_ESTIMATE;
+      for (const record of batch)
+        estimate += record.json.length + envelopeOf(record).restBytes + OPENING_BYTES;
       const writer = new BodyWriter(estimate);
       for (const record of batch) {
         const [open, fields] = head(record);

@@ -1,0 +1,130 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import type { ObjectSource } from '../../lambda/core/forward/ports';
+import { chunksOf, type ObjectFormat, type VendorObject } from '../data/objects';
+import { readWorkload } from '../data/workload-files';
+import { serveOnce } from '../lib/child';
+import {
+  benchForwarder,
+  destinationConfig,
+  type DestinationKind,
+  type ForwardTotals,
+} from '../lib/forwarder';
+
+export interface ForwardInput {
+  readonly destination: DestinationKind;
+  readonly url: string;
+  readonly format: ObjectFormat;
+  readonly objectGzip: boolean;
+  readonly destinationGzip: boolean;
+  /** Workload files (see workload-files.ts): the warm-up rounds' first, then the timed rounds'. */
+  readonly workloads: readonly string[];
+  /** Notifications handled at once: the handler processes its batch (10 by default) in parallel. */
+  readonly batchSize: number;
+  /** Untimed rounds first (JIT warm-up), then timed rounds, each on other records. */
+  readonly warmupRounds: number;
+  /** Write a CPU profile of the last timed round to this path. */
+  readonly profilePath?: string;
+}
+
+export interface RoundResult {
+  readonly totals: ForwardTotals;
+  readonly rawBytes: number;
+  readonly storedBytes: number;
+  readonly elapsedMs: number;
+  /** CPU time of the whole process (all threads: gzip runs on libuv's pool) during the run. */
+  readonly cpuMs: number;
+  readonly systemCpuMs: number;
+  /** GC pauses during the round, as V8 reports them. */
+  readonly gc: { minorMs: number; majorMs: number };
+}
+
+export interface ForwardOutput {
+  readonly rounds: readonly RoundResult[];
+  readonly peakRssBytes: number;
+}
+
+async function forwardAll(objects: readonly VendorObject[], input: ForwardInput): Promise<ForwardTotals> {
+  const byKey = new Map(objects.map((object) => [object.key, object]));
+  const source: ObjectSource = {
+    open: async (ref, fromByte) => chunksOf(byKey.get(ref.key)!.body.subarray(fromByte)),
+  };
+  const forwarder = benchForwarder(
+    [destinationConfig(input.destination, input.url, input.destinationGzip)],
+    source,
+  );
+  try {
+    for (let start = 0; start < objects.length; start += input.batchSize) {
+      const batch = objects.slice(start, start + input.batchSize);
+      await Promise.all(batch.map((object) => forwarder.forward(object.key, object.body.length)));
+    }
+  } finally {
+    forwarder.close();
+  }
+  return forwarder.totals;
+}
+
+const gcPauses = { minorMs: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcPauses.minorMs += entry.duration;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.majorMs += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** A full collection, when the child runs with --expose-gc (runChild's default). */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+serveOnce<ForwardInput, ForwardOutput>(async (input) => {
+  // Warm the JIT as a busy Lambda is warm; other records, so Elasticsearch never answers 409.
+  const warmups = input.workloads.slice(0, input.warmupRounds);
+  for (const path of warmups) await forwardAll(readWorkload(path), input);
+
+  const rounds: RoundResult[] = [];
+  const timed = input.workloads.slice(input.warmupRounds);
+  for (const [index, path] of timed.entries()) {
+    const objects = readWorkload(path);
+    // Start clean: the garbage of loading the objects is not the forwarder's.
+    collectGarbage();
+    const profile = index === timed.length - 1 ? await startProfile(input.profilePath) : undefined;
+    gcPauses.minorMs = 0;
+    gcPauses.majorMs = 0;
+    const cpuBefore = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    const totals = await forwardAll(objects, input);
+    const cpu = process.cpuUsage(cpuBefore);
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    await new Promise((resolve) => setImmediate(resolve)); // let the GC observer catch up
+    const gc = { ...gcPauses };
+    await profile?.();
+    rounds.push({
+      totals,
+      rawBytes: objects.reduce((sum, object) => sum + object.rawBytes, 0),
+      storedBytes: objects.reduce((sum, object) => sum + object.body.length, 0),
+      elapsedMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      systemCpuMs: cpu.system / 1000,
+      gc,
+    });
+  }
+  return { rounds, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+});
+
+/** The V8 sampling profiler that `node --cpu-prof` uses, around the measured run only (main thread). */
+async function startProfile(path: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!path) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path, JSON.stringify(profile));
+    session.disconnect();
+  };
+}

@@ -1,0 +1,37 @@
+import { serve } from '../lib/child';
+import { startBulkReceiver, startHecReceiver } from '../../test/support/receivers';
+import { BENCH_ES_API_KEY, BENCH_HEC_TOKEN } from '../lib/forwarder';
+
+/**
+ * The local Splunk HEC and Elasticsearch `_bulk` receivers, in a process (and on a core) of their
+ * own, as a SIEM is on another machine. They authenticate, decompress and parse every request as
+ * the real ones do; documents are counted, not kept.
+ */
+async function main(): Promise<void> {
+  const hec = await startHecReceiver({ token: BENCH_HEC_TOKEN, store: false, trackDuplicates: false });
+  const bulk = await startBulkReceiver({
+    auth: { apiKey: BENCH_ES_API_KEY },
+    store: false,
+    dataStreams: true,
+  });
+  serve(
+    { hec: hec.url, bulk: bulk.url },
+    {
+      stats: () => ({
+        hec: { ...hec.counters },
+        bulk: { ...bulk.counters },
+        rssBytes: process.memoryUsage().rss,
+      }),
+      clear: () => {
+        hec.clear();
+        bulk.clear();
+        return true;
+      },
+    },
+  );
+  process.once('SIGTERM', () => {
+    void Promise.all([hec.close(), bulk.close()]).then(() => process.exit(0));
+  });
+}
+
+void main();

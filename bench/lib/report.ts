@@ -1,0 +1,313 @@
+import type { MemoryOutput } from '../children/memory';
+import type { Measured } from '../children/ingest';
+import type { ObjectFormat } from '../data/objects';
+import { LOG_TYPE_SHARES } from '../data/strongdm';
+import { PRICES, type CostLine } from './cost';
+import type { DestinationKind } from './forwarder';
+import type { Machine } from './machine';
+import type { HotFunction } from './profile';
+
+export interface ThroughputRow {
+  readonly destination: DestinationKind;
+  readonly format: ObjectFormat;
+  readonly objectGzip: boolean;
+  readonly destinationGzip: boolean;
+  readonly records: number;
+  readonly rawBytes: number;
+  readonly storedBytes: number;
+  readonly elapsedMs: number;
+  readonly cpuMs: number;
+  readonly wallRatio: number;
+  readonly cpuRatio: number;
+}
+
+export interface WhatIfRow {
+  readonly label: string;
+  readonly flags: readonly string[];
+  readonly recordsPerSecond: number;
+  readonly recordsPerCpuSecond: number;
+  readonly wallRatio: number;
+  readonly cpuRatio: number;
+  readonly minorGcMs: number;
+  readonly majorGcMs: number;
+}
+
+export interface Report {
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly command: string;
+  readonly machineBefore: Machine;
+  readonly machineAfter: Machine;
+  readonly v8Flags: readonly string[];
+  readonly workload: { objects: number; recordsPerObject: number; warmupRounds: number; rounds: number };
+  readonly floor: {
+    records: number;
+    rawBytes: number;
+    elapsedMs: number;
+    recordsPerSecond: number;
+    bytesPerSecond: number;
+  };
+  readonly rows: readonly ThroughputRow[];
+  readonly targetRatio: number;
+  readonly memory: readonly MemoryOutput[];
+  readonly memoryTargetBytes: number;
+  readonly ingest: readonly Measured[];
+  readonly costRows: readonly { row: ThroughputRow; cost: CostLine }[];
+  /** Mean size of the generated vendor objects (uncompressed), the basis of the request costs. */
+  readonly meanObjectBytes: number;
+  readonly profiles: readonly { name: string; path: string; functions: readonly HotFunction[] }[];
+  readonly whatIf: readonly WhatIfRow[];
+  readonly quick: boolean;
+}
+
+const MB = 1e6;
+const MiB = 1024 ** 2;
+const fixed = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const perSecond = (count: number, ms: number) => (count / ms) * 1000;
+const ratio = (value: number, target: number) => `${value.toFixed(2)}${value >= target ? '' : ' ✗'}`;
+const dollars = (value: number) => (value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(3)}`);
+
+function throughputTable(report: Report): string {
+  const header =
+    '| destination | object | destination gzip | records/s | object MB/s | data MB/s | × floor (wall) | records per CPU-s | × floor (CPU) |\n' +
+    '|---|---|---|--:|--:|--:|--:|--:|--:|';
+  const lines = report.rows.map((row) => {
+    const object = `${row.format === 'ndjson' ? 'NDJSON' : 'pretty-printed'}${row.objectGzip ? ', gzip' : ''}`;
+    return `| ${row.destination === 'hec' ? 'Splunk HEC' : 'Elasticsearch'} | ${object} | ${row.destinationGzip ? 'on' : 'off'} | ${fixed(perSecond(row.records, row.elapsedMs))} | ${fixed(perSecond(row.storedBytes, row.elapsedMs) / MB, 1)} | ${fixed(perSecond(row.rawBytes, row.elapsedMs) / MB, 1)} | ${ratio(row.wallRatio, report.targetRatio)} | ${fixed(perSecond(row.records, row.cpuMs))} | ${ratio(row.cpuRatio, report.targetRatio)} |`;
+  });
+  return [header, ...lines].join('\n');
+}
+
+function memoryTable(report: Report): string {
+  const header =
+    '| object | records | stored | time | baseline RSS | peak RSS (VmHWM) | RSS at 10 %, 20 %, … 100 % of the object | max heap used | max external | target |\n' +
+    '|---|--:|--:|--:|--:|--:|---|--:|--:|---|';
+  const lines = report.memory.map((run, index) => {
+    const kind = index === 0 ? 'plain NDJSON' : 'gzip NDJSON';
+    const ok = run.peakRssBytes < report.memoryTargetBytes ? 'met' : 'missed';
+    return `| ${fixed(run.rawBytes / MiB)} MiB ${kind} | ${fixed(run.records)} | ${fixed(run.storedBytes / MiB)} MiB | ${fixed(run.elapsedMs / 1000, 1)} s | ${fixed(run.baselineRssBytes / MiB)} MiB | **${fixed(run.peakRssBytes / MiB)} MiB** | ${run.rssByProgress.map((rss) => fixed(rss / MiB)).join(', ')} MiB | ${fixed(run.maxHeapUsedBytes / MiB)} MiB | ${fixed(run.maxExternalBytes / MiB)} MiB | ${ok} |`;
+  });
+  return [header, ...lines].join('\n');
+}
+
+function ingestTable(report: Report): string {
+  const header =
+    '| handler | events | calls | events/s | MB/s in | events per CPU-s |\n|---|--:|--:|--:|--:|--:|';
+  const lines = report.ingest.map(
+    (run) =>
+      `| ${run.name} | ${fixed(run.events)} | ${fixed(run.calls)} | ${fixed(perSecond(run.events, run.elapsedMs))} | ${fixed(perSecond(run.bytesIn, run.elapsedMs) / MB, 1)} | ${fixed(perSecond(run.events, run.cpuMs))} |`,
+  );
+  return [header, ...lines].join('\n');
+}
+
+function costTable(report: Report): string {
+  const header =
+    '| destination | destination gzip | CPU-s per TB | Lambda GB-s per TB | compute | invocations | S3 GET | SQS | **total per TB** |\n' +
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|';
+  const lines = report.costRows.map(
+    ({ row, cost }) =>
+      `| ${row.destination === 'hec' ? 'Splunk HEC' : 'Elasticsearch'} | ${row.destinationGzip ? 'on' : 'off'} | ${fixed(cost.cpuSecondsPerTb)} | ${fixed(cost.gbSecondsPerTb)} | ${dollars(cost.computeDollarsPerTb)} | ${dollars(cost.requestDollarsPerTb)} | ${dollars(cost.s3GetDollarsPerTb)} | ${dollars(cost.sqsDollarsPerTb)} | **${dollars(cost.totalDollarsPerTb)}** |`,
+  );
+  return [header, ...lines].join('\n');
+}
+
+function profileSection(report: Report): string {
+  if (report.profiles.length === 0) return '';
+  const stage = (functions: readonly HotFunction[], match: RegExp) =>
+    functions.filter((hot) => match.test(hot.where)).reduce((max, hot) => Math.max(max, hot.totalShare), 0);
+  const parts = report.profiles.map(({ name, path, functions }) => {
+    const top = functions
+      .slice(0, 15)
+      .map(
+        (hot) =>
+          `| ${hot.where.replace(/\|/g, '\\|')} | ${(hot.selfShare * 100).toFixed(1)} % | ${(hot.totalShare * 100).toFixed(1)} % |`,
+      )
+      .join('\n');
+    const stages = [
+      ['read records (line split, decode, JSON.parse)', /^readRecords /],
+      ['  of which JSON.parse', /^parseRecordText /],
+      ['outbound record (log type, id, timestamp)', /^toOutboundRecord /],
+      ['pipeline push (encodedSize, batching)', /^push \(lambda\/core\/forward/],
+      ['request body (encode + gzip)', /^body \(lambda\/core\/sinks\/delivery-loop/],
+      ['HTTP client', /\(lambda\/core\/http\/client\.ts\)$/],
+      ['garbage collector', /^\(garbage collector\)/],
+      ['idle (waiting for answers, or for gzip on the thread pool)', /^\(idle\)/],
+    ] as const;
+    const stageRows = stages
+      .map(([label, match]) => `| ${label} | ${(stage(functions, match) * 100).toFixed(1)} % |`)
+      .join('\n');
+    return `### ${name}\n\nProfile: \`${path}\` (open in Chrome DevTools → Performance, or speedscope).\n\n| stage (time with the function on the stack) | share |\n|---|--:|\n${stageRows}\n\n| function (source) | self | total |\n|---|--:|--:|\n${top}`;
+  });
+  return `## Profile of the hot path (HEC, plain NDJSON)\n\nThe target was missed, so the bench profiled the last timed round of the HEC/NDJSON runs (V8's sampling profiler, the one \`node --cpu-prof\` uses, main thread only, 200 µs interval, on a non-minified bundle of the same code).\n\n${parts.join('\n\n')}\n`;
+}
+
+function whatIfSection(report: Report): string {
+  if (report.whatIf.length === 0) return '';
+  const rows = report.whatIf
+    .map(
+      (row) =>
+        `| ${row.label} | ${fixed(row.recordsPerSecond)} | ${ratio(row.wallRatio, report.targetRatio)} | ${fixed(row.recordsPerCpuSecond)} | ${ratio(row.cpuRatio, report.targetRatio)} | ${fixed(row.minorGcMs)} ms | ${fixed(row.majorGcMs)} ms |`,
+    )
+    .join('\n');
+  return `### What the profile points at, measured
+
+HEC, plain NDJSON, destination gzip off, same records; only the one thing named changes. GC times
+are the pauses V8 reports for the timed round (young-generation scavenges and full mark-compacts).
+
+| variant | records/s | × floor (wall) | records per CPU-s | × floor (CPU) | scavenges | mark-compacts |
+|---|--:|--:|--:|--:|--:|--:|
+${rows}
+`;
+}
+
+function analysisSection(report: Report): string {
+  if (report.whatIf.length === 0) return '';
+  const [shipped, sequential, youngGen] = report.whatIf;
+  const hec = (gzip: boolean) =>
+    report.rows.find(
+      (row) =>
+        row.destination === 'hec' &&
+        row.format === 'ndjson' &&
+        !row.objectGzip &&
+        row.destinationGzip === gzip,
+    );
+  const gzipOn = hec(true);
+  const gzipOff = hec(false);
+  return `## Analysis: why the HEC path is below ${report.targetRatio} × floor
+
+* **Parsing is only part of the bill.** \`JSON.parse\` (in \`parseRecordText\`) is the largest single
+  cost, but the forwarder also reads the stream line by line and decodes each line, builds the outbound
+  record (log type, id, nanosecond timestamp), sizes and batches it, writes the request body, and keeps
+  every record of a batch alive until its request is answered.
+* **Garbage collection, caused by records that live long.** The handler forwards the 10 objects of its
+  batch in parallel, each with up to 4 batches in flight: thousands of records survive young-generation
+  collections and are copied, then promoted. Forwarding the same objects one at a time
+  (${sequential ? `${sequential.cpuRatio.toFixed(2)} × floor per CPU-second, scavenges ${fixed(sequential.minorGcMs)} ms` : 'n/a'}) or giving V8 a larger
+  young generation (${youngGen ? `${youngGen.cpuRatio.toFixed(2)} × floor, scavenges ${fixed(youngGen.minorGcMs)} ms` : 'n/a'}) recovers much of it, against
+  ${shipped ? `${shipped.cpuRatio.toFixed(2)} × floor and ${fixed(shipped.minorGcMs)} ms` : 'n/a'} as shipped. Both are outside the record reader and sinks: the
+  first is the handler's \`processPartialResponse\` (\`processInParallel\`), the second a
+  \`NODE_OPTIONS=--max-semi-space-size=64\` on the function (64 MiB semi-spaces: +117 MiB of possible
+  heap, which 512 MB holds).
+* **Destination gzip** (on by default, level 1) costs about as much CPU as everything else together on
+  HEC's bodies: ${gzipOn && gzipOff ? `${gzipOn.cpuRatio.toFixed(2)} × floor with it, ${gzipOff.cpuRatio.toFixed(2)} × without` : 'see the table'}. It is still the right
+  default when the SIEM is outside AWS: bodies shrink about 5×, and internet egress (about $0.09/GB)
+  for a TB of uncompressed bodies costs far more than the compute gzip adds. Inside the SIEM's region,
+  \`gzip: false\` nearly halves the compute.
+* **The rest is spread thin**: an \`await\` per record and destination in \`forwardObject\` /
+  \`DestinationPipeline.push\`, the RFC 3339 regular expression per record (\`parseTimestamp\`), a UTF-8
+  length scan per record and destination (\`encodedSize\`), the line's copy into a string.
+
+Fixed in the hot path with this benchmark (small changes in \`lambda/core/sinks\` and \`lambda/core/records\`):
+
+* the HEC envelope (source, sourcetype, index) is remembered per object instead of for the last object
+  only: with the batch's objects forwarded in parallel the old cache missed on almost every record;
+* the HEC body buffer is sized from the real envelope: the fixed 192-byte guess was short for every
+  vendor key (\`s3://<bucket>/sdm/logs/<type>/YYYY/MM/DD/HH/MM/<uuid>.json\`), so every body was written
+  into a buffer that then doubled and was copied;
+* outbound records no longer keep their parsed value (several times the size of their text) while they
+  wait in batches; it is parsed again on demand, and the Elasticsearch encoder, its only reader, asks
+  only for records whose text may hold a \`@timestamp\` key.
+`;
+}
+
+export function renderReport(report: Report): string {
+  const { machineBefore: m, floor, workload } = report;
+  const duration = (report.finishedAt.getTime() - report.startedAt.getTime()) / 1000;
+  const hecPlain = report.rows.filter(
+    (row) => row.destination === 'hec' && row.format === 'ndjson' && !row.objectGzip,
+  );
+  const verdict = hecPlain
+    .map(
+      (row) =>
+        `destination gzip ${row.destinationGzip ? 'on' : 'off'}: ${row.wallRatio.toFixed(2)} × floor (wall), ${row.cpuRatio.toFixed(2)} × floor (CPU)`,
+    )
+    .join('; ');
+  const shares = Object.entries(LOG_TYPE_SHARES)
+    .map(([logType, share]) => `${logType} ${Math.round(share * 100)} %`)
+    .join(', ');
+  return `# Benchmarks
+
+${report.quick ? '**Quick run: sizes reduced to check the harness; the numbers are not meaningful.**\n\n' : ''}| | |
+|---|---|
+| date | ${report.startedAt.toISOString()} (took ${fixed(duration)} s) |
+| command | \`${report.command}\` |
+| machine | ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform} |
+| Node | ${m.node}; children run esbuild bundles (minified, source maps, as the CDK bundles the functions) with \`${report.v8Flags.join(' ')}\` (the V8 limits Lambda's Node.js runtime sets for ${'512'} MB) |
+| load average (1, 5, 15 min) | before ${m.loadAverage}; after ${report.machineAfter.loadAverage} (the machine is shared: other work inflates times) |
+
+## What is measured
+
+* **Data.** StrongDM Log Stream records generated from a seed (\`bench/data/strongdm.ts\`): the
+  vendor's fields for activities, queries and replays, ${shares} of records; queries ~0.7 KB,
+  activities ~0.7 KB, replays ~3-20 KB (base64 session data). Vendor objects hold one log type and
+  ${fixed(workload.recordsPerObject)} records (the vendor's cap), as NDJSON or pretty-printed (4-space
+  indent, like the vendor's examples), plain or gzip (level 6).
+* **Forwarder.** The real code path: \`processMessage\` → \`forwardObject\` → record reader → outbound
+  record → sink encoder → keep-alive HTTP (+ gzip, level 1, when on) to local Splunk HEC and
+  Elasticsearch \`_bulk\` receivers running in their own process. They authenticate, decompress and
+  parse every request and count what they index; a run fails unless they indexed every record.
+  S3 is replaced by the objects in memory, streamed in 64 KiB chunks. The configuration goes
+  through the real schema, so every default (1 MB / 5 MB batches, 4 requests in flight, retry
+  policy) is the shipped one. Notifications are handled 10 at a time, in parallel, as the handler
+  does with its batch. Each variant runs in a fresh process: ${workload.warmupRounds} warm-up rounds,
+  then ${workload.rounds} timed rounds of ${workload.objects} objects (${fixed(workload.objects * workload.recordsPerObject)} records,
+  new records each round); the fastest round counts.
+* **Floor.** The least work any forwarder does: decode each NDJSON object, \`JSON.parse\` every line
+  and \`JSON.stringify\` it once (\`bench/children/floor.ts\`), on the same records, same process
+  settings, fastest of 3.
+* **× floor (wall)** compares records/s of wall time; the receivers share this machine's second core,
+  so wall time also contains waiting for them. **× floor (CPU)** compares records per second of the
+  forwarder process's CPU time (all its threads: gzip and GC helpers included): this is what a
+  Lambda, CPU-bound at 512 MB, pays for.
+
+## Forwarder throughput
+
+Floor: **${fixed(floor.recordsPerSecond)} records/s, ${fixed(floor.bytesPerSecond / MB, 1)} MB/s** (${fixed(floor.records)} records, ${fixed(floor.rawBytes / MB, 1)} MB in ${fixed(floor.elapsedMs)} ms).
+
+${throughputTable(report)}
+
+"object MB/s" counts the object as stored (compressed for gzip objects); "data MB/s" the records
+as written. ✗ marks a ratio below the target of ${report.targetRatio} × floor.
+
+**Target (HEC path ≥ ${report.targetRatio} × floor, plain NDJSON objects):** ${verdict}.
+
+## Memory: one 1 GiB object
+
+The object is generated while it is read (nothing on disk, never whole in memory) and forwarded to
+**both** destinations at once with their defaults (worst case: two pipelines, each with up to 4
+batches in flight). RSS is the forwarder process's, which also runs the data generator.
+
+${memoryTable(report)}
+
+## Ingest throughput
+
+The batcher's handler on SQS events of ${'1,000'} messages (one event each) with an S3 client that
+only counts bytes, and the HTTPS endpoint's handler on API Gateway events of 100 events each with a
+queue that accepts every message: the handlers' own work (validation, log types, NDJSON, gzip),
+without the network.
+
+${ingestTable(report)}
+
+## Cost per TB forwarded
+
+From the CPU time measured above (plain NDJSON objects), at the default ${report.costRows[0]?.cost.memoryMb ?? 512} MB on arm64,
+which gives the function ${((report.costRows[0]?.cost.vcpuShare ?? 0) * 100).toFixed(0)} % of a vCPU (one full vCPU at 1,769 MB).
+A TB is 10¹² bytes of records as written; objects average ${fixed(report.meanObjectBytes / MB, 2)} MB
+(${fixed(workload.recordsPerObject)} records). List prices (us-east-1, 2025): Lambda arm64 $${PRICES.lambdaArmPerGbSecond}/GB-s and
+$${PRICES.lambdaPerMillionRequests} per million invocations (10 notifications each), S3 GET $${PRICES.s3GetPerThousand} per 1,000,
+SQS $${PRICES.sqsPerMillionRequests} per million requests (the notification S3 sends, plus a receive and a
+delete batch per invocation).
+
+${costTable(report)}
+
+Assumes a Graviton core does about what one core of this machine does, and that the function is
+CPU-bound (waiting for the SIEM overlaps with the other objects of its batch). Below 1,769 MB the
+GB-seconds per TB do not depend on the memory setting: half the memory is half the CPU for twice as
+long. Data transfer to the SIEM and CloudWatch Logs are not included (internet egress, about $0.09/GB,
+would dwarf everything above for a SIEM outside AWS: keep destination gzip on there).
+
+${analysisSection(report)}
+${profileSection(report)}
+${whatIfSection(report)}`;
+}

@@ -1,0 +1,97 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
+
+/** What the standard AWS environment and the global flags say about reaching AWS. */
+export interface AwsSettings {
+  readonly region?: string;
+  readonly profile?: string;
+  /** `AWS_ENDPOINT_URL` or `--endpoint-url`: an S3/SQS-compatible endpoint (moto, LocalStack). */
+  readonly endpoint?: string;
+  /** Path-style S3 addressing: on for non-AWS endpoints, or `SLUICE_S3_FORCE_PATH_STYLE=true`. */
+  readonly forcePathStyle: boolean;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export function awsSettings(
+  env: NodeJS.ProcessEnv,
+  flags: { region?: string; profile?: string; endpointUrl?: string } = {},
+): AwsSettings {
+  const base = awsClientConfig(env);
+  const endpoint = flags.endpointUrl ?? base.endpoint;
+  const profile = flags.profile ?? env.AWS_PROFILE;
+  const explicitPathStyle = env.SLUICE_S3_FORCE_PATH_STYLE;
+  const forcePathStyle =
+    explicitPathStyle !== undefined
+      ? explicitPathStyle === 'true'
+      : endpoint !== undefined && !/\.amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+  return {
+    region: flags.region ?? base.region,
+    profile,
+    endpoint,
+    forcePathStyle,
+    // A named profile wins over static keys in the environment.
+    credentials: flags.profile ? undefined : base.credentials,
+  };
+}
+
+/** The region a command talks to (for messages and synthetic notifications). */
+export function regionOf(settings: AwsSettings): string {
+  return settings.region ?? 'us-east-1';
+}
+
+function clientConfig(settings: AwsSettings) {
+  return {
+    region: settings.region,
+    endpoint: settings.endpoint,
+    profile: settings.profile,
+    credentials: settings.credentials,
+  };
+}
+
+/** One client per service, created on first use and destroyed together (keep-alive sockets). */
+export class AwsClients {
+  private cache = new Map<string, { destroy(): void }>();
+
+  constructor(readonly settings: AwsSettings) {}
+
+  private get<T extends { destroy(): void }>(name: string, create: () => T): T {
+    let client = this.cache.get(name) as T | undefined;
+    if (!client) {
+      client = create();
+      this.cache.set(name, client);
+    }
+    return client;
+  }
+
+  get s3(): S3Client {
+    return this.get(
+      's3',
+      () => new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.forcePathStyle }),
+    );
+  }
+
+  get sqs(): SQSClient {
+    return this.get('sqs', () => new SQSClient(clientConfig(this.settings)));
+  }
+
+  get cloudFormation(): CloudFormationClient {
+    return this.get('cfn', () => new CloudFormationClient(clientConfig(this.settings)));
+  }
+
+  get cloudWatch(): CloudWatchClient {
+    return this.get('cw', () => new CloudWatchClient(clientConfig(this.settings)));
+  }
+
+  get secretsManager(): SecretsManagerClient {
+    return this.get('sm', () => new SecretsManagerClient(clientConfig(this.settings)));
+  }
+
+  destroy(): void {
+    for (const client of this.cache.values()) client.destroy();
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,175 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
+import { localDestinationConfig } from '../../lambda/core/config/destinations';
+import type { CommandContext } from '../context';
+import { runDevPipeline, type DevSummary } from '../dev/dev-pipeline';
+import { devSecretVariable } from '../dev/dev-secrets';
+import { loadCliConfig } from '../shared/config';
+import { CommandFailed } from '../shared/errors';
+import { formatBytes, table } from '../shared/format';
+import { cliLog } from '../shared/log';
+import { parsePositive } from '../shared/time-arg';
+import type { Runner } from './runner';
+
+/** The dev configuration shipped with the package (found from this file, wherever sluice is run). */
+export const DEFAULT_DEV_CONFIG = join(__dirname, '..', '..', 'examples', 'local.json');
+
+interface DevCommandOptions {
+  once?: boolean;
+  timeout: number;
+  objects: number;
+  records: number;
+  events: number;
+  seed?: number;
+  splunkUrl?: string;
+  elasticsearchUrl?: string;
+}
+
+const PLACEHOLDER_ARN = (name: string) =>
+  `arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-dev-${name}`;
+
+/** `--splunk-url` / `--elasticsearch-url`: a real SIEM next to the file outputs (secrets from the environment). */
+function extraDestinations(options: DevCommandOptions): LocalDestinationConfig[] {
+  const extra: unknown[] = [];
+  if (options.splunkUrl) {
+    extra.push({
+      type: 'splunk-hec',
+      name: 'splunk',
+      url: options.splunkUrl,
+      tokenSecretArn: PLACEHOLDER_ARN('splunk'),
+    });
+  }
+  if (options.elasticsearchUrl) {
+    extra.push({
+      type: 'elasticsearch',
+      name: 'elasticsearch',
+      url: options.elasticsearchUrl,
+      auth: { type: 'api-key', secretArn: PLACEHOLDER_ARN('elasticsearch') },
+    });
+  }
+  return extra.map((entry) => localDestinationConfig.parse(entry));
+}
+
+function render(summary: DevSummary): string {
+  const { written, forwarded } = summary;
+  const lines = [
+    `sluice dev ${summary.complete ? 'done' : `stopped (${summary.stoppedBy})`} in ${summary.durationSeconds}s on ${summary.endpoint}${summary.startedMoto ? ' (moto, stopped)' : ''}`,
+    `written:   ${written.objects} object(s), ${written.records} record(s), ${formatBytes(written.bytes)} + ${written.vendorTestObjects} vendor test object(s)${written.ingestEvents ? `; ${written.ingestEvents} app event(s) to the ingest queue` : ''}`,
+  ];
+  if (summary.batcher) {
+    lines.push(
+      `batcher:   ${summary.batcher.eventsWritten} event(s) into ${summary.batcher.objectsWritten} object(s)${summary.batcher.messagesQuarantined ? `, ${summary.batcher.messagesQuarantined} message(s) quarantined` : ''}`,
+    );
+  }
+  lines.push(
+    `forwarder: ${forwarded.objects} object(s), ${forwarded.records} record(s), ${formatBytes(forwarded.bytes)} read; ${forwarded.unreadable} unreadable; ${forwarded.messagesFailed} failed message attempt(s)`,
+    '',
+    table([
+      ['destination', 'delivered', 'quarantined', 'failed'],
+      ...Object.entries(forwarded.destinations).map(([name, stats]) => [
+        name,
+        stats.delivered,
+        stats.quarantined,
+        stats.failed,
+      ]),
+    ]),
+    '',
+    `dead letters: object DLQ ${summary.deadLetters.object}${summary.deadLetters.ingest === null ? '' : `, ingest DLQ ${summary.deadLetters.ingest}`} · quarantine objects: ${summary.quarantineObjects}`,
+  );
+  for (const output of summary.outputs)
+    lines.push(`${output.destination}: ${output.path} (${output.format})`);
+  return lines.join('\n');
+}
+
+export function registerDev(program: Command, run: Runner): void {
+  program
+    .command('dev')
+    .description(
+      'Run the whole pipeline on this machine with no AWS account: moto, the bucket and queues, sample StrongDM objects, the batcher and forwarder workers, delivering to local files (or your SIEM)',
+    )
+    .option('--once', 'process the samples, print the summary and exit (the default when not at a terminal)')
+    .option('--timeout <seconds>', 'with --once: stop after this long', parsePositive('--timeout'), 120)
+    .option(
+      '--objects <n>',
+      'sample StrongDM objects to write',
+      parsePositive('--objects', { integer: true, max: 10_000 }),
+      6,
+    )
+    .option(
+      '--records <n>',
+      'records per sample object',
+      parsePositive('--records', { integer: true, max: 10_000 }),
+      5,
+    )
+    .option(
+      '--events <n>',
+      'app events to send to the ingest queue (when a source has "ingest")',
+      (value) => (value === '0' ? 0 : parsePositive('--events', { integer: true, max: 100_000 })(value)),
+      10,
+    )
+    .option(
+      '--seed <n>',
+      'seed of the sample generator (reproducible samples)',
+      parsePositive('--seed', { integer: true }),
+    )
+    .option('--splunk-url <url>', `also deliver to this Splunk HEC (token in ${devSecretVariable('splunk')})`)
+    .option(
+      '--elasticsearch-url <url>',
+      `also deliver to this Elasticsearch (API key in ${devSecretVariable('elasticsearch')})`,
+    )
+    .addHelpText(
+      'after',
+      `
+Configuration: --config, else examples/local.json of the package (two "file" destinations writing
+what Splunk HEC and Elasticsearch _bulk would be sent under ./.sluice-dev/). A destination's secret
+is read from SLUICE_DEV_SECRET_<NAME> (e.g. SLUICE_DEV_SECRET_SPLUNK), never from Secrets Manager.
+Uses AWS_ENDPOINT_URL when set; otherwise starts moto (python3 -m moto.server) and stops it on exit.
+Exit code: 0 when every sample was delivered and no message was dead-lettered, 1 otherwise.`,
+    )
+    .action(
+      run(async (context: CommandContext, options: DevCommandOptions) => {
+        const cli = loadCliConfig(context.options.config ?? DEFAULT_DEV_CONFIG, context.io.cwd);
+        const destinations = [...cli.destinations, ...extraDestinations(options)];
+        const once = Boolean(options.once) || !context.io.interactive;
+        let signalled = 0;
+        let onStop: () => void = () => undefined;
+        const stopped = new Promise<void>((resolve) => (onStop = resolve));
+        const unsubscribe = context.io.onStopSignal((signal) => {
+          signalled += 1;
+          if (signalled > 1) {
+            context.output.warn('second signal: exiting now');
+            context.io.exit(130);
+          }
+          context.output.note(`${signal}: stopping the workers and moto …`);
+          onStop();
+        });
+        try {
+          const summary = await runDevPipeline({
+            cli,
+            destinations,
+            env: context.env,
+            cwd: context.io.cwd,
+            once,
+            timeoutMs: options.timeout * 1000,
+            objects: options.objects,
+            recordsPerObject: options.records,
+            events: options.events,
+            seed: options.seed,
+            log: cliLog(context.output, Boolean(context.options.verbose)),
+            note: (message) => context.output.note(message),
+            stopped,
+          });
+          context.output.result(summary, render);
+          const delivered = Object.values(summary.forwarded.destinations).every(
+            (stats) => stats.failed === 0,
+          );
+          const clean = summary.deadLetters.object === 0 && !summary.deadLetters.ingest;
+          if (summary.stoppedBy === 'timeout' || (once && (!delivered || !clean)))
+            throw new CommandFailed('', 1);
+        } finally {
+          unsubscribe();
+        }
+      }),
+    );
+}

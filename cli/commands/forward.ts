@@ -1,0 +1,201 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { S3ObjectSource } from '../../lambda/adapters/s3-object-source';
+import { S3QuarantineWriter } from '../../lambda/adapters/s3-quarantine';
+import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
+import type { ObjectRef } from '../../lambda/core/notifications/object-ref';
+import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
+import type { CommandContext } from '../context';
+import { buildForwarder, selectDestinations } from '../forwarding/build';
+import {
+  LOCAL_BUCKET,
+  LocalFileSource,
+  LocalQuarantineWriter,
+  listLocalFiles,
+} from '../forwarding/local-files';
+import type { ForwardingStatsSnapshot } from '../forwarding/stats';
+import { listS3Prefix, parseS3Url, planTargets, type SkippedTarget } from '../forwarding/targets';
+import { CommandFailed } from '../shared/errors';
+import { formatBytes, table } from '../shared/format';
+import { cliLog } from '../shared/log';
+import type { Runner } from './runner';
+
+interface ForwardOptions {
+  destination?: string[];
+  source?: string;
+  logType?: string;
+  quarantineDir?: string;
+  dryRun?: boolean;
+}
+
+interface ForwardReport {
+  readonly dryRun: boolean;
+  readonly objects: {
+    readonly listed: number;
+    readonly forwarded: number;
+    readonly failed: number;
+    readonly skipped: number;
+  };
+  readonly bytes: number;
+  readonly destinations: readonly string[];
+  readonly stats?: ForwardingStatsSnapshot;
+  readonly skipped: readonly SkippedTarget[];
+  readonly failures: readonly { readonly key: string; readonly code: string; readonly message: string }[];
+  readonly quarantine: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function render(report: ForwardReport): string {
+  const { objects } = report;
+  if (report.dryRun) {
+    return `dry run: would forward ${objects.listed - objects.skipped} object(s) (${formatBytes(report.bytes)}) to ${report.destinations.join(', ')}; ${objects.skipped} skipped`;
+  }
+  const lines = [
+    `forwarded ${objects.forwarded} of ${objects.listed} object(s): ${report.stats?.records ?? 0} record(s), ${formatBytes(report.stats?.bytes ?? 0)} read; ${objects.failed} failed, ${objects.skipped} skipped`,
+  ];
+  if (report.stats) {
+    lines.push(
+      table([
+        ['destination', 'delivered', 'quarantined', 'failed'],
+        ...Object.entries(report.stats.destinations).map(([name, stats]) => [
+          name,
+          stats.delivered,
+          stats.quarantined,
+          stats.failed,
+        ]),
+      ]),
+    );
+    if (report.stats.unreadable > 0) lines.push(`unreadable records quarantined: ${report.stats.unreadable}`);
+  }
+  for (const failure of report.failures)
+    lines.push(`failed: ${failure.key}: ${failure.code} ${failure.message}`);
+  lines.push(`quarantine: ${report.quarantine}`);
+  return lines.join('\n');
+}
+
+export function registerForward(program: Command, run: Runner): void {
+  program
+    .command('forward')
+    .description(
+      'Forward local files or an S3 prefix to the destinations from this machine, with the same core as the forwarder Lambda (backfills, self-hosted use)',
+    )
+    .argument('<paths...>', 'files, folders (walked) or s3://bucket/prefix')
+    .option('--destination <name>', 'only this destination (repeatable; default: all configured)', collect)
+    .option(
+      '--source <name>',
+      'read the objects as this source (default: by key prefix; the only source for local files)',
+    )
+    .option('--log-type <type>', 'log type for records that name none (default: from the key layout)')
+    .option(
+      '--quarantine-dir <dir>',
+      'write quarantined records here (default: the bucket quarantine prefix for S3 objects, ./sluice-quarantine for local files)',
+    )
+    .option('--dry-run', 'list what would be forwarded; send nothing')
+    .addHelpText(
+      'after',
+      `
+Each object is streamed, decompressed when gzip, and read as NDJSON or concatenated JSON like the
+forwarder does; a destination that stops part-way is resumed where it stopped (3 passes at most).
+Local files are named s3://local/<path> in the records' source; forwarding the same file again gives
+the same record ids (Elasticsearch answers 409 instead of indexing twice).
+Exit code: 0 when every object was forwarded, 1 otherwise.`,
+    )
+    .action(
+      run(async (context: CommandContext, options: ForwardOptions, paths: string[]) => {
+        const cli = context.config();
+        const destinations = selectDestinations(cli, options.destination);
+        const runtime = runtimeConfigOf(cli.config);
+        const s3Targets = paths.map(parseS3Url).filter((target) => target !== undefined);
+        const localPaths = paths.filter((path) => !parseS3Url(path));
+        const files = await listLocalFiles(localPaths, context.io.cwd);
+        const refs: ObjectRef[] = files.map((file) => file.ref);
+        for (const target of s3Targets)
+          refs.push(...(await listS3Prefix(context.aws.s3, target.bucket, target.prefix)));
+        const { targets, skipped } = planTargets(refs, runtime.sources, {
+          sourceName: options.source,
+          logType: options.logType,
+          local: new Set(files.map((file) => file.ref.key)),
+        });
+        const bytes = targets.reduce((sum, target) => sum + (target.ref.size ?? 0), 0);
+        const quarantineDir = resolve(context.io.cwd, options.quarantineDir ?? 'sluice-quarantine');
+        const quarantineLabel =
+          options.quarantineDir || s3Targets.length === 0
+            ? quarantineDir
+            : `s3://<bucket>/${cli.config.quarantinePrefix}/ (local files: ${quarantineDir})`;
+        const base = {
+          destinations: destinations.map((destination) => destination.name),
+          skipped,
+          quarantine: quarantineLabel,
+        };
+        if (options.dryRun) {
+          context.output.result(
+            {
+              ...base,
+              dryRun: true,
+              objects: { listed: refs.length, forwarded: 0, failed: 0, skipped: skipped.length },
+              bytes,
+              failures: [],
+            },
+            render,
+          );
+          return;
+        }
+        const localSource = new LocalFileSource(files);
+        const s3Source = new S3ObjectSource(context.aws.s3);
+        const objects: ObjectSource = {
+          open: (object, fromByte) =>
+            (object.bucket === LOCAL_BUCKET ? localSource : s3Source).open(object, fromByte),
+        };
+        const localQuarantine = new LocalQuarantineWriter(quarantineDir);
+        const quarantine: QuarantineWriter = {
+          write: (entries, where) =>
+            where.object.bucket === LOCAL_BUCKET || options.quarantineDir
+              ? localQuarantine.write(entries, where)
+              : new S3QuarantineWriter(
+                  context.aws.s3,
+                  where.object.bucket,
+                  cli.config.quarantinePrefix,
+                ).write(entries, where),
+        };
+        const forwarder = buildForwarder({
+          cli,
+          aws: context.aws,
+          destinations,
+          objects,
+          quarantine,
+          log: cliLog(context.output, Boolean(context.options.verbose)),
+        });
+        const failures: { key: string; code: string; message: string }[] = [];
+        let forwarded = 0;
+        let stop = false;
+        const unsubscribe = context.io.onStopSignal(() => (stop = true));
+        const progress = context.output.progress('forward', targets.length);
+        try {
+          for (const target of targets) {
+            if (stop) break;
+            const outcome = await forwarder.forward(target.ref, target.source, target.logType);
+            if (outcome.status === 'complete') forwarded += 1;
+            else if (outcome.status === 'skipped')
+              skipped.push({ key: target.ref.key, reason: outcome.reason });
+            else failures.push({ key: target.ref.key, code: outcome.code, message: outcome.message });
+            progress.update(forwarded + failures.length, target.ref.key);
+          }
+        } finally {
+          progress.stop();
+          unsubscribe();
+          forwarder.close();
+        }
+        const report: ForwardReport = {
+          ...base,
+          dryRun: false,
+          objects: { listed: refs.length, forwarded, failed: failures.length, skipped: skipped.length },
+          bytes,
+          stats: forwarder.stats.snapshot(),
+          failures,
+        };
+        context.output.result(report, render);
+        if (failures.length > 0 || stop) throw new CommandFailed('', 1);
+      }),
+    );
+}

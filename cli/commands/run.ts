@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { selectDestinations } from '../forwarding/build';
+import type { ForwardingStatsSnapshot } from '../forwarding/stats';
+import { formatBytes } from '../shared/format';
+import { cliLog } from '../shared/log';
+import { parsePositive } from '../shared/time-arg';
+import { PipelineWorkers } from '../worker/pipeline-workers';
+import type { WorkerTotals } from '../worker/worker';
+import type { Runner } from './runner';
+
+interface RunOptions {
+  destination?: string[];
+  ingest?: boolean;
+  batchSize: number;
+  concurrency: number;
+  waitSeconds: number;
+  visibilityTimeout: number;
+  retryDelay?: number;
+  invocationTimeout?: number;
+  statsInterval: number;
+}
+
+interface RunReport {
+  readonly stoppedBy: string;
+  readonly messages: WorkerTotals;
+  readonly ingestMessages?: WorkerTotals;
+  readonly forwarding: ForwardingStatsSnapshot;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const seconds = (name: string) => parsePositive(name, { integer: true });
+
+function statsLine(stats: ForwardingStatsSnapshot, messages: WorkerTotals): string {
+  const destinations = Object.entries(stats.destinations)
+    .map(([name, d]) => `${name} ${d.delivered} delivered/${d.quarantined} quarantined/${d.failed} failed`)
+    .join(', ');
+  return `messages ${messages.succeeded} done, ${messages.failed} failed · objects ${stats.objects} · records ${stats.records} (${formatBytes(stats.bytes)}) · ${destinations}`;
+}
+
+export function registerRun(program: Command, run: Runner): void {
+  program
+    .command('run')
+    .description(
+      "Run the forwarder as a long-running worker on the object queue, like Lambda's event source mapping (for a VM or a container)",
+    )
+    .option('--destination <name>', 'only this destination (repeatable; default: all configured)', collect)
+    .option('--ingest', 'also run the batcher on the ingest queue')
+    .option(
+      '--batch-size <n>',
+      'messages per batch (1-10)',
+      parsePositive('--batch-size', { integer: true, max: 10 }),
+      10,
+    )
+    .option(
+      '--concurrency <n>',
+      'batches processed at once',
+      parsePositive('--concurrency', { integer: true, max: 64 }),
+      1,
+    )
+    .option(
+      '--wait-seconds <s>',
+      'long-poll wait (1-20)',
+      parsePositive('--wait-seconds', { integer: true, max: 20 }),
+      20,
+    )
+    .option(
+      '--visibility-timeout <s>',
+      'visibility of received messages, extended every third of it while they are processed',
+      seconds('--visibility-timeout'),
+      60,
+    )
+    .option(
+      '--retry-delay <s>',
+      'failed messages return after this many seconds (default: when their visibility runs out)',
+      (value) => (value === '0' ? 0 : seconds('--retry-delay')(value)),
+    )
+    .option(
+      '--invocation-timeout <s>',
+      "time budget per batch, like the Lambda's timeout (default: forwarder.timeoutSeconds)",
+      seconds('--invocation-timeout'),
+    )
+    .option('--stats-interval <s>', 'print counters this often', seconds('--stats-interval'), 60)
+    .addHelpText(
+      'after',
+      `
+Each batch: receive up to --batch-size messages, extend their visibility while the objects are
+forwarded (a heartbeat), delete exactly the messages that succeeded, leave the failed ones to be
+retried (the queue's redrive policy moves them to the DLQ after maxReceiveCount). Large objects that
+run out of time continue from their offsets in a continuation message, as in Lambda.
+SIGTERM or Ctrl-C: stop receiving, finish and settle the batches in progress, exit 0 (twice: exit now).
+Needs the configuration (destinations; secrets are read from Secrets Manager) and the deployment
+(the stack's outputs, or SLUICE_BUCKET and SLUICE_OBJECT_QUEUE_URL).`,
+    )
+    .action(
+      run(async (context: CommandContext, options: RunOptions) => {
+        const cli = context.config();
+        const deployment = await context.deployment();
+        const log = cliLog(context.output, Boolean(context.options.verbose));
+        const workers = await PipelineWorkers.create({
+          aws: context.aws,
+          cli,
+          deployment,
+          destinations: selectDestinations(cli, options.destination),
+          log,
+          region: context.region,
+          ingest: Boolean(options.ingest),
+          settings: {
+            batchSize: options.batchSize,
+            concurrency: options.concurrency,
+            waitSeconds: options.waitSeconds,
+            visibilityTimeoutSeconds: options.visibilityTimeout,
+            retryDelaySeconds: options.retryDelay,
+            invocationTimeoutMs: (options.invocationTimeout ?? cli.config.forwarder.timeoutSeconds) * 1000,
+          },
+        });
+        context.output.note(
+          `sluice run: forwarding from ${deployment.objects.queueUrl}${workers.batcherWorker ? ` and batching from ${deployment.ingest?.queueUrl}` : ''} to ${cli.destinations.map((d) => d.name).join(', ')}`,
+        );
+        let stoppedBy = 'signal';
+        let signals = 0;
+        let onStop: () => void = () => undefined;
+        const stopped = new Promise<void>((resolve) => (onStop = resolve));
+        const unsubscribe = context.io.onStopSignal((signal) => {
+          signals += 1;
+          if (signals > 1) {
+            context.output.warn('second signal: exiting without waiting for the batches in progress');
+            context.io.exit(130);
+            return;
+          }
+          stoppedBy = signal;
+          context.output.note(`${signal}: finishing the batches in progress, then exiting`);
+          onStop();
+        });
+        const ticker = setInterval(
+          () =>
+            context.output.note(statsLine(workers.forwarder.stats.snapshot(), workers.objectWorker.totals)),
+          options.statsInterval * 1000,
+        );
+        ticker.unref();
+        const running = workers.start();
+        await Promise.race([stopped, running]);
+        clearInterval(ticker);
+        try {
+          await workers.stop();
+          await running;
+        } finally {
+          unsubscribe();
+        }
+        const report: RunReport = {
+          stoppedBy,
+          messages: workers.objectWorker.totals,
+          ingestMessages: workers.batcherWorker?.totals,
+          forwarding: workers.forwarder.stats.snapshot(),
+        };
+        context.output.result(
+          report,
+          (data) => `stopped (${data.stoppedBy}): ${statsLine(data.forwarding, data.messages)}`,
+        );
+      }),
+    );
+}

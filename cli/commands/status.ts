@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { formatAge, table } from '../shared/format';
+import { parsePositive } from '../shared/time-arg';
+import { collectStatus, type StatusReport } from '../status/status';
+import { DEFAULT_THRESHOLDS } from '../status/verdict';
+import type { Runner } from './runner';
+
+function render(report: StatusReport): string {
+  const lines = [`${report.deployment} · bucket ${report.bucket}`, ''];
+  lines.push(
+    table([
+      ['queue', 'waiting', 'in flight', 'oldest'],
+      ...report.queues.map((queue) => [
+        queue.name,
+        queue.visible,
+        queue.inFlight,
+        formatAge(queue.oldestAgeSeconds),
+      ]),
+    ]),
+  );
+  lines.push('');
+  if (report.sources) {
+    lines.push(
+      table([
+        ['source', 'newest object', 'age'],
+        ...report.sources.map((source) => [
+          source.name,
+          source.newest?.key ?? '(none yet)',
+          source.newest ? formatAge(source.newest.ageSeconds) : '-',
+        ]),
+      ]),
+    );
+  } else {
+    lines.push('sources: no configuration file (pass --config) to show the newest object per source');
+  }
+  lines.push('');
+  lines.push(
+    `quarantined: ${report.quarantine.objects}${report.quarantine.truncated ? '+' : ''} object(s) under ${report.quarantine.prefix}/`,
+  );
+  lines.push(`verdict: ${report.verdict.summary}`);
+  return lines.join('\n');
+}
+
+export function registerStatus(program: Command, run: Runner): void {
+  program
+    .command('status')
+    .description(
+      'Show queue depths and oldest-message ages (object and ingest queues, their DLQs), the newest object per source, the quarantined count, and a verdict: healthy, backlog or failing',
+    )
+    .option(
+      '--max-age <seconds>',
+      'a queue whose oldest message waited longer is a backlog',
+      parsePositive('--max-age'),
+      DEFAULT_THRESHOLDS.maxAgeSeconds,
+    )
+    .option(
+      '--quarantine-limit <n>',
+      'stop counting quarantined objects after this many',
+      parsePositive('--quarantine-limit', { integer: true }),
+      10_000,
+    )
+    .addHelpText(
+      'after',
+      '\nExit code: 0 whatever the verdict (scripts read .verdict.state from --json); 1 when the deployment cannot be read.',
+    )
+    .action(
+      run(async (context: CommandContext, options: { maxAge: number; quarantineLimit: number }) => {
+        const deployment = await context.deployment();
+        const config = context.optionalConfig();
+        const report = await collectStatus(context.aws, deployment, {
+          sources: config?.config.sources,
+          quarantineLimit: options.quarantineLimit,
+          thresholds: { ...DEFAULT_THRESHOLDS, maxAgeSeconds: options.maxAge },
+        });
+        context.output.result(report, render);
+      }),
+    );
+}

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { isValidLogType } from '../../lambda/core/layout/key-layout';
+import type { CommandContext } from '../context';
+import { CommandFailed, usageError } from '../shared/errors';
+import { parsePositive } from '../shared/time-arg';
+import { verify, type CheckState, type VerifyReport } from '../verify/verify';
+import type { Runner } from './runner';
+
+interface VerifyOptions {
+  source?: string;
+  logType: string;
+  timeout: number;
+  settle: number;
+  metrics: boolean;
+  dryRun?: boolean;
+}
+
+const mark = (state: CheckState) => ({ pass: 'ok  ', fail: 'FAIL', pending: '... ', skipped: 'skip' })[state];
+
+function render(report: VerifyReport): string {
+  if (report.dryRun) {
+    return `dry run: would write the vendor test object ${report.testObject} and the canary ${report.canary.key}, then wait for the object queue to drain, the DLQ to stay at ${report.deadLetters.before} and${report.checks.metricsMoved === 'skipped' ? '' : ' the forwarder metrics to move'}`;
+  }
+  return [
+    `wrote ${report.testObject} (vendor test object: logged, never forwarded)`,
+    `wrote ${report.canary.key} (canary record id ${report.canary.recordId})`,
+    `${mark(report.checks.queueDrained)} object queue drained`,
+    `${mark(report.checks.deadLetterQueueFlat)} object DLQ did not grow (${report.deadLetters.before} → ${report.deadLetters.after})`,
+    `${mark(report.checks.metricsMoved)} forwarder metrics moved${report.objectsForwarded !== undefined ? ` (ObjectsForwarded ${report.objectsForwarded})` : ''}`,
+    report.passed
+      ? `verified in ${report.waitedSeconds}s: the canary was forwarded`
+      : `NOT verified after ${report.waitedSeconds}s: read the forwarder's logs, then sluice status`,
+  ].join('\n');
+}
+
+export function registerVerify(program: Command, run: Runner): void {
+  program
+    .command('verify')
+    .description(
+      "Check the deployment end to end: write the vendor Test button's object and a canary object, and confirm the canary is forwarded",
+    )
+    .option('--source <name>', 'source to write into (default: the first configured)')
+    .option(
+      '--log-type <type>',
+      'log type of the canary (it reaches your SIEM as <source>:<type>)',
+      'sluice-canary',
+    )
+    .option('--timeout <seconds>', 'give up after this long', parsePositive('--timeout'), 300)
+    .option(
+      '--settle <seconds>',
+      'wait this long before trusting an empty queue (notification delay)',
+      (value) => (value === '0' ? 0 : parsePositive('--settle')(value)),
+      10,
+    )
+    .option('--no-metrics', 'do not wait for CloudWatch metrics (self-hosted sluice run, local endpoints)')
+    .option('--dry-run', 'show what would be written; write nothing')
+    .addHelpText(
+      'after',
+      `
+Passes when the object queue is seen empty, the object DLQ did not grow, and the forwarder's
+ObjectsForwarded metric (namespace Sluice, dimension service=forwarder) moved since the writes:
+EMF metrics reach CloudWatch a minute or two after the Lambda runs. The canary is a real record:
+your SIEM receives it (sourcetype <source>:sluice-canary by default).
+Exit code: 0 verified, 1 not verified.`,
+    )
+    .action(
+      run(async (context: CommandContext, options: VerifyOptions) => {
+        const cli = context.config();
+        const source = options.source
+          ? cli.config.sources.find((candidate) => candidate.name === options.source)
+          : cli.config.sources[0];
+        if (!source) throw usageError(`source '${options.source}' is not in ${cli.path}`);
+        if (!isValidLogType(options.logType))
+          throw usageError(`--log-type '${options.logType}' must be 1-64 letters, digits, - or _`);
+        const deployment = await context.deployment();
+        const progress = context.output.progress('verify: seconds waited', Math.round(options.timeout));
+        const report = await verify({
+          s3: context.aws.s3,
+          sqs: context.aws.sqs,
+          cloudWatch: context.aws.cloudWatch,
+          deployment,
+          source,
+          logType: options.logType,
+          timeoutMs: options.timeout * 1000,
+          settleMs: options.settle * 1000,
+          pollMs: Math.min(1_000, Math.max(100, options.timeout * 50)),
+          metrics: options.metrics,
+          dryRun: options.dryRun,
+          onPoll: (checks, elapsed) =>
+            progress.update(
+              Math.round(elapsed / 1000),
+              `queue drained: ${checks.queueDrained}, DLQ flat: ${checks.deadLetterQueueFlat}, metrics: ${checks.metricsMoved}`,
+            ),
+        });
+        progress.stop();
+        context.output.result(report, render);
+        if (!report.passed) throw new CommandFailed('', 1);
+      }),
+    );
+}

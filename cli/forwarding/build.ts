@@ -1,0 +1,69 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SecretsManagerSecrets } from '../../lambda/adapters/secrets-manager';
+import { createSigV4Signer } from '../../lambda/adapters/sigv4-signer';
+import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
+import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
+import type { ContinuationQueue, ForwarderLog } from '../../lambda/core/forward/process-message';
+import type { SecretSource } from '../../lambda/core/sinks/types';
+import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
+import type { AwsClients } from '../aws/clients';
+import type { CliConfig } from '../shared/config';
+import { usageError } from '../shared/errors';
+import { LocalForwarder } from './local-forwarder';
+
+/** The configured destinations, or only those named by `--destination` (unknown names are refused). */
+export function selectDestinations(
+  cli: CliConfig,
+  names: readonly string[] | undefined,
+): readonly LocalDestinationConfig[] {
+  if (!names || names.length === 0) return cli.destinations;
+  const known = new Map(cli.destinations.map((destination) => [destination.name, destination]));
+  return names.map((name) => {
+    const destination = known.get(name);
+    if (!destination) {
+      throw usageError(
+        `destination '${name}' is not in ${cli.path}. Fix: use one of ${[...known.keys()].join(', ') || '(none configured)'}`,
+      );
+    }
+    return destination;
+  });
+}
+
+export interface ForwarderParts {
+  readonly cli: CliConfig;
+  readonly aws: AwsClients;
+  readonly destinations: readonly LocalDestinationConfig[];
+  readonly objects: ObjectSource;
+  readonly quarantine: QuarantineWriter;
+  readonly continuations?: ContinuationQueue;
+  readonly log: ForwarderLog;
+  /** Secrets by ARN. Default: Secrets Manager (through the same AWS settings). */
+  readonly secret?: (arn: string) => SecretSource;
+  readonly invocationTimeoutMs?: number;
+}
+
+/** A forwarder with the configuration's sources and limits and the chosen destinations. */
+export function buildForwarder(parts: ForwarderParts): LocalForwarder {
+  if (parts.destinations.length === 0) {
+    throw usageError(
+      `${parts.cli.path} has no destinations. Fix: add one (a "file" destination works with no SIEM)`,
+    );
+  }
+  const runtime = runtimeConfigOf(parts.cli.config);
+  const secrets = parts.secret ? undefined : new SecretsManagerSecrets(parts.aws.secretsManager);
+  const profile = parts.aws.settings.profile;
+  return new LocalForwarder({
+    sources: runtime.sources,
+    destinations: parts.destinations,
+    objects: parts.objects,
+    quarantine: parts.quarantine,
+    continuations: parts.continuations,
+    secret: parts.secret ?? ((arn) => secrets!.source(arn)),
+    signer: (region, service) =>
+      createSigV4Signer(region, service, defaultProvider(profile ? { profile } : {})),
+    maxRecordBytes: runtime.maxRecordBytes,
+    maxObjectBytes: runtime.maxObjectBytes,
+    log: parts.log,
+    invocationTimeoutMs: parts.invocationTimeoutMs,
+  });
+}

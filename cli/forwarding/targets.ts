@@ -1,0 +1,108 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { classifyKey, isValidLogType } from '../../lambda/core/layout/key-layout';
+import type { SourceWithPrefix } from '../../lambda/core/forward/process-message';
+import type { ObjectRef } from '../../lambda/core/notifications/object-ref';
+import { usageError } from '../shared/errors';
+import type { LocalFile } from './local-files';
+
+/** One object `sluice forward` will send, with the source and log type it is read as. */
+export interface ForwardTarget {
+  readonly ref: ObjectRef;
+  readonly source: SourceWithPrefix;
+  readonly logType: string;
+}
+
+export interface SkippedTarget {
+  readonly key: string;
+  readonly reason: string;
+}
+
+/** `s3://bucket/prefix` → bucket and prefix; anything else is a local path. */
+export function parseS3Url(value: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(value);
+  return match ? { bucket: match[1], prefix: match[2] } : undefined;
+}
+
+/** The log type a local path names when it follows the layout (`…/<logType>/YYYY/MM/DD/HH/MM/<file>`). */
+export function logTypeOfPath(key: string): string | undefined {
+  const match = /(?:^|\/)([^/]+)\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\/[^/]+$/.exec(key);
+  return match && isValidLogType(match[1]) ? match[1] : undefined;
+}
+
+/** Objects under an S3 prefix (the prefix the operator named, paginated). */
+export async function listS3Prefix(s3: S3Client, bucket: string, prefix: string): Promise<ObjectRef[]> {
+  const refs: ObjectRef[] = [];
+  let token: string | undefined;
+  do {
+    const response = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const object of response.Contents ?? []) {
+      if (!object.Key || object.Key.endsWith('/')) continue;
+      refs.push({
+        bucket,
+        key: object.Key,
+        eTag: object.ETag?.replace(/"/g, ''),
+        size: object.Size,
+        eventTime: object.LastModified ?? new Date(),
+      });
+    }
+    token = response.IsTruncated ? response.NextContinuationToken : undefined;
+  } while (token);
+  return refs;
+}
+
+/**
+ * Which source reads each object: S3 keys by the configured prefixes (as the forwarder decides), or
+ * `--source` for keys outside them and for local files. Vendor test objects are skipped, as always.
+ */
+export function planTargets(
+  objects: readonly ObjectRef[],
+  sources: readonly SourceWithPrefix[],
+  options: { readonly sourceName?: string; readonly logType?: string; readonly local?: ReadonlySet<string> },
+): { targets: ForwardTarget[]; skipped: SkippedTarget[] } {
+  const chosen = options.sourceName
+    ? sources.find((source) => source.name === options.sourceName)
+    : undefined;
+  if (options.sourceName && !chosen) {
+    throw usageError(
+      `source '${options.sourceName}' is not configured. Fix: use one of ${sources.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const targets: ForwardTarget[] = [];
+  const skipped: SkippedTarget[] = [];
+  for (const ref of objects) {
+    const isLocal = options.local?.has(ref.key) ?? false;
+    const where = isLocal ? undefined : classifyKey(ref.key, sources);
+    if (where?.kind === 'vendor-test') {
+      skipped.push({ key: ref.key, reason: "the vendor's test object is never forwarded" });
+      continue;
+    }
+    if (where?.kind === 'record-object' && !chosen) {
+      targets.push({ ref, source: where.source, logType: options.logType ?? where.logType });
+      continue;
+    }
+    // A local file has no prefix to tell its source: the only source, or --source.
+    const source = chosen ?? (isLocal && sources.length === 1 ? sources[0] : undefined);
+    if (!source) {
+      skipped.push({
+        key: ref.key,
+        reason: isLocal
+          ? 'several sources are configured; pass --source'
+          : 'outside every source prefix; pass --source to read it as one',
+      });
+      continue;
+    }
+    const logType =
+      options.logType ??
+      (where?.kind === 'record-object' ? where.logType : undefined) ??
+      logTypeOfPath(ref.key) ??
+      'unknown';
+    targets.push({ ref, source, logType });
+  }
+  return { targets, skipped };
+}
+
+export function localRefs(files: readonly LocalFile[]): ObjectRef[] {
+  return files.map((file) => file.ref);
+}

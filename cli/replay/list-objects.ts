@@ -1,0 +1,49 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { ListedObject } from './s3-notification';
+
+/**
+ * The objects under each prefix, in key order, after `startAfter` (a resumed replay's checkpoint):
+ * one paginated listing per prefix, never a listing of the bucket.
+ */
+export async function* listUnderPrefixes(
+  s3: S3Client,
+  bucket: string,
+  prefixes: readonly string[],
+  options: { startAfter?: string; onPrefix?: (prefix: string) => void } = {},
+): AsyncGenerator<ListedObject> {
+  for (const prefix of prefixes) {
+    options.onPrefix?.(prefix);
+    // Every key of this prefix sorts at or before the checkpoint: nothing left here.
+    if (options.startAfter !== undefined && prefixEndsBefore(prefix, options.startAfter)) continue;
+    let token: string | undefined;
+    do {
+      const response = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ContinuationToken: token,
+          StartAfter:
+            token === undefined && options.startAfter && options.startAfter > prefix
+              ? options.startAfter
+              : undefined,
+        }),
+      );
+      for (const object of response.Contents ?? []) {
+        if (!object.Key) continue;
+        if (options.startAfter !== undefined && object.Key <= options.startAfter) continue;
+        yield {
+          key: object.Key,
+          size: object.Size ?? 0,
+          eTag: object.ETag,
+          lastModified: object.LastModified ?? new Date(0),
+        };
+      }
+      token = response.IsTruncated ? response.NextContinuationToken : undefined;
+    } while (token);
+  }
+}
+
+/** True when every key starting with `prefix` sorts before or at `key` (and `key` is not under it). */
+function prefixEndsBefore(prefix: string, key: string): boolean {
+  return !key.startsWith(prefix) && prefix < key;
+}

@@ -1,0 +1,229 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SluiceError } from '../../lambda/core/errors';
+import { layoutPrefixes } from '../../lambda/core/layout/time-prefixes';
+import type { DirectOutcome } from '../forwarding/local-forwarder';
+import { RateLimiter } from '../shared/rate-limiter';
+import { logTypesUnder } from '../status/layout-walk';
+import type { Checkpoint, CheckpointFile, ReplayPlanIdentity } from './checkpoint';
+import { listUnderPrefixes } from './list-objects';
+import { syntheticNotification, type ListedObject } from './s3-notification';
+
+export interface ReplayRequest {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly source: { readonly name: string; readonly prefix: string };
+  readonly from: Date;
+  readonly to: Date;
+  /** Default: every log type found under the source prefix. */
+  readonly logTypes?: readonly string[];
+  readonly mode: 'enqueue' | 'direct';
+  /** enqueue: where the synthetic notifications go (the object queue). */
+  readonly sqs?: SQSClient;
+  readonly queueUrl?: string;
+  readonly region: string;
+  /** direct: forwards one object. */
+  readonly forward?: (object: ListedObject, logType: string) => Promise<DirectOutcome>;
+  /** Objects per second. */
+  readonly rate?: number;
+  readonly dryRun?: boolean;
+  /** Stop after this many objects (the checkpoint lets the next run continue). */
+  readonly maxObjects?: number;
+  readonly checkpoint?: CheckpointFile;
+  readonly restart?: boolean;
+  readonly onProgress?: (done: number, detail: string) => void;
+  /** Asked before each batch: a true answer stops the replay cleanly (Ctrl-C), checkpoint written. */
+  readonly shouldStop?: () => boolean;
+}
+
+export interface ReplayReport {
+  readonly mode: 'enqueue' | 'direct';
+  readonly dryRun: boolean;
+  readonly source: string;
+  readonly from: string;
+  readonly to: string;
+  readonly logTypes: readonly string[];
+  readonly prefixes: number;
+  /** Objects listed in this run (after the checkpoint). */
+  readonly listed: number;
+  readonly bytes: number;
+  /** Enqueued or forwarded in this run (on a dry run: would be). */
+  readonly done: number;
+  /** Done by earlier runs of the same replay (from the checkpoint). */
+  readonly doneBefore: number;
+  readonly resumedAfter?: string;
+  readonly lastKey?: string;
+  /** Every object of the range is done. */
+  readonly complete: boolean;
+  readonly stoppedBy?: 'max-objects' | 'signal' | 'failure';
+  readonly failure?: { readonly key: string; readonly code: string; readonly message: string };
+}
+
+const SEND_ATTEMPTS = 3;
+
+function logTypeOfKey(key: string, sourcePrefix: string): string {
+  return key.slice(sourcePrefix.length + 1).split('/')[0];
+}
+
+/**
+ * Replays the objects a source wrote in a time range: lists only the layout's time prefixes of the
+ * range (per log type), then enqueues a synthetic S3 notification per object for the forwarder, or
+ * forwards each directly. Objects go in key order (= time order per log type), at `rate` per second,
+ * and the checkpoint records the last key done so an interrupted replay resumes after it.
+ */
+export async function replay(request: ReplayRequest): Promise<ReplayReport> {
+  const { s3, bucket, source } = request;
+  const logTypes = request.logTypes?.length
+    ? [...request.logTypes].sort((a, b) => (`${a}/` < `${b}/` ? -1 : 1))
+    : await logTypesUnder(s3, bucket, source.prefix);
+  const identity: ReplayPlanIdentity = {
+    bucket,
+    source: source.name,
+    from: request.from.toISOString(),
+    to: request.to.toISOString(),
+    logTypes: request.logTypes?.length ? logTypes : 'all',
+    mode: request.mode,
+  };
+  const previous = request.dryRun
+    ? undefined
+    : await request.checkpoint?.resume(identity, request.restart ?? false);
+  const base = {
+    mode: request.mode,
+    dryRun: Boolean(request.dryRun),
+    source: source.name,
+    from: identity.from,
+    to: identity.to,
+    logTypes,
+  };
+  if (previous?.complete) {
+    return {
+      ...base,
+      prefixes: 0,
+      listed: 0,
+      bytes: 0,
+      done: 0,
+      doneBefore: previous.done,
+      lastKey: previous.lastKey,
+      complete: true,
+    };
+  }
+  const prefixes = logTypes.flatMap((logType) =>
+    layoutPrefixes({ prefix: source.prefix, logType, from: request.from, to: request.to }),
+  );
+  const limiter = new RateLimiter(request.rate);
+  const doneBefore = previous?.done ?? 0;
+  let listed = 0;
+  let bytes = 0;
+  let done = 0;
+  let lastKey = previous?.lastKey;
+  let stoppedBy: ReplayReport['stoppedBy'];
+  let failure: ReplayReport['failure'];
+
+  const save = async (complete: boolean) => {
+    if (request.dryRun || !request.checkpoint) return;
+    const checkpoint: Checkpoint = {
+      version: 1,
+      ...identity,
+      lastKey,
+      done: doneBefore + done,
+      complete,
+      updatedAt: new Date().toISOString(),
+    };
+    await request.checkpoint.write(checkpoint);
+  };
+
+  const pending: ListedObject[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    await limiter.take(batch.length);
+    if (request.dryRun) {
+      done += batch.length;
+      lastKey = batch[batch.length - 1].key;
+      return;
+    }
+    if (request.mode === 'enqueue') {
+      const sentThrough = await enqueue(request, batch);
+      done += sentThrough;
+      if (sentThrough > 0) lastKey = batch[sentThrough - 1].key;
+      if (sentThrough < batch.length) {
+        const key = batch[sentThrough].key;
+        stoppedBy = 'failure';
+        failure = {
+          key,
+          code: 'ENQUEUE_FAILED',
+          message: `SQS refused the notification of ${key} ${SEND_ATTEMPTS} times`,
+        };
+      }
+    } else {
+      for (const object of batch) {
+        const outcome = await request.forward!(object, logTypeOfKey(object.key, source.prefix));
+        if (outcome.status === 'failed') {
+          stoppedBy = 'failure';
+          failure = { key: object.key, code: outcome.code, message: outcome.message };
+          break;
+        }
+        done += 1;
+        lastKey = object.key;
+      }
+    }
+    await save(false);
+    request.onProgress?.(doneBefore + done, lastKey ?? '');
+  };
+
+  const batchSize = request.mode === 'enqueue' ? 10 : 1;
+  for await (const object of listUnderPrefixes(s3, bucket, prefixes, { startAfter: previous?.lastKey })) {
+    if (request.maxObjects !== undefined && listed >= request.maxObjects) {
+      stoppedBy = 'max-objects';
+      break;
+    }
+    if (request.shouldStop?.()) {
+      stoppedBy = 'signal';
+      break;
+    }
+    listed += 1;
+    bytes += object.size;
+    pending.push(object);
+    if (pending.length >= batchSize) await flush();
+    if (stoppedBy === 'failure') break;
+  }
+  if (stoppedBy !== 'failure') await flush();
+  const complete = stoppedBy === undefined;
+  if (complete) await save(true);
+  return {
+    ...base,
+    prefixes: prefixes.length,
+    listed,
+    bytes,
+    done,
+    doneBefore,
+    resumedAfter: previous?.lastKey,
+    lastKey,
+    complete,
+    stoppedBy,
+    failure,
+  };
+}
+
+/** Sends one batch of notifications, retrying refused entries; returns how many from the start went through. */
+async function enqueue(request: ReplayRequest, batch: readonly ListedObject[]): Promise<number> {
+  if (!request.sqs || !request.queueUrl)
+    throw new SluiceError('USAGE', 'replay needs the object queue to enqueue to');
+  const accepted = new Set<number>();
+  for (let attempt = 0; attempt < SEND_ATTEMPTS && accepted.size < batch.length; attempt += 1) {
+    const entries = batch
+      .map((object, index) => ({ object, index }))
+      .filter(({ index }) => !accepted.has(index))
+      .map(({ object, index }) => ({
+        Id: String(index),
+        MessageBody: syntheticNotification(request.bucket, object, request.region),
+      }));
+    const response = await request.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: request.queueUrl, Entries: entries }),
+    );
+    for (const entry of response.Successful ?? []) accepted.add(Number(entry.Id));
+  }
+  let through = 0;
+  while (accepted.has(through)) through += 1;
+  return through;
+}

@@ -1,0 +1,59 @@
+/**
+ * S3 event notifications as S3 writes them, for objects that are already in the bucket: the forwarder
+ * reads a replayed object exactly like a new one.
+ */
+
+/**
+ * A key as S3 puts it in a notification: URL-encoded, `+` for spaces, `/` kept. `decodeS3Key` in the
+ * forwarder reverses it.
+ */
+export function encodeS3Key(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%20/g, '+')
+    .replace(/%2F/g, '/')
+    .replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  /** As listed (with quotes) or as notified (without): quotes are removed. */
+  readonly eTag?: string;
+  readonly lastModified: Date;
+  readonly versionId?: string;
+}
+
+/** One `ObjectCreated:Put` notification for an existing object, marked as a sluice replay. */
+export function syntheticNotification(bucket: string, object: ListedObject, region: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: region,
+        // The write time, so records without a timestamp get the same fallback as the first time.
+        eventTime: object.lastModified.toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'sluice-replay' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: {},
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'sluice-replay',
+          bucket: {
+            name: bucket,
+            ownerIdentity: { principalId: 'sluice-replay' },
+            arn: `arn:aws:s3:::${bucket}`,
+          },
+          object: {
+            key: encodeS3Key(object.key),
+            size: object.size,
+            ...(object.eTag ? { eTag: object.eTag.replace(/"/g, '') } : {}),
+            ...(object.versionId ? { versionId: object.versionId } : {}),
+            sequencer: object.lastModified.getTime().toString(16).toUpperCase().padStart(16, '0'),
+          },
+        },
+      },
+    ],
+  });
+}

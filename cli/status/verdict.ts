@@ -1,0 +1,71 @@
+/** The numbers `sluice status` judges a deployment by. */
+export interface HealthInput {
+  readonly queues: readonly {
+    readonly name: string;
+    readonly kind: 'queue' | 'dlq';
+    readonly visible: number;
+    readonly inFlight: number;
+    /** ApproximateAgeOfOldestMessage, when CloudWatch has it. */
+    readonly oldestAgeSeconds?: number;
+  }[];
+}
+
+export interface Thresholds {
+  /** A queue whose oldest message waited longer than this is a backlog. Default: 900 s (the backlog alarm's). */
+  readonly maxAgeSeconds: number;
+  /** Without an age, a queue with more visible messages than this is a backlog. Default: 1000. */
+  readonly maxVisible: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { maxAgeSeconds: 900, maxVisible: 1000 };
+
+export type VerdictState = 'healthy' | 'backlog' | 'failing';
+
+export interface Verdict {
+  readonly state: VerdictState;
+  /** One line: the state and why. */
+  readonly summary: string;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * failing: a DLQ holds messages (records wait for an operator: fix the cause, then `sluice redrive`);
+ * backlog: a queue's oldest message is older than the threshold (or, without CloudWatch, too many wait);
+ * healthy: neither.
+ */
+export function verdictOf(input: HealthInput, thresholds: Thresholds = DEFAULT_THRESHOLDS): Verdict {
+  const failing = input.queues
+    .filter((queue) => queue.kind === 'dlq' && queue.visible + queue.inFlight > 0)
+    .map((queue) => `${queue.name} holds ${queue.visible + queue.inFlight} message(s)`);
+  if (failing.length > 0) {
+    return {
+      state: 'failing',
+      summary: `failing: ${failing.join('; ')}. Fix the cause, then run sluice redrive`,
+      reasons: failing,
+    };
+  }
+  const backlog = input.queues
+    .filter((queue) => queue.kind === 'queue')
+    .flatMap((queue) => {
+      if (queue.oldestAgeSeconds !== undefined && queue.oldestAgeSeconds > thresholds.maxAgeSeconds) {
+        return [
+          `${queue.name}'s oldest message waited ${Math.round(queue.oldestAgeSeconds)} s (> ${thresholds.maxAgeSeconds} s)`,
+        ];
+      }
+      if (queue.oldestAgeSeconds === undefined && queue.visible > thresholds.maxVisible) {
+        return [`${queue.name} has ${queue.visible} messages waiting (> ${thresholds.maxVisible})`];
+      }
+      return [];
+    });
+  if (backlog.length > 0) {
+    return { state: 'backlog', summary: `backlog: ${backlog.join('; ')}`, reasons: backlog };
+  }
+  const waiting = input.queues
+    .filter((queue) => queue.kind === 'queue')
+    .reduce((sum, queue) => sum + queue.visible + queue.inFlight, 0);
+  return {
+    state: 'healthy',
+    summary: `healthy: no dead letters${waiting > 0 ? `, ${waiting} message(s) in progress` : ', queues empty'}`,
+    reasons: [],
+  };
+}

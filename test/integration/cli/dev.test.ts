@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { DevSummary } from '../../../cli/dev/dev-pipeline';
+import { workspace } from './helpers';
+
+const REPO = join(__dirname, '..', '..', '..');
+
+function lines(path: string): string[] {
+  return readFileSync(path, 'utf8').trimEnd().split('\n');
+}
+
+describe('npm start: the local pipeline, run to completion', () => {
+  it('starts moto, writes StrongDM samples and app events, batches and forwards them all, and stops moto', async () => {
+    const local = JSON.parse(readFileSync(join(REPO, 'examples', 'local.json'), 'utf8')) as {
+      destinations: { path: string }[];
+    };
+    // The shipped dev configuration, with its output files in a temporary folder (npm runs in the repo).
+    const { dir, config } = workspace({});
+    writeFileSync(
+      config,
+      JSON.stringify({
+        ...local,
+        destinations: local.destinations.map((destination) => ({
+          ...destination,
+          path: join(dir, basename(destination.path)),
+        })),
+      }),
+    );
+    const child = spawn(
+      'npm',
+      [
+        'start',
+        '--silent',
+        '--',
+        '--once',
+        '--json',
+        '--config',
+        config,
+        '--objects',
+        '4',
+        '--records',
+        '3',
+        '--events',
+        '12',
+        '--seed',
+        '7',
+      ],
+      {
+        cwd: REPO,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    assert.equal(code, 0, stderr);
+    const summary = JSON.parse(stdout) as DevSummary;
+
+    assert.equal(summary.complete, true);
+    assert.equal(summary.startedMoto, true);
+    assert.deepEqual(summary.written, {
+      objects: 4,
+      records: 12,
+      bytes: summary.written.bytes,
+      vendorTestObjects: 1,
+      ingestEvents: 12,
+    });
+    assert.ok(summary.written.bytes > 0);
+    // Every app event was batched into the layout (at least once: SQS may hand a message out twice).
+    const batched = summary.batcher!.eventsWritten;
+    assert.ok(batched >= 12, `${batched} events batched`);
+    // The forwarder read the vendor's objects and the batcher's, and nothing else (the vendor test object is skipped).
+    assert.equal(summary.forwarded.objects, 4 + summary.batcher!.objectsWritten);
+    assert.equal(summary.forwarded.records, 12 + batched);
+    for (const [name, stats] of Object.entries(summary.forwarded.destinations)) {
+      assert.deepEqual(stats, { delivered: 12 + batched, quarantined: 0, failed: 0 }, name);
+    }
+    assert.deepEqual(summary.deadLetters, { object: 0, ingest: 0 });
+
+    // What each file destination wrote is what the summary counted.
+    const [hec, bulk] = summary.outputs;
+    assert.equal(hec.format, 'splunk-hec');
+    const events = lines(hec.path).map((line) => JSON.parse(line) as { sourcetype: string });
+    assert.equal(events.length, 12 + batched);
+    assert.deepEqual(
+      new Set(events.map((event) => event.sourcetype)),
+      new Set(['strongdm:activities', 'strongdm:queries', 'strongdm:replays', 'apps:auth', 'apps:orders']),
+    );
+    assert.equal(lines(bulk.path).length, 2 * (12 + batched), 'an action and a source line per record');
+
+    // moto was stopped: its endpoint no longer answers.
+    await assert.rejects(fetch(`${summary.endpoint}/moto-api/`));
+  });
+});
+
+describe('sluice dev: Ctrl-C', () => {
+  it('drains, prints the summary and stops moto when the terminal sends SIGINT to the process group', async () => {
+    const { dir } = workspace({});
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'bin', 'sluice.mjs'),
+        'dev',
+        '--json',
+        '--objects',
+        '80',
+        '--records',
+        '5',
+        '--events',
+        '0',
+      ],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, like a shell job: the test plays the terminal's Ctrl-C to the whole group.
+        detached: true,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 90_000);
+    try {
+      const giveUpAt = Date.now() + 60_000;
+      while (!stderr.includes('created bucket') && Date.now() < giveUpAt && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(stderr, /created bucket/);
+      process.kill(-child.pid!, 'SIGINT');
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      clearTimeout(killer);
+    }
+    const summary = JSON.parse(stdout) as DevSummary;
+    assert.equal(summary.stoppedBy, 'signal');
+    assert.equal(summary.complete, false);
+    assert.ok(summary.forwarded.records <= summary.written.records);
+    await assert.rejects(fetch(`${summary.endpoint}/moto-api/`), 'moto was stopped with it');
+  });
+});

@@ -1,0 +1,227 @@
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { seededRandom } from '../../../../bench/data/random';
+import { recordMarker } from '../../../../bench/data/strongdm';
+
+/**
+ * A fault-injecting HTTP proxy in front of a local receiver (HEC or `_bulk`). It decides each
+ * request's fate with a seeded random draw and keeps the books the fault scenarios need: above all,
+ * which records reached the receiver while their answer never reached the forwarder ("lost
+ * answers"), the only legitimate source of Splunk duplicates.
+ *
+ * Faults, per request:
+ * - `busy`: answered 503 without forwarding (HEC `{"text":"Server is busy","code":9}`, or
+ *   Elasticsearch's `unavailable_shards_exception`);
+ * - `reset`: the connection is destroyed before forwarding (nothing indexed);
+ * - `lost`: forwarded, indexed, then the connection is destroyed instead of answering;
+ * - `slow`: forwarded, and the answer held back for `slowMs` (a client that gives up meanwhile
+ *   loses the answer: counted as lost).
+ * In `down` mode every connection is destroyed on arrival, like a cluster that is unreachable.
+ */
+export type Fault = 'pass' | 'busy' | 'reset' | 'lost' | 'slow';
+
+export interface FaultProxyOptions {
+  /** Receiver base URL. */
+  readonly target: string;
+  readonly kind: 'hec' | 'bulk';
+  readonly seed: number;
+  /** Probability of each fault per request (the rest pass). */
+  readonly probabilities?: Partial<Record<Exclude<Fault, 'pass'>, number>>;
+  /** How long a `slow` answer is held. Default 300 ms. */
+  readonly slowMs?: number;
+  /** Hold every answer this long (a slow cluster). Default 0. */
+  readonly delayMs?: number;
+  /** Decides the fault of a request from the records it carries; `undefined` falls back to the draw. */
+  readonly decide?: (markers: readonly string[]) => Fault | undefined;
+}
+
+export interface ProxyCounters {
+  requests: number;
+  byFault: Record<Fault | 'down', number>;
+  /** Records whose request was indexed but whose answer the forwarder never received. */
+  lostRecords: number;
+  /** Records forwarded to the receiver (whatever it answered). */
+  forwardedRecords: number;
+}
+
+export interface FaultProxy {
+  readonly url: string;
+  readonly counters: ProxyCounters;
+  /** Markers (see recordMarker) of records in lost answers, with how many times each was lost. */
+  readonly lostMarkers: ReadonlyMap<string, number>;
+  /** Markers of every record forwarded to the receiver. */
+  readonly forwardedMarkers: ReadonlySet<string>;
+  setDown(down: boolean): void;
+  close(): Promise<void>;
+}
+
+/** Markers of the records in a request body (HEC envelopes, or `_bulk` action/source pairs). */
+function markersOf(kind: 'hec' | 'bulk', raw: Buffer, encoding: string | undefined): string[] {
+  const text = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const markers: string[] = [];
+  for (let index = kind === 'bulk' ? 1 : 0; index < lines.length; index += kind === 'bulk' ? 2 : 1) {
+    const value = JSON.parse(lines[index]) as Record<string, unknown>;
+    markers.push(recordMarker((kind === 'hec' ? value.event : value) as Record<string, unknown>));
+  }
+  return markers;
+}
+
+function busyAnswer(kind: 'hec' | 'bulk'): string {
+  return kind === 'hec'
+    ? JSON.stringify({ text: 'Server is busy', code: 9 })
+    : JSON.stringify({
+        error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' },
+        status: 503,
+      });
+}
+
+/**
+ * The records a receiver indexed according to its answer: all of them on 2xx; on a HEC 400 naming
+ * `invalid-event-number` N, the N events before it (HEC indexes those and drops the rest).
+ */
+function indexedMarkers(
+  kind: 'hec' | 'bulk',
+  answer: { status: number; body: Buffer },
+  markers: readonly string[],
+): readonly string[] {
+  if (answer.status >= 200 && answer.status < 300) return markers;
+  if (kind !== 'hec' || answer.status !== 400) return [];
+  try {
+    const invalid = (JSON.parse(answer.body.toString('utf8')) as { 'invalid-event-number'?: unknown })[
+      'invalid-event-number'
+    ];
+    return typeof invalid === 'number' ? markers.slice(0, invalid) : [];
+  } catch {
+    return [];
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const random = seededRandom(options.seed);
+  const target = new URL(options.target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const lostMarkers = new Map<string, number>();
+  const forwardedMarkers = new Set<string>();
+  const counters: ProxyCounters = {
+    requests: 0,
+    byFault: { pass: 0, busy: 0, reset: 0, lost: 0, slow: 0, down: 0 },
+    lostRecords: 0,
+    forwardedRecords: 0,
+  };
+  const sockets = new Set<Socket>();
+  let down = false;
+
+  const draw = (): Fault => {
+    let roll = random.next();
+    for (const fault of ['busy', 'reset', 'lost', 'slow'] as const) {
+      const probability = options.probabilities?.[fault] ?? 0;
+      if (roll < probability) return fault;
+      roll -= probability;
+    }
+    return 'pass';
+  };
+
+  const forward = (req: IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+      const upstream = request(
+        {
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, host: target.host },
+          agent,
+        },
+        (res) => {
+          readBody(res).then(
+            (answer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: answer }),
+            reject,
+          );
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+
+  const loseAnswer = (markers: readonly string[]) => {
+    if (markers.length === 0) return;
+    counters.lostRecords += markers.length;
+    for (const marker of markers) lostMarkers.set(marker, (lostMarkers.get(marker) ?? 0) + 1);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    counters.requests += 1;
+    if (down) {
+      counters.byFault.down += 1;
+      req.socket.destroy();
+      return;
+    }
+    const body = await readBody(req);
+    const markers =
+      req.method === 'POST' ? markersOf(options.kind, body, req.headers['content-encoding']) : [];
+    const fault = options.decide?.(markers) ?? draw();
+    counters.byFault[fault] += 1;
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'busy') {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(busyAnswer(options.kind));
+      return;
+    }
+    counters.forwardedRecords += markers.length;
+    for (const marker of markers) forwardedMarkers.add(marker);
+    const answer = await forward(req, body);
+    const holdMs = (options.delayMs ?? 0) + (fault === 'slow' ? (options.slowMs ?? 300) : 0);
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+    if (fault === 'lost' || req.socket.destroyed || res.destroyed) {
+      loseAnswer(indexedMarkers(options.kind, answer, markers));
+      req.socket.destroy();
+      return;
+    }
+    const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
+    res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
+    res.end(answer.body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
+      res.end(`fault proxy error: ${String(error)}`);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counters,
+    lostMarkers,
+    forwardedMarkers,
+    setDown: (value) => {
+      down = value;
+      // Keep-alive connections opened while up must not outlive the outage.
+      if (down) for (const socket of sockets) socket.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        agent.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

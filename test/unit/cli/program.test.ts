@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { runCli } from '../../../cli/main';
+import { isMoveTaskUnsupported } from '../../../cli/redrive/redrive';
+import type { CliIo } from '../../../cli/shared/io';
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const io: CliIo = {
+    stdout,
+    stderr,
+    env,
+    cwd: process.cwd(),
+    interactive: false,
+    onStopSignal: () => () => undefined,
+    exit: () => assert.fail('no exit'),
+  };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+const COMMANDS = ['status', 'redrive', 'replay', 'verify', 'forward', 'run', 'dev'];
+
+describe('the sluice command line', () => {
+  it('has --help on every command', async () => {
+    const top = await run(['--help']);
+    assert.equal(top.code, 0);
+    for (const command of COMMANDS) {
+      assert.match(top.out, new RegExp(`\\n  ${command} `), `${command} is listed`);
+      const help = await run([command, '--help']);
+      assert.equal(help.code, 0, command);
+      assert.match(help.out, new RegExp(`^Usage: sluice ${command} `), command);
+    }
+    for (const command of ['redrive', 'replay', 'verify', 'forward']) {
+      assert.match((await run([command, '--help'])).out, /--dry-run/, `${command} supports --dry-run`);
+    }
+  });
+
+  it('answers usage errors with exit code 2 and the reason', async () => {
+    const missing = await run(['replay', '--source', 'strongdm']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--from/);
+    const badChoice = await run(['redrive', '--from-dlq', 'nope']);
+    assert.equal(badChoice.code, 2);
+    const badNumber = await run(['redrive', '--max', '-3']);
+    assert.equal(badNumber.code, 2);
+    assert.match(badNumber.err, /--max/);
+  });
+
+  it('explains a missing configuration file with the fix', async () => {
+    const result = await run(['--config', 'does-not-exist.json', 'verify']);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /CONFIG_NOT_FOUND.*does-not-exist\.json.*Fix:/s);
+  });
+
+  it('falls back from the message move task only when the endpoint lacks it', () => {
+    const withStatus = (name: string, status: number, message = '') =>
+      Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+    assert.equal(
+      isMoveTaskUnsupported(withStatus('SyntaxError', 500, 'Deserialization error: to see the raw response')),
+      true,
+      'moto',
+    );
+    assert.equal(isMoveTaskUnsupported(withStatus('UnsupportedOperation', 400)), true);
+    assert.equal(isMoveTaskUnsupported(withStatus('InvalidAction', 400)), true);
+    assert.equal(isMoveTaskUnsupported(withStatus('Whatever', 501)), true);
+    assert.equal(
+      isMoveTaskUnsupported(withStatus('AccessDenied', 403)),
+      false,
+      'a refusal is reported, not worked around',
+    );
+    assert.equal(isMoveTaskUnsupported(withStatus('InvalidParameterValue', 400)), false);
+  });
+
+  it('runs as the package bin (node bin/sluice.mjs) from any folder', () => {
+    const bin = join(__dirname, '..', '..', '..', 'bin', 'sluice.mjs');
+    const result = spawnSync(process.execPath, [bin, '--version'], {
+      cwd: '/',
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^\d+\.\d+\.\d+/);
+  });
+});
