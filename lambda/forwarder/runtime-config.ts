@@ -38,7 +38,15 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv): ForwarderRuntimeConfi
       `${RUNTIME_CONFIG_ENV} is not set; deploy the forwarder with the sluice stack`,
     );
   }
-  const parsed = JSON.parse(text) as ForwarderRuntimeConfig;
+  let parsed: ForwarderRuntimeConfig;
+  try {
+    parsed = JSON.parse(text) as ForwarderRuntimeConfig;
+  } catch (error) {
+    throw new SluiceError(
+      'RUNTIME_CONFIG_INVALID',
+      `${RUNTIME_CONFIG_ENV} is not JSON (${(error as Error).message}); deploy the forwarder with the sluice stack`,
+    );
+  }
   if (!Array.isArray(parsed.sources) || !Array.isArray(parsed.destinations)) {
     throw new SluiceError('RUNTIME_CONFIG_INVALID', `${RUNTIME_CONFIG_ENV} lacks sources or destinations`);
   }

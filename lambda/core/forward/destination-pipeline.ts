@@ -1,11 +1,18 @@
+import type { Position } from '../notifications/object-ref';
 import type { OutboundRecord } from '../records/types';
 import type { Sink, SinkObserver } from '../sinks/types';
 import type { QuarantineEntry } from './ports';
 
+const MAX_SKIP_RANGES = 2_000;
+
 interface DispatchedBatch {
   readonly firstOffset: number;
+  /** Just past the last record's first byte: the batch covers offsets [firstOffset, endOffset). */
+  readonly endOffset: number;
   /** Offset of the first record not delivered, once the batch failed. */
   failedAt?: number;
+  /** Records of a failed batch that did arrive (e.g. items a bulk answer accepted), by offset. */
+  deliveredOffsets?: readonly number[];
   settled: boolean;
 }
 
@@ -19,6 +26,8 @@ export interface PipelineOptions {
   readonly sink: Sink;
   /** Records before this offset already reached this destination in an earlier invocation. */
   readonly resumeAt: number;
+  /** Ranges after `resumeAt` that reached it too (sorted, disjoint). Default: none. */
+  readonly skip?: readonly (readonly [number, number])[];
   /** Only these log types go to this destination. Default: all. */
   readonly logTypes?: readonly string[];
   /** Batches in flight for this destination and object. */
@@ -58,6 +67,7 @@ export class DestinationPipeline {
   /** Whether this record is this destination's to deliver in this invocation. */
   wants(record: OutboundRecord): boolean {
     if (this.failure || record.offset < this.options.resumeAt) return false;
+    if (this.options.skip?.some(([from, to]) => record.offset >= from && record.offset < to)) return false;
     return this.logTypes === undefined || this.logTypes.has(record.logType);
   }
 
@@ -74,16 +84,36 @@ export class DestinationPipeline {
 
   /**
    * Sends what is left and waits for every batch. Returns where the next invocation must start for
-   * this destination: `done`, or the offset of its first undelivered record. `stoppedAt` is the offset
-   * of the first record that was not read (when reading stopped early).
+   * this destination: `done`; the offset of its first undelivered record; or that offset with the
+   * ranges after it that did arrive (never sent twice). `stoppedAt` is the offset of the first
+   * record that was not read (when reading stopped early).
    */
-  async finish(stoppedAt: number | undefined): Promise<number | 'done'> {
+  async finish(stoppedAt: number | undefined): Promise<Position> {
     if (!this.failure && this.batch.length > 0) await this.dispatch();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
-    const firstFailed = this.dispatched.find((batch) => batch.failedAt !== undefined);
-    if (firstFailed) return firstFailed.failedAt as number;
-    if (stoppedAt === undefined) return 'done';
-    return Math.max(stoppedAt, this.options.resumeAt);
+    const firstFailedIndex = this.dispatched.findIndex((batch) => batch.failedAt !== undefined);
+    let resumeAt: number;
+    let skip: (readonly [number, number])[] = [];
+    if (firstFailedIndex >= 0) {
+      resumeAt = this.dispatched[firstFailedIndex].failedAt as number;
+      skip = this.dispatched
+        .slice(firstFailedIndex)
+        .flatMap((batch) =>
+          batch.failedAt === undefined
+            ? [[batch.firstOffset, batch.endOffset] as const]
+            : (batch.deliveredOffsets ?? [])
+                .filter((offset) => offset > resumeAt)
+                .map((offset) => [offset, offset + 1] as const),
+        );
+    } else if (stoppedAt === undefined) {
+      return 'done';
+    } else {
+      resumeAt = Math.max(stoppedAt, this.options.resumeAt);
+    }
+    const earlier = (this.options.skip ?? []).filter(([from]) => from >= resumeAt);
+    // Bounded so a continuation message stays far below SQS's size limit; beyond it, records are resent.
+    skip = mergeRanges([...skip, ...earlier]).slice(0, MAX_SKIP_RANGES);
+    return skip.length > 0 ? { resumeAt, skip } : resumeAt;
   }
 
   private async dispatch(): Promise<void> {
@@ -93,10 +123,19 @@ export class DestinationPipeline {
     this.batchBytes = 0;
     if (this.failure) {
       this.tally.failed += records.length;
-      this.dispatched.push({ firstOffset: records[0].offset, failedAt: records[0].offset, settled: true });
+      this.dispatched.push({
+        firstOffset: records[0].offset,
+        endOffset: records[records.length - 1].offset + 1,
+        failedAt: records[0].offset,
+        settled: true,
+      });
       return;
     }
-    const entry: DispatchedBatch = { firstOffset: records[0].offset, settled: false };
+    const entry: DispatchedBatch = {
+      firstOffset: records[0].offset,
+      endOffset: records[records.length - 1].offset + 1,
+      settled: false,
+    };
     this.dispatched.push(entry);
     const work = this.deliver(records, entry).finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
@@ -124,6 +163,9 @@ export class DestinationPipeline {
       if (outcome.failed.length > 0) {
         this.tally.failed += outcome.failed.length;
         entry.failedAt = Math.min(...outcome.failed.map((record) => record.offset));
+        entry.deliveredOffsets = [...outcome.delivered, ...outcome.rejected.map(({ record }) => record)].map(
+          (record) => record.offset,
+        );
         this.failure ??= outcome.failure ?? {
           code: 'DESTINATION_FAILED',
           message: 'records were not accepted',
@@ -141,4 +183,16 @@ export class DestinationPipeline {
       entry.settled = true;
     }
   }
+}
+
+/** Sorted, with touching or overlapping ranges joined, so a continuation stays small. */
+function mergeRanges(ranges: readonly (readonly [number, number])[]): (readonly [number, number])[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of sorted) {
+    const last = merged.at(-1);
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
 }

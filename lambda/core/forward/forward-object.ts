@@ -1,5 +1,11 @@
 import { SluiceError, errorMessage } from '../errors';
-import type { DestinationProgress, ObjectEncoding, ObjectWork } from '../notifications/object-ref';
+import {
+  resumeOffset,
+  type DestinationProgress,
+  type ObjectEncoding,
+  type ObjectWork,
+  type Position,
+} from '../notifications/object-ref';
 import { toOutboundRecord } from '../records/outbound';
 import { readRecords } from '../records/reader';
 import type { Sink, SinkObserver } from '../sinks/types';
@@ -47,7 +53,7 @@ export type ForwardResult =
   | {
       readonly status: 'incomplete';
       readonly summary: ForwardSummary;
-      readonly reason: 'deadline' | 'destination-failed';
+      readonly reason: 'deadline' | 'destination-failed' | 'object-unreadable';
       /** Where each destination resumes; `madeProgress` says whether any moved forward. */
       readonly work: ObjectWork & { readonly progress: DestinationProgress };
       readonly madeProgress: boolean;
@@ -83,8 +89,8 @@ async function* observeEncoding(
   if (head.length > 0 && head.length < GZIP_MAGIC.length) onEncoding('identity');
 }
 
-function startOf(progress: number | 'done' | undefined): number | 'done' {
-  return progress ?? 0;
+function startOf(position: Position | undefined): Position {
+  return position ?? 0;
 }
 
 /**
@@ -100,14 +106,15 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     (destination) =>
       new DestinationPipeline({
         sink: destination.sink,
-        resumeAt: starts.get(destination.sink.name) as number,
+        resumeAt: resumeOffset(starts.get(destination.sink.name)!) as number,
+        skip: skipOf(starts.get(destination.sink.name)!),
         logTypes: destination.logTypes,
         maxInFlight: destination.maxInFlight,
         deadline: () => deps.deliveryDeadline,
         observer: deps.observer,
       }),
   );
-  const numericStarts = pipelines.map((pipeline) => starts.get(pipeline.name) as number);
+  const numericStarts = pipelines.map((pipeline) => resumeOffset(starts.get(pipeline.name)!) as number);
   const resumeAt = numericStarts.length > 0 ? Math.min(...numericStarts) : 0;
   // Unreadable records before this offset were quarantined by the invocation that read past them.
   const alreadyRead = work.progress ? readThrough(work.progress) : 0;
@@ -135,6 +142,8 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   let records = 0;
   let bytes = 0;
   let stoppedAt: number | undefined;
+  let nextOffset = resumeAt;
+  let readFailure: SluiceError | undefined;
 
   if (pipelines.length > 0) {
     const body = await deps.objects.open(object, rangedFrom);
@@ -165,6 +174,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
           break;
         }
         bytes += event.length;
+        nextOffset = event.offset + event.length;
         if (event.kind === 'invalid') {
           if (event.offset >= alreadyRead) {
             unreadable.push({ code: event.code, reason: event.reason, offset: event.offset, raw: event.raw });
@@ -174,18 +184,31 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
           }
           continue;
         }
+        let record;
+        try {
+          record = toOutboundRecord(event, context);
+        } catch (error) {
+          // e.g. nesting deep enough to overflow the stack while compacting a pretty-printed record.
+          unreadable.push({
+            code: 'RECORD_UNSERIALIZABLE',
+            reason: errorMessage(error),
+            offset: event.offset,
+            raw: Buffer.from(event.text.slice(0, 64 * 1024)),
+          });
+          unreadableCount += 1;
+          continue;
+        }
         records += 1;
-        const record = toOutboundRecord(event, context);
         for (const pipeline of pipelines) {
           if (pipeline.wants(record)) await pipeline.push(record);
         }
         if (records % 256 === 0) await flushQuarantine(false);
       }
     } catch (error) {
-      // The object itself cannot be read (truncated gzip, too large, connection lost): let in-flight
-      // batches settle so nothing is left dangling, then fail the message with the object named.
-      await Promise.allSettled(pipelines.map((pipeline) => pipeline.finish(0)));
-      throw new SluiceError(
+      // The object itself cannot be read (truncated gzip, too large, connection lost). What was read
+      // is still delivered and remembered, so the retries do not send it again.
+      stoppedAt = nextOffset;
+      readFailure = new SluiceError(
         error instanceof SluiceError ? error.code : 'OBJECT_UNREADABLE',
         `s3://${object.bucket}/${object.key}: ${errorMessage(error)}`,
         { bucket: object.bucket, key: object.key, versionId: object.versionId },
@@ -197,7 +220,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   const ends = await Promise.all(pipelines.map((pipeline) => pipeline.finish(stoppedAt)));
   await flushQuarantine(true);
 
-  const progress: Record<string, number | 'done'> = {};
+  const progress: Record<string, Position> = {};
   for (const destination of deps.destinations)
     progress[destination.sink.name] = starts.get(destination.sink.name)!;
   pipelines.forEach((pipeline, index) => (progress[pipeline.name] = ends[index]));
@@ -208,16 +231,24 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     unreadable: unreadableCount,
     destinations: Object.fromEntries(pipelines.map((pipeline) => [pipeline.name, pipeline.tally])),
   };
-  if (Object.values(progress).every((value) => value === 'done')) return { status: 'complete', summary };
+  if (!readFailure && Object.values(progress).every((value) => value === 'done')) {
+    return { status: 'complete', summary };
+  }
 
   const failures = pipelines
     .filter((pipeline) => pipeline.failure)
     .map((pipeline) => ({ destination: pipeline.name, ...pipeline.failure! }));
-  const madeProgress = pipelines.some((pipeline, index) => ends[index] !== starts.get(pipeline.name));
+  const madeProgress = pipelines.some(
+    (pipeline, index) => JSON.stringify(ends[index]) !== JSON.stringify(starts.get(pipeline.name)),
+  );
+  // Without progress there is nothing to hand on: fail, so retries end in the DLQ.
+  if (readFailure && !madeProgress) throw readFailure;
+  if (readFailure)
+    failures.push({ destination: '(object)', code: readFailure.code, message: readFailure.message });
   return {
     status: 'incomplete',
     summary,
-    reason: failures.length > 0 ? 'destination-failed' : 'deadline',
+    reason: readFailure ? 'object-unreadable' : failures.length > 0 ? 'destination-failed' : 'deadline',
     work: { object, progress, encoding },
     madeProgress,
     failures,
@@ -228,5 +259,14 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
 function readThrough(progress: DestinationProgress): number {
   const values = Object.values(progress);
   if (values.some((value) => value === 'done')) return Number.POSITIVE_INFINITY;
-  return values.length === 0 ? 0 : Math.max(...(values as number[]));
+  const offsets = values.map((value) => {
+    if (typeof value === 'number') return value;
+    const ranges = (value as Exclude<Position, number | 'done'>).skip;
+    return Math.max((value as { resumeAt: number }).resumeAt, ...ranges.map(([, to]) => to));
+  });
+  return offsets.length === 0 ? 0 : Math.max(...offsets);
+}
+
+function skipOf(position: Position): readonly (readonly [number, number])[] | undefined {
+  return typeof position === 'object' ? position.skip : undefined;
 }

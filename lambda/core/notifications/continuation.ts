@@ -40,9 +40,24 @@ export function continuationBody(
 
 function isProgress(value: unknown): value is DestinationProgress {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return Object.values(value).every(
-    (entry) => entry === 'done' || (typeof entry === 'number' && Number.isInteger(entry) && entry >= 0),
-  );
+  const isOffset = (entry: unknown) => typeof entry === 'number' && Number.isInteger(entry) && entry >= 0;
+  return Object.values(value).every((entry) => {
+    if (entry === 'done' || isOffset(entry)) return true;
+    if (typeof entry !== 'object' || entry === null) return false;
+    const { resumeAt, skip } = entry as { resumeAt?: unknown; skip?: unknown };
+    return (
+      isOffset(resumeAt) &&
+      Array.isArray(skip) &&
+      skip.every(
+        (range) =>
+          Array.isArray(range) &&
+          range.length === 2 &&
+          isOffset(range[0]) &&
+          isOffset(range[1]) &&
+          range[0] < range[1],
+      )
+    );
+  });
 }
 
 export function parseContinuation(body: Record<string, unknown>): ObjectWork | undefined {

@@ -10,8 +10,22 @@ export interface ObjectRef {
   readonly eventTime: Date;
 }
 
-/** Where each destination stands in an object: the offset of its first record not yet delivered, or done. */
-export type DestinationProgress = Readonly<Record<string, number | 'done'>>;
+/**
+ * Where one destination stands in an object: `done`; the offset of its first record not yet
+ * delivered; or that offset plus the ranges after it that were delivered already (batches that
+ * succeeded while an earlier one failed), which a resume must not send again.
+ */
+export type Position =
+  number | 'done' | { readonly resumeAt: number; readonly skip: readonly (readonly [number, number])[] };
+
+/** Where each destination stands in an object. */
+export type DestinationProgress = Readonly<Record<string, Position>>;
+
+/** The offset a destination resumes at (`undefined` when it is done). */
+export function resumeOffset(position: Position): number | undefined {
+  if (position === 'done') return undefined;
+  return typeof position === 'number' ? position : position.resumeAt;
+}
 
 /** Work left on an object by an earlier invocation (time ran out, or one destination failed). */
 export interface ObjectWork {

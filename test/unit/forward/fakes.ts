@@ -39,6 +39,8 @@ export class RecordingSink implements Sink {
   readonly received: OutboundRecord[] = [];
   readonly batches: number[] = [];
   verdict: (record: OutboundRecord) => Verdict = () => 'deliver';
+  /** How long the destination takes to answer a batch. Default: at once. */
+  latency: (batch: readonly OutboundRecord[]) => number = () => 0;
 
   constructor(
     readonly name: string,
@@ -52,6 +54,8 @@ export class RecordingSink implements Sink {
 
   async deliver(batch: readonly OutboundRecord[]): Promise<BatchOutcome> {
     this.batches.push(batch.length);
+    const latency = this.latency(batch);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const delivered: OutboundRecord[] = [];
     const failed: OutboundRecord[] = [];
     const rejected = [];

@@ -245,3 +245,36 @@ describe('quarantining many records', () => {
     assert.ok(quarantine.writes >= 3, `${quarantine.writes} writes`);
   });
 });
+
+describe('a failed batch followed by batches that succeeded', () => {
+  it('resumes at the failed records and never sends the later, delivered batches again', async () => {
+    const objects = new MemoryObjects({ [KEY]: ndjson(activities(9)) });
+    const splunk = new RecordingSink('splunk');
+    splunk.verdict = (record) => (record.id === 'at-1' ? 'fail' : 'deliver');
+    splunk.latency = (batch) => (batch.some((record) => record.id === 'at-1') ? 30 : 0);
+    const { deps } = dependencies(objects, [splunk]);
+    // Three batches of three go out together; only the first fails, and it answers last.
+    const first = await forwardObject(
+      { object: objectRef(KEY) },
+      { ...deps, destinations: [{ sink: splunk, maxInFlight: 3 }] },
+    );
+    assert.equal(first.status, 'incomplete');
+    if (first.status !== 'incomplete') return;
+    const position = first.work.progress.splunk;
+    assert.equal(typeof position, 'object');
+    splunk.verdict = () => 'deliver';
+    const second = await forwardObject(first.work, {
+      ...deps,
+      destinations: [{ sink: splunk, maxInFlight: 3 }],
+    });
+    assert.equal(second.status, 'complete');
+    const received = ids(splunk).sort();
+    assert.deepEqual(
+      received,
+      activities(9)
+        .map((_, index) => `at-${index}`)
+        .sort(),
+      'each record exactly once',
+    );
+  });
+});
