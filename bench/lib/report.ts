@@ -182,18 +182,19 @@ function analysisSection(report: Report): string {
   every record of a batch alive until its request is answered.
 * **Garbage collection, caused by records that live long.** The handler forwards the 10 objects of its
   batch in parallel, each with up to 4 batches in flight: thousands of records survive young-generation
-  collections and are copied, then promoted. Forwarding the same objects one at a time
-  (${sequential ? `${sequential.cpuRatio.toFixed(2)} × floor per CPU-second, scavenges ${fixed(sequential.minorGcMs)} ms` : 'n/a'}) or giving V8 a larger
-  young generation (${youngGen ? `${youngGen.cpuRatio.toFixed(2)} × floor, scavenges ${fixed(youngGen.minorGcMs)} ms` : 'n/a'}) recovers much of it, against
-  ${shipped ? `${shipped.cpuRatio.toFixed(2)} × floor and ${fixed(shipped.minorGcMs)} ms` : 'n/a'} as shipped. Both are outside the record reader and sinks: the
-  first is the handler's \`processPartialResponse\` (\`processInParallel\`), the second a
-  \`NODE_OPTIONS=--max-semi-space-size=64\` on the function (64 MiB semi-spaces: +117 MiB of possible
-  heap, which 512 MB holds).
-* **Destination gzip** (on by default, level 1) costs about as much CPU as everything else together on
-  HEC's bodies: ${gzipOn && gzipOff ? `${gzipOn.cpuRatio.toFixed(2)} × floor with it, ${gzipOff.cpuRatio.toFixed(2)} × without` : 'see the table'}. It is still the right
+  collections and are copied, then promoted. The table below measures the two levers outside the
+  reader and sinks: forwarding the objects one at a time
+  (${sequential ? `${sequential.cpuRatio.toFixed(2)} × floor per CPU-second, scavenges ${fixed(sequential.minorGcMs)} ms` : 'n/a'}), and a larger young generation
+  (${youngGen ? `${youngGen.cpuRatio.toFixed(2)} × floor, scavenges ${fixed(youngGen.minorGcMs)} ms` : 'n/a'}), against ${shipped ? `${shipped.cpuRatio.toFixed(2)} × floor and ${fixed(shipped.minorGcMs)} ms` : 'n/a'} as
+  shipped. Both cut the time spent in scavenges; how much that moves the ratio varies from run to run on
+  a shared machine. The first is the handler's \`processPartialResponse\` (\`processInParallel\`),
+  the second \`NODE_OPTIONS=--max-semi-space-size=64\` on the function (+117 MiB of possible heap,
+  which 512 MB holds).
+* **Destination gzip** (on by default, level 1) takes ${gzipOn && gzipOff ? `${Math.round((1 - gzipOn.cpuRatio / gzipOff.cpuRatio) * 100)} %` : 'a large share'} of the CPU on HEC's
+  bodies (${gzipOn && gzipOff ? `${gzipOn.cpuRatio.toFixed(2)} × floor with it, ${gzipOff.cpuRatio.toFixed(2)} × without` : 'see the table'}). It is still the right
   default when the SIEM is outside AWS: bodies shrink about 5×, and internet egress (about $0.09/GB)
   for a TB of uncompressed bodies costs far more than the compute gzip adds. Inside the SIEM's region,
-  \`gzip: false\` nearly halves the compute.
+  \`gzip: false\` saves that compute.
 * **The rest is spread thin**: an \`await\` per record and destination in \`forwardObject\` /
   \`DestinationPipeline.push\`, the RFC 3339 regular expression per record (\`parseTimestamp\`), a UTF-8
   length scan per record and destination (\`encodedSize\`), the line's copy into a string.
@@ -233,7 +234,7 @@ ${report.quick ? '**Quick run: sizes reduced to check the harness; the numbers a
 | date | ${report.startedAt.toISOString()} (took ${fixed(duration)} s) |
 | command | \`${report.command}\` |
 | machine | ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform} |
-| Node | ${m.node}; children run esbuild bundles (minified, source maps, as the CDK bundles the functions) with \`${report.v8Flags.join(' ')}\` (the V8 limits Lambda's Node.js runtime sets for ${'512'} MB) |
+| Node | ${m.node}; children run esbuild bundles (minified, source maps, as the CDK bundles the functions) with \`${report.v8Flags.join(' ')}\` (the V8 heap limits Lambda's Node.js runtime derives from 512 MB: a tenth for the young generation, the rest for the old) |
 | load average (1, 5, 15 min) | before ${m.loadAverage}; after ${report.machineAfter.loadAverage} (the machine is shared: other work inflates times) |
 
 ## What is measured
