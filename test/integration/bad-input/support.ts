@@ -1,4 +1,4 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { S3ObjectSource } from '../../../lambda/adapters/s3-object-source';
 import { S3QuarantineWriter } from '../../../lambda/adapters/s3-quarantine';
 import { parseConfig } from '../../../lambda/core/config/load';
@@ -15,6 +15,7 @@ import {
 } from '../../support/receivers';
 import { takeQuarantine, type QuarantineLine } from '../faults/support/ledger';
 import { drainWithWorkers, messageCount, type WorkerStats } from '../faults/support/workers';
+import { receiveAll } from '../ingest/aws';
 
 export { BUCKET };
 
@@ -37,6 +38,8 @@ export interface Rig {
   send(body: string): Promise<void>;
   quarantine(): Promise<QuarantineLine[]>;
   dlqDepth(): Promise<number>;
+  /** The bodies (parsed) of the messages now in the DLQ, which is emptied. */
+  takeDeadLetters(): Promise<Record<string, unknown>[]>;
   /** Ids (the `id` field) of what each destination holds, in order of arrival. */
   splunkIds(): string[];
   elasticIds(): string[];
@@ -135,6 +138,18 @@ export async function startRig(): Promise<Rig> {
     },
     quarantine: () => takeQuarantine(pipeline.s3, BUCKET),
     dlqDepth: () => messageCount(pipeline.sqs, pipeline.deadLetterQueueUrl),
+    takeDeadLetters: async () => {
+      const messages = await receiveAll(pipeline.sqs, pipeline.deadLetterQueueUrl);
+      for (const message of messages) {
+        await pipeline.sqs.send(
+          new DeleteMessageCommand({
+            QueueUrl: pipeline.deadLetterQueueUrl,
+            ReceiptHandle: message.ReceiptHandle,
+          }),
+        );
+      }
+      return messages.map((message) => JSON.parse(message.Body ?? 'null') as Record<string, unknown>);
+    },
     splunkIds: () => ids(hec.events.map((event) => event.event)),
     elasticIds: () => ids(bulk.documents()),
     reset: async () => {

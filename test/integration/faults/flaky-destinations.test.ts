@@ -54,8 +54,7 @@ describe('fault injection: flaky destinations under concurrent workers', () => {
     const stats = await drainWithWorkers(scenario.pipeline.sqs, scenario.pipeline.queueUrl, {
       // Small batches and a 1 s request timeout: many requests, so every fault happens many times.
       handlers: scenario.handlers(3, { maxBatchRecords: 40, maxConcurrency: 2, requestTimeoutSeconds: 1 }),
-      // Time enough that an invocation rarely has to hand an object over to a continuation.
-      remainingMs: 20_000,
+      remainingMs: 12_000,
       timeoutMs: 90_000,
     });
     const ledger = await scenario.ledger();
@@ -92,21 +91,13 @@ describe('fault injection: flaky destinations under concurrent workers', () => {
     assert.ok(ledger.splunk.quarantined > 0);
     for (const marker of ledger.splunk.quarantinedMarkers)
       assert.ok(refused.has(marker), `${marker} quarantined but never refused`);
-    // An object resumed by a continuation may also repeat records of batches that succeeded after an
-    // earlier batch failed (see resume-duplicates.test.ts): counted apart, not excused elsewhere.
-    let resentAfterResume = 0;
     for (const [marker, copies] of ledger.splunk.duplicateMarkers) {
-      const unexplained = copies - 1 - (hecProxy.lostMarkers.get(marker) ?? 0);
-      if (unexplained <= 0) continue;
       assert.ok(
-        stats.resumedKeys.has(scenario.sent.get(marker)!.key),
+        copies - 1 <= (hecProxy.lostMarkers.get(marker) ?? 0),
         `${marker}: ${copies} copies, not explained by a lost answer`,
       );
-      resentAfterResume += unexplained;
     }
-    t.diagnostic(
-      `Splunk duplicates in objects resumed by a continuation, beyond lost answers: ${resentAfterResume}`,
-    );
+    assert.ok(ledger.splunk.duplicates <= ledger.lostAnswers);
     assert.equal(ledger.misattributed, 0, 'every HEC event names its own object and log type');
     assert.equal(
       await messageCount(scenario.pipeline.sqs, scenario.pipeline.deadLetterQueueUrl),
