@@ -38,8 +38,8 @@ async function measure(
 ): Promise<Measured> {
   await run(); // warm-up
   let best: Measured | undefined;
+  // No forced collection between rounds: V8 discards optimised code on a forced full GC.
   for (let round = 0; round < rounds; round += 1) {
-    (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
     const started = process.hrtime.bigint();
     const counts = await run();

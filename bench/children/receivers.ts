@@ -21,6 +21,7 @@ async function main(): Promise<void> {
         hec: { ...hec.counters },
         bulk: { ...bulk.counters },
         rssBytes: process.memoryUsage().rss,
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
       }),
       clear: () => {
         hec.clear();

@@ -71,15 +71,27 @@ export class DestinationPipeline {
     return this.logTypes === undefined || this.logTypes.has(record.logType);
   }
 
-  /** Adds a record; waits when the destination already has its maximum of batches in flight. */
-  async push(record: OutboundRecord): Promise<void> {
+  /**
+   * Adds a record. Returns a promise only when the caller must wait (the destination already has its
+   * maximum of batches in flight): most records cost no await.
+   */
+  push(record: OutboundRecord): Promise<void> | undefined {
     const { sink } = this.options;
     const size = sink.encodedSize(record);
-    if (this.batch.length > 0 && this.batchBytes + size > sink.maxBatchBytes) await this.dispatch();
+    if (this.batch.length > 0 && this.batchBytes + size > sink.maxBatchBytes) {
+      const wait = this.dispatch();
+      if (wait) return wait.then(() => this.add(record, size));
+    }
+    return this.add(record, size);
+  }
+
+  private add(record: OutboundRecord, size: number): Promise<void> | undefined {
+    const { sink } = this.options;
     this.batch.push(record);
     this.batchBytes += size;
     if (this.batch.length >= sink.maxBatchRecords || this.batchBytes >= sink.maxBatchBytes)
-      await this.dispatch();
+      return this.dispatch();
+    return undefined;
   }
 
   /**
@@ -116,8 +128,21 @@ export class DestinationPipeline {
     return skip.length > 0 ? { resumeAt, skip } : resumeAt;
   }
 
-  private async dispatch(): Promise<void> {
+  /** Sends the current batch, at once or (the promise) once a batch in flight is answered. */
+  private dispatch(): Promise<void> | undefined {
+    if (this.inFlight.size < this.options.maxInFlight) {
+      this.send();
+      return undefined;
+    }
+    return this.sendWhenAnswered();
+  }
+
+  private async sendWhenAnswered(): Promise<void> {
     while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
+    this.send();
+  }
+
+  private send(): void {
     const records = this.batch;
     this.batch = [];
     this.batchBytes = 0;

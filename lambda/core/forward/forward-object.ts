@@ -6,8 +6,10 @@ import {
   type ObjectWork,
   type Position,
 } from '../notifications/object-ref';
-import { toOutboundRecord } from '../records/outbound';
-import { readRecords } from '../records/reader';
+import { toOutboundRecord, type OutboundContext } from '../records/outbound';
+import type { ReadEvent } from '../records/read-event';
+import type { OutboundRecord } from '../records/types';
+import { readRecordChunks } from '../records/reader';
 import type { Sink, SinkObserver } from '../sinks/types';
 import { DestinationPipeline, type DestinationTally } from './destination-pipeline';
 import type { ObjectSource, QuarantineEntry, QuarantineWriter } from './ports';
@@ -147,7 +149,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
 
   if (pipelines.length > 0) {
     const body = await deps.objects.open(object, rangedFrom);
-    const events = readRecords(
+    const chunks = readRecordChunks(
       observeEncoding(body, (seen) => (encoding ??= seen)),
       {
         format: deps.source.format,
@@ -168,41 +170,36 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       eventTime: object.eventTime,
     };
     try {
-      for await (const event of events) {
-        if (deps.now() >= deps.stopReadingAt || pipelines.every((pipeline) => pipeline.failed)) {
-          stoppedAt = event.offset;
-          break;
-        }
-        bytes += event.length;
-        nextOffset = event.offset + event.length;
-        if (event.kind === 'invalid') {
-          if (event.offset >= alreadyRead) {
-            unreadable.push({ code: event.code, reason: event.reason, offset: event.offset, raw: event.raw });
-            unreadableCount += 1;
-            pendingBytes += event.raw.length;
-            await flushQuarantine(false);
+      reading: for await (const events of chunks) {
+        // Records are built for the whole chunk first, so its events (texts and parsed values) are
+        // garbage before the first await: held across one, they would survive collections and be
+        // promoted. The only awaits are a destination's backpressure and quarantine writes.
+        const { items, lengths } = buildChunk(events, context);
+        for (let index = 0; index < items.length; index += 1) {
+          const item = items[index];
+          if (deps.now() >= deps.stopReadingAt || allFailed(pipelines)) {
+            stoppedAt = itemOffset(item);
+            break reading;
           }
-          continue;
+          bytes += lengths[index];
+          nextOffset = itemOffset(item) + lengths[index];
+          if ('unreadable' in item) {
+            if (item.unreadable.offset >= alreadyRead) {
+              unreadable.push(item.unreadable);
+              unreadableCount += 1;
+              pendingBytes += item.unreadable.raw?.length ?? 0;
+              await flushQuarantine(false);
+            }
+            continue;
+          }
+          records += 1;
+          for (const pipeline of pipelines) {
+            if (!pipeline.wants(item)) continue;
+            const backpressure = pipeline.push(item);
+            if (backpressure) await backpressure;
+          }
         }
-        let record;
-        try {
-          record = toOutboundRecord(event, context);
-        } catch (error) {
-          // e.g. nesting deep enough to overflow the stack while compacting a pretty-printed record.
-          unreadable.push({
-            code: 'RECORD_UNSERIALIZABLE',
-            reason: errorMessage(error),
-            offset: event.offset,
-            raw: Buffer.from(event.text.slice(0, 64 * 1024)),
-          });
-          unreadableCount += 1;
-          continue;
-        }
-        records += 1;
-        for (const pipeline of pipelines) {
-          if (pipeline.wants(record)) await pipeline.push(record);
-        }
-        if (records % 256 === 0) await flushQuarantine(false);
+        await flushQuarantine(false);
       }
     } catch (error) {
       // The object itself cannot be read (truncated gzip, too large, connection lost). What was read
@@ -253,6 +250,51 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     madeProgress,
     failures,
   };
+}
+
+/** A record that could not be read or built: it goes to the quarantine. */
+interface Unreadable {
+  readonly unreadable: QuarantineEntry;
+}
+
+/** A chunk's records and unreadable spans, in object order, with their byte lengths in the object. */
+function buildChunk(
+  events: readonly ReadEvent[],
+  context: OutboundContext,
+): { items: (OutboundRecord | Unreadable)[]; lengths: number[] } {
+  const items: (OutboundRecord | Unreadable)[] = [];
+  const lengths: number[] = [];
+  for (const event of events) {
+    lengths.push(event.length);
+    if (event.kind === 'invalid') {
+      const { code, reason, offset, raw } = event;
+      items.push({ unreadable: { code, reason, offset, raw } });
+      continue;
+    }
+    try {
+      items.push(toOutboundRecord(event, context));
+    } catch (error) {
+      // e.g. nesting deep enough to overflow the stack while compacting a pretty-printed record.
+      items.push({
+        unreadable: {
+          code: 'RECORD_UNSERIALIZABLE',
+          reason: errorMessage(error),
+          offset: event.offset,
+          raw: Buffer.from(event.text.slice(0, 64 * 1024)),
+        },
+      });
+    }
+  }
+  return { items, lengths };
+}
+
+function itemOffset(item: OutboundRecord | Unreadable): number {
+  return 'unreadable' in item ? item.unreadable.offset : item.offset;
+}
+
+function allFailed(pipelines: readonly DestinationPipeline[]): boolean {
+  for (const pipeline of pipelines) if (!pipeline.failed) return false;
+  return true;
 }
 
 /** How far an earlier invocation read: past every numeric resume point, or to the end if any destination finished. */

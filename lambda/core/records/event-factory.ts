@@ -34,8 +34,10 @@ export class EventFactory {
     offset: number,
     singleLine: boolean,
   ): ReadEvent {
-    if (parsed.ok)
-      return { kind: 'record', offset, length: end - start, text, value: parsed.value, singleLine };
+    if (parsed.ok) {
+      const bytes = source.subarray(start, end);
+      return { kind: 'record', offset, length: end - start, text, bytes, value: parsed.value, singleLine };
+    }
     return this.invalid(parsed.code, parsed.reason, offset, end - start, copyRaw(source, start, end));
   }
 

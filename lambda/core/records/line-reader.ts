@@ -61,10 +61,11 @@ export class LineReader {
   }
 
   /**
-   * Reads `buf` from `from` (`base` is the absolute offset of `buf[0]`). Returns `buf.length`, or the
-   * position where the object scanner must take over (then `takeHandoff()` says what it needs first).
+   * Reads `buf` from `from` (`base` is the absolute offset of `buf[0]`) and appends its events to `out`.
+   * Returns `buf.length`, or the position where the object scanner must take over (then
+   * `takeHandoff()` says what it needs first).
    */
-  *consume(buf: Buffer, from: number, base: number): Generator<ReadEvent, number> {
+  consume(buf: Buffer, from: number, base: number, out: ReadEvent[]): number {
     const length = buf.length;
     let pos = from;
     while (pos < length) {
@@ -89,7 +90,7 @@ export class LineReader {
         if (newline === -1) return length;
         const event = this.endOverflow();
         pos = newline + 1;
-        if (event) yield event;
+        if (event) out.push(event);
         continue;
       }
 
@@ -118,13 +119,13 @@ export class LineReader {
       this.clearPending();
       this.atLineStart = true;
       pos = newline + 1;
-      if (outcome) yield outcome;
+      if (outcome) out.push(outcome);
     }
     return pos;
   }
 
   /** The end of the stream ends the last line (a final newline is optional). */
-  *finish(): Generator<ReadEvent, void> {
+  finish(out: ReadEvent[]): void {
     let event: ReadEvent | undefined;
     if (this.overflow) {
       event = this.endOverflow();
@@ -138,12 +139,12 @@ export class LineReader {
         event = outcome;
       }
     }
-    if (event) yield event;
+    if (event) out.push(event);
   }
 
   /**
    * The event for the line in `line[start, end)`: undefined when skipped, HAND_OFF when the object
-   * scanner must read it instead. Not a generator: yield* costs a resumption per record on the hot path.
+   * scanner must read it instead.
    */
   private completeLine(line: Buffer, start: number, end: number): ReadEvent | undefined | typeof HAND_OFF {
     const offset = this.contentStart;

@@ -83,7 +83,7 @@ export class ObjectScanner {
   }
 
   /** Reads `buf` from `from` (`base` is the absolute offset of `buf[0]`); returns where it stopped. */
-  *consume(buf: Buffer, from: number, base: number): Generator<ReadEvent, number> {
+  consume(buf: Buffer, from: number, base: number, out: ReadEvent[]): number {
     // A span still open from an earlier buffer continues here.
     this.spanStart = from;
     let pos = from;
@@ -113,7 +113,7 @@ export class ObjectScanner {
           break;
       }
       this.state = BETWEEN;
-      if (event) yield event;
+      if (event) out.push(event);
       if (stop !== OBJECT_CLOSED && this.returnsToLines) {
         // The line that starts with `{` goes back to the line reader.
         this.handBack = true;
@@ -123,7 +123,7 @@ export class ObjectScanner {
   }
 
   /** The end of the stream ends whatever span is open. */
-  *finish(): Generator<ReadEvent, void> {
+  finish(out: ReadEvent[]): void {
     let event: ReadEvent | undefined;
     if (this.state === IN_OBJECT) {
       event = this.closeSpan(undefined, 0, 'INVALID_JSON', REASON_UNCLOSED);
@@ -131,12 +131,12 @@ export class ObjectScanner {
       event = this.endBadText(undefined, 0);
     }
     this.state = BETWEEN;
-    if (event) yield event;
+    if (event) out.push(event);
   }
 
   /**
-   * The per-byte loop, kept out of the generator (V8 optimises a plain loop far better than one
-   * with yield points): runs until a span ends or the buffer does, and says which in `stopAt`.
+   * The per-byte loop, in a function of its own so V8 optimises it alone: runs until a span ends or
+   * the buffer does, and says which in `stopAt`.
    */
   private scan(buf: Buffer, from: number, base: number): Stop {
     const length = buf.length;

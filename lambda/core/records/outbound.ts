@@ -2,7 +2,7 @@ import { isValidLogType } from '../layout/key-layout';
 import { fallbackRecordId, recordOwnId } from './id';
 import type { RecordEvent } from './read-event';
 import { parseTimestamp, timestampFromDate } from './timestamp';
-import type { OutboundRecord } from './types';
+import type { OutboundRecord, RecordTimestamp } from './types';
 
 export interface OutboundContext {
   /** Configured source name, e.g. `strongdm`. */
@@ -21,6 +21,32 @@ export interface OutboundContext {
   readonly eventTime: Date;
 }
 
+/**
+ * A record as it waits in batches and requests in flight. It keeps its bytes, not its text or parsed
+ * value: those outlive V8's young generation, so they would be copied and promoted by every
+ * collection, and a parsed value weighs several times its text. Both are rebuilt on demand.
+ */
+class ReadRecord implements OutboundRecord {
+  constructor(
+    readonly id: string,
+    readonly offset: number,
+    readonly source: string,
+    readonly logType: string,
+    readonly bucket: string,
+    readonly key: string,
+    readonly timestamp: RecordTimestamp,
+    readonly bytes: Buffer,
+  ) {}
+
+  get json(): string {
+    return this.bytes.toString('utf8');
+  }
+
+  get value(): Readonly<Record<string, unknown>> {
+    return JSON.parse(this.json) as Record<string, unknown>;
+  }
+}
+
 /** A record read from an object, with everything every destination needs. */
 export function toOutboundRecord(event: RecordEvent, context: OutboundContext): OutboundRecord {
   const { value } = event;
@@ -37,25 +63,21 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
       version: context.version,
       offset: event.offset,
     });
-  return {
+  const timestamp =
+    parseTimestamp(ownField(value, context.timestampField)) ?? timestampFromDate(context.eventTime);
+  // A single-line record goes out exactly as the vendor wrote it (and without paying for a
+  // serialisation); a pretty-printed one must become one line for NDJSON-based destinations.
+  const bytes = event.singleLine ? event.bytes : Buffer.from(JSON.stringify(value));
+  return new ReadRecord(
     id,
-    offset: event.offset,
-    source: context.source,
+    event.offset,
+    context.source,
     logType,
-    bucket: context.bucket,
-    key: context.key,
-    timestamp:
-      parseTimestamp(ownField(value, context.timestampField)) ?? timestampFromDate(context.eventTime),
-    // A single-line record goes out exactly as the vendor wrote it (and without paying for a
-    // serialisation); a pretty-printed one must become one line for NDJSON-based destinations.
-    json: event.singleLine ? event.text : JSON.stringify(value),
-    // Records wait in batches and in requests in flight long enough to outlive V8's young generation,
-    // and a parsed value weighs several times its text: it is not kept, but parsed again on demand
-    // (only the Elasticsearch encoder asks, and only for records that may hold `@timestamp`).
-    get value(): Readonly<Record<string, unknown>> {
-      return JSON.parse(this.json) as Record<string, unknown>;
-    },
-  };
+    context.bucket,
+    context.key,
+    timestamp,
+    bytes,
+  );
 }
 
 /** Own fields only: a record without `toString` must not read Object.prototype's. */

@@ -30,10 +30,16 @@ export interface RecordEvent {
   readonly kind: 'record';
   /** Byte offset of the record's first byte (its `{`). */
   readonly offset: number;
-  /** Byte length of `text` as it appears in the object. */
+  /** Byte length of the record as it appears in the object (`bytes.length`). */
   readonly length: number;
   /** The record's JSON text exactly as written, without BOM, surrounding blanks or line terminator. */
   readonly text: string;
+  /**
+   * The same text as bytes: a view into the chunk it was read from, not a copy. Records keep these
+   * rather than their text while they wait in batches: buffer memory is outside V8's heap, so the
+   * garbage collector neither copies nor promotes it (the chunks are never written to again).
+   */
+  readonly bytes: Buffer;
   readonly value: Record<string, unknown>;
   /** True when `text` has no line break, so it can be forwarded as is on an NDJSON line. */
   readonly singleLine: boolean;

@@ -11,18 +11,30 @@ export type { ReadEvent, ReaderOptions } from './read-event';
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
+ * Streams the records of one object, one event at a time. See readRecordChunks, which the forwarder
+ * uses: the same events, grouped by the chunk they end in.
+ */
+export async function* readRecords(
+  body: AsyncIterable<Uint8Array>,
+  options: ReaderOptions,
+): AsyncGenerator<ReadEvent, void> {
+  for await (const events of readRecordChunks(body, options)) yield* events;
+}
+
+/**
  * Streams the records of one object: gzip is recognised by its magic bytes, a leading UTF-8 BOM is
  * skipped (it still counts in offsets), and the splitter cuts the bytes into records for the
  * configured format. Memory stays bounded whatever the object's size: the bytes of one record (at
  * most maxRecordBytes; larger ones are skipped, keeping 64 KiB) plus the chunks they sit in.
  *
  * Throws SluiceError for an object that cannot be read at all (corrupt or truncated gzip, gzip bomb,
- * bad options); a bad record is an `invalid` event and reading goes on.
+ * bad options); a bad record is an `invalid` event and reading goes on. Events come in one array per
+ * chunk (never empty): an await per chunk, not per record, on the hot path.
  */
-export async function* readRecords(
+export async function* readRecordChunks(
   body: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
-): AsyncGenerator<ReadEvent, void> {
+): AsyncGenerator<readonly ReadEvent[], void> {
   checkOptions(options);
   const startOffset = options.startOffset ?? 0;
   let stream: AsyncIterable<Buffer> = buffers(body);
@@ -48,8 +60,12 @@ export async function* readRecords(
     new EventFactory(options.maxRecordBytes, options.skipBefore ?? 0),
     firstOffset,
   );
-  for await (const chunk of stream) yield* splitter.push(chunk);
-  yield* splitter.finish();
+  for await (const chunk of stream) {
+    const events = splitter.push(chunk);
+    if (events.length > 0) yield events;
+  }
+  const last = splitter.finish();
+  if (last.length > 0) yield last;
 }
 
 async function* buffers(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer, void> {

@@ -44,6 +44,8 @@ interface Instant {
 export function parseTimestamp(value: unknown): RecordTimestamp | undefined {
   if (typeof value === 'number') return fromEpochNumber(value);
   if (typeof value !== 'string' || value.length > 64) return undefined;
+  const canonical = fromCanonicalUtc(value);
+  if (canonical !== NOT_CANONICAL) return canonical;
   const match = DATE_TIME.exec(value);
   return match ? fromDateTime(value, match) : fromEpochText(value);
 }
@@ -57,6 +59,65 @@ export function timestampFromDate(date: Date): RecordTimestamp {
     });
   }
   return timestamp;
+}
+
+const NOT_CANONICAL = Symbol('not canonical');
+const ZERO = 0x30;
+
+/** The value of the two or four ASCII digits at `at`, or NaN. */
+function digitsAt(text: string, at: number, count: 2 | 4): number {
+  let value = 0;
+  for (let index = at; index < at + count; index += 1) {
+    const digit = text.charCodeAt(index) - ZERO;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The vendor's form, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with at most nine fraction digits, read
+ * without a regular expression: it is parsed for every record. NOT_CANONICAL sends any other text
+ * to the general parser.
+ */
+function fromCanonicalUtc(text: string): RecordTimestamp | undefined | typeof NOT_CANONICAL {
+  const length = text.length;
+  if (length < 20 || length > 30 || text.charCodeAt(length - 1) !== 0x5a /* Z */) return NOT_CANONICAL;
+  if (
+    text.charCodeAt(4) !== 0x2d /* - */ ||
+    text.charCodeAt(7) !== 0x2d ||
+    text.charCodeAt(10) !== 0x54 /* T */ ||
+    text.charCodeAt(13) !== 0x3a /* : */ ||
+    text.charCodeAt(16) !== 0x3a
+  )
+    return NOT_CANONICAL;
+  let millis = 0;
+  if (length > 20) {
+    if (text.charCodeAt(19) !== 0x2e /* . */ || length === 21) return NOT_CANONICAL;
+    for (let index = 20; index < length - 1; index += 1) {
+      const digit = text.charCodeAt(index) - ZERO;
+      if (digit < 0 || digit > 9) return NOT_CANONICAL;
+      if (index < 23) millis += digit * 10 ** (22 - index);
+    }
+  }
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  // NaN (a non-digit) fails every comparison.
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
+    return NOT_CANONICAL;
+  if (day > daysInMonth(year, month)) return undefined;
+  const seconds = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+  // Before 1970 a fraction counts backwards in decimal text (see formatEpochSeconds).
+  if (seconds < 0 && length > 20) return NOT_CANONICAL;
+  return {
+    iso: text,
+    epochSeconds: length > 20 ? `${seconds}${text.slice(19, length - 1)}` : String(seconds),
+    epochMillis: seconds * 1000 + millis,
+  };
 }
 
 function fromDateTime(text: string, match: RegExpExecArray): RecordTimestamp | undefined {

@@ -20,8 +20,14 @@ export interface OutboundRecord {
   readonly bucket: string;
   readonly key: string;
   readonly timestamp: RecordTimestamp;
-  /** The record as compact JSON text with the vendor's fields untouched (single line, no trailing newline). */
+  /**
+   * The record as compact JSON with the vendor's fields untouched (single line, no trailing newline),
+   * UTF-8 encoded: what the encoders copy into request bodies. For a record written on one line, a
+   * view of the bytes it was read from.
+   */
+  readonly bytes: Buffer;
+  /** `bytes` as text, decoded on each access (records do not keep it), so read it rarely. */
   readonly json: string;
-  /** The parsed record: parsed again from `json` on each access (records do not keep it), so read it rarely. */
+  /** The parsed record, parsed again on each access (records do not keep it), so read it rarely. */
   readonly value: Readonly<Record<string, unknown>>;
 }

@@ -20,6 +20,14 @@ export class BodyWriter {
     this.offset += this.buffer.write(text, this.offset);
   }
 
+  /** Appends bytes as they are: a copy, no encoding. */
+  writeBytes(bytes: Uint8Array): void {
+    const needed = this.offset + bytes.length;
+    if (needed > this.buffer.length) this.grow(needed);
+    this.buffer.set(bytes, this.offset);
+    this.offset = needed;
+  }
+
   /** The bytes written so far (a view, not a copy). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.offset);

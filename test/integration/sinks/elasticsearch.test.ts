@@ -4,7 +4,14 @@ import { createSigV4Signer } from '../../../lambda/adapters/sigv4-signer';
 import { createSink } from '../../../lambda/core/sinks/create-sink';
 import type { Sink } from '../../../lambda/core/sinks/types';
 import { startBulkReceiver, type BulkReceiver } from '../../support/receivers';
-import { context, fakeSecret, ids, makeRecords, recordingObserver } from '../../unit/sinks/fixtures';
+import {
+  context,
+  fakeSecret,
+  ids,
+  makeRecords,
+  recordingObserver,
+  withValue,
+} from '../../unit/sinks/fixtures';
 import { SECRET_ARN, deliverAll, esConfig, virtualTime } from './helpers';
 
 const INDEX = 'logs-strongdm.activities-default';
@@ -111,7 +118,7 @@ describe('Elasticsearch sink against a _bulk receiver', () => {
 
   it('mapping errors are quarantined with the item’s type and reason, the rest delivered', async () => {
     const records = makeRecords(6).map((record, index) =>
-      index === 2 ? { ...record, json: JSON.stringify({ ...record.value, seq: 'two' }) } : record,
+      index === 2 ? withValue(record, { ...record.value, seq: 'two' }) : record,
     );
     const { sink } = sinkFor();
     const outcome = await sink.deliver(records, context());

@@ -3,7 +3,14 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { createSink } from '../../../lambda/core/sinks/create-sink';
 import type { Sink } from '../../../lambda/core/sinks/types';
 import { startHecReceiver, type HecReceiver } from '../../support/receivers';
-import { context, fakeSecret, ids, makeRecords, recordingObserver } from '../../unit/sinks/fixtures';
+import {
+  context,
+  fakeSecret,
+  ids,
+  makeRecords,
+  recordingObserver,
+  withValue,
+} from '../../unit/sinks/fixtures';
 import { deliverAll, hecConfig, virtualTime } from './helpers';
 
 describe('Splunk HEC sink against a HEC receiver', () => {
@@ -72,7 +79,7 @@ describe('Splunk HEC sink against a HEC receiver', () => {
   it('partial acceptance: quarantines event N and resends only the events after it', async () => {
     const records = makeRecords(10);
     const poisoned = records.map((record, index) =>
-      index === 4 ? { ...record, json: JSON.stringify({ ...record.value, poison: true }) } : record,
+      index === 4 ? withValue(record, { ...record.value, poison: true }) : record,
     );
     const { sink } = sinkFor();
     const outcome = await sink.deliver(poisoned, context());

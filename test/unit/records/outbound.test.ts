@@ -21,6 +21,7 @@ function lineEvent(text: string, offset = 0): RecordEvent {
     offset,
     length: Buffer.byteLength(text),
     text,
+    bytes: Buffer.from(text),
     value: JSON.parse(text),
     singleLine: true,
   };
@@ -31,7 +32,10 @@ describe('toOutboundRecord', () => {
     const text =
       '{"id":"at-1", "logType":"activities",  "timestamp":"2024-02-01T18:50:04.782960647Z","x":1.0}';
     const record = toOutboundRecord(lineEvent(text, 120), context);
-    assert.deepEqual(record, {
+    const { json, value, ...fields } = record;
+    assert.equal(json, text);
+    assert.deepEqual(value, JSON.parse(text));
+    assert.deepEqual(fields, {
       id: 'at-1',
       offset: 120,
       source: 'strongdm',
@@ -43,8 +47,7 @@ describe('toOutboundRecord', () => {
         epochSeconds: '1706813404.782960647',
         epochMillis: 1706813404782,
       },
-      json: text,
-      value: JSON.parse(text),
+      bytes: Buffer.from(text),
     });
   });
 

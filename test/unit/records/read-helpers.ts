@@ -63,11 +63,19 @@ export function invalids(events: readonly ReadEvent[]): InvalidEvent[] {
   return events.filter((event): event is InvalidEvent => event.kind === 'invalid');
 }
 
-/** Events in a form that compares well in assertion messages (raw bytes as text). */
+/**
+ * Events in a form that compares well in assertion messages (raw bytes as text). A record's bytes must
+ * be its text, byte for byte, or its text is shown as `bytes differ from text`.
+ */
 export function outline(events: readonly ReadEvent[]): unknown[] {
   return events.map((event) =>
     event.kind === 'record'
-      ? { record: event.text, offset: event.offset, length: event.length, singleLine: event.singleLine }
+      ? {
+          record: event.bytes.equals(Buffer.from(event.text)) ? event.text : 'bytes differ from text',
+          offset: event.offset,
+          length: event.length,
+          singleLine: event.singleLine,
+        }
       : {
           invalid: event.code,
           offset: event.offset,

@@ -17,7 +17,7 @@ import {
 const ndjson = { format: 'ndjson' } as const;
 
 describe('NDJSON reading', () => {
-  it('gives each line as a record with its byte offset, length, text and parsed value', async () => {
+  it('gives each line as a record with its byte offset, length, text, bytes and parsed value', async () => {
     const data = bytes('{"id":"a","n":1}\n{"id":"b","n":2}\n');
     const events = await readAll(data, ndjson);
     assert.deepEqual(events, [
@@ -26,6 +26,7 @@ describe('NDJSON reading', () => {
         offset: 0,
         length: 16,
         text: '{"id":"a","n":1}',
+        bytes: Buffer.from('{"id":"a","n":1}'),
         value: { id: 'a', n: 1 },
         singleLine: true,
       },
@@ -34,6 +35,7 @@ describe('NDJSON reading', () => {
         offset: 17,
         length: 16,
         text: '{"id":"b","n":2}',
+        bytes: Buffer.from('{"id":"b","n":2}'),
         value: { id: 'b', n: 2 },
         singleLine: true,
       },

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { RecordFormat } from '../../../lambda/core/records/read-event';
-import { cut, everyByte, invalids, readAll, records } from './read-helpers';
+import type { ReadEvent, RecordFormat } from '../../../lambda/core/records/read-event';
+import { readRecordChunks } from '../../../lambda/core/records/reader';
+import { DEFAULT_OPTIONS, cut, everyByte, invalids, readAll, records, streamOf } from './read-helpers';
 
 const formats: RecordFormat[] = ['auto', 'ndjson', 'concatenated'];
 
@@ -60,6 +61,24 @@ describe('reader properties', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  it("hands over a chunk's events as one non-empty array, each record's bytes being its text", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        messyBytes.chain((data) => fc.tuple(fc.constant(data), chunking(data))),
+        fc.constantFrom(...formats),
+        async ([data, chunks], format) => {
+          const options = { ...DEFAULT_OPTIONS, format, maxRecordBytes: 30 };
+          const groups: (readonly ReadEvent[])[] = [];
+          for await (const group of readRecordChunks(streamOf(chunks), options)) groups.push(group);
+          assert.ok(groups.length <= chunks.length + 1, 'at most one array per chunk, and one at the end');
+          assert.ok(groups.every((group) => group.length > 0));
+          assert.deepEqual(groups.flat(), await readAll(data, options));
+          for (const event of records(groups.flat())) assert.equal(event.bytes.toString('utf8'), event.text);
+        },
+      ),
     );
   });
 

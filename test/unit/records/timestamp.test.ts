@@ -112,6 +112,25 @@ describe('parseTimestamp', () => {
     );
   });
 
+  it('reads the vendor form (UTC, `Z`) as it reads the same instant written with +00:00', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 0, max: 86_399 }),
+        fc.stringMatching(/^(\.\d{1,12})?$/),
+        (year, month, day, second, fraction) => {
+          const date = `${String(year).padStart(4, '0')}-${pad(month)}-${pad(day)}`;
+          const time = `${pad(Math.floor(second / 3600))}:${pad(Math.floor(second / 60) % 60)}:${pad(second % 60)}`;
+          const written = `${date}T${time}${fraction}`;
+          assert.deepEqual(parseTimestamp(`${written}Z`), parseTimestamp(`${written}+00:00`), written);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('keeps nanoseconds exactly, whatever the offset', () => {
     fc.assert(
       fc.property(

@@ -14,6 +14,18 @@ describe('BodyWriter', () => {
     assert.equal(writer.bytes().toString('utf8'), pieces.join(''));
   });
 
+  it('copies bytes as they are between text, growing as needed', () => {
+    const writer = new BodyWriter(4);
+    const raw = Buffer.from('{"msg":"héllo ✓ 🚀"}');
+    writer.write('[');
+    for (let index = 0; index < 500; index += 1) {
+      if (index > 0) writer.write(',');
+      writer.writeBytes(raw);
+    }
+    writer.write(']');
+    assert.equal(writer.bytes().toString('utf8'), `[${Array(500).fill(raw.toString()).join(',')}]`);
+  });
+
   it('encoders stay exact when records are far larger in UTF-8 than their estimate', () => {
     const heavy = [
       makeRecord({ text: '🚀'.repeat(2_000) }),

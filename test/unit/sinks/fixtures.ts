@@ -4,8 +4,9 @@ import type { DeliveryContext, SecretSource, SinkObserver } from '../../../lambd
 /** A record as the records module would produce it: compact json + parsed value. */
 export function makeRecord(
   value: Record<string, unknown> = { id: 'evt-1', action: 'login' },
-  overrides: Partial<Omit<OutboundRecord, 'value' | 'json'>> & { json?: string } = {},
+  overrides: Partial<Omit<OutboundRecord, 'value' | 'json' | 'bytes'>> & { json?: string } = {},
 ): OutboundRecord {
+  const json = overrides.json ?? JSON.stringify(value);
   return {
     id: overrides.id ?? String(value.id ?? 'rec-1'),
     offset: overrides.offset ?? 0,
@@ -18,9 +19,16 @@ export function makeRecord(
       epochSeconds: '1706813404.782960647',
       epochMillis: 1706813404782,
     },
-    json: overrides.json ?? JSON.stringify(value),
+    json,
+    bytes: Buffer.from(json),
     value,
   };
+}
+
+/** The same record with other content (its json, bytes and value agree). */
+export function withValue(record: OutboundRecord, value: Record<string, unknown>): OutboundRecord {
+  const { id, offset, source, logType, bucket, key, timestamp } = record;
+  return makeRecord(value, { id, offset, source, logType, bucket, key, timestamp });
 }
 
 /** `count` distinct records with ids `rec-0…`. */

@@ -31,10 +31,12 @@ const ENVELOPE_ESTIMATE = 160;
 const actionPrefix = (withIds: boolean) => (name: string) =>
   `{"create":{"_index":${JSON.stringify(name.toLowerCase())}${withIds ? ',"_id":' : '}}'}`;
 
+const NEWLINE = Buffer.from('\n');
+
 /** True for `{}` and `{ }`: the only objects with nothing after the opening brace. */
-function isEmptyObject(json: string): boolean {
+function isEmptyObject(json: Uint8Array): boolean {
   for (let index = 1; index < json.length; index += 1) {
-    const char = json.charCodeAt(index);
+    const char = json[index];
     if (char === 0x7d /* } */) return true;
     if (char !== 0x20 && char !== 0x09 && char !== 0x0a && char !== 0x0d) return false;
   }
@@ -43,15 +45,16 @@ function isEmptyObject(json: string): boolean {
 
 /** A record's own `@timestamp` wins; otherwise (and only for JSON objects) one is spliced in. */
 function needsTimestamp(record: OutboundRecord): boolean {
-  if (record.json.charCodeAt(0) !== 0x7b /* { */) return false;
+  const { bytes } = record;
+  if (bytes[0] !== 0x7b /* { */) return false;
   // Without `\u` escapes, a key `@timestamp` can only be written as such: no need to parse the record.
-  if (!record.json.includes('@timestamp') && !record.json.includes('\\u')) return true;
+  if (bytes.indexOf('@timestamp') === -1 && bytes.indexOf('\\u') === -1) return true;
   return !Object.prototype.hasOwnProperty.call(record.value, '@timestamp');
 }
 
 /**
  * `create` (not `index`): data streams accept only `create`, and with deterministic ids a retried record
- * answers 409 instead of being indexed twice. Everything is concatenation around record.json: the
+ * answers 409 instead of being indexed twice. Everything is concatenation around the record's bytes: the
  * `@timestamp` goes right after the opening brace, so the record is never parsed or re-serialized.
  */
 export function createBulkEncoder(options: BulkEncoderOptions): BulkEncoder {
@@ -79,11 +82,28 @@ export function createBulkEncoder(options: BulkEncoderOptions): BulkEncoder {
   const actionLine = (record: OutboundRecord): string =>
     withIds ? `${prefix(record)}${JSON.stringify(record.id)}}}` : prefix(record);
 
+  const timestampField = (record: OutboundRecord): string =>
+    `"@timestamp":${JSON.stringify(record.timestamp.iso)}`;
+
   const sourceLine = (record: OutboundRecord): string => {
     if (!needsTimestamp(record)) return record.json;
-    const field = `"@timestamp":${JSON.stringify(record.timestamp.iso)}`;
     // `{}` becomes `{"@timestamp":"…"}`: no comma, and any inner whitespace is dropped.
-    return isEmptyObject(record.json) ? `{${field}}` : `{${field},${record.json.slice(1)}`;
+    return isEmptyObject(record.bytes)
+      ? `{${timestampField(record)}}`
+      : `{${timestampField(record)},${record.json.slice(1)}`;
+  };
+
+  /** sourceLine, written into the body: the record's bytes are copied, never decoded. */
+  const writeSourceLine = (writer: BodyWriter, record: OutboundRecord): void => {
+    if (!needsTimestamp(record)) {
+      writer.writeBytes(record.bytes);
+    } else if (isEmptyObject(record.bytes)) {
+      writer.write(`{${timestampField(record)}}`);
+    } else {
+      writer.write(`{${timestampField(record)},`);
+      writer.writeBytes(record.bytes.subarray(1));
+    }
+    writer.writeBytes(NEWLINE);
   };
 
   return {
@@ -91,19 +111,21 @@ export function createBulkEncoder(options: BulkEncoderOptions): BulkEncoder {
     sourceLine,
     encode(batch) {
       let estimate = 0;
-      for (const record of batch) estimate += record.json.length + ENVELOPE_ESTIMATE;
+      for (const record of batch) estimate += record.bytes.length + ENVELOPE_ESTIMATE;
       const writer = new BodyWriter(estimate);
-      for (const record of batch) writer.write(`${actionLine(record)}\n${sourceLine(record)}\n`);
+      for (const record of batch) {
+        writer.write(`${actionLine(record)}\n`);
+        writeSourceLine(writer, record);
+      }
       return writer.bytes();
     },
     encodedSize(record) {
-      // Ids and ISO timestamps are short: measuring them is cheap next to the record's UTF-8 scan.
       const action = prefixBytes(record) + (withIds ? Buffer.byteLength(JSON.stringify(record.id)) + 2 : 0);
       let source: number;
-      if (!needsTimestamp(record)) source = Buffer.byteLength(record.json);
-      else if (isEmptyObject(record.json))
+      if (!needsTimestamp(record)) source = record.bytes.length;
+      else if (isEmptyObject(record.bytes))
         source = record.timestamp.iso.length + 17; // {"@timestamp":"…"}
-      else source = Buffer.byteLength(record.json) + record.timestamp.iso.length + 16; // "@timestamp":"…",
+      else source = record.bytes.length + record.timestamp.iso.length + 16; // "@timestamp":"…",
       return action + source + 2;
     },
   };

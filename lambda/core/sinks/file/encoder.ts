@@ -14,12 +14,15 @@ function ndjsonEncoder(): FileEncoder {
   return {
     encode(batch) {
       let estimate = 0;
-      for (const record of batch) estimate += record.json.length + 1;
+      for (const record of batch) estimate += record.bytes.length + 1;
       const writer = new BodyWriter(estimate);
-      for (const record of batch) writer.write(`${record.json}\n`);
+      for (const record of batch) {
+        writer.writeBytes(record.bytes);
+        writer.write('\n');
+      }
       return writer.bytes();
     },
-    encodedSize: (record) => Buffer.byteLength(record.json) + 1,
+    encodedSize: (record) => record.bytes.length + 1,
   };
 }
 

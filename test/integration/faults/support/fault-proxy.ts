@@ -21,6 +21,9 @@ import { recordMarker } from '../../../../bench/data/strongdm';
  */
 export type Fault = 'pass' | 'busy' | 'reset' | 'lost' | 'slow';
 
+/** A connection closed this soon after an answer, with no request since, may not have read it. */
+const ANSWER_READ_GRACE_MS = 250;
+
 export interface FaultProxyOptions {
   /** Receiver base URL. */
   readonly target: string;
@@ -117,6 +120,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     forwardedRecords: 0,
   };
   const sockets = new Set<Socket>();
+  // Answers written but not known to have been read: the client may abort (its deadline) after the
+  // answer left but before it read it. An answer is read once the client sends its next request on
+  // the connection; if the connection closes first, shortly after, the answer counts as lost.
+  const unconfirmed = new Map<Socket, readonly string[]>();
   let down = false;
 
   const draw = (): Fault => {
@@ -160,6 +167,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests += 1;
+    unconfirmed.delete(req.socket);
     if (down) {
       counters.byFault.down += 1;
       req.socket.destroy();
@@ -192,6 +200,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
     res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
     res.end(answer.body);
+    const socket = req.socket;
+    const indexed = indexedMarkers(options.kind, answer, markers);
+    unconfirmed.set(socket, indexed);
+    setTimeout(() => {
+      if (unconfirmed.get(socket) === indexed) unconfirmed.delete(socket);
+    }, ANSWER_READ_GRACE_MS).unref();
   };
 
   const server = createServer((req, res) => {
@@ -203,7 +217,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   server.keepAliveTimeout = 30_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      const lost = unconfirmed.get(socket);
+      unconfirmed.delete(socket);
+      if (lost) loseAnswer(lost);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -49,11 +49,18 @@ describe('HEC encoder', () => {
 
   it('falls back to millisecond time when epochSeconds is not a plain decimal', () => {
     const encoder = createHecEncoder({ sourcetype: 'x' });
-    const odd = makeRecord(
-      {},
-      { timestamp: { iso: 'x', epochSeconds: '1e9', epochMillis: 1_000_000_000_123 } },
-    );
-    assert.ok(encoder.event(odd).startsWith('{"time":1000000000.123,'));
+    for (const epochSeconds of ['1e9', '-5.5', '1.', '.5', '1.2.3', '1234567890123', '1.1234567890', '']) {
+      const odd = makeRecord({}, { timestamp: { iso: 'x', epochSeconds, epochMillis: 1_000_000_000_123 } });
+      assert.ok(encoder.event(odd).startsWith('{"time":1000000000.123,'), epochSeconds);
+    }
+  });
+
+  it('sends a plain decimal epochSeconds as written', () => {
+    const encoder = createHecEncoder({ sourcetype: 'x' });
+    for (const epochSeconds of ['0', '1706813404', '1706813404.782960647', '999999999999.1']) {
+      const plain = makeRecord({}, { timestamp: { iso: 'x', epochSeconds, epochMillis: 1 } });
+      assert.ok(encoder.event(plain).startsWith(`{"time":${epochSeconds},`), epochSeconds);
+    }
   });
 
   it('encodedSize is the exact UTF-8 size of the event and its newline', () => {
