@@ -6,7 +6,7 @@ import {
   type ObjectWork,
   type Position,
 } from '../notifications/object-ref';
-import { toOutboundRecord, type OutboundContext } from '../records/outbound';
+import { detachFromChunk, toOutboundRecord, type OutboundContext } from '../records/outbound';
 import type { ReadEvent } from '../records/read-event';
 import type { OutboundRecord } from '../records/types';
 import { readRecordChunks } from '../records/reader';
@@ -175,10 +175,13 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         // garbage before the first await: held across one, they would survive collections and be
         // promoted. The only awaits are a destination's backpressure and quarantine writes.
         const { items, lengths } = buildChunk(events, context);
+        const kept: OutboundRecord[] = [];
+        let dropped = false;
         for (let index = 0; index < items.length; index += 1) {
           const item = items[index];
           if (deps.now() >= deps.stopReadingAt || allFailed(pipelines)) {
             stoppedAt = itemOffset(item);
+            if (dropped) kept.forEach(detachFromChunk);
             break reading;
           }
           bytes += lengths[index];
@@ -193,12 +196,18 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
             continue;
           }
           records += 1;
+          let wanted = false;
           for (const pipeline of pipelines) {
             if (!pipeline.wants(item)) continue;
+            wanted = true;
             const backpressure = pipeline.push(item);
             if (backpressure) await backpressure;
           }
+          if (wanted) kept.push(item);
+          else dropped = true;
         }
+        // Records kept from a chunk some of whose records were dropped copy their bytes out of it.
+        if (dropped) kept.forEach(detachFromChunk);
         await flushQuarantine(false);
       }
     } catch (error) {

@@ -32,6 +32,9 @@ export type MessageDependencies = Omit<ForwardDependencies, 'source' | 'logTypeF
   readonly onObject?: (summary: ForwardSummary, object: ObjectWork['object']) => void;
 };
 
+/** The continuation reason of the messages a several-object message is split into. */
+const SPLIT_REASON = 'one-object-per-message';
+
 /**
  * Handles one queue message. Resolves when every object it names is fully delivered (or quarantined,
  * or handed to a continuation message); throws to have the message retried, and after
@@ -60,6 +63,10 @@ export async function processMessage(
     });
   }
   for (const skipped of parsed.skipped) deps.log.info('event skipped', { ...skipped });
+  if (parsed.work.length > 1) {
+    await splitIntoOneObjectMessages(parsed.work, deps, options.acknowledge);
+    return;
+  }
 
   const failures: string[] = [];
   for (const work of parsed.work) {
@@ -99,7 +106,7 @@ export async function processMessage(
     if (result.madeProgress) {
       // A fresh message carries the offsets, so the next attempt starts where each destination stopped.
       await deps.continuations.send(continuationBody(result.work, result.reason));
-      if (parsed.work.length === 1) await options.acknowledge?.();
+      await options.acknowledge?.();
       deps.log.warn('object continues in a new message', {
         ...fields,
         reason: result.reason,
@@ -121,4 +128,24 @@ export async function processMessage(
   if (failures.length > 0) {
     throw new SluiceError('DELIVERY_INCOMPLETE', failures.join(' | '), { failures });
   }
+}
+
+/**
+ * A message naming several objects (S3, SNS and EventBridge name one; a hand-built message may name
+ * more) becomes one message per object, and is then deleted. Processed together, one object handed to
+ * a continuation and another failing would have the whole message retried: the finished object, and
+ * the continued one beside its continuation, would be delivered again.
+ */
+async function splitIntoOneObjectMessages(
+  work: readonly ObjectWork[],
+  deps: MessageDependencies,
+  acknowledge: (() => Promise<void>) | undefined,
+): Promise<void> {
+  for (const item of work) {
+    await deps.continuations.send(continuationBody({ ...item, progress: item.progress ?? {} }, SPLIT_REASON));
+  }
+  await acknowledge?.();
+  deps.log.info('message names several objects: each goes on in a message of its own', {
+    objects: work.map(({ object }) => `s3://${object.bucket}/${object.key}`),
+  });
 }

@@ -13,7 +13,10 @@ interface ContinuationBody {
   readonly eventTime: string;
   readonly progress: DestinationProgress;
   readonly encoding?: ObjectEncoding;
-  /** Why the work was split (for operators reading the DLQ): `deadline` or `destination-failed`. */
+  /**
+   * Why the work was split (for operators reading the DLQ): `deadline`, `destination-failed`,
+   * `object-unreadable`, or `one-object-per-message` (a message that named several objects).
+   */
   readonly reason: string;
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { isValidLogType } from '../layout/key-layout';
 import { fallbackRecordId, recordOwnId } from './id';
 import type { RecordEvent } from './read-event';
@@ -27,6 +28,8 @@ export interface OutboundContext {
  * collection, and a parsed value weighs several times its text. Both are rebuilt on demand.
  */
 class ReadRecord implements OutboundRecord {
+  #viewsChunk: boolean;
+
   constructor(
     readonly id: string,
     readonly offset: number,
@@ -35,8 +38,12 @@ class ReadRecord implements OutboundRecord {
     readonly bucket: string,
     readonly key: string,
     readonly timestamp: RecordTimestamp,
-    readonly bytes: Buffer,
-  ) {}
+    /** A view into the chunk the record was read from (when `viewsChunk`), until `detach`. */
+    public bytes: Buffer,
+    viewsChunk: boolean,
+  ) {
+    this.#viewsChunk = viewsChunk;
+  }
 
   get json(): string {
     return this.bytes.toString('utf8');
@@ -45,6 +52,22 @@ class ReadRecord implements OutboundRecord {
   get value(): Readonly<Record<string, unknown>> {
     return JSON.parse(this.json) as Record<string, unknown>;
   }
+
+  detach(): void {
+    if (!this.#viewsChunk) return;
+    this.bytes = Buffer.from(this.bytes);
+    this.#viewsChunk = false;
+  }
+}
+
+/**
+ * Gives the record bytes of its own. A record's bytes view the chunk it was read from, which is right
+ * while every record of a chunk waits in a batch (together they hold the chunk), but a few records
+ * kept from a chunk whose others were dropped (a destination's `logTypes`) would each hold a whole
+ * chunk (16-64 KiB). A no-op for a record that already owns its bytes.
+ */
+export function detachFromChunk(record: OutboundRecord): void {
+  if (record instanceof ReadRecord) record.detach();
 }
 
 /** A record read from an object, with everything every destination needs. */
@@ -66,8 +89,10 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
   const timestamp =
     parseTimestamp(ownField(value, context.timestampField)) ?? timestampFromDate(context.eventTime);
   // A single-line record goes out exactly as the vendor wrote it (and without paying for a
-  // serialisation); a pretty-printed one must become one line for NDJSON-based destinations.
-  const bytes = event.singleLine ? event.bytes : Buffer.from(JSON.stringify(value));
+  // serialisation), unless its bytes are not valid UTF-8: then as decoded, with U+FFFD in place of
+  // the bad bytes, which every destination accepts. A pretty-printed record must become one line.
+  const viewsChunk = event.singleLine && isUtf8(event.bytes);
+  const bytes = viewsChunk ? event.bytes : Buffer.from(event.singleLine ? event.text : JSON.stringify(value));
   return new ReadRecord(
     id,
     event.offset,
@@ -77,6 +102,7 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
     context.key,
     timestamp,
     bytes,
+    viewsChunk,
   );
 }
 

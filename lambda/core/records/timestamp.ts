@@ -107,8 +107,9 @@ function fromCanonicalUtc(text: string): RecordTimestamp | undefined | typeof NO
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
   // NaN (a non-digit) fails every comparison.
-  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
-    return NOT_CANONICAL;
+  const fieldsValid =
+    year >= 0 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59;
+  if (!fieldsValid) return NOT_CANONICAL;
   if (day > daysInMonth(year, month)) return undefined;
   const seconds = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
   // Before 1970 a fraction counts backwards in decimal text (see formatEpochSeconds).

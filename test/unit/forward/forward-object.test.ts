@@ -278,3 +278,65 @@ describe('a failed batch followed by batches that succeeded', () => {
     );
   });
 });
+
+describe('the memory a waiting record holds', () => {
+  // Records far apart in one large object, so that each chunk holds several.
+  const mixed = () =>
+    ndjson(
+      Array.from({ length: 400 }, (_, index) => ({
+        id: `r-${index}`,
+        logType: index % 10 === 0 ? 'queries' : 'activities',
+        filler: 'x'.repeat(200),
+      })),
+    );
+
+  it('is a view of the chunk it was read from while every record of the chunk is kept', async () => {
+    const body = mixed();
+    const objects = new MemoryObjects({ [KEY]: body });
+    objects.chunkSize = 16 * 1024;
+    const sink = new RecordingSink('splunk', 1_000);
+    const { deps } = dependencies(objects, [sink]);
+    await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(sink.received.length, 400);
+    // A line cut by a chunk boundary is joined into a buffer of its own; every other one is a view.
+    const chunkOf = (offset: number) => Math.floor(offset / objects.chunkSize);
+    for (const record of sink.received) {
+      const inOneChunk = chunkOf(record.offset) === chunkOf(record.offset + record.bytes.length);
+      assert.equal(record.bytes.buffer === body.buffer, inOneChunk, record.id);
+    }
+  });
+
+  it('is a copy of its own when other records of its chunk were dropped (a logTypes filter)', async () => {
+    const body = mixed();
+    const objects = new MemoryObjects({ [KEY]: body });
+    objects.chunkSize = 16 * 1024;
+    const queriesOnly = new RecordingSink('splunk', 1_000);
+    const { deps } = dependencies(objects, [queriesOnly], {
+      destinations: [{ sink: queriesOnly, maxInFlight: 1, logTypes: ['queries'] }],
+    });
+    await forwardObject({ object: objectRef(KEY) }, deps);
+    assert.equal(queriesOnly.received.length, 40);
+    assert.ok(queriesOnly.received.every((record) => record.bytes.buffer !== body.buffer));
+    assert.deepEqual(
+      queriesOnly.received.map((record) => (JSON.parse(record.json) as { id: string }).id),
+      Array.from({ length: 40 }, (_, index) => `r-${index * 10}`),
+    );
+  });
+});
+
+describe('a line that is not valid UTF-8', () => {
+  it('goes out as decoded, with U+FFFD for the bad bytes, as every destination accepts', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"id":"bad","text":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}\n'),
+    ]);
+    const objects = new MemoryObjects({ [KEY]: body });
+    const sink = new RecordingSink('splunk');
+    const { deps } = dependencies(objects, [sink]);
+    await forwardObject({ object: objectRef(KEY) }, deps);
+    const [record] = sink.received;
+    assert.equal(record.json, '{"id":"bad","text":"\ufffd\ufffd"}');
+    assert.deepEqual(record.bytes, Buffer.from(record.json));
+  });
+});

@@ -7,18 +7,17 @@ import { activities, MemoryObjects, MemoryQuarantine, ndjson, RecordingSink, str
 
 const KEY = 'sdm/logs/activities/2024/02/01/18/50/a.json';
 
-function notification(key: string) {
+/** An S3 notification; with several keys, the kind of message only a hand-built one is. */
+function notification(...keys: string[]) {
   return JSON.stringify({
-    Records: [
-      {
-        eventName: 'ObjectCreated:Put',
-        eventTime: '2024-02-01T19:00:00Z',
-        s3: {
-          bucket: { name: 'acme-logs' },
-          object: { key: encodeURIComponent(key), eTag: 'e', versionId: 'v1' },
-        },
+    Records: keys.map((key) => ({
+      eventName: 'ObjectCreated:Put',
+      eventTime: '2024-02-01T19:00:00Z',
+      s3: {
+        bucket: { name: 'acme-logs' },
+        object: { key: encodeURIComponent(key), eTag: 'e', versionId: 'v1' },
       },
-    ],
+    })),
   });
 }
 
@@ -140,5 +139,49 @@ describe('a message whose work moved to a continuation', () => {
     let acknowledged = 0;
     await processMessage(notification(KEY), deps, { acknowledge: async () => void acknowledged++ });
     assert.equal(acknowledged, 0);
+  });
+});
+
+describe('a message that names several objects', () => {
+  const OTHER = 'sdm/logs/activities/2024/02/01/18/50/b.json';
+
+  it('becomes one message per object and is acknowledged, forwarding nothing itself', async () => {
+    const sink = new RecordingSink('splunk');
+    const { deps, sent, lines } = setup({ [KEY]: ndjson(activities(2)), [OTHER]: ndjson(activities(3)) }, [
+      sink,
+    ]);
+    let acknowledged = 0;
+    await processMessage(notification(KEY, OTHER), deps, { acknowledge: async () => void acknowledged++ });
+    assert.equal(sink.received.length, 0);
+    assert.equal(acknowledged, 1);
+    assert.ok(lines.some((line) => line.message.includes('several objects')));
+    const keys = sent.map((body) => {
+      const parsed = parseMessage(body);
+      assert.ok(parsed.kind === 'objects' && parsed.work.length === 1);
+      return parsed.work[0].object.key;
+    });
+    assert.deepEqual(keys, [KEY, OTHER]);
+
+    for (const body of [...sent]) await processMessage(body, deps);
+    assert.equal(sink.received.length, 5, 'each object delivered once');
+  });
+
+  it('retries only the object that failed: the one delivered is not sent again', async () => {
+    const sink = new RecordingSink('splunk');
+    const { deps, sent } = setup({ [KEY]: ndjson(activities(2)), [OTHER]: ndjson(activities(3)) }, [sink]);
+    sink.verdict = (record) => (record.key === OTHER ? 'fail' : 'deliver');
+    await processMessage(notification(KEY, OTHER), deps);
+    const [first, second] = sent.splice(0);
+    await processMessage(first, deps);
+    await assert.rejects(
+      processMessage(second, deps),
+      (error: SluiceError) => error.code === 'DELIVERY_INCOMPLETE',
+    );
+    sink.verdict = () => 'deliver';
+    await processMessage(second, deps);
+    assert.deepEqual(
+      sink.received.map((record) => record.key),
+      [KEY, KEY, OTHER, OTHER, OTHER],
+    );
   });
 });

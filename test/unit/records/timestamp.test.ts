@@ -91,6 +91,16 @@ describe('parseTimestamp', () => {
     '1e400',
     -1e14, // before the year 0
     '9999-12-31T23:59:59-01:00', // the year 10000 in UTC
+    // Shaped like the vendor's form, with a bad character in each field.
+    '20x4-02-01T18:50:04Z',
+    '+024-02-01T18:50:04Z',
+    '2024-0x-01T18:50:04Z',
+    '2024-02-x1T18:50:04Z',
+    '2024-02-01Tx8:50:04Z',
+    '2024-02-01T18:x0:04Z',
+    '2024-02-01T18:50:x4Z',
+    '2024-02-01T18:50:04.x2Z',
+    '2024-02-01T18:50:04.Z',
   ];
   for (const input of notUnderstood) {
     it(`does not understand ${typeof input === 'number' ? input : JSON.stringify(input)}`, () => {
