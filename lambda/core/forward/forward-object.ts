@@ -170,7 +170,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       eventTime: object.eventTime,
     };
     try {
-      reading: for await (const events of chunks) {
+      for await (const events of chunks) {
         // Records are built for the whole chunk first, so its events (texts and parsed values) are
         // garbage before the first await: held across one, they would survive collections and be
         // promoted. The only awaits are a destination's backpressure and quarantine writes.
@@ -181,8 +181,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
           const item = items[index];
           if (deps.now() >= deps.stopReadingAt || allFailed(pipelines)) {
             stoppedAt = itemOffset(item);
-            if (dropped) kept.forEach(detachFromChunk);
-            break reading;
+            break;
           }
           bytes += lengths[index];
           nextOffset = itemOffset(item) + lengths[index];
@@ -208,6 +207,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         }
         // Records kept from a chunk some of whose records were dropped copy their bytes out of it.
         if (dropped) kept.forEach(detachFromChunk);
+        if (stoppedAt !== undefined) break;
         await flushQuarantine(false);
       }
     } catch (error) {

@@ -68,66 +68,63 @@ export async function processMessage(
     return;
   }
 
-  const failures: string[] = [];
-  for (const work of parsed.work) {
-    const { object } = work;
-    const where = classifyKey(object.key, deps.sources);
-    if (where.kind === 'vendor-test') {
-      deps.log.info("vendor test object received: the writer's Test button works; not forwarded", {
-        bucket: object.bucket,
-        key: object.key,
-        source: where.source.name,
-      });
-      continue;
+  // One object from here on (the split above), or none (an event that named nothing to forward).
+  const [work] = parsed.work;
+  if (!work) return;
+  const { object } = work;
+  const where = classifyKey(object.key, deps.sources);
+  if (where.kind === 'vendor-test') {
+    deps.log.info("vendor test object received: the writer's Test button works; not forwarded", {
+      bucket: object.bucket,
+      key: object.key,
+      source: where.source.name,
+    });
+    return;
+  }
+  if (where.kind === 'outside-sources') {
+    deps.log.warn('object outside every configured source prefix: not forwarded', {
+      bucket: object.bucket,
+      key: object.key,
+    });
+    return;
+  }
+  let result;
+  try {
+    result = await forwardObject(work, { ...deps, source: where.source, logTypeFromKey: where.logType });
+  } catch (error) {
+    if (error instanceof SluiceError && error.code === 'OBJECT_NOT_FOUND') {
+      deps.log.error('object deleted before it was forwarded: nothing to read', { ...error.context });
+      return;
     }
-    if (where.kind === 'outside-sources') {
-      deps.log.warn('object outside every configured source prefix: not forwarded', {
-        bucket: object.bucket,
-        key: object.key,
-      });
-      continue;
-    }
-    let result;
-    try {
-      result = await forwardObject(work, { ...deps, source: where.source, logTypeFromKey: where.logType });
-    } catch (error) {
-      if (error instanceof SluiceError && error.code === 'OBJECT_NOT_FOUND') {
-        deps.log.error('object deleted before it was forwarded: nothing to read', { ...error.context });
-        continue;
-      }
-      throw error;
-    }
-    deps.onObject?.(result.summary, object);
-    const fields = { bucket: object.bucket, key: object.key, source: where.source.name, ...result.summary };
-    if (result.status === 'complete') {
-      deps.log.info('object forwarded', fields);
-      continue;
-    }
-    if (result.madeProgress) {
-      // A fresh message carries the offsets, so the next attempt starts where each destination stopped.
-      await deps.continuations.send(continuationBody(result.work, result.reason));
-      await options.acknowledge?.();
-      deps.log.warn('object continues in a new message', {
-        ...fields,
-        reason: result.reason,
-        progress: result.work.progress,
-        failures: result.failures,
-      });
-      continue;
-    }
-    deps.log.error('object not delivered; the message will be retried', {
+    throw error;
+  }
+  deps.onObject?.(result.summary, object);
+  const fields = { bucket: object.bucket, key: object.key, source: where.source.name, ...result.summary };
+  if (result.status === 'complete') {
+    deps.log.info('object forwarded', fields);
+    return;
+  }
+  if (result.madeProgress) {
+    // A fresh message carries the offsets, so the next attempt starts where each destination stopped.
+    await deps.continuations.send(continuationBody(result.work, result.reason));
+    await options.acknowledge?.();
+    deps.log.warn('object continues in a new message', {
       ...fields,
+      reason: result.reason,
+      progress: result.work.progress,
       failures: result.failures,
     });
-    failures.push(
-      result.failures
-        .map((failure) => `${failure.destination}: ${failure.code} ${failure.message}`)
-        .join('; ') || `s3://${object.bucket}/${object.key}: out of time before any progress`,
-    );
+    return;
   }
-  if (failures.length > 0) {
-    throw new SluiceError('DELIVERY_INCOMPLETE', failures.join(' | '), { failures });
-  }
+  deps.log.error('object not delivered; the message will be retried', {
+    ...fields,
+    failures: result.failures,
+  });
+  const reason =
+    result.failures
+      .map((failure) => `${failure.destination}: ${failure.code} ${failure.message}`)
+      .join('; ') || `s3://${object.bucket}/${object.key}: out of time before any progress`;
+  throw new SluiceError('DELIVERY_INCOMPLETE', reason, { failures: [reason] });
 }
 
 /**

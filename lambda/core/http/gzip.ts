@@ -10,6 +10,9 @@ const gzipAsync = promisify(gzip);
  */
 const CHUNK_BYTES = 256 * 1024;
 
+/** The options gzipBody compresses with by default. */
+export const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED, memLevel: 9, chunkSize: CHUNK_BYTES } as const;
+
 /**
  * Compresses a request body on libuv's thread pool (the event loop keeps encoding the next batch).
  * Level 1 by default: log text already shrinks ~4x at the fastest level, and CPU, not bandwidth, is
@@ -18,6 +21,3 @@ const CHUNK_BYTES = 256 * 1024;
 export function gzipBody(body: Uint8Array, level: number = constants.Z_BEST_SPEED): Promise<Buffer> {
   return gzipAsync(body, { ...GZIP_OPTIONS, level });
 }
-
-/** The options gzipBody compresses with by default. */
-export const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED, memLevel: 9, chunkSize: CHUNK_BYTES } as const;

@@ -91,13 +91,11 @@ function fromCanonicalUtc(text: string): RecordTimestamp | undefined | typeof NO
     text.charCodeAt(16) !== 0x3a
   )
     return NOT_CANONICAL;
-  let millis = 0;
   if (length > 20) {
     if (text.charCodeAt(19) !== 0x2e /* . */ || length === 21) return NOT_CANONICAL;
     for (let index = 20; index < length - 1; index += 1) {
       const digit = text.charCodeAt(index) - ZERO;
       if (digit < 0 || digit > 9) return NOT_CANONICAL;
-      if (index < 23) millis += digit * 10 ** (22 - index);
     }
   }
   const year = digitsAt(text, 0, 4);
@@ -112,13 +110,7 @@ function fromCanonicalUtc(text: string): RecordTimestamp | undefined | typeof NO
   if (!fieldsValid) return NOT_CANONICAL;
   if (day > daysInMonth(year, month)) return undefined;
   const seconds = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
-  // Before 1970 a fraction counts backwards in decimal text (see formatEpochSeconds).
-  if (seconds < 0 && length > 20) return NOT_CANONICAL;
-  return {
-    iso: text,
-    epochSeconds: length > 20 ? `${seconds}${text.slice(19, length - 1)}` : String(seconds),
-    epochMillis: seconds * 1000 + millis,
-  };
+  return build({ seconds, fraction: length > 20 ? text.slice(20, length - 1) : '' }, text);
 }
 
 function fromDateTime(text: string, match: RegExpExecArray): RecordTimestamp | undefined {
