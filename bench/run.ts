@@ -7,9 +7,12 @@
  *   npm run bench -- --focus      the floor and the target rows only (HEC, plain NDJSON), printed,
  *                                 not written: for working on the hot path (about 1 minute;
  *                                 --no-profile skips the CPU profiles)
+ *   npm run bench -- --cli        the CLI table only (start-up, status, forward beside seed 000's
+ *                                 Python shipper; about 2 minutes): replaces that section of
+ *                                 BENCHMARKS.md (with --quick: printed only)
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FloorInput, FloorRound } from './children/floor';
 import type { ForwardInput, ForwardOutput, RoundResult } from './children/forward';
@@ -19,6 +22,8 @@ import { vendorObjects, type ObjectFormat } from './data/objects';
 import { writeWorkload } from './data/workload-files';
 import { BENCH_DIR, OUT_DIR, bundle } from './lib/bundle';
 import { runChild, startService } from './lib/child';
+import { measureCli } from './lib/cli-bench';
+import { cliVerdicts, renderCliSection, spliceCliSection } from './lib/cli-report';
 import { costPerTb, DEFAULT_MEMORY_MB } from './lib/cost';
 import type { DestinationKind } from './lib/forwarder';
 import { machine } from './lib/machine';
@@ -27,6 +32,7 @@ import { renderReport, targetRatioOf, type Report, type ThroughputRow, type What
 
 const quick = process.argv.includes('--quick');
 const focus = process.argv.includes('--focus');
+const cliOnly = process.argv.includes('--cli');
 
 /**
  * V8 limits as Lambda's Node.js runtime sets them for the default 512 MB (its bootstrap gives a
@@ -130,6 +136,43 @@ function prepareWorkloads(): (format: ObjectFormat, gzip: boolean) => string[] {
   return (format, gzip) => Array.from({ length: rounds }, (_, round) => path(format, gzip, round));
 }
 
+/** `--cli`: the CLI table alone, spliced into BENCHMARKS.md (the other sections keep their numbers). */
+async function cliMain(): Promise<void> {
+  const before = machine();
+  log(
+    `${before.cpus} CPUs (${before.cpuModel}), ${before.memoryGiB} GiB, Node ${before.node}, load ${before.loadAverage}`,
+  );
+  const { service: receivers, ready } = await startService(await bundle('children/receivers.ts'));
+  try {
+    const cli = await measureCli({
+      quick,
+      seed: SEED,
+      hecUrl: (ready as { hec: string }).hec,
+      distantHecUrl: (ready as { distantHec: string }).distantHec,
+      hecEvents: async (receiver) =>
+        (await receivers.request<Record<typeof receiver, { eventsAccepted: number }>>('stats'))[receiver]
+          .eventsAccepted,
+      log,
+    });
+    const after = machine();
+    const command = `npm run bench -- --cli${quick ? ' --quick' : ''}`;
+    const section = `${renderCliSection(cli, command)}
+Machine: ${before.cpus} CPUs (\`nproc\`), ${before.cpuModel}, ${before.memoryGiB} GiB, Node ${before.node}; load average before ${before.loadAverage}, after ${after.loadAverage}; ${new Date().toISOString()}.
+`;
+    writeFileSync(join(OUT_DIR, quick ? 'cli-report.quick.json' : 'cli-report.json'), JSON.stringify(cli));
+    for (const line of cliVerdicts(cli)) log(line);
+    if (quick) {
+      console.log(section);
+      return;
+    }
+    const target = join(BENCH_DIR, '..', 'BENCHMARKS.md');
+    writeFileSync(target, spliceCliSection(readFileSync(target, 'utf8'), section));
+    log(`wrote the CLI section of ${target}`);
+  } finally {
+    await receivers.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const before = machine();
@@ -147,10 +190,11 @@ async function main(): Promise<void> {
   log('generating the workloads');
   const workloads = prepareWorkloads();
   const { service: receivers, ready } = await startService(scripts.receivers);
-  const urls = ready as { hec: string; bulk: string };
+  const urls = ready as { hec: string; bulk: string; distantHec: string };
   const receiverStats = () =>
     receivers.request<{
       hec: { eventsAccepted: number };
+      distantHec: { eventsAccepted: number };
       bulk: { created: number; duplicates: number };
       cpuMs: number;
     }>('stats');
@@ -366,6 +410,15 @@ async function main(): Promise<void> {
         };
     const ingest = await runChild<Measured[]>(scripts.ingest, ingestInput, { execArgv: LAMBDA_V8_FLAGS });
 
+    const cli = await measureCli({
+      quick,
+      seed: SEED,
+      hecUrl: urls.hec,
+      distantHecUrl: urls.distantHec,
+      hecEvents: async (receiver) => (await receiverStats())[receiver].eventsAccepted,
+      log,
+    });
+
     // One object size for every cost row: the mean over the timed rounds (log types vary by round).
     const meanObjectBytes =
       floorRounds.reduce((sum, round) => sum + round.rawBytes, 0) / (floorRounds.length * WORKLOAD.objects);
@@ -402,6 +455,7 @@ async function main(): Promise<void> {
       meanObjectBytes,
       profiles,
       whatIf,
+      cli,
       quick,
     };
     // The measurements, so the report can be rendered again without measuring (bench/render.ts).
@@ -421,7 +475,7 @@ process.once('SIGINT', () => {
   process.exit(130);
 });
 
-main().catch((error: unknown) => {
+(cliOnly ? cliMain() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

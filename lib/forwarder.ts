@@ -8,16 +8,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import type { DestinationConfig } from '../lambda/core/config/destinations';
 import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
+import { handlerLocation } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
 
 export interface ForwarderProps {
+  /** The log bucket: the forwarder reads the source prefixes and writes the quarantine prefix. */
   readonly bucket: s3.IBucket;
+  /** The bucket's KMS key, if it has one (`LogStreamBucket.encryptionKey`). Default: none (SSE-S3). */
   readonly encryptionKey?: kms.IKey;
+  /** The object queue the bucket notifies; continuations of long objects are sent back to it. */
   readonly queue: sqs.IQueue;
+  /** Sources, destinations and limits, from the validated configuration (`runtimeConfigOf(config)`). */
   readonly runtimeConfig: ForwarderRuntimeConfig;
   /** Default: 512. */
   readonly memoryMb?: number;
@@ -44,15 +48,19 @@ export function secretResourceArn(arn: string): string {
 }
 
 function secretArnsOf(destination: DestinationConfig): string[] {
-  if (destination.type === 'elasticsearch') {
-    return destination.auth.type === 'sigv4' ? [] : [destination.auth.secretArn];
+  switch (destination.type) {
+    case 'elasticsearch':
+      return destination.auth.type === 'sigv4' ? [] : [destination.auth.secretArn];
+    case 'sentinel':
+      return [destination.clientSecretArn];
+    default:
+      return destination.tokenSecretArn ? [destination.tokenSecretArn] : [];
   }
-  return destination.tokenSecretArn ? [destination.tokenSecretArn] : [];
 }
 
 /**
  * The forwarder: reads each new object named on the object queue and delivers its records to every
- * destination. Its role can read the source prefixes, write the quarantine prefix, read its own
+ * destination. Its role can read the source prefixes, write (and read) the quarantine prefix, read its own
  * secrets, consume (and re-enqueue continuations on) its queue, and nothing else.
  */
 export class Forwarder extends Construct {
@@ -91,7 +99,9 @@ export class Forwarder extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteQuarantine',
-        actions: ['s3:PutObject'],
+        // GetObject: a retried object reads back the quarantine file an earlier attempt wrote, so
+        // that it writes only the entries not in it yet.
+        actions: ['s3:PutObject', 's3:GetObject'],
         resources: [`${bucketArn}/${config.quarantinePrefix}/*`],
       }),
     );
@@ -123,7 +133,7 @@ export class Forwarder extends Construct {
     props.queue.grantSendMessages(this.role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: join(__dirname, '..', 'lambda', 'forwarder', 'handler.ts'),
+      ...handlerLocation('forwarder'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -18,11 +18,14 @@ export interface LogStreamSource {
 }
 
 export interface LogStreamObjectLock {
+  /** `governance` (principals allowed to bypass governance retention can delete) or `compliance` (nobody can). */
   readonly mode: 'governance' | 'compliance';
+  /** Days each new object version stays locked. */
   readonly days: number;
 }
 
 export interface LogStreamBucketProps {
+  /** Who writes where: each source gets one bucket policy statement and one ObjectCreated notification filter. */
   readonly sources: readonly LogStreamSource[];
   /** Default: `sluice-logs-<account>-<region>`; a name known before deployment keeps the KMS key policy free of a cycle. */
   readonly bucketName?: string;

@@ -11,12 +11,16 @@ import { FORWARDER_METRICS_SERVICE, METRICS_NAMESPACE } from '../lambda/forwarde
 export interface MonitoredQueue {
   /** Short name used in alarm names, e.g. `Object`, `Ingest`. */
   readonly name: string;
+  /** Alarmed when its oldest message is older than `maxMessageAge`. */
   readonly queue: sqs.IQueue;
+  /** Alarmed as soon as it holds a message. */
   readonly deadLetterQueue: sqs.IQueue;
 }
 
 export interface MonitoringProps {
+  /** The forwarder function: alarmed on errors and throttles. */
   readonly forwarder: lambda.IFunction;
+  /** Work queues with their DLQs (the object queue, and the ingest queue when there is one). */
   readonly queues: readonly MonitoredQueue[];
   /** Destination names, for per-destination alarms and widgets. */
   readonly destinations: readonly string[];

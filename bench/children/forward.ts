@@ -48,7 +48,7 @@ export interface ForwardOutput {
 async function forwardAll(objects: readonly VendorObject[], input: ForwardInput): Promise<ForwardTotals> {
   const byKey = new Map(objects.map((object) => [object.key, object]));
   const source: ObjectSource = {
-    open: async (ref, fromByte) => chunksOf(byKey.get(ref.key)!.body.subarray(fromByte)),
+    open: async (ref, fromByte) => ({ body: chunksOf(byKey.get(ref.key)!.body.subarray(fromByte)) }),
   };
   const forwarder = benchForwarder(
     [destinationConfig(input.destination, input.url, input.destinationGzip)],

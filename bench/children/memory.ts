@@ -46,7 +46,7 @@ serveOnce<MemoryInput, MemoryOutput>(async (input) => {
   const key = `sdm/logs/replays/2024/02/01/18/50/one-gibibyte-object.json${input.gzip ? '.gz' : ''}`;
   const forwarder = benchForwarder(
     input.destinations.map((destination) => destinationConfig(destination.kind, destination.url, true)),
-    { open: async () => stream.chunks },
+    { open: async () => ({ body: stream.chunks }) },
   );
 
   (globalThis as { gc?: () => void }).gc?.();

@@ -93,7 +93,7 @@ export function benchForwarder(
     failed: 0,
     continuations: 0,
   };
-  const quarantine: QuarantineWriter = { write: async () => undefined };
+  const quarantine: QuarantineWriter = { create: async () => true, read: async () => undefined };
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const deps: MessageDependencies = {
     sources: config.sources,

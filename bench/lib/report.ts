@@ -1,4 +1,5 @@
 import type { MemoryOutput } from '../children/memory';
+import { renderCliSection, type CliReport } from './cli-report';
 import type { Measured } from '../children/ingest';
 import type { ObjectFormat } from '../data/objects';
 import { LOG_TYPE_SHARES } from '../data/strongdm';
@@ -71,6 +72,8 @@ export interface Report {
   readonly meanObjectBytes: number;
   readonly profiles: readonly { name: string; path: string; functions: readonly HotFunction[] }[];
   readonly whatIf: readonly WhatIfRow[];
+  /** The CLI table (absent from reports written before it existed). */
+  readonly cli?: CliReport;
   readonly quick: boolean;
 }
 
@@ -327,7 +330,7 @@ without the network.
 
 ${ingestTable(report)}
 
-## Cost per TB forwarded
+${report.cli ? `${renderCliSection(report.cli, report.command)}\n` : ''}## Cost per TB forwarded
 
 From the CPU time measured above (plain NDJSON objects), at the default ${report.costRows[0]?.cost.memoryMb ?? 512} MB on arm64,
 which gives the function ${((report.costRows[0]?.cost.vcpuShare ?? 0) * 100).toFixed(0)} % of a vCPU (one full vCPU at 1,769 MB).

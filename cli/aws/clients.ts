@@ -52,11 +52,25 @@ function clientConfig(settings: AwsSettings) {
   };
 }
 
+/** The AWS SDK's documented switch for its Node version notice (read when a client is created). */
+export const SDK_NODE_NOTICE_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * On Node below 22 every SDK client prints a 7-9 line notice about the SDK's releases of 2027. sluice
+ * supports Node 20.19+, the operator cannot act on it, and it breaks `--json`'s JSON-lines stderr, so
+ * the CLI turns it off before its first client; an operator's own setting of the switch wins.
+ */
+export function quietSdkNodeNotice(env: NodeJS.ProcessEnv = process.env): void {
+  if (env[SDK_NODE_NOTICE_SWITCH] === undefined) env[SDK_NODE_NOTICE_SWITCH] = 'true';
+}
+
 /** One client per service, created on first use and destroyed together (keep-alive sockets). */
 export class AwsClients {
   private cache = new Map<string, { destroy(): void }>();
 
-  constructor(readonly settings: AwsSettings) {}
+  constructor(readonly settings: AwsSettings) {
+    quietSdkNodeNotice();
+  }
 
   private get<T extends { destroy(): void }>(name: string, create: () => T): T {
     let client = this.cache.get(name) as T | undefined;

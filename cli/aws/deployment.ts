@@ -42,11 +42,25 @@ export interface Deployment {
   readonly forwarderFunctionName?: string;
 }
 
-/** A deployment named by `SLUICE_BUCKET` and `SLUICE_OBJECT_QUEUE_URL` (and the optional others). */
+/**
+ * A deployment named by `SLUICE_BUCKET` and `SLUICE_OBJECT_QUEUE_URL` (and the optional others);
+ * undefined when neither is set. One without the other is a configuration error, not a reason to look
+ * for a stack the operator did not mean.
+ */
 export function deploymentFromEnv(env: NodeJS.ProcessEnv, quarantinePrefix: string): Deployment | undefined {
   const bucket = env[DEPLOYMENT_ENV.bucket];
   const queueUrl = env[DEPLOYMENT_ENV.objectQueueUrl];
-  if (!bucket || !queueUrl) return undefined;
+  if (!bucket && !queueUrl) return undefined;
+  if (!bucket || !queueUrl) {
+    const [set, missing, output] = bucket
+      ? [DEPLOYMENT_ENV.bucket, DEPLOYMENT_ENV.objectQueueUrl, OUTPUT_NAMES.objectQueueUrl]
+      : [DEPLOYMENT_ENV.objectQueueUrl, DEPLOYMENT_ENV.bucket, OUTPUT_NAMES.bucketName];
+    throw new SluiceError(
+      'DEPLOYMENT_ENV_INCOMPLETE',
+      `${set} is set but ${missing} is not: without CloudFormation the two together name the deployment. Fix: set ${missing} (the stack's ${output} output), or unset ${set} to read the stack's outputs`,
+      { missing },
+    );
+  }
   const ingestUrl = env[DEPLOYMENT_ENV.ingestQueueUrl];
   return {
     origin: 'environment',

@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
-import { localDestinationConfig } from '../../lambda/core/config/destinations';
+import type { LocalDestinationConfig, localDestinationConfig } from '../../lambda/core/config/destinations';
 import type { CommandContext } from '../context';
-import { runDevPipeline, type DevSummary } from '../dev/dev-pipeline';
+import type { DevSummary } from '../dev/dev-pipeline';
 import { devSecretVariable } from '../dev/dev-secrets';
-import { loadCliConfig } from '../shared/config';
 import { CommandFailed } from '../shared/errors';
 import { formatBytes, table } from '../shared/format';
 import { cliLog } from '../shared/log';
@@ -30,7 +28,10 @@ const PLACEHOLDER_ARN = (name: string) =>
   `arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-dev-${name}`;
 
 /** `--splunk-url` / `--elasticsearch-url`: a real SIEM next to the file outputs (secrets from the environment). */
-function extraDestinations(options: DevCommandOptions): LocalDestinationConfig[] {
+function extraDestinations(
+  options: DevCommandOptions,
+  schema: typeof localDestinationConfig,
+): LocalDestinationConfig[] {
   const extra: unknown[] = [];
   if (options.splunkUrl) {
     extra.push({
@@ -48,7 +49,7 @@ function extraDestinations(options: DevCommandOptions): LocalDestinationConfig[]
       auth: { type: 'api-key', secretArn: PLACEHOLDER_ARN('elasticsearch') },
     });
   }
-  return extra.map((entry) => localDestinationConfig.parse(entry));
+  return extra.map((entry) => schema.parse(entry));
 }
 
 function render(summary: DevSummary): string {
@@ -129,8 +130,9 @@ Exit code: 0 when every sample was delivered and no message was dead-lettered, 1
     )
     .action(
       run(async (context: CommandContext, options: DevCommandOptions) => {
+        const { localDestinationConfig, runDevPipeline, loadCliConfig } = await import('./deps/dev.js');
         const cli = loadCliConfig(context.options.config ?? DEFAULT_DEV_CONFIG, context.io.cwd);
-        const destinations = [...cli.destinations, ...extraDestinations(options)];
+        const destinations = [...cli.destinations, ...extraDestinations(options, localDestinationConfig)];
         const once = Boolean(options.once) || !context.io.interactive;
         let signalled = 0;
         let onStop: () => void = () => undefined;

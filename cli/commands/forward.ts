@@ -1,23 +1,15 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { S3ObjectSource } from '../../lambda/adapters/s3-object-source';
-import { S3QuarantineWriter } from '../../lambda/adapters/s3-quarantine';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import type { ObjectRef } from '../../lambda/core/notifications/object-ref';
-import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
 import type { CommandContext } from '../context';
-import { buildForwarder, selectDestinations } from '../forwarding/build';
-import {
-  LOCAL_BUCKET,
-  LocalFileSource,
-  LocalQuarantineWriter,
-  listLocalFiles,
-} from '../forwarding/local-files';
 import type { ForwardingStatsSnapshot } from '../forwarding/stats';
-import { listS3Prefix, parseS3Url, planTargets, type SkippedTarget } from '../forwarding/targets';
+import type { SkippedTarget } from '../forwarding/targets';
+import { forEachConcurrently } from '../shared/concurrently';
 import { CommandFailed } from '../shared/errors';
 import { formatBytes, table } from '../shared/format';
 import { cliLog } from '../shared/log';
+import { parsePositive } from '../shared/time-arg';
 import type { Runner } from './runner';
 
 interface ForwardOptions {
@@ -26,6 +18,7 @@ interface ForwardOptions {
   logType?: string;
   quarantineDir?: string;
   dryRun?: boolean;
+  concurrency: number;
 }
 
 interface ForwardReport {
@@ -91,6 +84,12 @@ export function registerForward(program: Command, run: Runner): void {
       '--quarantine-dir <dir>',
       'write quarantined records here (default: the bucket quarantine prefix for S3 objects, ./sluice-quarantine for local files)',
     )
+    .option(
+      '--concurrency <n>',
+      "objects forwarded at once, as the forwarder Lambda works on its batch (the default matches a destination's default requests in flight)",
+      parsePositive('--concurrency', { integer: true, max: 64 }),
+      4,
+    )
     .option('--dry-run', 'list what would be forwarded; send nothing')
     .addHelpText(
       'after',
@@ -103,6 +102,20 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
     )
     .action(
       run(async (context: CommandContext, options: ForwardOptions, paths: string[]) => {
+        const {
+          S3ObjectSource,
+          S3QuarantineWriter,
+          runtimeConfigOf,
+          buildForwarder,
+          selectDestinations,
+          LOCAL_BUCKET,
+          LocalFileSource,
+          LocalQuarantineWriter,
+          listLocalFiles,
+          listS3Prefix,
+          parseS3Url,
+          planTargets,
+        } = await import('./deps/forward.js');
         const cli = context.config();
         const destinations = selectDestinations(cli, options.destination);
         const runtime = runtimeConfigOf(cli.config);
@@ -119,10 +132,12 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
         });
         const bytes = targets.reduce((sum, target) => sum + (target.ref.size ?? 0), 0);
         const quarantineDir = resolve(context.io.cwd, options.quarantineDir ?? 'sluice-quarantine');
+        // S3 objects quarantine into their own bucket (see `quarantine` below).
+        const buckets = [...new Set(s3Targets.map((target) => target.bucket))];
         const quarantineLabel =
-          options.quarantineDir || s3Targets.length === 0
+          options.quarantineDir || buckets.length === 0
             ? quarantineDir
-            : `s3://<bucket>/${cli.config.quarantinePrefix}/ (local files: ${quarantineDir})`;
+            : `${buckets.map((bucket) => `s3://${bucket}/${cli.config.quarantinePrefix}/`).join(', ')}${localPaths.length > 0 ? ` (local files: ${quarantineDir})` : ''}`;
         const base = {
           destinations: destinations.map((destination) => destination.name),
           skipped,
@@ -148,15 +163,13 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
             (object.bucket === LOCAL_BUCKET ? localSource : s3Source).open(object, fromByte),
         };
         const localQuarantine = new LocalQuarantineWriter(quarantineDir);
+        const quarantineOf = (where: { object: ObjectRef }): QuarantineWriter =>
+          where.object.bucket === LOCAL_BUCKET || options.quarantineDir
+            ? localQuarantine
+            : new S3QuarantineWriter(context.aws.s3, where.object.bucket, cli.config.quarantinePrefix);
         const quarantine: QuarantineWriter = {
-          write: (entries, where) =>
-            where.object.bucket === LOCAL_BUCKET || options.quarantineDir
-              ? localQuarantine.write(entries, where)
-              : new S3QuarantineWriter(
-                  context.aws.s3,
-                  where.object.bucket,
-                  cli.config.quarantinePrefix,
-                ).write(entries, where),
+          create: (name, body, where) => quarantineOf(where).create(name, body, where),
+          read: (name, where) => quarantineOf(where).read(name, where),
         };
         const forwarder = buildForwarder({
           cli,
@@ -172,15 +185,21 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
         const unsubscribe = context.io.onStopSignal(() => (stop = true));
         const progress = context.output.progress('forward', targets.length);
         try {
-          for (const target of targets) {
-            if (stop) break;
-            const outcome = await forwarder.forward(target.ref, target.source, target.logType);
-            if (outcome.status === 'complete') forwarded += 1;
-            else if (outcome.status === 'skipped')
-              skipped.push({ key: target.ref.key, reason: outcome.reason });
-            else failures.push({ key: target.ref.key, code: outcome.code, message: outcome.message });
-            progress.update(forwarded + failures.length, target.ref.key);
-          }
+          // Several objects at once (each one's records still go out in order); after Ctrl-C no new
+          // object starts and the ones in progress finish.
+          await forEachConcurrently(
+            targets,
+            options.concurrency,
+            async (target) => {
+              const outcome = await forwarder.forward(target.ref, target.source, target.logType);
+              if (outcome.status === 'complete') forwarded += 1;
+              else if (outcome.status === 'skipped')
+                skipped.push({ key: target.ref.key, reason: outcome.reason });
+              else failures.push({ key: target.ref.key, code: outcome.code, message: outcome.message });
+              progress.update(forwarded + failures.length, target.ref.key);
+            },
+            () => stop,
+          );
         } finally {
           progress.stop();
           unsubscribe();

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../context';
-import { redrive, type RedriveReport } from '../redrive/redrive';
+import type { RedriveReport } from '../redrive/redrive';
 import { CommandFailed, usageError } from '../shared/errors';
 import { parsePositive } from '../shared/time-arg';
 import type { Runner } from './runner';
@@ -58,6 +58,7 @@ export function registerRedrive(program: Command, run: Runner): void {
     )
     .action(
       run(async (context: CommandContext, options: RedriveOptions) => {
+        const { redrive } = await import('../redrive/redrive.js');
         const deployment = await context.deployment();
         const pair = options.fromDlq === 'ingest' ? deployment.ingest : deployment.objects;
         if (!pair) throw usageError(`${deployment.origin} has no ingest queue. Fix: use --from-dlq object`);

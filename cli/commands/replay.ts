@@ -1,12 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { S3ObjectSource } from '../../lambda/adapters/s3-object-source';
-import { S3QuarantineWriter } from '../../lambda/adapters/s3-quarantine';
-import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
 import type { CommandContext } from '../context';
-import { buildForwarder, selectDestinations } from '../forwarding/build';
-import { CheckpointFile } from '../replay/checkpoint';
-import { replay, type ReplayReport } from '../replay/replay';
+import type { ReplayReport } from '../replay/replay';
 import { CommandFailed, usageError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { cliLog } from '../shared/log';
@@ -38,6 +33,8 @@ function render(report: ReplayReport): string {
     `${head}; source ${report.source}, ${report.from} → ${report.to}, log types ${report.logTypes.join(', ') || '(none found)'}, ${report.prefixes} prefix(es) listed`,
   ];
   if (report.resumedAfter) lines.push(`resumed after ${report.resumedAfter}`);
+  if (report.canariesSkipped > 0)
+    lines.push(`skipped ${report.canariesSkipped} sluice verify canary object(s): never replayed`);
   if (report.failure)
     lines.push(`stopped at ${report.failure.key}: ${report.failure.code} ${report.failure.message}`);
   if (report.stoppedBy === 'max-objects')
@@ -92,6 +89,15 @@ Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTP
     )
     .action(
       run(async (context: CommandContext, options: ReplayOptions) => {
+        const {
+          S3ObjectSource,
+          S3QuarantineWriter,
+          runtimeConfigOf,
+          buildForwarder,
+          selectDestinations,
+          CheckpointFile,
+          replay,
+        } = await import('./deps/replay.js');
         const now = new Date();
         const from = parseTimeArg(options.from, now, '--from');
         const to = parseTimeArg(options.to, now, '--to');

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
-import { selectDestinations } from '../forwarding/build';
 import type { ForwardingStatsSnapshot } from '../forwarding/stats';
+import { usageError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { cliLog } from '../shared/log';
 import { parsePositive } from '../shared/time-arg';
-import { PipelineWorkers } from '../worker/pipeline-workers';
 import type { WorkerTotals } from '../worker/worker';
 import type { Runner } from './runner';
 
@@ -13,6 +12,8 @@ interface RunOptions {
   destination?: string[];
   ingest?: boolean;
   batchSize: number;
+  ingestBatchSize?: number;
+  ingestBatchingWindow?: number;
   concurrency: number;
   waitSeconds: number;
   visibilityTimeout: number;
@@ -25,11 +26,21 @@ interface RunReport {
   readonly stoppedBy: string;
   readonly messages: WorkerTotals;
   readonly ingestMessages?: WorkerTotals;
+  /** With --ingest: what the batcher wrote. */
+  readonly batcher?: { readonly objectsWritten: number; readonly eventsWritten: number };
   readonly forwarding: ForwardingStatsSnapshot;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const seconds = (name: string) => parsePositive(name, { integer: true });
+/** 0 to 300 s, as an event source mapping's MaximumBatchingWindowInSeconds. */
+const batchingWindow = (value: string): number => {
+  const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(parsed <= 300)) {
+    throw usageError(`--ingest-batching-window '${value}' must be a whole number from 0 to 300`);
+  }
+  return parsed;
+};
 
 function statsLine(stats: ForwardingStatsSnapshot, messages: WorkerTotals): string {
   const destinations = Object.entries(stats.destinations)
@@ -51,6 +62,16 @@ export function registerRun(program: Command, run: Runner): void {
       'messages per batch (1-10)',
       parsePositive('--batch-size', { integer: true, max: 10 }),
       10,
+    )
+    .option(
+      '--ingest-batch-size <n>',
+      "with --ingest: messages per batcher batch, gathered 10 per receive (1-10000; default: the ingest source's batchSize, 1000)",
+      parsePositive('--ingest-batch-size', { integer: true, max: 10_000 }),
+    )
+    .option(
+      '--ingest-batching-window <s>',
+      "with --ingest: how long a batcher batch is gathered (0-300; default: the ingest source's maxBatchingWindowSeconds, 10)",
+      batchingWindow,
     )
     .option(
       '--concurrency <n>',
@@ -85,15 +106,20 @@ export function registerRun(program: Command, run: Runner): void {
       'after',
       `
 Each batch: receive up to --batch-size messages, extend their visibility while the objects are
-forwarded (a heartbeat), delete exactly the messages that succeeded, leave the failed ones to be
-retried (the queue's redrive policy moves them to the DLQ after maxReceiveCount). Large objects that
-run out of time continue from their offsets in a continuation message, as in Lambda.
+forwarded (a heartbeat), delete each message as soon as its object is done (a worker killed
+mid-batch brings back only the unfinished ones), leave the failed ones to be retried (the queue's
+redrive policy moves them to the DLQ after maxReceiveCount). Large objects that run out of time
+continue from their offsets in a continuation message, as in Lambda.
+With --ingest, the batcher's batches are gathered like its event source mapping's: receive until
+--ingest-batch-size messages or the --ingest-batching-window closes (the messages kept invisible
+meanwhile), then write them as objects of up to maxEntriesPerObject events.
 SIGTERM or Ctrl-C: stop receiving, finish and settle the batches in progress, exit 0 (twice: exit now).
 Needs the configuration (destinations; secrets are read from Secrets Manager) and the deployment
 (the stack's outputs, or SLUICE_BUCKET and SLUICE_OBJECT_QUEUE_URL).`,
     )
     .action(
       run(async (context: CommandContext, options: RunOptions) => {
+        const { selectDestinations, PipelineWorkers } = await import('./deps/run.js');
         const cli = context.config();
         const deployment = await context.deployment();
         const log = cliLog(context.output, Boolean(context.options.verbose));
@@ -107,6 +133,10 @@ Needs the configuration (destinations; secrets are read from Secrets Manager) an
           ingest: Boolean(options.ingest),
           settings: {
             batchSize: options.batchSize,
+            ingest: {
+              batchSize: options.ingestBatchSize,
+              batchingWindowSeconds: options.ingestBatchingWindow,
+            },
             concurrency: options.concurrency,
             waitSeconds: options.waitSeconds,
             visibilityTimeoutSeconds: options.visibilityTimeout,
@@ -151,11 +181,16 @@ Needs the configuration (destinations; secrets are read from Secrets Manager) an
           stoppedBy,
           messages: workers.objectWorker.totals,
           ingestMessages: workers.batcherWorker?.totals,
+          batcher: workers.batcherStats && {
+            objectsWritten: workers.batcherStats.objectsWritten,
+            eventsWritten: workers.batcherStats.eventsWritten,
+          },
           forwarding: workers.forwarder.stats.snapshot(),
         };
         context.output.result(
           report,
-          (data) => `stopped (${data.stoppedBy}): ${statsLine(data.forwarding, data.messages)}`,
+          (data) =>
+            `stopped (${data.stoppedBy}): ${statsLine(data.forwarding, data.messages)}${data.batcher ? ` · batcher ${data.batcher.eventsWritten} event(s) into ${data.batcher.objectsWritten} object(s)` : ''}`,
         );
       }),
     );

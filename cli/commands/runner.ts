@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CommandContext, type GlobalOptions } from '../context';
+import type { CommandContext, GlobalOptions } from '../context';
 import type { CliIo } from '../shared/io';
 
 /** Wraps a command's action: builds its context from the global options and closes it afterwards. */
@@ -13,6 +13,8 @@ export function createRunner(io: CliIo): Runner {
       const command = args[args.length - 1] as Command;
       const options = command.opts();
       const globals = command.optsWithGlobals<GlobalOptions>();
+      // Loaded when a command runs, not for --help: the context brings the AWS SDK and the config schema.
+      const { CommandContext } = await import('../context.js');
       const context = new CommandContext(io, globals);
       try {
         await action(context, options as never, command.args);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { formatAge, table } from '../shared/format';
 import { parsePositive } from '../shared/time-arg';
-import { collectStatus, type StatusReport } from '../status/status';
+import type { StatusReport } from '../status/status';
 import { DEFAULT_THRESHOLDS } from '../status/verdict';
 import type { Runner } from './runner';
 
@@ -66,6 +66,7 @@ export function registerStatus(program: Command, run: Runner): void {
     )
     .action(
       run(async (context: CommandContext, options: { maxAge: number; quarantineLimit: number }) => {
+        const { collectStatus } = await import('../status/status.js');
         const deployment = await context.deployment();
         const config = context.optionalConfig();
         const report = await collectStatus(context.aws, deployment, {

@@ -3,7 +3,7 @@ import { isValidLogType } from '../../lambda/core/layout/key-layout';
 import type { CommandContext } from '../context';
 import { CommandFailed, usageError } from '../shared/errors';
 import { parsePositive } from '../shared/time-arg';
-import { verify, type CheckState, type VerifyReport } from '../verify/verify';
+import type { CheckState, VerifyReport } from '../verify/verify';
 import type { Runner } from './runner';
 
 interface VerifyOptions {
@@ -65,6 +65,7 @@ Exit code: 0 verified, 1 not verified.`,
     )
     .action(
       run(async (context: CommandContext, options: VerifyOptions) => {
+        const { verify } = await import('../verify/verify.js');
         const cli = context.config();
         const source = options.source
           ? cli.config.sources.find((candidate) => candidate.name === options.source)

@@ -15,6 +15,8 @@ function secretArnsOf(destination: LocalDestinationConfig): string[] {
       return destination.auth.type === 'sigv4' ? [] : [destination.auth.secretArn];
     case 'https':
       return destination.tokenSecretArn ? [destination.tokenSecretArn] : [];
+    case 'sentinel':
+      return [destination.clientSecretArn];
     case 'file':
       return [];
   }
@@ -22,7 +24,7 @@ function secretArnsOf(destination: LocalDestinationConfig): string[] {
 
 /**
  * The local pipeline has no Secrets Manager of yours: a destination's token (HEC token, API key,
- * basic-auth JSON, bearer token) comes from `SLUICE_DEV_SECRET_<NAME>`. Checked before anything starts;
+ * basic-auth JSON, bearer token, Entra ID client secret) comes from `SLUICE_DEV_SECRET_<NAME>`. Checked before anything starts;
  * values are never printed.
  */
 export function devSecrets(

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SluiceError } from '../../lambda/core/errors';
-import type { ObjectSource, QuarantineEntry, QuarantineWriter } from '../../lambda/core/forward/ports';
-import { quarantineKey, quarantineLines } from '../../lambda/core/forward/quarantine-format';
+import type { ObjectSource, OpenedObject, QuarantineWriter } from '../../lambda/core/forward/ports';
 import type { ObjectRef } from '../../lambda/core/notifications/object-ref';
+import { readFileChunks } from './file-chunks';
 
 /** The pseudo-bucket local files are forwarded from: records show `s3://local/<path>` as their source. */
 export const LOCAL_BUCKET = 'local';
@@ -18,8 +16,9 @@ export interface LocalFile {
 
 /**
  * Files named on the command line (folders are walked), as objects: the key is the path relative to the
- * working directory with `/` separators, and the "version" is size + mtime, so forwarding the same file
- * again yields the same record ids (Elasticsearch then answers 409 instead of indexing twice).
+ * working directory with `/` separators, and the ETag is size + mtime, so forwarding the same file
+ * again yields the same record ids (Elasticsearch then answers 409 instead of indexing twice) and
+ * finds its quarantine entries already written.
  */
 export async function listLocalFiles(paths: readonly string[], cwd: string): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
@@ -56,11 +55,12 @@ export class LocalFileSource implements ObjectSource {
     for (const file of files) this.paths.set(file.ref.key, file.path);
   }
 
-  async open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>> {
+  async open(object: ObjectRef, fromByte: number): Promise<OpenedObject> {
     const path = this.paths.get(object.key);
     if (!path)
       throw new SluiceError('OBJECT_NOT_FOUND', `local file ${object.key} is not known`, { key: object.key });
-    return createReadStream(path, { start: fromByte });
+    // No ETag of its own: the listing's size + mtime names the file.
+    return { body: readFileChunks(path, fromByte) };
   }
 }
 
@@ -69,19 +69,27 @@ export class LocalQuarantineWriter implements QuarantineWriter {
   /** Files written, for the command's summary. */
   readonly written: string[] = [];
 
-  constructor(
-    private readonly directory: string,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  constructor(private readonly directory: string) {}
 
-  async write(
-    entries: readonly QuarantineEntry[],
-    context: { source: string; object: ObjectRef },
-  ): Promise<void> {
-    const at = this.now();
-    const path = resolve(this.directory, quarantineKey('.', context.source, at, randomUUID()));
+  async create(name: string, body: string): Promise<boolean> {
+    const path = resolve(this.directory, name);
     await mkdir(resolve(path, '..'), { recursive: true });
-    await writeFile(path, quarantineLines(entries, context.object, at), { flag: 'wx' });
+    try {
+      await writeFile(path, body, { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
     this.written.push(path);
+    return true;
+  }
+
+  async read(name: string): Promise<string | undefined> {
+    try {
+      return await readFile(resolve(this.directory, name), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
   }
 }

@@ -5,7 +5,9 @@ import {
   forwardObject,
   type ForwardDestination,
   type ForwardSource,
+  type ForwardSummary,
 } from '../../lambda/core/forward/forward-object';
+import { invocationSchedule } from '../../lambda/core/forward/object-slots';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import {
   processMessage,
@@ -20,7 +22,7 @@ import { createSink } from '../../lambda/core/sinks/create-sink';
 import type { RequestSigner, SecretSource } from '../../lambda/core/sinks/types';
 import { deadlinesFor } from '../../lambda/forwarder/deadlines';
 import type { BatchHandler } from '../worker/sqs-event';
-import { ForwardingStats } from './stats';
+import { ForwardingStats, summaryOfPasses } from './stats';
 
 export interface LocalForwarderOptions {
   readonly sources: readonly SourceWithPrefix[];
@@ -84,13 +86,20 @@ export class LocalForwarder {
     };
   }
 
-  /** A Lambda-shaped handler over the object queue (`ReportBatchItemFailures` semantics). */
+  /**
+   * A Lambda-shaped handler over the object queue (`ReportBatchItemFailures` semantics) that also
+   * reports each message to `progress` as soon as it is done (its objects delivered, quarantined or
+   * handed to a continuation), so a worker deletes it without waiting for the rest of the batch.
+   */
   handler(): BatchHandler {
     const continuations = this.options.continuations;
     if (!continuations) throw new Error('LocalForwarder.handler() needs a continuation queue');
-    return async (event) => {
+    return async (event, _context, progress) => {
+      const base = this.dependencies(Date.now());
       const deps: MessageDependencies = {
-        ...this.dependencies(Date.now()),
+        ...base,
+        // The batch's objects start one after another and share each destination's requests in flight.
+        ...invocationSchedule(base),
         continuations: {
           send: async (body) => {
             await continuations.send(body);
@@ -101,8 +110,17 @@ export class LocalForwarder {
         // early also sends a continuation, counted separately.
         onObject: (summary) => this.stats.add(summary, true),
       };
+      const done = async (messageId: string) => {
+        await progress?.succeeded(messageId);
+      };
       const results = await Promise.allSettled(
-        event.Records.map((record) => processMessage(record.body, deps)),
+        event.Records.map(async (record) => {
+          await processMessage(record.body, deps, {
+            acknowledge: () => done(record.messageId),
+            receiveCount: Number(record.attributes.ApproximateReceiveCount),
+          });
+          await done(record.messageId);
+        }),
       );
       const batchItemFailures: SQSBatchItemFailure[] = [];
       results.forEach((result, index) => {
@@ -123,13 +141,26 @@ export class LocalForwarder {
 
   /**
    * Forwards one object directly (no queue), resuming where each destination stopped for up to
-   * `attempts` passes while they make progress.
+   * `attempts` passes while they make progress. The stats count the object once, whatever the passes.
    */
   async forward(
     object: ObjectRef,
     source: ForwardSource,
     logType: string,
     attempts = 3,
+  ): Promise<DirectOutcome> {
+    const passes: ForwardSummary[] = [];
+    const outcome = await this.forwardInPasses(object, source, logType, attempts, passes);
+    if (passes.length > 0) this.stats.add(summaryOfPasses(passes), outcome.status === 'complete');
+    return outcome;
+  }
+
+  private async forwardInPasses(
+    object: ObjectRef,
+    source: ForwardSource,
+    logType: string,
+    attempts: number,
+    passes: ForwardSummary[],
   ): Promise<DirectOutcome> {
     let work: ObjectWork = { object };
     for (let attempt = 1; ; attempt += 1) {
@@ -143,7 +174,7 @@ export class LocalForwarder {
         }
         return { status: 'failed', code: errorCode(error), message: errorMessage(error) };
       }
-      this.stats.add(result.summary, result.status === 'complete');
+      passes.push(result.summary);
       if (result.status === 'complete') return { status: 'complete' };
       const message =
         result.failures

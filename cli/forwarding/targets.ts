@@ -3,6 +3,7 @@ import { classifyKey, isValidLogType } from '../../lambda/core/layout/key-layout
 import type { SourceWithPrefix } from '../../lambda/core/forward/process-message';
 import type { ObjectRef } from '../../lambda/core/notifications/object-ref';
 import { usageError } from '../shared/errors';
+import { isCanaryKey } from '../verify/canary';
 import type { LocalFile } from './local-files';
 
 /** One object `sluice forward` will send, with the source and log type it is read as. */
@@ -54,7 +55,8 @@ export async function listS3Prefix(s3: S3Client, bucket: string, prefix: string)
 
 /**
  * Which source reads each object: S3 keys by the configured prefixes (as the forwarder decides), or
- * `--source` for keys outside them and for local files. Vendor test objects are skipped, as always.
+ * `--source` for keys outside them and for local files. Vendor test objects are skipped, as always,
+ * and so are `sluice verify`'s canaries (they proved the path when verify wrote them).
  */
 export function planTargets(
   objects: readonly ObjectRef[],
@@ -76,6 +78,13 @@ export function planTargets(
     const where = isLocal ? undefined : classifyKey(ref.key, sources);
     if (where?.kind === 'vendor-test') {
       skipped.push({ key: ref.key, reason: "the vendor's test object is never forwarded" });
+      continue;
+    }
+    if (!isLocal && isCanaryKey(ref.key)) {
+      skipped.push({
+        key: ref.key,
+        reason: 'a sluice verify canary is forwarded once, when verify writes it',
+      });
       continue;
     }
     if (where?.kind === 'record-object' && !chosen) {

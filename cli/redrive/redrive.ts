@@ -70,6 +70,21 @@ export function isMoveTaskUnsupported(error: unknown): boolean {
   return unparsable && (status === undefined || status >= 400);
 }
 
+/** The report's note when the move task turned out unsupported: what the endpoint did, in SQS terms. */
+export function moveTaskFallbackReason(error: unknown): string {
+  const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = failure.$metadata?.httpStatusCode;
+  const http = status === undefined ? undefined : `HTTP ${status}`;
+  const unparsable = failure.name === 'SyntaxError' || /Deserialization error/i.test(failure.message ?? '');
+  const answer =
+    failure.name && UNSUPPORTED_NAMES.has(failure.name)
+      ? [failure.name, http].filter(Boolean).join(', ')
+      : unparsable
+        ? `${http ?? 'something'} with a body that is not an SQS response`
+        : (http ?? 'an error');
+  return `the endpoint does not implement StartMessageMoveTask (it answered ${answer}); falling back to receive → send → delete`;
+}
+
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Moves DLQ messages back to their source queue, natively when SQS can, else by hand. */
@@ -106,7 +121,7 @@ export async function redrive(sqs: SQSClient, request: RedriveRequest): Promise<
       return await nativeMove(sqs, request, before);
     } catch (error) {
       if (method === 'native' || !isMoveTaskUnsupported(error)) throw error;
-      fallbackReason = `StartMessageMoveTask is not available here (${(error as Error).name ?? 'error'})`;
+      fallbackReason = moveTaskFallbackReason(error);
     }
   } else if (request.max !== undefined) {
     fallbackReason = '--max moves a counted number of messages, which the native move task cannot';

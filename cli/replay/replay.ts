@@ -5,6 +5,7 @@ import { layoutPrefixes } from '../../lambda/core/layout/time-prefixes';
 import type { DirectOutcome } from '../forwarding/local-forwarder';
 import { RateLimiter } from '../shared/rate-limiter';
 import { logTypesUnder } from '../status/layout-walk';
+import { isCanaryKey } from '../verify/canary';
 import type { Checkpoint, CheckpointFile, ReplayPlanIdentity } from './checkpoint';
 import { listUnderPrefixes } from './list-objects';
 import { syntheticNotification, type ListedObject } from './s3-notification';
@@ -44,8 +45,10 @@ export interface ReplayReport {
   readonly to: string;
   readonly logTypes: readonly string[];
   readonly prefixes: number;
-  /** Objects listed in this run (after the checkpoint). */
+  /** Objects listed in this run (after the checkpoint), not counting canaries. */
   readonly listed: number;
+  /** `sluice verify`'s canary objects in the range: test records, never replayed. */
+  readonly canariesSkipped: number;
   readonly bytes: number;
   /** Enqueued or forwarded in this run (on a dry run: would be). */
   readonly done: number;
@@ -69,7 +72,8 @@ function logTypeOfKey(key: string, sourcePrefix: string): string {
  * Replays the objects a source wrote in a time range: lists only the layout's time prefixes of the
  * range (per log type), then enqueues a synthetic S3 notification per object for the forwarder, or
  * forwards each directly. Objects go in key order (= time order per log type), at `rate` per second,
- * and the checkpoint records the last key done so an interrupted replay resumes after it.
+ * and the checkpoint records the last key done so an interrupted replay resumes after it. Objects
+ * `sluice verify` wrote (its canaries) are skipped and counted.
  */
 export async function replay(request: ReplayRequest): Promise<ReplayReport> {
   const { s3, bucket, source } = request;
@@ -100,6 +104,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       ...base,
       prefixes: 0,
       listed: 0,
+      canariesSkipped: 0,
       bytes: 0,
       done: 0,
       doneBefore: previous.done,
@@ -113,6 +118,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
   const limiter = new RateLimiter(request.rate);
   const doneBefore = previous?.done ?? 0;
   let listed = 0;
+  let canariesSkipped = 0;
   let bytes = 0;
   let done = 0;
   let lastKey = previous?.lastKey;
@@ -181,6 +187,11 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       stoppedBy = 'signal';
       break;
     }
+    // A canary proved the path when verify wrote it; sent again it is only noise in the SIEM.
+    if (isCanaryKey(object.key)) {
+      canariesSkipped += 1;
+      continue;
+    }
     listed += 1;
     bytes += object.size;
     pending.push(object);
@@ -194,6 +205,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     ...base,
     prefixes: prefixes.length,
     listed,
+    canariesSkipped,
     bytes,
     done,
     doneBefore,

@@ -10,6 +10,8 @@ import { verdictOf, type Thresholds, type Verdict } from './verdict';
 export interface QueueStatus {
   readonly name: string;
   readonly kind: 'queue' | 'dlq';
+  /** The queue pair it belongs to (`sluice redrive --from-dlq <side>`). */
+  readonly side: 'object' | 'ingest';
   readonly url: string;
   readonly visible: number;
   readonly inFlight: number;
@@ -56,15 +58,16 @@ export async function collectStatus(
   },
 ): Promise<StatusReport> {
   const now = options.now ?? new Date();
-  const named: { name: string; kind: 'queue' | 'dlq'; url?: string }[] = [
-    { name: 'object queue', kind: 'queue', url: deployment.objects.queueUrl },
-    { name: 'object DLQ', kind: 'dlq', url: deployment.objects.deadLetterQueueUrl },
-    { name: 'ingest queue', kind: 'queue', url: deployment.ingest?.queueUrl },
-    { name: 'ingest DLQ', kind: 'dlq', url: deployment.ingest?.deadLetterQueueUrl },
+  type Named = Pick<QueueStatus, 'name' | 'kind' | 'side'> & { url?: string };
+  const named: Named[] = [
+    { name: 'object queue', kind: 'queue', side: 'object', url: deployment.objects.queueUrl },
+    { name: 'object DLQ', kind: 'dlq', side: 'object', url: deployment.objects.deadLetterQueueUrl },
+    { name: 'ingest queue', kind: 'queue', side: 'ingest', url: deployment.ingest?.queueUrl },
+    { name: 'ingest DLQ', kind: 'dlq', side: 'ingest', url: deployment.ingest?.deadLetterQueueUrl },
   ];
   const queues = await Promise.all(
     named
-      .filter((queue): queue is { name: string; kind: 'queue' | 'dlq'; url: string } => Boolean(queue.url))
+      .filter((queue): queue is Named & { url: string } => Boolean(queue.url))
       .map(async (queue): Promise<QueueStatus> => {
         const [depth, age] = await Promise.all([
           queueDepth(clients.sqs, queue.url),

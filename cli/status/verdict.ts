@@ -3,6 +3,8 @@ export interface HealthInput {
   readonly queues: readonly {
     readonly name: string;
     readonly kind: 'queue' | 'dlq';
+    /** Which queue pair: a DLQ is re-driven with `sluice redrive --from-dlq <side>`. */
+    readonly side: 'object' | 'ingest';
     readonly visible: number;
     readonly inFlight: number;
     /** ApproximateAgeOfOldestMessage, when CloudWatch has it. */
@@ -28,19 +30,28 @@ export interface Verdict {
   readonly reasons: readonly string[];
 }
 
+/** The command that moves one DLQ back (`--from-dlq` defaults to the object DLQ). */
+export function redriveCommand(side: 'object' | 'ingest'): string {
+  return side === 'object' ? 'sluice redrive' : `sluice redrive --from-dlq ${side}`;
+}
+
 /**
- * failing: a DLQ holds messages (records wait for an operator: fix the cause, then `sluice redrive`);
+ * failing: a DLQ holds messages (records wait for an operator: fix the cause, then the redrive
+ * command of that DLQ);
  * backlog: a queue's oldest message is older than the threshold (or, without CloudWatch, too many wait);
  * healthy: neither.
  */
 export function verdictOf(input: HealthInput, thresholds: Thresholds = DEFAULT_THRESHOLDS): Verdict {
-  const failing = input.queues
-    .filter((queue) => queue.kind === 'dlq' && queue.visible + queue.inFlight > 0)
-    .map((queue) => `${queue.name} holds ${queue.visible + queue.inFlight} message(s)`);
+  const dead = input.queues.filter((queue) => queue.kind === 'dlq' && queue.visible + queue.inFlight > 0);
+  const failing = dead.map((queue) => `${queue.name} holds ${queue.visible + queue.inFlight} message(s)`);
   if (failing.length > 0) {
+    const commands =
+      dead.length === 1
+        ? redriveCommand(dead[0].side)
+        : dead.map((queue) => `${redriveCommand(queue.side)} (${queue.name})`).join(' and ');
     return {
       state: 'failing',
-      summary: `failing: ${failing.join('; ')}. Fix the cause, then run sluice redrive`,
+      summary: `failing: ${failing.join('; ')}. Fix the cause, then run ${commands}`,
       reasons: failing,
     };
   }

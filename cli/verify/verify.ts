@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -7,6 +6,7 @@ import { FORWARDER_METRICS_SERVICE, METRICS_NAMESPACE } from '../../lambda/forwa
 import type { Deployment } from '../aws/deployment';
 import { metricStatistic } from '../aws/metrics';
 import { queueDepth, type QueueDepth } from '../aws/queues';
+import { newCanaryId } from './canary';
 
 export type CheckState = 'pass' | 'fail' | 'pending' | 'skipped';
 
@@ -86,7 +86,7 @@ export async function verify(request: VerifyRequest): Promise<VerifyReport> {
   const sleep = request.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { deployment } = request;
   const startedAt = now();
-  const id = `sluice-canary-${randomUUID()}`;
+  const id = newCanaryId();
   const testObject = `${normalizePrefix(request.source.prefix)}/test`;
   const canaryKey = buildObjectKey({
     prefix: request.source.prefix,

@@ -47,6 +47,21 @@ export function batcherConfigOf(config: SluiceConfig, bucket: string): BatcherCo
 }
 
 /**
+ * The batch size and window of the batcher's event source mapping, as the stack deploys them from
+ * the ingest source's configuration (defaults: 1,000 messages, 10 s).
+ */
+export function ingestBatchingOf(config: SluiceConfig): {
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+} {
+  const ingest = config.sources.find((candidate) => candidate.ingest)?.ingest;
+  return {
+    batchSize: ingest?.batchSize ?? 1000,
+    batchingWindowSeconds: ingest?.maxBatchingWindowSeconds ?? 10,
+  };
+}
+
+/**
  * The batcher Lambda's handler, with its log lines on the CLI's log and its metrics counted in
  * `stats`. The handler uses four methods of Powertools' Logger and two of Metrics; these adapters
  * provide exactly those.

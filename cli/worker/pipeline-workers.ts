@@ -11,11 +11,18 @@ import { buildForwarder } from '../forwarding/build';
 import type { LocalForwarder } from '../forwarding/local-forwarder';
 import type { CliConfig } from '../shared/config';
 import { usageError } from '../shared/errors';
-import { BatcherStats, batcherConfigOf, createLocalBatcher } from './batcher';
+import { BatcherStats, batcherConfigOf, createLocalBatcher, ingestBatchingOf } from './batcher';
 import { QueueWorker, type BatchResult } from './worker';
 
 export interface WorkerSettings {
+  /** Messages per forwarder batch, 1–10 (one receive). */
   readonly batchSize: number;
+  /**
+   * How the batcher gathers its batches: up to `batchSize` messages within `batchingWindowSeconds`.
+   * Default: the ingest source's `batchSize` and `maxBatchingWindowSeconds`, as the stack's event
+   * source mapping has them (1,000 messages, 10 s unless configured otherwise).
+   */
+  readonly ingest?: { readonly batchSize?: number; readonly batchingWindowSeconds?: number };
   readonly waitSeconds: number;
   readonly visibilityTimeoutSeconds: number;
   readonly heartbeatSeconds?: number;
@@ -96,9 +103,12 @@ export class PipelineWorkers {
       );
     }
     const stats = new BatcherStats();
+    const deployed = ingestBatchingOf(options.cli.config);
     const batcherWorker = new QueueWorker({
       ...common,
-      // The batcher writes up to 1000 events per object; it receives 10 messages per poll here.
+      // Gathered like the event source mapping does, so that objects hold as many events as the Lambda's.
+      batchSize: settings.ingest?.batchSize ?? deployed.batchSize,
+      batchingWindowSeconds: settings.ingest?.batchingWindowSeconds ?? deployed.batchingWindowSeconds,
       queueUrl: ingestQueue,
       queueArn: (await queueAttributes(aws.sqs, ingestQueue)).arn,
       handler: createLocalBatcher({ config: batcherConfig, s3: aws.s3, log: options.log, stats }),

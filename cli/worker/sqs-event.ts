@@ -1,8 +1,30 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-/** What the forwarder and the batcher are: Lambda SQS handlers with partial batch responses. */
-export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+/**
+ * What a handler may tell the worker before the batch is over. Lambda has no such channel (it settles
+ * the batch from the response); a long-running worker uses it so that a message whose work is done
+ * is deleted at once, and a crash of the worker later in the batch cannot bring it back.
+ */
+export interface BatchProgress {
+  /**
+   * The message is done: delete it now, whatever the rest of the batch does. Resolves once the
+   * delete was answered (it never rejects: a failed delete means the message is delivered again).
+   * Idempotent.
+   */
+  succeeded(messageId: string): Promise<void>;
+}
+
+/**
+ * What the forwarder and the batcher are: Lambda SQS handlers with partial batch responses, plus an
+ * optional `progress` (see BatchProgress). Messages reported there count as succeeded even if the
+ * response lists them as failed.
+ */
+export type BatchHandler = (
+  event: SQSEvent,
+  context: Context,
+  progress?: BatchProgress,
+) => Promise<SQSBatchResponse>;
 
 /** The record Lambda's event source mapping builds from a received message. */
 export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {

@@ -1,12 +1,8 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { errorMessage } from '../../lambda/core/errors';
+import { MessageDeleter } from './deleter';
 import { lambdaContext, toSqsEvent, type BatchHandler } from './sqs-event';
+import { changeVisibility, VisibilityHeartbeat } from './visibility';
 
 export interface WorkerLog {
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -18,8 +14,18 @@ export interface WorkerOptions {
   readonly queueArn: string;
   readonly region: string;
   readonly handler: BatchHandler;
-  /** Messages per batch, 1–10 (one ReceiveMessage). Default: 10. */
+  /**
+   * Messages per batch, 1–10,000. Above 10 the worker keeps receiving (10 per ReceiveMessage) until
+   * it has this many or the batching window closes. Default: 10.
+   */
   readonly batchSize?: number;
+  /**
+   * How long to keep gathering a batch after its first messages arrived, 0–300 s, like an event
+   * source mapping's MaximumBatchingWindowInSeconds. Default: 0 (a batch is one ReceiveMessage).
+   */
+  readonly batchingWindowSeconds?: number;
+  /** Stop gathering once the batch's bodies hold this many bytes. Default: 6 MiB (Lambda's payload limit). */
+  readonly maxBatchBytes?: number;
   /** Long-poll wait, 0–20 s. Default: 20. */
   readonly waitSeconds?: number;
   /** Visibility of received messages, extended by the heartbeat while they are processed. Default: 60 s. */
@@ -57,17 +63,19 @@ export interface WorkerTotals {
   undeleted: number;
 }
 
-const chunksOf10 = <T>(items: readonly T[]): T[][] => {
-  const chunks: T[][] = [];
-  for (let index = 0; index < items.length; index += 10) chunks.push(items.slice(index, index + 10));
-  return chunks;
-};
+/** Lambda's limit on an invocation's payload, which also ends an event source mapping's batch. */
+const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const NOTHING: BatchResult = { received: 0, succeeded: 0, failed: 0, undeleted: 0 };
+
+const bytesOf = (message: Message) => Buffer.byteLength(message.Body ?? '');
 
 /**
- * Lambda's SQS event source mapping, as a long-running process: receive a batch, hand it to the
- * handler while a heartbeat keeps the messages invisible, delete exactly the messages that succeeded,
- * and leave the failed ones to be retried (and dead-lettered after maxReceiveCount). `stop()` stops
- * receiving, lets the batches in progress finish and settle, then resolves.
+ * Lambda's SQS event source mapping, as a long-running process: gather a batch (up to `batchSize`
+ * messages within `batchingWindowSeconds`), hand it to the handler while a heartbeat keeps the
+ * messages invisible, delete each message as soon as it succeeded (the handler may say so before the
+ * batch is over: a worker killed mid-batch then brings back only the unfinished messages), and leave
+ * the failed ones to be retried (and dead-lettered after maxReceiveCount). `stop()` stops receiving,
+ * lets the batches in progress finish and settle, then resolves.
  */
 export class QueueWorker {
   readonly totals: WorkerTotals = { batches: 0, received: 0, succeeded: 0, failed: 0, undeleted: 0 };
@@ -78,7 +86,7 @@ export class QueueWorker {
 
   constructor(private readonly options: WorkerOptions) {}
 
-  /** Batches being processed right now. */
+  /** Batches being gathered or processed right now. */
   get busy(): boolean {
     return this.inProgress > 0;
   }
@@ -91,14 +99,28 @@ export class QueueWorker {
     return this.options.visibilityTimeoutSeconds ?? 60;
   }
 
-  /** Receives at most one batch and processes it. */
+  private get batchSize(): number {
+    return Math.max(1, this.options.batchSize ?? 10);
+  }
+
+  /** Receives at most one batch (gathering it for the batching window) and processes it. */
   async pollOnce(waitSeconds = this.options.waitSeconds ?? 20): Promise<BatchResult> {
-    const messages = await this.receive(waitSeconds);
-    if (messages.length === 0) return { received: 0, succeeded: 0, failed: 0, undeleted: 0 };
+    const first = await this.receive(waitSeconds, Math.min(this.batchSize, 10));
+    if (first.length === 0) return NOTHING;
     this.inProgress += 1;
+    const heartbeat = new VisibilityHeartbeat({
+      sqs: this.options.sqs,
+      queueUrl: this.options.queueUrl,
+      visibilitySeconds: this.visibility,
+      everyMs: Math.max(200, (this.options.heartbeatSeconds ?? this.visibility / 3) * 1000),
+      log: this.options.log,
+    });
     try {
-      return await this.process(messages);
+      heartbeat.hold(first);
+      const messages = await this.gather(first, heartbeat);
+      return await this.process(messages, heartbeat);
     } finally {
+      await heartbeat.stop();
       this.inProgress -= 1;
     }
   }
@@ -135,7 +157,7 @@ export class QueueWorker {
     }
   }
 
-  private async receive(waitSeconds: number): Promise<Message[]> {
+  private async receive(waitSeconds: number, max: number): Promise<Message[]> {
     if (this.stopping) return [];
     const poll = new AbortController();
     this.polls.add(poll);
@@ -143,7 +165,7 @@ export class QueueWorker {
       const response = await this.options.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.options.queueUrl,
-          MaxNumberOfMessages: Math.min(Math.max(this.options.batchSize ?? 10, 1), 10),
+          MaxNumberOfMessages: max,
           WaitTimeSeconds: waitSeconds,
           VisibilityTimeout: this.visibility,
           MessageSystemAttributeNames: ['All'],
@@ -161,31 +183,86 @@ export class QueueWorker {
     }
   }
 
-  private async process(messages: Message[]): Promise<BatchResult> {
-    const heartbeat = this.startHeartbeat(messages);
+  /**
+   * Keeps receiving until the batch is full, the window closes, the payload limit is reached or the
+   * worker stops, as the event source mapping does before it invokes. The heartbeat holds every
+   * message from its receipt, so none reappears to another consumer while the batch fills up.
+   */
+  private async gather(first: readonly Message[], heartbeat: VisibilityHeartbeat): Promise<Message[]> {
+    // By id: a message received again (its visibility lapsed) keeps only its newest receipt handle.
+    const batch = new Map(first.map((message) => [message.MessageId!, message]));
+    const windowMs = (this.options.batchingWindowSeconds ?? 0) * 1000;
+    const maxBytes = this.options.maxBatchBytes ?? LAMBDA_PAYLOAD_BYTES;
+    const closesAt = Date.now() + windowMs;
+    let bytes = first.reduce((sum, message) => sum + bytesOf(message), 0);
+    while (!this.stopping && batch.size < this.batchSize && bytes < maxBytes) {
+      const leftMs = closesAt - Date.now();
+      if (leftMs <= 0) break;
+      let more: Message[];
+      try {
+        more = await this.receive(
+          Math.min(20, Math.ceil(leftMs / 1000)),
+          Math.min(10, this.batchSize - batch.size),
+        );
+      } catch (error) {
+        this.options.log?.warn('receiving more of the batch failed; processing what was gathered', {
+          error: errorMessage(error),
+          messages: batch.size,
+        });
+        break;
+      }
+      heartbeat.hold(more);
+      for (const message of more) {
+        batch.set(message.MessageId!, message);
+        bytes += bytesOf(message);
+      }
+    }
+    return [...batch.values()];
+  }
+
+  private async process(messages: readonly Message[], heartbeat: VisibilityHeartbeat): Promise<BatchResult> {
+    const deleter = new MessageDeleter(this.options.sqs, this.options.queueUrl, this.options.log);
+    const byId = new Map(messages.map((message) => [message.MessageId!, message]));
+    const done = new Map<string, Promise<void>>();
+    const succeeded = (messageId: string): Promise<void> => {
+      const message = byId.get(messageId);
+      if (!message) return Promise.resolve();
+      let deleted = done.get(messageId);
+      if (!deleted) {
+        heartbeat.release(messageId);
+        deleted = deleter.delete(message);
+        done.set(messageId, deleted);
+      }
+      return deleted;
+    };
+
     let failedIds: Set<string>;
     try {
       const event = toSqsEvent(messages, this.options.queueArn, this.options.region);
       const context = lambdaContext(this.options.invocationTimeoutMs ?? 300_000, this.options.functionName);
-      const response = await this.options.handler(event, context);
+      const response = await this.options.handler(event, context, { succeeded });
       failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     } catch (error) {
-      // The whole invocation failed (as a Lambda error would): every message is retried.
-      this.options.log?.warn('batch failed as a whole; every message will be retried', {
+      // The whole invocation failed (as a Lambda error would): every message not done yet is retried.
+      this.options.log?.warn('batch failed as a whole; every message not done yet will be retried', {
         error: errorMessage(error),
       });
-      failedIds = new Set(messages.map((message) => message.MessageId!));
-    } finally {
-      await heartbeat.stop();
+      failedIds = new Set(byId.keys());
     }
-    const succeeded = messages.filter((message) => !failedIds.has(message.MessageId!));
-    const failed = messages.filter((message) => failedIds.has(message.MessageId!));
-    const undeleted = await this.delete(succeeded);
+    // A message already deleted counts as succeeded, whatever the response says about it.
+    const failed = messages.filter(
+      (message) => failedIds.has(message.MessageId!) && !done.has(message.MessageId!),
+    );
+    for (const message of messages)
+      if (!failedIds.has(message.MessageId!)) void succeeded(message.MessageId!);
+    // No beat may land after the failed messages are released below.
+    await heartbeat.stop();
+    const undeleted = await deleter.drain();
     if (failed.length > 0 && this.options.retryDelaySeconds !== undefined)
       await this.release(failed, this.options.retryDelaySeconds);
     const result = {
       received: messages.length,
-      succeeded: succeeded.length,
+      succeeded: messages.length - failed.length,
       failed: failed.length,
       undeleted,
     };
@@ -198,80 +275,19 @@ export class QueueWorker {
     return result;
   }
 
-  /** Extends the batch's visibility every heartbeat until stopped, so no other consumer receives it meanwhile. */
-  private startHeartbeat(messages: Message[]): { stop(): Promise<void> } {
-    const everyMs = Math.max(200, (this.options.heartbeatSeconds ?? this.visibility / 3) * 1000);
-    let beat: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      beat = beat
-        .then(() => this.changeVisibility(messages, this.visibility))
-        .catch((error: unknown) =>
-          this.options.log?.warn('visibility extension failed', { error: errorMessage(error) }),
-        );
-    }, everyMs);
-    return {
-      stop: async () => {
-        clearInterval(timer);
-        await beat;
-      },
-    };
-  }
-
-  private async changeVisibility(messages: readonly Message[], seconds: number): Promise<void> {
-    for (const chunk of chunksOf10(messages)) {
-      const response = await this.options.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: chunk.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle!,
-            VisibilityTimeout: seconds,
-          })),
-        }),
-      );
-      if (response.Failed?.length) {
-        this.options.log?.warn('visibility change refused for some messages', {
-          failed: response.Failed.map((entry) => entry.Code),
-        });
-      }
-    }
-  }
-
   private async release(messages: readonly Message[], seconds: number): Promise<void> {
     try {
-      await this.changeVisibility(messages, seconds);
+      const refused = await changeVisibility(this.options.sqs, this.options.queueUrl, messages, seconds);
+      if (refused.length > 0) {
+        this.options.log?.warn('visibility change refused for some messages', {
+          failed: refused.map(({ code }) => code),
+        });
+      }
     } catch (error) {
       this.options.log?.warn(
         'could not release failed messages early; they return after their visibility timeout',
-        {
-          error: errorMessage(error),
-        },
+        { error: errorMessage(error) },
       );
     }
-  }
-
-  /** Deletes the messages that succeeded; returns how many could not be deleted. */
-  private async delete(messages: readonly Message[]): Promise<number> {
-    let undeleted = 0;
-    for (const chunk of chunksOf10(messages)) {
-      try {
-        const response = await this.options.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.options.queueUrl,
-            Entries: chunk.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.ReceiptHandle!,
-            })),
-          }),
-        );
-        undeleted += response.Failed?.length ?? 0;
-      } catch (error) {
-        undeleted += chunk.length;
-        this.options.log?.warn('delete failed; the messages will be delivered again', {
-          error: errorMessage(error),
-        });
-      }
-    }
-    return undeleted;
   }
 }

@@ -1,30 +1,33 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SluiceError } from '../core/errors';
-import type { ObjectSource } from '../core/forward/ports';
+import { ifMatchHeader, normalizeETag } from '../core/notifications/etag';
+import type { ObjectSource, OpenedObject } from '../core/forward/ports';
 import type { ObjectRef } from '../core/notifications/object-ref';
 
 const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFailed']);
 
 /**
  * Streams the exact object a notification named: by version when the bucket is versioned, else only
- * while its ETag is unchanged (an overwrite brings its own notification).
+ * while its ETag is unchanged (an overwrite brings its own notification). Reports the ETag S3 sends
+ * with the bytes (the whole object's, also for a ranged GET).
  */
 export class S3ObjectSource implements ObjectSource {
   constructor(private readonly s3: S3Client) {}
 
-  async open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>> {
+  async open(object: ObjectRef, fromByte: number): Promise<OpenedObject> {
+    const notifiedETag = normalizeETag(object.eTag);
     try {
       const response = await this.s3.send(
         new GetObjectCommand({
           Bucket: object.bucket,
           Key: object.key,
           VersionId: object.versionId,
-          IfMatch: object.versionId || !object.eTag ? undefined : object.eTag,
+          IfMatch: object.versionId || !notifiedETag ? undefined : ifMatchHeader(notifiedETag),
           Range: fromByte > 0 ? `bytes=${fromByte}-` : undefined,
         }),
       );
       if (!response.Body) throw new Error('GetObject returned no body');
-      return response.Body as AsyncIterable<Uint8Array>;
+      return { body: response.Body as AsyncIterable<Uint8Array>, eTag: normalizeETag(response.ETag) };
     } catch (error) {
       const name = (error as { name?: string }).name ?? '';
       if (GONE.has(name)) {

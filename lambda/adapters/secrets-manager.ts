@@ -34,18 +34,44 @@ export class SecretsManagerSecrets {
   }
 
   private async fetch(arn: string): Promise<string> {
+    let response;
     try {
-      const response = await this.client.send(new GetSecretValueCommand({ SecretId: arn }));
-      if (typeof response.SecretString === 'string') return response.SecretString;
-      if (response.SecretBinary) return Buffer.from(response.SecretBinary).toString('utf8');
-      throw new Error('the secret has no value');
+      response = await this.client.send(new GetSecretValueCommand({ SecretId: arn }));
     } catch (error) {
       throw new SluiceError(
         'SECRET_UNREADABLE',
-        `cannot read secret ${arn}: ${(error as { name?: string }).name ?? 'error'}`,
+        `cannot read secret ${arn}: ${causeOf(error)}`,
         { secretArn: arn },
         { cause: error },
       );
     }
+    if (typeof response.SecretString === 'string') return response.SecretString;
+    if (response.SecretBinary) return Buffer.from(response.SecretBinary).toString('utf8');
+    throw new SluiceError('SECRET_UNREADABLE', `cannot read secret ${arn}: the secret has no value`, {
+      secretArn: arn,
+    });
   }
+}
+
+/**
+ * Why the request failed, for an operator. Secrets Manager's own answers are named by their error
+ * name (never their text, as a matter of policy); failures that got no answer at all (connection
+ * refused, DNS, timeouts) by the network error's text, which can hold no secret: none was received.
+ */
+export function causeOf(error: unknown): string {
+  const failure = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = failure.$metadata?.httpStatusCode;
+  if (status !== undefined) return `${failure.name ?? 'error'} (HTTP ${status})`;
+  const network = typeof failure.code === 'string' && /^E[A-Z_]+$/.test(failure.code);
+  if (network || failure.name === 'TimeoutError') {
+    return `no answer from Secrets Manager (${failure.message || failure.code}). Fix: check the network path to Secrets Manager (VPC endpoint or NAT, AWS_ENDPOINT_URL, region)`;
+  }
+  return failure.name && failure.name !== 'Error'
+    ? failure.name
+    : 'an unexpected error, with no answer from Secrets Manager';
 }

@@ -10,6 +10,7 @@ import { S3QuarantineWriter } from '../adapters/s3-quarantine';
 import { SecretsManagerSecrets } from '../adapters/secrets-manager';
 import { createSigV4Signer } from '../adapters/sigv4-signer';
 import { errorCode, errorMessage } from '../core/errors';
+import { invocationSchedule } from '../core/forward/object-slots';
 import { processMessage, type MessageDependencies } from '../core/forward/process-message';
 import { createSink } from '../core/sinks/create-sink';
 import { ForwarderMetrics } from './metrics';
@@ -98,6 +99,13 @@ async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context):
     now: Date.now,
     stopReadingAt: deadlines.stopReadingAt,
     deliveryDeadline: deadlines.deliveryDeadline,
+    // The batch's objects start one after another and share each destination's requests in flight.
+    ...invocationSchedule({
+      destinations: runtime.destinations,
+      now: Date.now,
+      stopReadingAt: deadlines.stopReadingAt,
+      deliveryDeadline: deadlines.deliveryDeadline,
+    }),
     observer: metrics,
     log,
     onObject: (summary) => metrics.object(summary),
@@ -107,6 +115,7 @@ async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context):
     try {
       await processMessage(record.body, deps, {
         acknowledge: () => runtime.deleteMessage(record.receiptHandle),
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
       });
     } catch (error) {
       metrics.messageFailed();

@@ -1,10 +1,10 @@
-import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { handlerLocation } from '../handler-location';
 
 export interface IngestFunctionProps {
   /** Folder under `lambda/` holding `handler.ts`. */
@@ -36,7 +36,7 @@ export class IngestFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, '..', '..', 'lambda', props.handlerFolder, 'handler.ts'),
+      ...handlerLocation(props.handlerFolder),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

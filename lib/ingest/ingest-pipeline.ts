@@ -8,10 +8,13 @@ import { IngestEndpoint } from './ingest-endpoint';
 import { IngestQueue } from './ingest-queue';
 
 export interface IngestPipelineProps {
+  /** The log bucket the batcher writes objects into. */
   readonly bucket: s3.IBucket;
   /** The ingest source's prefix: batcher objects land there and reach the forwarder like vendor objects. */
   readonly prefix: string;
+  /** Where the batcher writes messages it can never turn into objects. */
   readonly quarantinePrefix: string;
+  /** The source's validated `ingest` configuration (its defaults are the configuration's). */
   readonly config: IngestConfig;
 }
 

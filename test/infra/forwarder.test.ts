@@ -78,10 +78,14 @@ describe('the forwarder function', () => {
     );
   });
 
-  it('may read only the source prefixes and write only the quarantine prefix', () => {
+  it('may read only the source prefixes and the quarantine prefix, and write only the quarantine prefix', () => {
     const reads = statements.filter((statement) => actionsOf(statement).includes('s3:GetObject'));
-    assert.equal(reads.length, 1);
-    assert.match(JSON.stringify(reads[0].Resource), /\/sdm\/logs\/\*/);
+    assert.deepEqual(
+      reads.map(
+        (statement) => JSON.stringify(statement.Resource).match(/\/(sdm\/logs|sluice\/quarantine)\/\*/)?.[1],
+      ),
+      ['sdm/logs', 'sluice/quarantine'],
+    );
     const writes = statements.filter((statement) => actionsOf(statement).includes('s3:PutObject'));
     assert.equal(writes.length, 1);
     assert.match(JSON.stringify(writes[0].Resource), /\/sluice\/quarantine\/\*/);

@@ -58,7 +58,9 @@ export async function startMoto(): Promise<MotoServer> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   try {
-    await waitUntilUp(endpoint, child, 30_000);
+    // A ceiling only: moto answers as soon as Python has imported it, which takes far longer when
+    // several test files start their own moto on a busy machine.
+    await waitUntilUp(endpoint, child, 180_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });

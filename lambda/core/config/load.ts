@@ -18,16 +18,30 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   });
 }
 
+/** Configurations `parseConfig` returned: validated already (validating one again would refuse its derived fields). */
+const validated = new WeakSet<SluiceConfig>();
+
 /** Validates a parsed configuration; throws `CONFIG_INVALID` listing every problem at once. */
 export function parseConfig(raw: unknown, origin = 'configuration'): SluiceConfig {
   const result = sluiceConfig.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    validated.add(result.data);
+    return result.data;
+  }
   const problems = formatIssues(result.error.issues);
   throw new SluiceError(
     'CONFIG_INVALID',
     `sluice ${origin} is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
     { origin, problems },
   );
+}
+
+/**
+ * The configuration as sluice uses it: `config` itself when `parseConfig` (or `loadConfigFile`) returned
+ * it, else `config` validated as written in sluice.config.json.
+ */
+export function validatedConfig(config: unknown, origin: string): SluiceConfig {
+  return validated.has(config as SluiceConfig) ? (config as SluiceConfig) : parseConfig(config, origin);
 }
 
 export function loadConfigFile(path: string): SluiceConfig {

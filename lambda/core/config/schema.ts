@@ -1,194 +1,406 @@
 import { z } from 'zod';
+import { collectorConfig } from '../collectors/config';
+import { collectorIdField, collectorTimestampField } from '../collectors/record-fields';
 import { prefixesOverlap } from '../layout/key-layout';
-import { destinationConfig } from './destinations';
+import { destinationConfig, localDestinationConfig } from './destinations';
 import { keyPrefix, sourceConfig } from './sources';
 
 const days = z.number().int().min(1).max(36_500);
 
+/** Said of every section whose fields all have defaults, so that `{}` (or leaving it out) is complete. */
+const ALL_DEFAULTS = 'Default: `{}` (every field at its default).';
+
 export const bucketConfig = z.strictObject({
-  /** Bucket name. Default: `sluice-logs-<account>-<region>` (stable, so it can be typed into the vendor's UI). */
   name: z
     .string()
     .regex(
       /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
       'is not a valid S3 bucket name (3-63 lower-case letters, digits, . and -)',
     )
-    .optional(),
-  /** `s3-managed` (SSE-S3) or `kms` (a customer-managed key with rotation, created by the stack). Default: `s3-managed`. */
-  encryption: z.enum(['s3-managed', 'kms']).default('s3-managed'),
-  /** Days objects are kept before expiry. Default: 395 (a year of SOC 2 evidence plus a month of margin). */
-  retentionDays: days.default(395),
-  /** Days before objects move to `transitionStorageClass`. Default: 30. */
-  transitionDays: days.default(30),
-  /** Default: `STANDARD_IA`. */
+    .optional()
+    .describe(
+      "Bucket name, known before deployment so that it can be typed into the vendor's UI. Default: `sluice-logs-<account>-<region>`.",
+    ),
+  encryption: z
+    .enum(['s3-managed', 'kms'])
+    .default('s3-managed')
+    .describe(
+      '`s3-managed` (SSE-S3) or `kms`: a customer-managed key with yearly rotation and S3 Bucket Keys, created by the stack; its key policy lets each writer use it only through S3, for this bucket and its prefix. Default: `s3-managed`.',
+    ),
+  retentionDays: days
+    .default(395)
+    .describe(
+      'Days objects are kept before they expire (a year of SOC 2 evidence plus a month of margin). Default: `395`.',
+    ),
+  transitionDays: days
+    .default(30)
+    .describe(
+      'Days before objects move to `transitionStorageClass`; below `retentionDays`, and at least 30 for `STANDARD_IA` (an S3 rule). Default: `30`.',
+    ),
   transitionStorageClass: z
     .enum(['STANDARD_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER'])
-    .default('STANDARD_IA'),
-  /** Days a replaced or deleted object version is kept. Default: 30. */
-  noncurrentVersionDays: days.default(30),
-  /** Versioning. Default: true (required by Object Lock). */
-  versioned: z.boolean().default(true),
-  /** Object Lock for tamper evidence. Default: off. */
+    .default('STANDARD_IA')
+    .describe('Storage class objects move to after `transitionDays`. Default: `STANDARD_IA`.'),
+  noncurrentVersionDays: days
+    .default(30)
+    .describe('Days a replaced or deleted object version is kept. Default: `30`.'),
+  versioned: z.boolean().default(true).describe('S3 versioning (Object Lock requires it). Default: `true`.'),
   objectLock: z
     .strictObject({
-      mode: z.enum(['governance', 'compliance']),
-      days,
+      mode: z
+        .enum(['governance', 'compliance'])
+        .describe(
+          '`governance` (principals allowed to bypass governance retention can still delete) or `compliance` (nobody can, the root user included, until the lock expires).',
+        ),
+      days: days.describe('Days each new object version stays locked.'),
     })
-    .optional(),
-  /** Days the server access logs are kept. Default: 395. */
-  accessLogRetentionDays: days.default(395),
+    .optional()
+    .describe(
+      'Object Lock for tamper evidence: every new object version is locked for `days` days. Needs `versioned` and `retentionDays` >= `days`; it can only be enabled when the bucket is created. Default: none (off).',
+    ),
+  accessLogRetentionDays: days
+    .default(395)
+    .describe('Days the server access logs (in a bucket of their own) are kept. Default: `395`.'),
 });
 
 export const forwarderConfig = z.strictObject({
-  /** Default: 512 MB (memory stays flat whatever the object size; raise it for more CPU). */
-  memoryMb: z.number().int().min(256).max(10_240).default(512),
-  /** Default: 300 s. Long objects continue in a new invocation from the last delivered offset. */
-  timeoutSeconds: z.number().int().min(30).max(900).default(300),
-  /** Notifications per invocation. Default: 10. */
-  batchSize: z.number().int().min(1).max(10_000).default(10),
-  /** Default: 0 s (forward as soon as an object lands). Above 0 allows batchSize > 10. */
-  maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(0),
-  /** Event-source maximum concurrency (2-1000). Default: unset (Lambda scales freely). */
-  maxConcurrency: z.number().int().min(2).max(1000).optional(),
-  /** Reserved concurrency for the function. Default: unset. */
-  reservedConcurrency: z.number().int().min(1).max(1000).optional(),
-  /** Receives before a notification moves to the DLQ. Default: 5. */
-  maxReceiveCount: z.number().int().min(5).max(1000).default(5),
-  /** A record larger than this is quarantined. Default: 8 MiB. */
+  memoryMb: z
+    .number()
+    .int()
+    .min(256)
+    .max(10_240)
+    .default(512)
+    .describe(
+      'Forwarder memory in MB. Memory stays flat whatever the object size (objects are streamed); more memory buys CPU for JSON parsing. Default: `512`.',
+    ),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(900)
+    .default(300)
+    .describe(
+      "Forwarder timeout in seconds. Long objects continue in a new invocation from the last delivered offset; the object queue's visibility timeout is 6 × this. Default: `300`.",
+    ),
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(10)
+    .describe('Notifications per invocation; above 10 needs `maxBatchingWindowSeconds` >= 1. Default: `10`.'),
+  maxBatchingWindowSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(0)
+    .describe('Seconds Lambda waits to fill a batch; 0 forwards as soon as an object lands. Default: `0`.'),
+  maxConcurrency: z
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .optional()
+    .describe(
+      'Event-source maximum concurrency: caps the load on your SIEM. Required, and at most `reservedConcurrency`, when `reservedConcurrency` is set. Default: unset (Lambda scales with the queue).',
+    ),
+  reservedConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Reserved concurrency of the forwarder function. Default: unset.'),
+  maxReceiveCount: z
+    .number()
+    .int()
+    .min(5)
+    .max(1000)
+    .default(5)
+    .describe(
+      "Receives before a notification moves to the object DLQ (Lambda's guidance: at least 5). Default: `5`.",
+    ),
   maxRecordBytes: z
     .number()
     .int()
     .min(1024)
     .max(64 * 1024 * 1024)
-    .default(8 * 1024 * 1024),
-  /** Decompressed size above which an object is refused (gzip bomb guard). Default: 16 GiB. */
+    .default(8 * 1024 * 1024)
+    .describe(
+      'A record larger than this is quarantined (its first 64 KiB kept). Default: `8388608` (8 MiB).',
+    ),
   maxObjectBytes: z
     .number()
     .int()
     .min(1024 * 1024)
-    .default(16 * 1024 ** 3),
+    .default(16 * 1024 ** 3)
+    .describe(
+      'Decompressed size above which an object is refused (gzip-bomb guard). Default: `17179869184` (16 GiB).',
+    ),
 });
 
 export const monitoringConfig = z.strictObject({
-  /** Subscribe this address to the alarm topic. Default: none (subscribe yourself). */
-  alarmEmail: z.email('must be an e-mail address').optional(),
-  /** Alarm when a queue's oldest message is older than this. Default: 15. */
-  maxMessageAgeMinutes: z.number().int().min(1).max(20_160).default(15),
+  alarmEmail: z
+    .email('must be an e-mail address')
+    .optional()
+    .describe('An address subscribed to the alarm topic. Default: none (subscribe to the topic yourself).'),
+  maxMessageAgeMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(20_160)
+    .default(15)
+    .describe("Alarm when a queue's oldest message is older than this many minutes. Default: `15`."),
 });
 
-export const sluiceConfig = z
-  .strictObject({
-    /** CloudFormation stack name. Default: `Sluice`. */
+/** The top-level fields, with the destinations a reader accepts (the stack's, or the CLI's with `file`). */
+function configObject<D extends typeof destinationConfig | typeof localDestinationConfig>(destination: D) {
+  return z.strictObject({
+    $schema: z
+      .string()
+      .optional()
+      .describe(
+        "The JSON Schema of this file, for editors' completion and checks, e.g. `./node_modules/sluice/schema/sluice.config.schema.json`. sluice ignores it. Default: none.",
+      ),
     stackName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'is not a valid stack name')
-      .default('Sluice'),
-    bucket: bucketConfig.prefault({}),
+      .default('Sluice')
+      .describe('CloudFormation stack name; the CLI finds the deployment by it. Default: `Sluice`.'),
+    bucket: bucketConfig.prefault({}).describe(`The log bucket writers put objects into. ${ALL_DEFAULTS}`),
     sources: z
       .array(sourceConfig)
-      .min(1, 'needs at least one source. Fix: add {"name","prefix","preset"|"principals"}'),
-    destinations: z.array(destinationConfig).default([]),
-    /** Where records that cannot be delivered are written, with the reason. Default: `sluice/quarantine`. */
-    quarantinePrefix: keyPrefix.default('sluice/quarantine'),
-    forwarder: forwarderConfig.prefault({}),
-    monitoring: monitoringConfig.prefault({}),
-  })
-  .superRefine((config, ctx) => {
-    const seen = new Map<string, number>();
-    config.sources.forEach((source, index) => {
-      const first = seen.get(source.name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['sources', index, 'name'],
-          message: `duplicates sources[${first}].name '${source.name}'. Fix: give every source its own name`,
-        });
-      }
-      seen.set(source.name, index);
-      config.sources.slice(0, index).forEach((other, otherIndex) => {
-        if (prefixesOverlap(source.prefix, other.prefix)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sources', index, 'prefix'],
-            message: `'${source.prefix}' overlaps sources[${otherIndex}].prefix '${other.prefix}'. Fix: use prefixes where neither contains the other`,
-          });
-        }
+      .min(1, 'needs at least one source. Fix: add {"name","prefix","preset"|"principals"}')
+      .describe(
+        'Who writes where: one entry per vendor or application, each under its own prefix. At least one.',
+      ),
+    destinations: z
+      .array(destination)
+      .default([])
+      .describe(
+        'Where records are forwarded: `splunk-hec`, `elasticsearch`, `https` or `sentinel` (and `file`, with the sluice CLI only). Default: `[]`.',
+      ),
+    quarantinePrefix: keyPrefix
+      .default('sluice/quarantine')
+      .describe(
+        'Key prefix where unreadable or refused records are written, with the reason; must not overlap a source prefix. Default: `sluice/quarantine`.',
+      ),
+    forwarder: forwarderConfig
+      .prefault({})
+      .describe(`Sizing of the forwarder Lambda and its event source. ${ALL_DEFAULTS}`),
+    monitoring: monitoringConfig.prefault({}).describe(`Alarms and their SNS topic. ${ALL_DEFAULTS}`),
+    collectors: z
+      .array(collectorConfig)
+      .default([])
+      .describe(
+        "APIs that must be polled (`cirrus-siem`, `stellarbridge-events`, `http-json`): each runs on a schedule and writes the new events as NDJSON objects under its source's prefix, from where they are forwarded like any vendor's. Default: `[]`.",
+      ),
+  });
+}
+
+type CheckedConfig = z.output<ReturnType<typeof configObject<typeof localDestinationConfig>>>;
+
+/** Rules between fields, which JSON Schema cannot say: the validators check them, editors do not. */
+function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>): void {
+  const seen = new Map<string, number>();
+  config.sources.forEach((source, index) => {
+    const first = seen.get(source.name);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', index, 'name'],
+        message: `duplicates sources[${first}].name '${source.name}'. Fix: give every source its own name`,
       });
-      if (prefixesOverlap(source.prefix, config.quarantinePrefix)) {
+    }
+    seen.set(source.name, index);
+    config.sources.slice(0, index).forEach((other, otherIndex) => {
+      if (prefixesOverlap(source.prefix, other.prefix)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['quarantinePrefix'],
-          message: `'${config.quarantinePrefix}' overlaps sources[${index}].prefix '${source.prefix}'. Fix: keep quarantined records outside every source prefix`,
+          path: ['sources', index, 'prefix'],
+          message: `'${source.prefix}' overlaps sources[${otherIndex}].prefix '${other.prefix}'. Fix: use prefixes where neither contains the other`,
         });
       }
     });
-    const ingestSources = config.sources.filter((source) => source.ingest);
-    if (ingestSources.length > 1) {
+    if (prefixesOverlap(source.prefix, config.quarantinePrefix)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['sources'],
-        message: `${ingestSources.length} sources have "ingest"; one stack has one ingest queue and endpoint. Fix: keep "ingest" on one source and tell log types apart with logType`,
-      });
-    }
-    const destinationNames = new Set<string>();
-    config.destinations.forEach((destination, index) => {
-      if (destinationNames.has(destination.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['destinations', index, 'name'],
-          message: `'${destination.name}' is used twice. Fix: give every destination its own name`,
-        });
-      }
-      destinationNames.add(destination.name);
-    });
-    const { bucket } = config;
-    if (bucket.objectLock && !bucket.versioned) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['bucket', 'objectLock'],
-        message: 'needs versioning. Fix: set bucket.versioned to true (or remove bucket.objectLock)',
-      });
-    }
-    if (bucket.objectLock && bucket.retentionDays < bucket.objectLock.days) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['bucket', 'retentionDays'],
-        message: `${bucket.retentionDays} is shorter than bucket.objectLock.days ${bucket.objectLock.days}: objects could not expire while locked. Fix: set retentionDays >= objectLock.days`,
-      });
-    }
-    if (bucket.transitionDays >= bucket.retentionDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['bucket', 'transitionDays'],
-        message: `${bucket.transitionDays} must be below bucket.retentionDays ${bucket.retentionDays}. Fix: lower transitionDays or raise retentionDays`,
-      });
-    }
-    if (bucket.transitionStorageClass === 'STANDARD_IA' && bucket.transitionDays < 30) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['bucket', 'transitionDays'],
-        message: `${bucket.transitionDays} is below S3's 30-day minimum for STANDARD_IA. Fix: use 30 or more, or another transitionStorageClass`,
-      });
-    }
-    const { forwarder } = config;
-    if (
-      forwarder.reservedConcurrency !== undefined &&
-      (forwarder.maxConcurrency === undefined || forwarder.maxConcurrency > forwarder.reservedConcurrency)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['forwarder', 'maxConcurrency'],
-        message: `must be set and at most forwarder.reservedConcurrency (${forwarder.reservedConcurrency}): otherwise SQS polling outruns the reserved functions, throttled messages use up their receives and reach the DLQ unprocessed. Fix: set maxConcurrency <= reservedConcurrency`,
-      });
-    }
-    if (forwarder.batchSize > 10 && forwarder.maxBatchingWindowSeconds === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['forwarder', 'maxBatchingWindowSeconds'],
-        message: `must be at least 1 when forwarder.batchSize (${forwarder.batchSize}) is above 10 (a Lambda rule). Fix: set a batching window or a batch size of 10 or less`,
+        path: ['quarantinePrefix'],
+        message: `'${config.quarantinePrefix}' overlaps sources[${index}].prefix '${source.prefix}'. Fix: keep quarantined records outside every source prefix`,
       });
     }
   });
+  const ingestSources = config.sources.filter((source) => source.ingest);
+  if (ingestSources.length > 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sources'],
+      message: `${ingestSources.length} sources have "ingest"; one stack has one ingest queue and endpoint. Fix: keep "ingest" on one source and tell log types apart with logType`,
+    });
+  }
+  const destinationNames = new Set<string>();
+  config.destinations.forEach((destination, index) => {
+    if (destinationNames.has(destination.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destinations', index, 'name'],
+        message: `'${destination.name}' is used twice. Fix: give every destination its own name`,
+      });
+    }
+    destinationNames.add(destination.name);
+  });
+  checkCollectors(config, ctx);
+  const { bucket } = config;
+  if (bucket.objectLock && !bucket.versioned) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bucket', 'objectLock'],
+      message: 'needs versioning. Fix: set bucket.versioned to true (or remove bucket.objectLock)',
+    });
+  }
+  if (bucket.objectLock && bucket.retentionDays < bucket.objectLock.days) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bucket', 'retentionDays'],
+      message: `${bucket.retentionDays} is shorter than bucket.objectLock.days ${bucket.objectLock.days}: objects could not expire while locked. Fix: set retentionDays >= objectLock.days`,
+    });
+  }
+  if (bucket.transitionDays >= bucket.retentionDays) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bucket', 'transitionDays'],
+      message: `${bucket.transitionDays} must be below bucket.retentionDays ${bucket.retentionDays}. Fix: lower transitionDays or raise retentionDays`,
+    });
+  }
+  if (bucket.transitionStorageClass === 'STANDARD_IA' && bucket.transitionDays < 30) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bucket', 'transitionDays'],
+      message: `${bucket.transitionDays} is below S3's 30-day minimum for STANDARD_IA. Fix: use 30 or more, or another transitionStorageClass`,
+    });
+  }
+  const { forwarder } = config;
+  if (
+    forwarder.reservedConcurrency !== undefined &&
+    (forwarder.maxConcurrency === undefined || forwarder.maxConcurrency > forwarder.reservedConcurrency)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['forwarder', 'maxConcurrency'],
+      message: `must be set and at most forwarder.reservedConcurrency (${forwarder.reservedConcurrency}): otherwise SQS polling outruns the reserved functions, throttled messages use up their receives and reach the DLQ unprocessed. Fix: set maxConcurrency <= reservedConcurrency`,
+    });
+  }
+  if (forwarder.batchSize > 10 && forwarder.maxBatchingWindowSeconds === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['forwarder', 'maxBatchingWindowSeconds'],
+      message: `must be at least 1 when forwarder.batchSize (${forwarder.batchSize}) is above 10 (a Lambda rule). Fix: set a batching window or a batch size of 10 or less`,
+    });
+  }
+}
+
+/**
+ * `collectors[]` against the sources: each names an existing source, once per log type, and its
+ * events' id and time fields are the ones the forwarder reads for that source and log type. A source
+ * a collector writes to needs no other writer.
+ */
+function checkCollectors(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>): void {
+  const names = new Map<string, number>();
+  const streams = new Map<string, number>();
+  const collected = new Set<string>();
+  config.collectors.forEach((collector, index) => {
+    const first = names.get(collector.name);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['collectors', index, 'name'],
+        message: `duplicates collectors[${first}].name '${collector.name}'. Fix: give every collector its own name (it keys the checkpoint)`,
+      });
+    }
+    names.set(collector.name, index);
+    const sourceIndex = config.sources.findIndex((source) => source.name === collector.source);
+    if (sourceIndex < 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['collectors', index, 'source'],
+        message: `'${collector.source}' is not a source. Fix: use one of ${config.sources.map((source) => source.name).join(', ')}, or add {"name": "${collector.source}", "prefix": "…"} to sources`,
+      });
+      return;
+    }
+    collected.add(collector.source);
+    const stream = `${collector.source}/${collector.logType}`;
+    const sameStream = streams.get(stream);
+    if (sameStream !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['collectors', index, 'logType'],
+        message: `collectors[${sameStream}] writes log type '${collector.logType}' of source '${collector.source}' already. Fix: give each collector its own logType`,
+      });
+    }
+    streams.set(stream, index);
+    const source = config.sources[sourceIndex];
+    const idField = collectorIdField(collector);
+    // Refinements run on fields with problems too: a source whose own fields were refused has no derived ones.
+    const idFields: Readonly<Record<string, string>> = source.idFieldByLogType ?? {};
+    const configured = Object.hasOwn(idFields, collector.logType) ? idFields[collector.logType] : undefined;
+    if (configured !== undefined && configured !== idField) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', sourceIndex, 'idFields', collector.logType],
+        message: `'${configured}' is not the id field of collectors[${index}] ('${collector.name}' writes its events' ids in '${idField}'). Fix: remove this entry (the collector's is used) or set it to '${idField}'`,
+      });
+    }
+    const timestampField = collectorTimestampField(collector);
+    if (timestampField !== undefined && timestampField !== source.timestampField) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', sourceIndex, 'timestampField'],
+        message: `'${source.timestampField}' is not where collectors[${index}] ('${collector.name}') finds its events' time. Fix: set it to '${timestampField}'`,
+      });
+    }
+  });
+  config.sources.forEach((source, index) => {
+    const hasWriters = Boolean(source.preset) || (source.principals?.length ?? 0) > 0;
+    if (hasWriters || source.ingest || collected.has(source.name)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sources', index, 'principals'],
+      message:
+        'no writer for this source. Fix: set "preset" (e.g. "strongdm"), list the writer role ARNs in "principals", add "ingest": {} for your own applications, or name it as a collector\'s "source"',
+    });
+  });
+}
+
+/** The forwarder finds each collected event's id in the field its collector writes it to. */
+function withCollectorIds<C extends CheckedConfig>(config: C): C {
+  if (config.collectors.length === 0) return config;
+  return {
+    ...config,
+    sources: config.sources.map((source) => {
+      const own = config.collectors.filter((collector) => collector.source === source.name);
+      if (own.length === 0) return source;
+      return {
+        ...source,
+        idFieldByLogType: {
+          ...source.idFieldByLogType,
+          ...Object.fromEntries(own.map((collector) => [collector.logType, collectorIdField(collector)])),
+        },
+      };
+    }),
+  };
+}
+
+/** What a deployed stack accepts (`cdk synth`, the `Sluice` construct): no `file` destinations. */
+export const sluiceConfig = configObject(destinationConfig).superRefine(checkConfig).transform(withCollectorIds);
+
+/**
+ * What a configuration file may hold: the stack's configuration, plus the `file` destinations only the
+ * CLI runs. The published JSON Schema is generated from this, so editors accept `examples/local.json`.
+ */
+export const sluiceConfigFile = configObject(localDestinationConfig)
+  .superRefine(checkConfig)
+  .transform(withCollectorIds);
 
 export type SluiceConfigInput = z.input<typeof sluiceConfig>;
 export type SluiceConfig = z.output<typeof sluiceConfig>;

@@ -31,46 +31,62 @@ export const keyPrefix = z
 
 const fieldName = z.string().min(1).max(256);
 
+function describePreset(name: VendorPresetName): string {
+  const { principals, idFieldByLogType } = VENDOR_PRESETS[name];
+  const ids = Object.entries(idFieldByLogType).map(([logType, field]) => `\`${logType}\` → \`${field}\``);
+  return `\`${name}\` = writer ${principals.map((arn) => `\`${arn}\``).join(', ')}, ids ${ids.join(', ')}`;
+}
+
 export const sourceConfig = z
   .strictObject({
-    /** Lower-case name used in sourcetypes and metrics (e.g. `strongdm` → `strongdm:activities`). */
     name: z
       .string()
       .regex(
         /^[a-z][a-z0-9-]{0,31}$/,
         'must be lower-case letters, digits and dashes (max 32), e.g. "strongdm"',
+      )
+      .describe(
+        'Lower-case name (letters, digits and dashes, up to 32), used in sourcetypes (`strongdm:activities`), quarantine keys and metrics.',
       ),
-    /** Key prefix the writer puts objects under (the vendor's "Key Prefix"). */
-    prefix: keyPrefix,
-    /** A vendor preset: its writer principal and record id fields. */
+    prefix: keyPrefix.describe(
+      'Key prefix the writer puts objects under (the vendor\'s "Key Prefix", e.g. `sdm/logs`): plain path segments, edge slashes dropped. Prefixes of two sources may not contain one another.',
+    ),
     preset: z
-      .string()
-      .refine((value): value is VendorPresetName => (VENDOR_PRESET_NAMES as string[]).includes(value), {
-        message: `is not a known preset. Fix: use one of ${VENDOR_PRESET_NAMES.join(', ')}, or list "principals" instead`,
+      .enum(VENDOR_PRESET_NAMES as [VendorPresetName, ...VendorPresetName[]], {
+        error: `is not a known preset. Fix: use one of ${VENDOR_PRESET_NAMES.join(', ')}, or list "principals" instead`,
       })
-      .optional(),
-    /** IAM principals allowed to write under the prefix (in addition to the preset's). */
-    principals: z.array(principalArn).optional(),
-    /** Object format. `auto` tells NDJSON from concatenated (pretty-printed) JSON per object. Default: `auto`. gzip is always detected. */
-    format: z.enum(['auto', 'ndjson', 'concatenated']).default('auto'),
-    /** Field holding each record's time. Default: `timestamp`. */
-    timestampField: fieldName.default('timestamp'),
-    /** Per log type, the field holding the record's own unique id (overrides the preset's). */
-    idFields: z.record(z.string().regex(LOG_TYPE_PATTERN), fieldName).optional(),
-    /** Your applications write this source through sluice's ingest queue and HTTPS endpoint. */
-    ingest: ingestConfig.optional(),
+      .optional()
+      .describe(
+        `A vendor preset: its writer principal and record id fields. ${VENDOR_PRESET_NAMES.map(describePreset).join('; ')}. Default: none.`,
+      ),
+    principals: z
+      .array(principalArn)
+      .optional()
+      .describe(
+        "IAM principal ARNs (roles, users, account roots; no wildcards) allowed to write under the prefix, added to the preset's. A source needs `preset`, `principals`, `ingest` or a collector. Default: none.",
+      ),
+    format: z
+      .enum(['auto', 'ndjson', 'concatenated'])
+      .default('auto')
+      .describe(
+        "`ndjson`, `concatenated` (pretty-printed JSON objects one after another, as in StrongDM's docs) or `auto` (decided per object). gzip is always detected by its magic bytes. Default: `auto`.",
+      ),
+    timestampField: fieldName
+      .default('timestamp')
+      .describe('The record field holding its time. Default: `timestamp`.'),
+    idFields: z
+      .record(z.string().regex(LOG_TYPE_PATTERN), fieldName)
+      .optional()
+      .describe(
+        'Per log type, the record field holding its own unique id, e.g. `{ "login": "event_id" }`; overrides the preset\'s. Log types without one get an id hashed from the object and the record\'s position in it. Default: the preset\'s.',
+      ),
+    ingest: ingestConfig
+      .optional()
+      .describe(
+        "Makes this the source your own applications write through sluice's ingest queue and HTTPS endpoint (at most one source); such a source needs no `preset` or `principals`. Default: none.",
+      ),
   })
-  .superRefine((source, ctx) => {
-    const hasWriters = Boolean(source.preset) || (source.principals?.length ?? 0) > 0;
-    if (!hasWriters && !source.ingest) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['principals'],
-        message:
-          'no writer for this source. Fix: set "preset" (e.g. "strongdm"), list the writer role ARNs in "principals", or add "ingest": {} for your own applications',
-      });
-    }
-  })
+  // "Who writes here" is checked with the whole configuration: a collector can be a source's writer.
   .transform((source) => {
     const preset = source.preset ? VENDOR_PRESETS[source.preset as VendorPresetName] : undefined;
     return {

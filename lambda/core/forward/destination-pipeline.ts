@@ -1,5 +1,7 @@
+import type { RequestLatency } from '../http/latency';
 import type { Position } from '../notifications/object-ref';
 import type { OutboundRecord } from '../records/types';
+import { SinkCodes } from '../sinks/codes';
 import type { Sink, SinkObserver } from '../sinks/types';
 import type { QuarantineEntry } from './ports';
 
@@ -11,8 +13,11 @@ interface DispatchedBatch {
   readonly endOffset: number;
   /** Offset of the first record not delivered, once the batch failed. */
   failedAt?: number;
-  /** Records of a failed batch that did arrive (e.g. items a bulk answer accepted), by offset. */
-  deliveredOffsets?: readonly number[];
+  /**
+   * Once the batch failed with an answer: its records' offsets in order, each with whether it arrived
+   * (delivered, or refused for good and quarantined), e.g. the items a bulk answer accepted.
+   */
+  arrivals?: readonly (readonly [offset: number, arrived: boolean])[];
   settled: boolean;
 }
 
@@ -30,10 +35,12 @@ export interface PipelineOptions {
   readonly skip?: readonly (readonly [number, number])[];
   /** Only these log types go to this destination. Default: all. */
   readonly logTypes?: readonly string[];
-  /** Batches in flight for this destination and object. */
-  readonly maxInFlight: number;
+  /** Batches in flight for this destination and object; read before each batch when a function. */
+  readonly maxInFlight: number | (() => number);
   readonly deadline: () => number;
   readonly observer?: SinkObserver;
+  /** The invocation's request durations (see DeliveryContext.latency). Default: none. */
+  readonly latency?: RequestLatency;
 }
 
 /**
@@ -46,6 +53,11 @@ export class DestinationPipeline {
   readonly tally: DestinationTally = { delivered: 0, rejected: 0, failed: 0 };
   readonly rejected: QuarantineEntry[] = [];
   failure?: { readonly code: string; readonly message: string };
+  /**
+   * Whether the destination took part in this pass: it accepted or refused records, or failed them
+   * for a reason other than the deadline. An object no destination took part in was only out of time.
+   */
+  attempted = false;
   private batch: OutboundRecord[] = [];
   private batchBytes = 0;
   private readonly dispatched: DispatchedBatch[] = [];
@@ -108,15 +120,7 @@ export class DestinationPipeline {
     let skip: (readonly [number, number])[] = [];
     if (firstFailedIndex >= 0) {
       resumeAt = this.dispatched[firstFailedIndex].failedAt as number;
-      skip = this.dispatched
-        .slice(firstFailedIndex)
-        .flatMap((batch) =>
-          batch.failedAt === undefined
-            ? [[batch.firstOffset, batch.endOffset] as const]
-            : (batch.deliveredOffsets ?? [])
-                .filter((offset) => offset > resumeAt)
-                .map((offset) => [offset, offset + 1] as const),
-        );
+      skip = arrivedRuns(this.dispatched.slice(firstFailedIndex), resumeAt);
     } else if (stoppedAt === undefined) {
       return 'done';
     } else {
@@ -130,7 +134,7 @@ export class DestinationPipeline {
 
   /** Sends the current batch, at once or (the promise) once a batch in flight is answered. */
   private dispatch(): Promise<void> | undefined {
-    if (this.inFlight.size < this.options.maxInFlight) {
+    if (this.inFlight.size < this.maxInFlight()) {
       this.send();
       return undefined;
     }
@@ -138,8 +142,18 @@ export class DestinationPipeline {
   }
 
   private async sendWhenAnswered(): Promise<void> {
-    while (this.inFlight.size >= this.options.maxInFlight) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= this.maxInFlight()) await Promise.race(this.inFlight);
     this.send();
+  }
+
+  private maxInFlight(): number {
+    const { maxInFlight } = this.options;
+    return typeof maxInFlight === 'function' ? maxInFlight() : maxInFlight;
+  }
+
+  /** Keeps the first failure, unless it only said that time ran out: the destination's own says more. */
+  private fail(failure: { readonly code: string; readonly message: string }): void {
+    if (!this.failure || this.failure.code === SinkCodes.DEADLINE) this.failure = failure;
   }
 
   private send(): void {
@@ -171,7 +185,14 @@ export class DestinationPipeline {
       const outcome = await this.options.sink.deliver(records, {
         deadline: this.options.deadline(),
         observer: this.options.observer,
+        latency: this.options.latency,
       });
+      if (
+        outcome.delivered.length > 0 ||
+        outcome.rejected.length > 0 ||
+        (outcome.failed.length > 0 && outcome.failure?.code !== SinkCodes.DEADLINE)
+      )
+        this.attempted = true;
       this.tally.delivered += outcome.delivered.length;
       this.tally.rejected += outcome.rejected.length;
       for (const { record, code, reason } of outcome.rejected) {
@@ -188,26 +209,49 @@ export class DestinationPipeline {
       if (outcome.failed.length > 0) {
         this.tally.failed += outcome.failed.length;
         entry.failedAt = Math.min(...outcome.failed.map((record) => record.offset));
-        entry.deliveredOffsets = [...outcome.delivered, ...outcome.rejected.map(({ record }) => record)].map(
-          (record) => record.offset,
-        );
-        this.failure ??= outcome.failure ?? {
-          code: 'DESTINATION_FAILED',
-          message: 'records were not accepted',
-        };
+        const failed = new Set(outcome.failed);
+        entry.arrivals = records.map((record) => [record.offset, !failed.has(record)] as const);
+        this.fail(outcome.failure ?? { code: 'DESTINATION_FAILED', message: 'records were not accepted' });
       }
     } catch (error) {
       // A sink reports destination errors in its outcome; reaching here is a bug, never a lost record.
       this.tally.failed += records.length;
+      this.attempted = true;
       entry.failedAt = entry.firstOffset;
-      this.failure ??= {
-        code: 'SINK_CRASHED',
-        message: error instanceof Error ? error.message : String(error),
-      };
+      this.fail({ code: 'SINK_CRASHED', message: error instanceof Error ? error.message : String(error) });
     } finally {
       entry.settled = true;
     }
   }
+}
+
+/**
+ * The ranges of records after `resumeAt` that arrived, as few as possible: records arriving one after
+ * another make one range, whichever batches they were sent in (records between them in the object were
+ * not this destination's: other log types, unreadable lines). A record that did not arrive ends a range.
+ */
+function arrivedRuns(batches: readonly DispatchedBatch[], resumeAt: number): (readonly [number, number])[] {
+  const runs: [number, number][] = [];
+  let open: [number, number] | undefined;
+  const extend = (from: number, to: number) => {
+    if (open) open[1] = to;
+    else runs.push((open = [from, to]));
+  };
+  for (const batch of batches) {
+    if (batch.failedAt === undefined) {
+      extend(batch.firstOffset, batch.endOffset);
+      continue;
+    }
+    if (!batch.arrivals) {
+      open = undefined;
+      continue;
+    }
+    for (const [offset, arrived] of batch.arrivals) {
+      if (!arrived) open = undefined;
+      else if (offset > resumeAt) extend(offset, offset + 1);
+    }
+  }
+  return runs;
 }
 
 /** Sorted, with touching or overlapping ranges joined, so a continuation stays small. */

@@ -1,4 +1,5 @@
 import { SluiceError, errorMessage } from '../errors';
+import { normalizeETag } from '../notifications/etag';
 import {
   resumeOffset,
   type DestinationProgress,
@@ -10,8 +11,12 @@ import { detachFromChunk, toOutboundRecord, type OutboundContext } from '../reco
 import type { ReadEvent } from '../records/read-event';
 import type { OutboundRecord } from '../records/types';
 import { readRecordChunks } from '../records/reader';
+import { RequestLatency } from '../http/latency';
+import { SinkCodes } from '../sinks/codes';
 import type { Sink, SinkObserver } from '../sinks/types';
 import { DestinationPipeline, type DestinationTally } from './destination-pipeline';
+import type { ObjectSlots } from './object-slots';
+import { ObjectQuarantine } from './object-quarantine';
 import type { ObjectSource, QuarantineEntry, QuarantineWriter } from './ports';
 
 export interface ForwardSource {
@@ -41,12 +46,18 @@ export interface ForwardDependencies {
   /** No delivery attempt starts after this epoch ms. */
   readonly deliveryDeadline: number;
   readonly observer?: SinkObserver;
+  /** Request durations shared by the invocation's objects. Default: this object's own. */
+  readonly latency?: RequestLatency;
+  /** The invocation's object slots: this object sends its share of each destination's requests. Default: all. */
+  readonly objectSlots?: ObjectSlots;
 }
 
 export interface ForwardSummary {
   readonly records: number;
   readonly bytes: number;
+  /** Unreadable records quarantined by this pass (not those an earlier read of the object stored). */
   readonly unreadable: number;
+  /** Per destination; `rejected` counts the refused records this pass quarantined, like `unreadable`. */
   readonly destinations: Readonly<Record<string, DestinationTally>>;
 }
 
@@ -59,6 +70,11 @@ export type ForwardResult =
       /** Where each destination resumes; `madeProgress` says whether any moved forward. */
       readonly work: ObjectWork & { readonly progress: DestinationProgress };
       readonly madeProgress: boolean;
+      /**
+       * Whether a destination took part (accepted, refused or failed records for a reason other than
+       * the deadline). False: the object only ran out of time, e.g. before its first request.
+       */
+      readonly attempted: boolean;
       readonly failures: readonly {
         readonly destination: string;
         readonly code: string;
@@ -104,6 +120,8 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   const { object } = work;
   const starts = new Map(deps.destinations.map((d) => [d.sink.name, startOf(work.progress?.[d.sink.name])]));
   const active = deps.destinations.filter((d) => starts.get(d.sink.name) !== 'done');
+  const latency = deps.latency ?? new RequestLatency();
+  const slots = deps.objectSlots;
   const pipelines = active.map(
     (destination) =>
       new DestinationPipeline({
@@ -111,9 +129,10 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         resumeAt: resumeOffset(starts.get(destination.sink.name)!) as number,
         skip: skipOf(starts.get(destination.sink.name)!),
         logTypes: destination.logTypes,
-        maxInFlight: destination.maxInFlight,
+        maxInFlight: slots ? () => slots.share(destination.maxInFlight) : destination.maxInFlight,
         deadline: () => deps.deliveryDeadline,
         observer: deps.observer,
+        latency,
       }),
   );
   const numericStarts = pipelines.map((pipeline) => resumeOffset(starts.get(pipeline.name)!) as number);
@@ -124,8 +143,12 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   let encoding = work.encoding;
   const rangedFrom = encoding === 'identity' ? resumeAt : 0;
   const unreadable: QuarantineEntry[] = [];
-  let unreadableCount = 0;
   let pendingBytes = 0;
+  // Set once the object is open: its files are named after the ETag of the bytes read.
+  let quarantine: ObjectQuarantine | undefined;
+  // Only what this pass stored counts: a retried object's bad records were counted when first stored.
+  let unreadableCount = 0;
+  const refusedCount = new Map<string, number>();
   // Quarantine entries are written in chunks while reading, so an object whose every record is
   // refused costs bounded memory.
   const flushQuarantine = async (force: boolean) => {
@@ -138,7 +161,10 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     if (unreadable.length === 0) return;
     if (!force && pendingBytes < QUARANTINE_FLUSH_BYTES && unreadable.length < QUARANTINE_FLUSH_ENTRIES)
       return;
-    await deps.quarantine.write(unreadable.splice(0), { source: deps.source.name, object });
+    for (const entry of await quarantine!.write(unreadable.splice(0))) {
+      if (entry.destination === undefined) unreadableCount += 1;
+      else refusedCount.set(entry.destination, (refusedCount.get(entry.destination) ?? 0) + 1);
+    }
     pendingBytes = 0;
   };
   let records = 0;
@@ -148,9 +174,19 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   let readFailure: SluiceError | undefined;
 
   if (pipelines.length > 0) {
-    const body = await deps.objects.open(object, rangedFrom);
+    const opened = await deps.objects.open(object, rangedFrom);
+    // The ETag of the bytes actually read names them on every path (a notification of a versioned
+    // bucket, a replay's listing, a continuation's ranged GET); the notification's is a fallback.
+    const eTag = normalizeETag(opened.eTag) ?? normalizeETag(object.eTag) ?? object.versionId ?? '';
+    quarantine = new ObjectQuarantine({
+      writer: deps.quarantine,
+      source: deps.source.name,
+      object,
+      eTag,
+      now: () => new Date(deps.now()),
+    });
     const chunks = readRecordChunks(
-      observeEncoding(body, (seen) => (encoding ??= seen)),
+      observeEncoding(opened.body, (seen) => (encoding ??= seen)),
       {
         format: deps.source.format,
         maxRecordBytes: deps.maxRecordBytes,
@@ -163,7 +199,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       source: deps.source.name,
       bucket: object.bucket,
       key: object.key,
-      version: object.versionId ?? object.eTag ?? '',
+      eTag,
       logTypeFromKey: deps.logTypeFromKey,
       timestampField: deps.source.timestampField,
       idFieldByLogType: deps.source.idFieldByLogType,
@@ -188,7 +224,6 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
           if ('unreadable' in item) {
             if (item.unreadable.offset >= alreadyRead) {
               unreadable.push(item.unreadable);
-              unreadableCount += 1;
               pendingBytes += item.unreadable.raw?.length ?? 0;
               await flushQuarantine(false);
             }
@@ -235,7 +270,12 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     records,
     bytes,
     unreadable: unreadableCount,
-    destinations: Object.fromEntries(pipelines.map((pipeline) => [pipeline.name, pipeline.tally])),
+    destinations: Object.fromEntries(
+      pipelines.map((pipeline) => [
+        pipeline.name,
+        { ...pipeline.tally, rejected: refusedCount.get(pipeline.name) ?? 0 },
+      ]),
+    ),
   };
   if (!readFailure && Object.values(progress).every((value) => value === 'done')) {
     return { status: 'complete', summary };
@@ -251,12 +291,14 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   if (readFailure && !madeProgress) throw readFailure;
   if (readFailure)
     failures.push({ destination: '(object)', code: readFailure.code, message: readFailure.message });
+  const destinationFailed = failures.some((failure) => failure.code !== SinkCodes.DEADLINE);
   return {
     status: 'incomplete',
     summary,
-    reason: readFailure ? 'object-unreadable' : failures.length > 0 ? 'destination-failed' : 'deadline',
+    reason: readFailure ? 'object-unreadable' : destinationFailed ? 'destination-failed' : 'deadline',
     work: { object, progress, encoding },
     madeProgress,
+    attempted: pipelines.some((pipeline) => pipeline.attempted),
     failures,
   };
 }

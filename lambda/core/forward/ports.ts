@@ -1,9 +1,20 @@
 import type { ObjectRef } from '../notifications/object-ref';
 
+/** An object being read. */
+export interface OpenedObject {
+  readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * The ETag of the bytes being read, unquoted, when the store names one (S3 always does, also for a
+   * ranged GET). Record ids and quarantine names hash it: it is the same for the same bytes on every
+   * path, where a notification's `eTag` may be missing.
+   */
+  readonly eTag?: string;
+}
+
 /** Reads an object's bytes as a stream, optionally from a byte offset (a ranged GET). */
 export interface ObjectSource {
   /** Throws `SluiceError('OBJECT_NOT_FOUND')` when the object (version) no longer exists. */
-  open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>>;
+  open(object: ObjectRef, fromByte: number): Promise<OpenedObject>;
 }
 
 /** A record that will never reach a destination, with everything an operator needs to act on it. */
@@ -21,10 +32,24 @@ export interface QuarantineEntry {
   readonly raw?: Uint8Array;
 }
 
+/** Which object a quarantine file is about (a store may route by its bucket). */
+export interface QuarantineTarget {
+  readonly source: string;
+  readonly object: ObjectRef;
+}
+
+/**
+ * Files under the quarantine, by a name relative to it (`<source>/YYYY/MM/DD/HH/MM/<file>.json`).
+ * Files are only ever created, never replaced: that is what lets a retried object find what an
+ * earlier attempt quarantined (see `ObjectQuarantine`).
+ */
 export interface QuarantineWriter {
-  /** Durably stores entries of one object; throws when it cannot (the message then fails and retries). */
-  write(
-    entries: readonly QuarantineEntry[],
-    context: { readonly source: string; readonly object: ObjectRef },
-  ): Promise<void>;
+  /**
+   * Durably stores `body` as `name` unless a file of that name exists (S3: `If-None-Match: *`).
+   * True when it was written, false when the name was taken. Throws when it cannot write (the
+   * message then fails and retries).
+   */
+  create(name: string, body: string, target: QuarantineTarget): Promise<boolean>;
+  /** The file `name`, or `undefined` when there is none. */
+  read(name: string, target: QuarantineTarget): Promise<string | undefined>;
 }

@@ -1,7 +1,7 @@
 import { classifyKey } from '../layout/key-layout';
 import { SluiceError } from '../errors';
 import { continuationBody } from '../notifications/continuation';
-import type { ObjectWork } from '../notifications/object-ref';
+import type { DestinationProgress, ObjectWork } from '../notifications/object-ref';
 import { parseMessage } from '../notifications/parse-message';
 import {
   forwardObject,
@@ -50,6 +50,13 @@ export async function processMessage(
      * continuation (two chains would deliver the same records).
      */
     readonly acknowledge?: () => Promise<void>;
+    /**
+     * How many times SQS has delivered this message (ApproximateReceiveCount). An object no
+     * destination took part in is handed back in a fresh message only on its first receive: a later
+     * receive follows a failed one, which must go on counting toward maxReceiveCount. Default:
+     * unknown, treated as a later receive.
+     */
+    readonly receiveCount?: number;
   } = {},
 ): Promise<void> {
   const parsed = parseMessage(body);
@@ -88,6 +95,15 @@ export async function processMessage(
     });
     return;
   }
+  const slots = deps.objectSlots;
+  if (slots && !(await slots.acquire())) {
+    await handBack({ ...work, progress: work.progress ?? {} }, 'no time left to start it', deps, options, {
+      bucket: object.bucket,
+      key: object.key,
+      source: where.source.name,
+    });
+    return;
+  }
   let result;
   try {
     result = await forwardObject(work, { ...deps, source: where.source, logTypeFromKey: where.logType });
@@ -97,6 +113,8 @@ export async function processMessage(
       return;
     }
     throw error;
+  } finally {
+    slots?.release();
   }
   deps.onObject?.(result.summary, object);
   const fields = { bucket: object.bucket, key: object.key, source: where.source.name, ...result.summary };
@@ -116,6 +134,10 @@ export async function processMessage(
     });
     return;
   }
+  if (!result.attempted) {
+    await handBack(result.work, 'no time left to send it to any destination', deps, options, fields);
+    return;
+  }
   deps.log.error('object not delivered; the message will be retried', {
     ...fields,
     failures: result.failures,
@@ -125,6 +147,35 @@ export async function processMessage(
       .map((failure) => `${failure.destination}: ${failure.code} ${failure.message}`)
       .join('; ') || `s3://${object.bucket}/${object.key}: out of time before any progress`;
   throw new SluiceError('DELIVERY_INCOMPLETE', reason, { failures: [reason] });
+}
+
+/**
+ * Hands an object no destination took part in back to the queue: a fresh message with the same
+ * progress replaces this one, so running out of time before the object's turn costs no receive.
+ * Only on a first receive; later receives follow failed ones and go on counting (a destination
+ * that is down must still bring its messages to the DLQ after maxReceiveCount).
+ */
+async function handBack(
+  work: ObjectWork & { readonly progress: DestinationProgress },
+  why: string,
+  deps: MessageDependencies,
+  options: { readonly acknowledge?: () => Promise<void>; readonly receiveCount?: number },
+  fields: Record<string, unknown>,
+): Promise<void> {
+  const { object } = work;
+  if (options.receiveCount !== 1) {
+    const receive =
+      options.receiveCount === undefined ? 'an unknown receive' : `receive ${options.receiveCount}`;
+    const reason = `s3://${object.bucket}/${object.key}: ${why} before the deadline; only a first receive is handed back, ${receive} counts`;
+    deps.log.error('object not delivered; the message will be retried', { ...fields, reason: why });
+    throw new SluiceError('DELIVERY_INCOMPLETE', reason, { failures: [reason] });
+  }
+  await deps.continuations.send(continuationBody(work, 'deadline'));
+  await options.acknowledge?.();
+  deps.log.warn('object handed back untouched in a new message; not counted as a failed receive', {
+    ...fields,
+    reason: why,
+  });
 }
 
 /**

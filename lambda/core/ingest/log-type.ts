@@ -13,9 +13,25 @@ export type LogTypeResult =
   | { readonly ok: true; readonly logType: string }
   | { readonly ok: false; readonly code: Rejection['code']; readonly reason: string };
 
-function check(logType: unknown, where: string, policy: LogTypePolicy): LogTypeResult {
+/** A value that failed the pattern, quoted for a reason line (bounded: it may be anything). */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function check(
+  logType: unknown,
+  where: string,
+  policy: LogTypePolicy,
+  options: { readonly showValue?: boolean } = {},
+): LogTypeResult {
   if (!isValidLogType(logType)) {
-    return { ok: false, code: 'LOG_TYPE_INVALID', reason: `${where} must match ${LOG_TYPE_PATTERN.source}` };
+    const shown = options.showValue ? ` ${quoted(logType)}` : '';
+    return {
+      ok: false,
+      code: 'LOG_TYPE_INVALID',
+      reason: `${where}${shown} must match ${LOG_TYPE_PATTERN.source}`,
+    };
   }
   if (policy.allowed && !policy.allowed.has(logType)) {
     return {
@@ -29,8 +45,8 @@ function check(logType: unknown, where: string, policy: LogTypePolicy): LogTypeR
 
 /**
  * The log type of an event: its own `logType` field when it has one (which must then be valid:
- * a bad value is refused, not silently replaced), else `fallback` (e.g. the log type the message
- * carries), else the policy's default.
+ * a bad value is refused, not silently replaced), else `fallback` (the ingest queue message's
+ * `logType` attribute, named as such in a refusal), else the policy's default.
  */
 export function resolveLogType(
   value: Readonly<Record<string, unknown>>,
@@ -38,7 +54,11 @@ export function resolveLogType(
   fallback?: string,
 ): LogTypeResult {
   if (Object.hasOwn(value, 'logType')) return check(value.logType, "'logType'", policy);
-  if (fallback !== undefined) return check(fallback, 'the log type', policy);
+  if (fallback !== undefined) {
+    return check(fallback, "has no 'logType' field, and the message attribute logType", policy, {
+      showValue: true,
+    });
+  }
   if (policy.defaultLogType !== undefined)
     return check(policy.defaultLogType, 'the default log type', policy);
   return {

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 
 /** Longer ids are refused: they are likely not ids, and they must fit every destination's id field. */
 const MAX_ID_BYTES = 200;
-/** Bumped only if the fallback id scheme ever changes (it would re-deliver everything as new). */
+/**
+ * Bumped only if the fallback id scheme ever changes (it would re-deliver everything as new). It was
+ * not bumped when the object's part became always the ETag (it used to be the versionId when a
+ * notification had one): that kept the ids of every object that was read by its ETag.
+ */
 const FALLBACK_SCHEME = 'sluice-record-id-v1';
 /** 27 base64url characters of SHA-256 (162 bits): collisions are out of reach. */
 const FALLBACK_LENGTH = 27;
@@ -30,14 +34,19 @@ export function recordOwnId(
 export interface RecordLocation {
   readonly bucket: string;
   readonly key: string;
-  /** The object's versionId, else its ETag: a rewritten object gets new ids. */
-  readonly version: string;
+  /**
+   * The object's ETag, unquoted: bound to its bytes and the same in every S3 API (a notification with
+   * or without a versionId, a listing, a GetObject, a ranged GET), so every path that reads the same
+   * bytes gives the same ids. A rewritten object with other bytes gets new ids.
+   */
+  readonly eTag: string;
   readonly offset: number;
 }
 
 /**
- * An id for a record without one: where it was read from. The same object version read again
- * (a retry, a replay) gives the same ids, so destinations that deduplicate by id do not double it.
+ * An id for a record without one: where it was read from. The same bytes read again (a retry, a
+ * continuation, a replay, `forward`) give the same ids, so destinations that deduplicate by id do
+ * not double it.
  */
 export function fallbackRecordId(location: RecordLocation): string {
   // JSON framing keeps the parts apart: ("a/b", "c") and ("a", "b/c") must not collide.
@@ -45,7 +54,7 @@ export function fallbackRecordId(location: RecordLocation): string {
     FALLBACK_SCHEME,
     location.bucket,
     location.key,
-    location.version,
+    location.eTag,
     location.offset,
   ]);
   // Digesting straight to text is about twice as fast as going through a Buffer.

@@ -10,8 +10,8 @@ export interface OutboundContext {
   readonly source: string;
   readonly bucket: string;
   readonly key: string;
-  /** The object's versionId, else its ETag. */
-  readonly version: string;
+  /** The object's ETag, unquoted (see `RecordLocation`). */
+  readonly eTag: string;
   /** The log type the key's layout names, used when the record does not name a valid one. */
   readonly logTypeFromKey: string;
   /** Field holding the record's time (`timestamp` for StrongDM). */
@@ -83,7 +83,7 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
     fallbackRecordId({
       bucket: context.bucket,
       key: context.key,
-      version: context.version,
+      eTag: context.eTag,
       offset: event.offset,
     });
   const timestamp =

@@ -10,7 +10,7 @@ export interface RecordTimestamp {
 
 /** One record, read from an object and ready for every destination. */
 export interface OutboundRecord {
-  /** Deterministic id: the record's own id when the source names one, else a hash of bucket/key/version/offset. */
+  /** Deterministic id: the record's own id when the source names one, else a hash of bucket/key/ETag/offset. */
   readonly id: string;
   /** Byte offset of the record's first byte in the (decompressed) object. */
   readonly offset: number;

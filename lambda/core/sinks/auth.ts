@@ -8,6 +8,8 @@ export interface OutgoingRequest {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
+  /** Epoch ms by which the request must have been answered (an authorizer's own requests too). */
+  readonly deadline?: number;
 }
 
 /** Produces the authentication headers of a request; `refresh` re-reads rotated credentials. */

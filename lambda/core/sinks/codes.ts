@@ -9,7 +9,10 @@ export const SinkCodes = {
   AUTH_UNAVAILABLE: 'DESTINATION_AUTH_UNAVAILABLE',
   /** The destination kept failing (5xx, 429, network) until the retry budget or the deadline ran out. */
   UNAVAILABLE: 'DESTINATION_UNAVAILABLE',
-  /** The deadline passed before an attempt could start. */
+  /**
+   * No time was left to send the batch before the deadline (less the time requests have been
+   * taking), and the destination had refused none of its records: the records were not tried.
+   */
   DEADLINE: 'DELIVERY_DEADLINE',
   /** An answer this sink does not understand (e.g. 3xx, or a 2xx whose body cannot be read). */
   UNEXPECTED_ANSWER: 'DESTINATION_UNEXPECTED_ANSWER',
@@ -29,6 +32,13 @@ export const SinkCodes = {
   HTTPS_BATCH_REJECTED: 'HTTPS_BATCH_REJECTED',
   HTTPS_RECORD_TOO_LARGE: 'HTTPS_RECORD_TOO_LARGE',
   HTTPS_REQUEST_REJECTED: 'HTTPS_REQUEST_REJECTED',
+
+  /** The Logs Ingestion API refused the content of a batch (a 4xx that names no configuration error). */
+  SENTINEL_BATCH_REJECTED: 'SENTINEL_BATCH_REJECTED',
+  /** A single record above the API's 1 MB per call. */
+  SENTINEL_RECORD_TOO_LARGE: 'SENTINEL_RECORD_TOO_LARGE',
+  /** The DCR, its stream or the endpoint is wrong (404, 400 InvalidStream): a configuration error. */
+  SENTINEL_REQUEST_REJECTED: 'SENTINEL_REQUEST_REJECTED',
 } as const;
 
 export type SinkCode = (typeof SinkCodes)[keyof typeof SinkCodes];

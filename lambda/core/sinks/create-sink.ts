@@ -4,6 +4,7 @@ import { createElasticsearchSink } from './elasticsearch/sink';
 import { createFileSink } from './file/sink';
 import { createHttpsSink } from './https/sink';
 import { createSinkRuntime, type SinkRuntimeOptions } from './runtime';
+import { createSentinelSink } from './sentinel/sink';
 import { createSplunkHecSink } from './splunk-hec/sink';
 import type { RequestSigner, SecretSource, Sink } from './types';
 
@@ -41,6 +42,8 @@ export function createSink(config: LocalDestinationConfig, deps: SinkDependencie
         config.tokenSecretArn ? deps.secret(config.tokenSecretArn) : undefined,
         runtime,
       );
+    case 'sentinel':
+      return createSentinelSink(config, deps.secret(config.clientSecretArn), runtime);
     case 'file':
       return createFileSink(config);
   }

@@ -76,9 +76,23 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
     if (options.gzip) headers['content-encoding'] = 'gzip';
     let authHeaders: Record<string, string>;
     try {
-      authHeaders = await authorizer.headers({ method: 'POST', url: protocol.url, headers, body: payload });
+      authHeaders = await authorizer.headers({
+        method: 'POST',
+        url: protocol.url,
+        headers,
+        body: payload,
+        deadline: context.deadline,
+      });
     } catch (error) {
       const code = error instanceof SluiceError ? error.code : SinkCodes.AUTH_UNAVAILABLE;
+      // An authorizer that fetches tokens (OAuth) can find its token endpoint busy: back off like a busy
+      // destination. One that was refused the credentials counts as an authentication failure.
+      if (error instanceof SluiceError && error.context.retryable === true)
+        return retryAll(group, errorMessage(error));
+      if (code === SinkCodes.AUTH_FAILED) {
+        const status = error instanceof SluiceError ? error.context.status : undefined;
+        context.observer?.authFailure(name, typeof status === 'number' ? status : 401);
+      }
       return { delivered: [], rejected: [], retry: [], fatal: { code, message: errorMessage(error) } };
     }
     const started = now();
@@ -125,6 +139,10 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
     let waiting: Records[] = [];
     let retryRound = 0;
     let credentialsRefreshed = false;
+    /** Why records of this batch were last refused (a 5xx, 429, reset…), once any was. */
+    let troubled: string | undefined;
+    // Time kept before the deadline, from how long requests have been taking in this invocation.
+    const headroom = () => context.latency?.headroomMs(name) ?? 0;
 
     const failEverything = (code: string, message: string, ...extra: Records[]): void => {
       for (const group of [...extra, ...ready, ...waiting]) failed.push(...group);
@@ -142,8 +160,13 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
         try {
           outcome = await limiter.run(async () => {
             // Checked inside the limiter: the slot may have been waited for.
-            if (now() >= context.deadline) return undefined;
-            return attempt(group, context, bodies);
+            const begun = now();
+            if (begun + headroom() >= context.deadline) return undefined;
+            try {
+              return await attempt(group, context, bodies);
+            } finally {
+              context.latency?.observe(name, now() - begun);
+            }
           });
         } catch (error) {
           // A bug in an encoder or classifier must not lose the batch: report it as a failure.
@@ -151,7 +174,21 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
           break;
         }
         if (outcome === undefined) {
-          failEverything(SinkCodes.DEADLINE, `${name}: the deadline passed before the next attempt`, group);
+          // DELIVERY_DEADLINE says that no record of the batch was refused: the destination is not
+          // to blame, the object was only out of time. Records refused before are the destination's.
+          if (troubled === undefined) {
+            failEverything(
+              SinkCodes.DEADLINE,
+              `${name}: no time left to send the batch before the deadline`,
+              group,
+            );
+          } else {
+            failEverything(
+              SinkCodes.UNAVAILABLE,
+              `${name} kept failing (${troubled || 'unknown'}); no time left for another attempt before the deadline`,
+              group,
+            );
+          }
           break;
         }
         // Keep the bytes only while this exact group may be sent again.
@@ -192,6 +229,7 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
         if (outcome.retry.length > 0) {
           waiting.push(outcome.retry);
           retryReason = outcome.reason ?? retryReason;
+          troubled = retryReason;
           if (outcome.retryAfterMs !== undefined)
             retryAfterMs = Math.max(retryAfterMs ?? 0, outcome.retryAfterMs);
         }
@@ -202,7 +240,8 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
         attempt: retryRound,
         policy: options.retryPolicy,
         now: now(),
-        deadline: context.deadline,
+        // The next attempt must also have time to finish.
+        deadline: context.deadline - headroom(),
         retryAfterMs,
         random: options.random,
       });

@@ -1,3 +1,4 @@
+import type { RequestLatency } from '../http/latency';
 import type { OutboundRecord } from '../records/types';
 
 /** A record a destination refused for good (e.g. a mapping error): it is quarantined, never retried. */
@@ -35,6 +36,11 @@ export interface DeliveryContext {
   /** Epoch ms after which no new attempt starts (bounded by the Lambda's remaining time). */
   readonly deadline: number;
   readonly observer?: SinkObserver;
+  /**
+   * The invocation's request durations: an attempt starts only if it can be expected to end before
+   * the deadline, and every attempt is recorded. Default: none (only the deadline itself is checked).
+   */
+  readonly latency?: RequestLatency;
 }
 
 /** A destination: one per configured SIEM endpoint. */

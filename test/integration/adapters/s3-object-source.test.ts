@@ -42,8 +42,28 @@ describe('reading the object a notification names (moto S3)', () => {
     );
     await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'k', Body: 'second version\n' }));
     const ref = { bucket: 'versioned', key: 'k', versionId: first.VersionId, eventTime: new Date() };
-    assert.equal(await text(await source.open(ref, 0)), 'first version\n');
-    assert.equal(await text(await source.open(ref, 6)), 'version\n');
+    assert.equal(await text((await source.open(ref, 0)).body), 'first version\n');
+    assert.equal(await text((await source.open(ref, 6)).body), 'version\n');
+  });
+
+  it("names the bytes read by the whole object's ETag, unquoted, also for a ranged read", async () => {
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: 'versioned', Key: 'tagged', Body: '{"a":1}\n{"a":2}\n' }),
+    );
+    const whole = put.ETag!.replace(/"/g, '');
+    const ref = { bucket: 'versioned', key: 'tagged', versionId: put.VersionId, eventTime: new Date() };
+    const full = await source.open(ref, 0);
+    const ranged = await source.open(ref, 8);
+    await Promise.all([text(full.body), text(ranged.body)]);
+    assert.deepEqual([full.eTag, ranged.eTag], [whole, whole]);
+  });
+
+  it('in an unversioned bucket, reads the notified content by its ETag, quoted or not', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'same.json', Body: 'same\n' }));
+    for (const eTag of [put.ETag!, put.ETag!.replace(/"/g, '')]) {
+      const opened = await source.open({ bucket: 'plain', key: 'same.json', eTag, eventTime: new Date() }, 0);
+      assert.equal(await text(opened.body), 'same\n');
+    }
   });
 
   it('says OBJECT_NOT_FOUND, naming the object, when it was deleted', async () => {

@@ -22,7 +22,7 @@ const CONFIG_FILES: Readonly<Record<string, readonly (string | RegExp)[]>> = {
     '(root): Unrecognized key: "destinaitons"',
   ],
   'plain-http-destination.json': [
-    "destinations[0].url: 'http://splunk.example.com:8088' must use https:// (plain http is accepted only for localhost). Fix: use the TLS endpoint",
+    "destinations[0].url: 'http://splunk.example.com:8088' must use https:// (plain http is accepted only on loopback: localhost, 127.0.0.1 or [::1]). Fix: use the TLS endpoint",
   ],
   'secrets-inline.json': [
     'destinations[0].url: must not embed credentials. Fix: put them in Secrets Manager and reference the secret ARN',

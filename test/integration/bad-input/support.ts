@@ -112,8 +112,9 @@ export async function startRig(): Promise<Rig> {
       maxRecordBytes: runtime.maxRecordBytes,
       maxObjectBytes: runtime.maxObjectBytes,
       now: Date.now,
-      stopReadingAt: Date.now() + 20_000,
-      deliveryDeadline: Date.now() + 25_000,
+      // Budgets far beyond what these objects need: bad input, not time, decides every outcome here.
+      stopReadingAt: Date.now() + 240_000,
+      deliveryDeadline: Date.now() + 270_000,
       log: { info: record('info'), warn: record('warn'), error: record('error') },
     };
     await processMessage(body, deps);
@@ -129,8 +130,8 @@ export async function startRig(): Promise<Rig> {
     drain: () =>
       drainWithWorkers(pipeline.sqs, pipeline.queueUrl, {
         handlers: [handler],
-        remainingMs: 10_000,
-        timeoutMs: 60_000,
+        remainingMs: 120_000,
+        timeoutMs: 300_000,
       }),
     process,
     send: async (body) => {

@@ -20,7 +20,8 @@ interface ForwardResult {
     unreadable: number;
     destinations: Record<string, { delivered: number; quarantined: number; failed: number }>;
   };
-  failures: { key: string; code: string }[];
+  failures: { key: string; code: string; message: string }[];
+  quarantine: string;
 }
 
 function walk(dir: string): string[] {
@@ -137,6 +138,11 @@ describe('sluice forward (no Lambda) against moto and local receivers', () => {
     );
     assert.equal(dry.code, 0, dry.stderr);
     assert.deepEqual(dry.json<ForwardResult>().objects, { listed: 2, forwarded: 0, failed: 0, skipped: 1 });
+    assert.match(
+      dry.json<ForwardResult>().quarantine,
+      new RegExp(`^s3://${stack.deployment.bucket}/sluice/quarantine/$`),
+      'the real bucket, not a placeholder',
+    );
     assert.equal(hec.events.length, 0);
 
     const run = await sluice(
@@ -158,6 +164,33 @@ describe('sluice forward (no Lambda) against moto and local receivers', () => {
       hec.events[0].source,
       `s3://${stack.deployment.bucket}/sdm/logs/activities/2024/02/01/18/50/s3.json`,
     );
+  });
+
+  it("skips sluice verify's canary objects in an S3 prefix, like the vendor test object", async () => {
+    const canary =
+      'sdm/logs/activities/2024/03/01/00/00/sluice-canary-0f6c1a52-8d3e-4c47-9f7e-2b1d5e9a4c10.json';
+    await stack.putObject(canary, '{"logType":"activities","id":"sluice-canary-x","sluiceCanary":true}\n');
+    await stack.putObject('sdm/logs/activities/2024/03/01/00/00/real.json', activities('march', 1));
+    const run = await sluice(
+      [
+        'forward',
+        `s3://${stack.deployment.bucket}/sdm/logs/activities/2024/03/`,
+        '--destination',
+        'splunk',
+        '--json',
+        '--config',
+        config,
+      ],
+      { env: stack.env, cwd: dir },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const report = run.json<ForwardResult & { skipped: { key: string; reason: string }[] }>();
+    assert.deepEqual(report.objects, { listed: 2, forwarded: 1, failed: 0, skipped: 1 });
+    assert.deepEqual(
+      report.skipped.map((item) => item.key),
+      [canary],
+    );
+    assert.equal(hec.events.length, 1);
   });
 
   it('exits 1 and names the object when a destination refuses the token', async () => {
@@ -186,5 +219,57 @@ describe('sluice forward (no Lambda) against moto and local receivers', () => {
     } finally {
       hec.setToken(TOKEN);
     }
+  });
+
+  it('counts each record once when one destination fails on every pass and another delivers', async () => {
+    hec.setToken('rotated-elsewhere');
+    try {
+      const run = await sluice(
+        [
+          'forward',
+          'backfill/activities/2024/02/01/18/50/one.json',
+          '--destination',
+          'splunk',
+          '--destination',
+          'archive',
+          '--json',
+          '--config',
+          config,
+        ],
+        { env: stack.env, cwd: dir },
+      );
+      assert.equal(run.code, 1, run.stderr);
+      const report = run.json<ForwardResult>();
+      assert.equal(report.stats.records, 3, 'a 3-record file read on two passes is 3 records');
+      assert.equal(report.stats.destinations.archive.delivered, 3);
+      assert.equal(report.stats.destinations.splunk.failed, 3, 'the records splunk never received');
+      assert.match(run.stdout, /"records": ?3/);
+    } finally {
+      hec.setToken(TOKEN);
+    }
+  });
+
+  it('names the cause when Secrets Manager cannot be reached, never the secret', async () => {
+    const closed = 'http://127.0.0.1:9'; // discard port: nothing listens on loopback
+    const run = await sluice(
+      [
+        'forward',
+        'backfill/activities/2024/02/01/18/50/one.json',
+        '--destination',
+        'splunk',
+        '--endpoint-url',
+        closed,
+        '--config',
+        config,
+      ],
+      { env: stack.env, cwd: dir },
+    );
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stdout,
+      /failed: .*one\.json: .*cannot read secret arn:aws:secretsmanager:.*ECONNREFUSED/,
+    );
+    assert.doesNotMatch(run.stdout, /: Error$/m, 'not a bare error class name');
+    assert.doesNotMatch(run.stdout + run.stderr, new RegExp(TOKEN));
   });
 });

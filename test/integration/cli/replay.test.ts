@@ -163,6 +163,47 @@ describe('sluice replay against moto', () => {
     assert.equal(await stack.depth(stack.deployment.objects.queueUrl), 0);
   });
 
+  it("never replays sluice verify's canary objects, whatever their log type", async () => {
+    // Two real canaries, written now: one under verify's own log type, one under the vendor's.
+    const canaries: string[] = [];
+    for (const logType of ['sluice-canary', 'activities']) {
+      const verify = await sluice(
+        ['verify', '--json', '--config', config, '--no-metrics', '--settle', '0', '--timeout', '1'].concat(
+          '--log-type',
+          logType,
+        ),
+        { env: stack.env, cwd: dir },
+      );
+      canaries.push(verify.json<{ canary: { key: string } }>().canary.key);
+    }
+    assert.match(canaries[0], /^sdm\/logs\/sluice-canary\/.*\/sluice-canary-[0-9a-f-]+\.json$/);
+    assert.match(canaries[1], /^sdm\/logs\/activities\/.*\/sluice-canary-[0-9a-f-]+\.json$/);
+    await stack.aws.sqs.send(new PurgeQueueCommand({ QueueUrl: stack.deployment.objects.queueUrl }));
+    const around = ['--from', '1h', '--to', new Date(Date.now() + 120_000).toISOString()];
+    const run = await sluice(
+      [
+        'replay',
+        '--json',
+        '--config',
+        config,
+        '--source',
+        'strongdm',
+        ...around,
+        '--checkpoint',
+        'canary.json',
+      ],
+      { env: stack.env, cwd: dir },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const report = run.json<ReplayReport>();
+    assert.ok(report.logTypes.includes('sluice-canary'), 'the canary log type was listed');
+    assert.deepEqual(
+      { listed: report.listed, done: report.done, canariesSkipped: report.canariesSkipped },
+      { listed: 0, done: 0, canariesSkipped: 2 },
+    );
+    assert.equal(await stack.depth(stack.deployment.objects.queueUrl), 0, 'nothing enqueued');
+  });
+
   it("refuses to overwrite another replay's unfinished checkpoint, and a reversed range", async () => {
     const partial = await replay('--max-objects', '1', '--checkpoint', 'partial.json');
     assert.equal(partial.json<ReplayReport>().complete, false);

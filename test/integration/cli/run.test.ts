@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A deadline that does not keep the test process alive once the race is won. */
 const deadline = (ms: number) => new Promise((resolve) => setTimeout(() => resolve('hung'), ms).unref());
 
-/** Polls `condition` every 100 ms, at most `timeoutMs`. */
+/** Polls `condition` every 100 ms, at most `timeoutMs` (a guard against hanging, not a clock to beat). */
 async function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
@@ -172,7 +172,7 @@ describe('sluice run: the worker that plays the event source mapping, against mo
       { batchSize: 1, waitSeconds: 1 },
     );
     const running = consumer.start();
-    await waitFor(() => started, 10_000, 'the first batch');
+    await waitFor(() => started, 120_000, 'the first batch');
     await consumer.stop();
     await running;
     assert.equal(consumer.totals.succeeded, 1);
@@ -202,16 +202,16 @@ describe('sluice run: the worker that plays the event source mapping, against mo
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => stderr.includes('sluice run: forwarding from'), 30_000, 'the worker to start');
+      await waitFor(() => stderr.includes('sluice run: forwarding from'), 300_000, 'the worker to start');
       await stack.putObject('sdm/logs/activities/2024/02/01/18/50/first.json', activities('first', 3));
-      await waitFor(() => hec.events.length === 3, 20_000, 'the first object');
+      await waitFor(() => hec.events.length === 3, 300_000, 'the first object');
 
       hec.injectFaults({ delayMs: 2_000 });
       await stack.putObject('sdm/logs/activities/2024/02/01/18/51/second.json', activities('second', 2));
       const requestsBefore = hec.counters.requests;
-      await waitFor(() => hec.counters.requests > requestsBefore, 20_000, 'the second delivery to start');
+      await waitFor(() => hec.counters.requests > requestsBefore, 300_000, 'the second delivery to start');
       child.kill('SIGTERM');
-      const code = await Promise.race([exited, deadline(30_000)]);
+      const code = await Promise.race([exited, deadline(300_000)]);
       assert.equal(code, 0, stderr);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

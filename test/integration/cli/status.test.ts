@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import type { StatusReport } from '../../../cli/status/status';
@@ -89,9 +92,43 @@ describe('sluice status against moto', () => {
     assert.doesNotMatch(run.stdout, /ingest/, 'no ingest queue named in the environment');
   });
 
+  it('names the missing variable when the environment names only part of a deployment (exit 2)', async () => {
+    const { deployment } = stack;
+    const onlyBucket = await sluice(['status'], {
+      env: { ...stack.env, SLUICE_BUCKET: deployment.bucket, SLUICE_OBJECT_QUEUE_URL: '' },
+      cwd: dir,
+    });
+    assert.equal(onlyBucket.code, 2, onlyBucket.stderr);
+    assert.match(onlyBucket.stderr, /SLUICE_BUCKET is set but SLUICE_OBJECT_QUEUE_URL is not.*Fix:/s);
+    assert.doesNotMatch(onlyBucket.stderr, /STACK_NOT_FOUND/, 'no silent fall back to CloudFormation');
+    const onlyQueue = await sluice(['status'], {
+      env: { ...stack.env, SLUICE_OBJECT_QUEUE_URL: deployment.objects.queueUrl },
+      cwd: dir,
+    });
+    assert.equal(onlyQueue.code, 2, onlyQueue.stderr);
+    assert.match(onlyQueue.stderr, /SLUICE_OBJECT_QUEUE_URL is set but SLUICE_BUCKET is not/);
+  });
+
   it('says which stack it could not find, and how to fix it', async () => {
     const run = await sluice(['status', '--stack', 'Nope'], { env: stack.env, cwd: dir });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /STACK_NOT_FOUND.*'Nope'.*Fix:/s);
+  });
+
+  it('keeps stderr free of the AWS SDK Node version notice when run as the bin, so --json stderr stays JSON lines', async () => {
+    // scripts/test.sh sets the SDK's switch for the test process; an operator's shell does not.
+    const env = { ...stack.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const bin = join(__dirname, '..', '..', '..', 'bin', 'sluice.mjs');
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [bin, 'status', '--json', '--config', config],
+      // A guard against hanging only: the command answers as soon as moto does.
+      { cwd: dir, env, timeout: 300_000 },
+    );
+    assert.equal((JSON.parse(stdout) as StatusReport).deployment, `stack ${stack.stackName}`);
+    assert.doesNotMatch(stderr, /NodeVersionSupportWarning|AWS SDK for JavaScript/);
+    for (const line of stderr.split('\n').filter(Boolean))
+      assert.doesNotThrow(() => JSON.parse(line), `stderr line is not JSON: ${line}`);
   });
 });

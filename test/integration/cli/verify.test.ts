@@ -51,9 +51,9 @@ describe('sluice verify against moto', () => {
       settings: {
         batchSize: 10,
         waitSeconds: 1,
-        visibilityTimeoutSeconds: 30,
+        visibilityTimeoutSeconds: 120,
         concurrency: 1,
-        invocationTimeoutMs: 30_000,
+        invocationTimeoutMs: 120_000,
       },
       onBatch: onBatch ? () => void onBatch() : undefined,
     });
@@ -68,9 +68,14 @@ describe('sluice verify against moto', () => {
 
   const verify = (...args: string[]) =>
     sluice(['verify', '--json', '--config', config, '--settle', '0', ...args], { env: stack.env, cwd: dir });
+  /**
+   * verify returns as soon as its checks pass: its --timeout is only a guard against hanging, long
+   * enough for a worker on a busy machine to drain the queue.
+   */
+  const CEILING = ['--timeout', '600'];
 
   it('passes once the canary is forwarded: queue drained, DLQ flat; the vendor test object is never sent', async () => {
-    const run = await withForwarder(() => verify('--no-metrics', '--timeout', '30'));
+    const run = await withForwarder(() => verify('--no-metrics', ...CEILING));
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const report = run.json<VerifyReport>();
     assert.deepEqual(report.checks, {
@@ -107,7 +112,7 @@ describe('sluice verify against moto', () => {
         }),
       );
     };
-    const run = await withForwarder(() => verify('--timeout', '30'), publish);
+    const run = await withForwarder(() => verify(...CEILING), publish);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const report = run.json<VerifyReport>();
     assert.equal(report.checks.metricsMoved, 'pass');

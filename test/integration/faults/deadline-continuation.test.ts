@@ -17,7 +17,10 @@ describe('fault injection: the forwarder stopped mid-object by its deadline', ()
   let scenario: Scenario;
 
   before(async () => {
-    scenario = await startScenario({ seed: SEED, hecFaults: { delayMs: 40 }, esFaults: { delayMs: 40 } });
+    // Nine batches of 150 ms per object and destination outlast an invocation's 1.35 s of delivery on
+    // any machine: each invocation runs one object at a time (one request in flight), so every object
+    // needs more than one.
+    scenario = await startScenario({ seed: SEED, hecFaults: { delayMs: 150 }, esFaults: { delayMs: 150 } });
   });
   after(async () => scenario.stop());
 
@@ -35,7 +38,7 @@ describe('fault injection: the forwarder stopped mid-object by its deadline', ()
       // next one left, so a resume point never has delivered records after it.
       handlers: scenario.handlers(2, { maxBatchRecords: 100, maxConcurrency: 1 }),
       remainingMs: 1_500,
-      timeoutMs: 120_000,
+      timeoutMs: 300_000,
     });
     const ledger = await scenario.ledger();
     t.diagnostic(describeLedger(ledger));

@@ -30,7 +30,7 @@ describe('fault injection: destination down, DLQ, re-drive', () => {
     const handlers = scenario.handlers(3, { maxBatchRecords: 50, requestTimeoutSeconds: 1 });
     // Short invocations: the retry budget (the delivery deadline) runs out in about a second.
     const drain = () =>
-      drainWithWorkers(pipeline.sqs, pipeline.queueUrl, { handlers, remainingMs: 1_500, timeoutMs: 60_000 });
+      drainWithWorkers(pipeline.sqs, pipeline.queueUrl, { handlers, remainingMs: 1_500, timeoutMs: 300_000 });
 
     // 1. Elasticsearch is down, Splunk is up: Splunk gets everything, the rest waits in the DLQ.
     esProxy.setDown(true);
@@ -88,7 +88,14 @@ describe('fault injection: destination down, DLQ, re-drive', () => {
     assert.equal(ledger.splunk.lost, 0);
     assert.equal(ledger.elastic.lost, 0);
     assert.equal(ledger.elastic.duplicates, 0, 'Elasticsearch holds each record once');
-    assert.equal(ledger.splunk.duplicates, 0, 'the continuation skipped what Splunk already had');
+    // The continuation skipped what Splunk already had: a record is there twice only when the answer
+    // to a request that carried it was lost (a request cut by a deadline on a busy machine).
+    for (const [marker, copies] of ledger.splunk.duplicateMarkers) {
+      assert.ok(
+        copies - 1 <= (hecProxy.lostMarkers.get(marker) ?? 0),
+        `${marker}: ${copies} copies in Splunk`,
+      );
+    }
     assert.equal(ledger.splunk.quarantined + ledger.elastic.quarantined, 0);
     assert.equal(ledger.misattributed, 0);
   });

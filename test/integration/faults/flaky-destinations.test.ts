@@ -55,7 +55,7 @@ describe('fault injection: flaky destinations under concurrent workers', () => {
       // Small batches and a 1 s request timeout: many requests, so every fault happens many times.
       handlers: scenario.handlers(3, { maxBatchRecords: 40, maxConcurrency: 2, requestTimeoutSeconds: 1 }),
       remainingMs: 12_000,
-      timeoutMs: 90_000,
+      timeoutMs: 300_000,
     });
     const ledger = await scenario.ledger();
     const { hecProxy, esProxy } = scenario;

@@ -48,7 +48,7 @@ describe('fault injection: a resume point with delivered batches after it', () =
     const rest = await drainWithWorkers(scenario.pipeline.sqs, scenario.pipeline.queueUrl, {
       handlers: scenario.handlers(1, tuning),
       remainingMs: 10_000,
-      timeoutMs: 30_000,
+      timeoutMs: 300_000,
     });
     const ledger = await scenario.ledger();
     t.diagnostic(describeLedger(ledger));

@@ -85,7 +85,8 @@ describe('fault injection: a worker killed mid-batch', () => {
         SLUICE_OBJECT_QUEUE_URL: pipeline.queueUrl,
         FAULT_QUEUE_URL: pipeline.queueUrl,
         FAULT_VISIBILITY_SECONDS: String(VISIBILITY_SECONDS),
-        FAULT_MAX_RUN_MS: '60000',
+        // Its own guard against outliving the test; the test kills it long before.
+        FAULT_MAX_RUN_MS: '600000',
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',
       },
@@ -105,7 +106,7 @@ describe('fault injection: a worker killed mid-batch', () => {
     // Kill it once it holds a batch and has delivered part of it.
     await until(
       () => taken > 0 && doomedHec.counters.forwardedRecords > 0 && doomedEs.counters.forwardedRecords > 0,
-      30_000,
+      240_000,
       'the worker to deliver part of its batch',
     );
     child.kill('SIGKILL');
@@ -120,7 +121,7 @@ describe('fault injection: a worker killed mid-batch', () => {
     const survivors = await drainWithWorkers(pipeline.sqs, pipeline.queueUrl, {
       handlers: scenario.handlers(2, TUNING),
       remainingMs: 20_000,
-      timeoutMs: 60_000,
+      timeoutMs: 300_000,
       visibilitySeconds: VISIBILITY_SECONDS,
     });
     const ledger = await scenario.ledger([doomedHec]);

@@ -226,7 +226,8 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
       const records = Array.from({ length: 1000 }, (_, index) => activity(1000 + index));
       await pipeline.putObject(key('activities', 'long.json'), ndjson(records));
       // 20 requests of 100 ms each cannot fit in one 1.5 s invocation.
-      const drained = await pipeline.drain(handler, { remainingMs: 1_500, maxPolls: 60 });
+      // maxPolls is a ceiling: a busy machine fits fewer requests in each invocation, so needs more.
+      const drained = await pipeline.drain(handler, { remainingMs: 1_500, maxPolls: 400 });
       assert.equal(drained.failed, 0);
       assert.ok(
         drained.received >= 2,

@@ -19,3 +19,19 @@ export {
   type CollectorReceiverOptions,
 } from './collector-receiver';
 export { parseStackedJson } from './stacked-json';
+export {
+  azureClock,
+  startEntraTokenReceiver,
+  type AzureClock,
+  type EntraTokenReceiver,
+  type EntraTokenReceiverOptions,
+  type TokenFault,
+  type TokenVerifier,
+} from './entra-token-receiver';
+export {
+  MONITOR_AUDIENCE,
+  startLogsIngestionReceiver,
+  type IngestionFault,
+  type LogsIngestionReceiver,
+  type LogsIngestionReceiverOptions,
+} from './logs-ingestion-receiver';

@@ -60,4 +60,33 @@ describe('secrets from Secrets Manager', () => {
     });
     assert.equal(await source.get(), 'token');
   });
+
+  it('say why when Secrets Manager cannot be reached: the network failure, not a bare "Error"', async () => {
+    // What the SDK throws when nothing listens at the endpoint (it retried, never got an answer).
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:443'), {
+      code: 'ECONNREFUSED',
+      $metadata: { attempts: 3, totalRetryDelay: 91 },
+    });
+    const { client } = fakeClient([refused]);
+    await assert.rejects(new SecretsManagerSecrets(client).source(ARN).get(), (error: SluiceError) => {
+      assert.equal(error.code, 'SECRET_UNREADABLE');
+      assert.match(
+        error.message,
+        /^cannot read secret .*: no answer from Secrets Manager \(connect ECONNREFUSED 10\.0\.0\.7:443\)\. Fix: /,
+      );
+      return true;
+    });
+  });
+
+  it("name Secrets Manager's refusals by error name and HTTP status, never by their text", async () => {
+    const missing = Object.assign(new Error("Secrets Manager can't find the specified secret value xyz"), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const { client } = fakeClient([missing]);
+    await assert.rejects(new SecretsManagerSecrets(client).source(ARN).get(), (error: SluiceError) => {
+      assert.equal(error.message, `cannot read secret ${ARN}: ResourceNotFoundException (HTTP 400)`);
+      return true;
+    });
+  });
 });

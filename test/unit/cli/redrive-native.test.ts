@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { SluiceError } from '../../../lambda/core/errors';
-import { redrive } from '../../../cli/redrive/redrive';
+import { moveTaskFallbackReason, redrive } from '../../../cli/redrive/redrive';
 
 const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/objects-dlq';
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/objects';
@@ -100,6 +100,28 @@ describe('redrive with the SQS message move task', () => {
       redrive(client, { deadLetterQueueUrl: DLQ, targetQueueUrl: QUEUE, sleep: async () => undefined }),
       (error: unknown) =>
         error instanceof SluiceError && error.code === 'REDRIVE_FAILED' && /kms:Decrypt/.test(error.message),
+    );
+  });
+
+  it('explains a fallback in operator terms, without a bare error class name', () => {
+    const failure = (name: string, status?: number, message = '') =>
+      Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+    const tail = 'falling back to receive → send → delete';
+    const moto = moveTaskFallbackReason(
+      failure('SyntaxError', 500, 'Deserialization error: to see the raw response, inspect the hidden field'),
+    );
+    assert.equal(
+      moto,
+      `the endpoint does not implement StartMessageMoveTask (it answered HTTP 500 with a body that is not an SQS response); ${tail}`,
+    );
+    assert.doesNotMatch(moto, /SyntaxError/);
+    assert.equal(
+      moveTaskFallbackReason(failure('InvalidAction', 400)),
+      `the endpoint does not implement StartMessageMoveTask (it answered InvalidAction, HTTP 400); ${tail}`,
+    );
+    assert.equal(
+      moveTaskFallbackReason(failure('Error', 501)),
+      `the endpoint does not implement StartMessageMoveTask (it answered HTTP 501); ${tail}`,
     );
   });
 });

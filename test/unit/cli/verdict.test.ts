@@ -2,14 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verdictOf } from '../../../cli/status/verdict';
 
+const sideOf = (name: string) => (name.startsWith('ingest') ? ('ingest' as const) : ('object' as const));
 const queue = (name: string, visible: number, oldestAgeSeconds?: number) => ({
   name,
   kind: 'queue' as const,
+  side: sideOf(name),
   visible,
   inFlight: 0,
   oldestAgeSeconds,
 });
-const dlq = (name: string, visible: number) => ({ name, kind: 'dlq' as const, visible, inFlight: 0 });
+const dlq = (name: string, visible: number) => ({
+  name,
+  kind: 'dlq' as const,
+  side: sideOf(name),
+  visible,
+  inFlight: 0,
+});
 
 describe('status verdict', () => {
   it('is healthy with empty DLQs and young queues', () => {
@@ -25,6 +33,24 @@ describe('status verdict', () => {
     assert.equal(verdict.state, 'failing');
     assert.deepEqual(verdict.reasons, ['ingest DLQ holds 2 message(s)']);
     assert.match(verdict.summary, /sluice redrive/);
+  });
+
+  it('names the exact redrive command of each DLQ that holds messages', () => {
+    const ingestOnly = verdictOf({ queues: [dlq('object DLQ', 0), dlq('ingest DLQ', 95)] });
+    assert.equal(
+      ingestOnly.summary,
+      'failing: ingest DLQ holds 95 message(s). Fix the cause, then run sluice redrive --from-dlq ingest',
+    );
+    const objectOnly = verdictOf({ queues: [dlq('object DLQ', 12), dlq('ingest DLQ', 0)] });
+    assert.equal(
+      objectOnly.summary,
+      'failing: object DLQ holds 12 message(s). Fix the cause, then run sluice redrive',
+    );
+    const both = verdictOf({ queues: [dlq('object DLQ', 1), dlq('ingest DLQ', 2)] });
+    assert.equal(
+      both.summary,
+      'failing: object DLQ holds 1 message(s); ingest DLQ holds 2 message(s). Fix the cause, then run sluice redrive (object DLQ) and sluice redrive --from-dlq ingest (ingest DLQ)',
+    );
   });
 
   it('is a backlog when the oldest message is too old, or (without CloudWatch) too many wait', () => {

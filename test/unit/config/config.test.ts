@@ -166,6 +166,22 @@ describe('invalid configuration names the field and the fix', () => {
     );
   });
 
+  it('plain http: the refusal lists exactly the loopback hosts that are accepted', () => {
+    const collector = (url: string) => ({
+      sources: [strongdm],
+      destinations: [{ type: 'https', name: 'collector', url }],
+    });
+    const [problem] = problemsOf(collector('http://10.0.0.8:8080/ingest'));
+    const listed = /plain http is accepted only on loopback: (.*)\)\./.exec(problem)?.[1];
+    assert.ok(listed, problem);
+    const hosts = listed.split(/, | or /);
+    assert.deepEqual(hosts, ['localhost', '127.0.0.1', '[::1]']);
+    for (const host of hosts)
+      assert.doesNotThrow(() => parseConfig(collector(`http://${host}:8080/ingest`)), host);
+    for (const host of ['127.0.0.2', 'localhost.example.com', '[::2]'])
+      assert.equal(problemsOf(collector(`http://${host}:8080/ingest`)).length, 1, host);
+  });
+
   it('a token in the configuration instead of a secret ARN', () => {
     assertRejected(
       {
@@ -208,7 +224,7 @@ describe('invalid configuration names the field and the fix', () => {
     assertRejected(
       { sources: [strongdm], destinations: [{ type: 'file', name: 'local', path: 'out.ndjson' }] },
       'destinations[0].type',
-      /must be "splunk-hec", "elasticsearch" or "https".*"file" destinations work only with the sluice CLI/,
+      /must be "splunk-hec", "elasticsearch", "https" or "sentinel".*"file" destinations work only with the sluice CLI/,
     );
   });
 

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { ObjectSource, QuarantineEntry, QuarantineWriter } from '../../../lambda/core/forward/ports';
+import type { ObjectSource, OpenedObject, QuarantineWriter } from '../../../lambda/core/forward/ports';
 import type { ObjectRef } from '../../../lambda/core/notifications/object-ref';
 import type { OutboundRecord } from '../../../lambda/core/records/types';
 import type { BatchOutcome, Sink } from '../../../lambda/core/sinks/types';
@@ -9,26 +10,71 @@ export class MemoryObjects implements ObjectSource {
   readonly opens: { key: string; fromByte: number }[] = [];
   /** Bytes per yielded chunk: small and odd, so records and gzip headers straddle chunks. */
   chunkSize = 7;
+  /** Like S3: the whole object's ETag (quoted, MD5 of its bytes), also for a ranged read. */
+  reportsETag = true;
   constructor(private readonly objects: Record<string, Buffer>) {}
 
-  async open(object: ObjectRef, fromByte: number): Promise<AsyncIterable<Uint8Array>> {
+  async open(object: ObjectRef, fromByte: number): Promise<OpenedObject> {
     this.opens.push({ key: object.key, fromByte });
     const bytes = this.objects[object.key];
     if (!bytes) throw new Error(`no object ${object.key}`);
     const slice = bytes.subarray(fromByte);
     const size = this.chunkSize;
-    return (async function* () {
+    const body = (async function* () {
       for (let index = 0; index < slice.length; index += size) yield slice.subarray(index, index + size);
     })();
+    return { body, eTag: this.reportsETag ? `"${md5(bytes)}"` : undefined };
   }
 }
 
+export function md5(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** A quarantine line as written (see quarantine-format.ts). */
+export interface QuarantineLine {
+  readonly code: string;
+  readonly reason: string;
+  readonly offset: number;
+  readonly eTag?: string;
+  readonly destination?: string;
+  readonly recordId?: string;
+  readonly logType?: string;
+  readonly record?: string;
+  readonly raw?: string;
+  readonly rawEncoding?: 'utf8' | 'base64';
+}
+
+/** Quarantine files in memory, created once like S3's `If-None-Match: *` writes. */
 export class MemoryQuarantine implements QuarantineWriter {
-  readonly entries: QuarantineEntry[] = [];
+  readonly files = new Map<string, string>();
+  /** Files created. */
   writes = 0;
-  async write(entries: readonly QuarantineEntry[]): Promise<void> {
+  /** Creates refused because the name was taken. */
+  taken = 0;
+
+  async create(name: string, body: string): Promise<boolean> {
+    if (this.files.has(name)) {
+      this.taken += 1;
+      return false;
+    }
+    this.files.set(name, body);
     this.writes += 1;
-    this.entries.push(...entries);
+    return true;
+  }
+
+  async read(name: string): Promise<string | undefined> {
+    return this.files.get(name);
+  }
+
+  /** Every entry of every file. */
+  get entries(): QuarantineLine[] {
+    return [...this.files.values()].flatMap((body) =>
+      body
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as QuarantineLine),
+    );
   }
 }
 

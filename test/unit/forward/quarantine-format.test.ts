@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { quarantineKey, quarantineLines } from '../../../lambda/core/forward/quarantine-format';
+import {
+  entryIdentity,
+  quarantineLines,
+  quarantineName,
+  storedIdentities,
+} from '../../../lambda/core/forward/quarantine-format';
 
 const object = {
   bucket: 'acme-logs',
@@ -11,11 +16,49 @@ const object = {
 const at = new Date('2024-02-01T18:50:04.123Z');
 
 describe('quarantine entries', () => {
-  it('are filed by source and time, outside every source prefix', () => {
-    assert.equal(
-      quarantineKey('sluice/quarantine', 'strongdm', at, 'u1'),
-      'sluice/quarantine/strongdm/2024/02/01/18/50/u1.json',
+  it("are filed by source and the object's time: its key's time folders when it follows the layout", () => {
+    const laidOut = { ...object, key: 'sdm/logs/activities/2024/02/01/18/50/u.json', eventTime: at };
+    assert.match(
+      quarantineName('strongdm', laidOut, 'etag-1', 0),
+      /^strongdm\/2024\/02\/01\/18\/50\/[A-Za-z0-9_-]{27}-0\.json$/,
     );
+    const written = new Date('2024-03-05T07:09:59Z');
+    assert.match(
+      quarantineName('strongdm', { ...object, key: 'exports/audit.json', eventTime: written }, 'e', 2),
+      /^strongdm\/2024\/03\/05\/07\/09\/[A-Za-z0-9_-]{27}-2\.json$/,
+      'else when S3 saw the object',
+    );
+    assert.match(
+      quarantineName('strongdm', { ...object, key: 'x/2024/13/01/00/00/u.json', eventTime: written }, 'e', 0),
+      /^strongdm\/2024\/03\/05\/07\/09\//,
+      'folders that are not a real minute are not the layout',
+    );
+  });
+
+  it('name the same files for the same bytes, whenever and however they are read', () => {
+    const laidOut = { ...object, key: 'sdm/logs/activities/2024/02/01/18/50/u.json' };
+    const first = quarantineName('strongdm', { ...laidOut, versionId: 'v1', eventTime: at }, 'etag-1', 0);
+    // A replay a month later: no versionId, another event time (the listing's LastModified).
+    const replay = { ...laidOut, versionId: undefined, eventTime: new Date('2024-03-01T00:00:00Z') };
+    assert.equal(quarantineName('strongdm', replay, 'etag-1', 0), first);
+    assert.notEqual(quarantineName('strongdm', replay, 'etag-2', 0), first, 'other bytes, other files');
+    assert.notEqual(quarantineName('strongdm', replay, 'etag-1', 1), first);
+  });
+
+  it('are recognised when read back, by offset and refusing destination', () => {
+    const file = quarantineLines(
+      [
+        { code: 'INVALID_JSON', reason: 'x', offset: 3, raw: Buffer.from('{') },
+        { code: 'ES_DOCUMENT_REJECTED', reason: 'y', offset: 9, destination: 'elastic', record: '{}' },
+      ],
+      object,
+      at,
+    );
+    assert.deepEqual(storedIdentities(`${file}not json\n{"offset":"7"}\n`), [
+      entryIdentity({ offset: 3 }),
+      entryIdentity({ offset: 9, destination: 'elastic' }),
+    ]);
+    assert.notEqual(entryIdentity({ offset: 9 }), entryIdentity({ offset: 9, destination: 'elastic' }));
   });
 
   it('say why, where and what: the unreadable bytes as UTF-8 when they are text', () => {

@@ -201,6 +201,30 @@ describe('planBatch', () => {
     assert.equal(plan.quarantined[0].body, 'GET /api/ping 200');
   });
 
+  it("says when a bad log type came from the message's logType attribute, not the event", () => {
+    const plan = planBatch(
+      [message('bad-attribute', '{"n":1}', 'a/../b'), message('other', '{"n":2}', 'orders')],
+      { ...options, allowed: new Set(['audit']) },
+      AT,
+      ids(),
+    );
+    assert.deepEqual(
+      plan.quarantined.map((item) => [item.messageId, item.code, item.reason]),
+      [
+        [
+          'bad-attribute',
+          'LOG_TYPE_INVALID',
+          `event 0 has no 'logType' field, and the message attribute logType "a/../b" must match ^[A-Za-z0-9_-]{1,64}$`,
+        ],
+        [
+          'other',
+          'LOG_TYPE_NOT_ALLOWED',
+          "event 0 has no 'logType' field, and the message attribute logType 'orders' is not an allowed log type",
+        ],
+      ],
+    );
+  });
+
   it('quarantines events whose log type is outside the allowed set', () => {
     const plan = planBatch(
       [message('m1', '{"logType":"secret-stuff"}')],

@@ -33,7 +33,7 @@ describe('fallbackRecordId', () => {
   const location = {
     bucket: 'logs-bucket',
     key: 'sdm/logs/activities/2024/02/01/18/50/u.json',
-    version: 'v1',
+    eTag: 'v1',
     offset: 706,
   };
 
@@ -47,12 +47,12 @@ describe('fallbackRecordId', () => {
     assert.match(fallbackRecordId(location), /^[A-Za-z0-9_-]{27}$/);
   });
 
-  it('changes with the bucket, key, version and offset', () => {
+  it('changes with the bucket, key, ETag and offset', () => {
     const ids = new Set([
       fallbackRecordId(location),
       fallbackRecordId({ ...location, bucket: 'other' }),
       fallbackRecordId({ ...location, key: `${location.key}.gz` }),
-      fallbackRecordId({ ...location, version: 'v2' }),
+      fallbackRecordId({ ...location, eTag: 'v2' }),
       fallbackRecordId({ ...location, offset: 707 }),
     ]);
     assert.equal(ids.size, 5);
@@ -63,14 +63,14 @@ describe('fallbackRecordId', () => {
       fc.property(fc.string(), fc.string(), fc.string(), fc.string(), (a, b, c, d) => {
         fc.pre(a !== c || b !== d);
         assert.notEqual(
-          fallbackRecordId({ bucket: a, key: b, version: '', offset: 0 }),
-          fallbackRecordId({ bucket: c, key: d, version: '', offset: 0 }),
+          fallbackRecordId({ bucket: a, key: b, eTag: '', offset: 0 }),
+          fallbackRecordId({ bucket: c, key: d, eTag: '', offset: 0 }),
         );
       }),
     );
     assert.notEqual(
-      fallbackRecordId({ bucket: 'a/b', key: 'c', version: '', offset: 1 }),
-      fallbackRecordId({ bucket: 'a', key: 'b/c', version: '', offset: 1 }),
+      fallbackRecordId({ bucket: 'a/b', key: 'c', eTag: '', offset: 1 }),
+      fallbackRecordId({ bucket: 'a', key: 'b/c', eTag: '', offset: 1 }),
     );
   });
 });

@@ -8,7 +8,7 @@ const context: OutboundContext = {
   source: 'strongdm',
   bucket: 'audit-logs',
   key: 'sdm/logs/activities/2024/02/01/18/50/0f8e.json',
-  version: 'version-1',
+  eTag: 'etag-1',
   logTypeFromKey: 'activities',
   timestampField: 'timestamp',
   idFieldByLogType: { activities: 'id', queries: 'uuid' },
@@ -74,7 +74,7 @@ describe('toOutboundRecord', () => {
     const expected = fallbackRecordId({
       bucket: 'audit-logs',
       key: context.key,
-      version: 'version-1',
+      eTag: 'etag-1',
       offset: 55,
     });
     for (const text of ['{"logType":"replays","id":"r-1"}', '{"id":""}', '{"logType":"constructor"}', '{}']) {

@@ -5,14 +5,14 @@ import { seededRandom } from '../../../../bench/data/random';
 import { recordMarker } from '../../../../bench/data/strongdm';
 
 /**
- * A fault-injecting HTTP proxy in front of a local receiver (HEC or `_bulk`). It decides each
+ * A fault-injecting HTTP proxy in front of a local receiver (HEC, `_bulk` or Logs Ingestion). It decides each
  * request's fate with a seeded random draw and keeps the books the fault scenarios need: above all,
  * which records reached the receiver while their answer never reached the forwarder ("lost
  * answers"), the only legitimate source of Splunk duplicates.
  *
  * Faults, per request:
- * - `busy`: answered 503 without forwarding (HEC `{"text":"Server is busy","code":9}`, or
- *   Elasticsearch's `unavailable_shards_exception`);
+ * - `busy`: answered 503 without forwarding (HEC `{"text":"Server is busy","code":9}`,
+ *   Elasticsearch's `unavailable_shards_exception`, or Azure's `ServiceUnavailable`);
  * - `reset`: the connection is destroyed before forwarding (nothing indexed);
  * - `lost`: forwarded, indexed, then the connection is destroyed instead of answering;
  * - `slow`: forwarded, and the answer held back for `slowMs` (a client that gives up meanwhile
@@ -21,13 +21,16 @@ import { recordMarker } from '../../../../bench/data/strongdm';
  */
 export type Fault = 'pass' | 'busy' | 'reset' | 'lost' | 'slow';
 
+/** The receiver's protocol: how records travel in a request body. */
+export type ProxiedKind = 'hec' | 'bulk' | 'sentinel';
+
 /** A connection closed this soon after an answer, with no request since, may not have read it. */
 const ANSWER_READ_GRACE_MS = 250;
 
 export interface FaultProxyOptions {
   /** Receiver base URL. */
   readonly target: string;
-  readonly kind: 'hec' | 'bulk';
+  readonly kind: ProxiedKind;
   readonly seed: number;
   /** Probability of each fault per request (the rest pass). */
   readonly probabilities?: Partial<Record<Exclude<Fault, 'pass'>, number>>;
@@ -59,9 +62,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** Markers of the records in a request body (HEC envelopes, or `_bulk` action/source pairs). */
-function markersOf(kind: 'hec' | 'bulk', raw: Buffer, encoding: string | undefined): string[] {
+/** Markers of the records in a request body (HEC envelopes, `_bulk` action/source pairs, or a JSON array). */
+function markersOf(kind: ProxiedKind, raw: Buffer, encoding: string | undefined): string[] {
   const text = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+  if (kind === 'sentinel') return (JSON.parse(text) as Record<string, unknown>[]).map(recordMarker);
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   const markers: string[] = [];
   for (let index = kind === 'bulk' ? 1 : 0; index < lines.length; index += kind === 'bulk' ? 2 : 1) {
@@ -71,7 +75,12 @@ function markersOf(kind: 'hec' | 'bulk', raw: Buffer, encoding: string | undefin
   return markers;
 }
 
-function busyAnswer(kind: 'hec' | 'bulk'): string {
+function busyAnswer(kind: ProxiedKind): string {
+  if (kind === 'sentinel') {
+    return JSON.stringify({
+      error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' },
+    });
+  }
   return kind === 'hec'
     ? JSON.stringify({ text: 'Server is busy', code: 9 })
     : JSON.stringify({
@@ -85,7 +94,7 @@ function busyAnswer(kind: 'hec' | 'bulk'): string {
  * `invalid-event-number` N, the N events before it (HEC indexes those and drops the rest).
  */
 function indexedMarkers(
-  kind: 'hec' | 'bulk',
+  kind: ProxiedKind,
   answer: { status: number; body: Buffer },
   markers: readonly string[],
 ): readonly string[] {

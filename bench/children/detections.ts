@@ -1,0 +1,170 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MemoryAlertStore } from '../../lambda/core/detections/alerts/store';
+import { DetectionEngine } from '../../lambda/core/detections/engine';
+import type { DetectionRecord } from '../../lambda/core/detections/records';
+import { RuleIndex } from '../../lambda/core/detections/rule-index';
+import { compileRuleSet } from '../../lambda/core/detections/sigma/rule-set';
+import { MemoryWindowStore } from '../../lambda/core/detections/windows/memory-store';
+import { strongDmRecords, type LogType } from '../data/strongdm';
+import { serveOnce } from '../lib/child';
+
+/**
+ * The StrongDM rule pack's cost per record, beside the floor (parse + serialize each record, as
+ * bench/children/floor.ts). Records are generated as the forwarder benchmark's are (70 % queries,
+ * 20 % activities, 10 % replays), grouped in objects of one log type and 1,000 records.
+ *
+ * * **match**: the pack's compiled predicates on already-parsed records (what the forwarder adds
+ *   when it hands detection the value its reader parsed).
+ * * **engine**: `DetectionEngine.process` per object with in-memory stores: matching, the query
+ *   burst correlation counting every query, alert documents. The DynamoDB round trips of the
+ *   deployed stage are not in it.
+ *
+ * Run in the bench (`runChild(bundle('children/detections.ts'), input)`), or alone:
+ * `node --import tsx bench/children/detections.ts [rule-dir]` prints the result.
+ */
+export interface DetectionsInput {
+  readonly records: number;
+  readonly seed: number;
+  readonly repeats: number;
+  /** Default: the shipped pack, `detections/strongdm`. */
+  readonly packDir?: string;
+}
+
+export interface DetectionsOutput {
+  readonly records: number;
+  readonly rules: number;
+  readonly floorNsPerRecord: number;
+  readonly matchNsPerRecord: number;
+  readonly engineNsPerRecord: number;
+  /** match ÷ floor. */
+  readonly matchShareOfFloor: number;
+  readonly matchesPerRule: Readonly<Record<string, number>>;
+  readonly alertsOpened: number;
+}
+
+const OBJECT_RECORDS = 1_000;
+
+function fastestNs(repeats: number, run: () => void): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < repeats; i += 1) {
+    const started = process.hrtime.bigint();
+    run();
+    best = Math.min(best, Number(process.hrtime.bigint() - started));
+  }
+  return best;
+}
+
+export async function measureDetections(input: DetectionsInput): Promise<DetectionsOutput> {
+  const packDir = input.packDir ?? resolve(__dirname, '../../detections/strongdm');
+  const files = readdirSync(packDir).filter((name) => name.endsWith('.yml') && !name.endsWith('.tests.yml'));
+  const ruleSet = compileRuleSet(
+    files.map((name) => ({ path: name, text: readFileSync(join(packDir, name), 'utf8') })),
+  );
+  const index = new RuleIndex(ruleSet, [{ name: 'strongdm', preset: 'strongdm' }]);
+
+  // Objects of one log type each, in the generator's proportions.
+  const generator = strongDmRecords(input.seed);
+  const objects: { logType: LogType; lines: string[] }[] = [];
+  for (let made = 0; made < input.records; made += OBJECT_RECORDS) {
+    const first = generator.next();
+    const lines = [JSON.stringify(first)];
+    while (lines.length < OBJECT_RECORDS) lines.push(JSON.stringify(generator.of(first.logType)));
+    objects.push({ logType: first.logType, lines });
+  }
+  const records = objects.reduce((sum, object) => sum + object.lines.length, 0);
+  const parsed = objects.map((object) => ({
+    logType: object.logType,
+    values: object.lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  }));
+  // The generator draws a new account id per record; a deployment has one per person, which is
+  // what the per-account correlations group by.
+  for (const object of parsed) {
+    for (const value of object.values) {
+      if (typeof value.actorEmail === 'string') value.actorAccountID = `a-${value.actorEmail}`;
+    }
+  }
+
+  let sink = 0;
+  const floor = () => {
+    for (const object of objects)
+      for (const line of object.lines) sink += JSON.stringify(JSON.parse(line)).length;
+  };
+  const matchesPerRule: Record<string, number> = {};
+  const match = (count: boolean) => () => {
+    for (const object of parsed) {
+      const { rules } = index.rulesFor('strongdm', object.logType);
+      for (const value of object.values) {
+        for (let r = 0; r < rules.length; r += 1) {
+          if (rules[r].matches(value)) {
+            sink += 1;
+            if (count) matchesPerRule[rules[r].title] = (matchesPerRule[rules[r].title] ?? 0) + 1;
+          }
+        }
+      }
+    }
+  };
+  match(true)();
+  // Warm up both, then take the fastest of `repeats`.
+  floor();
+  match(false)();
+  const floorNs = fastestNs(input.repeats, floor);
+  const matchNs = fastestNs(input.repeats, match(false));
+
+  const toRecords = (object: (typeof parsed)[number], o: number): DetectionRecord[] =>
+    object.values.map((value, i) => ({
+      id: `${o}-${i}`,
+      source: 'strongdm',
+      logType: object.logType,
+      eventTimeMs: Date.parse(String(value.timestamp)),
+      bucket: 'bench',
+      key: `sdm/${object.logType}/${o}.json`,
+      offset: i,
+      value,
+    }));
+  const batches = parsed.map(toRecords);
+  let alertsOpened = 0;
+  let engineNs = Number.POSITIVE_INFINITY;
+  for (let repeat = 0; repeat < Math.max(2, input.repeats); repeat += 1) {
+    const alerts = new MemoryAlertStore();
+    const engine = new DetectionEngine(index, { windows: new MemoryWindowStore(), alerts });
+    const started = process.hrtime.bigint();
+    let opened = 0;
+    for (const batch of batches) {
+      for (const outcome of await engine.process(batch, batch[batch.length - 1].eventTimeMs)) {
+        // As the router does once it delivered the opening.
+        if (outcome.kind === 'opened') {
+          opened += 1;
+          await alerts.markNotified(outcome.alert.dedupKey);
+        }
+      }
+    }
+    // The first run warms up.
+    if (repeat > 0) engineNs = Math.min(engineNs, Number(process.hrtime.bigint() - started));
+    alertsOpened = opened;
+  }
+  if (sink === 0) throw new Error('nothing was measured');
+  return {
+    records,
+    rules: ruleSet.detections.length + ruleSet.correlations.length,
+    floorNsPerRecord: Math.round(floorNs / records),
+    matchNsPerRecord: Math.round(matchNs / records),
+    engineNsPerRecord: Math.round(engineNs / records),
+    matchShareOfFloor: Math.round((matchNs / floorNs) * 1000) / 1000,
+    matchesPerRule,
+    alertsOpened,
+  };
+}
+
+if (process.send) {
+  serveOnce<DetectionsInput, DetectionsOutput>(measureDetections);
+} else {
+  // Optional argument: another rule directory (e.g. the pack without one rule, to see its share).
+  measureDetections({ records: 100_000, seed: 7, repeats: 5, packDir: process.argv[2] }).then(
+    (result) => console.log(JSON.stringify(result, null, 2)),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,364 @@
+import { z } from 'zod';
+import { endpointUrl, secretArn } from '../config/destinations';
+import { LOG_TYPE_PATTERN } from '../layout/key-layout';
+
+/**
+ * `collectors[]`: APIs that must be polled, each written into a source's prefix as NDJSON objects in
+ * the bucket's key layout, from where the forwarder, replay, status and verify work as for any vendor.
+ */
+
+export const CIRRUS_DEFAULT_API_URL = 'https://apigw.cirrusidentity.com/logs/v1';
+/** The Cirrus client's filters (`--query key=value,…`): exact matches only. */
+export const CIRRUS_QUERY_KEYS = [
+  'tenant',
+  'service',
+  'metrictype',
+  'metricsubtype',
+  'clientip',
+  'correlationid',
+  'user',
+] as const;
+/** Placeholders of an `http-json` query or body, replaced per request. */
+export const HTTP_JSON_PLACEHOLDERS = ['since', 'until', 'limit', 'cursor', 'offset'] as const;
+
+const secretArnOf = (what: string) => secretArn.describe(`Secrets Manager secret ARN: ${what}.`);
+const fieldPath = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^.]+(\.[^.]+)*$/, 'must be a field name or a dotted path such as "message.timestamp"');
+
+const common = {
+  name: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{0,47}$/,
+      'must be lower-case letters, digits and dashes (max 48), starting with a letter',
+    )
+    .describe(
+      'Lower-case name (letters, digits and dashes, up to 48), unique among collectors: the checkpoint key, part of object names, metrics and alarms.',
+    ),
+  source: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must name a source (sources[].name)')
+    .describe('The source (`sources[].name`) whose prefix the objects are written under.'),
+  logType: z
+    .string()
+    .regex(LOG_TYPE_PATTERN, 'must be letters, digits, - or _ (max 64)')
+    .describe('The log type segment of the object keys: `<prefix>/<logType>/YYYY/MM/DD/HH/MM/<uuid>.json`.'),
+  everyMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1440)
+    .default(5)
+    .describe('Minutes between scheduled runs. Default: `5`.'),
+  firstRunDays: z
+    .number()
+    .int()
+    .min(0)
+    .max(365)
+    .default(7)
+    .describe(
+      "How many days back the first run starts (later runs start at the checkpoint), as the Cirrus client's first run does. Default: `7`.",
+    ),
+  runTimeoutSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(900)
+    .default(300)
+    .describe(
+      "A run's time budget (the Lambda's timeout); it stops fetching early enough to write what it holds, and the next run continues. Default: `300`.",
+    ),
+  requestTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(120)
+    .default(30)
+    .describe('Per-request timeout in seconds. Default: `30`.'),
+  maxRecordsPerObject: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(1000)
+    .describe('Events per object, at most 1,000 (as vendor log streams write). Default: `1000`.'),
+  maxObjectBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(100_000_000)
+    .default(10_000_000)
+    .describe('NDJSON bytes per object before gzip. Default: `10000000` (10 MB).'),
+  gzip: z.boolean().default(true).describe('Write objects gzipped (`.json.gz`). Default: `true`.'),
+  lagAlarmMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(10_080)
+    .default(360)
+    .describe(
+      "Alarm when the newest event collected is older than this many minutes: the collector falls behind or brings nothing. Set it above the API's longest quiet spell. Default: `360`.",
+    ),
+};
+
+export const cirrusSiemCollector = z
+  .strictObject({
+    type: z
+      .literal('cirrus-siem')
+      .describe(
+        "Cirrus Identity's SIEM (Log) API, read as its example client does: `POST <apiUrl>` with HTTP Basic.",
+      ),
+    ...common,
+    apiUrl: endpointUrl
+      .default(CIRRUS_DEFAULT_API_URL)
+      .describe(`The SIEM API's URL. Default: \`${CIRRUS_DEFAULT_API_URL}\`.`),
+    credentialsSecretArn: secretArnOf(
+      '`{"apiKey": "...", "apiSecret": "..."}`, the API key Cirrus assigned and its secret',
+    ),
+    orgUrl: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "One Org URL, when the API key may read several (sent as `orgUrl`). Default: none (the key's only one).",
+      ),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(1000)
+      .describe('Events per API query (the API returns at most 1,000). Default: `1000`.'),
+    query: z
+      .strictObject(
+        Object.fromEntries(
+          CIRRUS_QUERY_KEYS.map((key) => [
+            key,
+            z
+              .string()
+              .min(1)
+              .optional()
+              .describe(`Only events whose \`${key}\` is exactly this. Default: any.`),
+          ]),
+        ) as Record<(typeof CIRRUS_QUERY_KEYS)[number], z.ZodOptional<z.ZodString>>,
+      )
+      .prefault({})
+      .describe("Exact-match filters, as the client's `--query key=value,…`. Default: `{}` (none)."),
+  })
+  .describe("Cirrus Identity's SIEM API (events with an ISO 8601 UTC `timestamp`).");
+
+export const stellarbridgeEventsCollector = z
+  .strictObject({
+    type: z
+      .literal('stellarbridge-events')
+      .describe(
+        "Stellarbridge's organization events: `GET /api/v1/dashboard/organization/get-events-in-org` with the session cookie.",
+      ),
+    ...common,
+    orgUrl: endpointUrl.describe('Your Stellarbridge URL, e.g. `https://your-tenant.stellarbridge.app`.'),
+    loginSecretArn: secretArnOf(
+      'a JSON object posted as is to `/api/v1/auth/login-handler` (the service account\'s login, e.g. `{"email": "...", "password": "..."}`)',
+    ),
+  })
+  .describe('Stellarbridge audit events (cloud-hosted organizations).');
+
+const httpJsonAuth = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('none').describe('No credentials.') }).describe('No credentials.'),
+    z
+      .strictObject({
+        type: z.literal('header').describe('A static token in a header.'),
+        secretArn: secretArnOf('the token as the plain secret string'),
+        header: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')
+          .default('Authorization')
+          .describe('Header name. Default: `Authorization`.'),
+        prefix: z.string().max(64).default('Bearer ').describe('Text before the token. Default: `Bearer `.'),
+      })
+      .describe('`<header>: <prefix><token>`.'),
+    z
+      .strictObject({
+        type: z.literal('basic').describe('HTTP Basic.'),
+        secretArn: secretArnOf('`{"username": "...", "password": "..."}`'),
+      })
+      .describe('HTTP Basic authentication.'),
+    z
+      .strictObject({
+        type: z
+          .literal('oauth2-client-credentials')
+          .describe('OAuth 2.0 client credentials grant (RFC 6749 §4.4).'),
+        tokenUrl: endpointUrl.describe('The token endpoint.'),
+        secretArn: secretArnOf('`{"clientId": "...", "clientSecret": "..."}`'),
+        scopes: z.array(z.string().min(1)).default([]).describe('Scopes asked for. Default: `[]` (none).'),
+        audience: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('An `audience` form field, for servers that need one. Default: none.'),
+        clientAuth: z
+          .enum(['basic', 'body'])
+          .default('basic')
+          .describe('Client authentication: HTTP Basic (`basic`) or form fields (`body`). Default: `basic`.'),
+      })
+      .describe('A bearer token from an OAuth 2.0 token endpoint, renewed before it expires.'),
+    z
+      .strictObject({
+        type: z.literal('login-cookie').describe('A login that sets a session cookie.'),
+        loginUrl: endpointUrl.describe('The login endpoint (POST, JSON body).'),
+        secretArn: secretArnOf('a JSON object posted as is to the login endpoint'),
+        cookieName: z
+          .string()
+          .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name')
+          .describe('The session cookie the login sets.'),
+      })
+      .describe('POSTs the credentials, then sends the session cookie until it expires or is refused.'),
+  ])
+  .describe('How requests are authenticated.');
+
+const httpJsonPagination = z
+  .discriminatedUnion('type', [
+    z
+      .strictObject({
+        type: z.literal('link-header').describe('Follow the `Link: <…>; rel="next"` header (RFC 8288).'),
+      })
+      .describe("`Link` header pagination, on the API's own origin only."),
+    z
+      .strictObject({
+        type: z.literal('cursor').describe('A cursor value in the answer, sent back through `{cursor}`.'),
+        cursorPath: fieldPath.describe(
+          'Dotted path of the next cursor in the answer, e.g. `meta.next_cursor`.',
+        ),
+        durable: z
+          .boolean()
+          .default(false)
+          .describe(
+            'The cursor stays valid between runs: the checkpoint keeps it (else runs resume by time). Default: `false`.',
+          ),
+      })
+      .describe('Cursor-field pagination.'),
+    z
+      .strictObject({ type: z.literal('offset').describe('Count events through `{offset}`.') })
+      .describe('Offset pagination: `{offset}` grows by the events received.'),
+  ])
+  .describe('How the next page is asked for.');
+
+const templateText = z.string().max(4096);
+
+export const httpJsonCollector = z
+  .strictObject({
+    type: z.literal('http-json').describe('Any paged JSON API.'),
+    ...common,
+    url: endpointUrl.describe('The API URL (`https://`; plain `http://` only on loopback).'),
+    method: z.enum(['GET', 'POST']).default('GET').describe('Default: `GET`.'),
+    query: z
+      .record(z.string().min(1), templateText)
+      .default({})
+      .describe(
+        'Query parameters; values may hold `{since}`, `{until}`, `{limit}`, `{cursor}`, `{offset}`, replaced per request. Default: `{}`.',
+      ),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name'), z.string().max(1024))
+      .default({})
+      .describe('Extra request headers (never credentials: those go in `auth`). Default: `{}`.'),
+    body: templateText
+      .optional()
+      .describe('POST body template (JSON), with the placeholders JSON-escaped. Default: none.'),
+    auth: httpJsonAuth,
+    recordsPath: z
+      .string()
+      .max(256)
+      .optional()
+      .describe(
+        'Dotted path of the events array in the answer, e.g. `data.items`. Default: none (the answer is the array).',
+      ),
+    timestampField: fieldPath.describe(
+      "Dotted path of each event's time (RFC 3339, or epoch seconds or milliseconds).",
+    ),
+    idField: fieldPath
+      .optional()
+      .describe(
+        "Dotted path of each event's unique id. Default: none (an id hashed from the event's content).",
+      ),
+    timeFormat: z
+      .enum(['rfc3339', 'epoch-seconds', 'epoch-millis'])
+      .default('rfc3339')
+      .describe('How `{since}` and `{until}` are written. Default: `rfc3339`.'),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(100)
+      .describe('Events per page (`{limit}`); a shorter page means caught up. Default: `100`.'),
+    pagination: httpJsonPagination,
+  })
+  .superRefine((config, ctx) => {
+    const templates = [...Object.values(config.query), config.body ?? ''].join('\n');
+    const used = new Set([...templates.matchAll(/\{([a-z]+)\}/g)].map((match) => match[1]));
+    for (const name of used) {
+      if (!(HTTP_JSON_PLACEHOLDERS as readonly string[]).includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['query'],
+          message: `"{${name}}" is not a placeholder. Fix: use ${HTTP_JSON_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+        });
+      }
+    }
+    const durable = config.pagination.type === 'cursor' && config.pagination.durable;
+    if (!used.has('since') && !durable) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['query'],
+        message:
+          'no "{since}": runs resume by time, so the request must select events at or after {since}. Fix: add it to the query (or use a durable cursor)',
+      });
+    }
+    if (config.pagination.type === 'cursor' && !used.has('cursor')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['query'],
+        message: 'cursor pagination needs "{cursor}" in the query or body',
+      });
+    }
+    if (config.pagination.type === 'offset' && !used.has('offset')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['query'],
+        message: 'offset pagination needs "{offset}" in the query or body',
+      });
+    }
+    if (config.body !== undefined && config.method === 'GET') {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: 'a body needs "method": "POST"' });
+    }
+    for (const header of Object.keys(config.headers)) {
+      if (['authorization', 'cookie', 'proxy-authorization'].includes(header.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', header],
+          message:
+            'credentials must not be written in the configuration. Fix: use "auth" with a Secrets Manager ARN',
+        });
+      }
+    }
+  })
+  .describe('A generic paged JSON API.');
+
+export const collectorConfig = z.discriminatedUnion(
+  'type',
+  [cirrusSiemCollector, stellarbridgeEventsCollector, httpJsonCollector],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'must be "cirrus-siem", "stellarbridge-events" or "http-json". Fix: choose one'
+        : undefined,
+  },
+);
+
+export type CirrusSiemCollectorConfig = z.output<typeof cirrusSiemCollector>;
+export type StellarbridgeEventsCollectorConfig = z.output<typeof stellarbridgeEventsCollector>;
+export type HttpJsonCollectorConfig = z.output<typeof httpJsonCollector>;
+export type CollectorConfig = z.output<typeof collectorConfig>;

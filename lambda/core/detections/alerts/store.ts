@@ -1,0 +1,116 @@
+/** One notification's worth of a rule firing for one group and period. */
+export interface AlertEntry {
+  /** Records whose reading made the rule fire (the triggers), sorted. */
+  readonly triggerIds: readonly string[];
+  /** Records the alert covers: the matching record, or the members of the met windows. */
+  readonly members: readonly { readonly id: string; readonly eventTimeMs: number }[];
+}
+
+/** The alert's state after an entry, as the store answers it. */
+export interface AlertRegistration {
+  /** First trigger ever registered: the record that opened the alert. */
+  readonly openedBy: string;
+  /** Running count: distinct records the alert covers so far. */
+  readonly occurrences: number;
+  /** Members this entry added (0: nothing new, e.g. a redelivery). */
+  readonly added: number;
+  /** True once the alert's opening was delivered to its channels (see markNotified). */
+  readonly notified: boolean;
+  readonly firstEventMs: number;
+  readonly lastEventMs: number;
+}
+
+/**
+ * Alert state per dedup key (rule, group, period). Registration must be idempotent per member id,
+ * so running counts survive redeliveries; the DynamoDB adapter keeps one item per alert (opener,
+ * notified flag, first/last time) plus one item per member (plain puts are idempotent) and counts
+ * them.
+ */
+export interface AlertStore {
+  register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration>;
+  /** Called by the router once the opening notification was delivered: later entries only update. */
+  markNotified(dedupKey: string): Promise<void>;
+}
+
+export interface AlertState {
+  readonly openedBy: string;
+  readonly notified: boolean;
+  readonly memberIds: ReadonlySet<string>;
+  readonly firstEventMs: number;
+  readonly lastEventMs: number;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * The transition every store implements: members are a set and times are min/max, so applying an
+ * entry again changes nothing (redeliveries, replays). The state given is updated in place (a
+ * running alert covers thousands of records: copying its set per entry would be quadratic).
+ */
+export function applyEntry(
+  state: AlertState | undefined,
+  entry: AlertEntry,
+  expiresAtMs: number,
+): { state: AlertState; added: number } {
+  const memberIds = (state?.memberIds as Set<string> | undefined) ?? new Set<string>();
+  let first = state?.firstEventMs ?? Number.POSITIVE_INFINITY;
+  let last = state?.lastEventMs ?? Number.NEGATIVE_INFINITY;
+  let added = 0;
+  for (const member of entry.members) {
+    if (!memberIds.has(member.id)) {
+      memberIds.add(member.id);
+      added += 1;
+    }
+    if (member.eventTimeMs < first) first = member.eventTimeMs;
+    if (member.eventTimeMs > last) last = member.eventTimeMs;
+  }
+  return {
+    state: {
+      openedBy: state?.openedBy ?? entry.triggerIds[0],
+      notified: state?.notified ?? false,
+      memberIds,
+      firstEventMs: first,
+      lastEventMs: last,
+      expiresAtMs: Math.max(state?.expiresAtMs ?? 0, expiresAtMs),
+    },
+    added,
+  };
+}
+
+export type AlertOutcomeKind = 'opened' | 'updated' | 'unchanged';
+
+/**
+ * `opened` until the opening was delivered (so a crash before delivery retries it), then
+ * `updated` when the entry added records, `unchanged` otherwise (nothing to say).
+ */
+export function outcomeOf(registration: AlertRegistration): AlertOutcomeKind {
+  if (!registration.notified) return 'opened';
+  return registration.added > 0 ? 'updated' : 'unchanged';
+}
+
+/** AlertStore in memory: unit tests, `sluice detect test` and `backtest`. */
+export class MemoryAlertStore implements AlertStore {
+  private readonly states = new Map<string, AlertState>();
+
+  async register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration> {
+    const { state, added } = applyEntry(this.states.get(dedupKey), entry, expiresAtMs);
+    this.states.set(dedupKey, state);
+    return {
+      openedBy: state.openedBy,
+      occurrences: state.memberIds.size,
+      added,
+      notified: state.notified,
+      firstEventMs: state.firstEventMs,
+      lastEventMs: state.lastEventMs,
+    };
+  }
+
+  async markNotified(dedupKey: string): Promise<void> {
+    const state = this.states.get(dedupKey);
+    if (state) this.states.set(dedupKey, { ...state, notified: true });
+  }
+
+  /** Read-only view of every alert's state (tests, backtest reports). */
+  snapshot(): ReadonlyMap<string, AlertState> {
+    return this.states;
+  }
+}

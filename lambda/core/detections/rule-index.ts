@@ -1,0 +1,69 @@
+import { logsourceMatches, type SourceDescriptor } from './sigma/logsource';
+import type { BoundCorrelation, RuleSet } from './sigma/rule-set';
+import type { DetectionRule } from './sigma/types';
+
+/** What runs on one (source, log type): the detection rules, and for each the correlations it feeds. */
+export interface RulesForLogType {
+  readonly rules: readonly DetectionRule[];
+  /** Per rule (same index): does it alert on its own, and which correlations count it. */
+  readonly standalone: readonly boolean[];
+  readonly correlations: readonly (readonly BoundCorrelation[])[];
+}
+
+const NONE: RulesForLogType = { rules: [], standalone: [], correlations: [] };
+
+/**
+ * Rules bound to the configured sources: a record is tested only against the rules whose logsource
+ * names its source and log type (looked up once per pair, then cached), so a queries rule costs
+ * nothing on activities.
+ */
+export class RuleIndex {
+  private readonly cache = new Map<string, RulesForLogType>();
+  private readonly sources: ReadonlyMap<string, SourceDescriptor>;
+
+  constructor(
+    readonly ruleSet: RuleSet,
+    sources: readonly SourceDescriptor[],
+  ) {
+    this.sources = new Map(sources.map((source) => [source.name, source]));
+  }
+
+  rulesFor(sourceName: string, logType: string): RulesForLogType {
+    const cacheKey = `${sourceName}\u0000${logType}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const source = this.sources.get(sourceName);
+    const rules = source
+      ? [...this.ruleSet.detections]
+          .filter((rule) => logsourceMatches(rule.logsource, source, logType))
+          .sort((a, b) => a.cost - b.cost)
+      : [];
+    const bound: RulesForLogType =
+      rules.length === 0
+        ? NONE
+        : {
+            rules,
+            standalone: rules.map((rule) => this.ruleSet.standalone.has(rule.key)),
+            correlations: rules.map((rule) =>
+              this.ruleSet.correlations.filter((correlation) => correlation.bases.includes(rule)),
+            ),
+          };
+    this.cache.set(cacheKey, bound);
+    return bound;
+  }
+
+  /**
+   * Rules that can run on no configured source (a product no source has, or only a category):
+   * `sluice detect validate` warns about them. Log types are open-ended, so a service is not checked.
+   */
+  unbound(): DetectionRule[] {
+    return this.ruleSet.detections.filter((rule) => {
+      const { product, service } = rule.logsource;
+      if (!product && !service) return true;
+      if (!product) return this.sources.size === 0;
+      return ![...this.sources.values()].some(
+        (source) => source.preset === product || source.name === product,
+      );
+    });
+  }
+}

@@ -1,0 +1,176 @@
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+} from 'yaml';
+import { RuleError } from '../errors';
+
+/** 1-based position of a node in its file. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export type Scalar = string | number | boolean | null;
+
+/**
+ * A rule document as a small tree that keeps every node's position, so that the compiler can name
+ * the line of what it refuses. Rules built in code (e.g. converted from seed 004's model) have no
+ * positions: errors then name the file only.
+ */
+export type TreeNode = MapNode | SeqNode | ScalarNode;
+
+export interface MapNode {
+  readonly kind: 'map';
+  readonly entries: readonly MapEntry[];
+  readonly at?: Position;
+}
+
+export interface MapEntry {
+  readonly key: string;
+  readonly keyAt?: Position;
+  readonly value: TreeNode;
+}
+
+export interface SeqNode {
+  readonly kind: 'seq';
+  readonly items: readonly TreeNode[];
+  readonly at?: Position;
+}
+
+export interface ScalarNode {
+  readonly kind: 'scalar';
+  readonly value: Scalar;
+  readonly at?: Position;
+  /**
+   * Where the scalar's text starts when it sits on one line (after an opening quote): lets the
+   * condition parser point at a column inside it. Absent for block and multi-line scalars.
+   */
+  readonly textAt?: Position;
+}
+
+/** One YAML document of a file (Sigma allows several per file, e.g. a correlation and its base rules). */
+export interface RuleDocument {
+  readonly file: string;
+  /** 0-based index of the document in its file. */
+  readonly index: number;
+  readonly root: TreeNode;
+}
+
+export function describeKind(node: TreeNode): string {
+  if (node.kind !== 'scalar') return node.kind === 'map' ? 'a map' : 'a list';
+  return node.value === null ? 'null' : `a ${typeof node.value}`;
+}
+
+export function entry(node: MapNode, key: string): MapEntry | undefined {
+  return node.entries.find((candidate) => candidate.key === key);
+}
+
+export function errorAt(file: string, at: Position | undefined, reason: string): RuleError {
+  return new RuleError({ file, line: at?.line, column: at?.column }, reason);
+}
+
+/** Parses every document of a YAML file; YAML syntax errors become RuleErrors at their line. */
+export function parseRuleFile(file: string, text: string): RuleDocument[] {
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (!Array.isArray(documents)) return []; // an empty stream
+  const position = (offset: number): Position => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  const result: RuleDocument[] = [];
+  documents.forEach((document, index) => {
+    const problem = document.errors[0];
+    if (problem) throw errorAt(file, position(problem.pos[0]), `YAML: ${problem.message.split('\n')[0]}`);
+    if (document.contents === null) return; // e.g. a trailing `---`
+    result.push({ file, index, root: toTree(file, document, document.contents, position, text) });
+  });
+  return result;
+}
+
+function toTree(
+  file: string,
+  document: Document,
+  node: Node,
+  position: (offset: number) => Position,
+  text: string,
+): TreeNode {
+  const at = node.range ? position(node.range[0]) : undefined;
+  if (isAlias(node)) {
+    const target = node.resolve(document);
+    if (!target) throw errorAt(file, at, `YAML: alias *${node.source} has no anchor`);
+    return toTree(file, document, target, position, text);
+  }
+  if (isMap(node)) {
+    const entries: MapEntry[] = [];
+    for (const pair of node.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) throw errorAt(file, at, 'map keys must be plain text');
+      const keyAt = pair.key.range ? position(pair.key.range[0]) : at;
+      const value = pair.value as Node | null;
+      entries.push({
+        key: String(pair.key.value),
+        keyAt,
+        value: value
+          ? toTree(file, document, value, position, text)
+          : { kind: 'scalar', value: null, at: keyAt },
+      });
+    }
+    return { kind: 'map', entries, at };
+  }
+  if (isSeq(node)) {
+    const items = node.items.map((item) =>
+      item
+        ? toTree(file, document, item as Node, position, text)
+        : ({ kind: 'scalar', value: null, at } as const),
+    );
+    return { kind: 'seq', items, at };
+  }
+  if (isScalar(node)) {
+    const value = node.value;
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw errorAt(file, at, `unsupported YAML value ${String(node.tag ?? typeof value)}`);
+    }
+    let textAt: Position | undefined;
+    if (
+      node.range &&
+      (node.type === 'PLAIN' || node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE')
+    ) {
+      const [start, end] = node.range;
+      if (!text.slice(start, end).includes('\n'))
+        textAt = position(node.type === 'PLAIN' ? start : start + 1);
+    }
+    return { kind: 'scalar', value: value as Scalar, at, textAt };
+  }
+  throw errorAt(file, at, 'unsupported YAML node');
+}
+
+/** A rule given as plain data (JSON, or built in code) as a tree without positions. */
+export function treeFromPlain(value: unknown): TreeNode {
+  if (Array.isArray(value)) return { kind: 'seq', items: value.map(treeFromPlain) };
+  if (value !== null && typeof value === 'object') {
+    return {
+      kind: 'map',
+      // As in JSON, an undefined property is no property.
+      entries: Object.entries(value)
+        .filter(([, item]) => item !== undefined)
+        .map(([key, item]) => ({ key, value: treeFromPlain(item) })),
+    };
+  }
+  if (value === undefined) return { kind: 'scalar', value: null };
+  if (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    value === null
+  ) {
+    return { kind: 'scalar', value };
+  }
+  throw new TypeError(`cannot express ${typeof value} in a rule`);
+}

@@ -1,0 +1,23 @@
+import type { RecordRef } from '../records';
+
+/** One record's part in a windowed count: counted once per partition, whatever its deliveries. */
+export interface Contribution {
+  readonly ref: RecordRef;
+  /** value_count: the counted field's value as text. */
+  readonly value?: string;
+  /** The record itself, kept for the alert's samples (an adapter may drop large ones). */
+  readonly sample?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Where windowed counts live. A partition is one correlation rule and one group (e.g. one account).
+ * Implementations must make `add` idempotent per (partition, record id): a record redelivered by SQS,
+ * re-read after a continuation, or replayed, is stored once. The DynamoDB adapter keys items by
+ * partition and `eventTime#recordId` with a conditional put and a TTL.
+ */
+export interface WindowStore {
+  /** Stores the contributions not stored yet; resolves with how many were new. */
+  add(partition: string, contributions: readonly Contribution[], expiresAtMs: number): Promise<number>;
+  /** Every stored contribution of the partition with an event time in [fromMs, toMs], in any order. */
+  range(partition: string, fromMs: number, toMs: number): Promise<readonly Contribution[]>;
+}

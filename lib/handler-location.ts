@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** sluice's package root: this repository, or `node_modules/sluice` in an app that installs it. */
+const PACKAGE_ROOT = join(__dirname, '..');
+
+/** The NodejsFunction props that say where a sluice handler is and in which project it is bundled. */
+export interface HandlerLocation {
+  readonly entry: string;
+  readonly projectRoot?: string;
+  readonly depsLockFilePath?: string;
+}
+
+/**
+ * Where `lambda/<folder>/handler.ts` is, and the project NodejsFunction bundles it in. Where sluice
+ * has its own lock file (a checkout, also one linked into an app from outside the app's folder), its
+ * own root, whatever the working directory. Installed into an app's node_modules (a package carries
+ * no lock file), NodejsFunction's default: the app's lock file, found from the working directory,
+ * under whose folder the handler then lies.
+ */
+export function handlerLocation(folder: string): HandlerLocation {
+  const entry = join(PACKAGE_ROOT, 'lambda', folder, 'handler.ts');
+  const lockFile = join(PACKAGE_ROOT, 'package-lock.json');
+  return existsSync(lockFile) ? { entry, projectRoot: PACKAGE_ROOT, depsLockFilePath: lockFile } : { entry };
+}

@@ -1,0 +1,16 @@
+import { pascal } from './log-stream-bucket';
+
+/** Stack outputs the CLI and operators rely on; names are part of sluice's interface. */
+export const OUTPUTS = {
+  bucketName: 'BucketName',
+  objectQueueUrl: 'ObjectQueueUrl',
+  objectDeadLetterQueueUrl: 'ObjectDeadLetterQueueUrl',
+  quarantinePrefix: 'QuarantinePrefix',
+  forwarderFunctionName: 'ForwarderFunctionName',
+  alarmTopicArn: 'AlarmTopicArn',
+  ingestQueueUrl: 'IngestQueueUrl',
+  ingestDeadLetterQueueUrl: 'IngestDeadLetterQueueUrl',
+  ingestEndpointUrl: 'IngestEndpointUrl',
+  ingestTokenSecretArn: 'IngestTokenSecretArn',
+  writerPolicy: (source: string) => `WriterPolicy${pascal(source)}`,
+} as const;

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CHECKPOINT_KEY, DynamoDbCheckpointStore } from '../../../lambda/adapters/dynamodb-checkpoint-store';
+import { CollectorCodes, CollectorError } from '../../../lambda/core/collectors/codes';
+import type { Checkpoint } from '../../../lambda/core/collectors/types';
+import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
+
+const TABLE = 'sluice-collector-checkpoints';
+const CHECKPOINT: Checkpoint = {
+  version: 1,
+  since: '2024-05-01T10:00:00.123Z',
+  written: ['a', 'b'],
+  newestEventAt: '2024-05-01T10:00:00.123Z',
+};
+
+describe('the DynamoDB checkpoint store and its lease (moto)', () => {
+  let moto: MotoServer;
+  let dynamodb: DynamoDBClient;
+  let clock = Date.parse('2024-05-01T12:00:00Z');
+  let store: DynamoDbCheckpointStore;
+
+  before(async () => {
+    moto = await startMoto();
+    dynamodb = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        AttributeDefinitions: [{ AttributeName: CHECKPOINT_KEY, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: CHECKPOINT_KEY, KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    store = new DynamoDbCheckpointStore(dynamodb, TABLE, () => clock);
+  });
+  after(async () => {
+    dynamodb.destroy();
+    await moto.stop();
+  });
+
+  it('gives a first run no checkpoint, keeps what it commits, and hands it to the next run', async () => {
+    const lease = await store.acquire('cirrus', 600_000);
+    assert.ok(lease);
+    assert.equal(lease.checkpoint, undefined);
+    await lease.commit(CHECKPOINT);
+    await lease.release({
+      status: 'caught-up',
+      recordsWritten: 2,
+      objectsWritten: 1,
+      newestEventAt: CHECKPOINT.newestEventAt,
+    });
+    const next = await store.acquire('cirrus', 600_000);
+    assert.deepEqual(next?.checkpoint, CHECKPOINT);
+    await next?.release({ status: 'caught-up', recordsWritten: 0, objectsWritten: 0 });
+    const state = await store.read('cirrus');
+    assert.equal(state?.lastRunStatus, 'caught-up');
+    assert.equal(state?.newestEventAt, CHECKPOINT.newestEventAt);
+    assert.equal(state?.leaseOwner, undefined);
+  });
+
+  it('refuses the lease to a second run while the first holds it', async () => {
+    // Sequential on purpose: DynamoDB applies conditional writes to an item atomically; moto's server
+    // does not lock between the check and the write, so two requests at the same instant could race there.
+    const first = await store.acquire('overlap', 600_000);
+    assert.ok(first);
+    assert.equal(await store.acquire('overlap', 600_000), undefined);
+    assert.ok(await store.acquire('another-collector', 600_000), 'leases are per collector');
+    await first.release({ status: 'caught-up', recordsWritten: 0, objectsWritten: 0 });
+    assert.ok(await store.acquire('overlap', 600_000), 'a released lease can be taken');
+  });
+
+  it('lets a run take over an expired lease, and refuses the old holder’s checkpoint (fencing)', async () => {
+    const stale = await store.acquire('takeover', 60_000);
+    assert.ok(stale);
+    clock += 61_000;
+    const fresh = await store.acquire('takeover', 60_000);
+    assert.ok(fresh, 'an expired lease is taken over');
+    await assert.rejects(
+      stale.commit(CHECKPOINT),
+      (error: unknown) => error instanceof CollectorError && error.code === CollectorCodes.LEASE_LOST,
+    );
+    await stale.release({
+      status: 'failed',
+      recordsWritten: 0,
+      objectsWritten: 0,
+      code: CollectorCodes.LEASE_LOST,
+    });
+    await fresh.commit({ ...CHECKPOINT, written: ['fresh'] });
+    assert.deepEqual((await store.read('takeover'))?.checkpoint?.written, ['fresh']);
+    assert.ok(
+      (await store.read('takeover'))?.leaseOwner,
+      'the old holder’s release left the new lease alone',
+    );
+  });
+
+  it('records a failure with its code, and clears it on the next good run', async () => {
+    const lease = await store.acquire('failing', 60_000);
+    await lease?.release({
+      status: 'failed',
+      recordsWritten: 0,
+      objectsWritten: 0,
+      code: CollectorCodes.AUTH_FAILED,
+      message: 'api.example.com refused the credentials',
+    });
+    assert.equal((await store.read('failing'))?.lastErrorCode, CollectorCodes.AUTH_FAILED);
+    const again = await store.acquire('failing', 60_000);
+    await again?.release({ status: 'caught-up', recordsWritten: 0, objectsWritten: 0 });
+    const state = await store.read('failing');
+    assert.equal(state?.lastErrorCode, undefined);
+    assert.ok(state?.lastSuccessAt);
+  });
+
+  it('refuses to start from a checkpoint it cannot read, rather than starting over', async () => {
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { [CHECKPOINT_KEY]: { S: 'corrupt' }, checkpoint: { S: '{"version":2}' } },
+      }),
+    );
+    await assert.rejects(
+      store.acquire('corrupt', 60_000),
+      (error: unknown) =>
+        error instanceof CollectorError && error.code === CollectorCodes.CHECKPOINT_UNAVAILABLE,
+    );
+    // The lease was given back with the failure: the next run meets the same problem, not a held lease.
+    await assert.rejects(
+      store.acquire('corrupt', 60_000),
+      (error: unknown) =>
+        error instanceof CollectorError && error.code === CollectorCodes.CHECKPOINT_UNAVAILABLE,
+    );
+    assert.equal(
+      await store.read('corrupt').catch((error: CollectorError) => error.code),
+      CollectorCodes.CHECKPOINT_UNAVAILABLE,
+    );
+  });
+});

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { periodOf, dedupKeyOf } from '../../../lambda/core/detections/alerts/document';
+import type { DetectionRecord } from '../../../lambda/core/detections/records';
+import { metWindows, type MetWindows } from '../../../lambda/core/detections/windows/windows';
+import type { Contribution } from '../../../lambda/core/detections/windows/store';
+import { correlationRuleSet, engineFor, hit, T0 } from './support';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+/** Ids of the candidate's best window and of all its met windows. */
+function idsOf(met: MetWindows, id: string) {
+  const windows = met.candidates.get(id)!;
+  const ids = (start: number, end: number) => met.sorted.slice(start, end).map((member) => member.ref.id);
+  return {
+    count: windows.count,
+    best: ids(windows.bestStart, windows.bestEnd),
+    members: ids(windows.membersStart, windows.membersEnd),
+  };
+}
+
+function contribution(id: string, seconds: number, value?: string): Contribution {
+  return { ref: { id, bucket: 'b', key: 'k', offset: 0, eventTimeMs: seconds * SECOND }, value };
+}
+
+describe('met windows', () => {
+  const threeInAMinute = {
+    type: 'event_count' as const,
+    timespanMs: MINUTE,
+    threshold: { comparison: 'gte' as const, value: 3 },
+  };
+
+  it('finds the window a contribution completes, and the one it starts', () => {
+    const all = [contribution('a', 0), contribution('b', 30), contribution('c', 59)];
+    const met = metWindows(all, threeInAMinute, new Set(['a', 'c']));
+    assert.deepEqual([...met.candidates.keys()].sort(), ['a', 'c']);
+    assert.equal(idsOf(met, 'a').count, 3);
+    assert.deepEqual(idsOf(met, 'c').members, ['a', 'b', 'c']);
+  });
+
+  it('counts a window as [start, start + timespan)', () => {
+    const met = metWindows(
+      [contribution('a', 0), contribution('b', 30), contribution('c', 60)],
+      threeInAMinute,
+      new Set(['c']),
+    );
+    assert.equal(met.candidates.size, 0);
+  });
+
+  it('counts records with equal event times together', () => {
+    const met = metWindows(
+      [contribution('b', 5), contribution('a', 5), contribution('c', 5)],
+      threeInAMinute,
+      new Set(['c']),
+    );
+    assert.equal(idsOf(met, 'c').count, 3);
+  });
+
+  it('returns the union of every met window containing the candidate', () => {
+    const all = [0, 20, 40, 70, 90].map((seconds, i) => contribution(`r${i}`, seconds));
+    // Windows containing r2 (40 s): from 0 s {r0,r1,r2}, from 20 s {r1,r2,r3}, from 40 s {r2,r3,r4}: all met.
+    const met = metWindows(all, threeInAMinute, new Set(['r2']));
+    assert.deepEqual(idsOf(met, 'r2').members, ['r0', 'r1', 'r2', 'r3', 'r4']);
+    assert.deepEqual(idsOf(met, 'r2').best, ['r0', 'r1', 'r2']);
+  });
+
+  it('counts distinct values for value_count', () => {
+    const spec = {
+      type: 'value_count' as const,
+      timespanMs: MINUTE,
+      threshold: { comparison: 'gte' as const, value: 2 },
+    };
+    const same = [contribution('a', 0, 'x'), contribution('b', 10, 'x'), contribution('c', 20, 'x')];
+    assert.equal(metWindows(same, spec, new Set(['c'])).candidates.size, 0);
+    const two = [...same, contribution('d', 30, 'y')];
+    assert.equal(idsOf(metWindows(two, spec, new Set(['d'])), 'd').count, 2);
+  });
+
+  it('meets gt only above the bound', () => {
+    const spec = { ...threeInAMinute, threshold: { comparison: 'gt' as const, value: 3 } };
+    const three = [contribution('a', 0), contribution('b', 1), contribution('c', 2)];
+    assert.equal(metWindows(three, spec, new Set(['c'])).candidates.size, 0);
+    assert.equal(metWindows([...three, contribution('d', 3)], spec, new Set(['d'])).candidates.size, 1);
+  });
+});
+
+describe('windowed counting in the engine', () => {
+  it('counts by event time, not by arrival', async () => {
+    const { engine } = engineFor(correlationRuleSet({ type: 'event_count', timespan: '5m', gte: 3 }));
+    // Read together, but an hour apart in event time.
+    const outcomes = await engine.process([hit('a', 0), hit('b', 60 * MINUTE), hit('c', 120 * MINUTE)], T0);
+    assert.deepEqual(outcomes, []);
+  });
+
+  it('counts late records that fall within the window', async () => {
+    const { engine } = engineFor(correlationRuleSet({ type: 'event_count', timespan: '5m', gte: 3 }));
+    assert.deepEqual(await engine.process([hit('c', 4 * MINUTE)], T0 + 10 * MINUTE), []);
+    assert.deepEqual(await engine.process([hit('b', 2 * MINUTE)], T0 + 20 * MINUTE), []);
+    const outcomes = await engine.process([hit('a', 0)], T0 + 30 * MINUTE); // arrives last, happened first
+    assert.equal(outcomes.length, 1);
+    assert.equal(outcomes[0].alert.count, 3);
+    assert.equal(outcomes[0].alert.firstEventTime, new Date(T0).toISOString());
+    assert.equal(outcomes[0].alert.lastEventTime, new Date(T0 + 4 * MINUTE).toISOString());
+  });
+
+  it('counts a redelivered record once', async () => {
+    const { engine, windows } = engineFor(
+      correlationRuleSet({ type: 'event_count', timespan: '5m', gte: 2 }),
+    );
+    for (let delivery = 0; delivery < 5; delivery += 1) {
+      assert.deepEqual(await engine.process([hit('a', 0), hit('a', 0)], T0), []);
+    }
+    assert.equal(windows.count('burst\u0000["g1"]'), 1);
+  });
+
+  it('keeps groups apart', async () => {
+    const { engine } = engineFor(correlationRuleSet({ type: 'event_count', timespan: '5m', gte: 2 }));
+    const outcomes = await engine.process([hit('a', 0, { group: 'g1' }), hit('b', 1, { group: 'g2' })], T0);
+    assert.deepEqual(outcomes, []);
+  });
+
+  it('lets the referenced rule alert on its own only with generate: true', async () => {
+    const silent = engineFor(correlationRuleSet({ type: 'event_count', timespan: '5m', gte: 5 }));
+    assert.deepEqual(await silent.engine.process([hit('a', 0)], T0), []);
+    const loud = engineFor(
+      correlationRuleSet({ type: 'event_count', timespan: '5m', gte: 5, generate: true }),
+    );
+    const outcomes = await loud.engine.process([hit('a', 0)], T0);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.alert.rule.key),
+      ['hit'],
+    );
+  });
+});
+
+/**
+ * The property: whatever the order of the records, however they are split into batches and however
+ * often each is redelivered, the alerts (rule, group, period) and the records each covers are those
+ * of the met windows of the set of distinct records.
+ */
+describe('windowed counts (property)', () => {
+  interface Spec {
+    readonly type: 'event_count' | 'value_count';
+    readonly timespanMs: number;
+    readonly gte: number;
+  }
+
+  function expected(records: readonly DetectionRecord[], spec: Spec): Map<string, string[]> {
+    const result = new Map<string, Set<string>>();
+    const groups = new Map<string, DetectionRecord[]>();
+    for (const record of records) {
+      const key = JSON.stringify([record.value.group]);
+      groups.set(key, [...(groups.get(key) ?? []), record]);
+    }
+    const periodMs = Math.max(3_600_000, spec.timespanMs);
+    for (const [groupKey, members] of groups) {
+      for (const start of members) {
+        const window = members.filter(
+          (member) =>
+            member.eventTimeMs >= start.eventTimeMs &&
+            member.eventTimeMs < start.eventTimeMs + spec.timespanMs,
+        );
+        const count =
+          spec.type === 'event_count'
+            ? window.length
+            : new Set(window.map((member) => member.value.user)).size;
+        if (count < spec.gte) continue;
+        for (const member of window) {
+          const key = dedupKeyOf('burst', groupKey, periodOf(member.eventTimeMs, periodMs).startMs);
+          result.set(key, new Set([...(result.get(key) ?? []), member.id]));
+        }
+      }
+    }
+    return new Map([...result].map(([key, ids]) => [key, [...ids].sort()]));
+  }
+
+  const specs = fc.record({
+    type: fc.constantFrom('event_count' as const, 'value_count' as const),
+    timespanMs: fc.constantFrom(30 * SECOND, MINUTE, 5 * MINUTE, 2 * 60 * MINUTE),
+    gte: fc.integer({ min: 1, max: 5 }),
+  });
+  const records = fc
+    .uniqueArray(
+      fc.record({
+        id: fc.integer({ min: 0, max: 10_000 }).map((n) => `r${n}`),
+        seconds: fc.integer({ min: 0, max: 4 * 3600 }),
+        group: fc.constantFrom('g1', 'g2'),
+        user: fc.constantFrom('u1', 'u2', 'u3'),
+      }),
+      { selector: (record) => record.id, minLength: 1, maxLength: 40 },
+    )
+    .map((items) =>
+      items.map((item) => hit(item.id, item.seconds * SECOND, { group: item.group, user: item.user })),
+    );
+
+  /** A delivery: every record at least once, some several times, shuffled, cut into batches. */
+  const deliveries = (count: number) =>
+    fc.record({
+      copies: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: count, maxLength: count }),
+      order: fc.array(fc.nat(), { minLength: count * 3, maxLength: count * 3 }),
+      cuts: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: count * 3 }),
+    });
+
+  function deliver(
+    list: readonly DetectionRecord[],
+    plan: { copies: number[]; order: number[]; cuts: number[] },
+  ) {
+    const copies = list.flatMap((record, i) => Array.from({ length: plan.copies[i] }, () => record));
+    const keyed = copies.map((record, i) => ({ record, key: plan.order[i] ?? i }));
+    const shuffled = keyed.sort((a, b) => a.key - b.key).map((item) => item.record);
+    const batches: DetectionRecord[][] = [];
+    for (let start = 0, cut = 0; start < shuffled.length; cut += 1) {
+      const size = plan.cuts[cut % plan.cuts.length];
+      batches.push(shuffled.slice(start, start + size));
+      start += size;
+    }
+    return batches;
+  }
+
+  async function run(spec: Spec, batches: readonly DetectionRecord[][]) {
+    const ruleSet = correlationRuleSet({
+      type: spec.type,
+      timespan: `${spec.timespanMs / SECOND}s`,
+      gte: spec.gte,
+    });
+    const { engine, alerts } = engineFor(ruleSet);
+    for (const batch of batches) await engine.process(batch, T0 + 5 * 3600 * SECOND);
+    return new Map([...alerts.snapshot()].map(([key, state]) => [key, [...state.memberIds].sort()]));
+  }
+
+  it('do not depend on order, batching or redelivery', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        specs,
+        records.chain((list) =>
+          fc.tuple(fc.constant(list), deliveries(list.length), deliveries(list.length)),
+        ),
+        async (spec, [list, first, second]) => {
+          const oracle = expected(list, spec);
+          assert.deepEqual(await run(spec, deliver(list, first)), oracle);
+          assert.deepEqual(await run(spec, deliver(list, second)), oracle);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
