@@ -23,7 +23,7 @@ import { writeWorkload } from './data/workload-files';
 import { BENCH_DIR, OUT_DIR, bundle } from './lib/bundle';
 import { runChild, startService } from './lib/child';
 import { measureCli } from './lib/cli-bench';
-import { cliVerdicts, renderCliSection, spliceCliSection } from './lib/cli-report';
+import { cliVerdicts, renderCliRun, spliceCliSection, type CliRun } from './lib/cli-report';
 import { costPerTb, DEFAULT_MEMORY_MB } from './lib/cost';
 import type { DestinationKind } from './lib/forwarder';
 import { machine } from './lib/machine';
@@ -154,12 +154,16 @@ async function cliMain(): Promise<void> {
           .eventsAccepted,
       log,
     });
-    const after = machine();
-    const command = `npm run bench -- --cli${quick ? ' --quick' : ''}`;
-    const section = `${renderCliSection(cli, command)}
-Machine: ${before.cpus} CPUs (\`nproc\`), ${before.cpuModel}, ${before.memoryGiB} GiB, Node ${before.node}; load average before ${before.loadAverage}, after ${after.loadAverage}; ${new Date().toISOString()}.
-`;
-    writeFileSync(join(OUT_DIR, quick ? 'cli-report.quick.json' : 'cli-report.json'), JSON.stringify(cli));
+    const run: CliRun = {
+      cli,
+      command: `npm run bench -- --cli${quick ? ' --quick' : ''}`,
+      machineBefore: before,
+      machineAfter: machine(),
+      finishedAt: new Date().toISOString(),
+    };
+    // The measurements, so the section can be rendered again without measuring (bench/render.ts --cli).
+    writeFileSync(join(OUT_DIR, quick ? 'cli-report.quick.json' : 'cli-report.json'), JSON.stringify(run));
+    const section = renderCliRun(run);
     for (const line of cliVerdicts(cli)) log(line);
     if (quick) {
       console.log(section);

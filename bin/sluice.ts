@@ -2,6 +2,12 @@
 /** The `sluice` operations CLI (see `sluice --help`); `bin/sluice.mjs` loads it through tsx. */
 import { runCli } from '../cli/main';
 
+// `sluice --help | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { SluiceError } from '../lambda/core/errors';
 import { createProgram } from './program';
 import { CommandFailed, EXIT, exitCodeOf } from './shared/errors';
@@ -7,8 +7,13 @@ import { processIo, type CliIo } from './shared/io';
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = createProgram(io);
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  // Every level: a subcommand's own usage error (`sluice setup elasticsearch` without its argument)
+  // would otherwise end the process instead of returning exit code 2.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
@@ -17,16 +22,22 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       // Help and version exit 0; a usage error has already been printed by commander.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    // With --json, stderr is JSON lines (what cliLog writes), so the final error is one too.
+    const json = program.opts<{ json?: boolean }>().json === true;
     if (error instanceof CommandFailed) {
-      if (error.message) io.stderr.write(`${error.message}\n`);
+      if (error.message) io.stderr.write(json ? jsonError(error.message) : `${error.message}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    const code = error instanceof SluiceError ? ` [${error.code}]` : '';
-    io.stderr.write(`error${code}: ${message}\n`);
+    const code = error instanceof SluiceError ? error.code : undefined;
+    io.stderr.write(json ? jsonError(message, code) : `error${code ? ` [${code}]` : ''}: ${message}\n`);
     if (!(error instanceof SluiceError) && io.env.SLUICE_DEBUG === 'true' && error instanceof Error) {
       io.stderr.write(`${error.stack}\n`);
     }
     return exitCodeOf(error);
   }
+}
+
+function jsonError(message: string, code?: string): string {
+  return `${JSON.stringify({ level: 'error', message, ...(code ? { code } : {}) })}\n`;
 }

@@ -1,10 +1,13 @@
 import { Command, Option } from 'commander';
+import { registerCollect } from './commands/collect';
 import { registerDev } from './commands/dev';
 import { registerForward } from './commands/forward';
+import { registerPull } from './commands/pull';
 import { registerRedrive } from './commands/redrive';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
 import { createRunner } from './commands/runner';
+import { registerSetup } from './commands/setup';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
 import type { CliIo } from './shared/io';
@@ -15,7 +18,7 @@ const VERSION = '0.1.0';
 export function createProgram(io: CliIo): Command {
   const program = new Command('sluice')
     .description(
-      'Operate a sluice log stream: queue status, DLQ redrive, time-range replay, end-to-end verification, direct forwarding, a self-hosted worker and the local pipeline.',
+      'Operate a sluice log stream: queue status, DLQ redrive, time-range replay, end-to-end verification, direct forwarding, a self-hosted worker, collectors of pull-only APIs and the local pipeline.',
     )
     .version(VERSION)
     .option(
@@ -52,6 +55,9 @@ Start locally with no AWS account:  npm start   (or: npx sluice dev)`,
   registerVerify(program, run);
   registerForward(program, run);
   registerRun(program, run);
+  registerPull(program, run);
+  registerCollect(program, run);
+  registerSetup(program, run);
   registerDev(program, run);
   return program;
 }

@@ -9,6 +9,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../lambda/core/config/destinations';
+import { keyPrefixesOf } from '../lambda/core/config/sources';
+import { DEFAULT_KEY_LAYOUT } from '../lambda/core/layout/key-pattern';
 import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
 import { handlerLocation } from './handler-location';
 import { pascal } from './log-stream-bucket';
@@ -42,9 +44,14 @@ export interface ForwarderProps {
 /** Lambda allows 4 KB of environment variables in total; keep room for the others. */
 const MAX_RUNTIME_CONFIG_BYTES = 3500;
 
-/** Full Secrets Manager ARNs end in `-` and six random characters; a partial ARN needs them matched. */
-export function secretResourceArn(arn: string): string {
-  return /-[A-Za-z0-9]{6}$/.test(arn) ? arn : `${arn}-??????`;
+/**
+ * The IAM resources that match one configured secret ARN. Full Secrets Manager ARNs end in `-` and six
+ * random characters, which a partial ARN (the name only) needs matched with `-??????`. A name that
+ * itself ends in `-` and six letters (`sluice/hec-tokens`) cannot be told apart from a full ARN, so
+ * both forms are granted: the exact ARN, and that name with any suffix of exactly six characters.
+ */
+export function secretResourceArns(arn: string): string[] {
+  return /-[A-Za-z0-9]{6}$/.test(arn) ? [arn, `${arn}-??????`] : [`${arn}-??????`];
 }
 
 function secretArnsOf(destination: DestinationConfig): string[] {
@@ -89,11 +96,17 @@ export class Forwarder extends Construct {
     this.logGroup.grantWrite(this.role);
 
     const bucketArn = props.bucket.bucketArn;
+    // `<prefix>/*`, or what a bucket-root source's keys start with (its layout says).
+    const sourceObjects = config.sources.flatMap((source) =>
+      keyPrefixesOf(source.prefix, source.keyLayout ?? DEFAULT_KEY_LAYOUT).map(
+        (prefix) => `${bucketArn}/${prefix}*`,
+      ),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadSourceObjects',
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: config.sources.map((source) => `${bucketArn}/${source.prefix}/*`),
+        resources: sourceObjects,
       }),
     );
     this.role.addToPolicy(
@@ -111,7 +124,7 @@ export class Forwarder extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadDestinationSecrets',
           actions: ['secretsmanager:GetSecretValue'],
-          resources: secretArns.map(secretResourceArn),
+          resources: secretArns.flatMap(secretResourceArns),
         }),
       );
     }
@@ -161,10 +174,7 @@ export class Forwarder extends Construct {
     });
     acknowledgeWildcardResources(
       this.role,
-      [
-        ...config.sources.map((source) => `${bucketArn}/${source.prefix}/*`),
-        `${bucketArn}/${config.quarantinePrefix}/*`,
-      ],
+      [...sourceObjects, `${bucketArn}/${config.quarantinePrefix}/*`],
       'Object names under a prefix are chosen per object (vendor or quarantine UUIDs), so they cannot be listed; access is limited to these prefixes of this one bucket.',
     );
     this.function.addEventSource(

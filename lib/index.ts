@@ -19,6 +19,7 @@ export { Forwarder, type ForwarderProps } from './forwarder';
 export { Monitoring, type MonitoredQueue, type MonitoringProps } from './monitoring';
 export { IngestPipeline, type IngestPipelineProps } from './ingest/ingest-pipeline';
 export * from './ingest/index';
+export * from './collectors/index';
 
 export { loadConfigFile, parseConfig } from '../lambda/core/config/load';
 export type {

@@ -15,6 +15,13 @@ export interface LogStreamSource {
   readonly prefix: string;
   /** IAM principals granted `s3:PutObject` under the prefix and nothing else (none for sluice's own ingest). */
   readonly writers: readonly string[];
+  /**
+   * The key prefixes the source's objects start with: `<prefix>/`, or for a source at the bucket root
+   * what its key layout makes every key start with (GitHub's years). Default: `<prefix>/`.
+   */
+  readonly keyPrefixes?: readonly string[];
+  /** An AWS service that writes here (CloudTrail), for the listed resources (trails) only. Default: none. */
+  readonly serviceWriter?: { readonly service: string; readonly sourceArns: readonly string[] };
 }
 
 export interface LogStreamObjectLock {
@@ -64,13 +71,16 @@ export class LogStreamBucket extends Construct {
   readonly encryptionKey?: kms.Key;
   readonly bucketName: string;
   readonly writerPolicies: readonly WriterPolicy[];
-  private readonly sources: readonly LogStreamSource[];
+  private readonly sources: readonly (LogStreamSource & { readonly keyPrefixes: readonly string[] })[];
 
   constructor(scope: Construct, id: string, props: LogStreamBucketProps) {
     super(scope, id);
     // Log delivery through a bucket policy works with BucketOwnerEnforced; the legacy ACL grant does not.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    this.sources = props.sources.map((source) => ({ ...source, prefix: normalizePrefix(source.prefix) }));
+    this.sources = props.sources.map((source) => {
+      const prefix = normalizePrefix(source.prefix);
+      return { ...source, prefix, keyPrefixes: source.keyPrefixes ?? [`${prefix}/`] };
+    });
     this.bucketName = props.bucketName ?? `sluice-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
     const bucketArn = Stack.of(this).formatArn({
       service: 's3',
@@ -121,7 +131,7 @@ export class LogStreamBucket extends Construct {
               StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` },
               // With S3 Bucket Keys the context is the bucket ARN; without them, the object ARN.
               StringLike: {
-                'kms:EncryptionContext:aws:s3:arn': [bucketArn, `${bucketArn}/${source.prefix}/*`],
+                'kms:EncryptionContext:aws:s3:arn': [bucketArn, ...objectArns(bucketArn, source)],
               },
             },
           }),
@@ -171,18 +181,28 @@ export class LogStreamBucket extends Construct {
     });
 
     this.writerPolicies = this.sources
-      .filter((source) => source.writers.length > 0)
+      .filter((source) => source.writers.length > 0 || source.serviceWriter)
       .map((source) => {
-        const statement = new iam.PolicyStatement({
-          sid: `SluiceWriter${pascal(source.name)}`,
-          principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
-          actions: ['s3:PutObject'],
-          resources: [`${bucketArn}/${source.prefix}/*`],
-        });
-        this.bucket.addToResourcePolicy(statement);
+        const statements = source.serviceWriter
+          ? serviceWriterStatements(bucketArn, source, source.serviceWriter)
+          : [];
+        if (source.writers.length > 0) {
+          statements.push(
+            new iam.PolicyStatement({
+              sid: `SluiceWriter${pascal(source.name)}`,
+              principals: source.writers.map((arn) => new iam.ArnPrincipal(arn)),
+              actions: ['s3:PutObject'],
+              resources: objectArns(bucketArn, source),
+            }),
+          );
+        }
+        for (const statement of statements) this.bucket.addToResourcePolicy(statement);
         return {
           source: source.name,
-          document: { Version: '2012-10-17', Statement: [statement.toStatementJson()] },
+          document: {
+            Version: '2012-10-17',
+            Statement: statements.map((statement) => statement.toStatementJson()),
+          },
         };
       });
   }
@@ -190,11 +210,48 @@ export class LogStreamBucket extends Construct {
   /** Sends ObjectCreated notifications for every source prefix (and nothing else) to `queue`. */
   notifyObjectCreated(destination: s3n.SqsDestination): void {
     for (const source of this.sources) {
-      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
-        prefix: `${source.prefix}/`,
-      });
+      for (const prefix of source.keyPrefixes) {
+        this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, { prefix });
+      }
     }
   }
+}
+
+/** The object ARNs a source's writers may put: everything under its key prefixes. */
+function objectArns(bucketArn: string, source: { readonly keyPrefixes: readonly string[] }): string[] {
+  return source.keyPrefixes.map((prefix) => `${bucketArn}/${prefix}*`);
+}
+
+/**
+ * The statements CloudTrail's documentation asks for, scoped to the source: the service may read the
+ * bucket ACL and put objects under `<prefix>/AWSLogs/`, with the ACL that leaves them to the bucket
+ * owner, and only for the listed trails (`aws:SourceArn`, which AWS recommends against the confused
+ * deputy problem).
+ */
+function serviceWriterStatements(
+  bucketArn: string,
+  source: { readonly name: string; readonly prefix: string },
+  writer: { readonly service: string; readonly sourceArns: readonly string[] },
+): iam.PolicyStatement[] {
+  const name = pascal(source.name);
+  const sourceArn = { 'aws:SourceArn': [...writer.sourceArns] };
+  const head = source.prefix === '' ? '' : `${source.prefix}/`;
+  return [
+    new iam.PolicyStatement({
+      sid: `SluiceServiceAclCheck${name}`,
+      principals: [new iam.ServicePrincipal(writer.service)],
+      actions: ['s3:GetBucketAcl'],
+      resources: [bucketArn],
+      conditions: { StringEquals: sourceArn },
+    }),
+    new iam.PolicyStatement({
+      sid: `SluiceServiceWriter${name}`,
+      principals: [new iam.ServicePrincipal(writer.service)],
+      actions: ['s3:PutObject'],
+      resources: [`${bucketArn}/${head}AWSLogs/*`],
+      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...sourceArn } },
+    }),
+  ];
 }
 
 export function pascal(name: string): string {

@@ -6,7 +6,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { COLLECTOR_METRICS, COLLECTOR_METRICS_SERVICE } from '../lambda/collector/metrics';
 import { FORWARDER_METRICS_SERVICE, METRICS_NAMESPACE } from '../lambda/forwarder/metrics';
+import { pascal } from './log-stream-bucket';
 
 export interface MonitoredQueue {
   /** Short name used in alarm names, e.g. `Object`, `Ingest`. */
@@ -15,6 +17,17 @@ export interface MonitoredQueue {
   readonly queue: sqs.IQueue;
   /** Alarmed as soon as it holds a message. */
   readonly deadLetterQueue: sqs.IQueue;
+}
+
+export interface MonitoredCollector {
+  /** The collector's name (the `collector` dimension of its metrics). */
+  readonly name: string;
+  /** Its function: a crash counts as a failed run. */
+  readonly function: lambda.IFunction;
+  /** Minutes between runs: the alarms' period, so that every period holds a run. */
+  readonly everyMinutes: number;
+  /** Alarm when the newest collected event is older than this. */
+  readonly lagAlarm: Duration;
 }
 
 export interface MonitoringProps {
@@ -30,6 +43,8 @@ export interface MonitoringProps {
   readonly alarmEmail?: string;
   /** Alarm when the oldest message waits longer than this. Default: 15 minutes. */
   readonly maxMessageAge?: Duration;
+  /** Collectors, each alarmed on failed runs and on lag. Default: none. */
+  readonly collectors?: readonly MonitoredCollector[];
 }
 
 const PERIOD = Duration.minutes(5);
@@ -115,6 +130,9 @@ export class Monitoring extends Construct {
       });
     }
 
+    const collectors = props.collectors ?? [];
+    for (const collector of collectors) this.alarmCollector(collector);
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const perDestination = (metricName: string, statistic = 'Sum') =>
       props.destinations.map((destination) =>
@@ -159,6 +177,52 @@ export class Monitoring extends Construct {
         width: 24,
       }),
     );
+    if (collectors.length > 0) {
+      const perCollector = (metricName: string, statistic: string) =>
+        collectors.map((collector) =>
+          collectorMetric(metricName, collector.name, statistic).with({
+            label: `${collector.name} ${metricName}`,
+          }),
+        );
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Collectors: events written, and age of the newest event (s)',
+          left: perCollector(COLLECTOR_METRICS.recordsWritten, 'Sum'),
+          right: perCollector(COLLECTOR_METRICS.newestEventAge, 'Maximum'),
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Collectors: failed and paused runs',
+          left: perCollector(COLLECTOR_METRICS.runsFailed, 'Sum'),
+          right: perCollector(COLLECTOR_METRICS.runsPaused, 'Sum'),
+          width: 12,
+        }),
+      );
+    }
+  }
+
+  /** A failed run (or a crash) raises the collector-failing alarm; an old newest event, the lag alarm. */
+  private alarmCollector(collector: MonitoredCollector): void {
+    const period = collectorPeriod(collector);
+    const suffix = pascal(collector.name);
+    this.alarm(`Collector${suffix}Failing`, {
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(errors, 0)',
+        usingMetrics: {
+          failed: collectorMetric(COLLECTOR_METRICS.runsFailed, collector.name, 'Sum', period),
+          errors: collector.function.metricErrors({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: `${collector.name} failed runs`,
+      }),
+      threshold: 1,
+      description: `Collector '${collector.name}' failed (refused credentials, an answer not in the documented shape, the bucket or checkpoint unreachable) and did not advance: read its log for the code, or run sluice status.`,
+    });
+    this.alarm(`Collector${suffix}Lag`, {
+      metric: collectorMetric(COLLECTOR_METRICS.newestEventAge, collector.name, 'Maximum', period),
+      threshold: collector.lagAlarm.toSeconds(),
+      description: `The newest event collector '${collector.name}' collected is more than ${collector.lagAlarm.toMinutes()} minutes old: it falls behind (throttled, budget too short) or the API brings nothing.`,
+    });
   }
 
   private alarm(
@@ -186,6 +250,26 @@ function forwarderMetric(metricName: string): cloudwatch.Metric {
     dimensionsMap: { service: FORWARDER_METRICS_SERVICE },
     period: PERIOD,
     statistic: 'Sum',
+  });
+}
+
+/** The schedule's interval (at least 5 minutes): each period holds a run. */
+function collectorPeriod(collector: MonitoredCollector): Duration {
+  return Duration.minutes(Math.max(5, collector.everyMinutes));
+}
+
+function collectorMetric(
+  metricName: string,
+  collector: string,
+  statistic: string,
+  period: Duration = PERIOD,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: COLLECTOR_METRICS_SERVICE, collector },
+    period,
+    statistic,
   });
 }
 

@@ -12,5 +12,7 @@ export const OUTPUTS = {
   ingestDeadLetterQueueUrl: 'IngestDeadLetterQueueUrl',
   ingestEndpointUrl: 'IngestEndpointUrl',
   ingestTokenSecretArn: 'IngestTokenSecretArn',
+  /** The collectors' checkpoint table (present when the configuration has `collectors`). */
+  collectorTable: 'CollectorTable',
   writerPolicy: (source: string) => `WriterPolicy${pascal(source)}`,
 } as const;

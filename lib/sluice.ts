@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { Collectors } from './collectors/collectors';
 import { validatedConfig } from '../lambda/core/config/load';
 import type { SluiceConfig, SluiceConfigInput } from '../lambda/core/config/schema';
 import { runtimeConfigOf } from '../lambda/forwarder/runtime-config';
@@ -39,7 +40,8 @@ const STORAGE_CLASSES: Record<SluiceConfig['bucket']['transitionStorageClass'], 
 
 /**
  * One sluice deployment, in any stack: the log bucket, its object queue, the forwarder, the ingest
- * pipeline when a source has `ingest`, and the alarms. `SluiceStack` (what `cdk deploy` of this
+ * pipeline when a source has `ingest`, the scheduled collectors when there are `collectors`, and the
+ * alarms. `SluiceStack` (what `cdk deploy` of this
  * repository deploys) is a stack holding exactly this construct.
  */
 export class Sluice extends Construct {
@@ -50,6 +52,8 @@ export class Sluice extends Construct {
   readonly forwarder: Forwarder;
   /** Present when a source has `ingest`. */
   readonly ingest?: IngestPipeline;
+  /** Present when the configuration has `collectors`. */
+  readonly collectors?: Collectors;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SluiceProps) {
@@ -63,6 +67,8 @@ export class Sluice extends Construct {
         name: source.name,
         prefix: source.prefix,
         writers: source.writers,
+        keyPrefixes: source.keyPrefixes,
+        serviceWriter: source.serviceWriter,
       })),
       bucketName: bucket.name,
       encryption: bucket.encryption,
@@ -108,6 +114,14 @@ export class Sluice extends Construct {
       });
     }
 
+    if (config.collectors.length > 0) {
+      this.collectors = new Collectors(this, 'Collectors', {
+        config,
+        bucket: this.logBucket.bucket,
+        encryptionKey: this.logBucket.encryptionKey,
+      });
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       forwarder: this.forwarder.function,
       queues: [
@@ -126,6 +140,12 @@ export class Sluice extends Construct {
       ingest: this.ingest !== undefined,
       alarmEmail: config.monitoring.alarmEmail,
       maxMessageAge: Duration.minutes(config.monitoring.maxMessageAgeMinutes),
+      collectors: config.collectors.map((collector) => ({
+        name: collector.name,
+        function: this.collectors!.functions.get(collector.name)!.function,
+        everyMinutes: collector.everyMinutes,
+        lagAlarm: Duration.minutes(collector.lagAlarmMinutes),
+      })),
     });
 
     if (props.outputs ?? true) this.addOutputs();
@@ -151,6 +171,7 @@ export class Sluice extends Construct {
     output(OUTPUTS.objectDeadLetterQueueUrl, this.objectQueue.deadLetterQueue.queueUrl);
     output(OUTPUTS.forwarderFunctionName, this.forwarder.function.functionName);
     output(OUTPUTS.quarantinePrefix, this.config.quarantinePrefix);
+    if (this.collectors) output(OUTPUTS.collectorTable, this.collectors.table.tableName);
     for (const policy of this.logBucket.writerPolicies) {
       output(
         OUTPUTS.writerPolicy(policy.source),

@@ -1,3 +1,5 @@
+import type { Machine } from './machine';
+
 /** One run of a process, measured from outside (bench/lib/rusage.py). */
 export interface CommandSample {
   readonly wallMs: number;
@@ -71,8 +73,7 @@ export function cliVerdicts(cli: CliReport): string[] {
   const wall = (samples: readonly CommandSample[]) => median(samples.map((s) => s.wallMs));
   const statusOwn = median(cli.status.map((s) => s.wallMs - s.awsMs));
   const first = median(cli.firstRequest.map((s) => s.ms));
-  const ratio =
-    median(cli.forward.gzipOff.map((s) => s.cpuMs)) / median(cli.forward.shipper.map((s) => s.cpuMs));
+  const ratio = cpuRatio(cli);
   return [
     `--version ${seconds(wall(cli.version))}, --help ${seconds(wall(cli.help))} (≤ ${seconds(CLI_TARGETS.startupWallMs)}): ${verdict(Math.max(wall(cli.version), wall(cli.help)), CLI_TARGETS.startupWallMs)}`,
     `status ${seconds(statusOwn)} besides its AWS calls (≤ ${seconds(CLI_TARGETS.statusOwnWallMs)}): ${verdict(statusOwn, CLI_TARGETS.statusOwnWallMs)}`,
@@ -148,6 +149,42 @@ ${forwardRow(`\`sluice forward\` of the one object, the same`, cli.forward.dista
 ${forwardRow('node: read the files, `JSON.parse` each line, nothing else', cli.forward.parse)}
 
 **Targets:** ${cliVerdicts(cli).join('; ')}.
+${cpuRatio(cli) > CLI_TARGETS.cpuOfShipper ? WHAT_REMAINS : ''}`;
+}
+
+function cpuRatio(cli: CliReport): number {
+  return median(cli.forward.gzipOff.map((s) => s.cpuMs)) / median(cli.forward.shipper.map((s) => s.cpuMs));
+}
+
+/** Where the whole forward's CPU goes, from V8 CPU profiles of it (2026-12-01, gzip off, 2 cores). */
+const WHAT_REMAINS = `
+What the CPU of the whole \`forward\` (gzip off) goes to, from V8 CPU profiles of it on this machine
+(2026-12-01): start-up about 0.2 s (Node itself 0.05 s; then the AWS SDK clients, the configuration
+schema and the forwarder core, mostly compiling their modules); \`JSON.parse\` of every record about
+0.45 s (the floor row above, less its start-up and file reads); garbage collection 0.2-0.25 s; the
+rest of the per-record work (outbound record, timestamp, HEC encoding, copying into the body, HTTP)
+about 0.4 s. 100 objects take about 0.2 s more than the same records as one object (136 requests
+against 122: not the requests). Measured and not worth keeping: V8 flags (\`--max-semi-space-size\`,
+\`--single-threaded-gc\`, \`--maglev\`, \`--always-sparkplug\`) and a minified build, all within the
+runs' noise; 1 MiB file reads cost more (memory). One change outside the CLI would save 26 ms of
+every command that reads the configuration: the schema's \`import { z } from 'zod'\` keeps all of
+zod's locales (750 KB of the build), \`import * as z from 'zod'\` 170 KB.
+`;
+
+/** A `npm run bench -- --cli` run, as saved in bench/out/cli-report.json. */
+export interface CliRun {
+  readonly cli: CliReport;
+  readonly command: string;
+  readonly machineBefore: Machine;
+  readonly machineAfter: Machine;
+  readonly finishedAt: string;
+}
+
+/** The CLI section of a `--cli` run, with the machine it ran on. */
+export function renderCliRun(run: CliRun): string {
+  const m = run.machineBefore;
+  return `${renderCliSection(run.cli, run.command)}
+Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; load average before ${m.loadAverage}, after ${run.machineAfter.loadAverage}; ${run.finishedAt}.
 `;
 }
 

@@ -100,6 +100,17 @@ export class AwsClients {
     return this.get('cw', () => new CloudWatchClient(clientConfig(this.settings)));
   }
 
+  /**
+   * A client of another service, created on first use with the same settings and destroyed with the
+   * others; the command that needs it imports its SDK package (so that other commands never load it).
+   */
+  other<T extends { destroy(): void }>(
+    name: string,
+    create: (config: ReturnType<typeof clientConfig>) => T,
+  ): T {
+    return this.get(`other:${name}`, () => create(clientConfig(this.settings)));
+  }
+
   get secretsManager(): SecretsManagerClient {
     return this.get('sm', () => new SecretsManagerClient(clientConfig(this.settings)));
   }

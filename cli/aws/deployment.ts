@@ -13,6 +13,7 @@ export const OUTPUT_NAMES = {
   forwarderFunctionName: 'ForwarderFunctionName',
   ingestQueueUrl: 'IngestQueueUrl',
   ingestDeadLetterQueueUrl: 'IngestDeadLetterQueueUrl',
+  collectorTable: 'CollectorTable',
 } as const;
 
 /** Environment variables that name a deployment without CloudFormation (self-hosted, containers). */
@@ -23,6 +24,7 @@ export const DEPLOYMENT_ENV = {
   ingestQueueUrl: 'SLUICE_INGEST_QUEUE_URL',
   ingestDeadLetterQueueUrl: 'SLUICE_INGEST_DLQ_URL',
   quarantinePrefix: 'SLUICE_QUARANTINE_PREFIX',
+  collectorTable: 'SLUICE_COLLECTOR_TABLE',
 } as const;
 
 export interface QueuePair {
@@ -40,6 +42,8 @@ export interface Deployment {
   readonly ingest?: QueuePair;
   readonly quarantinePrefix: string;
   readonly forwarderFunctionName?: string;
+  /** The collectors' checkpoint table, when the deployment has collectors. */
+  readonly collectorTable?: string;
 }
 
 /**
@@ -70,6 +74,7 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv, quarantinePrefix: stri
       ? { queueUrl: ingestUrl, deadLetterQueueUrl: env[DEPLOYMENT_ENV.ingestDeadLetterQueueUrl] || undefined }
       : undefined,
     quarantinePrefix: env[DEPLOYMENT_ENV.quarantinePrefix] || quarantinePrefix,
+    collectorTable: env[DEPLOYMENT_ENV.collectorTable] || undefined,
   };
 }
 
@@ -124,5 +129,6 @@ export async function deploymentFromStack(
       : undefined,
     quarantinePrefix: optional(OUTPUT_NAMES.quarantinePrefix) ?? defaults.quarantinePrefix,
     forwarderFunctionName: optional(OUTPUT_NAMES.forwarderFunctionName),
+    collectorTable: optional(OUTPUT_NAMES.collectorTable),
   };
 }

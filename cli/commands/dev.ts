@@ -19,6 +19,8 @@ interface DevCommandOptions {
   objects: number;
   records: number;
   events: number;
+  collector: boolean;
+  collectorEvents: number;
   seed?: number;
   splunkUrl?: string;
   elasticsearchUrl?: string;
@@ -63,6 +65,11 @@ function render(summary: DevSummary): string {
       `batcher:   ${summary.batcher.eventsWritten} event(s) into ${summary.batcher.objectsWritten} object(s)${summary.batcher.messagesQuarantined ? `, ${summary.batcher.messagesQuarantined} message(s) quarantined` : ''}`,
     );
   }
+  if (summary.collected) {
+    lines.push(
+      `collector: ${summary.collected.name} ${summary.collected.runs} run(s), ${summary.collected.eventsWritten} event(s) into ${summary.collected.objectsWritten} object(s) from ${summary.collected.apiUrl}`,
+    );
+  }
   lines.push(
     `forwarder: ${forwarded.objects} object(s), ${forwarded.records} record(s), ${formatBytes(forwarded.bytes)} read; ${forwarded.unreadable} unreadable; ${forwarded.messagesFailed} failed message attempt(s)`,
     '',
@@ -87,7 +94,7 @@ export function registerDev(program: Command, run: Runner): void {
   program
     .command('dev')
     .description(
-      'Run the whole pipeline on this machine with no AWS account: moto, the bucket and queues, sample StrongDM objects, the batcher and forwarder workers, delivering to local files (or your SIEM)',
+      'Run the whole pipeline on this machine with no AWS account: moto, the bucket and queues, sample StrongDM objects, a collector pulling a local Cirrus-like API, the batcher and forwarder workers, delivering to local files (or your SIEM)',
     )
     .option('--once', 'process the samples, print the summary and exit (the default when not at a terminal)')
     .option('--timeout <seconds>', 'with --once: stop after this long', parsePositive('--timeout'), 120)
@@ -107,6 +114,16 @@ export function registerDev(program: Command, run: Runner): void {
       '--events <n>',
       'app events to send to the ingest queue (when a source has "ingest")',
       (value) => (value === '0' ? 0 : parsePositive('--events', { integer: true, max: 100_000 })(value)),
+      10,
+    )
+    .option(
+      '--no-collector',
+      'leave out the demo collector (a cirrus-siem collector pulling a local Cirrus-like API every minute)',
+    )
+    .option(
+      '--collector-events <n>',
+      'events the demo API holds at the start (while running, one more every 20 s)',
+      parsePositive('--collector-events', { integer: true, max: 10_000 }),
       10,
     )
     .option(
@@ -157,6 +174,7 @@ Exit code: 0 when every sample was delivered and no message was dead-lettered, 1
             objects: options.objects,
             recordsPerObject: options.records,
             events: options.events,
+            collectorEvents: options.collector ? options.collectorEvents : undefined,
             seed: options.seed,
             log: cliLog(context.output, Boolean(context.options.verbose)),
             note: (message) => context.output.note(message),

@@ -35,6 +35,10 @@ function render(report: ReplayReport): string {
   if (report.resumedAfter) lines.push(`resumed after ${report.resumedAfter}`);
   if (report.canariesSkipped > 0)
     lines.push(`skipped ${report.canariesSkipped} sluice verify canary object(s): never replayed`);
+  if (report.skipped > 0)
+    lines.push(
+      `skipped ${report.skipped} listed object(s) outside the range by their time, or holding no logs (digests, tokens)`,
+    );
   if (report.failure)
     lines.push(`stopped at ${report.failure.key}: ${report.failure.code} ${report.failure.message}`);
   if (report.stoppedBy === 'max-objects')
@@ -81,8 +85,10 @@ export function registerReplay(program: Command, run: Runner): void {
     .addHelpText(
       'after',
       `
-Only the key layout's time prefixes of the range are listed (<prefix>/<logType>/YYYY/MM/DD/HH/MM/),
-never the whole bucket. The time is the minute the object was written (its key), in UTC.
+Only the source's key layout prefixes of the range are listed (for StrongDM's layout,
+<prefix>/<logType>/YYYY/MM/DD/HH/MM/), never the whole bucket. The time is the one the object's key
+names, in UTC (the minute it was written, or CloudTrail's delivery minute); for keys that name only a
+day (Cloudflare's {DATE} folders), the time S3 stored the object.
 Resumable: after every batch the checkpoint file records the last key done; running the same
 command again continues after it, and a finished replay is not repeated (--restart to redo it).
 Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTPS receive them again.`,

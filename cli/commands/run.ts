@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import type { Deployment } from '../aws/deployment';
+import { describeOutcome } from '../collectors/outcome';
+import type { CollectorTotals } from '../collectors/scheduler';
 import type { CommandContext } from '../context';
+import type { CliConfig } from '../shared/config';
 import type { ForwardingStatsSnapshot } from '../forwarding/stats';
 import { usageError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
@@ -11,6 +15,7 @@ import type { Runner } from './runner';
 interface RunOptions {
   destination?: string[];
   ingest?: boolean;
+  collectors?: boolean;
   batchSize: number;
   ingestBatchSize?: number;
   ingestBatchingWindow?: number;
@@ -29,6 +34,8 @@ interface RunReport {
   /** With --ingest: what the batcher wrote. */
   readonly batcher?: { readonly objectsWritten: number; readonly eventsWritten: number };
   readonly forwarding: ForwardingStatsSnapshot;
+  /** With --collectors: runs per collector. */
+  readonly collectors?: Readonly<Record<string, CollectorTotals>>;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -49,6 +56,24 @@ function statsLine(stats: ForwardingStatsSnapshot, messages: WorkerTotals): stri
   return `messages ${messages.succeeded} done, ${messages.failed} failed · objects ${stats.objects} · records ${stats.records} (${formatBytes(stats.bytes)}) · ${destinations}`;
 }
 
+/** `--collectors`: the collectors on their schedules beside the workers, each outcome logged. */
+async function startCollectors(context: CommandContext, cli: CliConfig, deployment: Deployment) {
+  const { CollectorScheduler, workerCollectors } = await import('./deps/collectors.js');
+  if (cli.config.collectors.length === 0) {
+    throw usageError(`--collectors: ${cli.path} has no "collectors"`);
+  }
+  const { collectors, close } = workerCollectors(context.aws, deployment, cli.config);
+  const scheduler = new CollectorScheduler(collectors, (name, outcome) => {
+    const line = describeOutcome(name, outcome);
+    if (outcome.status === 'failed') context.output.warn(line, { collector: name, ...outcome });
+    else context.output.note(line, { collector: name, ...outcome });
+  });
+  context.output.note(
+    `sluice run: collecting ${collectors.map((c) => `${c.name} every ${c.everyMs / 60_000} min`).join(', ')}`,
+  );
+  return { scheduler, done: scheduler.start(), close };
+}
+
 export function registerRun(program: Command, run: Runner): void {
   program
     .command('run')
@@ -57,6 +82,10 @@ export function registerRun(program: Command, run: Runner): void {
     )
     .option('--destination <name>', 'only this destination (repeatable; default: all configured)', collect)
     .option('--ingest', 'also run the batcher on the ingest queue')
+    .option(
+      '--collectors',
+      "also run the configured collectors, each every everyMinutes, as their Lambda functions do (the deployment's checkpoint table)",
+    )
     .option(
       '--batch-size <n>',
       'messages per batch (1-10)',
@@ -168,14 +197,18 @@ Needs the configuration (destinations; secrets are read from Secrets Manager) an
           options.statsInterval * 1000,
         );
         ticker.unref();
+        const collecting = options.collectors ? await startCollectors(context, cli, deployment) : undefined;
         const running = workers.start();
         await Promise.race([stopped, running]);
         clearInterval(ticker);
         try {
+          collecting?.scheduler.stop();
           await workers.stop();
           await running;
+          await collecting?.done;
         } finally {
           unsubscribe();
+          collecting?.close();
         }
         const report: RunReport = {
           stoppedBy,
@@ -186,11 +219,21 @@ Needs the configuration (destinations; secrets are read from Secrets Manager) an
             eventsWritten: workers.batcherStats.eventsWritten,
           },
           forwarding: workers.forwarder.stats.snapshot(),
+          ...(collecting ? { collectors: Object.fromEntries(collecting.scheduler.totals) } : {}),
         };
         context.output.result(
           report,
           (data) =>
-            `stopped (${data.stoppedBy}): ${statsLine(data.forwarding, data.messages)}${data.batcher ? ` · batcher ${data.batcher.eventsWritten} event(s) into ${data.batcher.objectsWritten} object(s)` : ''}`,
+            `stopped (${data.stoppedBy}): ${statsLine(data.forwarding, data.messages)}${data.batcher ? ` · batcher ${data.batcher.eventsWritten} event(s) into ${data.batcher.objectsWritten} object(s)` : ''}${
+              data.collectors
+                ? ` · collectors ${Object.entries(data.collectors)
+                    .map(
+                      ([name, t]) =>
+                        `${name} ${t.runs} run(s)/${t.eventsWritten} event(s)/${t.failed} failed`,
+                    )
+                    .join(', ')}`
+                : ''
+            }`,
         );
       }),
     );

@@ -2,9 +2,36 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { formatAge, table } from '../shared/format';
 import { parsePositive } from '../shared/time-arg';
+import type { CollectorState } from '../../lambda/adapters/dynamodb-checkpoint-store';
+import type { CollectorStatus } from '../status/collectors';
 import type { StatusReport } from '../status/status';
 import { DEFAULT_THRESHOLDS } from '../status/verdict';
 import type { Runner } from './runner';
+
+function renderCollectors(collectors: readonly CollectorStatus[]): string {
+  const lines = [
+    table([
+      ['collector', 'last run', 'ended', 'events', 'newest event', 'lag', 'resumes at'],
+      ...collectors.map((collector) => [
+        collector.name,
+        collector.running ? 'running' : (collector.lastRun?.status ?? '(never run)'),
+        collector.lastRun?.endedAt ?? '-',
+        collector.lastRun?.eventsWritten ?? '-',
+        collector.newestEventAt ?? '-',
+        collector.lagSeconds === null ? '-' : formatAge(collector.lagSeconds),
+        collector.checkpoint
+          ? `${collector.checkpoint.since}${collector.checkpoint.cursor ? ' + cursor' : ''}`
+          : '(first run)',
+      ]),
+    ]),
+  ];
+  for (const collector of collectors) {
+    if (collector.lastError) {
+      lines.push(`collector ${collector.name}: ${collector.lastError.code} ${collector.lastError.message}`);
+    }
+  }
+  return lines.join('\n');
+}
 
 function render(report: StatusReport): string {
   const lines = [`${report.deployment} · bucket ${report.bucket}`, ''];
@@ -38,6 +65,7 @@ function render(report: StatusReport): string {
   lines.push(
     `quarantined: ${report.quarantine.objects}${report.quarantine.truncated ? '+' : ''} object(s) under ${report.quarantine.prefix}/`,
   );
+  if (report.collectors && report.collectors.length > 0) lines.push('', renderCollectors(report.collectors));
   lines.push(`verdict: ${report.verdict.summary}`);
   return lines.join('\n');
 }
@@ -46,7 +74,7 @@ export function registerStatus(program: Command, run: Runner): void {
   program
     .command('status')
     .description(
-      'Show queue depths and oldest-message ages (object and ingest queues, their DLQs), the newest object per source, the quarantined count, and a verdict: healthy, backlog or failing',
+      "Show queue depths and oldest-message ages (object and ingest queues, their DLQs), the newest object per source, the quarantined count, each collector's last run, checkpoint, last error and lag, and a verdict: healthy, backlog or failing",
     )
     .option(
       '--max-age <seconds>',
@@ -69,8 +97,19 @@ export function registerStatus(program: Command, run: Runner): void {
         const { collectStatus } = await import('../status/status.js');
         const deployment = await context.deployment();
         const config = context.optionalConfig();
+        const collectors = config?.config.collectors ?? [];
+        let checkpoints: { read(name: string): Promise<CollectorState | undefined> } | undefined;
+        if (collectors.length > 0 && deployment.collectorTable) {
+          const { deploymentCheckpoints } = await import('../collectors/aws.js');
+          checkpoints = deploymentCheckpoints(context.aws, deployment);
+        } else if (collectors.length > 0) {
+          context.output.warn(
+            `${deployment.origin} has no collectors' checkpoint table (deploy the configuration's collectors): collectors not shown`,
+          );
+        }
         const report = await collectStatus(context.aws, deployment, {
           sources: config?.config.sources,
+          collectors: checkpoints && { configs: collectors, read: (name) => checkpoints.read(name) },
           quarantineLimit: options.quarantineLimit,
           thresholds: { ...DEFAULT_THRESHOLDS, maxAgeSeconds: options.maxAge },
         });

@@ -10,6 +10,7 @@ import type { ForwardingStatsSnapshot } from '../forwarding/stats';
 import type { CliConfig } from '../shared/config';
 import { countObjects } from '../status/layout-walk';
 import { PipelineWorkers } from '../worker/pipeline-workers';
+import { DevCollector, type DevCollectorSummary } from './dev-collector';
 import { devSecrets } from './dev-secrets';
 import { createLocalStack } from './local-stack';
 import { startLocalMoto, type LocalMoto } from './moto-server';
@@ -27,6 +28,8 @@ export interface DevOptions {
   readonly objects: number;
   readonly recordsPerObject: number;
   readonly events: number;
+  /** Add a `cirrus-siem` collector against a local demo API holding this many events. Default: none. */
+  readonly collectorEvents?: number;
   readonly seed?: number;
   readonly log: ForwarderLog;
   readonly note: (message: string) => void;
@@ -54,6 +57,8 @@ export interface DevSummary {
     readonly eventsWritten: number;
     readonly messagesQuarantined: number;
   } | null;
+  /** The demo collector, when it ran. */
+  readonly collected: DevCollectorSummary | null;
   readonly forwarded: ForwardingStatsSnapshot;
   readonly deadLetters: { readonly object: number; readonly ingest: number | null };
   readonly quarantineObjects: number;
@@ -80,6 +85,7 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
   let moto: LocalMoto | undefined;
   let aws: AwsClients | undefined;
   let workers: PipelineWorkers | undefined;
+  let collector: DevCollector | undefined;
   try {
     if (!external) {
       options.note('starting moto (local S3, SQS, CloudFormation) …');
@@ -97,7 +103,21 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
     aws = new AwsClients(settings);
     const region = settings.region ?? 'us-east-1';
     const bucket = config.bucket.name ?? 'sluice-dev-logs';
-    const deployment: Deployment = await createLocalStack(aws, config, { bucket, region });
+    const seed = options.seed ?? Date.now();
+    const random = seededRandom(seed);
+    const now = new Date();
+    if (options.collectorEvents !== undefined) {
+      // A generator of its own: the same seed makes the same StrongDM samples with or without it.
+      collector = await DevCollector.prepare(config, {
+        events: options.collectorEvents,
+        now,
+        random: seededRandom(seed + 1),
+      });
+      if (!collector)
+        options.note("the configuration has a source in the demo collector's place: no collector");
+    }
+    const cli = collector ? { ...options.cli, config: collector.config } : options.cli;
+    const deployment: Deployment = await createLocalStack(aws, cli.config, { bucket, region });
     options.note(
       `created bucket ${bucket}, object queue${deployment.ingest ? ', ingest queue' : ''} and notifications on ${endpoint}`,
     );
@@ -105,7 +125,7 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
     const ingest = Boolean(deployment.ingest);
     workers = await PipelineWorkers.create({
       aws,
-      cli: options.cli,
+      cli,
       deployment,
       destinations: options.destinations,
       log: options.log,
@@ -125,8 +145,6 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
     });
 
     // The vendor's connectivity test, then the samples, as a vendor and an application would write them.
-    const random = seededRandom(options.seed ?? Date.now());
-    const now = new Date();
     const written = { objects: 0, records: 0, bytes: 0, vendorTestObjects: 0, ingestEvents: 0 };
     const vendorSource = config.sources.find((source) => !source.ingest) ?? config.sources[0];
     await aws.s3.send(
@@ -181,12 +199,19 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
     }
 
     const running = workers.start();
+    if (collector) {
+      options.note(
+        `collector ${collector.summary().name}: pulling a local Cirrus-like API (${collector.apiUrl}) every minute into s3://${bucket}/cirrus/demo/siem/; its configuration: ${JSON.stringify(collector.written)}`,
+      );
+      collector.start(aws, deployment, { live: !options.once, note: options.note });
+    }
     let stoppedBy: DevSummary['stoppedBy'] = 'signal';
     if (options.once) {
-      stoppedBy = await untilSettled(aws, deployment, workers, options);
+      stoppedBy = await untilSettled(aws, deployment, workers, options, () => collector?.ranOnce ?? true);
     } else {
       await Promise.race([options.stopped, running]);
     }
+    await collector?.stop();
     await workers.stop();
     await running;
 
@@ -211,6 +236,7 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
             messagesQuarantined: workers.batcherStats.messagesQuarantined,
           }
         : null,
+      collected: collector?.summary() ?? null,
       forwarded: workers.forwarder.stats.snapshot(),
       deadLetters: {
         object: objectDlq.visible + objectDlq.inFlight,
@@ -230,18 +256,23 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
       ),
     };
   } finally {
+    await collector?.stop().catch(() => undefined);
     await workers?.stop().catch(() => undefined);
     aws?.destroy();
     await moto?.stop();
   }
 }
 
-/** Waits until both queues are empty and no batch is in progress, twice in a row (or timeout / signal). */
+/**
+ * Waits until the collector (if any) has run once, both queues are empty and no batch is in progress,
+ * twice in a row (or timeout / signal).
+ */
 async function untilSettled(
   aws: AwsClients,
   deployment: Deployment,
   workers: PipelineWorkers,
   options: DevOptions,
+  collected: () => boolean,
 ): Promise<DevSummary['stoppedBy']> {
   let signalled = false;
   void options.stopped.then(() => (signalled = true));
@@ -255,7 +286,8 @@ async function untilSettled(
       queueDepth(aws.sqs, deployment.objects.queueUrl),
       deployment.ingest ? queueDepth(aws.sqs, deployment.ingest.queueUrl) : undefined,
     ]);
-    const quiet = !workers.busy && depths.every((depth) => depth === undefined || settled(depth));
+    const quiet =
+      collected() && !workers.busy && depths.every((depth) => depth === undefined || settled(depth));
     quietChecks = quiet ? quietChecks + 1 : 0;
   }
   return 'done';

@@ -7,6 +7,7 @@ import {
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { SluiceConfig } from '../../lambda/core/config/schema';
 import type { AwsClients } from '../aws/clients';
+import { createCheckpointTable } from '../collectors/local-table';
 import { OUTPUT_NAMES, type Deployment, type QueuePair } from '../aws/deployment';
 import { queueAttributes } from '../aws/queues';
 
@@ -53,7 +54,7 @@ async function queuePair(
  * What `cdk deploy` creates, on an S3/SQS-compatible endpoint: the bucket (versioned as configured), the
  * object queue and its DLQ (visibility 6 × the forwarder timeout, redrive after maxReceiveCount), the
  * ObjectCreated notifications of every source prefix, the ingest queue pair when a source has
- * `ingest`, and a CloudFormation stack with the stack's outputs, so every other command finds it.
+ * `ingest`, the collectors' checkpoint table when there are `collectors`, and a CloudFormation stack with the stack's outputs, so every other command finds it.
  */
 export async function createLocalStack(
   aws: AwsClients,
@@ -73,6 +74,11 @@ export async function createLocalStack(
         maxReceiveCount: ingestSource.ingest.maxReceiveCount,
       })
     : undefined;
+
+  const collectorTable =
+    config.collectors.length > 0
+      ? await createCheckpointTable(aws, `${prefix}-collector-checkpoints`)
+      : undefined;
 
   await aws.s3
     .send(
@@ -95,12 +101,15 @@ export async function createLocalStack(
     new PutBucketNotificationConfigurationCommand({
       Bucket: options.bucket,
       NotificationConfiguration: {
-        QueueConfigurations: config.sources.map((source) => ({
-          Id: `sluice-${source.name}`,
-          QueueArn: objects.arn,
-          Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: `${source.prefix}/` }] } },
-        })),
+        // One per key prefix: `<prefix>/`, or the prefixes a bucket-root source's layout gives.
+        QueueConfigurations: config.sources.flatMap((source) =>
+          source.keyPrefixes.map((prefix, index) => ({
+            Id: index === 0 ? `sluice-${source.name}` : `sluice-${source.name}-${index}`,
+            QueueArn: objects.arn,
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+          })),
+        ),
       },
     }),
   );
@@ -116,6 +125,7 @@ export async function createLocalStack(
           [OUTPUT_NAMES.ingestDeadLetterQueueUrl]: ingest.deadLetterQueueUrl!,
         }
       : {}),
+    ...(collectorTable ? { [OUTPUT_NAMES.collectorTable]: collectorTable } : {}),
   };
   const template = {
     Description: 'sluice dev: outputs of the local pipeline (resources created by sluice dev)',
@@ -133,5 +143,6 @@ export async function createLocalStack(
     objects: { queueUrl: objects.queueUrl, deadLetterQueueUrl: objects.deadLetterQueueUrl },
     ingest: ingest ? { queueUrl: ingest.queueUrl, deadLetterQueueUrl: ingest.deadLetterQueueUrl } : undefined,
     quarantinePrefix: config.quarantinePrefix,
+    collectorTable,
   };
 }

@@ -1,11 +1,10 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SluiceError } from '../../lambda/core/errors';
-import { layoutPrefixes } from '../../lambda/core/layout/time-prefixes';
 import type { DirectOutcome } from '../forwarding/local-forwarder';
 import { RateLimiter } from '../shared/rate-limiter';
-import { logTypesUnder } from '../status/layout-walk';
 import { isCanaryKey } from '../verify/canary';
+import { planListing, type ListingSource } from './layout-listing';
 import type { Checkpoint, CheckpointFile, ReplayPlanIdentity } from './checkpoint';
 import { listUnderPrefixes } from './list-objects';
 import { syntheticNotification, type ListedObject } from './s3-notification';
@@ -13,7 +12,8 @@ import { syntheticNotification, type ListedObject } from './s3-notification';
 export interface ReplayRequest {
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly source: { readonly name: string; readonly prefix: string };
+  /** The source, with its key layout (default: StrongDM's). */
+  readonly source: ListingSource;
   readonly from: Date;
   readonly to: Date;
   /** Default: every log type found under the source prefix. */
@@ -49,6 +49,11 @@ export interface ReplayReport {
   readonly listed: number;
   /** `sluice verify`'s canary objects in the range: test records, never replayed. */
   readonly canariesSkipped: number;
+  /**
+   * Listed objects not replayed: outside the range by the time their key names, or by when S3 stored
+   * them for a layout whose keys name no minute; or objects that hold no logs (a digest, a token).
+   */
+  readonly skipped: number;
   readonly bytes: number;
   /** Enqueued or forwarded in this run (on a dry run: would be). */
   readonly done: number;
@@ -64,22 +69,17 @@ export interface ReplayReport {
 
 const SEND_ATTEMPTS = 3;
 
-function logTypeOfKey(key: string, sourcePrefix: string): string {
-  return key.slice(sourcePrefix.length + 1).split('/')[0];
-}
-
 /**
- * Replays the objects a source wrote in a time range: lists only the layout's time prefixes of the
- * range (per log type), then enqueues a synthetic S3 notification per object for the forwarder, or
+ * Replays the objects a source wrote in a time range: lists only the key layout's prefixes of the
+ * range (see planListing), then enqueues a synthetic S3 notification per object for the forwarder, or
  * forwards each directly. Objects go in key order (= time order per log type), at `rate` per second,
  * and the checkpoint records the last key done so an interrupted replay resumes after it. Objects
  * `sluice verify` wrote (its canaries) are skipped and counted.
  */
 export async function replay(request: ReplayRequest): Promise<ReplayReport> {
   const { s3, bucket, source } = request;
-  const logTypes = request.logTypes?.length
-    ? [...request.logTypes].sort((a, b) => (`${a}/` < `${b}/` ? -1 : 1))
-    : await logTypesUnder(s3, bucket, source.prefix);
+  const plan = await planListing(s3, bucket, source, request, request.logTypes);
+  const { logTypes, prefixes } = plan;
   const identity: ReplayPlanIdentity = {
     bucket,
     source: source.name,
@@ -105,6 +105,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       prefixes: 0,
       listed: 0,
       canariesSkipped: 0,
+      skipped: 0,
       bytes: 0,
       done: 0,
       doneBefore: previous.done,
@@ -112,13 +113,11 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       complete: true,
     };
   }
-  const prefixes = logTypes.flatMap((logType) =>
-    layoutPrefixes({ prefix: source.prefix, logType, from: request.from, to: request.to }),
-  );
   const limiter = new RateLimiter(request.rate);
   const doneBefore = previous?.done ?? 0;
   let listed = 0;
   let canariesSkipped = 0;
+  let skipped = 0;
   let bytes = 0;
   let done = 0;
   let lastKey = previous?.lastKey;
@@ -163,7 +162,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       }
     } else {
       for (const object of batch) {
-        const outcome = await request.forward!(object, logTypeOfKey(object.key, source.prefix));
+        const outcome = await request.forward!(object, plan.logTypeOf(object.key));
         if (outcome.status === 'failed') {
           stoppedBy = 'failure';
           failure = { key: object.key, code: outcome.code, message: outcome.message };
@@ -192,6 +191,10 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       canariesSkipped += 1;
       continue;
     }
+    if (plan.skipReason(object)) {
+      skipped += 1;
+      continue;
+    }
     listed += 1;
     bytes += object.size;
     pending.push(object);
@@ -206,6 +209,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     prefixes: prefixes.length,
     listed,
     canariesSkipped,
+    skipped,
     bytes,
     done,
     doneBefore,

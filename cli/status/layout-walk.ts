@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { isValidLogType, normalizePrefix } from '../../lambda/core/layout/key-layout';
+import { DEFAULT_KEY_LAYOUT, parseKeyPattern, type KeyPattern } from '../../lambda/core/layout/key-pattern';
 
 /** The "folders" directly under `prefix` (which ends in `/`), without the prefix or the trailing slash. */
 export async function childPrefixes(
@@ -36,25 +37,61 @@ export interface NewestObject {
   readonly size: number;
 }
 
-const WIDTHS = [4, 2, 2, 2, 2];
-
 /**
- * The newest object of one log type, found by descending the layout's time folders (the greatest
- * year, then month, day, hour, minute): a handful of requests, never a listing of the log type.
+ * The newest object of a source, by its key layout: literal folders are followed, time folders
+ * descended by their greatest name (the layout writes them in calendar order), and `{logType}` or
+ * `{*}` folders each searched, the newest over them winning. A handful of requests per log type (or
+ * account and region), never a listing of the source.
  */
-export async function newestInLogType(
+export async function newestInSource(
   s3: S3Client,
   bucket: string,
-  logTypePrefix: string,
+  sourcePrefix: string,
+  keyLayout: string = DEFAULT_KEY_LAYOUT,
 ): Promise<NewestObject | undefined> {
-  let prefix = logTypePrefix;
-  for (const width of WIDTHS) {
-    const pattern = new RegExp(`^\\d{${width}}$`);
-    const names = (await childPrefixes(s3, bucket, prefix)).filter((name) => pattern.test(name)).sort();
-    const newest = names.at(-1);
-    if (newest === undefined) return undefined;
-    prefix = `${prefix}${newest}/`;
+  const root = normalizePrefix(sourcePrefix);
+  return newestUnder(s3, bucket, parseKeyPattern(keyLayout), 0, root === '' ? '' : `${root}/`);
+}
+
+async function newestUnder(
+  s3: S3Client,
+  bucket: string,
+  layout: KeyPattern,
+  index: number,
+  prefix: string,
+): Promise<NewestObject | undefined> {
+  if (index === layout.segments.length - 1) return newestObjectUnder(s3, bucket, prefix);
+  const segment = layout.segments[index];
+  const [only] = segment.parts;
+  if (segment.parts.length === 1 && only.kind === 'literal') {
+    return newestUnder(s3, bucket, layout, index + 1, `${prefix}${only.text}/`);
   }
+  const folders = layout.timeFolders;
+  const names = (await childPrefixes(s3, bucket, prefix))
+    .filter((name) => segment.regex.test(name) && (layout.logTypeSegment !== index || isValidLogType(name)))
+    .sort();
+  if (folders && index >= folders.first && index < folders.end) {
+    // Calendar order is key order here: the greatest folder holds the newest objects.
+    for (const name of names.reverse()) {
+      const newest = await newestUnder(s3, bucket, layout, index + 1, `${prefix}${name}/`);
+      if (newest) return newest;
+    }
+    return undefined;
+  }
+  let best: NewestObject | undefined;
+  for (const name of names) {
+    const newest = await newestUnder(s3, bucket, layout, index + 1, `${prefix}${name}/`);
+    if (newest && (!best || newest.lastModified > best.lastModified)) best = newest;
+  }
+  return best;
+}
+
+/** The newest object directly or deeper under a prefix, over at most 20 pages of its listing. */
+async function newestObjectUnder(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<NewestObject | undefined> {
   let best: NewestObject | undefined;
   let token: string | undefined;
   for (let page = 0; page < 20; page += 1) {
@@ -69,21 +106,6 @@ export async function newestInLogType(
     }
     token = response.IsTruncated ? response.NextContinuationToken : undefined;
     if (!token) break;
-  }
-  return best;
-}
-
-/** The newest object of a source, over its log types. */
-export async function newestInSource(
-  s3: S3Client,
-  bucket: string,
-  sourcePrefix: string,
-): Promise<NewestObject | undefined> {
-  const root = `${normalizePrefix(sourcePrefix)}/`;
-  let best: NewestObject | undefined;
-  for (const logType of await logTypesUnder(s3, bucket, sourcePrefix)) {
-    const newest = await newestInLogType(s3, bucket, `${root}${logType}/`);
-    if (newest && (!best || newest.lastModified > best.lastModified)) best = newest;
   }
   return best;
 }

@@ -4,6 +4,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Deployment } from '../aws/deployment';
 import { oldestMessageAgeSeconds } from '../aws/metrics';
 import { queueDepth, queueNameOf } from '../aws/queues';
+import type { CollectorState } from '../../lambda/adapters/dynamodb-checkpoint-store';
+import type { CollectorConfig } from '../../lambda/core/collectors/config';
+import { collectorHealth, collectorStatuses, type CollectorStatus } from './collectors';
 import { countObjects, newestInSource } from './layout-walk';
 import { verdictOf, type Thresholds, type Verdict } from './verdict';
 
@@ -37,6 +40,8 @@ export interface StatusReport {
   /** Null when no configuration names the sources. */
   readonly sources: readonly SourceStatus[] | null;
   readonly quarantine: { readonly prefix: string; readonly objects: number; readonly truncated: boolean };
+  /** Null when no configuration names collectors, or the deployment has no checkpoint table. */
+  readonly collectors: readonly CollectorStatus[] | null;
   readonly verdict: Verdict;
 }
 
@@ -51,10 +56,20 @@ export async function collectStatus(
   clients: StatusClients,
   deployment: Deployment,
   options: {
-    readonly sources?: readonly { readonly name: string; readonly prefix: string }[];
+    readonly sources?: readonly {
+      readonly name: string;
+      readonly prefix: string;
+      /** Default: StrongDM's layout. */
+      readonly keyLayout?: string;
+    }[];
     readonly quarantineLimit: number;
     readonly thresholds?: Thresholds;
     readonly now?: Date;
+    /** The configured collectors and how to read their items of the checkpoint table. */
+    readonly collectors?: {
+      readonly configs: readonly CollectorConfig[];
+      readonly read: (collector: string) => Promise<CollectorState | undefined>;
+    };
   },
 ): Promise<StatusReport> {
   const now = options.now ?? new Date();
@@ -79,7 +94,7 @@ export async function collectStatus(
   const sources = options.sources
     ? await Promise.all(
         options.sources.map(async (source): Promise<SourceStatus> => {
-          const newest = await newestInSource(clients.s3, deployment.bucket, source.prefix);
+          const newest = await newestInSource(clients.s3, deployment.bucket, source.prefix, source.keyLayout);
           return {
             name: source.name,
             prefix: source.prefix,
@@ -100,9 +115,13 @@ export async function collectStatus(
     `${deployment.quarantinePrefix.replace(/\/+$/, '')}/`,
     options.quarantineLimit,
   );
+  const collectors = options.collectors
+    ? await collectorStatuses(options.collectors.configs, options.collectors.read, now)
+    : null;
   const verdict = verdictOf(
     {
       queues: queues.map((queue) => ({ ...queue, oldestAgeSeconds: queue.oldestAgeSeconds ?? undefined })),
+      ...(collectors ? { collectors: collectorHealth(collectors) } : {}),
     },
     options.thresholds,
   );
@@ -116,6 +135,7 @@ export async function collectStatus(
       objects: quarantined.count,
       truncated: quarantined.truncated,
     },
+    collectors,
     verdict,
   };
 }

@@ -10,6 +10,8 @@ export interface HealthInput {
     /** ApproximateAgeOfOldestMessage, when CloudWatch has it. */
     readonly oldestAgeSeconds?: number;
   }[];
+  /** Collectors whose last run failed, and collectors behind (`collectorHealth`). Default: none. */
+  readonly collectors?: { readonly failing: readonly string[]; readonly behind: readonly string[] };
 }
 
 export interface Thresholds {
@@ -44,6 +46,7 @@ export function redriveCommand(side: 'object' | 'ingest'): string {
 export function verdictOf(input: HealthInput, thresholds: Thresholds = DEFAULT_THRESHOLDS): Verdict {
   const dead = input.queues.filter((queue) => queue.kind === 'dlq' && queue.visible + queue.inFlight > 0);
   const failing = dead.map((queue) => `${queue.name} holds ${queue.visible + queue.inFlight} message(s)`);
+  const collectorsFailing = input.collectors?.failing ?? [];
   if (failing.length > 0) {
     const commands =
       dead.length === 1
@@ -51,8 +54,18 @@ export function verdictOf(input: HealthInput, thresholds: Thresholds = DEFAULT_T
         : dead.map((queue) => `${redriveCommand(queue.side)} (${queue.name})`).join(' and ');
     return {
       state: 'failing',
-      summary: `failing: ${failing.join('; ')}. Fix the cause, then run ${commands}`,
-      reasons: failing,
+      summary: [
+        `failing: ${failing.join('; ')}. Fix the cause, then run ${commands}`,
+        ...collectorsFailing,
+      ].join('; '),
+      reasons: [...failing, ...collectorsFailing],
+    };
+  }
+  if (collectorsFailing.length > 0) {
+    return {
+      state: 'failing',
+      summary: `failing: ${collectorsFailing.join('; ')}`,
+      reasons: [...collectorsFailing],
     };
   }
   const backlog = input.queues
@@ -68,6 +81,7 @@ export function verdictOf(input: HealthInput, thresholds: Thresholds = DEFAULT_T
       }
       return [];
     });
+  backlog.push(...(input.collectors?.behind ?? []));
   if (backlog.length > 0) {
     return { state: 'backlog', summary: `backlog: ${backlog.join('; ')}`, reasons: backlog };
   }

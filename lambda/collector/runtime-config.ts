@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { collectorConfig, type CollectorConfig } from '../core/collectors/config';
 import { formatIssues } from '../core/config/load';
 import type { SluiceConfig } from '../core/config/schema';

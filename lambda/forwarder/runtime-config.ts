@@ -1,4 +1,6 @@
 import type { DestinationConfig } from '../core/config/destinations';
+import { VENDOR_TEST_OBJECT, type ControlObject } from '../core/config/presets';
+import { DEFAULT_KEY_LAYOUT } from '../core/layout/key-pattern';
 import type { SluiceConfig } from '../core/config/schema';
 import { SluiceError } from '../core/errors';
 import type { SourceWithPrefix } from '../core/forward/process-message';
@@ -14,13 +16,24 @@ export interface ForwarderRuntimeConfig {
 
 export const RUNTIME_CONFIG_ENV = 'SLUICE_FORWARDER_CONFIG';
 
+function isDefaultControl(controls: readonly ControlObject[]): boolean {
+  return controls.length === 1 && controls[0].pattern === VENDOR_TEST_OBJECT.pattern;
+}
+
 export function runtimeConfigOf(config: SluiceConfig): ForwarderRuntimeConfig {
   return {
+    // The environment holds at most 4 KB: what is at its default is left out.
     sources: config.sources.map((source) => ({
       name: source.name,
       prefix: source.prefix,
+      ...(source.keyLayout === DEFAULT_KEY_LAYOUT ? {} : { keyLayout: source.keyLayout }),
+      ...(source.logType === undefined ? {} : { logType: source.logType }),
+      ...(isDefaultControl(source.controlObjects) ? {} : { controlObjects: source.controlObjects }),
       format: source.format,
       timestampField: source.timestampField,
+      ...(Object.keys(source.timestampFieldByLogType).length === 0
+        ? {}
+        : { timestampFieldByLogType: source.timestampFieldByLogType }),
       idFieldByLogType: source.idFieldByLogType,
     })),
     destinations: config.destinations,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_OBJECT_LIMITS } from '../core/ingest/batch-plan';
 import type { EnrichmentDefaults } from '../core/ingest/enrich';
 import { parseIngestEnvironment } from '../core/ingest/env-config';

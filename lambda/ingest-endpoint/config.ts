@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIngestEnvironment } from '../core/ingest/env-config';
 import { isValidLogType, LOG_TYPE_PATTERN } from '../core/layout/key-layout';
 

@@ -7,6 +7,7 @@ import { App } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { parseConfig } from '../../lambda/core/config/load';
 import { buildApp } from '../../lib/app';
+import { COLLECTOR_CONFIG } from './collector-config';
 import { configWith, synthesize } from './synth';
 
 const CONFIGURATIONS = {
@@ -18,6 +19,7 @@ const CONFIGURATIONS = {
       { name: 'portal', prefix: 'apps/portal', principals: ['arn:aws:iam::123456789012:role/portal-logs'] },
     ],
   }),
+  'collectors of each type': COLLECTOR_CONFIG,
 };
 
 describe('cdk-nag AwsSolutions', () => {

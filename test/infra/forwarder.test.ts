@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { secretResourceArns } from '../../lib/forwarder';
 import { configWith, HEC_DESTINATION, synthesize } from './synth';
 
 const ES_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/es-key';
@@ -102,8 +103,19 @@ describe('the forwarder function', () => {
     );
     assert.deepEqual(
       [secrets.Resource].flat().sort(),
-      [HEC_DESTINATION.tokenSecretArn, `${ES_KEY_SECRET}-??????`].sort(),
+      [
+        HEC_DESTINATION.tokenSecretArn,
+        `${HEC_DESTINATION.tokenSecretArn}-??????`,
+        `${ES_KEY_SECRET}-??????`,
+      ].sort(),
     );
+  });
+
+  it('matches a partial secret ARN whose name ends like a suffix (sluice/hec-tokens) both ways', () => {
+    const named = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/hec-tokens';
+    assert.deepEqual(secretResourceArns(named), [named, `${named}-??????`]);
+    const partial = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/hec';
+    assert.deepEqual(secretResourceArns(partial), [`${partial}-??????`]);
   });
 
   it('may write to the named OpenSearch domains only, one statement each', () => {

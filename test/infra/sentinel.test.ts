@@ -40,7 +40,11 @@ describe('a stack with a Microsoft Sentinel destination', () => {
     assert.deepEqual([reads[0].Action].flat(), ['secretsmanager:GetSecretValue']);
     assert.deepEqual(
       [reads[0].Resource].flat().sort(),
-      [HEC_DESTINATION.tokenSecretArn, `${CLIENT_SECRET}-??????`].sort(),
+      [
+        HEC_DESTINATION.tokenSecretArn,
+        `${HEC_DESTINATION.tokenSecretArn}-??????`,
+        `${CLIENT_SECRET}-??????`,
+      ].sort(),
     );
   });
 

@@ -30,6 +30,8 @@ export interface CollectorRunSettings {
   readonly maxObjectBytes?: number;
   /** Where the first run starts, back from now. */
   readonly firstRunLookbackMs: number;
+  /** Upper time bound of every query (a backfill of a past range). Default: none (up to now). */
+  readonly until?: Date;
 }
 
 /** Progress a run reports as it goes (the Lambda adapter turns them into log lines and metrics). */
@@ -139,7 +141,7 @@ class CollectorRun {
 
   private async pull(): Promise<{ status: RunOutcome['status']; code?: string; message?: string }> {
     const { client } = this.deps;
-    let query: PageQuery = this.progress.firstQuery();
+    let query: PageQuery = this.progress.firstQuery(this.settings.until);
     for (;;) {
       if (this.deps.now() >= this.deps.deadline) {
         return {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** `localhost, 127.0.0.1 or [::1]`: the refusal names exactly what is accepted. */
@@ -107,6 +107,40 @@ export const splunkHecDestination = z
       ),
     maxBatchBytes: batchBytes(1_000_000, '1 MB'),
     maxBatchRecords: batchRecords(10_000, 'Events'),
+    acknowledgements: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Indexer acknowledgement: records count as delivered only once Splunk says they are indexed (`/services/collector/ack`), and batches never acknowledged are sent again (duplicates rather than loss). Needs a token with indexer acknowledgement enabled and, behind a load balancer, sticky sessions. Default: `false`.',
+      ),
+    ackPollIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(10)
+      .describe(
+        'With `acknowledgements`: seconds between queries of the acknowledgement endpoint (one query asks for every pending batch). Default: `10`.',
+      ),
+    ackTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3_600)
+      .default(120)
+      .describe(
+        'With `acknowledgements`: a batch not acknowledged this many seconds after Splunk accepted it is sent again; must exceed `ackPollIntervalSeconds`. Default: `120`.',
+      ),
+  })
+  .superRefine((destination, ctx) => {
+    // Refinements run on objects whose fields were refused too: only compare two valid numbers.
+    const { ackPollIntervalSeconds: interval, ackTimeoutSeconds: timeout } = destination;
+    if (typeof interval !== 'number' || typeof timeout !== 'number' || timeout > interval) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ackTimeoutSeconds'],
+      message: `${timeout} s is not longer than ackPollIntervalSeconds (${interval} s): every batch would be sent again before its acknowledgement was asked for. Fix: make ackTimeoutSeconds several times ackPollIntervalSeconds`,
+    });
   })
   .describe('A Splunk HTTP Event Collector.');
 
@@ -172,6 +206,15 @@ export const elasticsearchDestination = z
       .default('record')
       .describe(
         "`record`: `_id` is the record's deterministic id (exactly-once). `none`: the cluster chooses (OpenSearch Serverless time-series collections refuse custom ids; retries can then create duplicates). Default: `record`.",
+      ),
+    retentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .default(395)
+      .describe(
+        'Days the cluster keeps each document: the lifecycle policy `sluice setup elasticsearch` installs (ILM on Elasticsearch, ISM on OpenSearch) deletes a backing index this long after it rolled over, so every document in it is kept at least this long. The forwarder does not use it. Default: `395` (13 months).',
       ),
     maxBatchBytes: batchBytes(5_000_000, '5 MB; Elasticsearch recommends 5–15 MB'),
     maxBatchRecords: batchRecords(5_000, 'Documents'),

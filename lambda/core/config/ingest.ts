@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_TYPE_PATTERN } from '../layout/key-layout';
 import { secretArn } from './destinations';
 

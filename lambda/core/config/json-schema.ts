@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sluiceConfigFile } from './schema';
 
 /** Where the generated schema is committed and published (relative to the package root). */

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { collectorConfig } from '../collectors/config';
 import { collectorIdField, collectorTimestampField } from '../collectors/record-fields';
-import { prefixesOverlap } from '../layout/key-layout';
+import { keyPrefixesOverlap } from '../layout/key-layout';
+import { DEFAULT_KEY_LAYOUT } from '../layout/key-pattern';
 import { destinationConfig, localDestinationConfig } from './destinations';
 import { keyPrefix, sourceConfig } from './sources';
 
@@ -215,15 +216,15 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
     }
     seen.set(source.name, index);
     config.sources.slice(0, index).forEach((other, otherIndex) => {
-      if (prefixesOverlap(source.prefix, other.prefix)) {
+      if (keyPrefixesOverlap(keyPrefixesOfSource(source), keyPrefixesOfSource(other))) {
         ctx.addIssue({
           code: 'custom',
           path: ['sources', index, 'prefix'],
-          message: `'${source.prefix}' overlaps sources[${otherIndex}].prefix '${other.prefix}'. Fix: use prefixes where neither contains the other`,
+          message: `'${source.prefix}' overlaps sources[${otherIndex}].prefix '${other.prefix}'${source.prefix === '' || other.prefix === '' ? ` (a source at the bucket root owns the keys starting with ${keyPrefixesOfSource(source.prefix === '' ? source : other).join(', ')})` : ''}. Fix: use prefixes where neither contains the other`,
         });
       }
     });
-    if (prefixesOverlap(source.prefix, config.quarantinePrefix)) {
+    if (keyPrefixesOverlap(keyPrefixesOfSource(source), [`${config.quarantinePrefix}/`])) {
       ctx.addIssue({
         code: 'custom',
         path: ['quarantinePrefix'],
@@ -252,6 +253,15 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
   });
   checkCollectors(config, ctx);
   const { bucket } = config;
+  config.sources.forEach((source, index) => {
+    if (source.serviceWriter && bucket.encryption === 'kms') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', index, 'preset'],
+        message: `'${source.preset}' cannot write to a bucket with encryption "kms": the ${source.serviceWriter.service} service would need a grant in the key policy, which sluice does not create. Fix: use bucket.encryption "s3-managed" (CloudTrail's own default is SSE-S3)`,
+      });
+    }
+  });
   if (bucket.objectLock && !bucket.versioned) {
     ctx.addIssue({
       code: 'custom',
@@ -340,6 +350,16 @@ function checkCollectors(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConf
     }
     streams.set(stream, index);
     const source = config.sources[sourceIndex];
+    if (
+      (source.keyLayout ?? DEFAULT_KEY_LAYOUT) !== DEFAULT_KEY_LAYOUT ||
+      source.format === 'records-array'
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['collectors', index, 'source'],
+        message: `'${collector.source}' reads the key layout '${source.keyLayout}'${source.format === 'records-array' ? ' and format records-array' : ''}, but a collector writes NDJSON objects in the layout ${DEFAULT_KEY_LAYOUT}. Fix: give the collector a source of its own, without "preset", "keyLayout" or "format"`,
+      });
+    }
     const idField = collectorIdField(collector);
     // Refinements run on fields with problems too: a source whose own fields were refused has no derived ones.
     const idFields: Readonly<Record<string, string>> = source.idFieldByLogType ?? {};
@@ -361,15 +381,22 @@ function checkCollectors(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConf
     }
   });
   config.sources.forEach((source, index) => {
-    const hasWriters = Boolean(source.preset) || (source.principals?.length ?? 0) > 0;
+    const hasWriters = (source.writers?.length ?? 0) > 0 || Boolean(source.serviceWriter);
     if (hasWriters || source.ingest || collected.has(source.name)) return;
     ctx.addIssue({
       code: 'custom',
       path: ['sources', index, 'principals'],
-      message:
-        'no writer for this source. Fix: set "preset" (e.g. "strongdm"), list the writer role ARNs in "principals", add "ingest": {} for your own applications, or name it as a collector\'s "source"',
+      message: `no writer for this source. Fix: ${source.preset === 'github-enterprise' ? 'list the IAM role (OIDC) or user (access keys) your GitHub audit log stream writes with in "principals"' : 'set "preset" (e.g. "strongdm"), list the writer role ARNs in "principals", add "ingest": {} for your own applications, or name it as a collector\'s "source"'}`,
     });
   });
+}
+
+/** The key prefixes a source's objects start with (derived fields are missing when the source's own fields were refused). */
+function keyPrefixesOfSource(source: {
+  readonly prefix: string;
+  readonly keyPrefixes?: readonly string[];
+}): readonly string[] {
+  return source.keyPrefixes ?? [`${source.prefix}/`];
 }
 
 /** The forwarder finds each collected event's id in the field its collector writes it to. */
@@ -392,7 +419,9 @@ function withCollectorIds<C extends CheckedConfig>(config: C): C {
 }
 
 /** What a deployed stack accepts (`cdk synth`, the `Sluice` construct): no `file` destinations. */
-export const sluiceConfig = configObject(destinationConfig).superRefine(checkConfig).transform(withCollectorIds);
+export const sluiceConfig = configObject(destinationConfig)
+  .superRefine(checkConfig)
+  .transform(withCollectorIds);
 
 /**
  * What a configuration file may hold: the stack's configuration, plus the `file` destinations only the

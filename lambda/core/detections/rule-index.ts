@@ -18,7 +18,7 @@ const NONE: RulesForLogType = { rules: [], standalone: [], correlations: [] };
  * nothing on activities.
  */
 export class RuleIndex {
-  private readonly cache = new Map<string, RulesForLogType>();
+  private readonly cache = new Map<string, Map<string, RulesForLogType>>();
   private readonly sources: ReadonlyMap<string, SourceDescriptor>;
 
   constructor(
@@ -29,8 +29,13 @@ export class RuleIndex {
   }
 
   rulesFor(sourceName: string, logType: string): RulesForLogType {
-    const cacheKey = `${sourceName}\u0000${logType}`;
-    const cached = this.cache.get(cacheKey);
+    // Two plain lookups per record: no key is built.
+    let bySource = this.cache.get(sourceName);
+    if (!bySource) {
+      bySource = new Map();
+      this.cache.set(sourceName, bySource);
+    }
+    const cached = bySource.get(logType);
     if (cached) return cached;
     const source = this.sources.get(sourceName);
     const rules = source
@@ -48,7 +53,7 @@ export class RuleIndex {
               this.ruleSet.correlations.filter((correlation) => correlation.bases.includes(rule)),
             ),
           };
-    this.cache.set(cacheKey, bound);
+    bySource.set(logType, bound);
     return bound;
   }
 

@@ -196,3 +196,17 @@ export function seedRuleToSigmaYaml(
     .map((document) => stringify(document))
     .join('---\n');
 }
+
+/** The mapping as a Markdown table (detections/README.md carries it; a test keeps them equal). */
+export function seedOperatorTable(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = SEED_OPERATORS.map(
+    (entry) =>
+      `| \`${entry.operator}\` | \`${cell(entry.seed)}\` | \`${cell(entry.sigma)}\` | ${cell(entry.note ?? '')} |`,
+  );
+  return [
+    '| seed 004 operator | seed 004 does | Sigma in sluice | note |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

@@ -2,7 +2,7 @@ import type { RequestLatency } from '../http/latency';
 import type { Position } from '../notifications/object-ref';
 import type { OutboundRecord } from '../records/types';
 import { SinkCodes } from '../sinks/codes';
-import type { Sink, SinkObserver } from '../sinks/types';
+import type { BatchOutcome, PendingDelivery, Sink, SinkObserver } from '../sinks/types';
 import type { QuarantineEntry } from './ports';
 
 const MAX_SKIP_RANGES = 2_000;
@@ -48,6 +48,11 @@ export interface PipelineOptions {
  * number in flight, and remembers the first offset this destination has not received, so a later
  * invocation resumes exactly there (and a healthy destination never receives a record twice because
  * another one failed).
+ *
+ * Records a destination took but has yet to confirm (Splunk indexer acknowledgement) free their request
+ * slot at once but keep their batch open: they count as delivered only once confirmed, and `finish()`
+ * waits for them. A batch whose records end unconfirmed fails like any other, so the resume offset
+ * never passes a record that was not confirmed (it is sent again: duplicates rather than loss).
  */
 export class DestinationPipeline {
   readonly tally: DestinationTally = { delivered: 0, rejected: 0, failed: 0 };
@@ -62,6 +67,8 @@ export class DestinationPipeline {
   private batchBytes = 0;
   private readonly dispatched: DispatchedBatch[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Batches whose requests were answered but whose records still await the destination's confirmation. */
+  private readonly confirming = new Set<Promise<void>>();
   private readonly logTypes?: ReadonlySet<string>;
 
   constructor(private readonly options: PipelineOptions) {
@@ -114,7 +121,8 @@ export class DestinationPipeline {
    */
   async finish(stoppedAt: number | undefined): Promise<Position> {
     if (!this.failure && this.batch.length > 0) await this.dispatch();
-    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    while (this.inFlight.size > 0 || this.confirming.size > 0)
+      await Promise.race([...this.inFlight, ...this.confirming]);
     const firstFailedIndex = this.dispatched.findIndex((batch) => batch.failedAt !== undefined);
     let resumeAt: number;
     let skip: (readonly [number, number])[] = [];
@@ -181,47 +189,95 @@ export class DestinationPipeline {
   }
 
   private async deliver(records: readonly OutboundRecord[], entry: DispatchedBatch): Promise<void> {
+    const failed: OutboundRecord[] = [];
     try {
       const outcome = await this.options.sink.deliver(records, {
         deadline: this.options.deadline(),
         observer: this.options.observer,
         latency: this.options.latency,
       });
-      if (
-        outcome.delivered.length > 0 ||
-        outcome.rejected.length > 0 ||
-        (outcome.failed.length > 0 && outcome.failure?.code !== SinkCodes.DEADLINE)
-      )
+      this.take(outcome, failed);
+      if (outcome.pending && outcome.pending.records.length > 0) {
+        // The destination took part: it accepted them, and answered the request (its slot is free).
         this.attempted = true;
-      this.tally.delivered += outcome.delivered.length;
-      this.tally.rejected += outcome.rejected.length;
-      for (const { record, code, reason } of outcome.rejected) {
-        this.rejected.push({
-          code,
-          reason,
-          offset: record.offset,
-          destination: this.name,
-          recordId: record.id,
-          logType: record.logType,
-          record: record.json,
-        });
+        const confirming = this.confirm(outcome.pending, records, entry, failed).finally(() =>
+          this.confirming.delete(confirming),
+        );
+        this.confirming.add(confirming);
+        return;
       }
-      if (outcome.failed.length > 0) {
-        this.tally.failed += outcome.failed.length;
-        entry.failedAt = Math.min(...outcome.failed.map((record) => record.offset));
-        const failed = new Set(outcome.failed);
-        entry.arrivals = records.map((record) => [record.offset, !failed.has(record)] as const);
-        this.fail(outcome.failure ?? { code: 'DESTINATION_FAILED', message: 'records were not accepted' });
-      }
+      this.settle(entry, records, failed);
+    } catch (error) {
+      this.crashed(records, entry, error);
+    }
+  }
+
+  private async confirm(
+    pending: PendingDelivery,
+    records: readonly OutboundRecord[],
+    entry: DispatchedBatch,
+    failed: OutboundRecord[],
+  ): Promise<void> {
+    try {
+      this.take(await pending.confirmed, failed);
     } catch (error) {
       // A sink reports destination errors in its outcome; reaching here is a bug, never a lost record.
-      this.tally.failed += records.length;
-      this.attempted = true;
-      entry.failedAt = entry.firstOffset;
+      this.tally.failed += pending.records.length;
+      failed.push(...pending.records);
       this.fail({ code: 'SINK_CRASHED', message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      entry.settled = true;
     }
+    this.settle(entry, records, failed);
+  }
+
+  /** Counts what an outcome decided, and collects the records it failed. */
+  private take(outcome: BatchOutcome, failed: OutboundRecord[]): void {
+    if (
+      outcome.delivered.length > 0 ||
+      outcome.rejected.length > 0 ||
+      (outcome.failed.length > 0 && outcome.failure?.code !== SinkCodes.DEADLINE)
+    )
+      this.attempted = true;
+    this.tally.delivered += outcome.delivered.length;
+    this.tally.rejected += outcome.rejected.length;
+    for (const { record, code, reason } of outcome.rejected) {
+      this.rejected.push({
+        code,
+        reason,
+        offset: record.offset,
+        destination: this.name,
+        recordId: record.id,
+        logType: record.logType,
+        record: record.json,
+      });
+    }
+    if (outcome.failed.length > 0) {
+      this.tally.failed += outcome.failed.length;
+      failed.push(...outcome.failed);
+      this.fail(outcome.failure ?? { code: 'DESTINATION_FAILED', message: 'records were not accepted' });
+    }
+  }
+
+  /** The batch is decided: where it failed, and which of its records arrived. */
+  private settle(
+    entry: DispatchedBatch,
+    records: readonly OutboundRecord[],
+    failed: readonly OutboundRecord[],
+  ): void {
+    if (failed.length > 0) {
+      entry.failedAt = Math.min(...failed.map((record) => record.offset));
+      const notArrived = new Set(failed);
+      entry.arrivals = records.map((record) => [record.offset, !notArrived.has(record)] as const);
+    }
+    entry.settled = true;
+  }
+
+  private crashed(records: readonly OutboundRecord[], entry: DispatchedBatch, error: unknown): void {
+    // A sink reports destination errors in its outcome; reaching here is a bug, never a lost record.
+    this.tally.failed += records.length;
+    this.attempted = true;
+    entry.failedAt = entry.firstOffset;
+    this.fail({ code: 'SINK_CRASHED', message: error instanceof Error ? error.message : String(error) });
+    entry.settled = true;
   }
 }
 

@@ -8,7 +8,7 @@ import {
   type Position,
 } from '../notifications/object-ref';
 import { detachFromChunk, toOutboundRecord, type OutboundContext } from '../records/outbound';
-import type { ReadEvent } from '../records/read-event';
+import type { ReadEvent, RecordFormat } from '../records/read-event';
 import type { OutboundRecord } from '../records/types';
 import { readRecordChunks } from '../records/reader';
 import { RequestLatency } from '../http/latency';
@@ -21,8 +21,10 @@ import type { ObjectSource, QuarantineEntry, QuarantineWriter } from './ports';
 
 export interface ForwardSource {
   readonly name: string;
-  readonly format: 'auto' | 'ndjson' | 'concatenated';
+  readonly format: RecordFormat;
   readonly timestampField: string;
+  /** Log types whose time is in another field than `timestampField`. Default: none. */
+  readonly timestampFieldByLogType?: Readonly<Record<string, string>>;
   readonly idFieldByLogType: Readonly<Record<string, string>>;
 }
 
@@ -141,7 +143,8 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   const alreadyRead = work.progress ? readThrough(work.progress) : 0;
 
   let encoding = work.encoding;
-  const rangedFrom = encoding === 'identity' ? resumeAt : 0;
+  // A plain object resumes with a ranged GET; a records array only makes sense read from its start.
+  const rangedFrom = encoding === 'identity' && deps.source.format !== 'records-array' ? resumeAt : 0;
   const unreadable: QuarantineEntry[] = [];
   let pendingBytes = 0;
   // Set once the object is open: its files are named after the ETag of the bytes read.
@@ -202,6 +205,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       eTag,
       logTypeFromKey: deps.logTypeFromKey,
       timestampField: deps.source.timestampField,
+      timestampFieldByLogType: deps.source.timestampFieldByLogType,
       idFieldByLogType: deps.source.idFieldByLogType,
       eventTime: object.eventTime,
     };

@@ -1,3 +1,4 @@
+import { VENDOR_TEST_OBJECT, type ControlObject } from '../config/presets';
 import { classifyKey } from '../layout/key-layout';
 import { SluiceError } from '../errors';
 import { continuationBody } from '../notifications/continuation';
@@ -23,6 +24,12 @@ export interface ContinuationQueue {
 
 export interface SourceWithPrefix extends ForwardSource {
   readonly prefix: string;
+  /** Relative to the prefix (see key-pattern.ts). Default: StrongDM's layout. */
+  readonly keyLayout?: string;
+  /** The log type of a layout without `{logType}`. */
+  readonly logType?: string;
+  /** Objects the writer puts under the prefix that hold no logs. Default: `<prefix>/test`. */
+  readonly controlObjects?: readonly ControlObject[];
 }
 
 export type MessageDependencies = Omit<ForwardDependencies, 'source' | 'logTypeFromKey'> & {
@@ -81,11 +88,12 @@ export async function processMessage(
   const { object } = work;
   const where = classifyKey(object.key, deps.sources);
   if (where.kind === 'vendor-test') {
-    deps.log.info("vendor test object received: the writer's Test button works; not forwarded", {
-      bucket: object.bucket,
-      key: object.key,
-      source: where.source.name,
-    });
+    const fields = { bucket: object.bucket, key: object.key, source: where.source.name };
+    if (where.what === VENDOR_TEST_OBJECT.what) {
+      deps.log.info("vendor test object received: the writer's Test button works; not forwarded", fields);
+    } else {
+      deps.log.info(`${where.what}: it holds no logs; not forwarded`, fields);
+    }
     return;
   }
   if (where.kind === 'outside-sources') {

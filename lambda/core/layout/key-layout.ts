@@ -1,5 +1,9 @@
+import type { ControlObject } from '../config/presets';
+import { VENDOR_TEST_OBJECT } from '../config/presets';
+import { DEFAULT_KEY_LAYOUT, logTypeOfKey, matchKey, parseKeyPattern } from './key-pattern';
+
 /**
- * The bucket's key layout, shared by the vendor, the batcher and the forwarder:
+ * The bucket's default key layout, shared by StrongDM, the batcher and the forwarder:
  * `<prefix>/<logType>/YYYY/MM/DD/HH/MM/<uuid>.json[.gz]`, times in UTC.
  */
 
@@ -18,16 +22,36 @@ export function normalizePrefix(prefix: string): string {
 export interface LayoutSource {
   readonly name: string;
   readonly prefix: string;
+  /** Relative to the prefix (see key-pattern.ts). Default: DEFAULT_KEY_LAYOUT. */
+  readonly keyLayout?: string;
+  /** The log type of a layout without `{logType}`. */
+  readonly logType?: string;
+  /** Objects that hold no logs. Default: `<prefix>/test`, the vendor test object. */
+  readonly controlObjects?: readonly ControlObject[];
 }
 
 export type KeyClassification<S extends LayoutSource> =
   | { readonly kind: 'record-object'; readonly source: S; readonly logType: string }
-  | { readonly kind: 'vendor-test'; readonly source: S }
+  | { readonly kind: 'vendor-test'; readonly source: S; readonly what: string }
   | { readonly kind: 'outside-sources' };
 
+const controlRegexes = new Map<string, RegExp>();
+
+function controlRegex(pattern: string): RegExp {
+  let regex = controlRegexes.get(pattern);
+  if (!regex) {
+    regex = new RegExp(pattern);
+    controlRegexes.set(pattern, regex);
+  }
+  return regex;
+}
+
 /**
- * Which source an object belongs to and its log type (the first segment after the prefix).
- * `<prefix>/test` is the vendor's connectivity test and is never forwarded.
+ * Which source an object belongs to and its log type, by the source's key layout: the `{logType}`
+ * segment, or the source's own `logType`; `unknown` when the key names none (the object is still
+ * forwarded: nothing is dropped for a key that strays from the layout). A source at the bucket root
+ * (empty prefix) owns only the keys that follow its layout exactly. Control objects (`<prefix>/test`,
+ * a vendor's ownership token or digest) are never forwarded.
  */
 export function classifyKey<S extends LayoutSource>(
   key: string,
@@ -38,16 +62,22 @@ export function classifyKey<S extends LayoutSource>(
     const rest =
       prefix === '' ? key : key.startsWith(`${prefix}/`) ? key.slice(prefix.length + 1) : undefined;
     if (rest === undefined) continue;
-    if (rest === 'test') return { kind: 'vendor-test', source };
-    const slash = rest.indexOf('/');
-    const firstSegment = slash === -1 ? '' : rest.slice(0, slash);
-    return {
-      kind: 'record-object',
-      source,
-      logType: isValidLogType(firstSegment) ? firstSegment : 'unknown',
-    };
+    const layout = parseKeyPattern(source.keyLayout ?? DEFAULT_KEY_LAYOUT);
+    const match = matchKey(layout, rest);
+    if (prefix === '' && !match) continue;
+    const control = (source.controlObjects ?? [VENDOR_TEST_OBJECT]).find((candidate) =>
+      controlRegex(candidate.pattern).test(rest),
+    );
+    if (control) return { kind: 'vendor-test', source, what: control.what };
+    const named = match?.logType ?? logTypeOfKey(layout, rest) ?? source.logType;
+    return { kind: 'record-object', source, logType: isValidLogType(named) ? named : 'unknown' };
   }
   return { kind: 'outside-sources' };
+}
+
+/** True when a key could start with a prefix of both lists (`a/b/` and `a/b/c/` do; `a/b/` and `a/bc/` do not). */
+export function keyPrefixesOverlap(a: readonly string[], b: readonly string[]): boolean {
+  return a.some((x) => b.some((y) => x.startsWith(y) || y.startsWith(x)));
 }
 
 function pad(value: number): string {

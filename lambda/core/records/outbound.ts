@@ -16,6 +16,8 @@ export interface OutboundContext {
   readonly logTypeFromKey: string;
   /** Field holding the record's time (`timestamp` for StrongDM). */
   readonly timestampField: string;
+  /** Log types whose time is in another field (Cloudflare's datasets). Default: none. */
+  readonly timestampFieldByLogType?: Readonly<Record<string, string>>;
   /** Field holding the record's own id, per log type (e.g. `activities` -> `id`). */
   readonly idFieldByLogType: Readonly<Record<string, string>>;
   /** When S3 saw the object: the time of records that carry none. */
@@ -86,8 +88,12 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
       eTag: context.eTag,
       offset: event.offset,
     });
-  const timestamp =
-    parseTimestamp(ownField(value, context.timestampField)) ?? timestampFromDate(context.eventTime);
+  const timestampFields = context.timestampFieldByLogType;
+  const timestampField =
+    timestampFields && Object.hasOwn(timestampFields, logType)
+      ? timestampFields[logType]
+      : context.timestampField;
+  const timestamp = parseTimestamp(ownField(value, timestampField)) ?? timestampFromDate(context.eventTime);
   // A single-line record goes out exactly as the vendor wrote it (and without paying for a
   // serialisation), unless its bytes are not valid UTF-8: then as decoded, with U+FFFD in place of
   // the bad bytes, which every destination accepts. A pretty-printed record must become one line.

@@ -3,12 +3,16 @@
  * record ids and resume points, so the same bytes must always yield the same events.
  */
 
-export type RecordFormat = 'auto' | 'ndjson' | 'concatenated';
+export type RecordFormat = 'auto' | 'ndjson' | 'concatenated' | 'records-array';
+
+export const RECORD_FORMATS: readonly RecordFormat[] = ['auto', 'ndjson', 'concatenated', 'records-array'];
 
 export interface ReaderOptions {
   /**
    * `ndjson`: one record per line. `concatenated`: JSON objects one after another with any whitespace
    * (the vendor's pretty-printed examples). `auto`: each record's first line decides (see record-splitter.ts).
+   * `records-array`: the elements of a document's top-level `Records` array (AWS CloudTrail); such a
+   * document is always read from its first byte (no `startOffset`).
    */
   readonly format: RecordFormat;
   /** A record larger than this is reported as `RECORD_TOO_LARGE` and skipped without being buffered. */
@@ -17,7 +21,8 @@ export interface ReaderOptions {
   readonly maxDecompressedBytes: number;
   /**
    * The stream starts at this byte offset of the object (a ranged GET that resumes a plain object);
-   * reported offsets stay absolute. Such a stream is never gzip and never starts with a BOM.
+   * reported offsets stay absolute. Such a stream is never gzip and never starts with a BOM. Not for
+   * `records-array`, whose records only make sense inside the document they start in.
    */
   readonly startOffset?: number;
   /** Events whose offset is below this are dropped (resuming a gzip object, which must be re-read from 0). */

@@ -2,7 +2,7 @@ import { SluiceError } from '../errors';
 import { asBuffer } from './bytes';
 import { EventFactory } from './event-factory';
 import { gunzip, startsWithGzipMagic } from './gzip';
-import type { ReadEvent, ReaderOptions } from './read-event';
+import { RECORD_FORMATS, type ReadEvent, type ReaderOptions } from './read-event';
 import { RecordSplitter } from './record-splitter';
 import { readHead, replay } from './stream-head';
 
@@ -76,12 +76,13 @@ async function* buffers(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer,
 
 function checkOptions(options: ReaderOptions): void {
   const problems: string[] = [];
-  if (!['auto', 'ndjson', 'concatenated'].includes(options.format)) problems.push('format');
+  if (!RECORD_FORMATS.includes(options.format)) problems.push('format');
   if (!isCount(options.maxRecordBytes) || options.maxRecordBytes < 1) problems.push('maxRecordBytes');
   if (!isCount(options.maxDecompressedBytes) || options.maxDecompressedBytes < 1) {
     problems.push('maxDecompressedBytes');
   }
   if (options.startOffset !== undefined && !isCount(options.startOffset)) problems.push('startOffset');
+  if (options.format === 'records-array' && (options.startOffset ?? 0) > 0) problems.push('startOffset');
   if (options.skipBefore !== undefined && !isCount(options.skipBefore)) problems.push('skipBefore');
   if (problems.length > 0) {
     throw new SluiceError('READER_INVALID_OPTIONS', `invalid record reader options: ${problems.join(', ')}`, {

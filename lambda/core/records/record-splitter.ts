@@ -2,12 +2,15 @@ import type { EventFactory } from './event-factory';
 import { LineReader, type Handoff } from './line-reader';
 import { ObjectScanner } from './object-scanner';
 import type { ReadEvent, RecordFormat } from './read-event';
+import { RecordsArrayScanner } from './records-array-scanner';
 
 /**
  * Cuts a byte stream into records, whatever the chunking: the same bytes always give the same events.
  *
  * - `ndjson`: the line reader only; a line that is not a JSON object is reported and the next line read.
  * - `concatenated`: the object scanner only (see its resynchronisation rule).
+ * - `records-array`: the elements of a document's top-level `Records` array (CloudTrail), see
+ *   RecordsArrayScanner.
  * - `auto`: decided for each record from its first non-blank line. A line that is a complete JSON value
  *   is an NDJSON record (read at NDJSON speed); any other line (a pretty-printed object's lone `{`,
  *   several objects on one line, damage, a line over the size limit) is read by the object scanner
@@ -22,12 +25,14 @@ export class RecordSplitter {
   private mode: 'lines' | 'scan';
   private readonly lines: LineReader;
   private readonly scanner: ObjectScanner;
+  private readonly array: RecordsArrayScanner | undefined;
 
   /** `startOffset`: the absolute offset of the first byte that will be pushed. */
   constructor(format: RecordFormat, events: EventFactory, startOffset: number) {
     this.nextOffset = startOffset;
     this.lines = new LineReader(events, format === 'auto');
     this.scanner = new ObjectScanner(events, format === 'auto');
+    this.array = format === 'records-array' ? new RecordsArrayScanner(events) : undefined;
     this.mode = format === 'concatenated' ? 'scan' : 'lines';
   }
 
@@ -36,14 +41,16 @@ export class RecordSplitter {
     const out: ReadEvent[] = [];
     const base = this.nextOffset;
     this.nextOffset += chunk.length;
-    this.feed(chunk, 0, base, out);
+    if (this.array) this.array.consume(chunk, 0, base, out);
+    else this.feed(chunk, 0, base, out);
     return out;
   }
 
   /** The events the end of the stream completes. */
   finish(): ReadEvent[] {
     const out: ReadEvent[] = [];
-    this.finishInto(out);
+    if (this.array) this.array.finish(this.nextOffset, out);
+    else this.finishInto(out);
     return out;
   }
 

@@ -17,9 +17,17 @@ const MIN_SECONDS = daysFromCivil(0, 1, 1) * SECONDS_PER_DAY;
 const MAX_SECONDS = daysFromCivil(9999, 12, 31) * SECONDS_PER_DAY + SECONDS_PER_DAY - 1;
 /**
  * Epoch numbers at or above 1e11 in magnitude are milliseconds: 1e11 seconds is the year 5138, while
- * 1e11 milliseconds is March 1973, so no plausible log time is ambiguous.
+ * 1e11 milliseconds is March 1973, so no plausible log time is ambiguous. The same reasoning places
+ * microseconds from 1e15 and nanoseconds (Cloudflare Logpush's default `unixnano`) from 1e18: read in
+ * the coarser unit, either is the year 33658, beyond RFC 3339; read in the finer one, September 2001.
+ * (Micro- and nanoseconds before that are not understood rather than misread.)
  */
 const MILLIS_THRESHOLD = 1e11;
+const MICROS_THRESHOLD = 1e15;
+/** Integer digits from which decimal text is milliseconds, microseconds, nanoseconds (1e11, 1e15, 1e18). */
+const MILLIS_DIGITS = 12;
+const MICROS_DIGITS = 16;
+const NANOS_DIGITS = 19;
 /** Digits beyond nanoseconds are dropped. */
 const MAX_FRACTION_DIGITS = 9;
 /** Longer numeric text is no timestamp; the bound also keeps the text handling cheap. */
@@ -37,7 +45,8 @@ interface Instant {
 
 /**
  * A record's time from its timestamp field: an RFC 3339 string (its fraction kept as written, up to
- * nanoseconds), or epoch seconds or milliseconds as a number or a numeric string. Undefined when
+ * nanoseconds), or epoch seconds, milliseconds, microseconds or nanoseconds as a number or a numeric
+ * string (told apart by magnitude, see MILLIS_THRESHOLD). Undefined when
  * absent or not understood: the caller falls back to the object's event time. Leap seconds (`:60`)
  * are not representable and count as not understood.
  */
@@ -150,9 +159,9 @@ function fromEpochNumber(value: number): RecordTimestamp | undefined {
   if (!Number.isFinite(value)) return undefined;
   if (Number.isSafeInteger(value)) {
     // The common cases, without going through text.
-    return Math.abs(value) < MILLIS_THRESHOLD
-      ? build({ seconds: value || 0, fraction: '' })
-      : fromEpochMillis(value);
+    const magnitude = Math.abs(value);
+    if (magnitude < MILLIS_THRESHOLD) return build({ seconds: value || 0, fraction: '' });
+    if (magnitude < MICROS_THRESHOLD) return fromEpochMillis(value);
   }
   return fromEpochText(String(value));
 }
@@ -164,7 +173,7 @@ function fromEpochMillis(millis: number): RecordTimestamp | undefined {
   return build({ seconds, fraction: rest === 0 ? '' : trimZeros(String(rest).padStart(3, '0')) });
 }
 
-/** Epoch seconds, or milliseconds from 1e11 on, written as decimal text: moved into an Instant digit by digit. */
+/** Epoch seconds, or milli-, micro- or nanoseconds by magnitude, written as decimal text: moved into an Instant digit by digit. */
 function fromEpochText(text: string): RecordTimestamp | undefined {
   const match = DECIMAL.exec(text);
   if (!match) return undefined;
@@ -177,10 +186,17 @@ function fromEpochText(text: string): RecordTimestamp | undefined {
   let integer = point <= 0 ? '' : digits.slice(0, point).padEnd(point, '0');
   let fraction = point >= digits.length ? '' : point < 0 ? '0'.repeat(-point) + digits : digits.slice(point);
   integer = integer.replace(/^0+/, '');
-  if (integer.length > 11) {
-    // At least 1e11 (twelve digits): milliseconds.
-    fraction = integer.slice(-3) + fraction;
-    integer = integer.slice(0, -3);
+  const shift =
+    integer.length >= NANOS_DIGITS
+      ? 9
+      : integer.length >= MICROS_DIGITS
+        ? 6
+        : integer.length >= MILLIS_DIGITS
+          ? 3
+          : 0;
+  if (shift > 0) {
+    fraction = integer.slice(-shift) + fraction;
+    integer = integer.slice(0, -shift);
   }
   if (integer.length > 15) return undefined;
   // A number has no written precision to keep: `1706813404000` ms is `1706813404` s.

@@ -23,6 +23,13 @@ export const SinkCodes = {
   HEC_EVENT_TOO_LARGE: 'HEC_EVENT_TOO_LARGE',
   HEC_INCORRECT_INDEX: 'HEC_INCORRECT_INDEX',
   HEC_REQUEST_REJECTED: 'HEC_REQUEST_REJECTED',
+  /**
+   * `acknowledgements: true`, but the token has indexer acknowledgement off (HEC code 14 "ACK is
+   * disabled", or an event answer without an `ackId`): a configuration error, never the records' fault.
+   */
+  HEC_ACK_DISABLED: 'HEC_ACK_DISABLED',
+  /** Splunk took the events but had not acknowledged them by the deadline: they are sent again later. */
+  HEC_NOT_ACKNOWLEDGED: 'HEC_NOT_ACKNOWLEDGED',
 
   ES_DOCUMENT_REJECTED: 'ES_DOCUMENT_REJECTED',
   ES_DOCUMENT_TOO_LARGE: 'ES_DOCUMENT_TOO_LARGE',

@@ -20,6 +20,22 @@ export interface BatchOutcome {
   readonly failed: readonly OutboundRecord[];
   /** Why `failed` is not empty (code + message), for logs and the message's failure. */
   readonly failure?: { readonly code: string; readonly message: string };
+  /**
+   * Records the destination took but has not yet confirmed (Splunk indexer acknowledgement): they are
+   * neither delivered nor failed until `confirmed` settles. Every record of a batch is in exactly one of
+   * delivered, rejected, failed and `pending.records`. Default: none.
+   */
+  readonly pending?: PendingDelivery;
+}
+
+/** Records awaiting the destination's confirmation, and the outcome they end with. */
+export interface PendingDelivery {
+  readonly records: readonly OutboundRecord[];
+  /**
+   * The final outcome of `records` (confirmed, resent and confirmed, refused, or failed when the
+   * deadline came first); it has no `pending` of its own and never rejects.
+   */
+  readonly confirmed: Promise<BatchOutcome>;
 }
 
 /** Counters a sink reports while it works; the Lambda adapter turns them into Powertools metrics. */

@@ -13,7 +13,7 @@ function lines(path: string): string[] {
 }
 
 describe('npm start: the local pipeline, run to completion', () => {
-  it('starts moto, writes StrongDM samples and app events, batches and forwards them all, and stops moto', async () => {
+  it('starts moto, writes StrongDM samples and app events, collects from the demo API, batches and forwards them all, and stops moto', async () => {
     const local = JSON.parse(readFileSync(join(REPO, 'examples', 'local.json'), 'utf8')) as {
       destinations: { path: string }[];
     };
@@ -86,11 +86,16 @@ describe('npm start: the local pipeline, run to completion', () => {
     // Every app event was batched into the layout (at least once: SQS may hand a message out twice).
     const batched = summary.batcher!.eventsWritten;
     assert.ok(batched >= 12, `${batched} events batched`);
-    // The forwarder read the vendor's objects and the batcher's, and nothing else (the vendor test object is skipped).
-    assert.equal(summary.forwarded.objects, 4 + summary.batcher!.objectsWritten);
-    assert.equal(summary.forwarded.records, 12 + batched);
+    // The demo collector pulled every event of the local Cirrus-like API into the bucket.
+    const collected = summary.collected!;
+    assert.equal(collected.apiEvents, 10);
+    assert.equal(collected.eventsWritten, 10);
+    // The forwarder read the vendor's objects, the batcher's and the collector's, and nothing else (the vendor test object is skipped).
+    assert.equal(summary.forwarded.objects, 4 + summary.batcher!.objectsWritten + collected.objectsWritten);
+    const records = 12 + batched + collected.eventsWritten;
+    assert.equal(summary.forwarded.records, records);
     for (const [name, stats] of Object.entries(summary.forwarded.destinations)) {
-      assert.deepEqual(stats, { delivered: 12 + batched, quarantined: 0, failed: 0 }, name);
+      assert.deepEqual(stats, { delivered: records, quarantined: 0, failed: 0 }, name);
     }
     assert.deepEqual(summary.deadLetters, { object: 0, ingest: 0 });
 
@@ -98,12 +103,19 @@ describe('npm start: the local pipeline, run to completion', () => {
     const [hec, bulk] = summary.outputs;
     assert.equal(hec.format, 'splunk-hec');
     const events = lines(hec.path).map((line) => JSON.parse(line) as { sourcetype: string });
-    assert.equal(events.length, 12 + batched);
+    assert.equal(events.length, records);
     assert.deepEqual(
       new Set(events.map((event) => event.sourcetype)),
-      new Set(['strongdm:activities', 'strongdm:queries', 'strongdm:replays', 'apps:auth', 'apps:orders']),
+      new Set([
+        'strongdm:activities',
+        'strongdm:queries',
+        'strongdm:replays',
+        'apps:auth',
+        'apps:orders',
+        'cirrus-demo:siem',
+      ]),
     );
-    assert.equal(lines(bulk.path).length, 2 * (12 + batched), 'an action and a source line per record');
+    assert.equal(lines(bulk.path).length, 2 * records, 'an action and a source line per record');
 
     // moto was stopped: its endpoint no longer answers.
     await assert.rejects(fetch(`${summary.endpoint}/moto-api/`));

@@ -8,8 +8,8 @@ import { drainWithWorkers, invokeOnce } from './support/workers';
 const SEED = 6004;
 
 /**
- * README, "Delivery guarantees": Splunk receives a record twice only when a response was lost after it
- * indexed the record. With more than one batch in flight, a batch can fail (here: HEC busy until the
+ * docs/delivery.md, "Delivery guarantees": Splunk receives a record twice only when a response was lost
+ * after it indexed the record. With more than one batch in flight, a batch can fail (here: HEC busy until the
  * deadline) while the batches after it succeed; the continuation must resume at the failed batch and
  * skip the ranges that did arrive, not send them again.
  */

@@ -4,13 +4,13 @@
  * Found in ```bash / ```sh / ```shell / ```zsh blocks (every line), in ```console blocks (the lines
  * after a `$ ` prompt), in ```dockerfile `RUN`/`CMD`/`ENTRYPOINT` lines, and in inline code that
  * starts with the program (inline code that only names a command, `sluice replay`, must name one that
- * exists). The program is `sluice`, `npx sluice`, `node bin/sluice.mjs` or `npm start --` (which runs
+ * exists; so must a subcommand named by its path, `sluice setup elasticsearch`). The program is `sluice`, `npx sluice`, `node bin/sluice.mjs` or `npm start --` (which runs
  * `sluice dev`), as the first word of a simple command after any `NAME=value` assignments (see
  * shell.ts for pipes, `\`, comments…; heredoc bodies are skipped). `<placeholders>` become a dummy
  * value their name suits (`<n>` → 1, `<time>` → 1h, else `placeholder`); a lone `…` stands for "more
  * arguments" and is dropped, and a line that was only the program and `…` is not checked.
  */
-import { parseOnly } from '../../../scripts/docs/cli-program';
+import { commandPaths, inertProgram, parseOnly } from '../../../scripts/docs/cli-program';
 import { codeBlocks, inlineCode } from '../../../scripts/docs/markdown';
 import { simpleCommands } from './shell';
 
@@ -65,6 +65,15 @@ function argvOf(words: readonly string[]): string[] | undefined {
   const meaningful = args.filter((arg) => !ELLIPSIS.has(arg));
   if (meaningful.length === 0 && args.length > 0) return undefined;
   return [...program.argv, ...meaningful];
+}
+
+let knownPaths: ReadonlySet<string> | undefined;
+/** Every command path of the real CLI below the program (`status`, `setup`, `setup elasticsearch`, …). */
+function commandPathNames(): ReadonlySet<string> {
+  knownPaths ??= new Set(
+    commandPaths(inertProgram({ stdout: [], stderr: [] })).map((path) => path.join(' ')),
+  );
+  return knownPaths;
 }
 
 /** The sluice command lines of a shell snippet (`text`) that starts at `line`. */
@@ -126,11 +135,15 @@ export function commandLines(markdown: string): CommandLine[] {
       // Prose names a command (`sluice replay`) as often as it shows one: a name must be a command.
       const [name, ...args] = command.argv;
       if (name === undefined) continue;
-      found.push(
-        args.length === 0 && !name.startsWith('-')
-          ? { ...command, argv: ['help', name], names: name }
-          : command,
-      );
+      const path = command.argv.join(' ');
+      if (args.length === 0 && !name.startsWith('-')) {
+        found.push({ ...command, argv: ['help', name], names: name });
+      } else if (commandPathNames().has(path)) {
+        // A subcommand named by its path (`sluice setup elasticsearch`, as the CLI reference's headings do).
+        found.push({ ...command, argv: [...command.argv, '--help'], names: path });
+      } else {
+        found.push(command);
+      }
     }
   }
   return found.sort((a, b) => a.line - b.line);

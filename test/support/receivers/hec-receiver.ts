@@ -1,4 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HecAckState,
+  channelOf,
+  channelRefusal,
+  type AckRecord,
+  type HecAckCounters,
+  type HecAckOptions,
+} from './hec-acks';
 import { parseStackedJson } from './stacked-json';
 import {
   FaultSchedule,
@@ -64,6 +72,13 @@ export interface HecReceiverOptions {
   readonly delayMs?: number;
   /** Randomness for the probabilities. Default: Math.random. */
   readonly random?: () => number;
+  /**
+   * Indexer acknowledgement enabled on the token: every request needs a channel (code 10 without one,
+   * 11 for one that is not a GUID), accepted requests are answered with an `ackId`, and
+   * `POST /services/collector/ack` answers their statuses. Without it, ack queries are answered code 14
+   * "ACK is disabled" and event answers carry no `ackId`. Default: disabled.
+   */
+  readonly ack?: HecAckOptions;
 }
 
 export interface HecCounters {
@@ -91,9 +106,20 @@ export interface HecReceiver {
   setToken(token: string): void;
   /** Disables the token (403 code 1), like an admin would. */
   setTokenDisabled(disabled: boolean): void;
+  /** Turns the token's indexer acknowledgement on or off (only with `ack` options). */
+  setAckEnabled(enabled: boolean): void;
+  /** Every request accepted with an ackId, and what became of it (only with `ack` options). */
+  readonly acks: readonly AckRecord[];
+  readonly ackCounters: HecAckCounters;
+  /** Manual acknowledgement: the pending ackIds may now read `true`. Returns how many. */
+  acknowledge(): number;
+  /** The indexers restart: pending ack states are lost (their events stay indexed) and channels restart at 0. */
+  restartIndexers(): void;
   clear(): void;
   close(): Promise<void>;
 }
+
+const ACK_PATH = '/services/collector/ack';
 
 const EVENT_PATHS = new Set([
   '/services/collector',
@@ -112,11 +138,15 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
   const maxContentLength = options.maxContentLength ?? 100_000_000;
   const allowedIndexes = options.indexes ? new Set(options.indexes) : undefined;
   const faults = new FaultSchedule<HecFault>(options.faults, options.random);
+  const acks = new HecAckState(options.ack ?? {}, options.random ?? Math.random);
+  let ackEnabled = options.ack !== undefined;
   const events: HecEvent[] = [];
   const seen = new Set<string>();
   const counters: HecCounters = emptyCounters();
   let lastHeaders: IncomingMessage['headers'] | undefined;
 
+  /** The load balancer's cookie for the answer being written (several indexers only). */
+  const stickiness = new WeakMap<ServerResponse, string>();
   const answer = (
     res: ServerResponse,
     status: number,
@@ -124,7 +154,8 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
     headers?: Record<string, string>,
   ): void => {
     counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
-    sendJson(res, status, body, headers);
+    const cookie = stickiness.get(res);
+    sendJson(res, status, body, cookie ? { ...headers, 'set-cookie': cookie } : headers);
   };
 
   const refusalOf = (candidate: unknown): Refusal | undefined => {
@@ -182,15 +213,32 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
       return answer(res, fault.status, fault.body, fault.headers);
     if (typeof fault === 'object' && 'delayMs' in fault) await delay(fault.delayMs);
 
-    if (req.method !== 'POST' || !EVENT_PATHS.has(path)) {
+    const isAckQuery = req.method === 'POST' && path === ACK_PATH;
+    if (!isAckQuery && (req.method !== 'POST' || !EVENT_PATHS.has(path))) {
       return answer(res, 404, { text: 'The requested URL was not found on this server.', code: 404 });
     }
+    // The load balancer picks the indexer before anything is read.
+    const routed = acks.route(req);
+    if (routed.setCookie) stickiness.set(res, routed.setCookie);
     const authorization = req.headers.authorization;
     if (!authorization) return answer(res, 401, { text: 'Token is required', code: 2 });
     const match = /^Splunk\s+(\S+)$/.exec(authorization);
     if (!match) return answer(res, 401, { text: 'Invalid authorization', code: 3 });
     if (match[1] !== token) return answer(res, 403, { text: 'Invalid token', code: 4 });
     if (tokenDisabled) return answer(res, 403, { text: 'Token disabled', code: 1 });
+    const channel = channelOf(req);
+    if (isAckQuery) {
+      if (!ackEnabled) return answer(res, 400, { text: 'ACK is disabled', code: 14 });
+      const refused = channelRefusal(channel);
+      if (refused) return answer(res, 400, refused);
+      const asked = readAckQuery(raw);
+      if (!asked) return answer(res, 400, { text: 'Invalid data format', code: 6 });
+      return answer(res, 200, { acks: acks.query(routed.indexer, channel!, asked) });
+    }
+    if (ackEnabled) {
+      const refused = channelRefusal(channel);
+      if (refused) return answer(res, 400, refused);
+    }
 
     let body: Buffer;
     try {
@@ -211,29 +259,42 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
     if (parsed.values.length === 0 && !parsed.error) return answer(res, 400, { text: 'No data', code: 5 });
 
     const acceptFirst = typeof fault === 'object' && 'acceptFirst' in fault ? fault.acceptFirst : Infinity;
+    const head: [HecEvent, string][] = [];
+    const refuse = (number: number, refusal: { readonly text: string; readonly code: number }): void => {
+      // HEC indexes the events before the refused one, and gives them no ackId.
+      counters.eventsRefused += 1;
+      for (const [event, text] of head) index(event, text);
+      answer(res, 400, { ...refusal, 'invalid-event-number': number });
+    };
     for (let number = 0; number < parsed.values.length; number += 1) {
       const { value, text } = parsed.values[number];
       const refusal = number >= acceptFirst ? { text: 'Invalid data format', code: 6 } : refusalOf(value);
-      if (refusal) {
-        counters.eventsRefused += 1;
-        return answer(res, 400, { ...refusal, 'invalid-event-number': number });
-      }
-      index(value as HecEvent, text);
+      if (refusal) return refuse(number, refusal);
+      head.push([value as HecEvent, text]);
     }
-    if (parsed.error) {
-      counters.eventsRefused += 1;
-      return answer(res, 400, {
-        text: 'Invalid data format',
-        code: 6,
-        'invalid-event-number': parsed.error.index,
-      });
-    }
+    if (parsed.error) return refuse(parsed.error.index, { text: 'Invalid data format', code: 6 });
+
+    // Accepted as a whole. With acknowledgement, a `drop` fate loses the events after the 200.
+    const fate = ackEnabled ? acks.nextFate() : 'acknowledge';
+    if (fate !== 'drop') for (const [event, text] of head) index(event, text);
+    const ackId = ackEnabled
+      ? acks.issue(
+          routed.indexer,
+          channel!,
+          head.map(([event]) => event),
+          fate,
+        )
+      : undefined;
     if (fault === 'reset-after-indexing') {
       counters.resets += 1;
       resetConnection(req);
       return;
     }
-    answer(res, 200, { text: 'Success', code: 0 });
+    answer(
+      res,
+      200,
+      ackId === undefined ? { text: 'Success', code: 0 } : { text: 'Success', code: 0, ackId },
+    );
   };
 
   const server: LoopbackServer = await startLoopbackServer(handle);
@@ -251,14 +312,34 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
     setTokenDisabled: (disabled) => {
       tokenDisabled = disabled;
     },
+    setAckEnabled: (enabled) => {
+      ackEnabled = enabled;
+    },
+    acks: acks.records,
+    ackCounters: acks.counters,
+    acknowledge: () => acks.acknowledge(),
+    restartIndexers: () => acks.restart(),
     clear: () => {
       events.length = 0;
       seen.clear();
       faults.clear();
+      acks.clear();
+      ackEnabled = options.ack !== undefined;
       Object.assign(counters, emptyCounters());
     },
     close: () => server.close(),
   };
+}
+
+/** The ackIds of `{"acks":[1,2,3]}`, or undefined when the body is not that. */
+function readAckQuery(raw: Buffer): number[] | undefined {
+  try {
+    const { acks } = JSON.parse(raw.toString('utf8')) as { acks?: unknown };
+    if (!Array.isArray(acks) || !acks.every((id) => Number.isSafeInteger(id) && id >= 0)) return undefined;
+    return acks as number[];
+  } catch {
+    return undefined;
+  }
 }
 
 function emptyCounters(): HecCounters {

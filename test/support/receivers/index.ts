@@ -5,6 +5,7 @@ export {
   type HecReceiver,
   type HecReceiverOptions,
 } from './hec-receiver';
+export { type AckFate, type AckRecord, type HecAckCounters, type HecAckOptions } from './hec-acks';
 export {
   startBulkReceiver,
   type BulkAuth,

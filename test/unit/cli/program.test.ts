@@ -90,4 +90,35 @@ describe('the sluice command line', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^\d+\.\d+\.\d+/);
   });
+
+  it('with --json, ends a failed command with one JSON line on stderr', async () => {
+    const result = await run([
+      '--json',
+      'replay',
+      '--source',
+      'strongdm',
+      '--from',
+      'garbage',
+      '--to',
+      'now',
+    ]);
+    assert.equal(result.code, 2);
+    const lines = result.err.trim().split('\n');
+    assert.equal(lines.length, 1, result.err);
+    const line = JSON.parse(lines[0]) as { level: string; code: string; message: string };
+    assert.equal(line.level, 'error');
+    assert.equal(line.code, 'USAGE');
+    assert.match(line.message, /--from 'garbage' is not a time/);
+  });
+
+  it('stops quietly when its reader closes the pipe (sluice --help | head -1)', () => {
+    const bin = join(__dirname, '..', '..', '..', 'bin', 'sluice.mjs');
+    const result = spawnSync('bash', ['-c', `node "${bin}" --help | head -1; exit \${PIPESTATUS[0]}`], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    assert.equal(result.stdout.trim(), 'Usage: sluice [options] [command]');
+    assert.doesNotMatch(result.stderr, /EPIPE/);
+    assert.equal(result.status, 0, result.stderr);
+  });
 });

@@ -59,7 +59,8 @@ describe('the record fields a collector writes, known from its configuration', (
   }
 
   it('name the time field only when it is one top-level field', () => {
-    const time = (name: keyof typeof CONFIGS) => collectorTimestampField(collectorConfig.parse(CONFIGS[name]));
+    const time = (name: keyof typeof CONFIGS) =>
+      collectorTimestampField(collectorConfig.parse(CONFIGS[name]));
     assert.equal(time('cirrus-siem'), 'timestamp');
     assert.equal(time('http-json with a top-level id'), 'created_at');
     assert.equal(time('http-json with a nested id and time'), undefined);

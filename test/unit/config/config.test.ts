@@ -230,7 +230,7 @@ describe('invalid configuration names the field and the fix', () => {
 
   it('lists every problem at once', () => {
     const problems = problemsOf({
-      sources: [{ name: 'BAD NAME', prefix: '', preset: 'nope' }],
+      sources: [{ name: 'BAD NAME', prefix: 'no spaces', preset: 'nope' }],
       bucket: { retentionDays: 0 },
     });
     assert.ok(problems.length >= 4, problems.join('\n'));

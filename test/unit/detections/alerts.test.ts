@@ -139,7 +139,7 @@ describe('alert documents', () => {
 describe('alert state', () => {
   it('is a set of members with min and max times, so entries can repeat', () => {
     const entry = {
-      triggerIds: ['b'],
+      trigger: 'b',
       members: [
         { id: 'a', eventTimeMs: 5 },
         { id: 'b', eventTimeMs: 9 },

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { DetectionEngine } from '../../../lambda/core/detections/engine';
 import { MemoryAlertStore } from '../../../lambda/core/detections/alerts/store';
@@ -6,6 +8,7 @@ import { RuleIndex } from '../../../lambda/core/detections/rule-index';
 import {
   convertSeedRule,
   SEED_OPERATORS,
+  seedOperatorTable,
   seedRuleToSigmaYaml,
   type SeedCondition,
   type SeedRule,
@@ -124,6 +127,14 @@ describe("seed 004's operators in Sigma", () => {
     assert.deepEqual(
       SEED_OPERATORS.map((entry) => entry.operator),
       ['equals', 'not_equals', 'contains', 'regex', 'greater_than', 'less_than', 'in', 'not_in'],
+    );
+  });
+
+  it('are documented in detections/README.md as the table says', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../detections/README.md'), 'utf8');
+    assert.ok(
+      readme.includes(seedOperatorTable()),
+      'run seedOperatorTable() and paste its output into the README',
     );
   });
 

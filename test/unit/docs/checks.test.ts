@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configJsonSchema } from '../../../lambda/core/config/json-schema';
 import { cliReference } from '../../../scripts/docs/cli-reference';
 import { configReference, type JsonSchemaNode } from '../../../scripts/docs/config-reference';
@@ -245,6 +245,13 @@ describe('command lines', () => {
     const page =
       'Run `sluice redrive --from-dlq ingest` or `sluice replay`, not `npx sluice …`; `sluice.config.json`.';
     assert.deepEqual(argvs(page), ['redrive --from-dlq ingest', 'help replay']);
+  });
+
+  it('in inline code: a subcommand named by its path must exist', async () => {
+    const [named, wrong] = commandLines('`sluice setup elasticsearch` is not `sluice setup elastic`');
+    assert.deepEqual(named.argv, ['setup', 'elasticsearch', '--help']);
+    assert.equal(await refusal(named), undefined);
+    assert.match((await refusal(wrong)) ?? '', /unknown command 'elastic'/);
   });
 
   it('are refused when the CLI refuses them, with its reason', async () => {

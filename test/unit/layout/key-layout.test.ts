@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildObjectKey, classifyKey, prefixesOverlap } from '../../../lambda/core/layout/key-layout';
+import { parseConfig } from '../../../lambda/core/config/load';
+import {
+  buildObjectKey,
+  classifyKey,
+  keyPrefixesOverlap,
+  prefixesOverlap,
+} from '../../../lambda/core/layout/key-layout';
+import { runtimeConfigOf } from '../../../lambda/forwarder/runtime-config';
 
 const sources = [
   { name: 'strongdm', prefix: 'sdm/logs' },
@@ -51,5 +58,110 @@ describe('the key layout', () => {
     assert.equal(prefixesOverlap('a/b', 'a/b/c'), true);
     assert.equal(prefixesOverlap('a/b', 'a/bc'), false);
     assert.equal(prefixesOverlap('/a/b/', 'a/b'), true);
+  });
+});
+
+describe('the key layouts of vendor presets, as the forwarder classifies keys', () => {
+  const { sources: presetSources } = runtimeConfigOf(
+    parseConfig({
+      sources: [
+        { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' },
+        {
+          name: 'github',
+          prefix: '',
+          preset: 'github-enterprise',
+          principals: ['arn:aws:iam::111122223333:role/github-audit-log-streaming'],
+        },
+        {
+          name: 'cf-http',
+          prefix: 'cloudflare/http',
+          preset: 'cloudflare-logpush',
+          logType: 'http_requests',
+        },
+        {
+          name: 'cloudtrail',
+          prefix: 'cloudtrail',
+          preset: 'cloudtrail',
+          trailArns: ['arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
+        },
+      ],
+    }),
+  );
+  const classify = (key: string) => {
+    const found = classifyKey(key, presetSources);
+    return found.kind === 'record-object'
+      ? { source: found.source.name, logType: found.logType }
+      : found.kind === 'vendor-test'
+        ? { source: found.source.name, skipped: found.what }
+        : found.kind;
+  };
+
+  it('reads the log type from the layout, or the source for layouts without one', () => {
+    assert.deepEqual(classify('sdm/logs/queries/2024/02/01/18/50/a.json'), {
+      source: 'strongdm',
+      logType: 'queries',
+    });
+    assert.deepEqual(classify('2024/02/01/18/50/8e9d30f7.json.log.gz'), {
+      source: 'github',
+      logType: 'audit',
+    });
+    assert.deepEqual(classify('cloudflare/http/20240201/20240201T185030Z_20240201T185100Z_4d2c1a9e.log.gz'), {
+      source: 'cf-http',
+      logType: 'http_requests',
+    });
+    assert.deepEqual(
+      classify(
+        'cloudtrail/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/02/01/111122223333_CloudTrail_eu-west-1_20240201T1850Z_Ab12Cd34Ef56Gh78.json.gz',
+      ),
+      { source: 'cloudtrail', logType: 'cloudtrail' },
+    );
+  });
+
+  it("never forwards the vendors' control objects: test object, ownership challenge, CloudTrail digests", () => {
+    assert.deepEqual(classify('sdm/logs/test'), { source: 'strongdm', skipped: "the vendor's test object" });
+    assert.deepEqual(classify('cloudflare/http/ownership-challenge-9883874e.txt'), {
+      source: 'cf-http',
+      skipped: "Cloudflare's ownership challenge file",
+    });
+    assert.deepEqual(classify('cloudflare/http/20240201/ownership-challenge.txt'), {
+      source: 'cf-http',
+      skipped: "Cloudflare's ownership challenge file",
+    });
+    for (const digest of [
+      'cloudtrail/AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2024/02/01/111122223333_CloudTrail-Digest_eu-west-1_org-trail_eu-west-1_20240201T185131Z.json.gz',
+      'cloudtrail/AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail-Digest/eu-west-1/2024/02/01/d.json.gz',
+    ]) {
+      assert.deepEqual(
+        classify(digest),
+        { source: 'cloudtrail', skipped: 'a CloudTrail digest file' },
+        digest,
+      );
+    }
+  });
+
+  it('still forwards a key that strays from a layout under a prefix (nothing is dropped for its name)', () => {
+    assert.deepEqual(
+      classify('cloudtrail/AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2024/02/01/i.json.gz'),
+      { source: 'cloudtrail', logType: 'cloudtrail' },
+    );
+    assert.deepEqual(classify('cloudflare/http/stray.log.gz'), {
+      source: 'cf-http',
+      logType: 'http_requests',
+    });
+    assert.deepEqual(classify('sdm/logs/file.json'), { source: 'strongdm', logType: 'unknown' });
+  });
+
+  it('gives a source at the bucket root only the keys that follow its layout', () => {
+    assert.equal(classify('sluice/quarantine/strongdm/2024/02/01/18/50/x.json'), 'outside-sources');
+    assert.equal(classify('2024/02/01/18/50/deeper/x.json'), 'outside-sources');
+    assert.equal(classify('2024-notes.txt'), 'outside-sources');
+    assert.equal(classify('test'), 'outside-sources');
+  });
+
+  it('compares the key prefixes of sources, the bucket root included', () => {
+    assert.equal(keyPrefixesOverlap(['a/b/'], ['a/b/c/']), true);
+    assert.equal(keyPrefixesOverlap(['a/b/'], ['a/bc/']), false);
+    assert.equal(keyPrefixesOverlap(['0', '1', '2'], ['2fa/']), true);
+    assert.equal(keyPrefixesOverlap(['0', '1', '2'], ['sdm/logs/']), false);
   });
 });

@@ -57,6 +57,19 @@ describe('parseTimestamp', () => {
     [0, '1970-01-01T00:00:00Z', '0', 0],
     [-1.25, '1969-12-31T23:59:58.75Z', '-1.25', -1250],
     ['1.7068134047e9', '2024-02-01T18:50:04.7Z', '1706813404.7', 1706813404700],
+    // Microseconds from 1e15 on, nanoseconds from 1e18 on (Cloudflare Logpush's default `unixnano`,
+    // a JSON number beyond 2^53 that reads back as the digits written).
+    [1e15, '2001-09-09T01:46:40Z', '1000000000', 1_000_000_000_000],
+    [1706813404782960, '2024-02-01T18:50:04.78296Z', '1706813404.78296', 1706813404782],
+    ['1706813404782960.5', '2024-02-01T18:50:04.7829605Z', '1706813404.7829605', 1706813404782],
+    [1e18, '2001-09-09T01:46:40Z', '1000000000', 1_000_000_000_000],
+    [
+      JSON.parse('1506702504433000200') as number,
+      '2017-09-29T16:28:24.4330002Z',
+      '1506702504.4330002',
+      1506702504433,
+    ],
+    ['1506702504433000200', '2017-09-29T16:28:24.4330002Z', '1506702504.4330002', 1506702504433],
   ];
   for (const [input, iso, epochSeconds, epochMillis] of understood) {
     it(`understands ${JSON.stringify(input)}`, () => {
@@ -90,6 +103,8 @@ describe('parseTimestamp', () => {
     1e300,
     '1e400',
     -1e14, // before the year 0
+    999_999_999_999_999, // milliseconds: the year 33658
+    '999999999999999999', // microseconds: the year 33658 (as a number it would round to 1e18)
     '9999-12-31T23:59:59-01:00', // the year 10000 in UTC
     // Shaped like the vendor's form, with a bad character in each field.
     '20x4-02-01T18:50:04Z',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RecordRef } from '../records';
 import type { CompiledRule, Level } from '../sigma/types';
 import type { Contribution } from '../windows/store';
+import { isoTime } from './iso-time';
 import { outcomeOf, type AlertOutcomeKind, type AlertRegistration } from './store';
 
 /** Default dedup period: one alert per rule and group per hour, with a running count (as Panther and PagerDuty do). */
@@ -121,7 +122,7 @@ function refOf(ref: RecordRef): AlertRecordRef {
     id: ref.id,
     location: `s3://${ref.bucket}/${ref.key}`,
     offset: ref.offset,
-    eventTime: new Date(ref.eventTimeMs).toISOString(),
+    eventTime: isoTime(ref.eventTimeMs),
   };
 }
 
@@ -131,10 +132,11 @@ export function buildAlert(input: AlertInput): AlertDocument {
   input.groupNames.forEach((name, index) => {
     group[name] = input.groupValues[index] ?? null;
   });
-  const samples = input.members
-    .map((member) => member.sample)
-    .filter((sample): sample is Readonly<Record<string, unknown>> => sample !== undefined)
-    .slice(0, MAX_SAMPLES);
+  const samples: Readonly<Record<string, unknown>>[] = [];
+  for (let i = 0; i < input.members.length && samples.length < MAX_SAMPLES; i += 1) {
+    const { sample } = input.members[i];
+    if (sample !== undefined) samples.push(sample);
+  }
   const values =
     rule.kind === 'correlation' && rule.type === 'value_count'
       ? [

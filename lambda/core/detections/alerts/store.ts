@@ -1,7 +1,9 @@
+import { MemberLog } from './member-log';
+
 /** One notification's worth of a rule firing for one group and period. */
 export interface AlertEntry {
-  /** Records whose reading made the rule fire (the triggers), sorted. */
-  readonly triggerIds: readonly string[];
+  /** The least id among the records whose reading made the rule fire: the opener when this entry opens the alert. */
+  readonly trigger: string;
   /** Records the alert covers: the matching record, or the members of the met windows. */
   readonly members: readonly { readonly id: string; readonly eventTimeMs: number }[];
 }
@@ -35,37 +37,36 @@ export interface AlertStore {
 export interface AlertState {
   readonly openedBy: string;
   readonly notified: boolean;
-  readonly memberIds: ReadonlySet<string>;
+  /** Record ids, by event time then id. */
+  readonly memberIds: MemberLog;
   readonly firstEventMs: number;
   readonly lastEventMs: number;
   readonly expiresAtMs: number;
 }
 
 /**
- * The transition every store implements: members are a set and times are min/max, so applying an
- * entry again changes nothing (redeliveries, replays). The state given is updated in place (a
- * running alert covers thousands of records: copying its set per entry would be quadratic).
+ * The transition every store implements: members are a set (of event time and record id, as the
+ * window store keys them) and times are min/max, so applying an entry again changes nothing
+ * (redeliveries, replays). The state given is updated in place (a running alert covers thousands
+ * of records: copying its set per entry would be quadratic).
  */
 export function applyEntry(
   state: AlertState | undefined,
   entry: AlertEntry,
   expiresAtMs: number,
 ): { state: AlertState; added: number } {
-  const memberIds = (state?.memberIds as Set<string> | undefined) ?? new Set<string>();
+  const memberIds = state?.memberIds ?? new MemberLog();
   let first = state?.firstEventMs ?? Number.POSITIVE_INFINITY;
   let last = state?.lastEventMs ?? Number.NEGATIVE_INFINITY;
   let added = 0;
   for (const member of entry.members) {
-    if (!memberIds.has(member.id)) {
-      memberIds.add(member.id);
-      added += 1;
-    }
+    if (memberIds.add(member.id, member.eventTimeMs)) added += 1;
     if (member.eventTimeMs < first) first = member.eventTimeMs;
     if (member.eventTimeMs > last) last = member.eventTimeMs;
   }
   return {
     state: {
-      openedBy: state?.openedBy ?? entry.triggerIds[0],
+      openedBy: state?.openedBy ?? entry.trigger,
       notified: state?.notified ?? false,
       memberIds,
       firstEventMs: first,

@@ -80,27 +80,43 @@ function someValue(value: unknown, test: ValueTest): boolean {
   return test(value);
 }
 
+type Leaf = string | number | boolean | null;
+
+function isLeaf(value: unknown): value is Leaf {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/** Finds the first leaf, for `first`: a test that keeps what it accepts. */
+class FirstLeaf {
+  found: Leaf | undefined;
+  readonly test: ValueTest = (leaf) => {
+    if (!isLeaf(leaf)) return false;
+    this.found = leaf;
+    return true;
+  };
+}
+
 export function compileFieldPath(name: string): FieldPath {
   const root = compileStep(name.split('.'), 0, new Map());
+  const slowFirst = (record: unknown): Leaf | undefined => {
+    const finder = new FirstLeaf();
+    root(record, finder.test);
+    return finder.found;
+  };
+  // group-by reads a field of every counted record: a plain key holding a leaf is read directly.
+  const plain = !name.includes('.');
   return {
     name,
     some: root,
     present: (record) => root(record, PRESENT),
-    first: (record) => {
-      let found: string | number | boolean | null | undefined;
-      root(record, (leaf) => {
-        if (
-          leaf === null ||
-          typeof leaf === 'string' ||
-          typeof leaf === 'number' ||
-          typeof leaf === 'boolean'
-        ) {
-          found = leaf;
-          return true;
+    first: plain
+      ? (record) => {
+          if (isRecord(record) && !Array.isArray(record) && hasOwn.call(record, name)) {
+            const value = record[name];
+            if (isLeaf(value)) return value;
+          }
+          return slowFirst(record);
         }
-        return false;
-      });
-      return found;
-    },
+      : slowFirst,
   };
 }

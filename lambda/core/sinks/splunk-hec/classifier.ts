@@ -20,17 +20,44 @@ export interface HecAnswer {
 }
 
 /** HEC status codes that mean "busy, try later" even when a proxy changed the HTTP status. */
-const BUSY_CODES = new Set([9, 18, 19, 20]);
+export const BUSY_CODES: ReadonlySet<number> = new Set([9, 18, 19, 20]);
 const INCORRECT_INDEX = 7;
+/** "Data channel is missing" / "Invalid data channel": the token wants indexer acknowledgement. */
+const CHANNEL_CODES = new Set([10, 11]);
+/** "ACK is disabled": a channel or an ack query reached a token without indexer acknowledgement. */
+const ACK_DISABLED = 14;
 
-function readAnswer(body: string): HecAnswer {
+export function readHecAnswer(body: string): HecAnswer {
   const parsed = parseJsonBody(body);
   return parsed !== null && typeof parsed === 'object' ? (parsed as HecAnswer) : {};
 }
 
-function describe(status: number, answer: HecAnswer, body: string): string {
+export function describeHecAnswer(status: number, answer: HecAnswer, body: string): string {
   if (answer.text !== undefined) return `HEC ${status} code ${answer.code ?? '?'}: ${answer.text}`;
   return `HEC ${status}${body ? `: ${excerpt(body)}` : ''}`;
+}
+
+/**
+ * The configuration errors of indexer acknowledgement, named with what to change, or undefined. Both
+ * the event and the ack endpoint answer them; neither is ever the records' fault.
+ */
+export function acknowledgementFault(
+  answer: HecAnswer,
+  description: string,
+): { readonly code: string; readonly message: string } | undefined {
+  if (answer.code === ACK_DISABLED) {
+    return {
+      code: SinkCodes.HEC_ACK_DISABLED,
+      message: `${description}. The destination has acknowledgements: true but its HEC token has indexer acknowledgement disabled. Fix: enable indexer acknowledgement on the token (useACK = 1), or set acknowledgements: false`,
+    };
+  }
+  if (CHANNEL_CODES.has(answer.code ?? -1)) {
+    return {
+      code: SinkCodes.HEC_REQUEST_REJECTED,
+      message: `${description}. The HEC token has indexer acknowledgement enabled, which needs a request channel. Fix: set acknowledgements: true on the destination (sluice then sends a channel and waits for acknowledgements), or disable indexer acknowledgement on the token`,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -45,6 +72,9 @@ function describe(status: number, answer: HecAnswer, body: string): string {
  *   Event N is quarantined (HEC_INVALID_EVENT, HEC's text as the reason) and N+1… are resent. Code 7
  *   (incorrect index) is the exception: the index is per destination, so every later event would fail the
  *   same way; quarantining them one request at a time would hide a configuration error, so the rest fail.
+ * - 4xx code 14 (ACK is disabled): the token has indexer acknowledgement off while the destination asks
+ *   for it, a configuration error (HEC_ACK_DISABLED): the batch fails, nothing is quarantined. Codes 10
+ *   and 11 (channel missing or invalid) fail as HEC_REQUEST_REJECTED, naming the token's setting.
  * - 4xx without an event number (ack channel required, query-string auth, wrong path, …): nothing in the
  *   answer blames one event, and these are configuration problems that affect every request. Quarantining
  *   the batch would blame the records; instead the batch fails (HEC_REQUEST_REJECTED) so SQS keeps it,
@@ -55,14 +85,16 @@ export function classifyHecAnswer(response: HttpResponse, batch: Records): Class
   const { status } = response;
   if (status >= 200 && status < 300) return allDelivered(batch);
 
-  const answer = readAnswer(response.body);
-  const description = describe(status, answer, response.body);
+  const answer = readHecAnswer(response.body);
+  const description = describeHecAnswer(status, answer, response.body);
   if (status === 401 || status === 403) return authRefused(status, answer.text ?? excerpt(response.body));
   if (status === 413) return splitOrReject(batch, SinkCodes.HEC_EVENT_TOO_LARGE, description);
   if (status === 408 || status === 429 || status >= 500 || BUSY_CODES.has(answer.code ?? -1)) {
     return retryAll(batch, description);
   }
   if (status >= 400 && status < 500) {
+    const configuration = acknowledgementFault(answer, description);
+    if (configuration) return fatal(configuration.code, configuration.message);
     const invalid = answer['invalid-event-number'];
     if (typeof invalid !== 'number' || !Number.isInteger(invalid) || invalid < 0 || invalid >= batch.length) {
       return fatal(

@@ -51,15 +51,46 @@ export interface ProxyCounters {
   forwardedRecords: number;
 }
 
+/** HEC ackIds answered `true` in an answer of the ack endpoint that never reached the forwarder. */
+export interface LostAcknowledgement {
+  readonly channel: string;
+  readonly ackIds: readonly number[];
+}
+
 export interface FaultProxy {
   readonly url: string;
   readonly counters: ProxyCounters;
   /** Markers (see recordMarker) of records in lost answers, with how many times each was lost. */
   readonly lostMarkers: ReadonlyMap<string, number>;
+  /**
+   * HEC indexer acknowledgement: `true` statuses lost with their answer (HEC forgets an ackId once it
+   * has answered `true`, so those events are resent after the ack timeout).
+   */
+  readonly lostAcknowledgements: readonly LostAcknowledgement[];
   /** Markers of every record forwarded to the receiver. */
   readonly forwardedMarkers: ReadonlySet<string>;
   setDown(down: boolean): void;
   close(): Promise<void>;
+}
+
+/** The HEC ack endpoint: its requests carry ackIds, not records. */
+function isAckQuery(req: IncomingMessage): boolean {
+  return (req.url ?? '').split('?')[0].replace(/\/+$/, '').endsWith('/services/collector/ack');
+}
+
+/** The ackIds an ack answer said `true` for (the channel is the request's). */
+function acknowledgedIn(req: IncomingMessage, answer: { status: number; body: Buffer }): LostAcknowledgement {
+  const channel = String(req.headers['x-splunk-request-channel'] ?? '');
+  if (answer.status !== 200) return { channel, ackIds: [] };
+  try {
+    const { acks } = JSON.parse(answer.body.toString('utf8')) as { acks?: Record<string, boolean> };
+    const ackIds = Object.entries(acks ?? {})
+      .filter(([, value]) => value === true)
+      .map(([id]) => Number(id));
+    return { channel, ackIds };
+  } catch {
+    return { channel, ackIds: [] };
+  }
 }
 
 /** Markers of the records in a request body (HEC envelopes, `_bulk` action/source pairs, or a JSON array). */
@@ -110,6 +141,11 @@ function indexedMarkers(
   }
 }
 
+interface AnswerContent {
+  readonly markers: readonly string[];
+  readonly acknowledged?: LostAcknowledgement;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -121,6 +157,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const lostMarkers = new Map<string, number>();
+  const lostAcknowledgements: LostAcknowledgement[] = [];
   const forwardedMarkers = new Set<string>();
   const counters: ProxyCounters = {
     requests: 0,
@@ -132,7 +169,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   // Answers written but not known to have been read: the client may abort (its deadline) after the
   // answer left but before it read it. An answer is read once the client sends its next request on
   // the connection; if the connection closes first, shortly after, the answer counts as lost.
-  const unconfirmed = new Map<Socket, readonly string[]>();
+  const unconfirmed = new Map<Socket, AnswerContent>();
   let down = false;
 
   const draw = (): Fault => {
@@ -168,11 +205,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       upstream.end(body);
     });
 
-  const loseAnswer = (markers: readonly string[]) => {
+  const loseAnswer = ({ markers, acknowledged }: AnswerContent) => {
+    if (acknowledged && acknowledged.ackIds.length > 0) lostAcknowledgements.push(acknowledged);
     if (markers.length === 0) return;
     counters.lostRecords += markers.length;
     for (const marker of markers) lostMarkers.set(marker, (lostMarkers.get(marker) ?? 0) + 1);
   };
+  /** What an answer told the forwarder: the records indexed, or the ackIds acknowledged. */
+  const contentOf = (
+    req: IncomingMessage,
+    answer: { status: number; body: Buffer },
+    markers: readonly string[],
+  ): AnswerContent =>
+    isAckQuery(req)
+      ? { markers: [], acknowledged: acknowledgedIn(req, answer) }
+      : { markers: indexedMarkers(options.kind, answer, markers) };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests += 1;
@@ -184,7 +231,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     const body = await readBody(req);
     const markers =
-      req.method === 'POST' ? markersOf(options.kind, body, req.headers['content-encoding']) : [];
+      req.method === 'POST' && !isAckQuery(req)
+        ? markersOf(options.kind, body, req.headers['content-encoding'])
+        : [];
     const fault = options.decide?.(markers) ?? draw();
     counters.byFault[fault] += 1;
     if (fault === 'reset') {
@@ -202,7 +251,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const holdMs = (options.delayMs ?? 0) + (fault === 'slow' ? (options.slowMs ?? 300) : 0);
     if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
     if (fault === 'lost' || req.socket.destroyed || res.destroyed) {
-      loseAnswer(indexedMarkers(options.kind, answer, markers));
+      loseAnswer(contentOf(req, answer, markers));
       req.socket.destroy();
       return;
     }
@@ -210,7 +259,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
     res.end(answer.body);
     const socket = req.socket;
-    const indexed = indexedMarkers(options.kind, answer, markers);
+    const indexed = contentOf(req, answer, markers);
     unconfirmed.set(socket, indexed);
     setTimeout(() => {
       if (unconfirmed.get(socket) === indexed) unconfirmed.delete(socket);
@@ -239,6 +288,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     url: `http://127.0.0.1:${port}`,
     counters,
     lostMarkers,
+    lostAcknowledgements,
     forwardedMarkers,
     setDown: (value) => {
       down = value;

@@ -90,6 +90,21 @@ describe('classifyHecAnswer', () => {
     assert.equal(result.rejected.length, 0);
   });
 
+  it('code 10 (channel missing): names the token setting and what to change, quarantines nothing', () => {
+    const result = classifyHecAnswer(answer(400, { text: 'Data channel is missing', code: 10 }), batch);
+    assert.equal(result.fatal?.code, 'HEC_REQUEST_REJECTED');
+    assert.match(result.fatal?.message ?? '', /indexer acknowledgement enabled.*acknowledgements: true/);
+  });
+
+  it('code 14 (ACK is disabled): a configuration error named as such; the batch fails, nothing is quarantined', () => {
+    const result = classifyHecAnswer(answer(400, { text: 'ACK is disabled', code: 14 }), batch);
+    assert.equal(result.fatal?.code, 'HEC_ACK_DISABLED');
+    assert.match(result.fatal?.message ?? '', /HEC 400 code 14: ACK is disabled/);
+    assert.match(result.fatal?.message ?? '', /Fix: enable indexer acknowledgement on the token/);
+    assert.equal(result.rejected.length, 0);
+    assert.equal(result.delivered.length, 0);
+  });
+
   it('an event number outside the batch is treated as no event number', () => {
     const result = classifyHecAnswer(
       answer(400, { text: 'Invalid data format', code: 6, 'invalid-event-number': 9 }),

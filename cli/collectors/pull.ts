@@ -1,0 +1,84 @@
+import { collectorConfig, type CollectorConfig } from '../../lambda/core/collectors/config';
+import type { CollectorClient, PageQuery } from '../../lambda/core/collectors/types';
+import { formatIssues } from '../../lambda/core/config/load';
+import { usageError } from '../shared/errors';
+
+/** What `sluice pull` changes in a collector's configuration for one interactive query. */
+export interface PullOverrides {
+  /** `--query`: exact-match filters (cirrus-siem) or query parameters (http-json), added to the configured ones. */
+  readonly query?: Readonly<Record<string, string>>;
+  /** `--limit`: events per API query. */
+  readonly limit?: number;
+}
+
+/** The collector's configuration with the command line's filters and page size, validated again. */
+export function pullConfig(config: CollectorConfig, overrides: PullOverrides): CollectorConfig {
+  if (config.type === 'stellarbridge-events' && (overrides.query || overrides.limit)) {
+    throw usageError(
+      `collector '${config.name}' is stellarbridge-events: its API documents neither filters nor a page size, so --query and --limit do not apply`,
+    );
+  }
+  const raw = {
+    ...config,
+    ...(overrides.limit !== undefined ? { limit: overrides.limit } : {}),
+    ...(overrides.query ? { query: { ...(config as { query?: object }).query, ...overrides.query } } : {}),
+  };
+  const parsed = collectorConfig.safeParse(raw);
+  if (!parsed.success) {
+    throw usageError(
+      `--query/--limit do not fit collector '${config.name}': ${formatIssues(parsed.error.issues).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+export interface PullOptions {
+  readonly since: Date;
+  readonly until: Date;
+  /** `-x`: one API query only. */
+  readonly onePage: boolean;
+  /** Epoch ms after which no request starts (retries of 429 and 5xx end there too). */
+  readonly deadline: number;
+  /** Receives each event as one line of JSON (without the newline), in the API's order. */
+  readonly write: (line: string) => Promise<void> | void;
+  readonly shouldStop?: () => boolean;
+  readonly onPage?: (pages: number, events: number) => void;
+}
+
+export interface PullResult {
+  readonly pages: number;
+  readonly events: number;
+  /** Why it stopped: the API had no more, `-x`, or a signal. */
+  readonly stoppedBy: 'caught-up' | 'one-page' | 'signal';
+}
+
+/**
+ * Reads the API from `since` to `until` as the Cirrus client does interactively: page after page until
+ * a page is shorter than the limit or has no continuation (or after one, with `-x`). Nothing is kept:
+ * no checkpoint is read or written. Events outside the range (an API that does not filter by time)
+ * are left out.
+ */
+export async function pullEvents(client: CollectorClient, options: PullOptions): Promise<PullResult> {
+  const since = options.since.getTime();
+  const until = options.until.getTime();
+  let query: PageQuery = { since: options.since, until: options.until };
+  let pages = 0;
+  let events = 0;
+  for (;;) {
+    if (options.shouldStop?.()) return { pages, events, stoppedBy: 'signal' };
+    const page = await client.fetchPage(query, { deadline: options.deadline });
+    pages += 1;
+    for (const record of page.records) {
+      const at = record.timestamp.epochMillis;
+      if (at < since || at > until) continue;
+      await options.write(record.line);
+      events += 1;
+    }
+    options.onPage?.(pages, events);
+    if (options.onePage) return { pages, events, stoppedBy: 'one-page' };
+    const caughtUp =
+      page.records.length < client.pageLimit || page.next === undefined || page.next === query.cursor;
+    if (caughtUp) return { pages, events, stoppedBy: 'caught-up' };
+    query = { since: options.since, until: options.until, cursor: page.next };
+  }
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { describeOutcome } from '../collectors/outcome';
+import { findCollector } from '../collectors/find';
+import type { CommandContext } from '../context';
+import { CommandFailed } from '../shared/errors';
+import type { Runner } from './runner';
+
+export function registerCollect(program: Command, run: Runner): void {
+  program
+    .command('collect')
+    .argument('<collector>', 'a collector name from the configuration (collectors[].name)')
+    .description(
+      "Run one scheduled run of a collector on this machine, as its Lambda function does: take its lease, resume from its checkpoint in the deployment's table, write new events as objects into the bucket, move the checkpoint",
+    )
+    .addHelpText(
+      'after',
+      `
+The run stops when the API is caught up or when the collector's runTimeoutSeconds is spent (the
+next run continues). It never overlaps a scheduled run: while one holds the lease, this one does
+nothing (status "skipped"). Secrets are read with your credentials.
+Exit code: 0 caught up, paused or skipped; 1 when the run failed (see the code).`,
+    )
+    .action(
+      run(async (context: CommandContext, _options: unknown, args: string[]) => {
+        const [name] = args;
+        const deps = await import('./deps/collectors.js');
+        const cli = context.config();
+        const collector = findCollector(cli, name);
+        const deployment = await context.deployment();
+        const runDeps = deps.collectDeps(
+          context.aws,
+          deployment,
+          deps.deploymentCheckpoints(context.aws, deployment),
+        );
+        try {
+          const outcome = await deps.collectOnce(deps.collectorRuntimeConfigOf(cli.config, name), runDeps, {
+            deadline: deps.fetchDeadline(Date.now(), collector.runTimeoutSeconds * 1000),
+          });
+          context.output.result({ collector: name, ...outcome }, () => describeOutcome(name, outcome));
+          if (outcome.status === 'failed') throw new CommandFailed('', 1);
+        } finally {
+          runDeps.close();
+        }
+      }),
+    );
+}

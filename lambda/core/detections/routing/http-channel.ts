@@ -1,0 +1,111 @@
+import { errorMessage, SluiceError } from '../../errors';
+import { parseRetryAfter } from '../../retry/backoff';
+import type { HttpResponse, HttpTransport } from '../../http/client';
+import { createLimiter, type Limiter } from '../../http/limiter';
+import type { SecretSource } from '../../sinks/types';
+import type { AlertDocument } from '../alerts/document';
+import type { AlertChannel } from './channel';
+import { AlertRoutingCodes } from './codes';
+import type { AlertRouteType } from './config';
+import { sendWithRetries, type SenderOptions } from './sender';
+import { giveUp, retry, type ChannelVerdict } from './verdict';
+
+/** One request to a channel, built from the alert and the route's secret. */
+export interface AlertRequest {
+  readonly url: URL;
+  /** Besides content-type, which is always `application/json`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The channel-specific half: how to write the request and how to read the answer. */
+export interface HttpAlertProtocol {
+  readonly type: Exclude<AlertRouteType, 'sns'>;
+  /** Throws a SluiceError (ALERT_SECRET_INVALID) when the secret has the wrong shape. */
+  request(alert: AlertDocument, secret: string): AlertRequest;
+  classify(response: HttpResponse): ChannelVerdict;
+}
+
+export interface HttpChannelOptions {
+  readonly name: string;
+  readonly protocol: HttpAlertProtocol;
+  readonly transport: HttpTransport;
+  readonly secret: SecretSource;
+  readonly requestTimeoutMs: number;
+  /** Requests in flight to this channel at once. Default: 1 (Slack takes about one message a second). */
+  readonly concurrency?: number;
+  readonly sender?: SenderOptions;
+}
+
+async function readSecret(read: () => Promise<string>): Promise<string> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw new SluiceError(
+      AlertRoutingCodes.SECRET_UNREADABLE,
+      `the route's secret cannot be read: ${errorMessage(error)}`,
+    );
+  }
+}
+
+/**
+ * An alert channel over HTTP (Slack, PagerDuty, a webhook): reads the secret (cached by its source),
+ * posts the encoded alert, and lets the protocol's classifier read the answer; the sender retries.
+ */
+export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
+  const { name, protocol, transport, secret } = options;
+  const limiter: Limiter = createLimiter(options.concurrency ?? 1);
+  const now = options.sender?.now ?? Date.now;
+
+  async function attempt(alert: AlertDocument, remainingMs: number): Promise<ChannelVerdict> {
+    let value: string;
+    try {
+      value = await readSecret(() => secret.get());
+    } catch (error) {
+      // Secrets Manager busy or unreachable: worth another try within the deadline.
+      return retry(errorMessage(error), undefined, AlertRoutingCodes.SECRET_UNREADABLE);
+    }
+    const request = protocol.request(alert, value);
+    const body = Buffer.from(request.body, 'utf8');
+    const result = await transport.request({
+      method: 'POST',
+      url: request.url,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'sluice',
+        ...request.headers,
+      },
+      body,
+      timeoutMs: Math.max(1, Math.min(options.requestTimeoutMs, remainingMs)),
+    });
+    if (!result.ok) {
+      if (!result.error.retryable) return giveUp(AlertRoutingCodes.TLS_FAILED, result.error.message);
+      return retry(result.error.code);
+    }
+    const verdict = protocol.classify(result.response);
+    if (verdict.kind === 'retry' && verdict.retryAfterMs === undefined) {
+      const retryAfterMs = parseRetryAfter(result.response.headers['retry-after'], now());
+      if (retryAfterMs !== undefined) return { ...verdict, retryAfterMs };
+    }
+    return verdict;
+  }
+
+  return {
+    name,
+    type: protocol.type,
+    send: (alert, deadline) =>
+      limiter.run(() =>
+        sendWithRetries(
+          name,
+          (remainingMs) => attempt(alert, remainingMs),
+          deadline,
+          options.sender,
+          async () => {
+            await readSecret(() => secret.refresh());
+          },
+        ),
+      ),
+    close: () => transport.close?.(),
+  };
+}

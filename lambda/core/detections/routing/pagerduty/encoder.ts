@@ -1,0 +1,77 @@
+import type { AlertDocument } from '../../alerts/document';
+import { PAGERDUTY_SEVERITY, type PagerDutySeverity } from '../levels';
+import { summaryText, truncate } from '../summary';
+
+/** PagerDuty's documented limits: `payload.summary` up to 1024 characters, `dedup_key` up to 255. */
+export const SUMMARY_MAX = 1024;
+export const DEDUP_KEY_MAX = 255;
+/** Record references in `custom_details`: enough to start, the alert document holds them all. */
+const DETAIL_RECORDS = 10;
+
+/**
+ * The alert's dedup key (rule, group, period) is the event's `dedup_key`: every trigger for the same
+ * alert within its dedup period lands on one PagerDuty alert (and incident) instead of paging again. A
+ * key above PagerDuty's 255 characters (long group-by values) becomes the alert id, which is a hash of
+ * it: as stable, only shorter.
+ */
+export function pagerDutyDedupKey(alert: AlertDocument): string {
+  return alert.dedupKey.length <= DEDUP_KEY_MAX ? alert.dedupKey : `sluice:${alert.alertId}`;
+}
+
+export interface PagerDutyEvent {
+  readonly routing_key: string;
+  readonly event_action: 'trigger';
+  readonly dedup_key: string;
+  readonly client: string;
+  readonly payload: {
+    readonly summary: string;
+    readonly source: string;
+    readonly severity: PagerDutySeverity;
+    readonly timestamp: string;
+    readonly component: string;
+    readonly group?: string;
+    readonly class: string;
+    readonly custom_details: Readonly<Record<string, unknown>>;
+  };
+}
+
+/**
+ * An Events API v2 `trigger` event. `summary` is the link-free summary; `severity` is mapped from the
+ * Sigma level (see PAGERDUTY_SEVERITY); `component` is the rule, `class` its kind (detection,
+ * event_count, value_count), `group` its first ATT&CK tactic; `custom_details` the facts of the alert
+ * without record content (no samples: a pager is not a place for audit records).
+ */
+export function pagerDutyEvent(alert: AlertDocument, routingKey: string, source: string): PagerDutyEvent {
+  return {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key: pagerDutyDedupKey(alert),
+    client: 'sluice',
+    payload: {
+      summary: truncate(summaryText(alert), SUMMARY_MAX),
+      source,
+      severity: PAGERDUTY_SEVERITY[alert.level],
+      timestamp: alert.detectedAt,
+      component: alert.rule.key,
+      group: alert.attack.tactics[0],
+      class: alert.rule.type,
+      custom_details: {
+        alert_id: alert.alertId,
+        dedup_key: alert.dedupKey,
+        status: alert.status,
+        rule: { key: alert.rule.key, id: alert.rule.id, title: alert.rule.title, file: alert.rule.file },
+        level: alert.level,
+        tags: alert.tags,
+        group_by: alert.group,
+        count: alert.count,
+        threshold: alert.threshold,
+        occurrences: alert.occurrences,
+        first_event_time: alert.firstEventTime,
+        last_event_time: alert.lastEventTime,
+        period: alert.period,
+        records: alert.records.slice(0, DETAIL_RECORDS),
+        omitted_records: alert.omittedRecords + Math.max(0, alert.records.length - DETAIL_RECORDS),
+      },
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { SluiceError } from '../../errors';
+import { AlertRoutingCodes } from './codes';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A URL read from a secret: `https://`, or plain `http://` on loopback only (local receivers and tests),
+ * as destination URLs are. The refusal names what is wrong and never the value: a Slack webhook URL is
+ * itself the credential.
+ */
+export function secretUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new SluiceError(
+      AlertRoutingCodes.SECRET_INVALID,
+      `the secret does not hold a URL. Fix: store ${what} as the plain secret string`,
+    );
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) return url;
+  throw new SluiceError(
+    AlertRoutingCodes.SECRET_INVALID,
+    `the secret's URL must use https:// (plain http:// only on loopback). Fix: store ${what}`,
+  );
+}

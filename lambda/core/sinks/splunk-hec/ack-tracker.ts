@@ -1,0 +1,219 @@
+/** How the wait for one ackId ended. */
+export type AckVerdict =
+  | { readonly status: 'acknowledged' }
+  /** Not acknowledged within the ack timeout: the events must be sent again. */
+  | { readonly status: 'timeout'; readonly reason: string }
+  /** The deadline came first: the events are neither confirmed nor resent in this invocation. */
+  | { readonly status: 'deadline'; readonly reason: string }
+  /** Asking again cannot help (acknowledgement disabled, credentials refused…). */
+  | { readonly status: 'failed'; readonly code: string; readonly message: string };
+
+/** What one query of the ack endpoint found out about the ackIds it asked for. */
+export type AckQueryResult =
+  | { readonly kind: 'statuses'; readonly acknowledged: ReadonlySet<number> }
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly code: string; readonly message: string };
+
+/** Asks HEC about `ackIds` in one request that must be answered by `deadline`. Never throws. */
+export type AckQuery = (ackIds: readonly number[], deadline: number) => Promise<AckQueryResult>;
+
+export interface AckTrackerOptions {
+  readonly query: AckQuery;
+  readonly pollIntervalMs: number;
+  readonly timeoutMs: number;
+  /** Batches that may await acknowledgement at once; their records stay in memory meanwhile. */
+  readonly maxPending: number;
+  readonly now: () => number;
+  /** Waits (tests make time virtual with it). Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Waiter {
+  readonly ackId: number;
+  readonly sentAt: number;
+  readonly timeoutAt: number;
+  readonly deadline: number;
+  readonly settle: (verdict: AckVerdict) => void;
+}
+
+/** The final query before a deadline starts this long before it, at least (it must be answered in time). */
+const MIN_LAST_CALL_MS = 1_000;
+const LAST_CALL_FACTOR = 1.5;
+
+/**
+ * The ackIds of one channel that await acknowledgement, and the one loop that asks HEC about all of
+ * them: every `pollIntervalMs`, one `POST /services/collector/ack` with every pending id. An id answered
+ * `true` is acknowledged (HEC forgets it then: a lost answer means the id never reads `true` again, and
+ * the events are resent). An id still pending `timeoutMs` after its events were accepted times out (its
+ * events are resent: an indexer restart loses its ack state, so `true` may never come). Before a
+ * deadline, one last query, then every id still pending is given up to the deadline. Busy or unreachable
+ * answers are simply asked again at the next poll: the interval is the backoff.
+ */
+export class AckTracker {
+  private readonly waiters = new Map<number, Waiter>();
+  private running: Promise<void> | undefined;
+  private lastPollAt = Number.NEGATIVE_INFINITY;
+  private slowestPollMs = 0;
+  /** Why the last query learnt nothing (busy, reset…), for the verdicts that give up. */
+  private trouble: string | undefined;
+  private wake: (() => void) | undefined;
+  private inUse = 0;
+  private readonly queue: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: AckTrackerOptions) {}
+
+  /** ackIds awaiting acknowledgement. */
+  get pending(): number {
+    return this.waiters.size;
+  }
+
+  /** A place among the batches awaiting acknowledgement; `release()` it once the batch is settled. */
+  async acquire(): Promise<void> {
+    if (this.inUse < this.options.maxPending) {
+      this.inUse += 1;
+      return;
+    }
+    // The place passes straight from release() to the next in line.
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.inUse -= 1;
+  }
+
+  /** Waits until HEC acknowledges `ackId`, it times out, the deadline comes, or querying fails. */
+  wait(ackId: number, deadline: number): Promise<AckVerdict> {
+    if (this.closed) {
+      return Promise.resolve({
+        status: 'failed',
+        code: 'DESTINATION_CLOSED',
+        message: 'the sink was closed',
+      });
+    }
+    const earlier = this.waiters.get(ackId);
+    if (earlier) {
+      // The same id twice on one channel: the load balancer moved the session to an indexer whose
+      // channel counts from 0 again. Which events a `true` would confirm is unknowable: send the earlier again.
+      this.waiters.delete(ackId);
+      earlier.settle({ status: 'timeout', reason: `ackId ${ackId} was issued again (another indexer?)` });
+    }
+    const sentAt = this.options.now();
+    return new Promise<AckVerdict>((settle) => {
+      this.waiters.set(ackId, {
+        ackId,
+        sentAt,
+        timeoutAt: sentAt + this.options.timeoutMs,
+        deadline,
+        settle,
+      });
+      // Its deadline may come before the loop's next wake-up.
+      this.wake?.();
+      this.start();
+    });
+  }
+
+  /** Gives up every wait (the sink is closing). */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.values())
+      waiter.settle({ status: 'failed', code: 'DESTINATION_CLOSED', message: 'the sink was closed' });
+    this.waiters.clear();
+    this.wake?.();
+  }
+
+  private start(): void {
+    if (this.running) return;
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+      // A wait may have begun after the loop's last look and before this callback.
+      if (this.waiters.size > 0) this.start();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.waiters.size > 0) {
+      const now = this.options.now();
+      const waiters = [...this.waiters.values()];
+      const pollAt =
+        Math.max(this.lastPollAt, Math.min(...waiters.map((waiter) => waiter.sentAt))) +
+        this.options.pollIntervalMs;
+      const lastCallAt = Math.min(...waiters.map((waiter) => waiter.deadline)) - this.lastCallMs();
+      const timeoutAt = Math.min(...waiters.map((waiter) => waiter.timeoutAt));
+      if (now >= pollAt || now >= lastCallAt) {
+        await this.poll(waiters);
+      } else if (now < timeoutAt) {
+        await this.pause(Math.min(pollAt, lastCallAt, timeoutAt) - now);
+        continue;
+      }
+      this.settleOverdue();
+    }
+  }
+
+  private lastCallMs(): number {
+    return Math.max(MIN_LAST_CALL_MS, LAST_CALL_FACTOR * this.slowestPollMs);
+  }
+
+  private async poll(asked: readonly Waiter[]): Promise<void> {
+    const started = this.options.now();
+    const deadline = Math.min(...asked.map((waiter) => waiter.deadline));
+    // No request starts after a deadline: the waits of that invocation are over.
+    if (started >= deadline) return;
+    const result = await this.options.query(
+      asked.map((waiter) => waiter.ackId),
+      deadline,
+    );
+    const finished = this.options.now();
+    this.slowestPollMs = Math.max(this.slowestPollMs, finished - started);
+    this.lastPollAt = finished;
+    if (result.kind === 'unavailable') {
+      this.trouble = result.reason;
+      return;
+    }
+    this.trouble = undefined;
+    for (const waiter of asked) {
+      // A wait replaced meanwhile (same id issued again) is not the one this answer is about.
+      if (this.waiters.get(waiter.ackId) !== waiter) continue;
+      if (result.kind === 'failed') {
+        this.waiters.delete(waiter.ackId);
+        waiter.settle({ status: 'failed', code: result.code, message: result.message });
+      } else if (result.acknowledged.has(waiter.ackId)) {
+        this.waiters.delete(waiter.ackId);
+        waiter.settle({ status: 'acknowledged' });
+      }
+    }
+  }
+
+  private settleOverdue(): void {
+    const now = this.options.now();
+    const lastCall = this.lastCallMs();
+    for (const waiter of [...this.waiters.values()]) {
+      const reason = this.trouble ?? 'HEC still answered false';
+      if (now >= waiter.deadline - lastCall) {
+        this.waiters.delete(waiter.ackId);
+        waiter.settle({ status: 'deadline', reason });
+      } else if (now >= waiter.timeoutAt) {
+        this.waiters.delete(waiter.ackId);
+        waiter.settle({ status: 'timeout', reason });
+      }
+    }
+  }
+
+  /** Sleeps until `ms` have passed or a new wait needs an earlier look. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (this.wake !== done) return;
+        this.wake = undefined;
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      this.wake = done;
+      if (this.options.sleep) void this.options.sleep(ms).then(done);
+      else timer = setTimeout(done, ms);
+    });
+  }
+}

@@ -1,0 +1,194 @@
+import { errorMessage } from '../../errors';
+import type { Authorizer } from '../auth';
+import { fatal, type Classification, type Records } from '../classification';
+import { SinkCodes } from '../codes';
+import { createDeliveryLoop, type Deliver, type DeliveryLoopOptions } from '../delivery-loop';
+import type { HttpResponse } from '../../http/client';
+import type { BatchOutcome, DeliveryContext, SinkObserver } from '../types';
+import { readAckId } from './ack-answers';
+import { createAckQuery } from './ack-query';
+import { AckTracker } from './ack-tracker';
+import { classifyHecAnswer } from './classifier';
+import { HecSession } from './hec-session';
+
+/**
+ * Batches that may await acknowledgement at once, per request the destination may have in flight. A
+ * batch waits about one poll interval for its acknowledgement, far longer than its request: without
+ * this many the requests would idle. Their records stay in memory meanwhile (at most this many
+ * `maxBatchBytes` per `maxConcurrency`).
+ */
+export const PENDING_BATCHES_PER_REQUEST = 4;
+
+export interface AcknowledgedDeliveryOptions {
+  readonly name: string;
+  /** The shared loop settings (transport, limiter, gzip, retries, clock) of this destination. */
+  readonly loop: Omit<DeliveryLoopOptions, 'name' | 'protocol' | 'authorizer'>;
+  readonly authorizer: Authorizer;
+  readonly eventUrl: URL;
+  readonly ackUrl: URL;
+  readonly encode: (batch: Records) => Uint8Array;
+  readonly maxConcurrency: number;
+  readonly pollIntervalSeconds: number;
+  readonly timeoutSeconds: number;
+  /** Default: a new random channel (one per execution environment, as the sink is built once). */
+  readonly session?: HecSession;
+}
+
+export interface AcknowledgedDelivery {
+  readonly deliver: Deliver;
+  readonly session: HecSession;
+  close(): void;
+}
+
+/** Events HEC accepted under one ackId. */
+interface Receipt {
+  readonly ackId: number;
+  readonly records: Records;
+}
+
+/**
+ * Delivery with Splunk indexer acknowledgement. A batch is sent like any other (same retries, splits and
+ * partial acceptance), on this environment's channel; each accepted request's `ackId` is then awaited
+ * (see AckTracker). The batch comes back at once with its accepted records `pending`: they count as
+ * delivered only when acknowledged. An ackId that times out has its events sent again (duplicates
+ * rather than loss, as Splunk's documentation prescribes); one still pending at the deadline fails
+ * (HEC_NOT_ACKNOWLEDGED) so the object's continuation starts before it and a later invocation sends it again.
+ */
+export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions): AcknowledgedDelivery {
+  const { name, loop } = options;
+  const session = options.session ?? new HecSession();
+  // Every request, events and ack queries, travels on the session: its channel and sticky cookies.
+  const transport = session.transport(loop.transport);
+  const now = loop.now ?? Date.now;
+  let observer: SinkObserver | undefined;
+  const tracker = new AckTracker({
+    query: createAckQuery({
+      name,
+      url: options.ackUrl,
+      transport,
+      limiter: loop.limiter,
+      authorizer: options.authorizer,
+      requestTimeoutMs: loop.requestTimeoutMs,
+      now,
+      observer: () => observer,
+    }),
+    pollIntervalMs: options.pollIntervalSeconds * 1000,
+    timeoutMs: options.timeoutSeconds * 1000,
+    maxPending: options.maxConcurrency * PENDING_BATCHES_PER_REQUEST,
+    now,
+    sleep: loop.sleep,
+  });
+
+  /** The classifier of one send: HEC's usual reading, plus the ackId of what it took. */
+  const classifyWithAckId =
+    (receipts: Receipt[]) =>
+    (response: HttpResponse, group: Records): Classification => {
+      const classification = classifyHecAnswer(response, group);
+      if (classification.delivered.length === 0) return classification;
+      const ackId = readAckId(response.body);
+      if (ackId !== undefined) {
+        receipts.push({ ackId, records: classification.delivered });
+        return classification;
+      }
+      if (response.status >= 200 && response.status < 300) {
+        return fatal(
+          SinkCodes.HEC_ACK_DISABLED,
+          `${name}: HEC ${response.status} took the events without an ackId, so the token has indexer acknowledgement disabled while the destination has acknowledgements: true. Fix: enable indexer acknowledgement on the token (useACK = 1), or set acknowledgements: false. These events may be indexed already; they are sent again once fixed`,
+        );
+      }
+      // An event refused: HEC took the ones before it but names no ackId for them, so they cannot be
+      // confirmed. They are sent again, ahead of the rest.
+      if (classification.fatal) return { ...classification, delivered: [] };
+      return {
+        ...classification,
+        delivered: [],
+        resend: [classification.delivered, ...(classification.resend ?? [])],
+      };
+    };
+
+  async function send(
+    records: Records,
+    context: DeliveryContext,
+  ): Promise<{ outcome: BatchOutcome; receipts: Receipt[] }> {
+    const receipts: Receipt[] = [];
+    const deliverOnce = createDeliveryLoop({
+      ...loop,
+      name,
+      transport,
+      authorizer: options.authorizer,
+      protocol: {
+        url: options.eventUrl,
+        contentType: 'application/json',
+        encode: options.encode,
+        classify: classifyWithAckId(receipts),
+      },
+    });
+    return { outcome: await deliverOnce(records, context), receipts };
+  }
+
+  async function confirm(receipts: readonly Receipt[], context: DeliveryContext): Promise<BatchOutcome> {
+    return mergeOutcomes(await Promise.all(receipts.map((receipt) => confirmOne(receipt, context))));
+  }
+
+  async function confirmOne(receipt: Receipt, context: DeliveryContext): Promise<BatchOutcome> {
+    const { ackId, records } = receipt;
+    const verdict = await tracker.wait(ackId, context.deadline);
+    switch (verdict.status) {
+      case 'acknowledged':
+        return { delivered: records, rejected: [], failed: [] };
+      case 'failed':
+        return failedOutcome(records, verdict.code, verdict.message);
+      case 'deadline':
+        return failedOutcome(
+          records,
+          SinkCodes.HEC_NOT_ACKNOWLEDGED,
+          `${name}: HEC took ${records.length} events (ackId ${ackId}) but had not acknowledged them by the deadline (${verdict.reason}); a later invocation sends them again`,
+        );
+      case 'timeout': {
+        context.observer?.retry(name, {
+          reason: `ackId ${ackId} not acknowledged within ${options.timeoutSeconds} s (${verdict.reason}): sending its ${records.length} events again`,
+          delayMs: 0,
+        });
+        const again = await send(records, context);
+        const confirmed = await confirm(again.receipts, context);
+        return mergeOutcomes([{ ...again.outcome, delivered: [] }, confirmed]);
+      }
+    }
+  }
+
+  const deliver: Deliver = async (batch, context) => {
+    observer = context.observer;
+    await tracker.acquire();
+    let confirmed: Promise<BatchOutcome> | undefined;
+    try {
+      const { outcome, receipts } = await send(batch, context);
+      if (receipts.length === 0) return outcome;
+      const accepted = outcome.delivered;
+      confirmed = confirm(receipts, context).catch((error: unknown) =>
+        // A bug must not lose the records: they fail, and are sent again.
+        failedOutcome(accepted, 'SINK_CRASHED', `${name}: ${errorMessage(error)}`),
+      );
+      return { ...outcome, delivered: [], pending: { records: accepted, confirmed } };
+    } finally {
+      // The place among pending batches is held until the batch is settled.
+      if (confirmed) void confirmed.finally(() => tracker.release());
+      else tracker.release();
+    }
+  };
+
+  return { deliver, session, close: () => tracker.close() };
+}
+
+function failedOutcome(records: Records, code: string, message: string): BatchOutcome {
+  return { delivered: [], rejected: [], failed: records, failure: { code, message } };
+}
+
+function mergeOutcomes(outcomes: readonly BatchOutcome[]): BatchOutcome {
+  const failure = outcomes.find((outcome) => outcome.failure)?.failure;
+  const merged = {
+    delivered: outcomes.flatMap((outcome) => outcome.delivered),
+    rejected: outcomes.flatMap((outcome) => outcome.rejected),
+    failed: outcomes.flatMap((outcome) => outcome.failed),
+  };
+  return failure ? { ...merged, failure } : merged;
+}

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { createSink } from '../../../lambda/core/sinks/create-sink';
+import type { BatchOutcome, DeliveryContext, Sink } from '../../../lambda/core/sinks/types';
+import { startHecReceiver, type HecReceiver, type HecReceiverOptions } from '../../support/receivers';
+import {
+  context,
+  fakeSecret,
+  ids,
+  makeRecords,
+  recordingObserver,
+  withValue,
+} from '../../unit/sinks/fixtures';
+import { hecConfig, virtualTime } from './helpers';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The outcome once everything pending was confirmed (or given up). */
+async function settle(outcome: BatchOutcome): Promise<BatchOutcome> {
+  if (!outcome.pending) return outcome;
+  const confirmed = await outcome.pending.confirmed;
+  assert.equal(confirmed.pending, undefined, 'a confirmation is final');
+  return {
+    delivered: [...outcome.delivered, ...confirmed.delivered],
+    rejected: [...outcome.rejected, ...confirmed.rejected],
+    failed: [...outcome.failed, ...confirmed.failed],
+    failure: outcome.failure ?? confirmed.failure,
+  };
+}
+
+describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver', () => {
+  const receivers: HecReceiver[] = [];
+  const sinks: Sink[] = [];
+  afterEach(async () => {
+    for (const sink of sinks.splice(0)) sink.close?.();
+    await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  });
+
+  async function setUp(receiverOptions: HecReceiverOptions, extra: Record<string, unknown> = {}) {
+    const receiver = await startHecReceiver({ token: 'test-hec-token', ...receiverOptions });
+    receivers.push(receiver);
+    const time = virtualTime();
+    const sink = createSink(hecConfig(receiver.url, { acknowledgements: true, ...extra }), {
+      secret: () => fakeSecret('test-hec-token'),
+      ...time,
+      random: () => 0.5,
+    });
+    sinks.push(sink);
+    const deadlineIn = (ms: number): DeliveryContext => ({ deadline: time.now() + ms });
+    return { receiver, sink, time, deadlineIn };
+  }
+
+  it('accepted records are pending until HEC acknowledges them, then delivered, on one GUID channel', async () => {
+    const { receiver, sink } = await setUp({ ack: { pendingQueries: 2 } }, { maxBatchRecords: 20 });
+    const records = makeRecords(20);
+    const first = await sink.deliver(records, context());
+    assert.deepEqual(first.delivered, [], 'a 200 is not "indexed"');
+    assert.deepEqual(ids(first.pending?.records ?? []), ids(records));
+    const outcome = await settle(first);
+    assert.deepEqual(ids(outcome.delivered), ids(records));
+    assert.equal(outcome.failed.length + outcome.rejected.length, 0);
+    assert.equal(receiver.events.length, 20);
+    assert.equal(receiver.counters.duplicates, 0);
+    assert.equal(receiver.acks.length, 1);
+    assert.match(receiver.acks[0].channel, GUID);
+    assert.equal(receiver.ackCounters.acknowledged, 1);
+    assert.ok(receiver.ackCounters.ackQueries >= 3, 'false twice, then true');
+  });
+
+  it('counts nothing it could not confirm: at the deadline, unacknowledged records fail (HEC_NOT_ACKNOWLEDGED)', async () => {
+    const { receiver, sink, deadlineIn } = await setUp({ ack: { manual: true } });
+    const outcome = await settle(await sink.deliver(makeRecords(20), deadlineIn(30_000)));
+    assert.equal(outcome.delivered.length, 0);
+    assert.equal(outcome.failed.length, 20);
+    assert.equal(outcome.failure?.code, 'HEC_NOT_ACKNOWLEDGED');
+    assert.match(outcome.failure?.message ?? '', /not acknowledged them by the deadline/);
+    assert.equal(receiver.events.length, 20, 'HEC holds them, but never said so');
+  });
+
+  it('an ack that never comes (lost with an indexer restart): resent after ackTimeoutSeconds; HEC holds them twice, none lost', async () => {
+    const { receiver, sink } = await setUp({ ack: { fates: ['lose'] } });
+    const observer = recordingObserver();
+    const records = makeRecords(15);
+    const outcome = await settle(await sink.deliver(records, context(observer, Date.now() + 600_000)));
+    assert.deepEqual(ids(outcome.delivered), ids(records));
+    assert.equal(outcome.failed.length, 0);
+    assert.equal(receiver.events.length, 30);
+    assert.equal(receiver.counters.duplicates, 15, 'duplicates rather than loss');
+    assert.ok(observer.retries.some((retry) => /ackId 0 not acknowledged within 120 s/.test(retry.reason)));
+  });
+
+  it('events HEC answered 200 for but dropped before indexing are sent again and arrive', async () => {
+    const { receiver, sink } = await setUp({ ack: { fates: ['drop'] } });
+    const records = makeRecords(15);
+    const outcome = await settle(await sink.deliver(records, context(undefined, Date.now() + 600_000)));
+    assert.deepEqual(ids(outcome.delivered), ids(records));
+    assert.deepEqual(
+      receiver.events.map((event) => (event.event as { id: string }).id),
+      ids(records),
+      'every event indexed, once',
+    );
+  });
+
+  it('an indexer restart loses the pending ack states: the events are sent again after the timeout', async () => {
+    const { receiver, sink } = await setUp({ ack: { pendingQueries: 1 } });
+    const records = makeRecords(10);
+    const first = await sink.deliver(records, context(undefined, Date.now() + 600_000));
+    receiver.restartIndexers();
+    const outcome = await settle(first);
+    assert.deepEqual(ids(outcome.delivered), ids(records));
+    assert.equal(receiver.counters.duplicates, 10);
+    assert.deepEqual(
+      receiver.acks.map((ack) => [ack.ackId, ack.fate, ack.answeredTrue]),
+      [
+        [0, 'lose', false],
+        [0, 'acknowledge', true],
+      ],
+      'the restarted channel counts from 0 again',
+    );
+  });
+
+  it('code 14: a token without indexer acknowledgement is a configuration error (HEC_ACK_DISABLED), nothing quarantined', async () => {
+    const { sink } = await setUp({});
+    const outcome = await settle(await sink.deliver(makeRecords(5), context()));
+    assert.equal(outcome.failure?.code, 'HEC_ACK_DISABLED');
+    assert.match(outcome.failure?.message ?? '', /Fix: enable indexer acknowledgement on the token/);
+    assert.equal(outcome.failed.length, 5);
+    assert.equal(outcome.rejected.length, 0);
+    assert.equal(outcome.pending, undefined);
+  });
+
+  it('code 14 from the ack endpoint (acknowledgement turned off meanwhile): the pending records fail as HEC_ACK_DISABLED', async () => {
+    const { receiver, sink } = await setUp({ ack: { manual: true } });
+    const first = await sink.deliver(makeRecords(5), context(undefined, Date.now() + 600_000));
+    receiver.setAckEnabled(false);
+    const outcome = await settle(first);
+    assert.equal(outcome.failure?.code, 'HEC_ACK_DISABLED');
+    assert.match(outcome.failure?.message ?? '', /HEC 400 code 14: ACK is disabled/);
+    assert.equal(outcome.failed.length, 5);
+    assert.equal(outcome.rejected.length, 0);
+  });
+
+  it('code 10: a token with acknowledgement, a destination without: the error names the setting', async () => {
+    const { sink } = await setUp({ ack: {} }, { acknowledgements: false });
+    const outcome = await sink.deliver(makeRecords(5), context());
+    assert.equal(outcome.failure?.code, 'HEC_REQUEST_REJECTED');
+    assert.match(outcome.failure?.message ?? '', /Data channel is missing.*set acknowledgements: true/);
+  });
+
+  it('behind a sticky load balancer: the cookie keeps events and ack queries on one indexer', async () => {
+    const { receiver, sink } = await setUp({ ack: { indexers: 2 } }, { maxBatchRecords: 10 });
+    const records = makeRecords(40);
+    const outcomes = await Promise.all(
+      [0, 10, 20, 30].map(async (start) =>
+        settle(await sink.deliver(records.slice(start, start + 10), context())),
+      ),
+    );
+    assert.equal(outcomes.flatMap((outcome) => outcome.delivered).length, 40);
+    assert.equal(receiver.counters.duplicates, 0);
+    assert.equal(
+      receiver.ackCounters.byIndexer.filter((count) => count > 0).length,
+      1,
+      `every request on one indexer: ${JSON.stringify(receiver.ackCounters.byIndexer)}`,
+    );
+  });
+
+  it('partial acceptance: the bad event is quarantined; the ones before it, taken without an ackId, are sent again', async () => {
+    const { receiver, sink } = await setUp({
+      ack: {},
+      invalidEvent: (event) => (event.event as { poison?: boolean }).poison === true,
+    });
+    const records = makeRecords(10).map((record, index) =>
+      index === 4 ? withValue(record, { ...record.value, poison: true }) : record,
+    );
+    const outcome = await settle(await sink.deliver(records, context()));
+    assert.deepEqual(ids(outcome.rejected.map((rejection) => rejection.record)), ['rec-4']);
+    assert.equal(outcome.rejected[0].code, 'HEC_INVALID_EVENT');
+    assert.deepEqual(ids(outcome.delivered).sort(), ids(records.filter((_, index) => index !== 4)).sort());
+    assert.equal(receiver.counters.duplicates, 4, 'the head, indexed with the 400 and again');
+  });
+
+  it('a busy ack endpoint is simply asked again at the next poll', async () => {
+    const { receiver, sink } = await setUp({ ack: { pendingQueries: 0 }, faults: ['ok', 'busy', 'error'] });
+    const observer = recordingObserver();
+    const outcome = await settle(await sink.deliver(makeRecords(5), context(observer)));
+    assert.equal(outcome.delivered.length, 5);
+    assert.deepEqual(
+      observer.requests.map((request) => request.status),
+      [200, 503, 500, 200],
+    );
+    assert.equal(receiver.counters.duplicates, 0);
+  });
+});

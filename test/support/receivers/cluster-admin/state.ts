@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Flavor } from './http';
+
+/** An Elasticsearch role descriptor (roles and API keys' `role_descriptors`). */
+export interface RoleDescriptor {
+  readonly cluster: string[];
+  readonly indices: { names: string[]; privileges: string[]; allow_restricted_indices: boolean }[];
+  readonly metadata: Record<string, unknown>;
+}
+
+/** An Elasticsearch native user or an OpenSearch internal user. */
+export interface User {
+  readonly name: string;
+  password: string;
+  superuser: boolean;
+  /** Elasticsearch: its roles. OpenSearch: `opendistro_security_roles`. */
+  roles: string[];
+  backendRoles: string[];
+  fullName?: unknown;
+  email?: unknown;
+  metadata: unknown;
+  attributes: unknown;
+  enabled: boolean;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly key: string;
+  readonly name: string;
+  readonly owner: string;
+  roleDescriptors: Record<string, RoleDescriptor>;
+  readonly metadata: unknown;
+  readonly creation: number;
+  invalidated: boolean;
+}
+
+export interface StoredTemplate {
+  readonly body: Record<string, unknown>;
+  readonly builtIn: boolean;
+}
+
+export interface DataStream {
+  readonly name: string;
+  readonly backingIndex: string;
+  /** Documents by `_id`. */
+  readonly documents: Map<string, unknown>;
+}
+
+export type Principal =
+  | { readonly kind: 'user'; readonly user: User }
+  | { readonly kind: 'api-key'; readonly key: ApiKey; readonly owner: User };
+
+/** Everything the receiver holds, shared by its handlers. */
+export class ClusterState {
+  readonly templates = new Map<string, StoredTemplate>();
+  readonly ilmPolicies = new Map<
+    string,
+    { version: number; modified: number; policy: Record<string, unknown> }
+  >();
+  readonly ismPolicies = new Map<
+    string,
+    { version: number; seqNo: number; primaryTerm: number; updated: number; policy: Record<string, unknown> }
+  >();
+  /** Elasticsearch roles (`_security/role`). */
+  readonly esRoles = new Map<string, RoleDescriptor>();
+  /** OpenSearch security plugin roles. */
+  readonly osRoles = new Map<string, Record<string, unknown>>();
+  readonly roleMappings = new Map<
+    string,
+    { users: string[]; backend_roles: string[]; hosts: string[]; and_backend_roles: string[] }
+  >();
+  readonly users = new Map<string, User>();
+  readonly apiKeys = new Map<string, ApiKey>();
+  readonly dataStreams = new Map<string, DataStream>();
+  private seqNo = 0;
+
+  constructor(
+    readonly flavor: Flavor,
+    readonly version: string,
+    admin: { username: string; password: string },
+  ) {
+    this.users.set(admin.username, {
+      name: admin.username,
+      password: admin.password,
+      superuser: true,
+      roles: [flavor === 'opensearch' ? 'all_access' : 'superuser'],
+      backendRoles: ['admin'],
+      metadata: {},
+      attributes: {},
+      enabled: true,
+    });
+  }
+
+  nextSeqNo(): number {
+    this.seqNo += 1;
+    return this.seqNo;
+  }
+
+  /** `[major, minor]` of the version this receiver claims. */
+  get versionParts(): [number, number] {
+    const [major, minor] = this.version.split('.').map(Number);
+    return [major, minor];
+  }
+
+  atLeast(major: number, minor: number): boolean {
+    const [have, haveMinor] = this.versionParts;
+    return have > major || (have === major && haveMinor >= minor);
+  }
+
+  createApiKey(
+    name: string,
+    owner: string,
+    roleDescriptors: Record<string, RoleDescriptor>,
+    metadata: unknown,
+  ): ApiKey {
+    const key: ApiKey = {
+      id: randomBytes(15).toString('base64url'),
+      key: randomBytes(16).toString('base64url'),
+      name,
+      owner,
+      roleDescriptors,
+      metadata,
+      creation: Date.now(),
+      invalidated: false,
+    };
+    this.apiKeys.set(key.id, key);
+    return key;
+  }
+
+  /** Who the request authenticates as, or undefined (answer 401). */
+  authenticate(headers: IncomingHttpHeaders): Principal | undefined {
+    const header = headers.authorization ?? '';
+    const [scheme, value = ''] = header.split(' ', 2);
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    const [name, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+    if (scheme === 'Basic') {
+      const user = this.users.get(name);
+      return user && user.enabled && user.password === secret ? { kind: 'user', user } : undefined;
+    }
+    if (scheme === 'ApiKey' && this.flavor === 'elasticsearch') {
+      const key = this.apiKeys.get(name);
+      const owner = key ? this.users.get(key.owner) : undefined;
+      return key && owner && !key.invalidated && key.key === secret
+        ? { kind: 'api-key', key, owner }
+        : undefined;
+    }
+    return undefined;
+  }
+}
+
+export const isSuperuser = (principal: Principal): boolean =>
+  principal.kind === 'user'
+    ? principal.user.superuser
+    : principal.owner.superuser && isEmptyDescriptors(principal.key);
+
+/** An API key made without role descriptors has its owner's rights. */
+const isEmptyDescriptors = (key: ApiKey): boolean => Object.keys(key.roleDescriptors).length === 0;
+
+/** How Elasticsearch names the principal in a security_exception. */
+export function describePrincipal(principal: Principal): string {
+  return principal.kind === 'user'
+    ? `user [${principal.user.name}]`
+    : `API key id [${principal.key.id}] of user [${principal.owner.name}]`;
+}

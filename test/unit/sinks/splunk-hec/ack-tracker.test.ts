@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  AckTracker,
+  type AckQueryResult,
+  type AckTrackerOptions,
+} from '../../../../lambda/core/sinks/splunk-hec/ack-tracker';
+
+/** Time that moves only when the tracker sleeps. */
+function virtualClock(start = 1_000_000) {
+  let time = start;
+  return {
+    now: () => time,
+    sleep: async (ms: number) => {
+      time += ms;
+    },
+  };
+}
+
+/** A query that answers from `answers` in turn (then the last again), recording what it was asked and when. */
+function scriptedQuery(clock: { now: () => number }, answers: AckQueryResult[]) {
+  const asked: { at: number; ids: number[] }[] = [];
+  let turn = 0;
+  const query = async (ids: readonly number[]): Promise<AckQueryResult> => {
+    asked.push({ at: clock.now(), ids: [...ids] });
+    const answer = answers[Math.min(turn, answers.length - 1)];
+    turn += 1;
+    return answer;
+  };
+  return { asked, query };
+}
+
+const statuses = (...ids: number[]): AckQueryResult => ({ kind: 'statuses', acknowledged: new Set(ids) });
+const NOTHING = statuses();
+
+function tracker(
+  clock: ReturnType<typeof virtualClock>,
+  query: AckTrackerOptions['query'],
+  options: Partial<AckTrackerOptions> = {},
+) {
+  return new AckTracker({
+    query,
+    pollIntervalMs: 10_000,
+    timeoutMs: 120_000,
+    maxPending: 4,
+    now: clock.now,
+    sleep: clock.sleep,
+    ...options,
+  });
+}
+
+describe('AckTracker', () => {
+  const start = 1_000_000;
+  const farDeadline = start + 3_600_000;
+
+  it('asks for every pending ackId in one query per interval; acknowledged ones settle', async () => {
+    const clock = virtualClock(start);
+    const { asked, query } = scriptedQuery(clock, [statuses(0, 2), statuses(1)]);
+    const acks = tracker(clock, query);
+    const verdicts = await Promise.all([0, 1, 2].map((id) => acks.wait(id, farDeadline)));
+    assert.deepEqual(
+      verdicts.map((verdict) => verdict.status),
+      ['acknowledged', 'acknowledged', 'acknowledged'],
+    );
+    assert.deepEqual(asked, [
+      { at: start + 10_000, ids: [0, 1, 2] },
+      { at: start + 20_000, ids: [1] },
+    ]);
+    assert.equal(acks.pending, 0);
+  });
+
+  it('stops asking once nothing is pending', async () => {
+    const clock = virtualClock(start);
+    const { asked, query } = scriptedQuery(clock, [statuses(0)]);
+    const acks = tracker(clock, query);
+    await acks.wait(0, farDeadline);
+    await clock.sleep(60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(asked.length, 1);
+  });
+
+  it('an ackId still false after the ack timeout times out (its events are to be sent again)', async () => {
+    const clock = virtualClock(start);
+    const { asked, query } = scriptedQuery(clock, [NOTHING]);
+    const acks = tracker(clock, query, { pollIntervalMs: 10_000, timeoutMs: 35_000 });
+    const verdict = await acks.wait(5, farDeadline);
+    assert.deepEqual(verdict, { status: 'timeout', reason: 'HEC still answered false' });
+    assert.equal(clock.now(), start + 35_000);
+    assert.deepEqual(
+      asked.map((question) => question.at - start),
+      [10_000, 20_000, 30_000],
+    );
+  });
+
+  it('before a deadline: one last query, then what is still pending gives up to the deadline', async () => {
+    const clock = virtualClock(start);
+    const { asked, query } = scriptedQuery(clock, [NOTHING]);
+    const acks = tracker(clock, query);
+    const deadline = start + 25_000;
+    const verdict = await acks.wait(0, deadline);
+    assert.equal(verdict.status, 'deadline');
+    // Polls at +10 s and +20 s, and the last call 1 s before the deadline.
+    assert.deepEqual(
+      asked.map((question) => question.at - start),
+      [10_000, 20_000, 24_000],
+    );
+    assert.ok(clock.now() < deadline, 'settled before the deadline');
+  });
+
+  it('the last query can still acknowledge', async () => {
+    const clock = virtualClock(start);
+    const { query } = scriptedQuery(clock, [NOTHING, NOTHING, statuses(0)]);
+    const acks = tracker(clock, query);
+    assert.equal((await acks.wait(0, start + 25_000)).status, 'acknowledged');
+  });
+
+  it('a busy endpoint is asked again at the next interval; the trouble is named if it times out', async () => {
+    const clock = virtualClock(start);
+    const busy: AckQueryResult = { kind: 'unavailable', reason: 'HEC 503 code 9: Server is busy' };
+    const { asked, query } = scriptedQuery(clock, [busy, busy, statuses(0)]);
+    const acks = tracker(clock, query);
+    assert.equal((await acks.wait(0, farDeadline)).status, 'acknowledged');
+    assert.equal(asked.length, 3);
+
+    const always = scriptedQuery(clock, [busy]);
+    const stuck = tracker(clock, always.query, { timeoutMs: 25_000 });
+    assert.deepEqual(await stuck.wait(0, farDeadline), {
+      status: 'timeout',
+      reason: 'HEC 503 code 9: Server is busy',
+    });
+  });
+
+  it('a query that fails for good (ACK disabled) fails every wait with its code', async () => {
+    const clock = virtualClock(start);
+    const { query } = scriptedQuery(clock, [
+      { kind: 'failed', code: 'HEC_ACK_DISABLED', message: 'HEC 400 code 14: ACK is disabled' },
+    ]);
+    const acks = tracker(clock, query);
+    const verdicts = await Promise.all([acks.wait(0, farDeadline), acks.wait(1, farDeadline)]);
+    for (const verdict of verdicts) {
+      assert.deepEqual(verdict, {
+        status: 'failed',
+        code: 'HEC_ACK_DISABLED',
+        message: 'HEC 400 code 14: ACK is disabled',
+      });
+    }
+  });
+
+  it('the same ackId issued again (another indexer took over the channel): the earlier wait times out', async () => {
+    const clock = virtualClock(start);
+    const { query } = scriptedQuery(clock, [statuses(0)]);
+    const acks = tracker(clock, query);
+    const earlier = acks.wait(0, farDeadline);
+    const later = acks.wait(0, farDeadline);
+    assert.equal((await earlier).status, 'timeout');
+    assert.equal((await later).status, 'acknowledged');
+  });
+
+  it('at most maxPending batches hold a place; the next waits for a release', async () => {
+    const clock = virtualClock(start);
+    const acks = tracker(clock, scriptedQuery(clock, [NOTHING]).query, { maxPending: 2 });
+    await acks.acquire();
+    await acks.acquire();
+    let third = false;
+    const waiting = acks.acquire().then(() => (third = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(third, false);
+    acks.release();
+    await waiting;
+    assert.equal(third, true);
+  });
+
+  it('close() gives up every wait', async () => {
+    const clock = virtualClock(start);
+    const acks = tracker(clock, async () => new Promise<AckQueryResult>(() => undefined));
+    const waiting = acks.wait(0, farDeadline);
+    acks.close();
+    assert.equal((await waiting).status, 'failed');
+  });
+});
