@@ -16,8 +16,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FloorInput, FloorRound } from './children/floor';
 import type { ForwardInput, ForwardOutput, RoundResult } from './children/forward';
+import type { DetectionsInput, DetectionsOutput } from './children/detections';
 import type { IngestInput, Measured } from './children/ingest';
 import type { MemoryInput, MemoryOutput } from './children/memory';
+import { cloudTrailObjects } from './data/cloudtrail';
 import { vendorObjects, type ObjectFormat } from './data/objects';
 import { writeWorkload } from './data/workload-files';
 import { BENCH_DIR, OUT_DIR, bundle } from './lib/bundle';
@@ -25,7 +27,7 @@ import { runChild, startService } from './lib/child';
 import { measureCli } from './lib/cli-bench';
 import { cliVerdicts, renderCliRun, spliceCliSection, type CliRun } from './lib/cli-report';
 import { costPerTb, DEFAULT_MEMORY_MB } from './lib/cost';
-import type { DestinationKind } from './lib/forwarder';
+import type { DestinationKind, ReceiverUrls } from './lib/forwarder';
 import { machine } from './lib/machine';
 import { hotFunctions } from './lib/profile';
 import { renderReport, targetRatioOf, type Report, type ThroughputRow, type WhatIfRow } from './lib/report';
@@ -50,6 +52,10 @@ const WORKLOAD = quick
   ? { objects: 10, recordsPerObject: 500, warmupRounds: 1, rounds: 1 }
   : { objects: 40, recordsPerObject: 1000, warmupRounds: 2, rounds: 5 };
 const MEMORY_OBJECT_BYTES = quick ? 64 * 1024 ** 2 : 1024 ** 3;
+/** The detection engine's input (bench/children/detections.ts): StrongDM records from its own seed. */
+const DETECTIONS: DetectionsInput = quick
+  ? { records: 10_000, seed: 7, repeats: 2 }
+  : { records: 100_000, seed: 7, repeats: 5 };
 const TARGET_RATIO = 0.6;
 const RSS_TARGET_BYTES = 256 * 1024 ** 2;
 
@@ -93,6 +99,16 @@ function medianRound(rounds: readonly RoundResult[], floorRounds: readonly Floor
   return [...paired].sort((a, b) => a.cpuRatio - b.cpuRatio)[Math.floor(paired.length / 2)];
 }
 
+/** A floor round with its rates, for the report's floor lines. */
+function floorSummary(round: FloorRound) {
+  return {
+    ...round,
+    recordsPerSecond: perSecond(round.records, round.elapsedMs),
+    bytesPerSecond: perSecond(round.rawBytes, round.elapsedMs),
+    gzipRecordsPerSecond: perSecond(round.records, round.gzipElapsedMs),
+  };
+}
+
 /** The floor round with the median time, for the report's floor line. */
 function medianFloor(floorRounds: readonly FloorRound[]): FloorRound {
   return [...floorRounds].sort((a, b) => a.elapsedMs / a.records - b.elapsedMs / b.records)[
@@ -134,6 +150,59 @@ function prepareWorkloads(): (format: ObjectFormat, gzip: boolean) => string[] {
     }
   }
   return (format, gzip) => Array.from({ length: rounds }, (_, round) => path(format, gzip, round));
+}
+
+/**
+ * CloudTrail log files for the records-array rows, round by round as the vendor workloads (same
+ * object count and records per object), and the same records as NDJSON for their floor.
+ */
+function prepareCloudTrailWorkloads(): { files: string[]; floor: string[] } {
+  mkdirSync(WORKLOAD_DIR, { recursive: true });
+  const files: string[] = [];
+  const floor: string[] = [];
+  for (let round = 0; round < WORKLOAD.warmupRounds + WORKLOAD.rounds; round += 1) {
+    const workload = cloudTrailObjects({
+      seed: SEED + 17 + round * 1_000_003,
+      objects: WORKLOAD.objects,
+      recordsPerObject: WORKLOAD.recordsPerObject,
+    });
+    files.push(join(WORKLOAD_DIR, `cloudtrail-${round}`));
+    floor.push(join(WORKLOAD_DIR, `cloudtrail-floor-${round}`));
+    writeWorkload(files[round], workload.files);
+    writeWorkload(floor[round], workload.floor);
+  }
+  return { files, floor };
+}
+
+/** A throughput variant: one row of the table. */
+interface Variant {
+  readonly destination: DestinationKind;
+  readonly format: ObjectFormat | 'records-array';
+  readonly objectGzip: boolean;
+  readonly destinationGzip: boolean;
+}
+
+/**
+ * The rows of the throughput table: HEC and Elasticsearch on every object format; Sentinel on plain
+ * NDJSON; HEC with indexer acknowledgement (gzip on, its default); CloudTrail's records-array reader to
+ * HEC (gzip off, the comparison with its floor on the same records).
+ */
+function variants(): Variant[] {
+  const rows: Variant[] = [];
+  for (const destination of (focus ? ['hec'] : ['hec', 'es']) as DestinationKind[]) {
+    for (const format of FORMATS.filter((f) => !f.gzip).map((f) => f.format)) {
+      for (const objectGzip of focus ? [false] : [false, true]) {
+        for (const destinationGzip of [true, false])
+          rows.push({ destination, format, objectGzip, destinationGzip });
+      }
+    }
+  }
+  if (focus) return rows;
+  for (const destinationGzip of [true, false])
+    rows.push({ destination: 'sentinel', format: 'ndjson', objectGzip: false, destinationGzip });
+  rows.push({ destination: 'hec-ack', format: 'ndjson', objectGzip: false, destinationGzip: true });
+  rows.push({ destination: 'hec', format: 'records-array', objectGzip: true, destinationGzip: false });
+  return rows;
 }
 
 /** `--cli`: the CLI table alone, spliced into BENCHMARKS.md (the other sections keep their numbers). */
@@ -190,18 +259,29 @@ async function main(): Promise<void> {
     profile: await bundle('children/forward.ts', { readable: true }),
     memory: await bundle('children/memory.ts'),
     ingest: await bundle('children/ingest.ts'),
+    detections: await bundle('children/detections.ts'),
   };
   log('generating the workloads');
   const workloads = prepareWorkloads();
+  const cloudTrail = focus ? undefined : prepareCloudTrailWorkloads();
   const { service: receivers, ready } = await startService(scripts.receivers);
-  const urls = ready as { hec: string; bulk: string; distantHec: string };
+  const urls = ready as ReceiverUrls;
   const receiverStats = () =>
     receivers.request<{
       hec: { eventsAccepted: number };
       distantHec: { eventsAccepted: number };
+      hecAck: { eventsAccepted: number; acknowledged: number; ackQueries: number };
       bulk: { created: number; duplicates: number };
+      logsIngestion: { rows: number };
       cpuMs: number;
     }>('stats');
+  type Stats = Awaited<ReturnType<typeof receiverStats>>;
+  const receivedBy: Record<DestinationKind, (stats: Stats) => number> = {
+    hec: (stats) => stats.hec.eventsAccepted,
+    es: (stats) => stats.bulk.created,
+    sentinel: (stats) => stats.logsIngestion.rows,
+    'hec-ack': (stats) => stats.hecAck.eventsAccepted,
+  };
 
   try {
     log('floor: JSON.parse + JSON.stringify of every line (and with gzip of the output)');
@@ -220,66 +300,72 @@ async function main(): Promise<void> {
     const floorBytesPerSecond = perSecond(floor.rawBytes, floor.elapsedMs);
     const gzipFloorRecordsPerSecond = perSecond(floor.records, floor.gzipElapsedMs);
 
+    // The floor on the CloudTrail records: parse + serialize each element, as for NDJSON.
+    let cloudTrailFloorRounds: FloorRound[] | undefined;
+    if (cloudTrail) {
+      log('floor: the CloudTrail records, JSON.parse + JSON.stringify of each element');
+      cloudTrailFloorRounds = await runChild<FloorRound[]>(
+        scripts.floor,
+        { ...floorInput, workloads: cloudTrail.floor } satisfies FloorInput,
+        { execArgv: LAMBDA_V8_FLAGS },
+      );
+    }
+
     const rows: ThroughputRow[] = [];
-    for (const destination of (focus ? ['hec'] : ['hec', 'es']) as DestinationKind[]) {
-      for (const format of FORMATS.filter((f) => !f.gzip).map((f) => f.format)) {
-        for (const objectGzip of focus ? [false] : [false, true]) {
-          for (const destinationGzip of [true, false]) {
-            const label = `${destination} ${format}${objectGzip ? '.gz' : ''} → gzip ${destinationGzip ? 'on' : 'off'}`;
-            log(`forwarder: ${label}`);
-            const input: ForwardInput = {
-              destination,
-              url: destination === 'hec' ? urls.hec : urls.bulk,
-              format,
-              objectGzip,
-              destinationGzip,
-              workloads: workloads(format, objectGzip),
-              warmupRounds: WORKLOAD.warmupRounds,
-              batchSize: 10,
-            };
-            const statsBefore = await receiverStats();
-            const output = await runChild<ForwardOutput>(scripts.forward, input, {
-              execArgv: LAMBDA_V8_FLAGS,
-            });
-            const statsAfter = await receiverStats();
-            await receivers.request('clear');
-            const received =
-              destination === 'hec'
-                ? statsAfter.hec.eventsAccepted - statsBefore.hec.eventsAccepted
-                : statsAfter.bulk.created - statsBefore.bulk.created;
-            const sent =
-              WORKLOAD.objects * WORKLOAD.recordsPerObject * (WORKLOAD.warmupRounds + WORKLOAD.rounds);
-            if (received !== sent)
-              throw new Error(`${label}: the receiver indexed ${received} of ${sent} records`);
-            const { round, cpuRatio, wallRatio, gzipFloorCpuRatio } = medianRound(output.rounds, floorRounds);
-            const receiverCpuMs =
-              (statsAfter.cpuMs - statsBefore.cpuMs) / (WORKLOAD.warmupRounds + WORKLOAD.rounds);
-            if (focus) {
-              log(`  receivers: ${receiverCpuMs.toFixed(0)} ms CPU per round`);
-              output.rounds.forEach((r, index) =>
-                log(
-                  `  round: ${r.elapsedMs.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (${r.systemCpuMs.toFixed(0)} system), GC ${r.gc.minorMs.toFixed(0)} ms minor, ${r.gc.majorMs.toFixed(0)} ms major; floor ${floorRounds[index].elapsedMs.toFixed(0)} ms: × floor (CPU) ${(floorRounds[index].elapsedMs / r.cpuMs).toFixed(2)}`,
-                ),
-              );
-            }
-            rows.push({
-              destination,
-              format,
-              objectGzip,
-              destinationGzip,
-              records: round.totals.records,
-              rawBytes: round.rawBytes,
-              storedBytes: round.storedBytes,
-              elapsedMs: round.elapsedMs,
-              cpuMs: round.cpuMs,
-              wallRatio,
-              cpuRatio,
-              gzipFloorCpuRatio: destinationGzip ? gzipFloorCpuRatio : undefined,
-              receiverCpuMs,
-            });
-          }
-        }
+    for (const { destination, format, objectGzip, destinationGzip } of variants()) {
+      const records = format === 'records-array';
+      const label = `${destination} ${format}${objectGzip ? '.gz' : ''} → gzip ${destinationGzip ? 'on' : 'off'}`;
+      log(`forwarder: ${label}`);
+      const input: ForwardInput = {
+        destination,
+        urls,
+        format,
+        objectGzip,
+        destinationGzip,
+        workloads: records ? cloudTrail!.files : workloads(format, objectGzip),
+        warmupRounds: WORKLOAD.warmupRounds,
+        batchSize: 10,
+      };
+      const statsBefore = await receiverStats();
+      const output = await runChild<ForwardOutput>(scripts.forward, input, {
+        execArgv: LAMBDA_V8_FLAGS,
+      });
+      const statsAfter = await receiverStats();
+      await receivers.request('clear');
+      const received = receivedBy[destination](statsAfter) - receivedBy[destination](statsBefore);
+      const sent = WORKLOAD.objects * WORKLOAD.recordsPerObject * (WORKLOAD.warmupRounds + WORKLOAD.rounds);
+      if (received !== sent) throw new Error(`${label}: the receiver indexed ${received} of ${sent} records`);
+      if (destination === 'hec-ack' && statsAfter.hecAck.acknowledged === statsBefore.hecAck.acknowledged)
+        throw new Error(`${label}: no batch was acknowledged`);
+      const { round, cpuRatio, wallRatio, gzipFloorCpuRatio } = medianRound(
+        output.rounds,
+        records ? cloudTrailFloorRounds! : floorRounds,
+      );
+      const receiverCpuMs =
+        (statsAfter.cpuMs - statsBefore.cpuMs) / (WORKLOAD.warmupRounds + WORKLOAD.rounds);
+      if (focus) {
+        log(`  receivers: ${receiverCpuMs.toFixed(0)} ms CPU per round`);
+        output.rounds.forEach((r, index) =>
+          log(
+            `  round: ${r.elapsedMs.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (${r.systemCpuMs.toFixed(0)} system), GC ${r.gc.minorMs.toFixed(0)} ms minor, ${r.gc.majorMs.toFixed(0)} ms major; floor ${floorRounds[index].elapsedMs.toFixed(0)} ms: × floor (CPU) ${(floorRounds[index].elapsedMs / r.cpuMs).toFixed(2)}`,
+          ),
+        );
       }
+      rows.push({
+        destination,
+        format,
+        objectGzip,
+        destinationGzip,
+        records: round.totals.records,
+        rawBytes: round.rawBytes,
+        storedBytes: round.storedBytes,
+        elapsedMs: round.elapsedMs,
+        cpuMs: round.cpuMs,
+        wallRatio,
+        cpuRatio,
+        gzipFloorCpuRatio: destinationGzip ? gzipFloorCpuRatio : undefined,
+        receiverCpuMs,
+      });
     }
 
     if (focus) {
@@ -309,7 +395,7 @@ async function main(): Promise<void> {
         scripts.profile,
         {
           destination: 'hec',
-          url: urls.hec,
+          urls,
           format: 'ndjson',
           objectGzip: false,
           destinationGzip,
@@ -343,7 +429,7 @@ async function main(): Promise<void> {
     if (!targetMet) {
       const base: ForwardInput = {
         destination: 'hec',
-        url: urls.hec,
+        urls,
         format: 'ndjson',
         objectGzip: false,
         destinationGzip: false,
@@ -387,10 +473,8 @@ async function main(): Promise<void> {
         seed: SEED + 7,
         targetBytes: MEMORY_OBJECT_BYTES,
         gzip,
-        destinations: [
-          { kind: 'hec', url: urls.hec },
-          { kind: 'es', url: urls.bulk },
-        ],
+        destinations: ['hec', 'es'],
+        urls,
       };
       const output = await runChild<MemoryOutput>(scripts.memory, input, { execArgv: LAMBDA_V8_FLAGS });
       await receivers.request('clear');
@@ -399,6 +483,11 @@ async function main(): Promise<void> {
       }
       memory.push(output);
     }
+
+    log(`detections: the StrongDM pack's engine on ${DETECTIONS.records} records`);
+    const detections = await runChild<DetectionsOutput>(scripts.detections, DETECTIONS, {
+      execArgv: LAMBDA_V8_FLAGS,
+    });
 
     log('ingest: batcher and HTTPS endpoint handlers');
     const ingestInput: IngestInput = quick
@@ -450,7 +539,9 @@ async function main(): Promise<void> {
         bytesPerSecond: floorBytesPerSecond,
         gzipRecordsPerSecond: gzipFloorRecordsPerSecond,
       },
+      cloudTrailFloor: cloudTrailFloorRounds && floorSummary(medianFloor(cloudTrailFloorRounds)),
       rows,
+      detections: { input: DETECTIONS, output: detections },
       targetRatio: TARGET_RATIO,
       memory,
       memoryTargetBytes: RSS_TARGET_BYTES,

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerCollect } from './commands/collect';
+import { registerDetect } from './commands/detect';
 import { registerDev } from './commands/dev';
 import { registerForward } from './commands/forward';
 import { registerPull } from './commands/pull';
@@ -18,7 +19,7 @@ const VERSION = '0.1.0';
 export function createProgram(io: CliIo): Command {
   const program = new Command('sluice')
     .description(
-      'Operate a sluice log stream: queue status, DLQ redrive, time-range replay, end-to-end verification, direct forwarding, a self-hosted worker, collectors of pull-only APIs and the local pipeline.',
+      'Operate a sluice log stream: queue status, DLQ redrive, time-range replay, end-to-end verification, direct forwarding, a self-hosted worker, collectors of pull-only APIs, detection rules and the local pipeline.',
     )
     .version(VERSION)
     .option(
@@ -58,6 +59,7 @@ Start locally with no AWS account:  npm start   (or: npx sluice dev)`,
   registerPull(program, run);
   registerCollect(program, run);
   registerSetup(program, run);
+  registerDetect(program, run);
   registerDev(program, run);
   return program;
 }

@@ -10,12 +10,14 @@ import {
   destinationConfig,
   type DestinationKind,
   type ForwardTotals,
+  type ReceiverUrls,
 } from '../lib/forwarder';
 
 export interface ForwardInput {
   readonly destination: DestinationKind;
-  readonly url: string;
-  readonly format: ObjectFormat;
+  readonly urls: ReceiverUrls;
+  /** `records-array`: CloudTrail log files (gzip `{"Records":[…]}` documents, bench/data/cloudtrail.ts). */
+  readonly format: ObjectFormat | 'records-array';
   readonly objectGzip: boolean;
   readonly destinationGzip: boolean;
   /** Workload files (see workload-files.ts): the warm-up rounds' first, then the timed rounds'. */
@@ -51,7 +53,7 @@ async function forwardAll(objects: readonly VendorObject[], input: ForwardInput)
     open: async (ref, fromByte) => ({ body: chunksOf(byKey.get(ref.key)!.body.subarray(fromByte)) }),
   };
   const forwarder = benchForwarder(
-    [destinationConfig(input.destination, input.url, input.destinationGzip)],
+    [destinationConfig(input.destination, input.urls, input.destinationGzip)],
     source,
   );
   try {

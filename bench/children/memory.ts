@@ -6,6 +6,7 @@ import {
   destinationConfig,
   type DestinationKind,
   type ForwardTotals,
+  type ReceiverUrls,
 } from '../lib/forwarder';
 
 export interface MemoryInput {
@@ -13,7 +14,8 @@ export interface MemoryInput {
   /** Uncompressed size of the object. */
   readonly targetBytes: number;
   readonly gzip: boolean;
-  readonly destinations: readonly { readonly kind: DestinationKind; readonly url: string }[];
+  readonly destinations: readonly DestinationKind[];
+  readonly urls: ReceiverUrls;
 }
 
 export interface MemoryOutput {
@@ -45,7 +47,7 @@ serveOnce<MemoryInput, MemoryOutput>(async (input) => {
   const stream = generatedObject({ seed: input.seed, targetBytes: input.targetBytes, gzip: input.gzip });
   const key = `sdm/logs/replays/2024/02/01/18/50/one-gibibyte-object.json${input.gzip ? '.gz' : ''}`;
   const forwarder = benchForwarder(
-    input.destinations.map((destination) => destinationConfig(destination.kind, destination.url, true)),
+    input.destinations.map((kind) => destinationConfig(kind, input.urls, true)),
     { open: async () => ({ body: stream.chunks }) },
   );
 

@@ -11,29 +11,81 @@ import { objectCreatedMessage } from '../data/objects';
 export const BENCH_BUCKET = 'acme-audit-logs';
 export const BENCH_HEC_TOKEN = 'bench-hec-token-0123456789';
 export const BENCH_ES_API_KEY = 'YmVuY2gta2V5OnNlY3JldA==';
+/** The bench's Entra ID app registration and data collection rule (Sentinel rows). */
+export const BENCH_SENTINEL = {
+  tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  clientId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+  clientSecret: 'Xy8Q~bench-client-secret.value',
+  dcrImmutableId: 'dcr-00112233445566778899aabbccddeeff',
+  /** The default stream template's streams for every source and log type of the bench. */
+  streams: [
+    'Custom-strongdm_activities',
+    'Custom-strongdm_queries',
+    'Custom-strongdm_replays',
+    'Custom-cloudtrail_cloudtrail',
+  ],
+} as const;
 const HEC_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/hec-AbCdEf';
 const ES_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/es-AbCdEf';
+const SENTINEL_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/sentinel-AbCdEf';
 
-export type DestinationKind = 'hec' | 'es';
+/** `hec-ack`: Splunk HEC with indexer acknowledgement (the HEC receiver with acknowledgement on). */
+export type DestinationKind = 'hec' | 'es' | 'sentinel' | 'hec-ack';
 
-/** The configured destination as an operator would write it: defaults everywhere except `gzip`. */
-export function destinationConfig(kind: DestinationKind, url: string, gzip: boolean) {
-  return kind === 'hec'
-    ? ({
+/** Where a destination kind is received: the receivers child's URLs. */
+export interface ReceiverUrls {
+  readonly hec: string;
+  readonly bulk: string;
+  readonly distantHec: string;
+  readonly hecAck: string;
+  /** The logs ingestion endpoint and the Entra ID authority host (Sentinel). */
+  readonly logsIngestion: string;
+  readonly entra: string;
+}
+
+/** Seconds between acknowledgement queries in the `hec-ack` rows (the default is 10). */
+export const BENCH_ACK_POLL_SECONDS = 1;
+
+/**
+ * The configured destination as an operator would write it: defaults everywhere except `gzip` (and,
+ * with acknowledgement, a 1 s poll interval: the bench's rounds last seconds, not minutes).
+ */
+export function destinationConfig(kind: DestinationKind, urls: ReceiverUrls, gzip: boolean) {
+  switch (kind) {
+    case 'hec':
+    case 'hec-ack':
+      return {
         type: 'splunk-hec',
         name: 'splunk',
-        url,
+        url: kind === 'hec' ? urls.hec : urls.hecAck,
         tokenSecretArn: HEC_SECRET,
         index: 'security',
         gzip,
-      } as const)
-    : ({
+        ...(kind === 'hec-ack'
+          ? { acknowledgements: true, ackPollIntervalSeconds: BENCH_ACK_POLL_SECONDS }
+          : {}),
+      } as const;
+    case 'es':
+      return {
         type: 'elasticsearch',
         name: 'elastic',
-        url,
+        url: urls.bulk,
         auth: { type: 'api-key', secretArn: ES_SECRET },
         gzip,
-      } as const);
+      } as const;
+    case 'sentinel':
+      return {
+        type: 'sentinel',
+        name: 'sentinel',
+        endpoint: urls.logsIngestion,
+        authorityHost: urls.entra,
+        dcrImmutableId: BENCH_SENTINEL.dcrImmutableId,
+        tenantId: BENCH_SENTINEL.tenantId,
+        clientId: BENCH_SENTINEL.clientId,
+        clientSecretArn: SENTINEL_SECRET,
+        gzip,
+      } as const;
+  }
 }
 
 export interface ForwardTotals {
@@ -69,11 +121,23 @@ export function benchForwarder(
 ): BenchForwarder {
   const config = runtimeConfigOf(
     parseConfig({
-      sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
+      sources: [
+        { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' },
+        {
+          name: 'cloudtrail',
+          prefix: 'cloudtrail',
+          preset: 'cloudtrail',
+          trailArns: ['arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
+        },
+      ],
       destinations: [...destinations],
     }),
   );
-  const secrets: Record<string, string> = { [HEC_SECRET]: BENCH_HEC_TOKEN, [ES_SECRET]: BENCH_ES_API_KEY };
+  const secrets: Record<string, string> = {
+    [HEC_SECRET]: BENCH_HEC_TOKEN,
+    [ES_SECRET]: BENCH_ES_API_KEY,
+    [SENTINEL_SECRET]: BENCH_SENTINEL.clientSecret,
+  };
   const secret = (arn: string): SecretSource => ({
     get: async () => secrets[arn],
     refresh: async () => secrets[arn],

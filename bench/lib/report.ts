@@ -1,3 +1,4 @@
+import type { DetectionsInput, DetectionsOutput } from '../children/detections';
 import type { MemoryOutput } from '../children/memory';
 import { renderCliSection, type CliReport } from './cli-report';
 import type { Measured } from '../children/ingest';
@@ -10,7 +11,8 @@ import type { HotFunction } from './profile';
 
 export interface ThroughputRow {
   readonly destination: DestinationKind;
-  readonly format: ObjectFormat;
+  /** `records-array`: CloudTrail log files, compared with the floor on their own records. */
+  readonly format: ObjectFormat | 'records-array';
   readonly objectGzip: boolean;
   readonly destinationGzip: boolean;
   readonly records: number;
@@ -62,7 +64,11 @@ export interface Report {
     gzipElapsedMs: number;
     gzipRecordsPerSecond: number;
   };
+  /** The floor on the CloudTrail records (absent from reports written before it existed). */
+  readonly cloudTrailFloor?: Report['floor'];
   readonly rows: readonly ThroughputRow[];
+  /** The detection engine alone (absent from reports written before it existed). */
+  readonly detections?: { readonly input: DetectionsInput; readonly output: DetectionsOutput };
   readonly targetRatio: number;
   readonly memory: readonly MemoryOutput[];
   readonly memoryTargetBytes: number;
@@ -86,16 +92,29 @@ const ratio = (value: number, target: number) => `${value.toFixed(2)}${value >= 
 const plainRatio = (value: number) => value.toFixed(2);
 const dollars = (value: number) => (value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(3)}`);
 
+const DESTINATION_LABELS: Record<DestinationKind, string> = {
+  hec: 'Splunk HEC',
+  es: 'Elasticsearch',
+  sentinel: 'Microsoft Sentinel',
+  'hec-ack': 'Splunk HEC, acknowledgements on',
+};
+const destinationLabel = (row: ThroughputRow) => DESTINATION_LABELS[row.destination];
+
+function objectLabel(row: ThroughputRow): string {
+  if (row.format === 'records-array') return 'CloudTrail `{"Records":[…]}`, gzip';
+  return `${row.format === 'ndjson' ? 'NDJSON' : 'pretty-printed'}${row.objectGzip ? ', gzip' : ''}`;
+}
+
 function throughputTable(report: Report): string {
   const header =
     "| destination | object | destination gzip | records/s | object MB/s | data MB/s | × floor (wall) | receivers' CPU per round | records per CPU-s | × floor (CPU) | × floor + gzip (CPU) |\n" +
     '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|';
   const lines = report.rows.map((row) => {
-    const object = `${row.format === 'ndjson' ? 'NDJSON' : 'pretty-printed'}${row.objectGzip ? ', gzip' : ''}`;
+    const object = objectLabel(row);
     const cpu = row.destinationGzip ? plainRatio(row.cpuRatio) : ratio(row.cpuRatio, report.targetRatio);
     const gzipCpu =
       row.gzipFloorCpuRatio === undefined ? '–' : ratio(row.gzipFloorCpuRatio, report.targetRatio);
-    return `| ${row.destination === 'hec' ? 'Splunk HEC' : 'Elasticsearch'} | ${object} | ${row.destinationGzip ? 'on' : 'off'} | ${fixed(perSecond(row.records, row.elapsedMs))} | ${fixed(perSecond(row.storedBytes, row.elapsedMs) / MB, 1)} | ${fixed(perSecond(row.rawBytes, row.elapsedMs) / MB, 1)} | ${plainRatio(row.wallRatio)} | ${fixed(row.receiverCpuMs)} ms | ${fixed(perSecond(row.records, row.cpuMs))} | ${cpu} | ${gzipCpu} |`;
+    return `| ${destinationLabel(row)} | ${object} | ${row.destinationGzip ? 'on' : 'off'} | ${fixed(perSecond(row.records, row.elapsedMs))} | ${fixed(perSecond(row.storedBytes, row.elapsedMs) / MB, 1)} | ${fixed(perSecond(row.rawBytes, row.elapsedMs) / MB, 1)} | ${plainRatio(row.wallRatio)} | ${fixed(row.receiverCpuMs)} ms | ${fixed(perSecond(row.records, row.cpuMs))} | ${cpu} | ${gzipCpu} |`;
   });
   return [header, ...lines].join('\n');
 }
@@ -128,7 +147,7 @@ function costTable(report: Report): string {
     '|---|---|--:|--:|--:|--:|--:|--:|--:|';
   const lines = report.costRows.map(
     ({ row, cost }) =>
-      `| ${row.destination === 'hec' ? 'Splunk HEC' : 'Elasticsearch'} | ${row.destinationGzip ? 'on' : 'off'} | ${fixed(cost.cpuSecondsPerTb)} | ${fixed(cost.gbSecondsPerTb)} | ${dollars(cost.computeDollarsPerTb)} | ${dollars(cost.requestDollarsPerTb)} | ${dollars(cost.s3GetDollarsPerTb)} | ${dollars(cost.sqsDollarsPerTb)} | **${dollars(cost.totalDollarsPerTb)}** |`,
+      `| ${destinationLabel(row)} | ${row.destinationGzip ? 'on' : 'off'} | ${fixed(cost.cpuSecondsPerTb)} | ${fixed(cost.gbSecondsPerTb)} | ${dollars(cost.computeDollarsPerTb)} | ${dollars(cost.requestDollarsPerTb)} | ${dollars(cost.s3GetDollarsPerTb)} | ${dollars(cost.sqsDollarsPerTb)} | **${dollars(cost.totalDollarsPerTb)}** |`,
   );
   return [header, ...lines].join('\n');
 }
@@ -212,6 +231,45 @@ per chunk).
 `;
 }
 
+function detectionsSection(report: Report): string {
+  if (!report.detections) return '';
+  const { input, output: d } = report.detections;
+  const base = report.rows.find(
+    (row) => row.destination === 'hec' && row.format === 'ndjson' && !row.objectGzip && !row.destinationGzip,
+  );
+  const forwarderNs = base ? (base.cpuMs * 1e6) / base.records : undefined;
+  const share = (ns: number) =>
+    forwarderNs === undefined ? '–' : `${((ns / forwarderNs) * 100).toFixed(1)} %`;
+  const line = (label: string, ns: number) =>
+    `| ${label} | ${fixed(ns)} | ${(ns / d.floorNsPerRecord).toFixed(2)} | ${share(ns)} |`;
+  const matches = Object.entries(d.matchesPerRule)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([rule, count]) => `${rule} ${fixed(count)}`)
+    .join('; ');
+  return `## Detections (the engine alone)
+
+**Detections do not run in the deployed forwarder yet**: nothing here is on its path today. This
+measures what the StrongDM rule pack (\`detections/strongdm\`, ${d.rules} rules) would add per record
+if they did: \`bench/children/detections.ts\` on ${fixed(d.records)} StrongDM records (seed ${input.seed}, the
+forwarder workload's mix of log types, objects of 1,000 records of one log type), the fastest run of
+each measure (\`repeats: ${input.repeats}\`), in a process of its own with the same V8 flags. **Engine** is
+\`DetectionEngine.process\` per object with in-memory window and alert stores (matching, the correlation
+windows, alert registration); the deployed stage's DynamoDB round trips are not in it. **Match** is what
+running the pack's compiled predicates on each record right after it is parsed adds to the floor.
+Its floor (parse + serialize each record) is measured in the same process, beside it; the forwarder's
+CPU per record is the HEC, plain NDJSON, destination gzip off row above${forwarderNs === undefined ? ' (not in this run)' : ` (${fixed(forwarderNs)} ns per record of CPU)`}.
+
+| | ns per record | × floor | % of the forwarder's CPU per record (no detections) |
+|---|--:|--:|--:|
+${line('floor (JSON.parse + JSON.stringify)', d.floorNsPerRecord)}
+${line("match (the pack's predicates, beyond the floor)", d.matchNsPerRecord)}
+${line('engine (records already parsed)', d.engineNsPerRecord)}
+${line('engine, every alert document built', d.engineWithDocumentsNsPerRecord)}
+
+Alerts: ${fixed(d.alertsOpened)} opened, ${fixed(d.alertsUpdated)} updated. Matches per rule: ${matches || 'none'}.
+`;
+}
+
 /** How the hot path reached the target: measured with `npm run bench -- --focus` while changing it. */
 function historySection(): string {
   return `## How the hot path got here
@@ -289,6 +347,19 @@ ${report.quick ? '**Quick run: sizes reduced to check the harness; the numbers a
   and \`JSON.stringify\` it once (\`bench/children/floor.ts\`), on the same records, same process
   settings, the fastest of 3 runs on each round's records. **Floor + gzip** also compresses each object's serialized lines as the sinks
   compress bodies (level 1): the least work of a forwarder that compresses.
+* **Other destinations and readers.** Microsoft Sentinel: the Logs Ingestion API receiver (JSON arrays
+  of at most 1 MB, gzip allowed, a bearer token checked on every call) with a local Entra ID token
+  endpoint (one client-credentials token per process, cached). Splunk HEC with indexer
+  acknowledgement: the HEC receiver with acknowledgement on the token (every request needs a channel,
+  answers carry an \`ackId\`, an ackId reads \`true\` at the first query), and \`ackPollIntervalSeconds: 1\`
+  in the bench configuration (default 10): records count as delivered only once acknowledged, so
+  each batch of objects waits for a poll, which stretches wall time, not CPU. CloudTrail: the
+  \`cloudtrail\` preset's \`records-array\` reader on gzip log files \`{"Records":[…]}\` (one document per
+  file, on one line, as a trail writes it; records shaped like CloudTrail's documented management
+  events, \`bench/data/cloudtrail.ts\`, seeded), ${fixed(workload.recordsPerObject)} records per file, to HEC.
+  Its floor is the same as for NDJSON on the same records (the floor reads them as NDJSON lines and
+  \`JSON.parse\`s + \`JSON.stringify\`s each element): finding the elements in the document, and gunzipping
+  it, are the reader's work beyond the floor, as decompressing is for the gzip NDJSON rows.
 * **× floor (CPU)** compares records per second of the forwarder process's CPU time (all its threads:
   gzip on the thread pool, GC and compiler helpers included) with the floor's. This is the measure the
   target applies to: it is what a Lambda, CPU-bound at 512 MB (29 % of a vCPU), pays for and what
@@ -304,7 +375,7 @@ ${report.quick ? '**Quick run: sizes reduced to check the harness; the numbers a
 
 Floor (median round): **${fixed(floor.recordsPerSecond)} records/s, ${fixed(floor.bytesPerSecond / MB, 1)} MB/s** (${fixed(floor.records)} records, ${fixed(floor.rawBytes / MB, 1)} MB in ${fixed(floor.elapsedMs)} ms).
 Floor + gzip: **${fixed(floor.gzipRecordsPerSecond)} records/s** (${fixed(floor.gzipElapsedMs)} ms).
-
+${report.cloudTrailFloor ? `Floor on the CloudTrail records (the CloudTrail row's): **${fixed(report.cloudTrailFloor.recordsPerSecond)} records/s, ${fixed(report.cloudTrailFloor.bytesPerSecond / MB, 1)} MB/s** (${fixed(report.cloudTrailFloor.records)} records, ${fixed(report.cloudTrailFloor.rawBytes / MB, 1)} MB in ${fixed(report.cloudTrailFloor.elapsedMs)} ms).\n` : ''}
 ${throughputTable(report)}
 
 "object MB/s" counts the object as stored (compressed for gzip objects); "data MB/s" the records
@@ -313,6 +384,7 @@ target is for the HEC rows with plain NDJSON objects; the others are shown again
 
 **Target (HEC path ≥ ${report.targetRatio} × floor, plain NDJSON objects):** ${verdict}.
 
+${detectionsSection(report)}
 ## Memory: one 1 GiB object
 
 The object is generated while it is read (nothing on disk, never whole in memory) and forwarded to

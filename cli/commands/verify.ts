@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isValidLogType } from '../../lambda/core/layout/key-layout';
+import { DEFAULT_KEY_LAYOUT } from '../../lambda/core/layout/key-pattern';
 import type { CommandContext } from '../context';
 import { CommandFailed, usageError } from '../shared/errors';
 import { parsePositive } from '../shared/time-arg';
@@ -71,6 +72,13 @@ Exit code: 0 verified, 1 not verified.`,
           ? cli.config.sources.find((candidate) => candidate.name === options.source)
           : cli.config.sources[0];
         if (!source) throw usageError(`source '${options.source}' is not in ${cli.path}`);
+        if (source.keyLayout !== DEFAULT_KEY_LAYOUT || !['auto', 'ndjson'].includes(source.format)) {
+          // Written into a CloudTrail or Cloudflare source, they would be read as that vendor's
+          // objects and quarantined, not forwarded.
+          throw usageError(
+            `source '${source.name}' reads the key layout ${source.keyLayout} (format ${source.format}), but verify writes a StrongDM-style test object and an NDJSON canary in the layout ${DEFAULT_KEY_LAYOUT}. Fix: pass --source with a source of that layout (e.g. your own applications' or StrongDM's)`,
+          );
+        }
         if (!isValidLogType(options.logType))
           throw usageError(`--log-type '${options.logType}' must be 1-64 letters, digits, - or _`);
         const deployment = await context.deployment();

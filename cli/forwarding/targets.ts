@@ -77,7 +77,7 @@ export function planTargets(
     const isLocal = options.local?.has(ref.key) ?? false;
     const where = isLocal ? undefined : classifyKey(ref.key, sources);
     if (where?.kind === 'vendor-test') {
-      skipped.push({ key: ref.key, reason: "the vendor's test object is never forwarded" });
+      skipped.push({ key: ref.key, reason: `${where.what} holds no logs: never forwarded` });
       continue;
     }
     if (!isLocal && isCanaryKey(ref.key)) {

@@ -50,7 +50,12 @@ export interface Pipeline {
  * secrets in Secrets Manager.
  */
 export async function startPipeline(
-  options: { prefixes?: readonly string[]; maxReceiveCount?: number } = {},
+  options: {
+    prefixes?: readonly string[];
+    /** Notification filters used as they are (a bucket-root source's `0`…`9`); replaces `prefixes`. */
+    keyPrefixes?: readonly string[];
+    maxReceiveCount?: number;
+  } = {},
 ): Promise<Pipeline> {
   const moto = await startMoto();
   const clientConfig = motoClientConfig(moto.endpoint);
@@ -86,10 +91,12 @@ export async function startPipeline(
     new PutBucketNotificationConfigurationCommand({
       Bucket: BUCKET,
       NotificationConfiguration: {
-        QueueConfigurations: (options.prefixes ?? ['sdm/logs']).map((prefix) => ({
+        QueueConfigurations: (
+          options.keyPrefixes ?? (options.prefixes ?? ['sdm/logs']).map((prefix) => `${prefix}/`)
+        ).map((prefix) => ({
           QueueArn: queueArn,
           Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
         })),
       },
     }),

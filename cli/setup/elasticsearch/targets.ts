@@ -50,6 +50,8 @@ function logTypesOf(
 ): readonly string[] {
   if (asked && asked.length > 0) return asked;
   if (destination.logTypes) return destination.logTypes;
+  // A layout without {logType} (Cloudflare Logpush: one dataset per job) has exactly one.
+  if (source.logType) return [source.logType];
   const preset = source.preset as VendorPresetName | undefined;
   return [...new Set([...knownLogTypes(preset), ...Object.keys(source.idFieldByLogType)])].sort();
 }

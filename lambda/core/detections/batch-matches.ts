@@ -119,7 +119,12 @@ export class BatchMatches {
       const groupValue = rule.groupBy[0].first(record.value) ?? null;
       group = groups.byValue.get(groupValue);
       if (!group) {
-        group = { correlation, groupKey: JSON.stringify([groupValue]), groupValues: [groupValue], contributions: [] };
+        group = {
+          correlation,
+          groupKey: JSON.stringify([groupValue]),
+          groupValues: [groupValue],
+          contributions: [],
+        };
         groups.byValue.set(groupValue, group);
       }
     } else {

@@ -1,9 +1,4 @@
-import {
-  buildAlert,
-  dedupKeyOf,
-  DEFAULT_DEDUP_PERIOD_MS,
-  type AlertDocument,
-} from './alerts/document';
+import { buildAlert, dedupKeyOf, DEFAULT_DEDUP_PERIOD_MS, type AlertDocument } from './alerts/document';
 import { outcomeOf, type AlertOutcomeKind, type AlertStore } from './alerts/store';
 import { BatchMatches, type GroupMatches } from './batch-matches';
 import { pendingOfGroup, pendingOfSingle, type PendingAlert } from './pending-alerts';

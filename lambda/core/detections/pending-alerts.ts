@@ -40,7 +40,10 @@ export function pendingOfSingle(matches: SingleMatches, periodMs: number): Pendi
     groupValues: [],
     periodStartMs: matches.periodStartMs,
     periodMs,
-    trigger: members.reduce((least, member) => (member.ref.id < least ? member.ref.id : least), members[0].ref.id),
+    trigger: members.reduce(
+      (least, member) => (member.ref.id < least ? member.ref.id : least),
+      members[0].ref.id,
+    ),
     members,
     count: 1,
     best: () => [first],
@@ -61,7 +64,11 @@ interface PeriodTally {
  * candidate's windows touch the periods from its run's first member to its last: those periods
  * count it as a trigger and take the largest best window. Visited once, in position order.
  */
-export function pendingOfGroup(group: GroupMatches, correlated: Correlated, periodMs: number): PendingAlert[] {
+export function pendingOfGroup(
+  group: GroupMatches,
+  correlated: Correlated,
+  periodMs: number,
+): PendingAlert[] {
   const { sorted, candidates, members } = correlated;
   if (candidates.length === 0) return [];
   const tallies: PeriodTally[] = [];
@@ -91,7 +98,8 @@ export function pendingOfGroup(group: GroupMatches, correlated: Correlated, peri
   for (const position of members) {
     const member = sorted[position];
     // Members come by event time, so the period changes only forward.
-    if (!current || member.ref.eventTimeMs >= current.startMs + periodMs) current = tallyOf(periodStart(position));
+    if (!current || member.ref.eventTimeMs >= current.startMs + periodMs)
+      current = tallyOf(periodStart(position));
     current.members.push(member);
   }
   const { rule } = group.correlation;

@@ -185,14 +185,28 @@ export class RecordsArrayScanner {
     let multiLine = this.multiLine;
     let closedAt = -1;
     for (let i = from; i < length; i++) {
-      const byte = buf[i];
       if (inString) {
-        if (escaped) escaped = false;
-        else if (byte === BACKSLASH) escaped = true;
-        else if (byte === QUOTE) inString = false;
-        else if (byte === LF || byte === CR) multiLine = true;
+        // Strings are most of a CloudTrail record: jump to the next quote natively. A quote after an
+        // odd run of backslashes is escaped. (A raw line break in a string is invalid JSON, which
+        // JSON.parse reports, so nothing else in a string matters.)
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        const quote = buf.indexOf(QUOTE, i);
+        if (quote === -1) {
+          let run = 0;
+          for (let k = length - 1; k >= i && buf[k] === BACKSLASH; k--) run++;
+          escaped = run % 2 === 1;
+          break;
+        }
+        let run = 0;
+        for (let k = quote - 1; k >= i && buf[k] === BACKSLASH; k--) run++;
+        if (run % 2 === 0) inString = false;
+        i = quote;
         continue;
       }
+      const byte = buf[i];
       if (byte === QUOTE) inString = true;
       else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth += 1;
       else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -13,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { BUILD_INFO, buildCli, PACKAGE_ROOT, type BuiltCli } from '../../../scripts/build-cli';
@@ -21,13 +22,15 @@ import { BUILD_INFO, buildCli, PACKAGE_ROOT, type BuiltCli } from '../../../scri
 const REGISTER_MODULE_LOG = pathToFileURL(
   join(PACKAGE_ROOT, 'test', 'support', 'module-log', 'register.mjs'),
 ).href;
-const COMMANDS = ['status', 'redrive', 'replay', 'verify', 'forward', 'run', 'dev'];
+const COMMANDS = ['status', 'redrive', 'replay', 'verify', 'forward', 'run', 'detect', 'dev'];
 
-/** What must not load before a command runs: the SDK, the forwarder core, the configuration schema. */
+/** What must not load before a command runs: the SDK, the forwarder and detection cores, the configuration schema. */
 const HEAVY = [
   /node_modules\/@aws-sdk\//,
   /node_modules\/@smithy\//,
   /^lambda\/core\/forward\//,
+  /^lambda\/core\/detections\//,
+  /node_modules\/yaml\//,
   /node_modules\/zod\//,
 ];
 
@@ -87,7 +90,13 @@ describe('the compiled CLI (dist/cli, run by bin/sluice.mjs)', () => {
 
   it('answers --version and --help without loading the AWS SDK, the forwarder core or the schema', () => {
     const bin = join(packaged, 'bin', 'sluice.mjs');
-    for (const args of [['--version'], ['--help'], ...COMMANDS.map((command) => [command, '--help'])]) {
+    const helps = [
+      ['--version'],
+      ['--help'],
+      ...COMMANDS.map((command) => [command, '--help']),
+      ...['validate', 'test', 'backtest'].map((sub) => ['detect', sub, '--help']),
+    ];
+    for (const args of helps) {
       const run = runNode(bin, args);
       assert.equal(run.status, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.ok(run.loaded.includes(pathToFileURL(built.entry).href), `${args.join(' ')} ran the build`);
@@ -128,6 +137,20 @@ describe('the compiled CLI (dist/cli, run by bin/sluice.mjs)', () => {
       inputs.filter((input) => input.startsWith('lambda/core/forward/')),
       [],
       'status does not load the forwarder core',
+    );
+  });
+
+  it('finds the shipped rule packs from the build, not from the working directory', () => {
+    cpSync(join(PACKAGE_ROOT, 'detections'), join(packaged, 'detections'), { recursive: true });
+    const run = runNode(join(packaged, 'bin', 'sluice.mjs'), ['detect', 'validate', '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { files: string[]; problems: unknown[] };
+    assert.deepEqual(report.problems, []);
+    // The command ran from `/`: files are named relative to it.
+    assert.ok(
+      report.files.length > 0 &&
+        report.files.every((file) => resolve('/', file).startsWith(join(packaged, 'detections'))),
+      report.files.join(', '),
     );
   });
 

@@ -23,12 +23,19 @@ describe('fault injection: flaky Splunk HEC with indexer acknowledgement under c
   let pipeline: Pipeline;
   let hec: HecReceiver;
   let proxy: FaultProxy;
+  let ackQueries = 0;
 
   before(async () => {
     pipeline = await startPipeline({ maxReceiveCount: 10 });
     hec = await startHecReceiver({
       token: HEC_TOKEN,
-      ack: { pendingQueries: 1, dropProbability: 0.04, loseProbability: 0.04 },
+      // Two of the first requests are sure to be dropped or lose their ack; the rest by chance.
+      ack: {
+        pendingQueries: 1,
+        fates: ['acknowledge', 'drop', 'acknowledge', 'lose'],
+        dropProbability: 0.04,
+        loseProbability: 0.04,
+      },
       random: seededRandom(SEED + 1).next,
     });
     proxy = await startFaultProxy({
@@ -37,6 +44,9 @@ describe('fault injection: flaky Splunk HEC with indexer acknowledgement under c
       seed: SEED + 2,
       probabilities: { busy: 0.08, reset: 0.05, lost: 0.05, slow: 0.03 },
       slowMs: 1_200,
+      // Ack queries carry no records. Besides the draw, every fourth one loses its answer: its
+      // `true`s, which HEC forgets once answered.
+      decide: (markers) => (markers.length === 0 && ++ackQueries % 4 === 0 ? 'lost' : undefined),
     });
   });
   after(async () => {

@@ -46,6 +46,8 @@ export interface LogsIngestionReceiverOptions {
   /** Each call answers 429 (with Retry-After) with this probability, once the programmed faults are used. */
   readonly throttleProbability?: number;
   readonly random?: () => number;
+  /** Keep the ingested rows (`rows`, `ingested`); `false` only counts them (benchmarks). Default: true. */
+  readonly store?: boolean;
 }
 
 /** A row as the workspace would hold it, with the stream it came through. */
@@ -224,7 +226,9 @@ export async function startLogsIngestionReceiver(
     ) {
       return fail(res, 400, 'InvalidPayload', 'The request body must be a JSON array of objects.');
     }
-    for (const row of parsed as Record<string, unknown>[]) ingested.push({ stream, row });
+    if (options.store ?? true) {
+      for (const row of parsed as Record<string, unknown>[]) ingested.push({ stream, row });
+    }
     counters.rows += parsed.length;
     if (fault === 'reset-after-ingesting') {
       counters.resets += 1;

@@ -27,7 +27,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out, err };
 }
 
-const COMMANDS = ['status', 'redrive', 'replay', 'verify', 'forward', 'run', 'dev'];
+const COMMANDS = ['status', 'redrive', 'replay', 'verify', 'forward', 'run', 'detect', 'dev'];
 
 describe('the sluice command line', () => {
   it('has --help on every command', async () => {
@@ -38,6 +38,11 @@ describe('the sluice command line', () => {
       const help = await run([command, '--help']);
       assert.equal(help.code, 0, command);
       assert.match(help.out, new RegExp(`^Usage: sluice ${command} `), command);
+    }
+    for (const sub of ['validate', 'test', 'backtest']) {
+      const help = await run(['detect', sub, '--help']);
+      assert.equal(help.code, 0, `detect ${sub}`);
+      assert.match(help.out, new RegExp(`^Usage: sluice detect ${sub} `), `detect ${sub}`);
     }
     for (const command of ['redrive', 'replay', 'verify', 'forward']) {
       assert.match((await run([command, '--help'])).out, /--dry-run/, `${command} supports --dry-run`);

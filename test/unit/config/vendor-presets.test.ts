@@ -131,6 +131,14 @@ describe('vendor presets in the configuration', () => {
     );
   });
 
+  it('cloudtrail with a KMS-encrypted bucket is refused: the CloudTrail service would need a key grant', () => {
+    assertRejected(
+      { bucket: { encryption: 'kms' }, sources: [cloudtrail] },
+      'sources[0].preset',
+      /cannot write to a bucket with encryption "kms".*Fix: use bucket\.encryption "s3-managed"/,
+    );
+  });
+
   it('a keyLayout of your own replaces the preset one, and must be a valid pattern', () => {
     const org = 'AWSLogs/{*}/{*}/CloudTrail/{*}/{yyyy}/{MM}/{dd}/{*}';
     const [source] = parseConfig({

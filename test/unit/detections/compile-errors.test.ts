@@ -258,6 +258,54 @@ describe('rules that do not compile', () => {
     );
   });
 
+  it('collect every document’s error, and every cross-file problem, for validate', () => {
+    const twoBad = `${HEAD}  s: {query|nope: x}\n  condition: s\n---\n${HEAD}  s: {query: x}\n  condition: s and t\n`;
+    const { errors } = loadRules([
+      { path: 'two.yml', text: twoBad },
+      { path: 'syntax.yml', text: 'title: [a\n---\ntitle: b\n' },
+    ]);
+    assert.deepEqual(
+      errors.map((error) => [error.file, error.line]),
+      [
+        ['two.yml', 6],
+        ['two.yml', 15],
+        ['syntax.yml', 2],
+        ['syntax.yml', 3],
+      ],
+    );
+    const rule = (title: string, id: string) =>
+      `title: ${title}\nid: ${id}\n${HEAD.slice(14)}  a: {f: 1}\n  condition: a\n`;
+    const crossFile = loadRules([
+      { path: 'a.yml', text: rule('a', 'x') },
+      { path: 'b.yml', text: rule('b', 'x') },
+      { path: 'c.yml', text: rule('c', 'y') },
+      { path: 'd.yml', text: rule('d', 'y') },
+      {
+        path: 'e.yml',
+        text: 'title: e\ncorrelation: {type: event_count, rules: [ghost], timespan: 1m, condition: {gte: 2}}\n',
+      },
+    ]);
+    assert.deepEqual(
+      crossFile.errors.map((error) => error.file),
+      ['b.yml', 'd.yml', 'e.yml'],
+    );
+    assert.match(crossFile.errors[2].reason, /no rule has the id or name "ghost"/);
+  });
+
+  it('do not report a reference to a rule that did not compile as a second problem', () => {
+    const { errors } = loadRules([
+      { path: 'base.yml', text: `${HEAD}  s: {query|nope: x}\n  condition: s\nname: base\n` },
+      {
+        path: 'burst.yml',
+        text: 'title: burst\ncorrelation: {type: event_count, rules: [base], timespan: 1m, condition: {gte: 2}}\n',
+      },
+    ]);
+    assert.deepEqual(
+      errors.map((error) => error.file),
+      ['base.yml'],
+    );
+  });
+
   it('compiles a file holding several documents', () => {
     const rules = compileRuleFile({
       path: 'ok.yml',

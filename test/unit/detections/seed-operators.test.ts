@@ -130,11 +130,11 @@ describe("seed 004's operators in Sigma", () => {
     );
   });
 
-  it('are documented in detections/README.md as the table says', () => {
-    const readme = readFileSync(resolve(__dirname, '../../../detections/README.md'), 'utf8');
+  it('are documented in docs/detections.md as the table says', () => {
+    const page = readFileSync(resolve(__dirname, '../../../docs/detections.md'), 'utf8');
     assert.ok(
-      readme.includes(seedOperatorTable()),
-      'run seedOperatorTable() and paste its output into the README',
+      page.includes(seedOperatorTable()),
+      'run seedOperatorTable() and paste its output into docs/detections.md',
     );
   });
 

@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { periodOf, dedupKeyOf } from '../../../lambda/core/detections/alerts/document';
 import type { DetectionRecord } from '../../../lambda/core/detections/records';
-import { metWindows, type MetWindows } from '../../../lambda/core/detections/windows/windows';
+import { MemoryAlertStore } from '../../../lambda/core/detections/alerts/store';
+import { DetectionEngine } from '../../../lambda/core/detections/engine';
+import { RuleIndex } from '../../../lambda/core/detections/rule-index';
+import { MemoryWindowStore } from '../../../lambda/core/detections/windows/memory-store';
+import { mergeBatch, metWindows, type MetWindows } from '../../../lambda/core/detections/windows/windows';
 import type { Contribution } from '../../../lambda/core/detections/windows/store';
 import { correlationRuleSet, engineFor, hit, T0 } from './support';
 
@@ -245,5 +249,77 @@ describe('windowed counts (property)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('merging a batch into the stored contributions', () => {
+  const ids = (merged: { sorted: readonly Contribution[]; candidate: Uint8Array }) =>
+    merged.sorted.map((item, i) => `${item.ref.id}${merged.candidate[i] ? '*' : ''}`);
+
+  it('keeps one copy of a contribution both stored and in the batch, as a candidate', () => {
+    const stored = [contribution('a', 1), contribution('b', 2), contribution('c', 3)];
+    assert.deepEqual(ids(mergeBatch([contribution('b', 2), contribution('d', 4)], stored)), [
+      'a',
+      'b*',
+      'c',
+      'd*',
+    ]);
+  });
+
+  it('keeps one copy of a record read twice in the batch', () => {
+    assert.deepEqual(
+      ids(
+        mergeBatch(
+          [contribution('x', 5), contribution('x', 5), contribution('w', 5)],
+          [contribution('x', 5)],
+        ),
+      ),
+      ['w*', 'x*'],
+    );
+  });
+
+  it('orders by event time then id, whatever order the store answers in', () => {
+    const stored = [contribution('c', 3), contribution('a', 1), contribution('b', 1)];
+    assert.deepEqual(ids(mergeBatch([contribution('d', 0)], stored)), ['d*', 'a', 'b', 'c']);
+  });
+});
+
+describe('registering the members of met windows', () => {
+  /** An alert store that counts the members it is given. */
+  class CountingAlertStore extends MemoryAlertStore {
+    registered = 0;
+    override async register(...args: Parameters<MemoryAlertStore['register']>) {
+      this.registered += args[1].members.length;
+      return super.register(...args);
+    }
+  }
+
+  it('registers each record of a long burst once, not once per batch whose windows reach back to it', async () => {
+    const alerts = new CountingAlertStore();
+    const engine = new DetectionEngine(
+      new RuleIndex(correlationRuleSet({ type: 'event_count', timespan: '1m', gte: 5 }), [{ name: 'test' }]),
+      { windows: new MemoryWindowStore(), alerts },
+    );
+    // Ten minutes of one record a second, read 20 seconds at a time: every window is met.
+    const records = Array.from({ length: 600 }, (_, i) => hit(`r${String(i).padStart(3, '0')}`, i * SECOND));
+    for (let start = 0; start < records.length; start += 20) {
+      for (const outcome of await engine.process(records.slice(start, start + 20), T0 + 11 * MINUTE)) {
+        if (outcome.kind === 'opened') await alerts.markNotified(outcome.dedupKey);
+      }
+    }
+    assert.equal(alerts.registered, 600);
+    const [state] = alerts.snapshot().values();
+    assert.equal(state.memberIds.size, 600);
+  });
+
+  it('registers the stored members of a window a batch newly meets', () => {
+    // Four stored records of a window of five: not met until the fifth is read.
+    const stored = [0, 10, 20, 30].map((seconds, i) => contribution(`s${i}`, seconds));
+    const met = metWindows(
+      [...stored, contribution('late', 40)],
+      { type: 'event_count', timespanMs: MINUTE, threshold: { comparison: 'gte', value: 5 } },
+      new Set(['late']),
+    );
+    assert.deepEqual(met.members, ['s0', 's1', 's2', 's3', 'late']);
   });
 });

@@ -151,3 +151,26 @@ function ndjsonOffsets(body: Buffer): number[] {
     offsets.push(index + 1);
   return offsets;
 }
+
+describe('a continuation of a records-array object (CloudTrail)', () => {
+  it('reads a plain document again from its first byte, skipping what each destination has', async () => {
+    const key = 'cloudtrail/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/02/01/x.json';
+    const records = activities(5);
+    const body = Buffer.from(JSON.stringify({ Records: records }));
+    const objects = new MemoryObjects({ [key]: body });
+    const sink = new RecordingSink('elastic', 100);
+    const deps = {
+      ...dependencies(objects, sink),
+      source: { ...strongdmSource, format: 'records-array' as const },
+    };
+    // Records 0 and 1 were delivered by an earlier invocation, which saw a plain (identity) object.
+    const resumeAt = body.indexOf(JSON.stringify(records[2]));
+    const result = await forwardObject(
+      { object: objectRef(key), progress: { elastic: resumeAt }, encoding: 'identity' },
+      deps,
+    );
+    assert.equal(result.status, 'complete');
+    assert.deepEqual(ids(sink), ['at-2', 'at-3', 'at-4']);
+    assert.deepEqual(objects.opens, [{ key, fromByte: 0 }], 'no ranged read into the middle of the document');
+  });
+});

@@ -65,6 +65,28 @@ describe('records-array reading (CloudTrail log files)', () => {
     ]);
   });
 
+  it('finds every element whatever its strings hold (quotes, backslash runs, brackets) and the chunking (property)', async () => {
+    const text = fc.string({
+      unit: fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', 'a', 'é', ' ', '\n'),
+    });
+    const element = fc.record({ s: text, n: fc.array(fc.record({ t: text }), { maxLength: 2 }) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(element, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 6 }),
+        async (elements, points) => {
+          const data = bytes(JSON.stringify({ Records: elements }));
+          const events = await readAll(cut(data, points), recordsArray);
+          assert.deepEqual(
+            events.map((event) => (event.kind === 'record' ? event.value : event.code)),
+            JSON.parse(JSON.stringify(elements)),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads a pretty-printed document, its records marked multi-line', async () => {
     const data = bytes(`${JSON.stringify({ Records: [{ a: 1, b: { c: [2] } }, { d: 'x' }] }, null, 2)}\n`);
     const read = records(await readAll(data, recordsArray));

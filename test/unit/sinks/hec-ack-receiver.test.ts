@@ -68,6 +68,16 @@ describe('HEC receiver with indexer acknowledgement', () => {
     );
   });
 
+  it('with store: false, ack records keep no events (benchmarks): ackIds and counts are unchanged', async () => {
+    hec = await startHecReceiver({ token: 'tok', ack: {}, store: false });
+    assert.deepEqual((await send('{"event":1}{"event":2}')).body, { text: 'Success', code: 0, ackId: 0 });
+    assert.equal(hec.counters.eventsAccepted, 2);
+    assert.deepEqual(
+      hec.acks.map((ack) => [ack.ackId, ack.events.length]),
+      [[0, 0]],
+    );
+  });
+
   it('a request refused for one bad event gets no ackId (the events before it are indexed)', async () => {
     await start({});
     const refused = await send('{"event":"a"}\n{"time":1}');

@@ -46,6 +46,35 @@ export function attackOf(tags: readonly string[]): { tactics: string[]; techniqu
   return { tactics, techniques };
 }
 
+/** Alert ids of the alerts seen lately: an alert updated by every batch of a burst hashes its key once. */
+const alertIds = new Map<string, string>();
+const ALERT_IDS_KEPT = 10_000;
+
+function cachedAlertId(dedupKey: string): string {
+  let id = alertIds.get(dedupKey);
+  if (id === undefined) {
+    if (alertIds.size >= ALERT_IDS_KEPT) alertIds.clear();
+    id = alertIdOf(dedupKey);
+    alertIds.set(dedupKey, id);
+  }
+  return id;
+}
+
+/** A rule's ATT&CK, read from its tags once (a rule's tags are one array for its lifetime). */
+const attacks = new WeakMap<readonly string[], { tactics: string[]; techniques: string[] }>();
+
+function cachedAttack(tags: readonly string[]): {
+  tactics: readonly string[];
+  techniques: readonly string[];
+} {
+  let attack = attacks.get(tags);
+  if (!attack) {
+    attack = attackOf(tags);
+    attacks.set(tags, attack);
+  }
+  return attack;
+}
+
 export interface AlertRecordRef {
   readonly id: string;
   /** `s3://bucket/key` of the object holding the record. */
@@ -146,7 +175,7 @@ export function buildAlert(input: AlertInput): AlertDocument {
         ].slice(0, 100)
       : undefined;
   return {
-    alertId: alertIdOf(input.dedupKey),
+    alertId: cachedAlertId(input.dedupKey),
     dedupKey: input.dedupKey,
     status: outcomeOf(registration),
     rule: {
@@ -160,7 +189,7 @@ export function buildAlert(input: AlertInput): AlertDocument {
     },
     level: rule.level,
     tags: rule.tags,
-    attack: attackOf(rule.tags),
+    attack: cachedAttack(rule.tags),
     group,
     count: input.count,
     threshold:

@@ -83,7 +83,9 @@ function someValue(value: unknown, test: ValueTest): boolean {
 type Leaf = string | number | boolean | null;
 
 function isLeaf(value: unknown): value is Leaf {
-  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  return (
+    value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+  );
 }
 
 /** Finds the first leaf, for `first`: a test that keeps what it accepts. */
@@ -111,7 +113,8 @@ export function compileFieldPath(name: string): FieldPath {
     present: (record) => root(record, PRESENT),
     first: plain
       ? (record) => {
-          if (isRecord(record) && !Array.isArray(record) && hasOwn.call(record, name)) {
+          if (isRecord(record) && !Array.isArray(record)) {
+            // No own-key check needed for a leaf: what a record inherits (Object.prototype's) is never one.
             const value = record[name];
             if (isLeaf(value)) return value;
           }

@@ -2,7 +2,7 @@ import { RuleError } from '../errors';
 import { compileCorrelationRule } from './correlation-rule';
 import { compileDetectionRule } from './detection-rule';
 import { readMeta } from './meta';
-import { entry, errorAt, parseRuleFile, treeFromPlain, type RuleDocument } from './tree';
+import { entry, errorAt, parseRuleFile, readRuleFile, treeFromPlain, type RuleDocument } from './tree';
 import type { CompiledRule, CorrelationRule, DetectionRule } from './types';
 
 export interface RuleFile {
@@ -63,8 +63,25 @@ export function compilePlainRule(path: string, rule: unknown): CompiledRule {
   return compileDocument({ file: path, index: 0, root: treeFromPlain(rule) });
 }
 
-/** Cross-checks compiled rules: unique ids, names and keys; correlation references resolved. */
+/** Cross-checks compiled rules (unique ids, names and keys; correlation references resolved), throwing the first problem. */
 export function buildRuleSet(rules: readonly CompiledRule[]): RuleSet {
+  const { ruleSet, errors } = checkRuleSet(rules);
+  if (!ruleSet) throw errors[0];
+  return ruleSet;
+}
+
+/**
+ * Cross-checks compiled rules, collecting every problem: unique ids, names and keys; correlation
+ * references resolved to detection rules. The rule set is there when there is none.
+ */
+export function checkRuleSet(rules: readonly CompiledRule[]): {
+  ruleSet?: RuleSet;
+  errors: RuleError[];
+  /** References to no rule (also in `errors`): a caller whose other rules failed to compile may drop them. */
+  unresolved: RuleError[];
+} {
+  const errors: RuleError[] = [];
+  const unresolved: RuleError[] = [];
   const byKey = new Map<string, CompiledRule>();
   const byRef = new Map<string, CompiledRule>();
   const duplicate = (rule: CompiledRule, what: string, other: CompiledRule) =>
@@ -74,72 +91,86 @@ export function buildRuleSet(rules: readonly CompiledRule[]): RuleSet {
     );
   for (const rule of rules) {
     const sameKey = byKey.get(rule.key);
-    if (sameKey) throw duplicate(rule, `rule key "${rule.key}"`, sameKey);
+    if (sameKey) {
+      errors.push(duplicate(rule, `rule key "${rule.key}"`, sameKey));
+      continue;
+    }
     byKey.set(rule.key, rule);
     for (const ref of [rule.id, rule.name]) {
       if (ref === undefined) continue;
       const other = byRef.get(ref);
-      if (other && other !== rule) throw duplicate(rule, `"${ref}"`, other);
-      byRef.set(ref, rule);
+      if (other && other !== rule) errors.push(duplicate(rule, `"${ref}"`, other));
+      else byRef.set(ref, rule);
     }
   }
   const detections = rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
   const referenced = new Set<string>();
   const generated = new Set<string>();
-  const correlations = rules
-    .filter((rule): rule is CorrelationRule => rule.kind === 'correlation')
-    .map((rule) => {
-      const bases = rule.references.map(({ ref, line, column }) => {
-        const target = byRef.get(ref);
-        if (!target)
-          throw new RuleError(
-            { file: rule.file, line, column },
-            `correlation.rules: no rule has the id or name "${ref}"`,
-          );
-        if (target.kind !== 'detection') {
-          throw new RuleError(
+  const correlations: BoundCorrelation[] = [];
+  for (const rule of rules) {
+    if (rule.kind !== 'correlation') continue;
+    const bases: DetectionRule[] = [];
+    for (const { ref, line, column } of rule.references) {
+      const target = byRef.get(ref);
+      if (!target) {
+        const error = new RuleError(
+          { file: rule.file, line, column },
+          `correlation.rules: no rule has the id or name "${ref}"`,
+        );
+        errors.push(error);
+        unresolved.push(error);
+        continue;
+      }
+      if (target.kind !== 'detection') {
+        errors.push(
+          new RuleError(
             { file: rule.file, line, column },
             `correlation.rules: "${ref}" is a correlation; chained correlations are not supported`,
-          );
-        }
-        referenced.add(target.key);
-        if (rule.generate) generated.add(target.key);
-        return target;
-      });
-      return { rule, bases: [...new Set(bases)] };
-    });
+          ),
+        );
+        continue;
+      }
+      referenced.add(target.key);
+      if (rule.generate) generated.add(target.key);
+      bases.push(target);
+    }
+    correlations.push({ rule, bases: [...new Set(bases)] });
+  }
+  if (errors.length > 0) return { errors, unresolved };
   const standalone = new Set(
     detections.filter((rule) => !referenced.has(rule.key) || generated.has(rule.key)).map((rule) => rule.key),
   );
-  return { detections, correlations, standalone };
+  return { ruleSet: { detections, correlations, standalone }, errors, unresolved };
 }
 
 export interface LoadResult {
   /** Present when every file compiled. */
   readonly ruleSet?: RuleSet;
-  /** Every file's first error, then cross-file errors: what `sluice detect validate` prints. */
+  /** Every problem: each document's first (a rule stops compiling at its first), then cross-file ones. */
   readonly errors: readonly RuleError[];
 }
 
-/** Compiles files, collecting errors rather than stopping at the first file that fails. */
+/** Compiles files, collecting every document's error rather than stopping at the first (`sluice detect validate`). */
 export function loadRules(files: readonly RuleFile[]): LoadResult {
   const errors: RuleError[] = [];
   const rules: CompiledRule[] = [];
   for (const file of files) {
-    try {
-      rules.push(...compileRuleFile(file));
-    } catch (error) {
-      if (error instanceof RuleError) errors.push(error);
-      else throw error;
+    const read = readRuleFile(file.path, file.text);
+    errors.push(...read.errors);
+    for (const document of read.documents) {
+      try {
+        rules.push(compileDocument(document));
+      } catch (error) {
+        if (error instanceof RuleError) errors.push(error);
+        else throw error;
+      }
     }
   }
-  if (errors.length > 0) return { errors };
-  try {
-    return { ruleSet: buildRuleSet(rules), errors };
-  } catch (error) {
-    if (error instanceof RuleError) return { errors: [error] };
-    throw error;
-  }
+  const checked = checkRuleSet(rules);
+  // A reference to a rule that did not compile is no separate problem.
+  const compiled = errors.length === 0;
+  errors.push(...checked.errors.filter((error) => compiled || !checked.unresolved.includes(error)));
+  return errors.length === 0 ? { ruleSet: checked.ruleSet, errors } : { errors };
 }
 
 /** Compiles files or throws the first RuleError (Lambda start-up, `cdk synth`). */

@@ -76,23 +76,43 @@ export function errorAt(file: string, at: Position | undefined, reason: string):
   return new RuleError({ file, line: at?.line, column: at?.column }, reason);
 }
 
-/** Parses every document of a YAML file; YAML syntax errors become RuleErrors at their line. */
+/** Parses every document of a YAML file; YAML syntax errors become RuleErrors at their line. Throws the first. */
 export function parseRuleFile(file: string, text: string): RuleDocument[] {
+  const { documents, errors } = readRuleFile(file, text);
+  if (errors.length > 0) throw errors[0];
+  return documents;
+}
+
+/**
+ * Parses every document of a YAML file, collecting the first error of each document that cannot be
+ * read (its syntax, an alias without anchor) rather than stopping at the first: `sluice detect
+ * validate` reports them all.
+ */
+export function readRuleFile(file: string, text: string): { documents: RuleDocument[]; errors: RuleError[] } {
   const lines = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (!Array.isArray(documents)) return []; // an empty stream
+  const parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const documents: RuleDocument[] = [];
+  const errors: RuleError[] = [];
+  if (!Array.isArray(parsed)) return { documents, errors }; // an empty stream
   const position = (offset: number): Position => {
     const { line, col } = lines.linePos(offset);
     return { line, column: col };
   };
-  const result: RuleDocument[] = [];
-  documents.forEach((document, index) => {
+  parsed.forEach((document, index) => {
     const problem = document.errors[0];
-    if (problem) throw errorAt(file, position(problem.pos[0]), `YAML: ${problem.message.split('\n')[0]}`);
+    if (problem) {
+      errors.push(errorAt(file, position(problem.pos[0]), `YAML: ${problem.message.split('\n')[0]}`));
+      return;
+    }
     if (document.contents === null) return; // e.g. a trailing `---`
-    result.push({ file, index, root: toTree(file, document, document.contents, position, text) });
+    try {
+      documents.push({ file, index, root: toTree(file, document, document.contents, position, text) });
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error;
+      errors.push(error);
+    }
   });
-  return result;
+  return { documents, errors };
 }
 
 function toTree(

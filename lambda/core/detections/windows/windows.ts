@@ -52,31 +52,62 @@ export interface WindowEvaluation {
   readonly members: readonly number[];
 }
 
-/** The contributions' event times, once. */
-function timesOf(sorted: readonly Contribution[]): Float64Array {
-  const time = new Float64Array(sorted.length);
-  for (let i = 0; i < sorted.length; i += 1) time[i] = sorted[i].ref.eventTimeMs;
-  return time;
+/**
+ * The work arrays of an evaluation, kept from one call to the next (evaluation is synchronous, so
+ * no two use them at once): counting a group allocates only what it returns. Each grows to the
+ * largest evaluation seen; values past `n` are stale and never read.
+ */
+class Scratch {
+  time = new Float64Array(0);
+  /** First position past the window starting at i. */
+  end = new Int32Array(0);
+  /** The window's count over all contributions, and over the stored ones (candidates left out). */
+  metric = new Int32Array(0);
+  stored = new Int32Array(0);
+  /** event_count: stored contributions before position i. */
+  storedBefore = new Int32Array(0);
+  /** Bit 1: a window starts at i (first of its event time); bit 2: that window is met. */
+  flags = new Uint8Array(0);
+  nextMet = new Int32Array(0);
+  previousMet = new Int32Array(0);
+  /** Monotonic queues of window starts, by count over all and over stored contributions. */
+  best = new Int32Array(0);
+  bestStored = new Int32Array(0);
+
+  ensure(n: number): this {
+    if (this.time.length > n) return this;
+    const size = Math.max(1024, 2 ** Math.ceil(Math.log2(n + 1)));
+    this.time = new Float64Array(size);
+    this.end = new Int32Array(size);
+    this.metric = new Int32Array(size);
+    this.stored = new Int32Array(size);
+    this.storedBefore = new Int32Array(size);
+    this.flags = new Uint8Array(size);
+    this.nextMet = new Int32Array(size);
+    this.previousMet = new Int32Array(size);
+    this.best = new Int32Array(size);
+    this.bestStored = new Int32Array(size);
+    return this;
+  }
 }
 
-/**
- * For each window start i: the first position past its window (`end`) and its count over all
- * contributions (`metric`) or over the stored ones only (`stored`: the candidates left out).
- */
+const scratch = new Scratch();
+const START = 1;
+const MET = 2;
+
+/** Fills `end`, `metric` and `stored` for every window start (see Scratch). */
 function countWindows(
   sorted: readonly Contribution[],
-  time: Float64Array,
+  work: Scratch,
   candidate: Uint8Array,
   spec: WindowSpec,
-): { end: Int32Array; metric: Int32Array; stored: Int32Array } {
+): void {
   const n = sorted.length;
   const span = spec.timespanMs;
-  const end = new Int32Array(n);
-  const metric = new Int32Array(n);
-  const stored = new Int32Array(n);
+  const { time, end, metric, stored } = work;
   if (spec.type === 'event_count') {
-    // storedBefore[i]: stored contributions before position i.
-    const storedBefore = new Int32Array(n + 1);
+    const { storedBefore } = work;
+    storedBefore[0] = 0;
     for (let i = 0; i < n; i += 1) storedBefore[i + 1] = storedBefore[i] + (candidate[i] ? 0 : 1);
     for (let i = 0, j = 0; i < n; i += 1) {
       while (j < n && time[j] < time[i] + span) j += 1;
@@ -84,12 +115,13 @@ function countWindows(
       metric[i] = j - i;
       stored[i] = storedBefore[j] - storedBefore[i];
     }
-    return { end, metric, stored };
+    return;
   }
   // value_count: distinct values in the window, kept by two sliding counters (all, stored only).
   const all = new Map<string, number>();
   const old = new Map<string, number>();
-  const enter = (values: Map<string, number>, value: string) => values.set(value, (values.get(value) ?? 0) + 1);
+  const enter = (values: Map<string, number>, value: string) =>
+    values.set(value, (values.get(value) ?? 0) + 1);
   const leave = (values: Map<string, number>, value: string) => {
     const left = values.get(value)! - 1;
     if (left === 0) values.delete(value);
@@ -113,7 +145,6 @@ function countWindows(
       if (!candidate[i]) leave(old, value);
     }
   }
-  return { end, metric, stored };
 }
 
 /**
@@ -127,27 +158,23 @@ export function evaluateWindows(
 ): WindowEvaluation {
   const n = sorted.length;
   const span = spec.timespanMs;
-  const time = timesOf(sorted);
-  const { end, metric, stored } = countWindows(sorted, time, candidate, spec);
+  const work = scratch.ensure(n);
+  const { time, end, metric, stored, flags, nextMet, previousMet, best, bestStored } = work;
+  for (let i = 0; i < n; i += 1) time[i] = sorted[i].ref.eventTimeMs;
+  countWindows(sorted, work, candidate, spec);
   // Windows start at the first contribution of each distinct event time (later ones would miss their equals).
-  const isStart = new Uint8Array(n);
-  const met = new Uint8Array(n);
   for (let i = 0; i < n; i += 1) {
-    if (i > 0 && time[i - 1] >= time[i]) continue;
-    isStart[i] = 1;
-    if (meetsThreshold(spec.threshold, metric[i])) met[i] = 1;
+    if (i > 0 && time[i - 1] >= time[i]) flags[i] = 0;
+    else flags[i] = meetsThreshold(spec.threshold, metric[i]) ? START | MET : START;
   }
-  const nextMet = new Int32Array(n + 1).fill(n);
-  for (let i = n - 1; i >= 0; i -= 1) nextMet[i] = met[i] ? i : nextMet[i + 1];
-  const previousMet = new Int32Array(n);
-  for (let i = 0; i < n; i += 1) previousMet[i] = met[i] ? i : i > 0 ? previousMet[i - 1] : -1;
+  nextMet[n] = n;
+  for (let i = n - 1; i >= 0; i -= 1) nextMet[i] = flags[i] & MET ? i : nextMet[i + 1];
+  for (let i = 0; i < n; i += 1) previousMet[i] = flags[i] & MET ? i : i > 0 ? previousMet[i - 1] : -1;
 
   const candidates: (CandidateWindows & { position: number })[] = [];
   const members: number[] = [];
   // Sweep: the starts of windows containing position p are those with time in (time[p] - span, time[p]].
   // Two monotonic queues keep the largest count among them, over all contributions and over the stored ones.
-  const best = new Int32Array(n);
-  const bestStored = new Int32Array(n);
   let head = 0;
   let tail = 0;
   let storedHead = 0;
@@ -156,11 +183,12 @@ export function evaluateWindows(
   let firstInRange = 0; // first index with time > time[p] - span
   for (let p = 0; p < n; p += 1) {
     while (pushed < n && time[pushed] <= time[p]) {
-      if (isStart[pushed]) {
+      if (flags[pushed] & START) {
         while (tail > head && metric[best[tail - 1]] < metric[pushed]) tail -= 1;
         best[tail] = pushed;
         tail += 1;
-        while (storedTail > storedHead && stored[bestStored[storedTail - 1]] < stored[pushed]) storedTail -= 1;
+        while (storedTail > storedHead && stored[bestStored[storedTail - 1]] < stored[pushed])
+          storedTail -= 1;
         bestStored[storedTail] = pushed;
         storedTail += 1;
       }
@@ -170,7 +198,7 @@ export function evaluateWindows(
     while (storedTail > storedHead && time[bestStored[storedHead]] <= time[p] - span) storedHead += 1;
     while (time[firstInRange] <= time[p] - span) firstInRange += 1;
     // The best window containing p is met exactly when some window containing p is (thresholds are lower bounds).
-    if (tail === head || met[best[head]] === 0) continue;
+    if (tail === head || (flags[best[head]] & MET) === 0) continue;
     if (candidate[p]) {
       const start = best[head];
       candidates.push({
@@ -267,7 +295,9 @@ export function metWindows(
   candidateIds: ReadonlySet<string>,
 ): MetWindows {
   const sorted = sortContributions(contributions);
-  const candidate = Uint8Array.from(sorted, (contribution) => (candidateIds.has(contribution.ref.id) ? 1 : 0));
+  const candidate = Uint8Array.from(sorted, (contribution) =>
+    candidateIds.has(contribution.ref.id) ? 1 : 0,
+  );
   const evaluation = evaluateWindows(sorted, candidate, spec);
   return {
     sorted,

@@ -196,7 +196,10 @@ export class AckTracker {
         waiter.settle({ status: 'deadline', reason });
       } else if (now >= waiter.timeoutAt) {
         this.waiters.delete(waiter.ackId);
-        waiter.settle({ status: 'timeout', reason });
+        // Sent again now, the events could not be acknowledged before the deadline (the next query
+        // would come too late): the next invocation sends them instead, once.
+        const tooLate = now + this.options.pollIntervalMs >= waiter.deadline - lastCall;
+        waiter.settle({ status: tooLate ? 'deadline' : 'timeout', reason });
       }
     }
   }

@@ -93,6 +93,24 @@ function emptyStats(): WorkerStats {
   return { invocations: 0, received: 0, failed: 0, continuationsReceived: 0, resumedKeys: new Set() };
 }
 
+/**
+ * Runs the tasks given to it one after another, each once the one before has settled. moto's
+ * ReceiveMessage checks that a message is visible and then marks it received without a lock, so two
+ * receives overlapping in its server threads can both take the same message: two workers would then
+ * forward the same object at once, and every record of it would arrive twice with no destination
+ * fault to explain it. SQS hides a received message from every other poller for its visibility
+ * timeout; the workers of a drain take turns to receive so that moto does too (they still handle
+ * their batches at the same time).
+ */
+function oneAtATime(): <T>(task: () => Promise<T>) => Promise<T> {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = previous.then(task, task);
+    previous = run.catch(() => undefined);
+    return run;
+  };
+}
+
 async function pollOnce(
   sqs: SQSClient,
   queueUrl: string,
@@ -100,15 +118,18 @@ async function pollOnce(
   handler: Handler,
   options: DrainOptions,
   stats: WorkerStats,
+  receiveTurn: <T>(task: () => Promise<T>) => Promise<T> = (task) => task(),
 ): Promise<number> {
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 0,
-      VisibilityTimeout: options.visibilitySeconds ?? 60,
-      MessageSystemAttributeNames: ['All'],
-    }),
+  const { Messages = [] } = await receiveTurn(() =>
+    sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: options.visibilitySeconds ?? 60,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    ),
   );
   if (Messages.length === 0) return 0;
   stats.invocations += 1;
@@ -169,13 +190,14 @@ export async function drainWithWorkers(
   );
   const queueArn = Attributes!.QueueArn!;
   const giveUpAt = Date.now() + options.timeoutMs;
+  const receiveTurn = oneAtATime();
   let busy = 0;
   const worker = async (handler: Handler) => {
     while (Date.now() < giveUpAt) {
       busy += 1;
       let got: number;
       try {
-        got = await pollOnce(sqs, queueUrl, queueArn, handler, options, stats);
+        got = await pollOnce(sqs, queueUrl, queueArn, handler, options, stats, receiveTurn);
       } finally {
         busy -= 1;
       }

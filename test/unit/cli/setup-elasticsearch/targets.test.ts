@@ -40,6 +40,19 @@ describe('the data streams setup prepares', () => {
     );
   });
 
+  it("is the source's one log type when its key layout names none (a Cloudflare Logpush job)", () => {
+    const firewall = sourceConfig.parse({
+      name: 'cloudflare',
+      prefix: 'cloudflare/firewall',
+      preset: 'cloudflare-logpush',
+      logType: 'firewall_events',
+    });
+    assert.deepEqual(
+      dataStreamTargets(destination(), [firewall]).map((target) => [target.name, target.logTypes]),
+      [['logs-cloudflare.firewall_events-default', ['firewall_events']]],
+    );
+  });
+
   it('refuses a source whose log types are unknown unless they are named, and --source picks one', () => {
     assert.throws(
       () => dataStreamTargets(destination(), [strongdm, apps]),

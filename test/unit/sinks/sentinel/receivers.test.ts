@@ -122,6 +122,30 @@ describe('Azure test receivers', () => {
       assert.deepEqual(ingestion.rows('Custom-strongdm_activities'), [{ a: 1 }, { a: 2 }, { a: 3 }]);
     });
 
+    it('with store: false, counts the rows it accepts and keeps none (benchmarks)', async () => {
+      const counting = await startLogsIngestionReceiver({
+        dcrImmutableId: DCR,
+        streams: ['Custom-strongdm_activities'],
+        tokens: entra.verifier,
+        store: false,
+      });
+      try {
+        const response = await fetch(
+          `${counting.url}/dataCollectionRules/${DCR}/streams/Custom-strongdm_activities?api-version=2023-01-01`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor()}` },
+            body: '[{"a":1},{"a":2}]',
+          },
+        );
+        assert.equal(response.status, 204);
+        assert.equal(counting.counters.rows, 2);
+        assert.deepEqual(counting.rows(), []);
+      } finally {
+        await counting.close();
+      }
+    });
+
     it('401 without a token, with a forged one, and with one that has expired', async () => {
       const token = await tokenFor();
       assert.equal((await upload('[]')).code, 'InvalidAuthenticationToken');

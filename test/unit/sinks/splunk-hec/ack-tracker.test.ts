@@ -107,6 +107,16 @@ describe('AckTracker', () => {
     assert.ok(clock.now() < deadline, 'settled before the deadline');
   });
 
+  it('an ack timeout too close to the deadline gives up instead of resending (the next invocation will)', async () => {
+    const clock = virtualClock(start);
+    const { query } = scriptedQuery(clock, [NOTHING]);
+    const acks = tracker(clock, query, { pollIntervalMs: 10_000, timeoutMs: 35_000 });
+    // Timed out at +35 s; a resend's first query would come at +45 s, after the last call (+39 s).
+    const verdict = await acks.wait(0, start + 40_000);
+    assert.equal(verdict.status, 'deadline');
+    assert.equal(clock.now(), start + 35_000);
+  });
+
   it('the last query can still acknowledge', async () => {
     const clock = virtualClock(start);
     const { query } = scriptedQuery(clock, [NOTHING, NOTHING, statuses(0)]);

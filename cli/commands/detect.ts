@@ -1,0 +1,227 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { CommandFailed, usageError } from '../shared/errors';
+import { parseTimeArg } from '../shared/time-arg';
+import type { Runner } from './runner';
+
+interface RulesOption {
+  rules?: string[];
+}
+
+interface TestOptions extends RulesOption {
+  source?: string;
+  logType?: string;
+}
+
+interface BacktestOptions extends RulesOption {
+  from: string;
+  to: string;
+  source?: string[];
+  logType?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Record limits as the forwarder's: the configuration's when there is one, else its defaults. */
+const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 ** 3;
+
+function limitsOf(context: CommandContext): { maxRecordBytes: number; maxObjectBytes: number } {
+  const forwarder = context.optionalConfig()?.config.forwarder;
+  return {
+    maxRecordBytes: forwarder?.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    maxObjectBytes: forwarder?.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+  };
+}
+
+const RULES_HELP = 'also load the rules in this folder (repeatable)';
+
+/** The compiled rules, or every problem on stderr (`file:line:column: reason`) and exit code 1. */
+function ruleSetOrFail<T>(validated: {
+  readonly ruleSet?: T;
+  readonly report: { readonly problems: readonly { readonly message: string }[] };
+}): T {
+  if (validated.ruleSet) return validated.ruleSet;
+  throw new CommandFailed(validated.report.problems.map((problem) => problem.message).join('\n'), 1);
+}
+
+export function registerDetect(program: Command, run: Runner): void {
+  const detect = program
+    .command('detect')
+    .description(
+      'Sigma detection rules: check they compile, run them on local records, backtest them on a time range of the bucket',
+    )
+    .addHelpText(
+      'after',
+      `
+Rules are Sigma YAML (one or more documents per file); <rule>.tests.yml files beside them are rule
+tests. The rule packs shipped with sluice (its detections/ folder) are used unless rules are named.
+Nothing here sends an alert: detections do not run in the deployed forwarder yet.`,
+    );
+
+  detect
+    .command('validate')
+    .description(
+      'Compile rules; print file:line:column: reason for every problem, and warn about rules no source runs',
+    )
+    .argument('[rules...]', 'rule files or folders (default: the shipped rule packs)')
+    .option('--rules <dir>', RULES_HELP, collect)
+    .addHelpText(
+      'after',
+      `
+Rules are bound to the configuration's sources (logsource product = a source's preset or name,
+service = the log type); without a configuration that check is skipped.
+Exit code: 0 when every rule compiles, 1 otherwise.`,
+    )
+    .action(
+      run(async (context: CommandContext, options: RulesOption, paths: string[]) => {
+        const { readRuleFiles, validateRules, configuredSources, renderValidate, unboundReason } =
+          await import('./deps/detect.js');
+        const files = readRuleFiles({ paths, extra: options.rules }, context.io.cwd);
+        const config = context.optionalConfig();
+        const sources = config ? configuredSources(config.config).map((source) => source.binding) : undefined;
+        const { report } = validateRules(files, sources);
+        for (const rule of report.unbound)
+          context.output.warn(unboundReason(rule, report.sources ?? []), { rule: rule.rule });
+        context.output.result(report, renderValidate);
+        if (report.problems.length > 0) throw new CommandFailed('', 1);
+      }),
+    );
+
+  detect
+    .command('test')
+    .description(
+      'Run rules on local records (NDJSON, pretty-printed JSON, gzip): which records match which rule, and the alerts that would fire',
+    )
+    .argument('<rules>', 'a rule file or folder')
+    .argument(
+      '<files...>',
+      'record files, or folders walked for *.json, *.ndjson, *.jsonl, *.log (gzip too); *.tests.yml files are run as rule tests',
+    )
+    .option(
+      '--source <name>',
+      "the records' source: a configured source, a vendor preset or a name (default: the configuration's only source, else the rules' product)",
+    )
+    .option(
+      '--log-type <type>',
+      'log type of records that name none (default: from a layout path, else unknown)',
+    )
+    .option('--rules <dir>', RULES_HELP, collect)
+    .addHelpText(
+      'after',
+      `
+Records are read as the forwarder reads them (record ids, log types, event times); correlations
+count across all the files. Alerts are reported, never sent.
+Exit code: 0, or 1 when a rule does not compile or a rule test case fails.`,
+    )
+    .action(
+      run(async (context: CommandContext, options: TestOptions, args: string[]) => {
+        const {
+          readRuleFiles,
+          validateRules,
+          configuredSources,
+          chooseSource,
+          findFiles,
+          isRecordOrTestFile,
+          runDetectTest,
+          renderDetectTest,
+        } = await import('./deps/detect.js');
+        const [rules, ...paths] = args;
+        const ruleSet = ruleSetOrFail(
+          validateRules(readRuleFiles({ paths: [rules], extra: options.rules }, context.io.cwd), undefined),
+        );
+        const config = context.optionalConfig();
+        const source = chooseSource(options.source, config ? configuredSources(config.config) : [], ruleSet);
+        const files = findFiles(paths, context.io.cwd, isRecordOrTestFile);
+        const report = await runDetectTest({
+          ruleSet,
+          source,
+          files,
+          cwd: context.io.cwd,
+          logType: options.logType,
+          ...limitsOf(context),
+        });
+        context.output.result(report, renderDetectTest);
+        if (report.failedCases > 0) throw new CommandFailed('', 1);
+      }),
+    );
+
+  detect
+    .command('backtest')
+    .description(
+      "Run the rules over a time range of the bucket's objects, as the forwarder would have: report the alerts, send none",
+    )
+    .requiredOption(
+      '--from <time>',
+      'start (inclusive): ISO 8601 UTC (2024-02-01T18:50Z), or a duration ago (6h, 7d)',
+    )
+    .requiredOption(
+      '--to <time>',
+      "end (exclusive, minute resolution): ISO 8601 UTC, 'now' or a duration ago",
+    )
+    .option(
+      '--source <name>',
+      'only this source (repeatable; default: every source of the configuration)',
+      collect,
+    )
+    .option('--log-type <type>', 'only this log type (repeatable; default: every log type found)', collect)
+    .option('--rules <dir>', RULES_HELP, collect)
+    .addHelpText(
+      'after',
+      `
+Only the key layout's time prefixes of the range are listed, as sluice replay lists them; each
+object is read as the forwarder reads it and counted in memory (correlations across objects and
+log types). Alerts are reported and never sent. Needs the configuration (its sources) and the
+deployment's bucket.
+Exit code: 0, or 1 when a rule does not compile.`,
+    )
+    .action(
+      run(async (context: CommandContext, options: BacktestOptions) => {
+        const { readRuleFiles, validateRules, configuredSources, S3ObjectSource, backtest, renderBacktest } =
+          await import('./deps/detect.js');
+        const now = new Date();
+        const from = parseTimeArg(options.from, now, '--from');
+        const to = parseTimeArg(options.to, now, '--to');
+        if (to <= from)
+          throw usageError(`--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
+        const ruleSet = ruleSetOrFail(
+          validateRules(readRuleFiles({ extra: options.rules }, context.io.cwd), undefined),
+        );
+        const cli = context.config();
+        const all = configuredSources(cli.config);
+        const unknown = (options.source ?? []).filter(
+          (name) => !all.some((source) => source.binding.name === name),
+        );
+        if (unknown.length > 0)
+          throw usageError(
+            `source '${unknown[0]}' is not in ${cli.path}. Fix: use one of ${all.map((source) => source.binding.name).join(', ')}`,
+          );
+        const sources = options.source
+          ? all.filter((source) => options.source!.includes(source.binding.name))
+          : all;
+        const deployment = await context.deployment();
+        let stop = false;
+        const unsubscribe = context.io.onStopSignal(() => (stop = true));
+        const progress = context.output.progress('backtest');
+        try {
+          const report = await backtest({
+            s3: context.aws.s3,
+            objects: new S3ObjectSource(context.aws.s3),
+            bucket: deployment.bucket,
+            ruleSet,
+            sources,
+            from,
+            to,
+            logTypes: options.logType,
+            ...limitsOf(context),
+            onProgress: (objects, key) => progress.update(objects, key),
+            shouldStop: () => stop,
+          });
+          progress.stop();
+          context.output.result(report, renderBacktest);
+        } finally {
+          unsubscribe();
+        }
+      }),
+    );
+}

@@ -1,0 +1,67 @@
+import type { SourceConfig } from '../../lambda/core/config/sources';
+import { VENDOR_PRESET_NAMES, vendorPreset, type VendorPresetName } from '../../lambda/core/config/presets';
+import type { SluiceConfig } from '../../lambda/core/config/schema';
+import type { ForwardSource } from '../../lambda/core/forward/forward-object';
+import type { SourceWithPrefix } from '../../lambda/core/forward/process-message';
+import type { SourceDescriptor } from '../../lambda/core/detections/sigma/logsource';
+import type { RuleSet } from '../../lambda/core/detections/sigma/rule-set';
+import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
+import { usageError } from '../shared/errors';
+
+/** A source as detection reads it: how to read its objects (as the forwarder does) and what rules bind to. */
+export interface DetectionSource {
+  readonly reading: SourceWithPrefix;
+  readonly binding: SourceDescriptor;
+}
+
+/** The configuration's sources, read as the forwarder reads them. */
+export function configuredSources(config: SluiceConfig): DetectionSource[] {
+  const runtime = runtimeConfigOf(config).sources;
+  return config.sources.map((source: SourceConfig, index) => ({
+    reading: runtime[index],
+    binding: { name: source.name, preset: source.preset },
+  }));
+}
+
+function isPreset(name: string): name is VendorPresetName {
+  return (VENDOR_PRESET_NAMES as readonly string[]).includes(name);
+}
+
+/** A source of no configuration: a vendor preset's reading, or plain NDJSON/JSON with `timestamp`. */
+function unconfigured(name: string): DetectionSource {
+  const preset = isPreset(name) ? vendorPreset(name) : undefined;
+  const reading: ForwardSource & { prefix: string } = {
+    name,
+    prefix: '',
+    format: preset?.format ?? 'auto',
+    timestampField: preset?.timestampField ?? 'timestamp',
+    timestampFieldByLogType: preset?.timestampFieldByLogType,
+    idFieldByLogType: preset?.idFieldByLogType ?? {},
+  };
+  return { reading, binding: { name, preset: preset ? name : undefined } };
+}
+
+/**
+ * The source local records are read as (`sluice detect test`): `--source` (a configured source, else
+ * a vendor preset or a name of your own), else the configuration's only source, else the one product
+ * the rules name.
+ */
+export function chooseSource(
+  requested: string | undefined,
+  configured: readonly DetectionSource[],
+  ruleSet: RuleSet,
+): DetectionSource {
+  if (requested)
+    return configured.find((source) => source.binding.name === requested) ?? unconfigured(requested);
+  if (configured.length === 1) return configured[0];
+  const products = [
+    ...new Set(
+      ruleSet.detections.flatMap((rule) => (rule.logsource.product ? [rule.logsource.product] : [])),
+    ),
+  ];
+  if (configured.length === 0 && products.length === 1) return unconfigured(products[0]);
+  const choices = configured.length > 0 ? configured.map((source) => source.binding.name) : products;
+  throw usageError(
+    `which source are the records from? Fix: pass --source${choices.length > 0 ? ` (one of ${choices.join(', ')})` : ''}`,
+  );
+}
