@@ -380,7 +380,16 @@ ${throughputTable(report)}
 
 "object MB/s" counts the object as stored (compressed for gzip objects); "data MB/s" the records
 as written. ✗ marks a ratio below ${report.targetRatio} on the measure the target uses for that row (the
-target is for the HEC rows with plain NDJSON objects; the others are shown against the same bar).
+target is for the HEC rows with plain NDJSON objects; the others are shown against the same bar).${
+    report.rows.some((row) => row.cpuRatio > 1)
+      ? `
+
+A ratio above 1 does not mean sluice beat the floor: the floor's time is wall time (the fastest of 3
+runs), the forwarder's is CPU time, and a busy machine (see the load above) stretches the floor's wall
+time far more than the forwarder's CPU time. Compare the rows with one another in such a run; "records per CPU-s" is the
+steadier measure.`
+      : ''
+  }
 
 **Target (HEC path ≥ ${report.targetRatio} × floor, plain NDJSON objects):** ${verdict}.
 

@@ -71,7 +71,7 @@ export async function collectOnce(
   return runCollector(
     {
       ...settings,
-      ...(options.since ? { firstRunLookbackMs: Math.max(0, now() - options.since.getTime()) } : {}),
+      ...(options.since ? { firstRunSince: options.since } : {}),
       ...(options.until ? { until: options.until } : {}),
     },
     {

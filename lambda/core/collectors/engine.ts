@@ -30,6 +30,12 @@ export interface CollectorRunSettings {
   readonly maxObjectBytes?: number;
   /** Where the first run starts, back from now. */
   readonly firstRunLookbackMs: number;
+  /**
+   * Where a run without a checkpoint starts, exactly (a backfill's `--since`); overrides
+   * `firstRunLookbackMs`. Default: none. An absolute time is kept as one: turned into a lookback and
+   * back again with two readings of the clock, it would start a few ms late and drop the events at it.
+   */
+  readonly firstRunSince?: Date;
   /** Upper time bound of every query (a backfill of a past range). Default: none (up to now). */
   readonly until?: Date;
 }
@@ -107,7 +113,11 @@ class CollectorRun {
     private readonly deps: CollectorRunDeps,
     private readonly lease: Lease,
   ) {
-    const start = lease.checkpoint ?? firstCheckpoint(deps.now(), settings.firstRunLookbackMs);
+    const start =
+      lease.checkpoint ??
+      (settings.firstRunSince
+        ? firstCheckpoint(settings.firstRunSince.getTime(), 0)
+        : firstCheckpoint(deps.now(), settings.firstRunLookbackMs));
     this.progress = new RunProgress(start, deps.client.durableCursor);
     // A first run that brings nothing stores nothing: its start stays "firstRunLookbackMs back from now".
     this.committed = JSON.stringify(this.progress.checkpoint());

@@ -45,6 +45,22 @@ describe('a backfill run (sluice pull --to-bucket)', () => {
     );
   });
 
+  it('starts at exactly `firstRunSince` however the clock moves, keeping the event at that instant', async () => {
+    const api = new BoundedApi(2);
+    api.add({ id: 'e0', at: T0 }, { id: 'e1', at: T0 + 1000 });
+    const world = new World();
+    let clock = T0 + 60_000;
+    const outcome = await runCollector(
+      { ...settings, firstRunLookbackMs: 0, firstRunSince: new Date(T0), until: new Date(T0 + 1000) },
+      { ...deps(api, world), now: () => (clock += 1) },
+    );
+    assert.equal(outcome.recordsWritten, 2);
+    assert.deepEqual(
+      world.lines().map((line) => line.id),
+      ['e0', 'e1'],
+    );
+  });
+
   it('reads one API query only with -x', async () => {
     const api = new TimeApi(3);
     api.add(...Array.from({ length: 10 }, (_, i) => ({ id: `e${i}`, at: T0 + i * 1000 })));
