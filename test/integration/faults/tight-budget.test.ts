@@ -8,8 +8,8 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
 import { vendorObjects } from '../../../bench/data/objects';
+import { toSqsEvent } from '../../../cli/worker/sqs-event';
 import { describeLedger } from './support/ledger';
 import { startScenario, type Scenario } from './support/scenario';
 import { drainWithWorkers, lambdaContext, messageCount } from './support/workers';
@@ -63,10 +63,7 @@ describe('fault injection: ten objects and a budget too tight for all of them', 
     // One invocation over the ten notifications, as Lambda's event source mapping makes it.
     const [handler] = scenario.handlers(1, TUNING);
     const queueArn = await arnOf(pipeline.sqs, pipeline.queueUrl);
-    const response = await handler(
-      { Records: notifications.map((message) => sqsRecord(message, queueArn)) },
-      lambdaContext(3_000),
-    );
+    const response = await handler(toSqsEvent(notifications, queueArn, 'us-east-1'), lambdaContext(3_000));
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const requested = new Set(
       [...hecProxy.forwardedMarkers, ...esProxy.forwardedMarkers].map(
@@ -166,23 +163,4 @@ async function arnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
   return Attributes!.QueueArn!;
-}
-
-function sqsRecord(message: Message, queueArn: string): SQSRecord {
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  };
 }

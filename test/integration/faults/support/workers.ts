@@ -5,7 +5,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { toSqsRecord } from '../../../../cli/worker/sqs-event';
 
 /** A Lambda context whose clock runs down from `remainingMs`, as the real one does. */
 export function lambdaContext(remainingMs: number): Context {
@@ -139,22 +140,7 @@ async function pollOnce(
     stats.continuationsReceived += 1;
     stats.resumedKeys.add((JSON.parse(message.Body) as { key: string }).key);
   }
-  const records = Messages.map((message): SQSRecord => ({
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  }));
+  const records = Messages.map((message) => toSqsRecord(message, queueArn, 'us-east-1'));
   const result = await handler({ Records: records }, lambdaContext(options.remainingMs));
   const failed = new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
   stats.failed += failed.size;
