@@ -1,5 +1,7 @@
-import { AwsClients, awsSettings, regionOf } from './aws/clients';
-import { deploymentFromEnv, deploymentFromStack, type Deployment } from './aws/deployment';
+import type { AwsClients } from './aws/clients';
+import type { Deployment } from './aws/deployment';
+import { AwsSession } from './aws/session';
+import { awsSettings, regionOf, type AwsSettings } from './aws/settings';
 import {
   DEFAULT_CONFIG_PATH,
   DEFAULT_STACK_NAME,
@@ -22,15 +24,23 @@ export interface GlobalOptions {
 
 const DEFAULT_QUARANTINE_PREFIX = 'sluice/quarantine';
 
+/** The module of `AwsClients`: it brings the SDK clients of S3, SQS, CloudFormation, CloudWatch and Secrets Manager. */
+export type AwsClientsModule = typeof import('./aws/clients');
+
 /** What a command works with: its output, AWS clients, the configuration and the deployment. */
 export class CommandContext {
   readonly output: Output;
-  private clients?: AwsClients;
+  private session?: AwsSession;
   private loaded?: { value: CliConfig | undefined };
 
+  /**
+   * `clientsModule`: loaded by the runner before the action (see RunOptions), so that `aws` can be
+   * synchronous; without it the command creates its clients through `awsSession`.
+   */
   constructor(
     readonly io: CliIo,
     readonly options: GlobalOptions,
+    private readonly clientsModule?: AwsClientsModule,
   ) {
     this.output = new Output(io, Boolean(options.json));
   }
@@ -39,19 +49,35 @@ export class CommandContext {
     return this.io.env;
   }
 
+  /** The AWS settings from the environment and the global flags (reading them loads no SDK code). */
+  get awsSettings(): AwsSettings {
+    return awsSettings(this.io.env, {
+      region: this.options.region,
+      profile: this.options.profile,
+      endpointUrl: this.options.endpointUrl,
+    });
+  }
+
+  /**
+   * The AWS clients of this command, destroyed when it ends: `AwsClients` when the runner loaded its
+   * module, else a session that creates only the clients the command asks for.
+   */
+  get awsSession(): AwsSession {
+    this.session ??= this.clientsModule
+      ? new this.clientsModule.AwsClients(this.awsSettings)
+      : new AwsSession(this.awsSettings);
+    return this.session;
+  }
+
   get aws(): AwsClients {
-    this.clients ??= new AwsClients(
-      awsSettings(this.io.env, {
-        region: this.options.region,
-        profile: this.options.profile,
-        endpointUrl: this.options.endpointUrl,
-      }),
-    );
-    return this.clients;
+    if (!this.clientsModule) {
+      throw new Error('internal: this command was registered with aws: "on-demand"; use context.awsSession');
+    }
+    return this.awsSession as AwsClients;
   }
 
   get region(): string {
-    return regionOf(this.aws.settings);
+    return regionOf(this.awsSession.settings);
   }
 
   /** The configuration file; required (the command needs sources or destinations). */
@@ -72,16 +98,18 @@ export class CommandContext {
 
   /** `SLUICE_BUCKET` + `SLUICE_OBJECT_QUEUE_URL` when set, else the stack's outputs. */
   async deployment(): Promise<Deployment> {
+    // Loaded here, not with the context: it brings the CloudFormation client.
+    const { deploymentFromEnv, deploymentFromStack } = await import('./aws/deployment.js');
     const quarantinePrefix = this.optionalConfig()?.config.quarantinePrefix ?? DEFAULT_QUARANTINE_PREFIX;
     const fromEnv = this.options.stack ? undefined : deploymentFromEnv(this.io.env, quarantinePrefix);
     if (fromEnv) return fromEnv;
     return deploymentFromStack(this.aws.cloudFormation, this.stackName(), {
       quarantinePrefix,
-      region: this.aws.settings.region,
+      region: this.awsSession.settings.region,
     });
   }
 
   close(): void {
-    this.clients?.destroy();
+    this.session?.destroy();
   }
 }

@@ -12,9 +12,12 @@ import type { DestinationConfig } from '../lambda/core/config/destinations';
 import { keyPrefixesOf } from '../lambda/core/config/sources';
 import { DEFAULT_KEY_LAYOUT } from '../lambda/core/layout/key-pattern';
 import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
+import { alertObjectArn, grantDetections, type ForwarderDetections } from './detections/forwarder-access';
+import { DetectionRulesBundle } from './detections/rules-bundle';
 import { handlerLocation } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
+import { secretResourceArns } from './secret-arns';
 
 export interface ForwarderProps {
   /** The log bucket: the forwarder reads the source prefixes and writes the quarantine prefix. */
@@ -39,20 +42,15 @@ export interface ForwarderProps {
   readonly reservedConcurrency?: number;
   /** Default: 90 days. */
   readonly logRetention?: logs.RetentionDays;
+  /** The detections stage and alert routes: state table, alert objects, topic, secrets, rules. Default: none. */
+  readonly detections?: ForwarderDetections;
 }
 
 /** Lambda allows 4 KB of environment variables in total; keep room for the others. */
 const MAX_RUNTIME_CONFIG_BYTES = 3500;
 
-/**
- * The IAM resources that match one configured secret ARN. Full Secrets Manager ARNs end in `-` and six
- * random characters, which a partial ARN (the name only) needs matched with `-??????`. A name that
- * itself ends in `-` and six letters (`sluice/hec-tokens`) cannot be told apart from a full ARN, so
- * both forms are granted: the exact ARN, and that name with any suffix of exactly six characters.
- */
-export function secretResourceArns(arn: string): string[] {
-  return /-[A-Za-z0-9]{6}$/.test(arn) ? [arn, `${arn}-??????`] : [`${arn}-??????`];
-}
+// Kept importable from here: the collectors and tests have always found it beside the forwarder.
+export { secretResourceArns };
 
 function secretArnsOf(destination: DestinationConfig): string[] {
   switch (destination.type) {
@@ -144,39 +142,56 @@ export class Forwarder extends Construct {
       props.encryptionKey.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
     }
     props.queue.grantSendMessages(this.role);
+    const detections = props.detections;
+    const detectionsEnvironment = detections ? grantDetections(this.role, bucketArn, detections) : {};
+    const rulesBundle = detections ? new DetectionRulesBundle(detections.rules) : undefined;
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...handlerLocation('forwarder'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memoryMb ?? 512,
-      timeout: props.timeout ?? Duration.minutes(5),
-      role: this.role,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      description: 'sluice forwarder: S3 objects to SIEM destinations',
-      environment: {
-        [RUNTIME_CONFIG_ENV]: serialized,
-        SLUICE_BUCKET: props.bucket.bucketName,
-        SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
-        POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
-        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        forceDockerBundling: false,
-      },
-    });
+    try {
+      this.function = new nodejs.NodejsFunction(this, 'Function', {
+        ...handlerLocation('forwarder'),
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: props.memoryMb ?? 512,
+        timeout: props.timeout ?? Duration.minutes(5),
+        role: this.role,
+        logGroup: this.logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        reservedConcurrentExecutions: props.reservedConcurrency,
+        description: 'sluice forwarder: S3 objects to SIEM destinations',
+        environment: {
+          [RUNTIME_CONFIG_ENV]: serialized,
+          SLUICE_BUCKET: props.bucket.bucketName,
+          SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
+          POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
+          POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+          NODE_OPTIONS: '--enable-source-maps',
+          ...detectionsEnvironment,
+        },
+        bundling: {
+          minify: true,
+          sourceMap: true,
+          target: 'node22',
+          forceDockerBundling: false,
+          ...(rulesBundle ? { commandHooks: rulesBundle } : {}),
+        },
+      });
+    } finally {
+      // Bundled by now, or failed (CDK bundles in the function's constructor): the file can go.
+      rulesBundle?.dispose();
+    }
     acknowledgeWildcardResources(
       this.role,
       [...sourceObjects, `${bucketArn}/${config.quarantinePrefix}/*`],
       'Object names under a prefix are chosen per object (vendor or quarantine UUIDs), so they cannot be listed; access is limited to these prefixes of this one bucket.',
     );
+    if (detections) {
+      acknowledgeWildcardResources(
+        this.role,
+        [alertObjectArn(bucketArn, detections.alertsPrefix)],
+        "Alert objects are named by a hash of the alert they hold, so their names cannot be listed; access is PutObject only, under the alerts prefix's sluice-alerts/ of this one bucket.",
+      );
+    }
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: props.batchSize ?? 10,

@@ -20,6 +20,7 @@ export { Monitoring, type MonitoredQueue, type MonitoringProps } from './monitor
 export { IngestPipeline, type IngestPipelineProps } from './ingest/ingest-pipeline';
 export * from './ingest/index';
 export * from './collectors/index';
+export * from './detections/index';
 
 export { loadConfigFile, parseConfig } from '../lambda/core/config/load';
 export type {

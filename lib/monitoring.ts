@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { COLLECTOR_METRICS, COLLECTOR_METRICS_SERVICE } from '../lambda/collector/metrics';
+import { DETECTIONS_STAGE, routeSinkName } from '../lambda/core/detections/stage/names';
 import { FORWARDER_METRICS_SERVICE, METRICS_NAMESPACE } from '../lambda/forwarder/metrics';
 import { pascal } from './log-stream-bucket';
 
@@ -45,6 +46,12 @@ export interface MonitoringProps {
   readonly maxMessageAge?: Duration;
   /** Collectors, each alarmed on failed runs and on lag. Default: none. */
   readonly collectors?: readonly MonitoredCollector[];
+  /**
+   * With detections: the alert routes' names, each alarmed when it refuses an alert for good, and the
+   * stage and the routes drawn on the dashboard. A route that fails (channel down, wrong secret) is
+   * retried and reaches the object DLQ like any destination: the DLQ alarm covers it. Default: none.
+   */
+  readonly detections?: { readonly routes: readonly string[] };
 }
 
 const PERIOD = Duration.minutes(5);
@@ -132,6 +139,15 @@ export class Monitoring extends Construct {
 
     const collectors = props.collectors ?? [];
     for (const collector of collectors) this.alarmCollector(collector);
+    const routes = props.detections?.routes ?? [];
+    for (const route of routes) {
+      // The name itself in the id: unique by validation (a spelling like pascal() could merge two).
+      this.alarm(`Route-${route}-Quarantined`, {
+        metric: destinationMetric('RecordsQuarantined', routeSinkName(route)),
+        threshold: 1,
+        description: `Alert route '${route}' refused an alert for good (an invalid payload, a refused event): nobody was notified through it. The alert is in the quarantine prefix with the channel's answer.`,
+      });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     const perDestination = (metricName: string, statistic = 'Sum') =>
@@ -199,6 +215,29 @@ export class Monitoring extends Construct {
         }),
       );
     }
+    if (props.detections) this.drawDetections(props.detections.routes);
+  }
+
+  /** What the detections stage read and each route handled, and the routes' retries and failures. */
+  private drawDetections(routes: readonly string[]): void {
+    const perRoute = (metricName: string) =>
+      routes.map((route) =>
+        destinationMetric(metricName, routeSinkName(route)).with({ label: `${route} ${metricName}` }),
+      );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Detections: records evaluated, alerts handled per route',
+        left: [destinationMetric('RecordsDelivered', DETECTIONS_STAGE).with({ label: 'records evaluated' })],
+        right: perRoute('RecordsDelivered'),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Alert routes: retries, failures, refused alerts',
+        left: [...perRoute('Retries'), ...perRoute('RecordsFailed')],
+        right: perRoute('RecordsQuarantined'),
+        width: 12,
+      }),
+    );
   }
 
   /** A failed run (or a crash) raises the collector-failing alarm; an old newest event, the lag alarm. */

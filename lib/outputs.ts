@@ -14,5 +14,9 @@ export const OUTPUTS = {
   ingestTokenSecretArn: 'IngestTokenSecretArn',
   /** The collectors' checkpoint table (present when the configuration has `collectors`). */
   collectorTable: 'CollectorTable',
+  /** The detection state table (present when the configuration has `detections`). */
+  detectionsTable: 'DetectionsTable',
+  /** The alert topic of the `sns` route (present when `detections.routes` has one). */
+  alertTopicArn: 'AlertTopicArn',
   writerPolicy: (source: string) => `WriterPolicy${pascal(source)}`,
 } as const;

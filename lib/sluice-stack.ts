@@ -13,6 +13,8 @@ export { OUTPUTS } from './outputs';
 export interface SluiceStackProps extends StackProps {
   /** The configuration, validated (see `parseConfig`) or as written in sluice.config.json. */
   readonly config: SluiceConfig | SluiceConfigInput;
+  /** The folder `detections.rules` paths are relative to (see `SluiceProps.configDir`). */
+  readonly configDir?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export class SluiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
-    this.sluice = new Sluice(this, 'Default', { config: props.config });
+    this.sluice = new Sluice(this, 'Default', { config: props.config, configDir: props.configDir });
   }
 
   get logBucket(): LogStreamBucket {

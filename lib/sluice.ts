@@ -3,8 +3,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { Collectors } from './collectors/collectors';
+import { Detections, routeSecretArns } from './detections/detections';
+import { ALERTS_SOURCE_NAME, alertsObjectPrefix } from '../lambda/core/config/alerts-source';
+import { detectionRuleFilesOf } from '../lambda/core/config/detection-rules';
 import { validatedConfig } from '../lambda/core/config/load';
 import type { SluiceConfig, SluiceConfigInput } from '../lambda/core/config/schema';
+import { routeNameOf } from '../lambda/core/detections/routing/config';
 import { runtimeConfigOf } from '../lambda/forwarder/runtime-config';
 import { Forwarder } from './forwarder';
 import { IngestPipeline } from './ingest/ingest-pipeline';
@@ -29,6 +33,11 @@ export interface SluiceProps {
    * second `Sluice` in the same stack (output ids must be unique in a stack).
    */
   readonly outputs?: boolean;
+  /**
+   * The folder `detections.rules` paths are relative to. Default: the folder of the configuration file
+   * when the configuration came from `loadConfigFile`, else the working directory.
+   */
+  readonly configDir?: string;
 }
 
 const STORAGE_CLASSES: Record<SluiceConfig['bucket']['transitionStorageClass'], s3.StorageClass> = {
@@ -40,8 +49,8 @@ const STORAGE_CLASSES: Record<SluiceConfig['bucket']['transitionStorageClass'], 
 
 /**
  * One sluice deployment, in any stack: the log bucket, its object queue, the forwarder, the ingest
- * pipeline when a source has `ingest`, the scheduled collectors when there are `collectors`, and the
- * alarms. `SluiceStack` (what `cdk deploy` of this
+ * pipeline when a source has `ingest`, the scheduled collectors when there are `collectors`, the
+ * detection state table and alert topic when there are `detections`, and the alarms. `SluiceStack` (what `cdk deploy` of this
  * repository deploys) is a stack holding exactly this construct.
  */
 export class Sluice extends Construct {
@@ -54,22 +63,40 @@ export class Sluice extends Construct {
   readonly ingest?: IngestPipeline;
   /** Present when the configuration has `collectors`. */
   readonly collectors?: Collectors;
+  /** The detection state table and alert topic; present when the configuration has `detections`. */
+  readonly detections?: Detections;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SluiceProps) {
     super(scope, id);
     const config = validatedConfig(props.config, `configuration of construct '${this.node.path}'`);
     this.config = config;
-    const { bucket } = config;
+    const { bucket, detections } = config;
+    // Compiled before anything is built: a rule that does not compile fails synth with its file:line:column.
+    const rules = detectionRuleFilesOf(config, props.configDir);
 
     this.logBucket = new LogStreamBucket(this, 'LogBucket', {
-      sources: config.sources.map((source) => ({
-        name: source.name,
-        prefix: source.prefix,
-        writers: source.writers,
-        keyPrefixes: source.keyPrefixes,
-        serviceWriter: source.serviceWriter,
-      })),
+      sources: [
+        ...config.sources.map((source) => ({
+          name: source.name,
+          prefix: source.prefix,
+          writers: source.writers,
+          keyPrefixes: source.keyPrefixes,
+          serviceWriter: source.serviceWriter,
+        })),
+        // Alert objects, written by the forwarder itself, come back through the object queue; only
+        // `sluice-alerts/` is notified, as the quarantine may lie under the alerts prefix.
+        ...(detections
+          ? [
+              {
+                name: ALERTS_SOURCE_NAME,
+                prefix: detections.alerts.prefix,
+                writers: [],
+                keyPrefixes: [alertsObjectPrefix(detections.alerts.prefix)],
+              },
+            ]
+          : []),
+      ],
       bucketName: bucket.name,
       encryption: bucket.encryption,
       retention: Duration.days(bucket.retentionDays),
@@ -87,6 +114,10 @@ export class Sluice extends Construct {
     });
     this.logBucket.notifyObjectCreated(new s3n.SqsDestination(this.objectQueue.queue));
 
+    if (detections) {
+      this.detections = new Detections(this, 'Detections', { routes: detections.routes });
+    }
+
     const { forwarder } = config;
     this.forwarder = new Forwarder(this, 'Forwarder', {
       bucket: this.logBucket.bucket,
@@ -102,6 +133,16 @@ export class Sluice extends Construct {
           : undefined,
       maxConcurrency: forwarder.maxConcurrency,
       reservedConcurrency: forwarder.reservedConcurrency,
+      detections:
+        detections && this.detections
+          ? {
+              table: this.detections.table,
+              alertsPrefix: detections.alerts.prefix,
+              rules,
+              alertTopic: this.detections.alertTopic,
+              routeSecretArns: routeSecretArns(detections.routes),
+            }
+          : undefined,
     });
 
     const ingestSource = config.sources.find((source) => source.ingest);
@@ -146,6 +187,9 @@ export class Sluice extends Construct {
         everyMinutes: collector.everyMinutes,
         lagAlarm: Duration.minutes(collector.lagAlarmMinutes),
       })),
+      detections: detections
+        ? { routes: detections.routes.map((route, index) => routeNameOf(route, index)) }
+        : undefined,
     });
 
     if (props.outputs ?? true) this.addOutputs();
@@ -172,6 +216,8 @@ export class Sluice extends Construct {
     output(OUTPUTS.forwarderFunctionName, this.forwarder.function.functionName);
     output(OUTPUTS.quarantinePrefix, this.config.quarantinePrefix);
     if (this.collectors) output(OUTPUTS.collectorTable, this.collectors.table.tableName);
+    if (this.detections) output(OUTPUTS.detectionsTable, this.detections.table.tableName);
+    if (this.detections?.alertTopic) output(OUTPUTS.alertTopicArn, this.detections.alertTopic.topicArn);
     for (const policy of this.logBucket.writerPolicies) {
       output(
         OUTPUTS.writerPolicy(policy.source),

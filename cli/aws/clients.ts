@@ -1,122 +1,48 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
+import { s3Of } from './s3';
+import { secretsManagerOf } from './secrets-manager';
+import { AwsSession } from './session';
+import type { AwsClientConfig } from './settings';
 
-/** What the standard AWS environment and the global flags say about reaching AWS. */
-export interface AwsSettings {
-  readonly region?: string;
-  readonly profile?: string;
-  /** `AWS_ENDPOINT_URL` or `--endpoint-url`: an S3/SQS-compatible endpoint (moto, LocalStack). */
-  readonly endpoint?: string;
-  /** Path-style S3 addressing: on for non-AWS endpoints, or `SLUICE_S3_FORCE_PATH_STYLE=true`. */
-  readonly forcePathStyle: boolean;
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
-
-export function awsSettings(
-  env: NodeJS.ProcessEnv,
-  flags: { region?: string; profile?: string; endpointUrl?: string } = {},
-): AwsSettings {
-  const base = awsClientConfig(env);
-  const endpoint = flags.endpointUrl ?? base.endpoint;
-  const profile = flags.profile ?? env.AWS_PROFILE;
-  const explicitPathStyle = env.SLUICE_S3_FORCE_PATH_STYLE;
-  const forcePathStyle =
-    explicitPathStyle !== undefined
-      ? explicitPathStyle === 'true'
-      : endpoint !== undefined && !/\.amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
-  return {
-    region: flags.region ?? base.region,
-    profile,
-    endpoint,
-    forcePathStyle,
-    // A named profile wins over static keys in the environment.
-    credentials: flags.profile ? undefined : base.credentials,
-  };
-}
-
-/** The region a command talks to (for messages and synthetic notifications). */
-export function regionOf(settings: AwsSettings): string {
-  return settings.region ?? 'us-east-1';
-}
-
-function clientConfig(settings: AwsSettings) {
-  return {
-    region: settings.region,
-    endpoint: settings.endpoint,
-    profile: settings.profile,
-    credentials: settings.credentials,
-  };
-}
-
-/** The AWS SDK's documented switch for its Node version notice (read when a client is created). */
-export const SDK_NODE_NOTICE_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-
-/**
- * On Node below 22 every SDK client prints a 7-9 line notice about the SDK's releases of 2027. sluice
- * supports Node 20.19+, the operator cannot act on it, and it breaks `--json`'s JSON-lines stderr, so
- * the CLI turns it off before its first client; an operator's own setting of the switch wins.
- */
-export function quietSdkNodeNotice(env: NodeJS.ProcessEnv = process.env): void {
-  if (env[SDK_NODE_NOTICE_SWITCH] === undefined) env[SDK_NODE_NOTICE_SWITCH] = 'true';
-}
+export {
+  awsSettings,
+  quietSdkNodeNotice,
+  regionOf,
+  SDK_NODE_NOTICE_SWITCH,
+  type AwsSettings,
+} from './settings';
 
 /** One client per service, created on first use and destroyed together (keep-alive sockets). */
-export class AwsClients {
-  private cache = new Map<string, { destroy(): void }>();
-
-  constructor(readonly settings: AwsSettings) {
-    quietSdkNodeNotice();
-  }
-
-  private get<T extends { destroy(): void }>(name: string, create: () => T): T {
-    let client = this.cache.get(name) as T | undefined;
-    if (!client) {
-      client = create();
-      this.cache.set(name, client);
-    }
-    return client;
-  }
-
+export class AwsClients extends AwsSession {
   get s3(): S3Client {
-    return this.get(
-      's3',
-      () => new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.forcePathStyle }),
-    );
+    return s3Of(this);
   }
 
   get sqs(): SQSClient {
-    return this.get('sqs', () => new SQSClient(clientConfig(this.settings)));
+    return this.client('sqs', (config) => new SQSClient(config));
   }
 
   get cloudFormation(): CloudFormationClient {
-    return this.get('cfn', () => new CloudFormationClient(clientConfig(this.settings)));
+    return this.client('cfn', (config) => new CloudFormationClient(config));
   }
 
   get cloudWatch(): CloudWatchClient {
-    return this.get('cw', () => new CloudWatchClient(clientConfig(this.settings)));
+    return this.client('cw', (config) => new CloudWatchClient(config));
   }
 
   /**
    * A client of another service, created on first use with the same settings and destroyed with the
    * others; the command that needs it imports its SDK package (so that other commands never load it).
    */
-  other<T extends { destroy(): void }>(
-    name: string,
-    create: (config: ReturnType<typeof clientConfig>) => T,
-  ): T {
-    return this.get(`other:${name}`, () => create(clientConfig(this.settings)));
+  other<T extends { destroy(): void }>(name: string, create: (config: AwsClientConfig) => T): T {
+    return this.client(`other:${name}`, create);
   }
 
   get secretsManager(): SecretsManagerClient {
-    return this.get('sm', () => new SecretsManagerClient(clientConfig(this.settings)));
-  }
-
-  destroy(): void {
-    for (const client of this.cache.values()) client.destroy();
-    this.cache.clear();
+    return secretsManagerOf(this);
   }
 }

@@ -198,7 +198,7 @@ Exit code: 0, or 1 when a rule does not compile.`,
           );
         const sources = options.source
           ? all.filter((source) => options.source!.includes(source.binding.name))
-          : all;
+          : all.filter((source) => !source.implicit);
         const deployment = await context.deployment();
         let stop = false;
         const unsubscribe = context.io.onStopSignal(() => (stop = true));

@@ -101,120 +101,129 @@ the same record ids (Elasticsearch answers 409 instead of indexing twice).
 Exit code: 0 when every object was forwarded, 1 otherwise.`,
     )
     .action(
-      run(async (context: CommandContext, options: ForwardOptions, paths: string[]) => {
-        const {
-          S3ObjectSource,
-          S3QuarantineWriter,
-          runtimeConfigOf,
-          buildForwarder,
-          selectDestinations,
-          LOCAL_BUCKET,
-          LocalFileSource,
-          LocalQuarantineWriter,
-          listLocalFiles,
-          listS3Prefix,
-          parseS3Url,
-          planTargets,
-        } = await import('./deps/forward.js');
-        const cli = context.config();
-        const destinations = selectDestinations(cli, options.destination);
-        const runtime = runtimeConfigOf(cli.config);
-        const s3Targets = paths.map(parseS3Url).filter((target) => target !== undefined);
-        const localPaths = paths.filter((path) => !parseS3Url(path));
-        const files = await listLocalFiles(localPaths, context.io.cwd);
-        const refs: ObjectRef[] = files.map((file) => file.ref);
-        for (const target of s3Targets)
-          refs.push(...(await listS3Prefix(context.aws.s3, target.bucket, target.prefix)));
-        const { targets, skipped } = planTargets(refs, runtime.sources, {
-          sourceName: options.source,
-          logType: options.logType,
-          local: new Set(files.map((file) => file.ref.key)),
-        });
-        const bytes = targets.reduce((sum, target) => sum + (target.ref.size ?? 0), 0);
-        const quarantineDir = resolve(context.io.cwd, options.quarantineDir ?? 'sluice-quarantine');
-        // S3 objects quarantine into their own bucket (see `quarantine` below).
-        const buckets = [...new Set(s3Targets.map((target) => target.bucket))];
-        const quarantineLabel =
-          options.quarantineDir || buckets.length === 0
-            ? quarantineDir
-            : `${buckets.map((bucket) => `s3://${bucket}/${cli.config.quarantinePrefix}/`).join(', ')}${localPaths.length > 0 ? ` (local files: ${quarantineDir})` : ''}`;
-        const base = {
-          destinations: destinations.map((destination) => destination.name),
-          skipped,
-          quarantine: quarantineLabel,
-        };
-        if (options.dryRun) {
-          context.output.result(
-            {
-              ...base,
-              dryRun: true,
-              objects: { listed: refs.length, forwarded: 0, failed: 0, skipped: skipped.length },
-              bytes,
-              failures: [],
-            },
-            render,
-          );
-          return;
-        }
-        const localSource = new LocalFileSource(files);
-        const s3Source = new S3ObjectSource(context.aws.s3);
-        const objects: ObjectSource = {
-          open: (object, fromByte) =>
-            (object.bucket === LOCAL_BUCKET ? localSource : s3Source).open(object, fromByte),
-        };
-        const localQuarantine = new LocalQuarantineWriter(quarantineDir);
-        const quarantineOf = (where: { object: ObjectRef }): QuarantineWriter =>
-          where.object.bucket === LOCAL_BUCKET || options.quarantineDir
-            ? localQuarantine
-            : new S3QuarantineWriter(context.aws.s3, where.object.bucket, cli.config.quarantinePrefix);
-        const quarantine: QuarantineWriter = {
-          create: (name, body, where) => quarantineOf(where).create(name, body, where),
-          read: (name, where) => quarantineOf(where).read(name, where),
-        };
-        const forwarder = buildForwarder({
-          cli,
-          aws: context.aws,
-          destinations,
-          objects,
-          quarantine,
-          log: cliLog(context.output, Boolean(context.options.verbose)),
-        });
-        const failures: { key: string; code: string; message: string }[] = [];
-        let forwarded = 0;
-        let stop = false;
-        const unsubscribe = context.io.onStopSignal(() => (stop = true));
-        const progress = context.output.progress('forward', targets.length);
-        try {
-          // Several objects at once (each one's records still go out in order); after Ctrl-C no new
-          // object starts and the ones in progress finish.
-          await forEachConcurrently(
-            targets,
-            options.concurrency,
-            async (target) => {
-              const outcome = await forwarder.forward(target.ref, target.source, target.logType);
-              if (outcome.status === 'complete') forwarded += 1;
-              else if (outcome.status === 'skipped')
-                skipped.push({ key: target.ref.key, reason: outcome.reason });
-              else failures.push({ key: target.ref.key, code: outcome.code, message: outcome.message });
-              progress.update(forwarded + failures.length, target.ref.key);
-            },
-            () => stop,
-          );
-        } finally {
-          progress.stop();
-          unsubscribe();
-          forwarder.close();
-        }
-        const report: ForwardReport = {
-          ...base,
-          dryRun: false,
-          objects: { listed: refs.length, forwarded, failed: failures.length, skipped: skipped.length },
-          bytes,
-          stats: forwarder.stats.snapshot(),
-          failures,
-        };
-        context.output.result(report, render);
-        if (failures.length > 0 || stop) throw new CommandFailed('', 1);
-      }),
+      run(
+        async (context: CommandContext, options: ForwardOptions, paths: string[]) => {
+          const {
+            runtimeConfigOf,
+            buildForwarder,
+            selectDestinations,
+            LOCAL_BUCKET,
+            LocalFileSource,
+            LocalQuarantineWriter,
+            listLocalFiles,
+            parseS3Url,
+            planTargets,
+          } = await import('./deps/forward.js');
+          const cli = context.config();
+          const destinations = selectDestinations(cli, options.destination);
+          const runtime = runtimeConfigOf(cli.config);
+          const s3Targets = paths.map(parseS3Url).filter((target) => target !== undefined);
+          const localPaths = paths.filter((path) => !parseS3Url(path));
+          // Only S3 prefixes load the S3 client and adapters: local files alone never need them.
+          const s3 = s3Targets.length > 0 ? await s3Access(context) : undefined;
+          const files = await listLocalFiles(localPaths, context.io.cwd);
+          const refs: ObjectRef[] = files.map((file) => file.ref);
+          for (const target of s3Targets)
+            refs.push(...(await s3!.deps.listS3Prefix(s3!.client, target.bucket, target.prefix)));
+          const { targets, skipped } = planTargets(refs, runtime.sources, {
+            sourceName: options.source,
+            logType: options.logType,
+            local: new Set(files.map((file) => file.ref.key)),
+          });
+          const bytes = targets.reduce((sum, target) => sum + (target.ref.size ?? 0), 0);
+          const quarantineDir = resolve(context.io.cwd, options.quarantineDir ?? 'sluice-quarantine');
+          // S3 objects quarantine into their own bucket (see `quarantine` below).
+          const buckets = [...new Set(s3Targets.map((target) => target.bucket))];
+          const quarantineLabel =
+            options.quarantineDir || buckets.length === 0
+              ? quarantineDir
+              : `${buckets.map((bucket) => `s3://${bucket}/${cli.config.quarantinePrefix}/`).join(', ')}${localPaths.length > 0 ? ` (local files: ${quarantineDir})` : ''}`;
+          const base = {
+            destinations: destinations.map((destination) => destination.name),
+            skipped,
+            quarantine: quarantineLabel,
+          };
+          if (options.dryRun) {
+            context.output.result(
+              {
+                ...base,
+                dryRun: true,
+                objects: { listed: refs.length, forwarded: 0, failed: 0, skipped: skipped.length },
+                bytes,
+                failures: [],
+              },
+              render,
+            );
+            return;
+          }
+          const localSource = new LocalFileSource(files);
+          // Every object is a local file or was listed from S3 (then `s3` is loaded).
+          const s3Source = s3 && new s3.deps.S3ObjectSource(s3.client);
+          const objects: ObjectSource = {
+            open: (object, fromByte) =>
+              (object.bucket === LOCAL_BUCKET ? localSource : s3Source!).open(object, fromByte),
+          };
+          const localQuarantine = new LocalQuarantineWriter(quarantineDir);
+          const quarantineOf = (where: { object: ObjectRef }): QuarantineWriter =>
+            where.object.bucket === LOCAL_BUCKET || options.quarantineDir
+              ? localQuarantine
+              : new s3!.deps.S3QuarantineWriter(s3!.client, where.object.bucket, cli.config.quarantinePrefix);
+          const quarantine: QuarantineWriter = {
+            create: (name, body, where) => quarantineOf(where).create(name, body, where),
+            read: (name, where) => quarantineOf(where).read(name, where),
+          };
+          const forwarder = buildForwarder({
+            cli,
+            aws: context.awsSession,
+            destinations,
+            objects,
+            quarantine,
+            log: cliLog(context.output, Boolean(context.options.verbose)),
+          });
+          const failures: { key: string; code: string; message: string }[] = [];
+          let forwarded = 0;
+          let stop = false;
+          const unsubscribe = context.io.onStopSignal(() => (stop = true));
+          const progress = context.output.progress('forward', targets.length);
+          try {
+            // Several objects at once (each one's records still go out in order); after Ctrl-C no new
+            // object starts and the ones in progress finish.
+            await forEachConcurrently(
+              targets,
+              options.concurrency,
+              async (target) => {
+                const outcome = await forwarder.forward(target.ref, target.source, target.logType);
+                if (outcome.status === 'complete') forwarded += 1;
+                else if (outcome.status === 'skipped')
+                  skipped.push({ key: target.ref.key, reason: outcome.reason });
+                else failures.push({ key: target.ref.key, code: outcome.code, message: outcome.message });
+                progress.update(forwarded + failures.length, target.ref.key);
+              },
+              () => stop,
+            );
+          } finally {
+            progress.stop();
+            unsubscribe();
+            forwarder.close();
+          }
+          const report: ForwardReport = {
+            ...base,
+            dryRun: false,
+            objects: { listed: refs.length, forwarded, failed: failures.length, skipped: skipped.length },
+            bytes,
+            stats: forwarder.stats.snapshot(),
+            failures,
+          };
+          context.output.result(report, render);
+          if (failures.length > 0 || stop) throw new CommandFailed('', 1);
+        },
+        { aws: 'on-demand' },
+      ),
     );
+}
+
+/** The S3 client and adapters, for S3 prefixes. */
+async function s3Access(context: CommandContext) {
+  const deps = await import('./deps/forward-s3.js');
+  return { deps, client: deps.s3Of(context.awsSession) };
 }

@@ -99,6 +99,7 @@ Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTP
           S3ObjectSource,
           S3QuarantineWriter,
           runtimeConfigOf,
+          sourcesWithAlerts,
           buildForwarder,
           selectDestinations,
           CheckpointFile,
@@ -112,10 +113,12 @@ Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTP
         if (options.destination && !options.direct)
           throw usageError('--destination needs --direct (the forwarder Lambda sends to every destination)');
         const cli = context.config();
-        const source = cli.config.sources.find((candidate) => candidate.name === options.source);
+        // With detections, the alerts source (`sluice`) can be replayed too: alerts go to the SIEM and routes again.
+        const sources = sourcesWithAlerts(cli.config);
+        const source = sources.find((candidate) => candidate.name === options.source);
         if (!source) {
           throw usageError(
-            `source '${options.source}' is not in ${cli.path}. Fix: use one of ${cli.config.sources.map((s) => s.name).join(', ')}`,
+            `source '${options.source}' is not in ${cli.path}. Fix: use one of ${sources.map((s) => s.name).join(', ')}`,
           );
         }
         const deployment = await context.deployment();

@@ -95,6 +95,7 @@ export function registerStatus(program: Command, run: Runner): void {
     .action(
       run(async (context: CommandContext, options: { maxAge: number; quarantineLimit: number }) => {
         const { collectStatus } = await import('../status/status.js');
+        const { sourcesWithAlerts } = await import('../../lambda/core/config/alerts-source.js');
         const deployment = await context.deployment();
         const config = context.optionalConfig();
         const collectors = config?.config.collectors ?? [];
@@ -108,7 +109,7 @@ export function registerStatus(program: Command, run: Runner): void {
           );
         }
         const report = await collectStatus(context.aws, deployment, {
-          sources: config?.config.sources,
+          sources: config && sourcesWithAlerts(config.config),
           collectors: checkpoints && { configs: collectors, read: (name) => checkpoints.read(name) },
           quarantineLimit: options.quarantineLimit,
           thresholds: { ...DEFAULT_THRESHOLDS, maxAgeSeconds: options.maxAge },

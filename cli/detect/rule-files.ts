@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { isRuleFile, isRuleTestFile } from '../../lambda/core/detections/rule-file-names';
 import type { RuleFile } from '../../lambda/core/detections/sigma/rule-set';
 import { usageError } from '../shared/errors';
 
@@ -10,18 +11,11 @@ import { usageError } from '../shared/errors';
  */
 export const SHIPPED_RULES_DIR = join(__dirname, '..', '..', 'detections');
 
-/** `<rule>.tests.yml`: a rule test file (see lambda/core/detections/rule-tests.ts), never a rule. */
-export function isRuleTestFile(path: string): boolean {
-  return /\.tests\.ya?ml$/i.test(path);
-}
+export { isRuleTestFile };
 
 /** What a folder given to `detect test` is walked for: record files (gzip or not) and rule test files. */
 export function isRecordOrTestFile(path: string): boolean {
   return isRuleTestFile(path) || /\.(json|ndjson|jsonl|log|txt)(\.gz)?$|\.gz$/i.test(path);
-}
-
-function isRuleFile(path: string): boolean {
-  return /\.ya?ml$/i.test(path) && !isRuleTestFile(path);
 }
 
 /** How a file is named in messages: relative to the working directory when it is inside it. */

@@ -1,3 +1,4 @@
+import { sourcesWithAlerts } from '../../lambda/core/config/alerts-source';
 import type { SourceConfig } from '../../lambda/core/config/sources';
 import { VENDOR_PRESET_NAMES, vendorPreset, type VendorPresetName } from '../../lambda/core/config/presets';
 import type { SluiceConfig } from '../../lambda/core/config/schema';
@@ -12,14 +13,17 @@ import { usageError } from '../shared/errors';
 export interface DetectionSource {
   readonly reading: SourceWithPrefix;
   readonly binding: SourceDescriptor;
+  /** The alerts source detections add: read only when named (`--source sluice`). Default: false. */
+  readonly implicit?: boolean;
 }
 
-/** The configuration's sources, read as the forwarder reads them. */
+/** The configuration's sources (with detections, the alerts source last), read as the forwarder reads them. */
 export function configuredSources(config: SluiceConfig): DetectionSource[] {
   const runtime = runtimeConfigOf(config).sources;
-  return config.sources.map((source: SourceConfig, index) => ({
+  return sourcesWithAlerts(config).map((source: SourceConfig, index) => ({
     reading: runtime[index],
     binding: { name: source.name, preset: source.preset },
+    ...(index >= config.sources.length ? { implicit: true } : {}),
   }));
 }
 
@@ -53,13 +57,15 @@ export function chooseSource(
 ): DetectionSource {
   if (requested)
     return configured.find((source) => source.binding.name === requested) ?? unconfigured(requested);
-  if (configured.length === 1) return configured[0];
+  // The alerts source is read only when named: "the configuration's only source" is a vendor's.
+  const own = configured.filter((source) => !source.implicit);
+  if (own.length === 1) return own[0];
   const products = [
     ...new Set(
       ruleSet.detections.flatMap((rule) => (rule.logsource.product ? [rule.logsource.product] : [])),
     ),
   ];
-  if (configured.length === 0 && products.length === 1) return unconfigured(products[0]);
+  if (own.length === 0 && products.length === 1) return unconfigured(products[0]);
   const choices = configured.length > 0 ? configured.map((source) => source.binding.name) : products;
   throw usageError(
     `which source are the records from? Fix: pass --source${choices.length > 0 ? ` (one of ${choices.join(', ')})` : ''}`,

@@ -1,12 +1,11 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SecretsManagerSecrets } from '../../lambda/adapters/secrets-manager';
 import { createSigV4Signer } from '../../lambda/adapters/sigv4-signer';
 import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import type { ContinuationQueue, ForwarderLog } from '../../lambda/core/forward/process-message';
 import type { SecretSource } from '../../lambda/core/sinks/types';
 import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
-import type { AwsClients } from '../aws/clients';
+import type { AwsSession } from '../aws/session';
 import type { CliConfig } from '../shared/config';
 import { usageError } from '../shared/errors';
 import { LocalForwarder } from './local-forwarder';
@@ -31,7 +30,8 @@ export function selectDestinations(
 
 export interface ForwarderParts {
   readonly cli: CliConfig;
-  readonly aws: AwsClients;
+  /** The AWS settings (the SigV4 signer's profile) and, unless `secret` is given, Secrets Manager's client. */
+  readonly aws: AwsSession;
   readonly destinations: readonly LocalDestinationConfig[];
   readonly objects: ObjectSource;
   readonly quarantine: QuarantineWriter;
@@ -50,7 +50,7 @@ export function buildForwarder(parts: ForwarderParts): LocalForwarder {
     );
   }
   const runtime = runtimeConfigOf(parts.cli.config);
-  const secrets = parts.secret ? undefined : new SecretsManagerSecrets(parts.aws.secretsManager);
+  const secret = parts.secret ?? lazySecretsManager(parts.aws);
   const profile = parts.aws.settings.profile;
   return new LocalForwarder({
     sources: runtime.sources,
@@ -58,12 +58,28 @@ export function buildForwarder(parts: ForwarderParts): LocalForwarder {
     objects: parts.objects,
     quarantine: parts.quarantine,
     continuations: parts.continuations,
-    secret: parts.secret ?? ((arn) => secrets!.source(arn)),
+    secret,
     signer: (region, service) =>
       createSigV4Signer(region, service, defaultProvider(profile ? { profile } : {})),
     maxRecordBytes: runtime.maxRecordBytes,
     maxObjectBytes: runtime.maxObjectBytes,
     log: parts.log,
     invocationTimeoutMs: parts.invocationTimeoutMs,
+  });
+}
+
+/**
+ * Secrets Manager, loaded at the first read of a secret: destinations without one (a `file`
+ * destination, an endpoint without authentication) never load its SDK client.
+ */
+function lazySecretsManager(session: AwsSession): (arn: string) => SecretSource {
+  let secretsOf: Promise<(arn: string) => SecretSource> | undefined;
+  const load = () =>
+    (secretsOf ??= import('./secrets.js').then(({ secretsManagerSecrets }) =>
+      secretsManagerSecrets(session),
+    ));
+  return (arn) => ({
+    get: async () => (await load())(arn).get(),
+    refresh: async () => (await load())(arn).refresh(),
   });
 }

@@ -8,6 +8,7 @@ import {
   type ForwardSummary,
 } from '../../lambda/core/forward/forward-object';
 import { invocationSchedule } from '../../lambda/core/forward/object-slots';
+import type { DetectionFanout } from '../../lambda/core/detections/stage/detection-fanout';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import {
   processMessage,
@@ -39,6 +40,8 @@ export interface LocalForwarderOptions {
   /** Time budget of one batch or one pass over an object, like a Lambda timeout. Default: 300 s. */
   readonly invocationTimeoutMs?: number;
   readonly retryPolicy?: Partial<RetryPolicy>;
+  /** The detections stage and alert routes, when the configuration has detections. Default: none. */
+  readonly detections?: DetectionFanout;
 }
 
 export type DirectOutcome =
@@ -59,15 +62,18 @@ export class LocalForwarder {
   constructor(private readonly options: LocalForwarderOptions) {
     this.stats = new ForwardingStats(options.destinations.map((destination) => destination.name));
     this.timeoutMs = options.invocationTimeoutMs ?? 300_000;
-    this.destinations = options.destinations.map((destination) => ({
-      sink: createSink(destination, {
-        secret: options.secret,
-        signer: options.signer,
-        retryPolicy: options.retryPolicy,
-      }),
-      logTypes: destination.logTypes,
-      maxInFlight: destination.maxConcurrency,
-    }));
+    this.destinations = [
+      ...options.destinations.map((destination) => ({
+        sink: createSink(destination, {
+          secret: options.secret,
+          signer: options.signer,
+          retryPolicy: options.retryPolicy,
+        }),
+        logTypes: destination.logTypes,
+        maxInFlight: destination.maxConcurrency,
+      })),
+      ...(options.detections?.destinations ?? []),
+    ];
   }
 
   private dependencies(startedAt: number): Omit<MessageDependencies, 'continuations' | 'onObject'> {
@@ -75,6 +81,7 @@ export class LocalForwarder {
     return {
       sources: this.options.sources,
       destinations: this.destinations,
+      detections: this.options.detections?.hook,
       objects: this.options.objects,
       quarantine: this.options.quarantine,
       maxRecordBytes: this.options.maxRecordBytes,

@@ -16,6 +16,7 @@ import { createSink } from '../core/sinks/create-sink';
 import { ForwarderMetrics } from './metrics';
 import { readRuntimeConfig } from './runtime-config';
 import { deadlinesFor } from './deadlines';
+import { createAwsDetections, readBundledRules } from './detections';
 
 const logger = new Logger({ serviceName: 'sluice-forwarder' });
 
@@ -34,14 +35,22 @@ function createRuntime(env: NodeJS.ProcessEnv) {
   });
   const sqs = new SQSClient(aws);
   const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
-  const destinations = config.destinations.map((destination) => ({
-    sink: createSink(destination, { secret: (arn) => secrets.source(arn), signer: createSigV4Signer }),
-    logTypes: destination.logTypes,
-    maxInFlight: destination.maxConcurrency,
-  }));
+  const secret = (arn: string) => secrets.source(arn);
+  const detections = config.detections
+    ? createAwsDetections({ config, rules: readBundledRules(env), env, s3, bucket, secret })
+    : undefined;
+  const destinations = [
+    ...config.destinations.map((destination) => ({
+      sink: createSink(destination, { secret, signer: createSigV4Signer }),
+      logTypes: destination.logTypes,
+      maxInFlight: destination.maxConcurrency,
+    })),
+    ...(detections?.destinations ?? []),
+  ];
   return {
     config,
     destinations,
+    detections: detections?.hook,
     objects: new S3ObjectSource(s3),
     quarantine: new S3QuarantineWriter(s3, bucket, config.quarantinePrefix),
     continuations: {
@@ -86,6 +95,7 @@ async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context):
   const deps: MessageDependencies = {
     sources: config.sources,
     destinations: runtime.destinations,
+    detections: runtime.detections,
     objects: runtime.objects,
     quarantine: runtime.quarantine,
     continuations: {

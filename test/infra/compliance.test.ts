@@ -20,6 +20,20 @@ const CONFIGURATIONS = {
     ],
   }),
   'collectors of each type': COLLECTOR_CONFIG,
+  'detections with a route of each type': configWith({
+    bucket: { encryption: 'kms' },
+    detections: {
+      routes: [
+        { type: 'sns', emails: ['secops@example.com'] },
+        { type: 'slack', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/slack' },
+        {
+          type: 'pagerduty',
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/pd-AbCdEf',
+        },
+        { type: 'webhook', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/soar' },
+      ],
+    },
+  }),
 };
 
 describe('cdk-nag AwsSolutions', () => {

@@ -1,6 +1,4 @@
-/** What `sluice forward` needs once it runs: loaded by its action, never for `--help` (the SDK, the forwarder core). */
-export { S3ObjectSource } from '../../../lambda/adapters/s3-object-source';
-export { S3QuarantineWriter } from '../../../lambda/adapters/s3-quarantine';
+/** What `sluice forward` needs once it runs: loaded by its action, never for `--help` (the forwarder core). */
 export { runtimeConfigOf } from '../../../lambda/forwarder/runtime-config';
 export { buildForwarder, selectDestinations } from '../../forwarding/build';
 export {
@@ -9,4 +7,4 @@ export {
   LocalQuarantineWriter,
   listLocalFiles,
 } from '../../forwarding/local-files';
-export { listS3Prefix, parseS3Url, planTargets } from '../../forwarding/targets';
+export { parseS3Url, planTargets } from '../../forwarding/targets';

@@ -95,6 +95,12 @@ export const splunkHecDestination = z
     ...common,
     tokenSecretArn: secretArnOf('the HEC token as the plain secret string'),
     index: z.string().min(1).optional().describe("Splunk index. Default: the token's default index."),
+    indexByLogType: z
+      .record(logTypeName, z.string().min(1))
+      .default({})
+      .describe(
+        'Per log type, a Splunk index used instead of `index`, e.g. `{ "sluice-alerts": "alerts" }`. Default: `{}`.',
+      ),
     host: z
       .string()
       .min(1)

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { SluiceError } from '../errors';
 import { sluiceConfig, type SluiceConfig } from './schema';
@@ -44,6 +45,17 @@ export function validatedConfig(config: unknown, origin: string): SluiceConfig {
   return validated.has(config as SluiceConfig) ? (config as SluiceConfig) : parseConfig(config, origin);
 }
 
+/** The folder of the file each configuration `loadConfigFile` returned was read from. */
+const folders = new WeakMap<SluiceConfig, string>();
+
+/**
+ * The folder of the configuration file `config` was read from (what `detections.rules` is relative
+ * to), when `loadConfigFile` returned it; undefined for a configuration given as an object.
+ */
+export function configFolderOf(config: SluiceConfig): string | undefined {
+  return folders.get(config);
+}
+
 export function loadConfigFile(path: string): SluiceConfig {
   let text: string;
   try {
@@ -65,5 +77,7 @@ export function loadConfigFile(path: string): SluiceConfig {
       { path },
     );
   }
-  return parseConfig(raw, `configuration file '${path}'`);
+  const config = parseConfig(raw, `configuration file '${path}'`);
+  folders.set(config, dirname(resolve(path)));
+  return config;
 }

@@ -3,6 +3,8 @@ import { collectorConfig } from '../collectors/config';
 import { collectorIdField, collectorTimestampField } from '../collectors/record-fields';
 import { keyPrefixesOverlap } from '../layout/key-layout';
 import { DEFAULT_KEY_LAYOUT } from '../layout/key-pattern';
+import { detectionsProblems } from './detections-checks';
+import { detectionsConfig } from './detections';
 import { destinationConfig, localDestinationConfig } from './destinations';
 import { keyPrefix, sourceConfig } from './sources';
 
@@ -197,6 +199,11 @@ function configObject<D extends typeof destinationConfig | typeof localDestinati
       .describe(
         "APIs that must be polled (`cirrus-siem`, `stellarbridge-events`, `http-json`): each runs on a schedule and writes the new events as NDJSON objects under its source's prefix, from where they are forwarded like any vendor's. Default: `[]`.",
       ),
+    detections: detectionsConfig
+      .optional()
+      .describe(
+        'Sigma detections run by the forwarder beside the destinations: rule packs and your own rules, alert deduplication, where alerts are written (they are forwarded to the destinations as log type `sluice-alerts` of the source `sluice`) and where they are routed. `{}` runs the `strongdm` pack with every default. Default: none (no detections).',
+      ),
   });
 }
 
@@ -252,6 +259,9 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
     destinationNames.add(destination.name);
   });
   checkCollectors(config, ctx);
+  for (const problem of detectionsProblems(config)) {
+    ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+  }
   const { bucket } = config;
   config.sources.forEach((source, index) => {
     if (source.serviceWriter && bucket.encryption === 'kms') {
@@ -435,3 +445,4 @@ export type SluiceConfigInput = z.input<typeof sluiceConfig>;
 export type SluiceConfig = z.output<typeof sluiceConfig>;
 export type BucketConfig = z.output<typeof bucketConfig>;
 export type ForwarderConfig = z.output<typeof forwarderConfig>;
+export type { DetectionsConfig } from './detections';

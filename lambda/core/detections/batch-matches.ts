@@ -23,6 +23,32 @@ export interface GroupMatches {
   readonly contributions: Contribution[];
 }
 
+/**
+ * A record whose rules already ran: the positions, in `RuleIndex.rulesFor(source, logType).rules`,
+ * of the rules it matched (none is never given: such a record adds nothing).
+ */
+export interface MatchedRecord extends DetectionRecord {
+  readonly matched: readonly number[];
+}
+
+/**
+ * Runs the rules bound to a record's source and log type (`RuleIndex.rulesFor(...).rules`) on its
+ * parsed value: the positions of those that matched, or undefined when none did (most records,
+ * which then cost no allocation).
+ */
+export function matchingRules(
+  rules: readonly DetectionRule[],
+  value: Readonly<Record<string, unknown>>,
+): number[] | undefined {
+  let matched: number[] | undefined;
+  for (let i = 0; i < rules.length; i += 1) {
+    if (!rules[i].matches(value)) continue;
+    if (matched) matched.push(i);
+    else matched = [i];
+  }
+  return matched;
+}
+
 /** One correlation's groups in a batch, found by the group-by value itself when there is one field. */
 interface CorrelationGroups {
   readonly byValue: Map<GroupValue, GroupMatches>;
@@ -51,21 +77,42 @@ export class BatchMatches {
   ) {}
 
   add(record: DetectionRecord): void {
-    // Records of a batch share their source and log type: one lookup per batch, not per record.
+    const { rules } = this.bind(record);
+    for (let i = 0; i < rules.length; i += 1) if (rules[i].matches(record.value)) this.addMatch(record, i);
+  }
+
+  /**
+   * Adds a record whose rules already ran (the forwarder runs them as it reads, see matchingRules):
+   * the same as `add`, without testing the record again.
+   */
+  addMatched(record: MatchedRecord): void {
+    const { rules } = this.bind(record);
+    const { matched } = record;
+    for (let m = 0; m < matched.length; m += 1) {
+      const i = matched[m];
+      // Positions name the index's rules for (source, log type); one outside them is a caller's bug.
+      if (i >= rules.length) throw new RangeError(`rule position ${i} out of ${rules.length} rules`);
+      this.addMatch(record, i);
+    }
+  }
+
+  /** Records of a batch share their source and log type: one lookup per batch, not per record. */
+  private bind(record: DetectionRecord): RulesForLogType {
     if (!this.bound || record.source !== this.boundSource || record.logType !== this.boundLogType) {
       this.bound = this.index.rulesFor(record.source, record.logType);
       this.boundSource = record.source;
       this.boundLogType = record.logType;
     }
-    const { rules, standalone, correlations } = this.bound;
-    for (let i = 0; i < rules.length; i += 1) {
-      const rule = rules[i];
-      if (!rule.matches(record.value)) continue;
-      const ref = this.refOf(record);
-      if (standalone[i]) this.addSingle(rule, { ref, sample: record.value });
-      const feeds = correlations[i];
-      for (let c = 0; c < feeds.length; c += 1) this.addToGroup(feeds[c], record, ref);
-    }
+    return this.bound;
+  }
+
+  /** The record matched the rule at position `i` of its (source, log type)'s rules. */
+  private addMatch(record: DetectionRecord, i: number): void {
+    const { rules, standalone, correlations } = this.bound!;
+    const ref = this.refOf(record);
+    if (standalone[i]) this.addSingle(rules[i], { ref, sample: record.value });
+    const feeds = correlations[i];
+    for (let c = 0; c < feeds.length; c += 1) this.addToGroup(feeds[c], record, ref);
   }
 
   singleMatches(): SingleMatches[] {

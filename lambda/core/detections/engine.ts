@@ -1,6 +1,6 @@
 import { buildAlert, dedupKeyOf, DEFAULT_DEDUP_PERIOD_MS, type AlertDocument } from './alerts/document';
 import { outcomeOf, type AlertOutcomeKind, type AlertStore } from './alerts/store';
-import { BatchMatches, type GroupMatches } from './batch-matches';
+import { BatchMatches, type GroupMatches, type MatchedRecord } from './batch-matches';
 import { pendingOfGroup, pendingOfSingle, type PendingAlert } from './pending-alerts';
 import type { DetectionRecord } from './records';
 import type { RuleIndex } from './rule-index';
@@ -22,6 +22,11 @@ export interface AlertOutcome {
   readonly kind: Exclude<AlertOutcomeKind, 'unchanged'>;
   /** The alert's rule, group and period (what markNotified takes). */
   readonly dedupKey: string;
+  /**
+   * Records this batch added to the alert. 0 for an `opened` that says nothing new: the opening
+   * of an earlier batch (or of this one, redelivered) not yet marked notified.
+   */
+  readonly added: number;
   /** The alert document, built when first read: a caller that routes only openings builds no other. */
   readonly alert: AlertDocument;
 }
@@ -34,6 +39,7 @@ class LazyOutcome implements AlertOutcome {
   constructor(
     readonly kind: Exclude<AlertOutcomeKind, 'unchanged'>,
     readonly dedupKey: string,
+    readonly added: number,
     build: () => AlertDocument,
   ) {
     this.#build = build;
@@ -82,6 +88,21 @@ export class DetectionEngine {
   async process(records: readonly DetectionRecord[], nowMs: number): Promise<AlertOutcome[]> {
     const matches = new BatchMatches(this.index, nowMs, this.periodMs);
     for (let i = 0; i < records.length; i += 1) matches.add(records[i]);
+    return this.evaluate(matches, nowMs);
+  }
+
+  /**
+   * `process` for records whose rules already ran (the forwarder runs them on the value its reader
+   * parsed, see matchingRules): counts and registers what they matched without testing them again.
+   * Records that matched nothing need not be given. The same batch gives the same outcomes as `process`.
+   */
+  async processMatched(records: readonly MatchedRecord[], nowMs: number): Promise<AlertOutcome[]> {
+    const matches = new BatchMatches(this.index, nowMs, this.periodMs);
+    for (let i = 0; i < records.length; i += 1) matches.addMatched(records[i]);
+    return this.evaluate(matches, nowMs);
+  }
+
+  private async evaluate(matches: BatchMatches, nowMs: number): Promise<AlertOutcome[]> {
     const pending = matches.singleMatches().map((single) => pendingOfSingle(single, this.periodMs));
     const counted = await Promise.all(matches.groupMatches().map((group) => this.countGroup(group, nowMs)));
     for (const alerts of counted) pending.push(...alerts);
@@ -118,7 +139,7 @@ export class DetectionEngine {
     );
     const kind = outcomeOf(registration);
     if (kind === 'unchanged') return undefined; // nothing new to say: no document
-    return new LazyOutcome(kind, dedupKey, () =>
+    return new LazyOutcome(kind, dedupKey, registration.added, () =>
       buildAlert({
         rule: entry.rule,
         groupNames: entry.groupNames,

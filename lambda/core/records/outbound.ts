@@ -75,8 +75,7 @@ export function detachFromChunk(record: OutboundRecord): void {
 /** A record read from an object, with everything every destination needs. */
 export function toOutboundRecord(event: RecordEvent, context: OutboundContext): OutboundRecord {
   const { value } = event;
-  const named = ownField(value, 'logType');
-  const logType = isValidLogType(named) ? named : context.logTypeFromKey;
+  const logType = namedLogType(value) ?? context.logTypeFromKey;
   const idField = Object.hasOwn(context.idFieldByLogType, logType)
     ? context.idFieldByLogType[logType]
     : undefined;
@@ -97,7 +96,7 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
   // A single-line record goes out exactly as the vendor wrote it (and without paying for a
   // serialisation), unless its bytes are not valid UTF-8: then as decoded, with U+FFFD in place of
   // the bad bytes, which every destination accepts. A pretty-printed record must become one line.
-  const viewsChunk = event.singleLine && isUtf8(event.bytes);
+  const viewsChunk = event.singleLine && isWellFormed(event);
   const bytes = viewsChunk ? event.bytes : Buffer.from(event.singleLine ? event.text : JSON.stringify(value));
   return new ReadRecord(
     id,
@@ -110,6 +109,34 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
     bytes,
     viewsChunk,
   );
+}
+
+/**
+ * Whether the record's bytes are valid UTF-8. Decoding them replaced every invalid sequence with
+ * U+FFFD, so a text without U+FFFD proves them valid, and that search costs nothing on the usual
+ * ASCII or Latin-1 text (V8 keeps it one byte per character: U+FFFD cannot occur in it). A text with
+ * U+FFFD may have had it written as such: the bytes are checked.
+ */
+function isWellFormed(event: RecordEvent): boolean {
+  return !event.text.includes(REPLACEMENT_CHARACTER) || isUtf8(event.bytes);
+}
+
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+/**
+ * The last log type a record named that was valid: records come by the thousand with the same one,
+ * and comparing with it costs less than the pattern test.
+ */
+let lastNamedLogType: string | undefined;
+
+/** The record's own valid `logType`, if it names one. */
+function namedLogType(value: Readonly<Record<string, unknown>>): string | undefined {
+  const named = ownField(value, 'logType');
+  if (named === undefined) return undefined;
+  if (named === lastNamedLogType) return lastNamedLogType;
+  if (!isValidLogType(named)) return undefined;
+  lastNamedLogType = named;
+  return named;
 }
 
 /** Own fields only: a record without `toString` must not read Object.prototype's. */

@@ -19,10 +19,10 @@ import {
 import { SecretsManagerSecrets } from '../../../lambda/adapters/secrets-manager';
 import { SnsAlertPublisher } from '../../../lambda/adapters/sns-alert-publisher';
 import type { AlertDocument } from '../../../lambda/core/detections/alerts/document';
+import type { AlertChannel } from '../../../lambda/core/detections/routing/channel';
 import { HttpClient } from '../../../lambda/core/http/client';
 import { alertRoutes } from '../../../lambda/core/detections/routing/config';
 import { createAlertChannels } from '../../../lambda/core/detections/routing/create-channels';
-import { AlertRouter } from '../../../lambda/core/detections/routing/router';
 import { RoutingTable } from '../../../lambda/core/detections/routing/table';
 import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
 import {
@@ -79,7 +79,7 @@ describe('alert routing on AWS (moto)', () => {
     return got;
   }
 
-  function snsRouter(topic = topicArn) {
+  function snsChannel(topic = topicArn): AlertChannel {
     const table = new RoutingTable(
       alertRoutes.parse([{ type: 'sns', name: 'topic', minLevel: 'informational' }]),
     );
@@ -90,7 +90,16 @@ describe('alert routing on AWS (moto)', () => {
       transport: () => new HttpClient({ maxSockets: 1 }),
       sns: { publisher: new SnsAlertPublisher(sns), topicArn: topic },
     });
-    return new AlertRouter(table, channels);
+    return channels.get('topic')!;
+  }
+
+  /** The channel of a Slack route whose webhook URL is the secret `secretArn`, read from Secrets Manager. */
+  function slackChannel(secretArn: string, secrets = new SecretsManagerSecrets(secretsClient)): AlertChannel {
+    const table = new RoutingTable(alertRoutes.parse([{ type: 'slack', name: 'soc', secretArn }]));
+    return createAlertChannels(table.routes, {
+      secret: (arn) => secrets.source(arn),
+      transport: () => new HttpClient({ maxSockets: 1 }),
+    }).get('soc')!;
   }
 
   before(async () => {
@@ -117,10 +126,9 @@ describe('alert routing on AWS (moto)', () => {
       dedupKey: 'sdm_drop_prod||2024-02-01T13:00:00.000Z',
       rule: { ...alertDocument().rule, key: 'sdm_drop_prod', title: 'DROP on a production database' },
     });
-    const router = snsRouter();
+    const channel = snsChannel();
     for (const alert of [high, critical]) {
-      const routed = await router.route({ kind: 'opened', dedupKey: alert.dedupKey, alert }, deadline());
-      assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 1 });
+      assert.deepEqual(await channel.send(alert, deadline()), { delivered: true, attempts: 1 });
     }
 
     const all = await notifications(allQueue, 2);
@@ -149,12 +157,7 @@ describe('alert routing on AWS (moto)', () => {
 
   it('reports a topic that does not exist as a misconfiguration, without retrying', async () => {
     const missing = topicArn.replace(/sluice-alerts$/, 'no-such-topic');
-    const alert = alertDocument();
-    const routed = await snsRouter(missing).route(
-      { kind: 'opened', dedupKey: alert.dedupKey, alert },
-      deadline(),
-    );
-    const result = routed.deliveries[0].result;
+    const result = await snsChannel(missing).send(alertDocument(), deadline());
     assert.equal(result.delivered, false);
     assert.deepEqual(result.delivered === false && [result.code, result.attempts, result.retryLater], [
       'ALERT_CHANNEL_MISCONFIGURED',
@@ -168,23 +171,15 @@ describe('alert routing on AWS (moto)', () => {
     const { ARN } = await secretsClient.send(
       new CreateSecretCommand({ Name: 'sluice/slack', SecretString: revoked }),
     );
-    const table = new RoutingTable(alertRoutes.parse([{ type: 'slack', name: 'soc', secretArn: ARN }]));
     const secrets = new SecretsManagerSecrets(secretsClient);
-    const router = new AlertRouter(
-      table,
-      createAlertChannels(table.routes, {
-        secret: (arn) => secrets.source(arn),
-        transport: () => new HttpClient({ maxSockets: 1 }),
-      }),
-    );
-    const alert = alertDocument();
+    const channel = slackChannel(ARN!, secrets);
     // The first read caches the revoked URL; the webhook is then replaced and the secret rotated.
     assert.equal(await secrets.source(ARN!).get(), revoked);
     await secretsClient.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: slack.webhookUrl }));
 
-    const routed = await router.route({ kind: 'opened', dedupKey: alert.dedupKey, alert }, deadline());
-    router.close();
-    assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 2 });
+    const result = await channel.send(alertDocument(), deadline());
+    channel.close?.();
+    assert.deepEqual(result, { delivered: true, attempts: 2 });
     assert.deepEqual(slack.counters.byStatus, { 404: 1, 200: 1 });
     assert.equal(slack.messages[0].text, 'HIGH: Many failed logins from one address');
   });
@@ -194,20 +189,10 @@ describe('alert routing on AWS (moto)', () => {
     const { ARN } = await secretsClient.send(
       new CreateSecretCommand({ Name: 'sluice/slack-bad', SecretString: value }),
     );
-    const table = new RoutingTable(alertRoutes.parse([{ type: 'slack', name: 'soc', secretArn: ARN }]));
-    const secrets = new SecretsManagerSecrets(secretsClient);
-    const router = new AlertRouter(
-      table,
-      createAlertChannels(table.routes, {
-        secret: (arn) => secrets.source(arn),
-        transport: () => new HttpClient({ maxSockets: 1 }),
-      }),
-    );
-    const alert = alertDocument();
-    const routed = await router.route({ kind: 'opened', dedupKey: alert.dedupKey, alert }, deadline());
-    router.close();
-    const result = routed.deliveries[0].result;
+    const channel = slackChannel(ARN!);
+    const result = await channel.send(alertDocument(), deadline());
+    channel.close?.();
     assert.equal(result.delivered === false && result.code, 'ALERT_SECRET_INVALID');
-    assert.ok(!JSON.stringify(routed).includes(value));
+    assert.ok(!JSON.stringify(result).includes(value));
   });
 });

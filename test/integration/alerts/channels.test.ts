@@ -4,12 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import type { AlertStore } from '../../../lambda/core/detections/alerts/store';
+import type { AlertOutcome } from '../../../lambda/core/detections/engine';
 import { HttpClient } from '../../../lambda/core/http/client';
-import type { ChannelResult } from '../../../lambda/core/detections/routing/channel';
+import type { AlertChannel, ChannelResult } from '../../../lambda/core/detections/routing/channel';
 import { alertRoutes } from '../../../lambda/core/detections/routing/config';
 import { createAlertChannels } from '../../../lambda/core/detections/routing/create-channels';
-import { AlertRouter, type RoutableAlert } from '../../../lambda/core/detections/routing/router';
 import { RoutingTable } from '../../../lambda/core/detections/routing/table';
 import type { SecretSource } from '../../../lambda/core/sinks/types';
 import {
@@ -46,14 +45,15 @@ function secretSource(value: string | string[]): SecretSource {
   };
 }
 
-function routerFor(routes: unknown[], secretValues: Record<string, string | string[]>, store?: AlertStore) {
-  const table = new RoutingTable(alertRoutes.parse(routes));
+/** The channel of one route, as the route's destination sends through it. */
+function channelFor(route: unknown, secretValues: Record<string, string | string[]>): AlertChannel {
+  const table = new RoutingTable(alertRoutes.parse([route]));
   const channels = createAlertChannels(table.routes, {
     secret: (secretArn) => secretSource(secretValues[secretArn]),
     transport: () => new HttpClient({ maxSockets: 2 }),
     sender: { policy: POLICY },
   });
-  return new AlertRouter(table, channels, store);
+  return channels.get(table.routes[0].name)!;
 }
 
 /** A `high` alert (the engine's first report): 5 hits of group g1 within 5 minutes. */
@@ -65,7 +65,7 @@ async function firstAlerts(count = 5) {
   );
   assert.equal(outcomes.length, 1);
   assert.equal(outcomes[0].kind, 'opened');
-  return { engine, store: alerts, outcome: outcomes[0] as RoutableAlert };
+  return { engine, store: alerts, outcome: outcomes[0] };
 }
 
 function failed(result: ChannelResult) {
@@ -75,13 +75,16 @@ function failed(result: ChannelResult) {
 
 describe('alerts to a Slack incoming webhook', () => {
   let slack: SlackWebhookReceiver;
-  const routers: AlertRouter[] = [];
-  const slackRouter = (secret: string | string[] = slack.webhookUrl) => {
-    const router = routerFor([{ type: 'slack', name: 'soc', secretArn: arn('slack') }], {
-      [arn('slack')]: secret,
-    });
-    routers.push(router);
-    return router;
+  const channels: AlertChannel[] = [];
+  const slackChannel = (secret: string | string[] = slack.webhookUrl) => {
+    const channel = channelFor(
+      { type: 'slack', name: 'soc', secretArn: arn('slack') },
+      {
+        [arn('slack')]: secret,
+      },
+    );
+    channels.push(channel);
+    return channel;
   };
 
   // A fresh webhook per test: a rate limit set by one test must not hold the next.
@@ -89,14 +92,14 @@ describe('alerts to a Slack incoming webhook', () => {
     slack = await startSlackWebhookReceiver();
   });
   afterEach(async () => {
-    for (const router of routers.splice(0)) router.close();
+    for (const channel of channels.splice(0)) channel.close?.();
     await slack.close();
   });
 
   it('posts text and blocks with the title, level, count, times and group-by value', async () => {
     const { outcome } = await firstAlerts();
-    const routed = await slackRouter().route(outcome, deadline());
-    assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 1 });
+    const result = await slackChannel().send(outcome.alert, deadline());
+    assert.deepEqual(result, { delivered: true, attempts: 1 });
     const [message] = slack.messages;
     assert.equal(message.text, 'HIGH: burst of hits');
     const body = JSON.stringify(message.blocks);
@@ -113,8 +116,8 @@ describe('alerts to a Slack incoming webhook', () => {
   it('waits out a 429 for its Retry-After, then delivers (Slack saw no early retry)', async () => {
     const { outcome } = await firstAlerts();
     slack.injectFaults({ retryAfterSeconds: 1 });
-    const routed = await slackRouter().route(outcome, deadline());
-    assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 2 });
+    const result = await slackChannel().send(outcome.alert, deadline());
+    assert.deepEqual(result, { delivered: true, attempts: 2 });
     assert.deepEqual(slack.counters.byStatus, { 429: 1, 200: 1 });
     assert.equal(slack.counters.earlyRetries, 0);
     assert.equal(slack.messages.length, 1);
@@ -123,72 +126,56 @@ describe('alerts to a Slack incoming webhook', () => {
   it('does not hold the invocation for a Retry-After past the deadline', async () => {
     const { outcome } = await firstAlerts();
     slack.injectFaults({ retryAfterSeconds: 600 });
-    const routed = await slackRouter().route(outcome, Date.now() + 30_000);
-    const result = failed(routed.deliveries[0].result);
+    const result = failed(await slackChannel().send(outcome.alert, Date.now() + 30_000));
     assert.equal(result.code, 'ALERT_CHANNEL_UNAVAILABLE');
     assert.equal(result.retryLater, true);
     assert.match(result.message, /asked to wait 600 s \(Retry-After\), past the deadline/);
     assert.equal(slack.counters.requests, 1);
-    assert.equal(routed.settled, false);
   });
 
   it('reports a 400 invalid_payload once, without retrying it', async () => {
     const { outcome } = await firstAlerts();
     slack.injectFaults({ status: 400, body: 'invalid_payload' });
-    const routed = await slackRouter().route(outcome, deadline());
-    const result = failed(routed.deliveries[0].result);
+    const result = failed(await slackChannel().send(outcome.alert, deadline()));
     assert.deepEqual([result.code, result.attempts, result.retryLater], ['ALERT_CHANNEL_REJECTED', 1, false]);
     assert.match(result.message, /^soc: Slack 400 invalid_payload/);
     assert.equal(slack.counters.requests, 1);
-    assert.equal(routed.settled, true, 'a refused alert is not kept to be sent again');
   });
 
   it('re-reads a revoked webhook URL once (404 no_service), and posts with the rotated one', async () => {
     const { outcome } = await firstAlerts();
     const revoked = `${slack.url}/services/T00000000/B00000000/revoked`;
-    const routed = await slackRouter([revoked, slack.webhookUrl]).route(outcome, deadline());
-    assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 2 });
+    const result = await slackChannel([revoked, slack.webhookUrl]).send(outcome.alert, deadline());
+    assert.deepEqual(result, { delivered: true, attempts: 2 });
     assert.deepEqual(slack.counters.byStatus, { 404: 1, 200: 1 });
   });
 
   it("keeps the alert when the webhook's channel is archived (410), never quoting the URL", async () => {
     const { outcome } = await firstAlerts();
     slack.injectFaults({ status: 410, body: 'channel_is_archived' });
-    const routed = await slackRouter().route(outcome, deadline());
-    const result = failed(routed.deliveries[0].result);
-    assert.deepEqual(
-      [result.code, result.retryLater, routed.settled],
-      ['ALERT_CHANNEL_MISCONFIGURED', true, false],
-    );
+    const result = failed(await slackChannel().send(outcome.alert, deadline()));
+    assert.deepEqual([result.code, result.retryLater], ['ALERT_CHANNEL_MISCONFIGURED', true]);
     assert.ok(!result.message.includes(slack.webhookUrl) && !result.message.includes('/services/'));
   });
 });
 
 describe('alerts to PagerDuty Events API v2', () => {
   let pagerduty: PagerDutyEventsReceiver;
-  const routers: AlertRouter[] = [];
-  const pagerRouter = (key: string | string[] = ROUTING_KEY) => {
-    const router = routerFor(
-      [
-        {
-          type: 'pagerduty',
-          name: 'on-call',
-          secretArn: arn('pd'),
-          url: pagerduty.eventsUrl,
-          source: 'sluice-test',
-        },
-      ],
+  const channels: AlertChannel[] = [];
+  const pagerChannel = (key: string | string[] = ROUTING_KEY, source = 'sluice-test') => {
+    const channel = channelFor(
+      { type: 'pagerduty', name: 'on-call', secretArn: arn('pd'), url: pagerduty.eventsUrl, source },
       { [arn('pd')]: key },
     );
-    routers.push(router);
-    return router;
+    channels.push(channel);
+    return channel;
   };
 
   before(async () => {
     pagerduty = await startPagerDutyEventsReceiver({ routingKey: ROUTING_KEY });
   });
   afterEach(() => {
-    for (const router of routers.splice(0)) router.close();
+    for (const channel of channels.splice(0)) channel.close?.();
     pagerduty.events.length = 0;
     pagerduty.alerts.clear();
     pagerduty.counters.requests = 0;
@@ -198,14 +185,10 @@ describe('alerts to PagerDuty Events API v2', () => {
 
   it('triggers one PagerDuty alert per sluice alert: repeated alerts in the dedup period share its dedup_key', async () => {
     const { engine, store, outcome } = await firstAlerts();
-    const router = routerFor(
-      [{ type: 'pagerduty', name: 'on-call', secretArn: arn('pd'), url: pagerduty.eventsUrl }],
-      { [arn('pd')]: ROUTING_KEY },
-      store,
-    );
-    routers.push(router);
-    const opened = await router.route(outcome, deadline());
-    assert.equal(opened.notified, true);
+    const channel = pagerChannel(ROUTING_KEY, 'sluice');
+    assert.equal((await channel.send(outcome.alert, deadline())).delivered, true);
+    // The detections stage marks the opening notified once its alert object is written.
+    await store.markNotified(outcome.dedupKey);
     // More failures from the same group, later in the same hour: the running count grows.
     const more = await engine.process(
       [hit('r5', 120_000, { group: 'g1' }), hit('r6', 130_000, { group: 'g1' })],
@@ -215,8 +198,8 @@ describe('alerts to PagerDuty Events API v2', () => {
       more.map((o) => o.kind),
       ['updated'],
     );
-    const updated = await router.route(more[0] as RoutableAlert, deadline());
-    assert.equal(updated.deliveries[0].result.delivered, true);
+    const updated: AlertOutcome = more[0];
+    assert.equal((await channel.send(updated.alert, deadline())).delivered, true);
 
     assert.equal(pagerduty.events.length, 2);
     assert.equal(pagerduty.alerts.size, 1, 'both triggers folded into one alert');
@@ -235,8 +218,7 @@ describe('alerts to PagerDuty Events API v2', () => {
       status: 400,
       body: '{"status":"invalid event","message":"Event object is invalid","errors":["\'payload.summary\' is missing"]}',
     });
-    const routed = await pagerRouter().route(outcome, deadline());
-    const result = failed(routed.deliveries[0].result);
+    const result = failed(await pagerChannel().send(outcome.alert, deadline()));
     assert.deepEqual([result.code, result.attempts, result.retryLater], ['ALERT_CHANNEL_REJECTED', 1, false]);
     assert.match(result.message, /PagerDuty 400: Event object is invalid; 'payload.summary' is missing/);
     assert.equal(pagerduty.counters.requests, 1);
@@ -245,16 +227,15 @@ describe('alerts to PagerDuty Events API v2', () => {
   it('retries a 429 and a 502 with backoff, then delivers', async () => {
     const { outcome } = await firstAlerts();
     pagerduty.injectFaults({ status: 429, body: '' }, { status: 502, body: '' });
-    const routed = await pagerRouter().route(outcome, deadline());
-    assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 3 });
+    const result = await pagerChannel().send(outcome.alert, deadline());
+    assert.deepEqual(result, { delivered: true, attempts: 3 });
     assert.deepEqual(pagerduty.counters.byStatus, { 429: 1, 502: 1, 202: 1 });
   });
 
   it('stops at a wrong routing key after re-reading the secret once, never quoting the key', async () => {
     const { outcome } = await firstAlerts();
     const wrong = 'ffffffffffffffffffffffffffffffff';
-    const routed = await pagerRouter(wrong).route(outcome, deadline());
-    const result = failed(routed.deliveries[0].result);
+    const result = failed(await pagerChannel(wrong).send(outcome.alert, deadline()));
     assert.equal(result.code, 'ALERT_CHANNEL_MISCONFIGURED');
     assert.equal(pagerduty.counters.requests, 2);
     assert.ok(!result.message.includes(wrong));
@@ -270,12 +251,13 @@ describe('alerts to a generic webhook', () => {
 
   it('posts the alert document itself, with the bearer token and the alert id', async () => {
     const { outcome } = await firstAlerts();
-    const router = routerFor([{ type: 'webhook', name: 'soar', secretArn: arn('hook') }], {
-      [arn('hook')]: JSON.stringify({ url: `${webhook.url}/alerts`, token: 'hook-token' }),
-    });
-    const routed = await router.route(outcome, deadline());
-    router.close();
-    assert.deepEqual(routed.deliveries[0].result, { delivered: true, attempts: 1 });
+    const channel = channelFor(
+      { type: 'webhook', name: 'soar', secretArn: arn('hook') },
+      { [arn('hook')]: JSON.stringify({ url: `${webhook.url}/alerts`, token: 'hook-token' }) },
+    );
+    const result = await channel.send(outcome.alert, deadline());
+    channel.close?.();
+    assert.deepEqual(result, { delivered: true, attempts: 1 });
     const [received] = webhook.received;
     assert.deepEqual(received.body, JSON.parse(JSON.stringify(outcome.alert)));
     assert.equal(received.headers['x-sluice-alert-id'], outcome.alert.alertId);

@@ -163,6 +163,33 @@ describe('sluice replay against moto', () => {
     assert.equal(await stack.depth(stack.deployment.objects.queueUrl), 0);
   });
 
+  it('replays the alerts source of a configuration with detections: alert objects only, as log type sluice-alerts', async () => {
+    const alertKey = 'sluice/sluice-alerts/2024/02/01/19/00/AbCdEfGhIjKlMnOpQrStUv.json';
+    await stack.putObject(
+      alertKey,
+      '{"eventId":"AbCdEfGhIjKlMnOpQrStUv","status":"opened","level":"high","detectedAt":"2024-02-01T19:00:05Z"}\n',
+    );
+    await stack.putObject('sluice/quarantine/strongdm/2024/02/01/19/01/q.json', '{"reason":"x"}\n');
+    const withDetections = workspace({ ...(configValue as object), detections: {} });
+    const run = await sluice(
+      ['replay', '--json', '--config', withDetections.config, '--source', 'sluice', ...RANGE].concat(
+        '--direct',
+        '--destination',
+        'splunk',
+        '--checkpoint',
+        'alerts.json',
+      ),
+      { env: stack.env, cwd: withDetections.dir },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json<ReplayReport>().done, 1, 'the alert object, not the quarantined one');
+    assert.equal(hec.events.length, 1);
+    const [event] = hec.events;
+    assert.equal(event.source, `s3://${stack.deployment.bucket}/${alertKey}`);
+    assert.equal(event.sourcetype, 'sluice:sluice-alerts');
+    assert.equal(event.time, Date.parse('2024-02-01T19:00:05Z') / 1000, 'the time of detectedAt');
+  });
+
   it("never replays sluice verify's canary objects, whatever their log type", async () => {
     // Two real canaries, written now: one under verify's own log type, one under the vendor's.
     const canaries: string[] = [];

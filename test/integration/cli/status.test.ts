@@ -109,6 +109,25 @@ describe('sluice status against moto', () => {
     assert.match(onlyQueue.stderr, /SLUICE_OBJECT_QUEUE_URL is set but SLUICE_BUCKET is not/);
   });
 
+  it('shows the alerts source with detections: its newest alert object, never a quarantined one', async () => {
+    const withDetections = workspace({ stackName: stack.stackName, sources: TEST_SOURCES, detections: {} });
+    await stack.putObject('sluice/sluice-alerts/2024/02/01/18/00/AbCdEfGhIjKlMnOpQrStUv.json', '{}\n');
+    await stack.putObject('sluice/quarantine/strongdm/2024/02/01/19/00/q3.json', '{}\n');
+    const run = await sluice(['status', '--json', '--config', withDetections.config], {
+      env: stack.env,
+      cwd: withDetections.dir,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const report = run.json<StatusReport>();
+    assert.deepEqual(
+      report.sources!.map((source) => source.name),
+      ['strongdm', 'apps', 'sluice'],
+    );
+    const alerts = report.sources!.find((source) => source.name === 'sluice')!;
+    assert.equal(alerts.prefix, 'sluice');
+    assert.equal(alerts.newest?.key, 'sluice/sluice-alerts/2024/02/01/18/00/AbCdEfGhIjKlMnOpQrStUv.json');
+  });
+
   it('says which stack it could not find, and how to fix it', async () => {
     const run = await sluice(['status', '--stack', 'Nope'], { env: stack.env, cwd: dir });
     assert.equal(run.code, 1);

@@ -61,6 +61,25 @@ describe('Splunk HEC sink against a HEC receiver', () => {
     });
   });
 
+  it('indexes the log types of indexByLogType in their own index, the others in index', async () => {
+    const { sink } = sinkFor({ index: 'audit', indexByLogType: { 'sluice-alerts': 'alerts' } });
+    const records = [...makeRecords(3), ...makeRecords(2, 'sluice-alerts')].map((record, index) =>
+      withValue(record, { id: `rec-${index}`, logType: record.logType }),
+    );
+    const outcome = await deliverAll(sink, records, context());
+    assert.equal(outcome.delivered.length, 5);
+    assert.deepEqual(
+      receiver.events.map((event) => [(event.event as { logType: string }).logType, event.index]),
+      [
+        ['activities', 'audit'],
+        ['activities', 'audit'],
+        ['activities', 'audit'],
+        ['sluice-alerts', 'alerts'],
+        ['sluice-alerts', 'alerts'],
+      ],
+    );
+  });
+
   it('retries 503 busy, 500 and connection resets until delivered', async () => {
     receiver.injectFaults('busy', 'reset', 'error', { delayMs: 20 });
     const { sink, time } = sinkFor();

@@ -54,3 +54,32 @@ describe('DestinationPipeline.push', () => {
     );
   });
 });
+
+describe('DestinationPipeline.finish', () => {
+  it('keeps the part of an earlier skip range that lies after where reading stopped', async () => {
+    // Records in [100, 200) reached this destination in an earlier pass; reading stops at 150,
+    // inside that range (another destination still wanted those records).
+    const pipeline = new DestinationPipeline({
+      sink: new RecordingSink('splunk', 10),
+      resumeAt: 0,
+      skip: [[100, 200]],
+      maxInFlight: 1,
+      deadline: () => Number.POSITIVE_INFINITY,
+    });
+    assert.deepEqual(await pipeline.finish(150), { resumeAt: 150, skip: [[150, 200]] });
+  });
+
+  it('drops earlier skip ranges that end before the resume point', async () => {
+    const pipeline = new DestinationPipeline({
+      sink: new RecordingSink('splunk', 10),
+      resumeAt: 0,
+      skip: [
+        [10, 20],
+        [300, 400],
+      ],
+      maxInFlight: 1,
+      deadline: () => Number.POSITIVE_INFINITY,
+    });
+    assert.deepEqual(await pipeline.finish(150), { resumeAt: 150, skip: [[300, 400]] });
+  });
+});

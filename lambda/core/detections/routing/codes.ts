@@ -28,6 +28,11 @@ export const AlertRoutingCodes = {
   SECRET_INVALID: 'ALERT_SECRET_INVALID',
   /** A bug in an encoder or classifier: reported, never thrown at the caller. */
   FAILED: 'ALERT_ROUTING_FAILED',
+  /**
+   * A `sluice-alerts` record that is not an alert document as the detections stage writes it (a field
+   * missing or of the wrong type, a status other than `opened` / `updated`): quarantined, never sent.
+   */
+  INVALID_ALERT: 'ALERT_RECORD_INVALID',
 } as const;
 
 export type AlertRoutingCode = (typeof AlertRoutingCodes)[keyof typeof AlertRoutingCodes];
@@ -38,5 +43,5 @@ export type AlertRoutingCode = (typeof AlertRoutingCodes)[keyof typeof AlertRout
  * or the route is fixed, so the caller keeps the alert to send again, as a sink keeps a failed batch.
  */
 export function retryLater(code: AlertRoutingCode): boolean {
-  return code !== AlertRoutingCodes.REJECTED;
+  return code !== AlertRoutingCodes.REJECTED && code !== AlertRoutingCodes.INVALID_ALERT;
 }

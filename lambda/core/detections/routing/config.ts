@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpointUrl, secretArn } from '../../config/destinations';
 import { LEVELS, type Level } from '../sigma/types';
 

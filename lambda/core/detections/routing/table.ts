@@ -28,13 +28,23 @@ export function routeLevels(route: AlertRouteConfig): Level[] {
 }
 
 /**
+ * Whether a route takes an alert of this level and kind: an opening when the route takes its level, an
+ * update (the running count grew) only when the route also takes updates.
+ */
+export function routeTakes(
+  route: Pick<Route, 'levels' | 'updates'>,
+  level: Level,
+  kind: RoutedKind,
+): boolean {
+  return route.levels.has(level) && (kind === 'opened' || route.updates);
+}
+
+/**
  * Which routes an alert goes to, by its level and whether it opens or updates. Worked out once per
  * configuration: per alert it is one map lookup.
  */
 export class RoutingTable {
   readonly routes: readonly Route[];
-  /** Some route takes updates (otherwise updates need not even be built). */
-  readonly takesUpdates: boolean;
   private readonly byKey = new Map<string, readonly Route[]>();
 
   constructor(configs: readonly AlertRouteConfig[]) {
@@ -44,14 +54,13 @@ export class RoutingTable {
       levels: new Set(routeLevels(config)),
       updates: config.updates,
     }));
-    this.takesUpdates = this.routes.some((route) => route.updates);
     for (const level of LEVELS) {
-      const opened = this.routes.filter((route) => route.levels.has(level));
-      this.byKey.set(`${level}:opened`, opened);
-      this.byKey.set(
-        `${level}:updated`,
-        opened.filter((route) => route.updates),
-      );
+      for (const kind of ['opened', 'updated'] as const) {
+        this.byKey.set(
+          `${level}:${kind}`,
+          this.routes.filter((route) => routeTakes(route, level, kind)),
+        );
+      }
     }
   }
 

@@ -70,7 +70,7 @@ export function acknowledgementFault(
  * - 429, 5xx, or a busy code (9, 18-20): retry the whole request later (HEC indexed none of it).
  * - 4xx with `invalid-event-number` N: HEC indexed events [0, N) and dropped N and everything after.
  *   Event N is quarantined (HEC_INVALID_EVENT, HEC's text as the reason) and N+1… are resent. Code 7
- *   (incorrect index) is the exception: the index is per destination, so every later event would fail the
+ *   (incorrect index) is the exception: the index is per destination and log type, so later events would fail the
  *   same way; quarantining them one request at a time would hide a configuration error, so the rest fail.
  * - 4xx code 14 (ACK is disabled): the token has indexer acknowledgement off while the destination asks
  *   for it, a configuration error (HEC_ACK_DISABLED): the batch fails, nothing is quarantined. Codes 10
@@ -106,7 +106,7 @@ export function classifyHecAnswer(response: HttpResponse, batch: Records): Class
     if (answer.code === INCORRECT_INDEX) {
       return fatal(
         SinkCodes.HEC_INCORRECT_INDEX,
-        `${description}. Fix: allow the configured index for this HEC token, or change the destination's index`,
+        `${description}. Fix: allow the configured index for this HEC token, or change the destination's index (or indexByLogType)`,
         indexed,
       );
     }

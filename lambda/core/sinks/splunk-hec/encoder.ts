@@ -5,6 +5,8 @@ import { createTemplateRenderer } from '../template';
 export interface HecEncoderOptions {
   readonly host?: string;
   readonly index?: string;
+  /** Per log type, an index used instead of `index`. Default: none. */
+  readonly indexByLogType?: Readonly<Record<string, string>>;
   /** `{source}` / `{logType}` template. */
   readonly sourcetype: string;
 }
@@ -46,10 +48,12 @@ const OPENING_BYTES = 34;
 /** Envelopes remembered (one per object and sourcetype); the handler's batch holds 10 objects. */
 const MAX_REMEMBERED_OBJECTS = 64;
 
-/** The envelope fields after `time`, for the records of one object (by key) with one sourcetype. */
+/** The envelope fields after `time`, for the records of one object (by key) with one sourcetype and index. */
 interface Envelope {
   readonly bucket: string;
   readonly sourcetype: string;
+  /** `,"index":…` or empty. */
+  readonly index: string;
   /** `,"host":…,"index":…,"source":…,"sourcetype":…,"event":` */
   readonly rest: string;
   /** `rest` as UTF-8, copied into bodies as is. */
@@ -64,10 +68,14 @@ const EVENT_END = Buffer.from('}\n');
  * record of an object, so they are built and encoded once per object, not per record.
  */
 export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
-  // host and index are constant per destination: pre-quote them once.
-  const fixedFields =
-    (options.host !== undefined ? `,"host":${JSON.stringify(options.host)}` : '') +
-    (options.index !== undefined ? `,"index":${JSON.stringify(options.index)}` : '');
+  // host is constant per destination, the index per log type: pre-quote them once.
+  const host = options.host !== undefined ? `,"host":${JSON.stringify(options.host)}` : '';
+  const indexField = (index: string | undefined) =>
+    index !== undefined ? `,"index":${JSON.stringify(index)}` : '';
+  const defaultIndex = indexField(options.index);
+  const indexByLogType = new Map(
+    Object.entries(options.indexByLogType ?? {}).map(([logType, index]) => [logType, indexField(index)]),
+  );
   const sourcetype = createTemplateRenderer(options.sourcetype, (rendered) => JSON.stringify(rendered));
 
   // Kept per object, not just for the last one: the handler forwards the objects of its batch in
@@ -75,16 +83,26 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
   const envelopes = new Map<string, Envelope>();
   const envelopeOf = (record: OutboundRecord): Envelope => {
     const quotedSourcetype = sourcetype(record);
+    // A record's own logType field can differ from its object's: the index is looked up per record.
+    const index =
+      indexByLogType.size === 0 ? defaultIndex : (indexByLogType.get(record.logType) ?? defaultIndex);
     let envelope = envelopes.get(record.key);
     if (
       envelope === undefined ||
       envelope.bucket !== record.bucket ||
-      envelope.sourcetype !== quotedSourcetype
+      envelope.sourcetype !== quotedSourcetype ||
+      envelope.index !== index
     ) {
       if (envelopes.size >= MAX_REMEMBERED_OBJECTS) envelopes.clear();
       const source = JSON.stringify(`s3://${record.bucket}/${record.key}`);
-      const rest = `${fixedFields},"source":${source},"sourcetype":${quotedSourcetype},"event":`;
-      envelope = { bucket: record.bucket, sourcetype: quotedSourcetype, rest, restBytes: Buffer.from(rest) };
+      const rest = `${host}${index},"source":${source},"sourcetype":${quotedSourcetype},"event":`;
+      envelope = {
+        bucket: record.bucket,
+        sourcetype: quotedSourcetype,
+        index,
+        rest,
+        restBytes: Buffer.from(rest),
+      };
       envelopes.set(record.key, envelope);
     }
     return envelope;

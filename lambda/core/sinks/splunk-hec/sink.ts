@@ -17,7 +17,12 @@ export function createSplunkHecSink(
   token: SecretSource,
   runtime: SinkRuntime,
 ): Sink {
-  const encoder = createHecEncoder({ host: config.host, index: config.index, sourcetype: config.sourcetype });
+  const encoder = createHecEncoder({
+    host: config.host,
+    index: config.index,
+    indexByLogType: config.indexByLogType,
+    sourcetype: config.sourcetype,
+  });
   const url = hecEventUrl(config.url);
   const transport = runtime.transport(config);
   const loop = { ...runtime.loopOptions(config), transport };

@@ -63,6 +63,44 @@ describe('HEC encoder', () => {
     }
   });
 
+  it("sends a log type listed in indexByLogType to its index, and the others to the destination's index", () => {
+    const encoder = createHecEncoder({
+      index: 'security',
+      indexByLogType: { 'sluice-alerts': 'alerts' },
+      sourcetype: '{source}:{logType}',
+    });
+    const alert = makeRecord({ eventId: 'e1' }, { source: 'sluice', logType: 'sluice-alerts' });
+    const indexOf = (event: string) => (JSON.parse(event) as { index?: string }).index;
+    assert.equal(indexOf(encoder.event(alert)), 'alerts');
+    assert.equal(indexOf(encoder.event(record)), 'security');
+    const withoutDefault = createHecEncoder({
+      indexByLogType: { 'sluice-alerts': 'alerts' },
+      sourcetype: 'x',
+    });
+    assert.equal(indexOf(withoutDefault.event(alert)), 'alerts');
+    assert.equal(indexOf(withoutDefault.event(record)), undefined, "the token's default index decides");
+  });
+
+  it('chooses the index per record: records of one object whose own logType differs get their own index', () => {
+    const encoder = createHecEncoder({
+      index: 'security',
+      indexByLogType: { queries: 'queries' },
+      sourcetype: 'constant',
+    });
+    // Same object key and sourcetype: only the record's log type tells the two apart.
+    const activity = makeRecord({ id: 'a' }, { logType: 'activities' });
+    const query = makeRecord({ id: 'q' }, { logType: 'queries' });
+    const events = encoder
+      .encode([activity, query, activity])
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { index: string }).index);
+    assert.deepEqual(events, ['security', 'queries', 'security']);
+    for (const candidate of [activity, query])
+      assert.equal(encoder.encodedSize(candidate), Buffer.byteLength(encoder.encode([candidate])));
+  });
+
   it('encodedSize is the exact UTF-8 size of the event and its newline', () => {
     const encoder = createHecEncoder({ host: 'h', index: 'i', sourcetype: '{source}:{logType}' });
     for (const candidate of [

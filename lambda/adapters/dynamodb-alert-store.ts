@@ -1,0 +1,459 @@
+import { createHash } from 'node:crypto';
+import {
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { AlertEntry, AlertRegistration, AlertStore } from '../core/detections/alerts/store';
+import { SluiceError } from '../core/errors';
+import {
+  DETECTION_TABLE_KEYS,
+  isConditionFailure,
+  partitionKeyOf,
+  stateUnavailable,
+  ttlSecondsOf,
+} from './detection-table';
+
+/** Members are kept in one shard per minute of event time (then split by id when a minute is full). */
+export const ALERT_CHUNK_MS = 60_000;
+/** A shard takes members until it holds this many bytes of them; then it is full for good. */
+export const ALERT_SHARD_BYTES = 256 * 1024;
+/** Bytes of members per request: a full shard stays under DynamoDB's 400 KB (256 + 64 KB + keys). */
+export const ALERT_ADD_BYTES = 64 * 1024;
+/** A full shard's newcomers go to 16 children by a hex digit of their id's SHA-256, this many levels deep. */
+export const ALERT_SHARD_DEPTH = 2;
+
+const HEAD_SK = 'alert';
+const SHARD_SK_PREFIX = 'm#';
+/** Head attributes holding a shard's summaries are named by this prefix and the shard's name. */
+const SUMMARY_PREFIX = 'n:';
+/** Attributes per head request (the 4 KB limit of an update expression). */
+const HEAD_ATTRIBUTES_PER_REQUEST = 100;
+/** Dominated summaries deleted per register, at most. */
+const PRUNE_PER_REQUEST = 20;
+/** Alerts whose dominated summaries are remembered for pruning (per Lambda environment). */
+const PRUNE_MEMORY = 2_000;
+
+/** A shard's state right after one of our writes: exact, since members are only ever added. */
+interface ShardState {
+  readonly name: string;
+  /** Chunk start, epoch ms: summaries keep times relative to it. */
+  readonly chunkStartMs: number;
+  readonly size: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** Members this register added to it (atomic ADD: counted once across concurrent writers). */
+  readonly added: number;
+}
+
+interface Summary {
+  readonly size: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+function memberOf(eventTimeMs: number, id: string): string {
+  return `${eventTimeMs}#${id}`;
+}
+
+function timeOf(member: string): number {
+  return Number(member.slice(0, member.indexOf('#')));
+}
+
+function idOf(member: string): string {
+  return member.slice(member.indexOf('#') + 1);
+}
+
+function summaryText(state: ShardState): string {
+  return `${state.size}:${state.minMs - state.chunkStartMs}:${state.maxMs - state.chunkStartMs}`;
+}
+
+function chunkStartOfName(name: string): number {
+  const end = name.indexOf('.');
+  return Number(end === -1 ? name : name.slice(0, end)) * ALERT_CHUNK_MS;
+}
+
+function parseSummary(attribute: string, text: string): Summary {
+  const [size, min, max] = text.split(':').map(Number);
+  const chunkStartMs = chunkStartOfName(attribute.slice(SUMMARY_PREFIX.length));
+  return { size, minMs: chunkStartMs + min, maxMs: chunkStartMs + max };
+}
+
+/** Of a shard's summaries, the one with the most members: the latest (its sets only grow). */
+function largest(attribute: string, texts: Iterable<string>): { text: string; summary: Summary } | undefined {
+  let best: { text: string; summary: Summary } | undefined;
+  for (const text of texts) {
+    const summary = parseSummary(attribute, text);
+    if (!best || summary.size > best.summary.size) best = { text, summary };
+  }
+  return best;
+}
+
+/** Splits members into pieces of at most ALERT_ADD_BYTES. */
+function piecesOf(members: readonly string[]): string[][] {
+  const pieces: string[][] = [];
+  let piece: string[] = [];
+  let bytes = 0;
+  for (const member of members) {
+    const size = Buffer.byteLength(member, 'utf8');
+    if (piece.length > 0 && bytes + size > ALERT_ADD_BYTES) {
+      pieces.push(piece);
+      piece = [];
+      bytes = 0;
+    }
+    piece.push(member);
+    bytes += size;
+  }
+  if (piece.length > 0) pieces.push(piece);
+  return pieces;
+}
+
+function stateOf(name: string, members: ReadonlySet<string>, added: number): ShardState {
+  let minMs = Number.POSITIVE_INFINITY;
+  let maxMs = Number.NEGATIVE_INFINITY;
+  for (const member of members) {
+    const time = timeOf(member);
+    if (time < minMs) minMs = time;
+    if (time > maxMs) maxMs = time;
+  }
+  return { name, chunkStartMs: chunkStartOfName(name), size: members.size, minMs, maxMs, added };
+}
+
+/**
+ * AlertStore in DynamoDB, for the deployed forwarder: the same transition as applyEntry (members a
+ * set of (event time, id), occurrences its size, the first trigger opens, notified flag, first and
+ * last event time), made of operations DynamoDB applies atomically and that commute, so concurrent
+ * invocations registering the same alert need no lock and no retry.
+ *
+ * Items under `pk = 'a#' + dedupKey`:
+ * * **member shards** `sk = 'm#<minute>'`: a string set `m` of `eventTimeMs#id`, added with
+ *   `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry added is
+ *   exact). A shard holds one minute of event time: a write costs what that minute holds, not what
+ *   the alert holds (a burst alert covers tens of thousands of records; one item would be rewritten
+ *   whole, up to 400 KB, by every batch). A shard takes members while its byte count `b` is under
+ *   256 KB (a condition); a full shard is frozen and its newcomers go to 16 children
+ *   (`m#<minute>.<hex digit of the id's SHA-256>`), two levels deep: at most 273 shards of ~320 KB per
+ *   minute, about a million members per minute of one alert. Beyond, register throws
+ *   DETECTION_ALERT_TOO_LARGE.
+ * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
+ *   `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
+ *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
+ *   concurrent writers land in: occurrences is the sum of the largest, first/last their extremes.
+ *   Smaller ones are deleted by later registers (in the same request).
+ *
+ * A register is two round trips: the shards of the entry's minutes (in parallel; one or two for a
+ * batch), then the head. A crash between them leaves the head behind the shards; the redelivered
+ * entry then adds nothing to the shards, but its summaries bring the head up to date and it answers
+ * the head's growth as `added`, so the lost update is answered then.
+ */
+export class DynamoDbAlertStore implements AlertStore {
+  /** Per alert, summaries seen dominated by a larger one of the same shard: deleted by the next register. */
+  private readonly dominated = new Map<string, Map<string, string[]>>();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration> {
+    const pk = partitionKeyOf('a#', dedupKey);
+    const expiresAt = ttlSecondsOf(expiresAtMs);
+    const byChunk = new Map<number, Set<string>>();
+    for (const member of entry.members) {
+      const chunk = Math.floor(member.eventTimeMs / ALERT_CHUNK_MS);
+      let members = byChunk.get(chunk);
+      if (!members) {
+        members = new Set();
+        byChunk.set(chunk, members);
+      }
+      members.add(memberOf(member.eventTimeMs, member.id));
+    }
+    const shards = (
+      await Promise.all(
+        [...byChunk].map(([chunk, members]) =>
+          this.addToShard(dedupKey, pk, String(chunk), [...members], expiresAt, 0),
+        ),
+      )
+    ).flat();
+    return this.updateHead(dedupKey, pk, entry.trigger, shards, expiresAt);
+  }
+
+  async markNotified(dedupKey: string): Promise<void> {
+    const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [partitionKey]: { S: partitionKeyOf('a#', dedupKey) }, [sortKey]: { S: HEAD_SK } },
+          UpdateExpression: 'SET notified = :true',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': partitionKey },
+          ExpressionAttributeValues: { ':true': { BOOL: true } },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return; // no such alert (expired): nothing to mark, as the memory store
+      throw stateUnavailable(this.tableName, 'mark an alert notified', ruleKeyOf(dedupKey), error);
+    }
+  }
+
+  private key(pk: string, sk: string): Record<string, AttributeValue> {
+    const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
+    return { [partitionKey]: { S: pk }, [sortKey]: { S: sk } };
+  }
+
+  /** Adds unique members to a shard, or to its children once it is full; answers every shard written. */
+  private async addToShard(
+    dedupKey: string,
+    pk: string,
+    name: string,
+    members: readonly string[],
+    expiresAt: string,
+    depth: number,
+  ): Promise<ShardState[]> {
+    const pieces = piecesOf(members);
+    let state: Set<string> | undefined;
+    let added = 0;
+    // Pieces go one after another, so the state after the last is exactly the old set and ours.
+    for (let p = 0; p < pieces.length; p += 1) {
+      const piece = pieces[p];
+      let old: string[];
+      try {
+        const answer = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: this.key(pk, SHARD_SK_PREFIX + name),
+            UpdateExpression: 'ADD m :m, b :b SET #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(b) OR b < :limit',
+            ExpressionAttributeNames: { '#ttl': DETECTION_TABLE_KEYS.ttl },
+            ExpressionAttributeValues: {
+              ':m': { SS: piece },
+              ':b': { N: String(piece.reduce((sum, member) => sum + Buffer.byteLength(member, 'utf8'), 0)) },
+              ':ttl': { N: expiresAt },
+              ':limit': { N: String(ALERT_SHARD_BYTES) },
+            },
+            // ALL_OLD, not UPDATED_OLD: whether an ADD that changed nothing "updated" the set is not something to rely on.
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        old = answer.Attributes?.m?.SS ?? [];
+      } catch (error) {
+        if (!isConditionFailure(error)) {
+          throw stateUnavailable(this.tableName, 'write the members of an alert', ruleKeyOf(dedupKey), error);
+        }
+        return this.spill(dedupKey, pk, name, pieces.slice(p).flat(), expiresAt, depth, added);
+      }
+      state = new Set(old);
+      for (const member of piece) {
+        if (!state.has(member)) {
+          state.add(member);
+          added += 1;
+        }
+      }
+    }
+    return state ? [stateOf(name, state, added)] : [];
+  }
+
+  /**
+   * The shard is full, hence frozen: no write has landed on it since it filled, so its set as read
+   * now holds every member it will ever hold. Members not in it go to its children.
+   */
+  private async spill(
+    dedupKey: string,
+    pk: string,
+    name: string,
+    members: readonly string[],
+    expiresAt: string,
+    depth: number,
+    addedBefore: number,
+  ): Promise<ShardState[]> {
+    let frozen: Set<string>;
+    try {
+      const answer = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: this.key(pk, SHARD_SK_PREFIX + name),
+          ProjectionExpression: 'm',
+          ConsistentRead: true,
+        }),
+      );
+      frozen = new Set(answer.Item?.m?.SS ?? []);
+    } catch (error) {
+      throw stateUnavailable(this.tableName, 'read the members of an alert', ruleKeyOf(dedupKey), error);
+    }
+    const newcomers = members.filter((member) => !frozen.has(member));
+    const states = [stateOf(name, frozen, addedBefore)];
+    if (newcomers.length === 0) return states;
+    if (depth >= ALERT_SHARD_DEPTH) {
+      throw new SluiceError(
+        'DETECTION_ALERT_TOO_LARGE',
+        `alert of rule '${ruleKeyOf(dedupKey)}' has more members in one minute of event time than its ${1 + 16 + 16 * 16} shards hold (about a million): raise the rule's threshold or narrow its group`,
+        { table: this.tableName, rule: ruleKeyOf(dedupKey) },
+      );
+    }
+    const children = new Map<string, string[]>();
+    for (const member of newcomers) {
+      const digit = createHash('sha256').update(idOf(member), 'utf8').digest('hex')[depth];
+      const child = `${name}.${digit}`;
+      let list = children.get(child);
+      if (!list) {
+        list = [];
+        children.set(child, list);
+      }
+      list.push(member);
+    }
+    const written = await Promise.all(
+      [...children].map(([child, list]) => this.addToShard(dedupKey, pk, child, list, expiresAt, depth + 1)),
+    );
+    return [...states, ...written.flat()];
+  }
+
+  private async updateHead(
+    dedupKey: string,
+    pk: string,
+    trigger: string,
+    shards: readonly ShardState[],
+    expiresAt: string,
+  ): Promise<AlertRegistration> {
+    const touched = new Map<string, string>();
+    for (const shard of shards) touched.set(SUMMARY_PREFIX + shard.name, summaryText(shard));
+    const attributes = [...touched];
+    // An entry spilling over many shards needs more than one request (expressions are limited to 4 KB):
+    // the first ones only add summaries; the last sets the rest and answers the head as it was.
+    const lastStart = Math.max(0, attributes.length - HEAD_ATTRIBUTES_PER_REQUEST);
+    const last = attributes.slice(lastStart);
+    for (let start = 0; start < lastStart; start += HEAD_ATTRIBUTES_PER_REQUEST) {
+      await this.sendHead(
+        dedupKey,
+        pk,
+        attributes.slice(start, Math.min(start + HEAD_ATTRIBUTES_PER_REQUEST, lastStart)),
+        new Map(),
+        undefined,
+      );
+    }
+    const prune = this.pruneFor(pk, touched);
+    const old = await this.sendHead(dedupKey, pk, last, prune, { trigger, expiresAt });
+
+    // The head now is the old one, our summaries added, dominated ones deleted.
+    const sets = new Map<string, Set<string>>();
+    for (const [attribute, value] of Object.entries(old)) {
+      if (attribute.startsWith(SUMMARY_PREFIX) && value.SS) sets.set(attribute, new Set(value.SS));
+    }
+    let lag = 0;
+    for (const [attribute, text] of touched) {
+      const before = largest(attribute, sets.get(attribute) ?? [])?.summary.size ?? 0;
+      lag += Math.max(0, parseSummary(attribute, text).size - before);
+      const set = sets.get(attribute) ?? new Set<string>();
+      set.add(text);
+      sets.set(attribute, set);
+    }
+    for (const [attribute, texts] of prune) for (const text of texts) sets.get(attribute)?.delete(text);
+
+    let occurrences = 0;
+    let firstEventMs = Number.POSITIVE_INFINITY;
+    let lastEventMs = Number.NEGATIVE_INFINITY;
+    const dominated = new Map<string, string[]>();
+    for (const [attribute, texts] of sets) {
+      const best = largest(attribute, texts);
+      if (!best) continue;
+      occurrences += best.summary.size;
+      if (best.summary.minMs < firstEventMs) firstEventMs = best.summary.minMs;
+      if (best.summary.maxMs > lastEventMs) lastEventMs = best.summary.maxMs;
+      const others = [...texts].filter((text) => text !== best.text);
+      if (others.length > 0) dominated.set(attribute, others);
+    }
+    this.remember(pk, dominated);
+    const added = shards.reduce((sum, shard) => sum + shard.added, 0);
+    return {
+      openedBy: old.openedBy?.S ?? trigger,
+      occurrences,
+      // Exact when this entry added members; else the head's growth it brought (a write lost to a crash).
+      added: added > 0 ? added : lag,
+      notified: old.notified?.BOOL ?? false,
+      firstEventMs,
+      lastEventMs,
+    };
+  }
+
+  /** One head update; the `main` one (the last of a register) also sets openedBy (first trigger ever) and the expiry, and answers the head as it was. */
+  private async sendHead(
+    dedupKey: string,
+    pk: string,
+    summaries: readonly (readonly [string, string])[],
+    prune: ReadonlyMap<string, readonly string[]>,
+    main: { trigger: string; expiresAt: string } | undefined,
+  ): Promise<Record<string, AttributeValue>> {
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = {};
+    const set: string[] = [];
+    const add: string[] = [];
+    const remove: string[] = [];
+    if (main) {
+      names['#ttl'] = DETECTION_TABLE_KEYS.ttl;
+      values[':trigger'] = { S: main.trigger };
+      values[':ttl'] = { N: main.expiresAt };
+      // The later expiry wins in practice (DynamoDB has no max): concurrent writers differ by their clocks only.
+      set.push('openedBy = if_not_exists(openedBy, :trigger)', '#ttl = :ttl');
+    }
+    summaries.forEach(([attribute, text], i) => {
+      names[`#a${i}`] = attribute;
+      values[`:a${i}`] = { SS: [text] };
+      add.push(`#a${i} :a${i}`);
+    });
+    [...prune].forEach(([attribute, texts], i) => {
+      names[`#d${i}`] = attribute;
+      values[`:d${i}`] = { SS: [...texts] };
+      remove.push(`#d${i} :d${i}`);
+    });
+    const expression = [
+      set.length > 0 ? `SET ${set.join(', ')}` : '',
+      add.length > 0 ? `ADD ${add.join(', ')}` : '',
+      remove.length > 0 ? `DELETE ${remove.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    try {
+      const answer = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(pk, HEAD_SK),
+          UpdateExpression: expression,
+          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: main ? 'ALL_OLD' : 'NONE',
+        }),
+      );
+      return answer.Attributes ?? {};
+    } catch (error) {
+      throw stateUnavailable(this.tableName, 'register an alert', ruleKeyOf(dedupKey), error);
+    }
+  }
+
+  /** Dominated summaries to delete now: of shards this request does not add to (one path, one action). */
+  private pruneFor(pk: string, touched: ReadonlyMap<string, string>): Map<string, string[]> {
+    const prune = new Map<string, string[]>();
+    const known = this.dominated.get(pk);
+    if (!known) return prune;
+    for (const [attribute, texts] of known) {
+      if (prune.size >= PRUNE_PER_REQUEST) break;
+      if (!touched.has(attribute)) prune.set(attribute, texts);
+    }
+    return prune;
+  }
+
+  private remember(pk: string, dominated: Map<string, string[]>): void {
+    if (dominated.size === 0) {
+      this.dominated.delete(pk);
+      return;
+    }
+    if (!this.dominated.has(pk) && this.dominated.size >= PRUNE_MEMORY) this.dominated.clear();
+    this.dominated.set(pk, dominated);
+  }
+}
+
+/** The rule part of a dedup key (`<rule key>|<group>|<period>`): what error messages may name. */
+function ruleKeyOf(dedupKey: string): string {
+  const end = dedupKey.indexOf('|');
+  return end === -1 ? dedupKey : dedupKey.slice(0, end);
+}

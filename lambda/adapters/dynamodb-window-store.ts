@@ -1,0 +1,327 @@
+import { createHash } from 'node:crypto';
+import {
+  BatchWriteItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { Contribution, WindowStore } from '../core/detections/windows/store';
+import { SluiceError } from '../core/errors';
+import { DETECTION_TABLE_KEYS, partitionKeyOf, stateUnavailable, ttlSecondsOf } from './detection-table';
+
+/** Event time one item covers at most: a batch of one group writes one item per slot it spans. */
+export const WINDOW_SLOT_MS = 60_000;
+/**
+ * Bytes of contribution data per item. DynamoDB refuses items over 400 KB (keys and attribute names
+ * included, the partition key being up to ~1.3 KB here): a slot's contributions beyond this go to
+ * another item.
+ */
+export const WINDOW_ITEM_BYTES = 300_000;
+/** Records kept whole per item, for the alert's samples (it shows 5); the others keep only their reference. */
+export const WINDOW_SAMPLES_PER_ITEM = 5;
+/** A record larger than this (as JSON) is not kept as a sample (the port allows dropping large ones). */
+export const WINDOW_MAX_SAMPLE_BYTES = 8_192;
+/**
+ * value_count values longer than this are kept as a digest. Two different records with the same
+ * such value, one stored and one in the batch at hand, would then count as two values: accepted for
+ * values this long (a counted field is an address, a user, a resource), to keep every item writable.
+ */
+export const WINDOW_MAX_VALUE_CHARS = 16_384;
+
+const FORMAT_VERSION = 1;
+/** Largest epoch millisecond a Date can hold: slots are clamped to [0, this] so sort keys keep 16 digits. */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+const SLOT_KEY_DIGITS = 16;
+const BATCH_WRITE_ITEMS = 25;
+const MAX_WRITE_ATTEMPTS = 8;
+const FIRST_RETRY_MS = 50;
+
+/** An item's data attribute `d`: JSON, times relative to the slot, locations listed once. */
+interface EncodedItem {
+  readonly v: number;
+  /** Slot start, epoch ms. */
+  readonly t: number;
+  /** [bucket, key] of the objects the contributions are in. */
+  readonly l: readonly (readonly [string, string])[];
+  /** [id, event time - t, location index, offset, value?], by event time then id. */
+  readonly c: readonly (readonly [string, number, number, number, string?])[];
+  /** [position in c, the record]: the first few contributions' records. */
+  readonly s: readonly (readonly [number, Record<string, unknown>])[];
+}
+
+function slotStartOf(timeMs: number): number {
+  const start = Math.floor(timeMs / WINDOW_SLOT_MS) * WINDOW_SLOT_MS;
+  return Math.min(Math.max(0, start), MAX_TIME_MS);
+}
+
+function slotKeyOf(slotStartMs: number): string {
+  return String(slotStartMs).padStart(SLOT_KEY_DIGITS, '0');
+}
+
+function byTimeThenId(a: Contribution, b: Contribution): number {
+  return a.ref.eventTimeMs - b.ref.eventTimeMs || (a.ref.id < b.ref.id ? -1 : a.ref.id > b.ref.id ? 1 : 0);
+}
+
+/** Drops repeats of a (event time, id) pair from contributions sorted by event time then id; the first copy is kept. */
+function uniqueOfSorted(sorted: readonly Contribution[]): Contribution[] {
+  const unique: Contribution[] = [];
+  for (const contribution of sorted) {
+    const last = unique[unique.length - 1];
+    if (last && last.ref.id === contribution.ref.id && last.ref.eventTimeMs === contribution.ref.eventTimeMs)
+      continue;
+    unique.push(contribution);
+  }
+  return unique;
+}
+
+function storedValueOf(value: string): string {
+  if (value.length <= WINDOW_MAX_VALUE_CHARS) return value;
+  return `${value.slice(0, 256)}\u2026 sha256:${createHash('sha256').update(value, 'utf8').digest('base64url')}`;
+}
+
+/** One item being filled with the contributions of one slot, its size counted as the JSON is built. */
+class ItemBuilder {
+  private readonly locations: string[] = [];
+  private readonly locationIndex = new Map<string, number>();
+  private readonly entries: string[] = [];
+  private readonly samples: string[] = [];
+  private readonly hash = createHash('sha256');
+  private bytes = 64;
+
+  constructor(private readonly slotStartMs: number) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Adds the contribution unless it would make the item too large (an empty item takes anything). */
+  tryAdd(contribution: Contribution): boolean {
+    const { id, bucket, key, offset, eventTimeMs } = contribution.ref;
+    const locationName = `${bucket}\u0000${key}`;
+    let location = this.locationIndex.get(locationName);
+    const locationText = location === undefined ? JSON.stringify([bucket, key]) : '';
+    const index = location ?? this.locations.length;
+    const fields: (string | number)[] = [id, eventTimeMs - this.slotStartMs, index, offset];
+    if (contribution.value !== undefined) fields.push(storedValueOf(contribution.value));
+    const entry = JSON.stringify(fields);
+    let sample = '';
+    if (contribution.sample !== undefined && this.samples.length < WINDOW_SAMPLES_PER_ITEM) {
+      const text = JSON.stringify(contribution.sample);
+      if (Buffer.byteLength(text, 'utf8') <= WINDOW_MAX_SAMPLE_BYTES)
+        sample = `[${this.entries.length},${text}]`;
+    }
+    const added =
+      Buffer.byteLength(entry, 'utf8') +
+      (locationText ? Buffer.byteLength(locationText, 'utf8') + 1 : 0) +
+      (sample ? Buffer.byteLength(sample, 'utf8') + 1 : 0) +
+      1;
+    if (this.entries.length > 0 && this.bytes + added > WINDOW_ITEM_BYTES) return false;
+    if (location === undefined) {
+      location = index;
+      this.locationIndex.set(locationName, location);
+      this.locations.push(locationText);
+    }
+    this.entries.push(entry);
+    if (sample) this.samples.push(sample);
+    this.hash.update(`${eventTimeMs}#${id}\n`);
+    this.bytes += added;
+    return true;
+  }
+
+  /** The sort key (slot, then a digest of the item's records: a replay of the same batch overwrites it) and data. */
+  build(): { sk: string; data: string } {
+    const data = `{"v":${FORMAT_VERSION},"t":${this.slotStartMs},"l":[${this.locations.join(',')}],"c":[${this.entries.join(',')}],"s":[${this.samples.join(',')}]}`;
+    if (Buffer.byteLength(data, 'utf8') > WINDOW_ITEM_BYTES + 1_024) {
+      throw new SluiceError(
+        'DETECTION_CONTRIBUTION_TOO_LARGE',
+        `a record's window entry (its id, location and counted value) is larger than ${WINDOW_ITEM_BYTES} bytes and cannot be stored`,
+        { bytes: Buffer.byteLength(data, 'utf8') },
+      );
+    }
+    return { sk: `${slotKeyOf(this.slotStartMs)}#${this.hash.digest('base64url').slice(0, 22)}`, data };
+  }
+}
+
+/** The items of a batch: per slot, as few as the size budget allows. */
+function encodeItems(sorted: readonly Contribution[]): { sk: string; data: string }[] {
+  const items: { sk: string; data: string }[] = [];
+  let builder: ItemBuilder | undefined;
+  let slot = Number.NaN;
+  for (const contribution of sorted) {
+    const start = slotStartOf(contribution.ref.eventTimeMs);
+    if (builder && start === slot && builder.tryAdd(contribution)) continue;
+    if (builder) items.push(builder.build());
+    slot = start;
+    builder = new ItemBuilder(start);
+    builder.tryAdd(contribution);
+  }
+  if (builder && builder.size > 0) items.push(builder.build());
+  return items;
+}
+
+function decodeItem(
+  text: string,
+  fromMs: number,
+  toMs: number,
+  into: Contribution[],
+  where: { table: string; ruleKey: string },
+): void {
+  const item = JSON.parse(text) as EncodedItem;
+  if (item.v !== FORMAT_VERSION) {
+    throw new SluiceError(
+      'DETECTION_STATE_UNREADABLE',
+      `window item of rule '${where.ruleKey}' in table ${where.table} has format ${item.v}; this forwarder reads ${FORMAT_VERSION}`,
+      { table: where.table, rule: where.ruleKey },
+    );
+  }
+  const samples = new Map(item.s);
+  for (let i = 0; i < item.c.length; i += 1) {
+    const [id, relative, location, offset, value] = item.c[i];
+    const eventTimeMs = item.t + relative;
+    if (eventTimeMs < fromMs || eventTimeMs > toMs) continue;
+    const [bucket, key] = item.l[location];
+    const contribution: { ref: Contribution['ref']; value?: string; sample?: Record<string, unknown> } = {
+      ref: { id, bucket, key, offset, eventTimeMs },
+    };
+    if (value !== undefined) contribution.value = value;
+    const sample = samples.get(i);
+    if (sample !== undefined) contribution.sample = sample;
+    into.push(contribution);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * WindowStore in DynamoDB, for the deployed forwarder.
+ *
+ * Layout: one item per (partition, slot of event time, batch), `pk = 'w#' + partition`,
+ * `sk = <slot start, 16 digits>#<digest of the item's (event time, id) pairs>`, holding the
+ * contributions of that slot compactly (id, time, location, offset, value_count value; the record
+ * itself only for the first 5, which is all an alert's samples need), TTL `expiresAt`.
+ *
+ * Why not one item per record: the engine calls add and range once per (correlation, group) per
+ * batch of ~1,000 records, and a burst rule counts most of them; items per record would cost one
+ * BatchWriteItem per 25 records and one read unit per record. Here a batch of a group costs one
+ * BatchWriteItem (up to 25 items: slots × size splits) and one Query (paged at 1 MB).
+ *
+ * Idempotence: the digest in the sort key makes a redelivered or replayed batch overwrite its own
+ * items; a record stored twice through different batchings (a continuation that cut the object
+ * elsewhere) lies in two items, and range() answers it once (unique by event time and id, as the
+ * memory store). Reads are strongly consistent: two invocations counting the same group at once
+ * each add before they read, so the later reader sees the other's records, which an eventually
+ * consistent read could miss, leaving a window met by the two together unseen.
+ */
+export class DynamoDbWindowStore implements WindowStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Writes the batch's contributions (unique by event time and id) and resolves with how many it
+   * wrote. It cannot tell which were stored before without reading them, so a redelivered record
+   * counts again here: the engine uses add only to store (correlate() ignores the number), and
+   * range() is where records count once.
+   */
+  async add(partition: string, contributions: readonly Contribution[], expiresAtMs: number): Promise<number> {
+    if (contributions.length === 0) return 0;
+    const unique = uniqueOfSorted([...contributions].sort(byTimeThenId));
+    const pk = partitionKeyOf('w#', partition);
+    const expiresAt = ttlSecondsOf(expiresAtMs);
+    const { partitionKey, sortKey, ttl } = DETECTION_TABLE_KEYS;
+    const requests: WriteRequest[] = encodeItems(unique).map((item) => ({
+      PutRequest: {
+        Item: {
+          [partitionKey]: { S: pk },
+          [sortKey]: { S: item.sk },
+          d: { S: item.data },
+          [ttl]: { N: expiresAt },
+        },
+      },
+    }));
+    const calls: Promise<void>[] = [];
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_ITEMS)
+      calls.push(this.write(requests.slice(start, start + BATCH_WRITE_ITEMS), partition));
+    await Promise.all(calls);
+    return unique.length;
+  }
+
+  async range(partition: string, fromMs: number, toMs: number): Promise<readonly Contribution[]> {
+    if (!(fromMs <= toMs)) return [];
+    const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
+    const found: Contribution[] = [];
+    const where = { table: this.tableName, ruleKey: ruleKeyOf(partition) };
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let answer;
+      try {
+        answer = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+            ExpressionAttributeValues: {
+              ':pk': { S: partitionKeyOf('w#', partition) },
+              ':from': { S: slotKeyOf(slotStartOf(fromMs)) },
+              // '$' sorts after '#': every item of the last slot.
+              ':to': { S: `${slotKeyOf(slotStartOf(toMs))}$` },
+            },
+            ProjectionExpression: 'd',
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw stateUnavailable(this.tableName, 'read the window counts', where.ruleKey, error);
+      }
+      for (const item of answer.Items ?? []) {
+        const text = item.d?.S;
+        if (text !== undefined) decodeItem(text, fromMs, toMs, found, where);
+      }
+      startKey = answer.LastEvaluatedKey;
+    } while (startKey);
+    // Unique by (event time, id), as the memory store keys them; of two copies (two items), the one
+    // with its sample is kept.
+    found.sort((a, b) => byTimeThenId(a, b) || (a.sample ? 0 : 1) - (b.sample ? 0 : 1));
+    return uniqueOfSorted(found);
+  }
+
+  /** One BatchWriteItem, retried with backoff while DynamoDB leaves items unprocessed (throttling). */
+  private async write(requests: WriteRequest[], partition: string): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; ; attempt += 1) {
+      let left: WriteRequest[];
+      try {
+        const answer = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        left = answer.UnprocessedItems?.[this.tableName] ?? [];
+      } catch (error) {
+        throw stateUnavailable(this.tableName, 'write the window counts', ruleKeyOf(partition), error);
+      }
+      if (left.length === 0) return;
+      if (attempt >= MAX_WRITE_ATTEMPTS) {
+        throw stateUnavailable(
+          this.tableName,
+          'write the window counts',
+          ruleKeyOf(partition),
+          Object.assign(new Error(`${left.length} items left unprocessed after ${attempt} attempts`), {
+            name: 'UnprocessedItems',
+          }),
+        );
+      }
+      await sleep(FIRST_RETRY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      pending = left;
+    }
+  }
+}
+
+/** The rule part of a partition (`<rule key>\0<group>`): what error messages may name. */
+function ruleKeyOf(partition: string): string {
+  const end = partition.indexOf('\u0000');
+  return end === -1 ? partition : partition.slice(0, end);
+}

@@ -1,0 +1,171 @@
+import { errorMessage } from '../../errors';
+import type { OutboundRecord } from '../../records/types';
+import { SinkCodes } from '../../sinks/codes';
+import type { BatchOutcome, DeliveryContext, Sink } from '../../sinks/types';
+import type { AlertStore } from '../alerts/store';
+import { DetectionEngine, type AlertOutcome } from '../engine';
+import type { RuleIndex } from '../rule-index';
+import type { WindowStore } from '../windows/store';
+import { alertObject, DEFAULT_MAX_ALERT_BYTES } from './alert-object';
+import { DetectionStageCodes } from './codes';
+import { DEFAULT_ALERTS_PREFIX, DETECTIONS_STAGE } from './names';
+import type { AlertObjectWriter } from './ports';
+import { PreMatches } from './pre-match';
+
+export interface DetectionSinkOptions {
+  /** The rules bound to the configured sources. */
+  readonly index: RuleIndex;
+  readonly windows: WindowStore;
+  readonly alerts: AlertStore;
+  readonly writer: AlertObjectWriter;
+  /** `detections.alerts.prefix`: alert objects go under `<prefix>/sluice-alerts/`. Default: `sluice`. */
+  readonly alertsPrefix?: string;
+  /** One alert per rule, group and period of this length. Default: 1 hour. */
+  readonly dedupPeriodMs?: number;
+  /** How late a record may arrive and still join its window. Default: 1 day. */
+  readonly latenessMs?: number;
+  /**
+   * Records per batch. Each batch reads back one timespan of each group it touches, so batches are
+   * large (an object's worth). Default: 1,000.
+   */
+  readonly maxBatchRecords?: number;
+  /** Alert objects written at once by one batch. Default: 16. */
+  readonly maxConcurrentWrites?: number;
+  /** An alert object's body above this is written without samples. Default: 256 KiB. */
+  readonly maxAlertBytes?: number;
+  /** Epoch ms: the engine's now and the deadline's clock. Default: `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * The detections stage: a destination (`detections`) beside the SIEMs in the forwarder's fan-out,
+ * with its own progress in a continuation, so a slow or failing store holds back no destination
+ * beyond its own batches in flight, and a resumed object resumes the stage where it stopped.
+ *
+ * The rules run while the forwarder reads (`note`, the forwarder's `detections` hook, on the value
+ * its reader parsed); a batch hands the engine only the records that matched. Each opened or updated
+ * alert is written as an object under `<prefix>/sluice-alerts/` (create-only, deterministic names:
+ * a redelivered batch writes nothing new), from where the forwarder sends it to the SIEMs and routes.
+ * An opening is marked notified once its object exists: "notified" means handed to routing.
+ *
+ * Give it one batch in flight (`maxInFlight: 1`): the engine registers a stored record with an alert
+ * only when no window met by the stored records alone holds it, assuming the batch that stored them
+ * did; two batches of one group evaluated at once can each leave such a record to the other, and
+ * the alert's count and record list then miss it (the alert still opens).
+ */
+export class DetectionSink implements Sink {
+  readonly name = DETECTIONS_STAGE;
+  readonly maxBatchRecords: number;
+  // Batches are cut by count: the records' bytes go nowhere.
+  readonly maxBatchBytes = Number.MAX_SAFE_INTEGER;
+  private readonly engine: DetectionEngine;
+  private readonly matches: PreMatches;
+  private readonly prefix: string;
+  private readonly maxWrites: number;
+  private readonly maxAlertBytes: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: DetectionSinkOptions) {
+    this.engine = new DetectionEngine(options.index, {
+      windows: options.windows,
+      alerts: options.alerts,
+      dedupPeriodMs: options.dedupPeriodMs,
+      latenessMs: options.latenessMs,
+    });
+    this.matches = new PreMatches(options.index);
+    this.maxBatchRecords = options.maxBatchRecords ?? 1_000;
+    this.prefix = options.alertsPrefix ?? DEFAULT_ALERTS_PREFIX;
+    this.maxWrites = Math.max(1, options.maxConcurrentWrites ?? 16);
+    this.maxAlertBytes = options.maxAlertBytes ?? DEFAULT_MAX_ALERT_BYTES;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The forwarder's `detections` hook: runs the rules on a record as it is built. */
+  note(record: OutboundRecord, value: Readonly<Record<string, unknown>>): void {
+    this.matches.note(record, value);
+  }
+
+  encodedSize(): number {
+    return 1;
+  }
+
+  async deliver(batch: readonly OutboundRecord[], context: DeliveryContext): Promise<BatchOutcome> {
+    if (batch.length === 0) return { delivered: [], rejected: [], failed: [] };
+    if (this.now() >= context.deadline)
+      return failed(
+        batch,
+        SinkCodes.DEADLINE,
+        'detections: no time left to run the batch before the deadline',
+      );
+    if (!this.matches.wired)
+      return failed(
+        batch,
+        DetectionStageCodes.NOT_WIRED,
+        'detections: the forwarder did not show the stage its records (ForwardDependencies.detections must be this stage)',
+      );
+    try {
+      const matched = this.matches.take(batch);
+      if (matched.length > 0) {
+        const outcomes = await this.engine.processMatched(matched, this.now());
+        await eachAtMost(this.maxWrites, outcomes, (outcome) => this.publish(outcome));
+      }
+      return { delivered: batch, rejected: [], failed: [] };
+    } catch (error) {
+      const where = `offsets ${batch[0].offset}-${batch[batch.length - 1].offset} of s3://${batch[0].bucket}/${batch[0].key}`;
+      return failed(
+        batch,
+        DetectionStageCodes.FAILED,
+        `detections: ${errorMessage(error)} (${where}); the stage runs these records again from its own progress`,
+      );
+    }
+  }
+
+  /**
+   * Writes the alert's object, then marks an opening notified. An opening whose object exists
+   * (412: written by an earlier attempt, or by another batch before it was marked) is written as an
+   * update when this batch added records to it, so the count the SIEM last saw never stays behind.
+   */
+  private async publish(outcome: AlertOutcome): Promise<void> {
+    const { writer, alerts } = this.options;
+    const { alert } = outcome;
+    if (outcome.kind === 'updated') {
+      const update = alertObject(this.prefix, 'updated', alert, this.maxAlertBytes);
+      await writer.create(update.key, update.body);
+      return;
+    }
+    const opening = alertObject(this.prefix, 'opened', alert, this.maxAlertBytes);
+    const written = await writer.create(opening.key, opening.body);
+    if (!written && outcome.added > 0) {
+      const update = alertObject(this.prefix, 'updated', alert, this.maxAlertBytes);
+      await writer.create(update.key, update.body);
+    }
+    await alerts.markNotified(outcome.dedupKey);
+  }
+}
+
+function failed(batch: readonly OutboundRecord[], code: string, message: string): BatchOutcome {
+  return { delivered: [], rejected: [], failed: batch, failure: { code, message } };
+}
+
+/** Runs `work` on every item, at most `limit` at a time; rejects with the first failure once all settled. */
+async function eachAtMost<T>(
+  limit: number,
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      try {
+        await work(item);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}

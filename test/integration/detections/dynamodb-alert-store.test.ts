@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { seededRandom } from '../../../bench/data/random';
+import { partitionKeyOf } from '../../../lambda/adapters/detection-table';
+import { ALERT_CHUNK_MS, DynamoDbAlertStore } from '../../../lambda/adapters/dynamodb-alert-store';
+import { MemoryAlertStore, type AlertEntry } from '../../../lambda/core/detections/alerts/store';
+import { countRequests, createDetectionTable, itemBytes, itemsOf } from '../../support/detection-table';
+import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
+
+const TABLE = 'sluice-detections';
+const T0 = Date.UTC(2024, 1, 1, 13, 0, 0);
+const HOUR = 3_600_000;
+const EXPIRES = T0 + 26 * HOUR;
+
+function entry(trigger: string, members: [string, number][]): AlertEntry {
+  return { trigger, members: members.map(([id, offsetMs]) => ({ id, eventTimeMs: T0 + offsetMs })) };
+}
+
+describe('the DynamoDB alert store (moto)', () => {
+  let moto: MotoServer;
+  let dynamodb: DynamoDBClient;
+  let store: DynamoDbAlertStore;
+
+  before(async () => {
+    moto = await startMoto();
+    dynamodb = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    await createDetectionTable(dynamodb, TABLE);
+    store = new DynamoDbAlertStore(dynamodb, TABLE);
+  });
+  after(async () => {
+    dynamodb.destroy();
+    await moto.stop();
+  });
+
+  it('answers every registration as the memory store does, redeliveries and notifications included', async () => {
+    const random = seededRandom(5);
+    const memory = new MemoryAlertStore();
+    const keys = [
+      'burst|["a-alice"]|2024-02-01T13:00:00.000Z',
+      'burst|["a-bob"]|2024-02-01T13:00:00.000Z',
+      'grant||2024-02-01T13:00:00.000Z',
+    ];
+    const sent: [string, AlertEntry][] = [];
+    for (let step = 0; step < 80; step += 1) {
+      let dedupKey: string;
+      let next: AlertEntry;
+      if (sent.length > 0 && random.chance(0.2)) {
+        [dedupKey, next] = random.pick(sent); // a redelivery
+      } else {
+        dedupKey = random.pick(keys);
+        const members: [string, number][] = Array.from({ length: random.int(1, 20) }, () => {
+          const n = random.int(0, 400);
+          // Record ids are fixed by the record: its time follows from its id.
+          return [`r${n}`, n * 1_500];
+        });
+        next = entry(random.pick(members)[0], members);
+        sent.push([dedupKey, next]);
+      }
+      const expected = await memory.register(dedupKey, next, EXPIRES);
+      const answered = await store.register(dedupKey, next, EXPIRES);
+      assert.deepEqual(answered, expected, `step ${step}`);
+      if (random.chance(0.1)) {
+        await memory.markNotified(dedupKey);
+        await store.markNotified(dedupKey);
+      }
+    }
+  });
+
+  it('opens with the first trigger, stays unnotified until marked, then answers only what is new', async () => {
+    const key = 'sessions||2024-02-01T13:00:00.000Z';
+    const first = await store.register(
+      key,
+      entry('s-2', [
+        ['s-2', 1_000],
+        ['s-3', 2_000],
+      ]),
+      EXPIRES,
+    );
+    assert.deepEqual(first, {
+      openedBy: 's-2',
+      occurrences: 2,
+      added: 2,
+      notified: false,
+      firstEventMs: T0 + 1_000,
+      lastEventMs: T0 + 2_000,
+    });
+    const again = await store.register(
+      key,
+      entry('s-1', [
+        ['s-1', 500],
+        ['s-2', 1_000],
+      ]),
+      EXPIRES,
+    );
+    assert.equal(again.openedBy, 's-2', 'the first trigger ever opened it');
+    assert.equal(again.added, 1);
+    assert.equal(again.notified, false);
+    await store.markNotified(key);
+    const redelivered = await store.register(
+      key,
+      entry('s-1', [
+        ['s-1', 500],
+        ['s-2', 1_000],
+      ]),
+      EXPIRES,
+    );
+    assert.deepEqual(redelivered, {
+      openedBy: 's-2',
+      occurrences: 3,
+      added: 0,
+      notified: true,
+      firstEventMs: T0 + 500,
+      lastEventMs: T0 + 2_000,
+    });
+  });
+
+  it('creates nothing when marking an alert it does not hold', async () => {
+    await store.markNotified('expired|x|2024-01-01T00:00:00.000Z');
+    assert.deepEqual(
+      await itemsOf(dynamodb, TABLE, partitionKeyOf('a#', 'expired|x|2024-01-01T00:00:00.000Z')),
+      [],
+    );
+  });
+
+  it('sets the TTL attribute in epoch seconds on every item, and a later expiry moves it', async () => {
+    const key = 'ttl|x|2024-02-01T13:00:00.000Z';
+    await store.register(
+      key,
+      entry('t1', [
+        ['t1', 0],
+        ['t2', 2 * ALERT_CHUNK_MS],
+      ]),
+      T0 + HOUR + 1,
+    );
+    const pk = partitionKeyOf('a#', key);
+    const items = await itemsOf(dynamodb, TABLE, pk);
+    assert.equal(items.length, 3, 'the head and one shard per minute');
+    for (const item of items) assert.equal(item.expiresAt.N, String(Math.ceil((T0 + HOUR + 1) / 1000)));
+    await store.register(
+      key,
+      entry('t1', [
+        ['t1', 0],
+        ['t2', 2 * ALERT_CHUNK_MS],
+      ]),
+      T0 + 2 * HOUR,
+    );
+    for (const item of await itemsOf(dynamodb, TABLE, pk))
+      assert.equal(item.expiresAt.N, String((T0 + 2 * HOUR) / 1000));
+  });
+
+  it('keeps a burst alert of 40,000 records in shards under 400 KB, counting each record once', async () => {
+    const key = 'burst|["a-bulk-loader"]|2024-02-01T13:00:00.000Z';
+    const id = (i: number) => `${'q'.repeat(40)}-${String(i).padStart(6, '0')}`;
+    // 30,000 records in one minute (more than one shard holds), then 10,000 over the next ten.
+    const times = (i: number) => (i < 30_000 ? i : 60_000 + (i - 30_000) * 60);
+    let last;
+    for (let start = 0; start < 40_000; start += 2_000) {
+      const members = Array.from(
+        { length: 2_000 },
+        (_, k) => [id(start + k), times(start + k)] as [string, number],
+      );
+      last = await store.register(key, entry(id(start), members), EXPIRES);
+      assert.equal(last.added, 2_000);
+    }
+    assert.equal(last?.occurrences, 40_000);
+    assert.equal(last?.openedBy, id(0));
+    assert.equal(last?.firstEventMs, T0);
+    assert.equal(last?.lastEventMs, T0 + times(39_999));
+
+    // Redelivered, in other batches: nothing new.
+    for (let start = 1_000; start < 40_000; start += 3_000) {
+      const members = Array.from(
+        { length: Math.min(3_000, 40_000 - start) },
+        (_, k) => [id(start + k), times(start + k)] as [string, number],
+      );
+      const again = await store.register(key, entry(id(start), members), EXPIRES);
+      assert.equal(again.added, 0);
+      assert.equal(again.occurrences, 40_000);
+    }
+    const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('a#', key));
+    const shards = items.filter((item) => item.sk.S!.startsWith('m#'));
+    assert.ok(
+      shards.some((item) => item.sk.S!.includes('.')),
+      'the full minute spilled into shards by id',
+    );
+    assert.equal(
+      shards.reduce((sum, item) => sum + item.m.SS!.length, 0),
+      40_000,
+      'each record in one shard',
+    );
+    for (const item of items)
+      assert.ok(itemBytes(item) < 400 * 1024, `${item.sk.S}: ${itemBytes(item)} bytes`);
+    const head = items.find((item) => item.sk.S === 'alert')!;
+    assert.ok(itemBytes(head) < 8 * 1024, `the head stays small: ${itemBytes(head)} bytes`);
+  });
+
+  it('keeps one summary per shard in the head, deleting those a larger one replaced', async () => {
+    const key = 'long|["a-etl"]|2024-02-01T13:00:00.000Z';
+    // Every entry grows the current minute and the one before it, for an hour.
+    for (let minute = 1; minute <= 60; minute += 1) {
+      await store.register(
+        key,
+        entry(`m${minute}`, [
+          [`m${minute}-a`, minute * ALERT_CHUNK_MS],
+          [`m${minute}-b`, (minute - 1) * ALERT_CHUNK_MS + 30_000],
+        ]),
+        EXPIRES,
+      );
+    }
+    const head = (await itemsOf(dynamodb, TABLE, partitionKeyOf('a#', key))).find(
+      (item) => item.sk.S === 'alert',
+    )!;
+    const summaries = Object.entries(head).filter(([name]) => name.startsWith('n:'));
+    assert.equal(summaries.length, 61, 'one attribute per shard');
+    const kept = summaries.reduce((sum, [, value]) => sum + value.SS!.length, 0);
+    assert.ok(kept <= 61 + 4, `${kept} summaries kept for 61 shards`);
+  });
+
+  it('registers an entry spread over hundreds of minutes (a day-long window) in one go', async () => {
+    const key = 'logins|["a-alice"]|2024-02-01T00:00:00.000Z';
+    const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    const requests = countRequests(counting);
+    const counted = new DynamoDbAlertStore(counting, TABLE);
+    const members = Array.from(
+      { length: 250 },
+      (_, i) => [`login-${i}`, i * ALERT_CHUNK_MS + 7] as [string, number],
+    );
+    const answered = await counted.register(key, entry('login-0', members), EXPIRES);
+    assert.equal(answered.occurrences, 250);
+    assert.equal(answered.added, 250);
+    assert.equal(answered.lastEventMs, T0 + 249 * ALERT_CHUNK_MS + 7);
+    assert.equal(
+      requests.counts.get('UpdateItem'),
+      250 + 3,
+      'a shard per minute, then the head in three requests',
+    );
+    const again = await counted.register(key, entry('login-0', members.slice(100, 120)), EXPIRES);
+    assert.deepEqual([again.occurrences, again.added], [250, 0]);
+    counting.destroy();
+  });
+
+  it('answers a head left behind by a crash as an update when the entry comes again', async () => {
+    const crashing = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    let failHead = false;
+    crashing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: { sk?: { S?: string } } };
+        if (failHead && context.commandName === 'UpdateItemCommand' && input.Key?.sk?.S === 'alert') {
+          throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const flaky = new DynamoDbAlertStore(crashing, TABLE);
+    const key = 'crash|x|2024-02-01T13:00:00.000Z';
+    await flaky.register(key, entry('c1', [['c1', 0]]), EXPIRES);
+    await flaky.markNotified(key);
+    failHead = true;
+    const lost = entry('c2', [
+      ['c2', 1_000],
+      ['c3', 2_000],
+    ]);
+    await assert.rejects(flaky.register(key, lost, EXPIRES), /crash|x|TimeoutError/);
+    failHead = false;
+    const recovered = await flaky.register(key, lost, EXPIRES);
+    assert.equal(recovered.occurrences, 3);
+    assert.equal(recovered.added, 2, 'the members the lost write added');
+    assert.equal(recovered.lastEventMs, T0 + 2_000);
+    assert.equal((await flaky.register(key, lost, EXPIRES)).added, 0);
+    crashing.destroy();
+  });
+
+  it('costs two round trips for an entry within one minute: the shard, then the head', async () => {
+    const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    const requests = countRequests(counting);
+    const counted = new DynamoDbAlertStore(counting, TABLE);
+    await counted.register(
+      'cost|x|2024-02-01T13:00:00.000Z',
+      entry('k1', [
+        ['k1', 0],
+        ['k2', 10_000],
+        ['k3', 20_000],
+      ]),
+      EXPIRES,
+    );
+    assert.deepEqual(Object.fromEntries(requests.counts), { UpdateItem: 2 });
+    counting.destroy();
+  });
+});

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { seededRandom } from '../../../bench/data/random';
+import { DETECTION_STATE_UNAVAILABLE, partitionKeyOf } from '../../../lambda/adapters/detection-table';
+import {
+  DynamoDbWindowStore,
+  WINDOW_MAX_SAMPLE_BYTES,
+  WINDOW_SAMPLES_PER_ITEM,
+  WINDOW_SLOT_MS,
+} from '../../../lambda/adapters/dynamodb-window-store';
+import { SluiceError } from '../../../lambda/core/errors';
+import { MemoryWindowStore } from '../../../lambda/core/detections/windows/memory-store';
+import type { Contribution } from '../../../lambda/core/detections/windows/store';
+import { countRequests, createDetectionTable, itemBytes, itemsOf } from '../../support/detection-table';
+import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
+
+const TABLE = 'sluice-detections';
+const T0 = Date.UTC(2024, 1, 1, 13, 0, 0);
+const DAY = 86_400_000;
+const FOREVER = Date.UTC(2030, 0, 1);
+
+function contribution(
+  id: string,
+  offsetMs: number,
+  options: { value?: string; key?: string } = {},
+): Contribution {
+  const ref = {
+    id,
+    bucket: 'logs',
+    key: options.key ?? 'sdm/queries/2024/02/01/13/00/a.json',
+    offset: offsetMs,
+    eventTimeMs: T0 + offsetMs,
+  };
+  const sample = { uuid: id, query: 'select 1' };
+  return options.value === undefined ? { ref, sample } : { ref, value: options.value, sample };
+}
+
+/** What identifies a stored contribution and what counting reads of it (samples are checked apart). */
+function counted(contributions: readonly Contribution[]) {
+  return contributions.map(({ ref, value }) => ({ ref, value }));
+}
+
+describe('the DynamoDB window store (moto)', () => {
+  let moto: MotoServer;
+  let dynamodb: DynamoDBClient;
+  let store: DynamoDbWindowStore;
+  let requests: ReturnType<typeof countRequests>;
+
+  before(async () => {
+    moto = await startMoto();
+    dynamodb = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    requests = countRequests(dynamodb);
+    await createDetectionTable(dynamodb, TABLE);
+    store = new DynamoDbWindowStore(dynamodb, TABLE);
+  });
+  after(async () => {
+    dynamodb.destroy();
+    await moto.stop();
+  });
+
+  it('answers every range as the memory store does, across slots and at their edges', async () => {
+    const random = seededRandom(11);
+    const memory = new MemoryWindowStore();
+    const partition = 'sdm_query_burst\u0000["a-alice"]';
+    // Five minutes of records, some exactly on slot edges, added in batches out of order.
+    const all: Contribution[] = [];
+    for (let i = 0; i < 400; i += 1) {
+      const offset = i % 40 === 0 ? Math.floor(i / 40) * WINDOW_SLOT_MS : random.int(0, 5 * WINDOW_SLOT_MS);
+      all.push(contribution(`q-${String(i).padStart(4, '0')}`, offset, { value: `10.0.0.${i % 7}` }));
+    }
+    for (let start = 0; start < all.length; start += 57) {
+      const batch = all.slice(start, start + 57).reverse();
+      await memory.add(partition, batch, FOREVER);
+      await store.add(partition, batch, FOREVER);
+    }
+    const edges = [0, WINDOW_SLOT_MS - 1, WINDOW_SLOT_MS, 2 * WINDOW_SLOT_MS, 3 * WINDOW_SLOT_MS + 1];
+    const bounds: [number, number][] = [
+      [-DAY, DAY],
+      [WINDOW_SLOT_MS, 2 * WINDOW_SLOT_MS],
+      [WINDOW_SLOT_MS - 1, WINDOW_SLOT_MS],
+      [WINDOW_SLOT_MS + 1, WINDOW_SLOT_MS + 1],
+      [6 * WINDOW_SLOT_MS, 7 * WINDOW_SLOT_MS],
+    ];
+    for (let i = 0; i < 20; i += 1) {
+      const from = random.chance(0.5) ? random.pick(edges) : random.int(-WINDOW_SLOT_MS, 5 * WINDOW_SLOT_MS);
+      bounds.push([from, from + random.int(0, 3 * WINDOW_SLOT_MS)]);
+    }
+    for (const [from, to] of bounds) {
+      const expected = await memory.range(partition, T0 + from, T0 + to);
+      const answered = await store.range(partition, T0 + from, T0 + to);
+      assert.deepEqual(counted(answered), counted(expected), `range [${from}, ${to}]`);
+    }
+    assert.ok((await store.range(partition, T0 - DAY, T0 + DAY)).length === 400);
+  });
+
+  it('stores a redelivered batch once: it overwrites its own items, and is answered once', async () => {
+    const partition = 'redelivered\u0000["g"]';
+    const batch = [0, 20_000, 59_999, 60_000, 90_000].map((offset, i) => contribution(`r${i}`, offset));
+    await store.add(partition, batch, FOREVER);
+    const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('w#', partition));
+    assert.equal(items.length, 2, 'one item per slot the batch spans');
+
+    await store.add(partition, [...batch].reverse(), FOREVER);
+    assert.deepEqual(
+      (await itemsOf(dynamodb, TABLE, partitionKeyOf('w#', partition))).map((item) => item.sk.S),
+      items.map((item) => item.sk.S),
+      'the same batch, in any order, writes the same items',
+    );
+    // Cut differently (a continuation that re-read part of the object): new items, answered once.
+    await store.add(partition, batch.slice(1, 4), FOREVER);
+    const answered = await store.range(partition, T0, T0 + 90_000);
+    assert.deepEqual(
+      answered.map((item) => item.ref.id),
+      ['r0', 'r1', 'r2', 'r3', 'r4'],
+    );
+  });
+
+  it('keeps one copy of a record read twice in one batch', async () => {
+    const partition = 'twice\u0000["g"]';
+    const record = contribution('dup', 1_000);
+    assert.equal(await store.add(partition, [record, contribution('other', 2_000), record], FOREVER), 2);
+    assert.deepEqual(
+      (await store.range(partition, T0, T0 + WINDOW_SLOT_MS)).map((item) => item.ref.id),
+      ['dup', 'other'],
+    );
+  });
+
+  it('splits a large slot over items under 400 KB, and pages through a partition over 1 MB', async () => {
+    const partition = 'burst\u0000["a-bulk-loader"]';
+    const long = 'x'.repeat(90);
+    const batch = Array.from({ length: 12_000 }, (_, i) =>
+      contribution(`${long}-${String(i).padStart(5, '0')}`, i % WINDOW_SLOT_MS, {
+        value: `value-${'v'.repeat(40)}-${i % 100}`,
+        key: `sdm/queries/2024/02/01/13/00/object-${i % 3}.json`,
+      }),
+    );
+    requests.reset();
+    await store.add(partition, batch, FOREVER);
+    assert.equal(requests.counts.get('BatchWriteItem'), 1, 'one request for every item of the batch');
+
+    const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('w#', partition));
+    assert.ok(items.length >= 6, `${items.length} items`);
+    for (const item of items) {
+      assert.ok(itemBytes(item) < 400 * 1024, `item of ${itemBytes(item)} bytes`);
+      assert.ok(item.sk.S!.startsWith(String(T0).padStart(16, '0')), 'all in the slot of their records');
+    }
+
+    requests.reset();
+    const answered = await store.range(partition, T0, T0 + WINDOW_SLOT_MS);
+    assert.ok((requests.counts.get('Query') ?? 0) >= 3, 'a Query answers 1 MB at most: the store pages');
+    assert.equal(answered.length, batch.length);
+    assert.deepEqual(
+      counted(answered),
+      counted(
+        [...batch].sort((a, b) => a.ref.eventTimeMs - b.ref.eventTimeMs || (a.ref.id < b.ref.id ? -1 : 1)),
+      ),
+    );
+  });
+
+  it('keeps a few records per item for the alert samples, leaving out large ones', async () => {
+    const partition = 'samples\u0000["g"]';
+    const big = { ...contribution('a-big', 0), sample: { query: 'x'.repeat(WINDOW_MAX_SAMPLE_BYTES) } };
+    const rest = Array.from({ length: 9 }, (_, i) => contribution(`b${i}`, 1_000 + i));
+    await store.add(partition, [big, ...rest], FOREVER);
+    const answered = await store.range(partition, T0, T0 + WINDOW_SLOT_MS);
+    assert.equal(answered[0].sample, undefined, 'too large to keep');
+    assert.deepEqual(
+      answered.filter((item) => item.sample !== undefined).map((item) => item.ref.id),
+      ['b0', 'b1', 'b2', 'b3', 'b4'].slice(0, WINDOW_SAMPLES_PER_ITEM),
+    );
+    assert.deepEqual(answered[1].sample, rest[0].sample);
+  });
+
+  it('sets the TTL attribute in epoch seconds, and a replay moves it later', async () => {
+    const partition = 'ttl\u0000["g"]';
+    const batch = [contribution('t1', 0), contribution('t2', 61_000)];
+    await store.add(partition, batch, T0 + DAY + 1);
+    const pk = partitionKeyOf('w#', partition);
+    for (const item of await itemsOf(dynamodb, TABLE, pk)) {
+      assert.equal(item.expiresAt.N, String(Math.ceil((T0 + DAY + 1) / 1000)));
+    }
+    await store.add(partition, batch, T0 + 2 * DAY);
+    for (const item of await itemsOf(dynamodb, TABLE, pk)) {
+      assert.equal(item.expiresAt.N, String((T0 + 2 * DAY) / 1000));
+    }
+  });
+
+  it('keeps partitions apart, whatever the length of their group values', async () => {
+    const long = `burst\u0000${JSON.stringify(['a'.repeat(5_000)])}`;
+    const longer = `burst\u0000${JSON.stringify(['a'.repeat(5_000) + 'b'])}`;
+    await store.add(long, [contribution('one', 0)], FOREVER);
+    await store.add(longer, [contribution('two', 0)], FOREVER);
+    assert.deepEqual(
+      (await store.range(long, T0, T0)).map((item) => item.ref.id),
+      ['one'],
+    );
+    assert.deepEqual(
+      (await store.range(longer, T0, T0)).map((item) => item.ref.id),
+      ['two'],
+    );
+    assert.deepEqual(await store.range('never-written', T0 - DAY, T0 + DAY), []);
+  });
+
+  it('reports a table it cannot reach with a stable code and the rule, never the group', async () => {
+    const missing = new DynamoDbWindowStore(dynamodb, 'no-such-table');
+    for (const attempt of [
+      () => missing.add('sdm_query_burst\u0000["a-secret-account"]', [contribution('x', 0)], FOREVER),
+      () => missing.range('sdm_query_burst\u0000["a-secret-account"]', T0, T0 + 1),
+    ]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof SluiceError);
+        assert.equal(error.code, DETECTION_STATE_UNAVAILABLE);
+        assert.match(error.message, /sdm_query_burst/);
+        assert.match(error.message, /ResourceNotFoundException/);
+        assert.doesNotMatch(error.message + JSON.stringify(error.context), /a-secret-account/);
+        return true;
+      });
+    }
+  });
+});
