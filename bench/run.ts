@@ -10,6 +10,9 @@
  *   npm run bench -- --cli        the CLI table only (start-up, status, forward beside seed 000's
  *                                 Python shipper; about 2 minutes): replaces that section of
  *                                 BENCHMARKS.md (with --quick: printed only)
+ *   npm run bench -- --detections the forwarder with and without the StrongDM pack only (in-memory
+ *                                 and DynamoDB stores, on moto; about 15 minutes): replaces that
+ *                                 section of BENCHMARKS.md (with --quick: printed only)
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,15 +29,24 @@ import { BENCH_DIR, OUT_DIR, bundle } from './lib/bundle';
 import { runChild, startService } from './lib/child';
 import { measureCli } from './lib/cli-bench';
 import { cliVerdicts, renderCliRun, spliceCliSection, type CliRun } from './lib/cli-report';
+import { measureDetectionsRows, type DetectionsSizes } from './lib/detections-forwarder';
+import {
+  detectionsVerdicts,
+  renderDetectionsSection,
+  spliceDetectionsSection,
+  type DetectionsForwarderRun,
+} from './lib/detections-report';
 import { costPerTb, DEFAULT_MEMORY_MB } from './lib/cost';
 import type { DestinationKind, ReceiverUrls } from './lib/forwarder';
 import { machine } from './lib/machine';
 import { hotFunctions } from './lib/profile';
 import { renderReport, targetRatioOf, type Report, type ThroughputRow, type WhatIfRow } from './lib/report';
+import { startMoto } from '../test/support/moto';
 
 const quick = process.argv.includes('--quick');
 const focus = process.argv.includes('--focus');
 const cliOnly = process.argv.includes('--cli');
+const detectionsOnly = process.argv.includes('--detections');
 
 /**
  * V8 limits as Lambda's Node.js runtime sets them for the default 512 MB (its bootstrap gives a
@@ -56,6 +68,25 @@ const MEMORY_OBJECT_BYTES = quick ? 64 * 1024 ** 2 : 1024 ** 3;
 const DETECTIONS: DetectionsInput = quick
   ? { records: 10_000, seed: 7, repeats: 2 }
   : { records: 100_000, seed: 7, repeats: 5 };
+/**
+ * The forwarder with and without the StrongDM pack (bench/children/forward-detections.ts): rounds of
+ * both on the same records. The DynamoDB rows wait on moto (about a minute per run): fewer rounds.
+ */
+const DETECTIONS_FORWARDER: DetectionsSizes = quick
+  ? {
+      records: 10_000,
+      seed: 7,
+      batchSize: 10,
+      memory: { warmupRounds: 1, rounds: 1 },
+      dynamodb: { warmupRounds: 0, rounds: 1 },
+    }
+  : {
+      records: 100_000,
+      seed: 7,
+      batchSize: 10,
+      memory: { warmupRounds: 1, rounds: 7 },
+      dynamodb: { warmupRounds: 1, rounds: 3 },
+    };
 const TARGET_RATIO = 0.6;
 const RSS_TARGET_BYTES = 256 * 1024 ** 2;
 
@@ -246,6 +277,76 @@ async function cliMain(): Promise<void> {
   }
 }
 
+/** The detection rows, beside the receivers of a run and a moto of their own. */
+async function measureDetectionsForwarder(
+  script: string,
+  urls: ReceiverUrls,
+  receivers: Awaited<ReturnType<typeof startService>>['service'],
+  command: string,
+): Promise<DetectionsForwarderRun> {
+  const before = machine();
+  const moto = await startMoto();
+  try {
+    const rows = await measureDetectionsRows({
+      script,
+      urls,
+      motoEndpoint: moto.endpoint,
+      sizes: DETECTIONS_FORWARDER,
+      execArgv: LAMBDA_V8_FLAGS,
+      hecEvents: async () =>
+        (await receivers.request<{ hec: { eventsAccepted: number } }>('stats')).hec.eventsAccepted,
+      clearReceivers: async () => {
+        await receivers.request('clear');
+      },
+      log,
+    });
+    return {
+      command,
+      sizes: DETECTIONS_FORWARDER,
+      rows,
+      machineBefore: before,
+      machineAfter: machine(),
+      finishedAt: new Date().toISOString(),
+    };
+  } finally {
+    await moto.stop();
+  }
+}
+
+/** `--detections`: the detection rows alone, spliced into BENCHMARKS.md (the other sections keep their numbers). */
+async function detectionsMain(): Promise<void> {
+  const before = machine();
+  log(
+    `${before.cpus} CPUs (${before.cpuModel}), ${before.memoryGiB} GiB, Node ${before.node}, load ${before.loadAverage}`,
+  );
+  const script = await bundle('children/forward-detections.ts');
+  const { service: receivers, ready } = await startService(await bundle('children/receivers.ts'));
+  try {
+    const run = await measureDetectionsForwarder(
+      script,
+      ready as ReceiverUrls,
+      receivers,
+      `npm run bench -- --detections${quick ? ' --quick' : ''}`,
+    );
+    // The measurements, so the section can be rendered again without measuring (bench/render.ts --detections).
+    writeFileSync(
+      join(OUT_DIR, quick ? 'detections-report.quick.json' : 'detections-report.json'),
+      JSON.stringify(run),
+    );
+    const section = renderDetectionsSection(run);
+    for (const line of detectionsVerdicts(run.rows)) log(line);
+    if (quick) {
+      console.log(section);
+      return;
+    }
+    const target = join(BENCH_DIR, '..', 'BENCHMARKS.md');
+    writeFileSync(target, spliceDetectionsSection(readFileSync(target, 'utf8'), section));
+    log(`wrote the detections section of ${target}`);
+  } finally {
+    await receivers.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const before = machine();
@@ -260,6 +361,7 @@ async function main(): Promise<void> {
     memory: await bundle('children/memory.ts'),
     ingest: await bundle('children/ingest.ts'),
     detections: await bundle('children/detections.ts'),
+    forwardDetections: await bundle('children/forward-detections.ts'),
   };
   log('generating the workloads');
   const workloads = prepareWorkloads();
@@ -488,6 +590,12 @@ async function main(): Promise<void> {
     const detections = await runChild<DetectionsOutput>(scripts.detections, DETECTIONS, {
       execArgv: LAMBDA_V8_FLAGS,
     });
+    const forwarderDetections = await measureDetectionsForwarder(
+      scripts.forwardDetections,
+      urls,
+      receivers,
+      `npm run bench${quick ? ' -- --quick' : ''}`,
+    );
 
     log('ingest: batcher and HTTPS endpoint handlers');
     const ingestInput: IngestInput = quick
@@ -542,6 +650,7 @@ async function main(): Promise<void> {
       cloudTrailFloor: cloudTrailFloorRounds && floorSummary(medianFloor(cloudTrailFloorRounds)),
       rows,
       detections: { input: DETECTIONS, output: detections },
+      forwarderDetections,
       targetRatio: TARGET_RATIO,
       memory,
       memoryTargetBytes: RSS_TARGET_BYTES,
@@ -570,7 +679,7 @@ process.once('SIGINT', () => {
   process.exit(130);
 });
 
-(cliOnly ? cliMain() : main()).catch((error: unknown) => {
+(cliOnly ? cliMain() : detectionsOnly ? detectionsMain() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -159,16 +159,18 @@ function cpuRatio(cli: CliReport): number {
 /** Where the whole forward's CPU goes, from V8 CPU profiles of it (2026-12-01, gzip off, 2 cores). */
 const WHAT_REMAINS = `
 What the CPU of the whole \`forward\` (gzip off) goes to, from V8 CPU profiles of it on this machine
-(2026-12-01): start-up about 0.2 s (Node itself 0.05 s; then the AWS SDK clients, the configuration
-schema and the forwarder core, mostly compiling their modules); \`JSON.parse\` of every record about
-0.45 s (the floor row above, less its start-up and file reads); garbage collection 0.2-0.25 s; the
-rest of the per-record work (outbound record, timestamp, HEC encoding, copying into the body, HTTP)
-about 0.4 s. 100 objects take about 0.2 s more than the same records as one object (136 requests
-against 122: not the requests). Measured and not worth keeping: V8 flags (\`--max-semi-space-size\`,
-\`--single-threaded-gc\`, \`--maglev\`, \`--always-sparkplug\`) and a minified build, all within the
-runs' noise; 1 MiB file reads cost more (memory). One change outside the CLI would save 26 ms of
-every command that reads the configuration: the schema's \`import { z } from 'zod'\` keeps all of
-zod's locales (750 KB of the build), \`import * as z from 'zod'\` 170 KB.
+(2026-12-01, after issue 14's work): start-up about 0.18 s (Node itself 0.04 s; the configuration schema,
+zod included, 0.06 s; Secrets Manager's client for the HEC token 0.05 s, 0.016 s of it its first call;
+the command and the forwarder core the rest); \`JSON.parse\` of every record and decoding its line
+about 0.35 s; garbage collection 0.1-0.2 s (the least with one object at a time); copying the records
+into request bodies, the socket writes and the file reads about 0.25 s, much of it in the kernel; the
+rest of the per-record work (lines, outbound record, timestamp, ids, batching) about 0.2 s. Measured
+and not worth keeping: V8 flags (\`--max-semi-space-size\`, \`--single-threaded-gc\`, \`--maglev\`,
+\`--always-sparkplug\`) within the runs' noise; a build without whitespace and comments (0.01 s of
+start-up, and unreadable stack traces); decoding 64 KiB of lines at once and parsing slices of it
+(\`JSON.parse\` of the slices is slower: a window with one character beyond Latin-1 is two-byte text);
+1 MiB file reads (memory); sharing a destination's requests in flight among the objects, as the
+Lambda does (no change).
 `;
 
 /** A `npm run bench -- --cli` run, as saved in bench/out/cli-report.json. */

@@ -1,11 +1,12 @@
 import { parseConfig } from '../../lambda/core/config/load';
 import type { SluiceConfigInput } from '../../lambda/core/config/schema';
+import type { DetectionFanout } from '../../lambda/core/detections/stage/detection-fanout';
 import type { ForwardSummary } from '../../lambda/core/forward/forward-object';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import { processMessage, type MessageDependencies } from '../../lambda/core/forward/process-message';
 import { createSink, type SinkDependencies } from '../../lambda/core/sinks/create-sink';
 import type { SecretSource } from '../../lambda/core/sinks/types';
-import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
+import { runtimeConfigOf, type ForwarderRuntimeConfig } from '../../lambda/forwarder/runtime-config';
 import { objectCreatedMessage } from '../data/objects';
 
 export const BENCH_BUCKET = 'acme-audit-logs';
@@ -109,6 +110,16 @@ export interface BenchForwarder {
 }
 
 /**
+ * Detections as the forwarder runs them: the configuration's `detections` section, and the stage
+ * and routes built from the runtime configuration (as lambda/forwarder/detections.ts builds them,
+ * with stores and an alert writer of the bench's choice).
+ */
+export interface BenchDetections {
+  readonly config: NonNullable<SluiceConfigInput['detections']>;
+  create(config: ForwarderRuntimeConfig): DetectionFanout;
+}
+
+/**
  * The forwarder's core exactly as the Lambda handler wires it (processMessage → forwardObject →
  * reader → outbound → sink encoders → keep-alive HTTP), with S3 replaced by `objects` and the
  * configuration validated by the real schema, so every default (batch sizes, concurrency, gzip
@@ -118,6 +129,7 @@ export function benchForwarder(
   destinations: NonNullable<SluiceConfigInput['destinations']>,
   objects: ObjectSource,
   transport?: SinkDependencies['transport'],
+  detections?: BenchDetections,
 ): BenchForwarder {
   const config = runtimeConfigOf(
     parseConfig({
@@ -131,6 +143,7 @@ export function benchForwarder(
         },
       ],
       destinations: [...destinations],
+      ...(detections ? { detections: detections.config } : {}),
     }),
   );
   const secrets: Record<string, string> = {
@@ -142,6 +155,7 @@ export function benchForwarder(
     get: async () => secrets[arn],
     refresh: async () => secrets[arn],
   });
+  const fanout = detections?.create(config);
   const sinks = config.destinations.map((destination) => ({
     sink: createSink(destination, { secret, transport }),
     logTypes: destination.logTypes,
@@ -161,7 +175,8 @@ export function benchForwarder(
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const deps: MessageDependencies = {
     sources: config.sources,
-    destinations: sinks,
+    destinations: [...sinks, ...(fanout?.destinations ?? [])],
+    detections: fanout?.hook,
     objects,
     quarantine,
     continuations: {
@@ -192,6 +207,9 @@ export function benchForwarder(
     handle,
     forward: (key, size) => handle(objectCreatedMessage(BENCH_BUCKET, key, size)),
     totals,
-    close: () => sinks.forEach(({ sink }) => sink.close?.()),
+    close: () => {
+      sinks.forEach(({ sink }) => sink.close?.());
+      fanout?.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { DetectionsInput, DetectionsOutput } from '../children/detections';
 import type { MemoryOutput } from '../children/memory';
 import { renderCliSection, type CliReport } from './cli-report';
+import { renderDetectionsSection, type DetectionsForwarderRun } from './detections-report';
 import type { Measured } from '../children/ingest';
 import type { ObjectFormat } from '../data/objects';
 import { LOG_TYPE_SHARES } from '../data/strongdm';
@@ -69,6 +70,8 @@ export interface Report {
   readonly rows: readonly ThroughputRow[];
   /** The detection engine alone (absent from reports written before it existed). */
   readonly detections?: { readonly input: DetectionsInput; readonly output: DetectionsOutput };
+  /** The forwarder with and without the StrongDM pack (absent from reports written before it existed). */
+  readonly forwarderDetections?: DetectionsForwarderRun;
   readonly targetRatio: number;
   readonly memory: readonly MemoryOutput[];
   readonly memoryTargetBytes: number;
@@ -248,9 +251,9 @@ function detectionsSection(report: Report): string {
     .join('; ');
   return `## Detections (the engine alone)
 
-**Detections do not run in the deployed forwarder yet**: nothing here is on its path today. This
-measures what the StrongDM rule pack (\`detections/strongdm\`, ${d.rules} rules) would add per record
-if they did: \`bench/children/detections.ts\` on ${fixed(d.records)} StrongDM records (seed ${input.seed}, the
+The StrongDM rule pack's engine without the forwarder around it (the next section measures the
+forwarder with the pack, as deployed). This measures what the pack (\`detections/strongdm\`, ${d.rules}
+rules) adds per record, one object after another: \`bench/children/detections.ts\` on ${fixed(d.records)} StrongDM records (seed ${input.seed}, the
 forwarder workload's mix of log types, objects of 1,000 records of one log type), the fastest run of
 each measure (\`repeats: ${input.repeats}\`), in a process of its own with the same V8 flags. **Engine** is
 \`DetectionEngine.process\` per object with in-memory window and alert stores (matching, the correlation
@@ -394,7 +397,7 @@ steadier measure.`
 **Target (HEC path ≥ ${report.targetRatio} × floor, plain NDJSON objects):** ${verdict}.
 
 ${detectionsSection(report)}
-## Memory: one 1 GiB object
+${report.forwarderDetections ? `${renderDetectionsSection(report.forwarderDetections)}\n` : ''}## Memory: one 1 GiB object
 
 The object is generated while it is read (nothing on disk, never whole in memory) and forwarded to
 **both** destinations at once with their defaults (worst case: two pipelines, each with up to 4

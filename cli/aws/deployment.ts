@@ -14,6 +14,8 @@ export const OUTPUT_NAMES = {
   ingestQueueUrl: 'IngestQueueUrl',
   ingestDeadLetterQueueUrl: 'IngestDeadLetterQueueUrl',
   collectorTable: 'CollectorTable',
+  detectionsTable: 'DetectionsTable',
+  alertTopicArn: 'AlertTopicArn',
 } as const;
 
 /** Environment variables that name a deployment without CloudFormation (self-hosted, containers). */
@@ -25,6 +27,8 @@ export const DEPLOYMENT_ENV = {
   ingestDeadLetterQueueUrl: 'SLUICE_INGEST_DLQ_URL',
   quarantinePrefix: 'SLUICE_QUARANTINE_PREFIX',
   collectorTable: 'SLUICE_COLLECTOR_TABLE',
+  detectionsTable: 'SLUICE_DETECTIONS_TABLE',
+  alertTopicArn: 'SLUICE_ALERT_TOPIC_ARN',
 } as const;
 
 export interface QueuePair {
@@ -44,6 +48,10 @@ export interface Deployment {
   readonly forwarderFunctionName?: string;
   /** The collectors' checkpoint table, when the deployment has collectors. */
   readonly collectorTable?: string;
+  /** The detection state table, when the deployment has detections. */
+  readonly detectionsTable?: string;
+  /** The topic of `sns` alert routes, when a route has one. */
+  readonly alertTopicArn?: string;
 }
 
 /**
@@ -75,6 +83,8 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv, quarantinePrefix: stri
       : undefined,
     quarantinePrefix: env[DEPLOYMENT_ENV.quarantinePrefix] || quarantinePrefix,
     collectorTable: env[DEPLOYMENT_ENV.collectorTable] || undefined,
+    detectionsTable: env[DEPLOYMENT_ENV.detectionsTable] || undefined,
+    alertTopicArn: env[DEPLOYMENT_ENV.alertTopicArn] || undefined,
   };
 }
 
@@ -130,5 +140,7 @@ export async function deploymentFromStack(
     quarantinePrefix: optional(OUTPUT_NAMES.quarantinePrefix) ?? defaults.quarantinePrefix,
     forwarderFunctionName: optional(OUTPUT_NAMES.forwarderFunctionName),
     collectorTable: optional(OUTPUT_NAMES.collectorTable),
+    detectionsTable: optional(OUTPUT_NAMES.detectionsTable),
+    alertTopicArn: optional(OUTPUT_NAMES.alertTopicArn),
   };
 }

@@ -85,9 +85,28 @@ function render(summary: DevSummary): string {
     '',
     `dead letters: object DLQ ${summary.deadLetters.object}${summary.deadLetters.ingest === null ? '' : `, ingest DLQ ${summary.deadLetters.ingest}`} · quarantine objects: ${summary.quarantineObjects}`,
   );
+  if (summary.alerts) lines.push(...renderAlerts(summary.alerts));
   for (const output of summary.outputs)
     lines.push(`${output.destination}: ${output.path} (${output.format})`);
   return lines.join('\n');
+}
+
+/** One line per alert: what fired, on which group, how often, and its latest alert object. */
+function renderAlerts(alerts: NonNullable<DevSummary['alerts']>): string[] {
+  if (alerts.length === 0) return ['alerts:    none raised'];
+  const group = (values: Readonly<Record<string, unknown>>) =>
+    Object.entries(values)
+      .map(([field, value]) => `${field}=${String(value)}`)
+      .join(' ') || '-';
+  return [
+    `alerts:    ${alerts.length} raised (forwarded as log type sluice-alerts, like any record)`,
+    '',
+    table([
+      ['level', 'rule', 'group', 'count', 'alert object'],
+      ...alerts.map((alert) => [alert.level, alert.rule, group(alert.group), alert.count, alert.object]),
+    ]),
+    '',
+  ];
 }
 
 export function registerDev(program: Command, run: Runner): void {
@@ -140,8 +159,9 @@ export function registerDev(program: Command, run: Runner): void {
       'after',
       `
 Configuration: --config, else examples/local.json of the package (two "file" destinations writing
-what Splunk HEC and Elasticsearch _bulk would be sent under ./.sluice-dev/). A destination's secret
-is read from SLUICE_DEV_SECRET_<NAME> (e.g. SLUICE_DEV_SECRET_SPLUNK), never from Secrets Manager.
+what Splunk HEC and Elasticsearch _bulk would be sent under ./.sluice-dev/, and "detections": the
+StrongDM rule pack, whose alerts the summary lists). A destination's or alert route's secret is read
+from SLUICE_DEV_SECRET_<NAME> (e.g. SLUICE_DEV_SECRET_SPLUNK), never from Secrets Manager.
 Uses AWS_ENDPOINT_URL when set; otherwise starts moto (python3 -m moto.server) and stops it on exit.
 Exit code: 0 when every sample was delivered and no message was dead-lettered, 1 otherwise.`,
     )

@@ -98,6 +98,7 @@ Each object is streamed, decompressed when gzip, and read as NDJSON or concatena
 forwarder does; a destination that stops part-way is resumed where it stopped (3 passes at most).
 Local files are named s3://local/<path> in the records' source; forwarding the same file again gives
 the same record ids (Elasticsearch answers 409 instead of indexing twice).
+Runs no detections (it would open alerts a deployment already raised, without its state): sluice run does.
 Exit code: 0 when every object was forwarded, 1 otherwise.`,
     )
     .action(

@@ -91,7 +91,9 @@ names, in UTC (the minute it was written, or CloudTrail's delivery minute); for 
 day (Cloudflare's {DATE} folders), the time S3 stored the object.
 Resumable: after every batch the checkpoint file records the last key done; running the same
 command again continues after it, and a finished replay is not repeated (--restart to redo it).
-Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTPS receive them again.`,
+Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTPS receive them again.
+--direct runs no detections (it would open alerts the deployment already raised, without its state);
+enqueueing does, in the forwarder, where an alert already raised is not raised again.`,
     )
     .action(
       run(async (context: CommandContext, options: ReplayOptions) => {

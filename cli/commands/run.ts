@@ -144,7 +144,9 @@ With --ingest, the batcher's batches are gathered like its event source mapping'
 meanwhile), then write them as objects of up to maxEntriesPerObject events.
 SIGTERM or Ctrl-C: stop receiving, finish and settle the batches in progress, exit 0 (twice: exit now).
 Needs the configuration (destinations; secrets are read from Secrets Manager) and the deployment
-(the stack's outputs, or SLUICE_BUCKET and SLUICE_OBJECT_QUEUE_URL).`,
+(the stack's outputs, or SLUICE_BUCKET and SLUICE_OBJECT_QUEUE_URL).
+With "detections", the rules run here as in the Lambda, on the deployment's detection table
+(its DetectionsTable output, or SLUICE_DETECTIONS_TABLE): an alert either of them opened opens once.`,
     )
     .action(
       run(async (context: CommandContext, options: RunOptions) => {

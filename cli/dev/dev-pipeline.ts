@@ -2,6 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { resolve } from 'node:path';
 import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
+import { routeNameOf } from '../../lambda/core/detections/routing/config';
 import type { ForwarderLog } from '../../lambda/core/forward/process-message';
 import { AwsClients, awsSettings } from '../aws/clients';
 import type { Deployment } from '../aws/deployment';
@@ -10,6 +11,7 @@ import type { ForwardingStatsSnapshot } from '../forwarding/stats';
 import type { CliConfig } from '../shared/config';
 import { countObjects } from '../status/layout-walk';
 import { PipelineWorkers } from '../worker/pipeline-workers';
+import { listDevAlerts, type DevAlert } from './dev-alerts';
 import { DevCollector, type DevCollectorSummary } from './dev-collector';
 import { devSecrets } from './dev-secrets';
 import { createLocalStack } from './local-stack';
@@ -62,6 +64,8 @@ export interface DevSummary {
   readonly forwarded: ForwardingStatsSnapshot;
   readonly deadLetters: { readonly object: number; readonly ingest: number | null };
   readonly quarantineObjects: number;
+  /** With `detections`: the alerts raised, one per alert, most urgent first. Otherwise null. */
+  readonly alerts: readonly DevAlert[] | null;
   readonly outputs: readonly {
     readonly destination: string;
     readonly path: string;
@@ -79,8 +83,14 @@ const settled = (depth: { visible: number; inFlight: number; delayed: number }) 
  */
 export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
   const startedAt = Date.now();
-  const secret = devSecrets(options.destinations, options.env);
   const config = options.cli.config;
+  const secret = devSecrets(
+    options.destinations,
+    options.env,
+    config.detections?.routes.flatMap((route, index) =>
+      route.type === 'sns' ? [] : [{ name: routeNameOf(route, index), secretArn: route.secretArn }],
+    ),
+  );
   const external = options.env.AWS_ENDPOINT_URL;
   let moto: LocalMoto | undefined;
   let aws: AwsClients | undefined;
@@ -119,7 +129,7 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
     const cli = collector ? { ...options.cli, config: collector.config } : options.cli;
     const deployment: Deployment = await createLocalStack(aws, cli.config, { bucket, region });
     options.note(
-      `created bucket ${bucket}, object queue${deployment.ingest ? ', ingest queue' : ''} and notifications on ${endpoint}`,
+      `created bucket ${bucket}, object queue${deployment.ingest ? ', ingest queue' : ''}${deployment.detectionsTable ? ', detection table' : ''}${deployment.alertTopicArn ? ', alert topic' : ''} and notifications on ${endpoint}`,
     );
 
     const ingest = Boolean(deployment.ingest);
@@ -220,6 +230,9 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
       deployment.ingest ? queueDepth(aws.sqs, deployment.ingest.deadLetterQueueUrl!) : undefined,
       countObjects(aws.s3, bucket, `${deployment.quarantinePrefix}/`, 10_000),
     ]);
+    const alerts = config.detections
+      ? await listDevAlerts(aws.s3, bucket, config.detections.alerts.prefix)
+      : null;
     return {
       endpoint,
       startedMoto: moto !== undefined,
@@ -243,6 +256,7 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
         ingest: ingestDlq ? ingestDlq.visible + ingestDlq.inFlight : null,
       },
       quarantineObjects: quarantine.count,
+      alerts,
       outputs: options.destinations.flatMap((destination) =>
         destination.type === 'file'
           ? [

@@ -24,26 +24,33 @@ function secretArnsOf(destination: LocalDestinationConfig): string[] {
 
 /**
  * The local pipeline has no Secrets Manager of yours: a destination's token (HEC token, API key,
- * basic-auth JSON, bearer token, Entra ID client secret) comes from `SLUICE_DEV_SECRET_<NAME>`. Checked before anything starts;
- * values are never printed.
+ * basic-auth JSON, bearer token, Entra ID client secret) comes from `SLUICE_DEV_SECRET_<NAME>`, and
+ * so does an alert route's (Slack webhook URL, PagerDuty routing key, webhook URL), by route name.
+ * Checked before anything starts; values are never printed.
  */
 export function devSecrets(
   destinations: readonly LocalDestinationConfig[],
   env: NodeJS.ProcessEnv,
+  /** The alert routes that read a secret, by route name (`routeNameOf`). Default: none. */
+  routes: readonly { readonly name: string; readonly secretArn: string }[] = [],
 ): (arn: string) => SecretSource {
   const byArn = new Map<string, string>();
   const missing: string[] = [];
-  for (const destination of destinations) {
-    for (const arn of secretArnsOf(destination)) {
-      const variable = devSecretVariable(destination.name);
-      const value = env[variable];
-      if (!value) missing.push(`${variable} (destination ${destination.name})`);
-      else byArn.set(arn, value);
-    }
+  const needs = [
+    ...destinations.flatMap((destination) =>
+      secretArnsOf(destination).map((arn) => ({ arn, name: destination.name, what: 'destination' })),
+    ),
+    ...routes.map((route) => ({ arn: route.secretArn, name: route.name, what: 'route' })),
+  ];
+  for (const { arn, name, what } of needs) {
+    const variable = devSecretVariable(name);
+    const value = env[variable];
+    if (!value) missing.push(`${variable} (${what} ${name})`);
+    else byArn.set(arn, value);
   }
   if (missing.length > 0) {
     throw usageError(
-      `the local pipeline reads destination secrets from the environment; set ${missing.join(', ')}`,
+      `the local pipeline reads destination and alert route secrets from the environment; set ${missing.join(', ')}`,
     );
   }
   return (arn) => {

@@ -5,11 +5,13 @@ import {
   PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { ALERTS_SOURCE_NAME, alertsObjectPrefix } from '../../lambda/core/config/alerts-source';
 import type { SluiceConfig } from '../../lambda/core/config/schema';
 import type { AwsClients } from '../aws/clients';
 import { createCheckpointTable } from '../collectors/local-table';
 import { OUTPUT_NAMES, type Deployment, type QueuePair } from '../aws/deployment';
 import { queueAttributes } from '../aws/queues';
+import { createAlertTopic, createDetectionTable } from './local-detections';
 
 const FOURTEEN_DAYS = String(14 * 24 * 3600);
 
@@ -54,7 +56,9 @@ async function queuePair(
  * What `cdk deploy` creates, on an S3/SQS-compatible endpoint: the bucket (versioned as configured), the
  * object queue and its DLQ (visibility 6 × the forwarder timeout, redrive after maxReceiveCount), the
  * ObjectCreated notifications of every source prefix, the ingest queue pair when a source has
- * `ingest`, the collectors' checkpoint table when there are `collectors`, and a CloudFormation stack with the stack's outputs, so every other command finds it.
+ * `ingest`, the collectors' checkpoint table when there are `collectors`, with `detections` the
+ * detection table, the notification of the alert objects and (for an `sns` route) the alert topic,
+ * and a CloudFormation stack with the stack's outputs, so every other command finds it.
  */
 export async function createLocalStack(
   aws: AwsClients,
@@ -79,6 +83,11 @@ export async function createLocalStack(
     config.collectors.length > 0
       ? await createCheckpointTable(aws, `${prefix}-collector-checkpoints`)
       : undefined;
+  const detections = config.detections;
+  const detectionsTable = detections ? await createDetectionTable(aws, `${prefix}-detections`) : undefined;
+  const alertTopicArn = detections?.routes.some((route) => route.type === 'sns')
+    ? await createAlertTopic(aws, `${prefix}-alerts`)
+    : undefined;
 
   await aws.s3
     .send(
@@ -102,7 +111,14 @@ export async function createLocalStack(
       Bucket: options.bucket,
       NotificationConfiguration: {
         // One per key prefix: `<prefix>/`, or the prefixes a bucket-root source's layout gives.
-        QueueConfigurations: config.sources.flatMap((source) =>
+        QueueConfigurations: [
+          ...config.sources.map((source) => ({ name: source.name, keyPrefixes: source.keyPrefixes })),
+          // Alert objects come back through the object queue, as the stack notifies them: only
+          // `sluice-alerts/`, as the quarantine may lie under the alerts prefix.
+          ...(detections
+            ? [{ name: ALERTS_SOURCE_NAME, keyPrefixes: [alertsObjectPrefix(detections.alerts.prefix)] }]
+            : []),
+        ].flatMap((source) =>
           source.keyPrefixes.map((prefix, index) => ({
             Id: index === 0 ? `sluice-${source.name}` : `sluice-${source.name}-${index}`,
             QueueArn: objects.arn,
@@ -126,6 +142,8 @@ export async function createLocalStack(
         }
       : {}),
     ...(collectorTable ? { [OUTPUT_NAMES.collectorTable]: collectorTable } : {}),
+    ...(detectionsTable ? { [OUTPUT_NAMES.detectionsTable]: detectionsTable } : {}),
+    ...(alertTopicArn ? { [OUTPUT_NAMES.alertTopicArn]: alertTopicArn } : {}),
   };
   const template = {
     Description: 'sluice dev: outputs of the local pipeline (resources created by sluice dev)',
@@ -144,5 +162,7 @@ export async function createLocalStack(
     ingest: ingest ? { queueUrl: ingest.queueUrl, deadLetterQueueUrl: ingest.deadLetterQueueUrl } : undefined,
     quarantinePrefix: config.quarantinePrefix,
     collectorTable,
+    detectionsTable,
+    alertTopicArn,
   };
 }

@@ -143,8 +143,33 @@ const LOG_TYPES = ['activities', 'queries', 'replays'] as const;
 const ENCODINGS = ['ndjson', 'pretty', 'gzip'] as const;
 
 /**
+ * What the shipped StrongDM rule pack (detections/strongdm) alerts on, in the first record of the
+ * first object of its log type, so every run of the local pipeline raises alerts whatever the seed:
+ * a role grant (sdm_role_or_permission_grant, medium) and a DROP TABLE on a resource tagged
+ * env=prod (sdm_destructive_sql_prod, high). Fields are replaced after the record was generated:
+ * the random sequence, so everything else a seed makes, is unchanged.
+ */
+const INCIDENTS: Partial<Record<(typeof LOG_TYPES)[number], (record: Record<string, unknown>) => object>> = {
+  activities: (record) => ({
+    ...record,
+    activity: 'User added to role',
+    description: `${String(record.actorFirstName)} ${String(record.actorLastName)} (${String(record.actorEmail)}) assigned Carol Nguyen (carol.nguyen@example.com) to PROD-ADMINS.`,
+  }),
+  queries: (record) => ({
+    ...record,
+    query: 'DROP TABLE customers',
+    queryCategory: 'datasource',
+    resourceID: 'rs-0prodprodprod000',
+    resourceName: 'orders-postgres-prod',
+    resourceTags: { env: 'prod', team: 'payments' },
+    resourceType: 'postgres',
+  }),
+};
+
+/**
  * `count` objects in the vendor's layout, one minute apart ending at `now`, cycling through the log
- * types and through NDJSON, pretty-printed and gzip objects.
+ * types and through NDJSON, pretty-printed and gzip objects; the first activities and queries
+ * objects each open with an incident the StrongDM rule pack alerts on.
  */
 export function strongdmSamples(options: {
   readonly prefix: string;
@@ -158,9 +183,11 @@ export function strongdmSamples(options: {
     const logType = LOG_TYPES[index % LOG_TYPES.length];
     const encoding = ENCODINGS[Math.floor(index / LOG_TYPES.length) % ENCODINGS.length];
     const at = new Date(options.now.getTime() - (options.count - index) * 60_000);
-    const records = Array.from({ length: options.recordsPerObject }, (_, n) =>
+    const records: object[] = Array.from({ length: options.recordsPerObject }, (_, n) =>
       strongdmRecord(logType, new Date(at.getTime() + n * 1000), random),
     );
+    const incident = INCIDENTS[logType];
+    if (incident && index < LOG_TYPES.length) records[0] = incident(records[0] as Record<string, unknown>);
     const text =
       encoding === 'pretty'
         ? records.map((record) => JSON.stringify(record, null, 4)).join('\n') + '\n'

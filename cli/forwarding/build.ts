@@ -1,6 +1,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { createSigV4Signer } from '../../lambda/adapters/sigv4-signer';
 import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
+import type { DetectionFanout } from '../../lambda/core/detections/stage/detection-fanout';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import type { ContinuationQueue, ForwarderLog } from '../../lambda/core/forward/process-message';
 import type { SecretSource } from '../../lambda/core/sinks/types';
@@ -8,6 +9,7 @@ import { runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
 import type { AwsSession } from '../aws/session';
 import type { CliConfig } from '../shared/config';
 import { usageError } from '../shared/errors';
+import type { CliDetectionsParts } from './detections';
 import { LocalForwarder } from './local-forwarder';
 
 /** The configured destinations, or only those named by `--destination` (unknown names are refused). */
@@ -40,6 +42,13 @@ export interface ForwarderParts {
   /** Secrets by ARN. Default: Secrets Manager (through the same AWS settings). */
   readonly secret?: (arn: string) => SecretSource;
   readonly invocationTimeoutMs?: number;
+  /**
+   * The detections stage and alert routes (`forwarderDetections`). Default: none. Only the workers on a
+   * deployment's object queue (`sluice run`, `sluice dev`) run detections: `sluice forward` and
+   * `replay --direct` read objects the deployment has already read, and would open its alerts again
+   * with no state of their own.
+   */
+  readonly detections?: DetectionFanout;
 }
 
 /** A forwarder with the configuration's sources and limits and the chosen destinations. */
@@ -65,7 +74,19 @@ export function buildForwarder(parts: ForwarderParts): LocalForwarder {
     maxObjectBytes: runtime.maxObjectBytes,
     log: parts.log,
     invocationTimeoutMs: parts.invocationTimeoutMs,
+    detections: parts.detections,
   });
+}
+
+/**
+ * The detections of a worker on the deployment's object queue, when the configuration has
+ * `detections` (state in the deployment's table: see cli/forwarding/detections.ts); undefined
+ * otherwise. Loads the DynamoDB client and the detection core only then.
+ */
+export async function forwarderDetections(parts: CliDetectionsParts): Promise<DetectionFanout | undefined> {
+  if (!parts.cli.config.detections) return undefined;
+  const { cliDetections } = await import('./detections.js');
+  return cliDetections(parts);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { SecretSource } from '../../lambda/core/sinks/types';
 import type { AwsClients } from '../aws/clients';
 import type { Deployment } from '../aws/deployment';
 import { queueAttributes } from '../aws/queues';
-import { buildForwarder } from '../forwarding/build';
+import { buildForwarder, forwarderDetections } from '../forwarding/build';
 import type { LocalForwarder } from '../forwarding/local-forwarder';
 import type { CliConfig } from '../shared/config';
 import { usageError } from '../shared/errors';
@@ -45,7 +45,10 @@ export interface PipelineWorkersOptions {
   readonly onBatch?: (queue: 'object' | 'ingest', result: BatchResult) => void;
 }
 
-/** The forwarder over the object queue and, optionally, the batcher over the ingest queue, as workers. */
+/**
+ * The forwarder (with the configuration's detections, on the deployment's table) over the object
+ * queue and, optionally, the batcher over the ingest queue, as workers.
+ */
 export class PipelineWorkers {
   private constructor(
     readonly forwarder: LocalForwarder,
@@ -57,6 +60,12 @@ export class PipelineWorkers {
   static async create(options: PipelineWorkersOptions): Promise<PipelineWorkers> {
     const { aws, deployment, settings } = options;
     const objectQueue = deployment.objects.queueUrl;
+    const detections = await forwarderDetections({
+      cli: options.cli,
+      aws,
+      deployment,
+      secret: options.secret,
+    });
     const forwarder = buildForwarder({
       cli: options.cli,
       aws,
@@ -71,6 +80,7 @@ export class PipelineWorkers {
       log: options.log,
       secret: options.secret,
       invocationTimeoutMs: settings.invocationTimeoutMs,
+      detections,
     });
     const common = {
       sqs: aws.sqs,

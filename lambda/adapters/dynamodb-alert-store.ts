@@ -219,6 +219,7 @@ export class DynamoDbAlertStore implements AlertStore {
     for (let p = 0; p < pieces.length; p += 1) {
       const piece = pieces[p];
       let old: string[];
+      let retried: boolean;
       try {
         const answer = await this.client.send(
           new UpdateItemCommand({
@@ -238,16 +239,20 @@ export class DynamoDbAlertStore implements AlertStore {
           }),
         );
         old = answer.Attributes?.m?.SS ?? [];
+        retried = sentMoreThanOnce(answer);
       } catch (error) {
         if (!isConditionFailure(error)) {
           throw stateUnavailable(this.tableName, 'write the members of an alert', ruleKeyOf(dedupKey), error);
         }
-        return this.spill(dedupKey, pk, name, pieces.slice(p).flat(), expiresAt, depth, added);
+        const rest = pieces.slice(p).flat();
+        return this.spill(dedupKey, pk, name, rest, expiresAt, depth, added, sentMoreThanOnce(error));
       }
       state = new Set(old);
       for (const member of piece) {
         if (!state.has(member)) {
           state.add(member);
+          added += 1;
+        } else if (retried) {
           added += 1;
         }
       }
@@ -267,6 +272,7 @@ export class DynamoDbAlertStore implements AlertStore {
     expiresAt: string,
     depth: number,
     addedBefore: number,
+    retried: boolean,
   ): Promise<ShardState[]> {
     let frozen: Set<string>;
     try {
@@ -283,7 +289,9 @@ export class DynamoDbAlertStore implements AlertStore {
       throw stateUnavailable(this.tableName, 'read the members of an alert', ruleKeyOf(dedupKey), error);
     }
     const newcomers = members.filter((member) => !frozen.has(member));
-    const states = [stateOf(name, frozen, addedBefore)];
+    // A retried write refused because the shard is full may be the retry of one that filled it.
+    const mayBeOurs = retried ? members.length - newcomers.length : 0;
+    const states = [stateOf(name, frozen, addedBefore + mayBeOurs)];
     if (newcomers.length === 0) return states;
     if (depth >= ALERT_SHARD_DEPTH) {
       throw new SluiceError(
@@ -450,6 +458,18 @@ export class DynamoDbAlertStore implements AlertStore {
     if (!this.dominated.has(pk) && this.dominated.size >= PRUNE_MEMORY) this.dominated.clear();
     this.dominated.set(pk, dominated);
   }
+}
+
+/**
+ * Whether the SDK sent the request more than once (it retries throttling, 5xx and dropped
+ * connections). The answer may then be the retry's, after an earlier attempt had applied: the old set
+ * it shows holds our members already, and what this register added cannot be told apart from what
+ * was there. Those members are counted as added: `added` only decides whether an alert event is
+ * written, and events are named so that one written again is the same object, so counting too many
+ * is harmless, while counting none would drop the update the registration is due.
+ */
+function sentMoreThanOnce(answerOrError: unknown): boolean {
+  return ((answerOrError as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
 }
 
 /** The rule part of a dedup key (`<rule key>|<group>|<period>`): what error messages may name. */

@@ -18,7 +18,6 @@ import type { SecretSource } from '../core/sinks/types';
 import { ALERT_TOPIC_ENV, DETECTION_RULES_FILE, DETECTION_RULES_FILE_ENV } from './detection-env';
 import type { ForwarderRuntimeConfig } from './runtime-config';
 
-
 export interface DetectionAdapters {
   readonly config: ForwarderRuntimeConfig;
   readonly rules: readonly RuleFile[];
@@ -26,6 +25,11 @@ export interface DetectionAdapters {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly secret: (arn: string) => SecretSource;
+  /**
+   * The DynamoDB client, and the SNS client for `sns` routes (called only when one is configured).
+   * Default: clients built from `env` (the Lambda's; the CLI passes its own, which honour `--profile`).
+   */
+  readonly clients?: { readonly dynamodb: DynamoDBClient; readonly sns: () => SNSClient };
 }
 
 /** The rules the stack bundled beside the handler (or named by SLUICE_DETECTION_RULES_FILE). */
@@ -60,7 +64,9 @@ export function createAwsDetections(adapters: DetectionAdapters): DetectionFanou
     );
   }
   const aws = awsClientConfig(env);
-  const dynamodb = new DynamoDBClient(aws);
+  // AWS_ENDPOINT_URL_DYNAMODB, when set, points DynamoDB alone elsewhere (a local table, a proxy).
+  const dynamodb = adapters.clients?.dynamodb ?? new DynamoDBClient(awsClientConfig(env, 'DynamoDB'));
+  const sns = adapters.clients?.sns ?? (() => new SNSClient(aws));
   const topicArn = env[ALERT_TOPIC_ENV];
   return createDetectionFanout({
     index: buildRuleIndex(adapters.rules, config.sources),
@@ -74,7 +80,7 @@ export function createAwsDetections(adapters: DetectionAdapters): DetectionFanou
     channels: {
       secret: adapters.secret,
       transport: () => new HttpClient({ maxSockets: 1 }),
-      sns: topicArn ? { publisher: new SnsAlertPublisher(new SNSClient(aws)), topicArn } : undefined,
+      sns: topicArn ? { publisher: new SnsAlertPublisher(sns()), topicArn } : undefined,
     },
   });
 }

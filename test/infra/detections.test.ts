@@ -219,6 +219,10 @@ describe('a stack with detections and a route of every type', () => {
     template.hasOutput('AlertTopicArn', { Value: { Ref: topicId } });
   });
 
+  it('outputs the table name for the CLI (`sluice run` keeps its state there)', () => {
+    template.hasOutput('DetectionsTable', { Value: { Ref: tableId } });
+  });
+
   it("reads the routes' secrets (partial ARNs matched by their suffix) in a statement of their own", () => {
     const routes = forwarder.statements.find((statement) => statement.Sid === 'ReadAlertRouteSecrets')!;
     assert.deepEqual(actionsOf(routes), ['secretsmanager:GetSecretValue']);
@@ -322,6 +326,7 @@ describe('a stack without detections', () => {
     );
     assert.deepEqual(notificationPrefixes(template), ['sdm/logs/']);
     assert.deepEqual(Object.keys(template.findOutputs('AlertTopicArn')), []);
+    assert.deepEqual(Object.keys(template.findOutputs('DetectionsTable')), []);
     const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
     assert.doesNotMatch(alarms, /route:/);
   });

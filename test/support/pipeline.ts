@@ -32,8 +32,14 @@ export interface Pipeline {
   readonly deadLetterQueueUrl: string;
   /** ARNs of the secrets created in moto, by name (`hec`, `es`). */
   readonly secretArns: Readonly<Record<string, string>>;
-  /** A forwarder handler for `config` (the destinations may reference `secretArns`). */
-  handlerFor(config: unknown): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  /**
+   * A forwarder handler for `config` (the destinations may reference `secretArns`); `env` adds to or
+   * overrides the forwarder's environment (e.g. the detections table). Default: none.
+   */
+  handlerFor(
+    config: unknown,
+    env?: Readonly<Record<string, string>>,
+  ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   putObject(key: string, body: string | Uint8Array): Promise<void>;
   /** Runs the forwarder over the object queue until it is empty (like Lambda's event source mapping). */
   drain(
@@ -117,7 +123,7 @@ export async function startPipeline(
     queueUrl: queue.QueueUrl!,
     deadLetterQueueUrl: dlq.QueueUrl!,
     secretArns,
-    handlerFor: (config) =>
+    handlerFor: (config, env = {}) =>
       createHandler({
         ...process.env,
         AWS_ENDPOINT_URL: moto.endpoint,
@@ -128,6 +134,7 @@ export async function startPipeline(
         [RUNTIME_CONFIG_ENV]: JSON.stringify(runtimeConfigOf(parseConfig(config))),
         SLUICE_BUCKET: BUCKET,
         SLUICE_OBJECT_QUEUE_URL: queue.QueueUrl!,
+        ...env,
       }),
     putObject: async (key, body) => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));

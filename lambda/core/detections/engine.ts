@@ -2,6 +2,7 @@ import { buildAlert, dedupKeyOf, DEFAULT_DEDUP_PERIOD_MS, type AlertDocument } f
 import { outcomeOf, type AlertOutcomeKind, type AlertStore } from './alerts/store';
 import { BatchMatches, type GroupMatches, type MatchedRecord } from './batch-matches';
 import { pendingOfGroup, pendingOfSingle, type PendingAlert } from './pending-alerts';
+import { RegisteredMembers } from './registered-members';
 import type { DetectionRecord } from './records';
 import type { RuleIndex } from './rule-index';
 import type { CompiledRule, DetectionRule } from './sigma/types';
@@ -62,12 +63,14 @@ class LazyOutcome implements AlertOutcome {
  * and the stores are called once per group and per alert, not per record.
  *
  * A caller must register every batch it counted: it records its progress past a batch only once
- * `process` resolved, so a batch cut short (a crash, a timeout) is processed again (see
+ * `process` resolved, so a batch cut short (a crash, a timeout) is processed again. Batches of one
+ * group may run at once, in one process or in many sharing the stores: no lock is needed (see
  * evaluateWindows for why that is all order-independence needs).
  */
 export class DetectionEngine {
   private readonly periodMs: number;
   private readonly latenessMs: number;
+  private readonly registered = new RegisteredMembers();
 
   constructor(
     private readonly index: RuleIndex,
@@ -132,11 +135,18 @@ export class DetectionEngine {
 
   private async register(entry: PendingAlert, nowMs: number): Promise<AlertOutcome | undefined> {
     const dedupKey = dedupKeyOf(entry.rule.key, entry.groupKey, entry.periodStartMs);
+    const { own } = entry;
+    const stored = this.registered.unknown(dedupKey, entry.stored);
+    if (own.length === 0 && stored.length === 0) return undefined; // registered by this process already
+    // The batch's own first: the document lists them first.
+    const members = stored.length === 0 ? own : own.concat(stored);
     const registration = await this.options.alerts.register(
       dedupKey,
-      { trigger: entry.trigger, members: entry.members.map((member) => member.ref) },
+      { trigger: entry.trigger, members: members.map((member) => member.ref) },
       Math.max(entry.periodStartMs + entry.periodMs, nowMs) + this.latenessMs,
     );
+    this.registered.add(dedupKey, own);
+    this.registered.add(dedupKey, stored);
     const kind = outcomeOf(registration);
     if (kind === 'unchanged') return undefined; // nothing new to say: no document
     return new LazyOutcome(kind, dedupKey, registration.added, () =>
@@ -149,7 +159,7 @@ export class DetectionEngine {
         periodMs: entry.periodMs,
         count: entry.count,
         best: entry.best(),
-        members: entry.members,
+        members,
         registration,
         nowMs,
       }),

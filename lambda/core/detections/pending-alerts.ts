@@ -14,8 +14,13 @@ export interface PendingAlert {
   readonly periodMs: number;
   /** The least id among the records whose reading made the rule fire: the alert's opener if this opens it. */
   readonly trigger: string;
-  /** The records this entry covers, unique by id, by event time then id. */
-  readonly members: readonly Contribution[];
+  /** The batch's records this entry covers, unique by id, by event time then id. */
+  readonly own: readonly Contribution[];
+  /**
+   * The stored records of the same met windows, likewise: registered too (a batch in flight
+   * elsewhere may have left them, see evaluateWindows).
+   */
+  readonly stored: readonly Contribution[];
   /** The best window's count (correlations), or 1. */
   readonly count: number;
   /** The best window's members (correlations), or the first match; sliced only for a document. */
@@ -44,7 +49,8 @@ export function pendingOfSingle(matches: SingleMatches, periodMs: number): Pendi
       (least, member) => (member.ref.id < least ? member.ref.id : least),
       members[0].ref.id,
     ),
-    members,
+    own: members,
+    stored: [],
     count: 1,
     best: () => [first],
   };
@@ -56,7 +62,8 @@ interface PeriodTally {
   count: number;
   bestStart: number;
   bestEnd: number;
-  readonly members: Contribution[];
+  readonly own: Contribution[];
+  readonly stored: Contribution[];
 }
 
 /**
@@ -69,13 +76,13 @@ export function pendingOfGroup(
   correlated: Correlated,
   periodMs: number,
 ): PendingAlert[] {
-  const { sorted, candidates, members } = correlated;
+  const { sorted, candidate, candidates, members } = correlated;
   if (candidates.length === 0) return [];
   const tallies: PeriodTally[] = [];
   const tallyOf = (startMs: number): PeriodTally => {
     // A batch spans a period or two: a backwards search finds it at once.
     for (let t = tallies.length - 1; t >= 0; t -= 1) if (tallies[t].startMs === startMs) return tallies[t];
-    const tally = { startMs, trigger: '', count: 0, bestStart: 0, bestEnd: 0, members: [] };
+    const tally = { startMs, trigger: '', count: 0, bestStart: 0, bestEnd: 0, own: [], stored: [] };
     tallies.push(tally);
     return tally;
   };
@@ -100,13 +107,14 @@ export function pendingOfGroup(
     // Members come by event time, so the period changes only forward.
     if (!current || member.ref.eventTimeMs >= current.startMs + periodMs)
       current = tallyOf(periodStart(position));
-    current.members.push(member);
+    if (candidate[position]) current.own.push(member);
+    else current.stored.push(member);
   }
   const { rule } = group.correlation;
   const groupNames = rule.groupBy.map((path) => path.name);
-  // A period the runs span without a new member in it has nothing to register.
+  // A period the runs span without a member in it has nothing to register.
   return tallies
-    .filter((tally) => tally.members.length > 0)
+    .filter((tally) => tally.own.length + tally.stored.length > 0)
     .map((tally) => ({
       rule,
       groupKey: group.groupKey,
@@ -115,7 +123,8 @@ export function pendingOfGroup(
       periodStartMs: tally.startMs,
       periodMs,
       trigger: tally.trigger,
-      members: tally.members,
+      own: tally.own,
+      stored: tally.stored,
       count: tally.count,
       best: () => sorted.slice(tally.bestStart, tally.bestEnd),
     }));

@@ -29,12 +29,15 @@ export async function* readRecords(
  *
  * Throws SluiceError for an object that cannot be read at all (corrupt or truncated gzip, gzip bomb,
  * bad options); a bad record is an `invalid` event and reading goes on. Events come in one array per
- * chunk (never empty): an await per chunk, not per record, on the hot path.
+ * chunk (never empty): an await per chunk, not per record, on the hot path. Each array is the
+ * caller's to empty once it is done with the events: the generator holds it until it is asked for
+ * the next chunk, so a caller that awaits meanwhile keeps every event of the chunk alive unless it
+ * empties the array.
  */
 export async function* readRecordChunks(
   body: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
-): AsyncGenerator<readonly ReadEvent[], void> {
+): AsyncGenerator<ReadEvent[], void> {
   checkOptions(options);
   const startOffset = options.startOffset ?? 0;
   let stream: AsyncIterable<Buffer> = buffers(body);

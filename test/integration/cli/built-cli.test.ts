@@ -140,6 +140,67 @@ describe('the compiled CLI (dist/cli, run by bin/sluice.mjs)', () => {
     );
   });
 
+  it('loads for `forward` of local files only the AWS clients its destinations need', () => {
+    const dir = join(work, 'forward-local');
+    const folder = join(dir, 'sdm', 'logs', 'activities', '2024', '02', '01', '18', '50');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'one.json'),
+      '{"id":"at-1","logType":"activities","timestamp":"2024-02-01T18:50:04Z"}\n',
+    );
+    const configWith = (name: string, destination: Record<string, unknown>): string => {
+      const path = join(dir, `${name}.json`);
+      const sources = [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }];
+      writeFileSync(path, JSON.stringify({ stackName: 'Sluice', sources, destinations: [destination] }));
+      return path;
+    };
+    // Secrets Manager is unreachable here: a secret read fails at once.
+    const env = {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const forward = (config: string) =>
+      runNode(
+        join(packaged, 'bin', 'sluice.mjs'),
+        ['forward', join(dir, 'sdm'), '--config', config, '--json'],
+        env,
+      );
+    const sdkClients = (run: Run) =>
+      [
+        ...new Set(
+          bundledInputs(built, run.loaded).flatMap(
+            (input) => /node_modules\/@aws-sdk\/(client-[^/]+)\//.exec(input)?.[1] ?? [],
+          ),
+        ),
+      ].sort();
+
+    const toFile = forward(
+      configWith('file', { type: 'file', name: 'archive', path: join(dir, 'archive.ndjson') }),
+    );
+    assert.equal(toFile.status, 0, toFile.stderr);
+    assert.equal(readFileSync(join(dir, 'archive.ndjson'), 'utf8').split('\n').filter(Boolean).length, 1);
+    assert.deepEqual(sdkClients(toFile), [], 'a file destination needs no AWS client');
+
+    const toHec = forward(
+      configWith('hec', {
+        type: 'splunk-hec',
+        name: 'splunk',
+        url: 'http://127.0.0.1:1',
+        tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sluice/hec-AbCdEf',
+      }),
+    );
+    assert.equal(toHec.status, 1, toHec.stderr);
+    assert.deepEqual(
+      sdkClients(toHec),
+      ['client-secrets-manager'],
+      'a token in Secrets Manager needs its client only',
+    );
+  });
+
   it('finds the shipped rule packs from the build, not from the working directory', () => {
     cpSync(join(PACKAGE_ROOT, 'detections'), join(packaged, 'detections'), { recursive: true });
     const run = runNode(join(packaged, 'bin', 'sluice.mjs'), ['detect', 'validate', '--json']);

@@ -13,7 +13,7 @@ function lines(path: string): string[] {
 }
 
 describe('npm start: the local pipeline, run to completion', () => {
-  it('starts moto, writes StrongDM samples and app events, collects from the demo API, batches and forwards them all, and stops moto', async () => {
+  it("starts moto, writes StrongDM samples and app events, collects from the demo API, batches and forwards them all, raises the rule pack's alerts, and stops moto", async () => {
     const local = JSON.parse(readFileSync(join(REPO, 'examples', 'local.json'), 'utf8')) as {
       destinations: { path: string }[];
     };
@@ -90,10 +90,34 @@ describe('npm start: the local pipeline, run to completion', () => {
     const collected = summary.collected!;
     assert.equal(collected.apiEvents, 10);
     assert.equal(collected.eventsWritten, 10);
-    // The forwarder read the vendor's objects, the batcher's and the collector's, and nothing else (the vendor test object is skipped).
-    assert.equal(summary.forwarded.objects, 4 + summary.batcher!.objectsWritten + collected.objectsWritten);
-    const records = 12 + batched + collected.eventsWritten;
+    // The StrongDM pack raised at least the samples' two incidents (the seed's random activities may
+    // raise more), each written once to the alerts folder.
+    const alerts = summary.alerts!;
+    assert.deepEqual(
+      ['sdm_destructive_sql_prod', 'sdm_role_or_permission_grant'].map((rule) =>
+        alerts.filter((alert) => alert.rule === rule).map((alert) => alert.level),
+      ),
+      [['high'], ['medium']],
+    );
+    for (const alert of alerts)
+      assert.match(
+        alert.object,
+        /^s3:\/\/sluice-dev-logs\/sluice\/sluice-alerts\/\d{4}(\/\d\d){4}\/[\w-]{22}\.json$/,
+      );
+    const alertObjects = alerts.reduce((sum, alert) => sum + alert.events, 0);
+    // The forwarder read the vendor's objects, the batcher's, the collector's and the alert objects, and
+    // nothing else (the vendor test object is skipped).
+    assert.equal(
+      summary.forwarded.objects,
+      4 + summary.batcher!.objectsWritten + collected.objectsWritten + alertObjects,
+    );
+    const records = 12 + batched + collected.eventsWritten + alertObjects;
     assert.equal(summary.forwarded.records, records);
+    assert.deepEqual(Object.keys(summary.forwarded.destinations), [
+      'splunk-file',
+      'elastic-file',
+      'detections',
+    ]);
     for (const [name, stats] of Object.entries(summary.forwarded.destinations)) {
       assert.deepEqual(stats, { delivered: records, quarantined: 0, failed: 0 }, name);
     }
@@ -113,8 +137,13 @@ describe('npm start: the local pipeline, run to completion', () => {
         'apps:auth',
         'apps:orders',
         'cirrus-demo:siem',
+        'sluice:sluice-alerts',
       ]),
     );
+    const rules = events
+      .filter((event) => event.sourcetype === 'sluice:sluice-alerts')
+      .map((event) => (event as unknown as { event: { rule: { name: string } } }).event.rule.name);
+    assert.ok(rules.includes('sdm_destructive_sql_prod') && rules.includes('sdm_role_or_permission_grant'));
     assert.equal(lines(bulk.path).length, 2 * records, 'an action and a source line per record');
 
     // moto was stopped: its endpoint no longer answers.

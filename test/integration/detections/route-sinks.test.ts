@@ -338,11 +338,15 @@ describe('alert routes as destinations: a generic webhook', () => {
       T0 + 60_000,
     );
     await alerts.markNotified(opening.dedupKey);
-    const [update] = await engine.process([hit('r5', 120_000), hit('r6', 130_000)], T0 + 180_000);
+    // Five more records take the running count to 10, a step the stage writes an update at.
+    const [update] = await engine.process(
+      Array.from({ length: 5 }, (_, i) => hit(`r${5 + i}`, 120_000 + i * 10_000)),
+      T0 + 180_000,
+    );
     assert.deepEqual([opening.kind, update.kind], ['opened', 'updated']);
     const written = [
-      alertObject('sluice', 'opened', opening.alert),
-      alertObject('sluice', 'updated', update.alert),
+      alertObject('sluice', { status: 'opened' }, opening.alert),
+      alertObject('sluice', { status: 'updated', step: 10 }, update.alert),
     ];
     const objects = new MemoryObjects(
       Object.fromEntries(written.map(({ key, body }) => [key, Buffer.from(body)])),
@@ -354,7 +358,7 @@ describe('alert routes as destinations: a generic webhook', () => {
       webhook.received.map(({ body }) => [body.eventId, body.status, body.occurrences]),
       [
         [written[0].name, 'opened', 5],
-        [written[1].name, 'updated', 7],
+        [written[1].name, 'updated', 10],
       ],
     );
   });

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readDetectionRuleFiles } from '../../../lambda/core/config/detection-rules';
+import { MemoryAlertStore } from '../../../lambda/core/detections/alerts/store';
+import { DetectionEngine } from '../../../lambda/core/detections/engine';
+import { buildRuleIndex } from '../../../lambda/core/detections/load-rules';
+import { MemoryWindowStore } from '../../../lambda/core/detections/windows/memory-store';
 import { classifyKey } from '../../../lambda/core/layout/key-layout';
 import { readRecords } from '../../../lambda/core/records/reader';
 import { appEvents, seededRandom, strongdmSamples } from '../../../cli/dev/samples';
@@ -83,5 +88,49 @@ describe('the dev pipeline samples', () => {
     );
     assert.equal(events.length, 5);
     assert.ok(events.every((event) => ['auth', 'orders'].includes(event.logType)));
+  });
+
+  it('raise alerts of the shipped StrongDM pack whatever the seed: a role grant and a DROP TABLE on prod', async () => {
+    const index = buildRuleIndex(readDetectionRuleFiles({ packs: ['strongdm'], rules: [] }, __dirname), [
+      { name: 'strongdm', preset: 'strongdm' },
+    ]);
+    for (const seed of [1, 7, 42]) {
+      // The smallest run that has both log types: one activities object, one queries object.
+      const few = strongdmSamples({
+        prefix: 'sdm/logs',
+        count: 2,
+        recordsPerObject: 1,
+        now,
+        random: seededRandom(seed),
+      });
+      const records = [];
+      for (const sample of few) {
+        for (const [offset, value] of (await recordsIn(sample.body)).entries()) {
+          records.push({
+            id: `${sample.key}#${offset}`,
+            source: 'strongdm',
+            logType: sample.logType,
+            eventTimeMs: Date.parse(String(value.timestamp)),
+            bucket: 'sluice-dev-logs',
+            key: sample.key,
+            offset,
+            value,
+          });
+        }
+      }
+      const engine = new DetectionEngine(index, {
+        windows: new MemoryWindowStore(),
+        alerts: new MemoryAlertStore(),
+      });
+      const outcomes = await engine.process(records, now.getTime());
+      assert.deepEqual(
+        outcomes.map((outcome) => [outcome.kind, outcome.alert.rule.name, outcome.alert.level]).sort(),
+        [
+          ['opened', 'sdm_destructive_sql_prod', 'high'],
+          ['opened', 'sdm_role_or_permission_grant', 'medium'],
+        ],
+        `seed ${seed}`,
+      );
+    }
   });
 });

@@ -223,18 +223,22 @@ describe('windowed counts (property)', () => {
     return batches;
   }
 
-  async function run(spec: Spec, batches: readonly DetectionRecord[][]) {
+  /** Counts the batches `overlap` at a time (all stored, then all read, then all registered). */
+  async function run(spec: Spec, batches: readonly DetectionRecord[][], overlap = 1) {
     const ruleSet = correlationRuleSet({
       type: spec.type,
       timespan: `${spec.timespanMs / SECOND}s`,
       gte: spec.gte,
     });
     const { engine, alerts } = engineFor(ruleSet);
-    for (const batch of batches) await engine.process(batch, T0 + 5 * 3600 * SECOND);
+    for (let i = 0; i < batches.length; i += overlap)
+      await Promise.all(
+        batches.slice(i, i + overlap).map((batch) => engine.process(batch, T0 + 5 * 3600 * SECOND)),
+      );
     return new Map([...alerts.snapshot()].map(([key, state]) => [key, [...state.memberIds].sort()]));
   }
 
-  it('do not depend on order, batching or redelivery', async () => {
+  it('do not depend on order, batching, redelivery or batches counted at once', async () => {
     await fc.assert(
       fc.asyncProperty(
         specs,
@@ -245,6 +249,7 @@ describe('windowed counts (property)', () => {
           const oracle = expected(list, spec);
           assert.deepEqual(await run(spec, deliver(list, first)), oracle);
           assert.deepEqual(await run(spec, deliver(list, second)), oracle);
+          assert.deepEqual(await run(spec, deliver(list, first), 3), oracle);
         },
       ),
       { numRuns: 150 },
@@ -285,41 +290,91 @@ describe('merging a batch into the stored contributions', () => {
 });
 
 describe('registering the members of met windows', () => {
-  /** An alert store that counts the members it is given. */
-  class CountingAlertStore extends MemoryAlertStore {
-    registered = 0;
+  /** An alert store that keeps the ids of the members each register is given. */
+  class RecordingAlertStore extends MemoryAlertStore {
+    readonly entries: string[][] = [];
     override async register(...args: Parameters<MemoryAlertStore['register']>) {
-      this.registered += args[1].members.length;
+      this.entries.push(args[1].members.map((member) => member.id));
       return super.register(...args);
     }
   }
 
-  it('registers each record of a long burst once, not once per batch whose windows reach back to it', async () => {
-    const alerts = new CountingAlertStore();
-    const engine = new DetectionEngine(
-      new RuleIndex(correlationRuleSet({ type: 'event_count', timespan: '1m', gte: 5 }), [{ name: 'test' }]),
-      { windows: new MemoryWindowStore(), alerts },
-    );
-    // Ten minutes of one record a second, read 20 seconds at a time: every window is met.
-    const records = Array.from({ length: 600 }, (_, i) => hit(`r${String(i).padStart(3, '0')}`, i * SECOND));
-    for (let start = 0; start < records.length; start += 20) {
-      for (const outcome of await engine.process(records.slice(start, start + 20), T0 + 11 * MINUTE)) {
+  const fiveInAMinute = {
+    type: 'event_count' as const,
+    timespanMs: MINUTE,
+    threshold: { comparison: 'gte' as const, value: 5 },
+  };
+
+  const id = (second: number) => `r${String(second).padStart(3, '0')}`;
+  const ruleIndex = () =>
+    new RuleIndex(correlationRuleSet({ type: 'event_count', timespan: '1m', gte: 5 }), [{ name: 'test' }]);
+
+  /** Ten minutes of one record a second, read 20 s at a time (every window met): what each batch registered. */
+  async function burst(engineOf: (alerts: RecordingAlertStore) => DetectionEngine) {
+    const alerts = new RecordingAlertStore();
+    const registered: string[][] = [];
+    for (let start = 0; start < 600; start += 20) {
+      alerts.entries.length = 0;
+      const batch = Array.from({ length: 20 }, (_, i) => hit(id(start + i), (start + i) * SECOND));
+      for (const outcome of await engineOf(alerts).process(batch, T0 + 11 * MINUTE)) {
         if (outcome.kind === 'opened') await alerts.markNotified(outcome.dedupKey);
       }
+      assert.equal(alerts.entries.length, 1, 'one alert');
+      registered.push(alerts.entries[0]);
     }
-    assert.equal(alerts.registered, 600);
     const [state] = alerts.snapshot().values();
     assert.equal(state.memberIds.size, 600);
+    return registered;
+  }
+
+  it("registers a batch's records and the stored records of its met windows, one timespan back at most", async () => {
+    const windows = new MemoryWindowStore();
+    // A new engine per batch, as when each object is read by another invocation.
+    const registered = await burst((alerts) => new DetectionEngine(ruleIndex(), { windows, alerts }));
+    for (const [b, ids] of registered.entries()) {
+      const start = b * 20;
+      // Its own first, then the stored ones its windows reach back to (windows are [t, t + 1 min)).
+      const own = Array.from({ length: 20 }, (_, i) => id(start + i));
+      const back = Math.max(0, start - 59);
+      const stored = Array.from({ length: start - back }, (_, i) => id(back + i));
+      assert.deepEqual(ids, [...own, ...stored], `the batch from ${start} s`);
+    }
+  });
+
+  it('registers each record of a long burst once in one process, not once per batch whose windows reach back to it', async () => {
+    const windows = new MemoryWindowStore();
+    let engine: DetectionEngine | undefined;
+    const registered = await burst(
+      (alerts) => (engine ??= new DetectionEngine(ruleIndex(), { windows, alerts })),
+    );
+    // The stored records of its met windows were registered by this process, by the batches before.
+    assert.deepEqual(
+      registered.flat(),
+      Array.from({ length: 600 }, (_, i) => id(i)),
+    );
   });
 
   it('registers the stored members of a window a batch newly meets', () => {
     // Four stored records of a window of five: not met until the fifth is read.
     const stored = [0, 10, 20, 30].map((seconds, i) => contribution(`s${i}`, seconds));
-    const met = metWindows(
-      [...stored, contribution('late', 40)],
-      { type: 'event_count', timespanMs: MINUTE, threshold: { comparison: 'gte', value: 5 } },
-      new Set(['late']),
-    );
+    const met = metWindows([...stored, contribution('late', 40)], fiveInAMinute, new Set(['late']));
     assert.deepEqual(met.members, ['s0', 's1', 's2', 's3', 'late']);
+  });
+
+  it('registers the stored members of a window met without the batch, when the batch is in it', () => {
+    // s0…s9 met [0 s, 60 s) before; c at 65 s meets [6 s, 66 s) with s6…s9. Whoever stored them may
+    // not have registered them yet (a batch in flight, or one that failed): c's batch registers them too.
+    const stored = Array.from({ length: 10 }, (_, i) => contribution(`s${i}`, i));
+    const met = metWindows([...stored, contribution('c', 65)], fiveInAMinute, new Set(['c']));
+    assert.deepEqual(met.members, ['s6', 's7', 's8', 's9', 'c']);
+  });
+
+  it('registers no stored record of a met window the batch is not in', () => {
+    const stored = Array.from({ length: 10 }, (_, i) => contribution(`s${i}`, i));
+    const alone = metWindows([...stored, contribution('c', 300)], fiveInAMinute, new Set(['c']));
+    assert.deepEqual(alone.members, []);
+    // c at 62 s is in [3 s, 63 s), [4 s, 64 s), … with s3…s9; s0…s2 only in windows without c.
+    const beside = metWindows([...stored, contribution('c', 62)], fiveInAMinute, new Set(['c']));
+    assert.deepEqual(beside.members, ['s3', 's4', 's5', 's6', 's7', 's8', 's9', 'c']);
   });
 });

@@ -43,6 +43,13 @@ describe('fallbackRecordId', () => {
     assert.equal(fallbackRecordId(location), 'Q49BbTfXrWMkGJ_0S4CSK_50mmZ');
   });
 
+  it('hashes the UTF-8 of keys with non-ASCII characters (pinned like the above)', () => {
+    assert.equal(
+      fallbackRecordId({ ...location, key: 'logs/ünïcødé/日本/🙂.json' }),
+      'fu8zKoka6CWkXt2m1FHMLRpPdTn',
+    );
+  });
+
   it('is 27 URL-safe characters', () => {
     assert.match(fallbackRecordId(location), /^[A-Za-z0-9_-]{27}$/);
   });

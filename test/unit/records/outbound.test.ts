@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { fallbackRecordId } from '../../../lambda/core/records/id';
 import { type OutboundContext, toOutboundRecord } from '../../../lambda/core/records/outbound';
 import type { RecordEvent } from '../../../lambda/core/records/read-event';
@@ -65,9 +67,57 @@ describe('toOutboundRecord', () => {
 
   it("falls back to the key's log type when the record's logType is missing or not a valid log type", () => {
     for (const logType of [undefined, '', '../escape', 'a/b', 42, 'x'.repeat(65)]) {
+      // Each after a record with a valid one: the log type of the record before decides nothing.
+      assert.equal(toOutboundRecord(lineEvent('{"logType":"queries"}'), context).logType, 'queries');
       const record = toOutboundRecord(lineEvent(JSON.stringify({ logType, id: 'at-3' })), context);
       assert.equal(record.logType, 'activities', `logType ${JSON.stringify(logType)}`);
     }
+  });
+
+  it('sends the bytes as written when they are valid UTF-8, U+FFFD written in them included', () => {
+    for (const text of ['{"id":"é-1","note":"日本 🙂"}', '{"id":"r-1","note":"\ufffd as such"}']) {
+      const bytes = Buffer.from(text);
+      const chunk = Buffer.concat([bytes, Buffer.from('\n')]);
+      const event = { ...lineEvent(text), bytes: chunk.subarray(0, bytes.length) };
+      const record = toOutboundRecord(event, context);
+      assert.equal(record.json, text);
+      assert.equal(record.bytes.buffer, chunk.buffer, 'a view of the bytes read, not a copy');
+    }
+  });
+
+  it('sends any bytes as written exactly when they are valid UTF-8', () => {
+    // Bytes above 0x7f, where UTF-8 can be invalid, inside a JSON string (quotes and backslashes left out).
+    const inner = fc
+      .uint8Array({ maxLength: 12 })
+      .map((array) =>
+        Buffer.from(
+          array.map((byte, index) =>
+            index % 2 === 0 ? byte | 0x80 : byte === 0x22 || byte === 0x5c || byte < 0x20 ? 0x41 : byte,
+          ),
+        ),
+      );
+    fc.assert(
+      fc.property(inner, (middle) => {
+        const bytes = Buffer.concat([Buffer.from('{"id":"x","text":"'), middle, Buffer.from('"}')]);
+        const text = bytes.toString('utf8');
+        const record = toOutboundRecord({ ...lineEvent(text), bytes, length: bytes.length }, context);
+        assert.equal(record.bytes === bytes, isUtf8(bytes));
+        assert.deepEqual(record.bytes, isUtf8(bytes) ? bytes : Buffer.from(text));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('sends a record whose bytes are not valid UTF-8 as decoded, with U+FFFD for the bad bytes', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"id":"bad","text":"'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}'),
+    ]);
+    const text = bytes.toString('utf8');
+    const record = toOutboundRecord({ ...lineEvent(text), bytes, length: bytes.length }, context);
+    assert.equal(record.json, '{"id":"bad","text":"\ufffd(\ufffd"}');
+    assert.deepEqual(record.bytes, Buffer.from(record.json));
   });
 
   it('falls back to an id from the object and offset when the log type names no id field or the id is unusable', () => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertDocument } from '../alerts/document';
 import type { AlertRecord } from '../routing/alert-record';
-import type { RoutedKind } from '../routing/table';
 import { ALERTS_LOG_TYPE } from './names';
 
 /**
@@ -21,12 +20,20 @@ export interface AlertObject {
 }
 
 /**
- * The name of an alert event: an opening is named by its alert alone (written once, however often
- * its batch is delivered), an update by its alert and running count (a redelivered batch adds no
- * record, so it names the update it wrote before). base64url of SHA-256, 22 characters.
+ * One alert event the stage writes: an opening, or an update at a step of the running count (see
+ * update-steps.ts).
  */
-export function alertObjectName(status: RoutedKind, dedupKey: string, occurrences: number): string {
-  const text = status === 'opened' ? `opened|${dedupKey}` : `updated|${dedupKey}|${occurrences}`;
+export type AlertEvent =
+  { readonly status: 'opened' } | { readonly status: 'updated'; readonly step: number };
+
+/**
+ * The name of an alert event: an opening is named by its alert alone (written once, however often
+ * its batch is delivered), an update by its alert and the step its running count reached, not the
+ * count itself: a redelivered batch, or two invocations whose registrations both reached the step,
+ * name the same object and the second writes nothing. base64url of SHA-256, 22 characters.
+ */
+export function alertObjectName(event: AlertEvent, dedupKey: string): string {
+  const text = event.status === 'opened' ? `opened|${dedupKey}` : `updated|${dedupKey}|${event.step}`;
   return createHash('sha256').update(text, 'utf8').digest('base64url').slice(0, 22);
 }
 
@@ -49,17 +56,18 @@ export function alertObjectKey(prefix: string, periodStartMs: number, name: stri
 }
 
 /**
- * The object for one alert event. `status` is the event's, which may differ from the document's
- * (an opening another batch wrote first is written as an update of it).
+ * The object for one alert event. The event's status may differ from the document's (an opening
+ * another batch wrote first is written as an update of it); the document's `occurrences` is the
+ * running count when it was built, at or past the update's step.
  */
 export function alertObject(
   prefix: string,
-  status: RoutedKind,
+  event: AlertEvent,
   alert: AlertDocument,
   maxBytes: number = DEFAULT_MAX_ALERT_BYTES,
 ): AlertObject {
-  const name = alertObjectName(status, alert.dedupKey, alert.occurrences);
-  const record: AlertRecord = { eventId: name, ...alert, status };
+  const name = alertObjectName(event, alert.dedupKey);
+  const record: AlertRecord = { eventId: name, ...alert, status: event.status };
   let body = JSON.stringify(record);
   // A UTF-16 unit is at most 3 bytes of UTF-8: most bodies need no count.
   if (body.length * 3 > maxBytes && Buffer.byteLength(body, 'utf8') > maxBytes)

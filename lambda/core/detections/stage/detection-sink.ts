@@ -11,6 +11,7 @@ import { DetectionStageCodes } from './codes';
 import { DEFAULT_ALERTS_PREFIX, DETECTIONS_STAGE } from './names';
 import type { AlertObjectWriter } from './ports';
 import { PreMatches } from './pre-match';
+import { stepReached } from './update-steps';
 
 export interface DetectionSinkOptions {
   /** The rules bound to the configured sources. */
@@ -43,9 +44,10 @@ export interface DetectionSinkOptions {
  * beyond its own batches in flight, and a resumed object resumes the stage where it stopped.
  *
  * The rules run while the forwarder reads (`note`, the forwarder's `detections` hook, on the value
- * its reader parsed); a batch hands the engine only the records that matched. Each opened or updated
- * alert is written as an object under `<prefix>/sluice-alerts/` (create-only, deterministic names:
- * a redelivered batch writes nothing new), from where the forwarder sends it to the SIEMs and routes.
+ * its reader parsed); a batch hands the engine only the records that matched. Each opened alert,
+ * and each alert whose running count reached a new step (2, 5, 10, 20, …), is written as an object
+ * under `<prefix>/sluice-alerts/` (create-only, deterministic names: a redelivered batch writes
+ * nothing new), from where the forwarder sends it to the SIEMs and routes.
  * An opening is marked notified once its object exists: "notified" means handed to routing.
  *
  * Give it one batch in flight (`maxInFlight: 1`): the engine registers a stored record with an alert
@@ -121,27 +123,38 @@ export class DetectionSink implements Sink {
   }
 
   /**
-   * Writes the alert's object, then marks an opening notified. An opening whose object exists
-   * (412: written by an earlier attempt, or by another batch before it was marked) is written as an
-   * update when this batch added records to it, so the count the SIEM last saw never stays behind.
+   * Writes the alert's object, then marks an opening notified. An update is written only when the
+   * batch took the running count to a new step (2, 5, 10, 20, 50, …, see update-steps.ts). An
+   * opening whose object exists (412: written by an earlier attempt, or by another batch before it
+   * was marked) is written as an update when this batch's records reached a step, so the count the
+   * SIEM last saw stays behind by no more than it would for any update.
    */
   private async publish(outcome: AlertOutcome): Promise<void> {
-    const { writer, alerts } = this.options;
-    const { alert } = outcome;
     if (outcome.kind === 'updated') {
-      const update = alertObject(this.prefix, 'updated', alert, this.maxAlertBytes);
-      await writer.create(update.key, update.body);
+      await this.publishUpdate(outcome);
       return;
     }
-    const opening = alertObject(this.prefix, 'opened', alert, this.maxAlertBytes);
-    const written = await writer.create(opening.key, opening.body);
-    if (!written && outcome.added > 0) {
-      const update = alertObject(this.prefix, 'updated', alert, this.maxAlertBytes);
-      await writer.create(update.key, update.body);
-    }
-    await alerts.markNotified(outcome.dedupKey);
+    const opening = alertObject(this.prefix, OPENED, outcome.alert, this.maxAlertBytes);
+    const written = await this.options.writer.create(opening.key, opening.body);
+    if (!written && outcome.added > 0) await this.publishUpdate(outcome);
+    await this.options.alerts.markNotified(outcome.dedupKey);
+  }
+
+  /**
+   * The count before this batch is taken as the count after it less what it added: exact in one
+   * process, but a store answering after two Lambdas registered at once (DynamoDB) counts the other's
+   * records in both, so a step between the two can go unwritten; the next one is written.
+   */
+  private async publishUpdate(outcome: AlertOutcome): Promise<void> {
+    const { alert, added } = outcome;
+    const step = stepReached(alert.occurrences - added, alert.occurrences);
+    if (step === undefined) return;
+    const update = alertObject(this.prefix, { status: 'updated', step }, alert, this.maxAlertBytes);
+    await this.options.writer.create(update.key, update.body);
   }
 }
+
+const OPENED = { status: 'opened' } as const;
 
 function failed(batch: readonly OutboundRecord[], code: string, message: string): BatchOutcome {
   return { delivered: [], rejected: [], failed: batch, failure: { code, message } };

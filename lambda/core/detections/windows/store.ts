@@ -18,6 +18,10 @@ export interface Contribution {
 export interface WindowStore {
   /** Stores the contributions not stored yet; resolves with how many were new. */
   add(partition: string, contributions: readonly Contribution[], expiresAtMs: number): Promise<number>;
-  /** Every stored contribution of the partition with an event time in [fromMs, toMs], in any order. */
+  /**
+   * Every stored contribution of the partition with an event time in [fromMs, toMs], in any order:
+   * at least every one whose `add` completed before this call, whoever added it (strongly
+   * consistent; evaluateWindows' claim rests on it).
+   */
   range(partition: string, fromMs: number, toMs: number): Promise<readonly Contribution[]>;
 }

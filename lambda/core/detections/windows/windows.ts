@@ -8,23 +8,37 @@ import type { Contribution } from './store';
  * It suffices to look at windows starting at a contribution's event time: sliding any window right
  * to its first member loses nothing.
  *
- * The candidates are the contributions just read (a batch); the others were stored before. What an
- * evaluation reports, and why it is order-independent:
+ * The candidates are the contributions of the batch being counted (just stored, then read back with
+ * the stored ones they can share a window with). What an evaluation reports:
  *
  * * For each candidate in a met window: the best window containing it (largest count, earliest on
  *   ties) and the run of every met window containing it (a contiguous run, since all contain it).
- * * The members to register: every candidate in a met window, and every stored contribution in a
- *   met window that no window met by the stored contributions alone contains.
+ * * The members to register: every contribution, stored or candidate, of a met window that holds
+ *   a candidate (the union of those runs).
  *
- * Claim: after each batch, every member of every met window of the records read so far has been
- * registered. A stored member of a met window is either in a window met by the stored contributions
- * alone, which was met by what was read before this batch (counts only grow), so that member was
- * registered then (induction); or it is registered now. Candidates in met windows are registered
- * now. Hence the union of members registered over a stream is the union of all met windows of the
- * final set, whatever the order, batching and redeliveries; and a long burst registers each record
- * about once, not once per batch whose windows reach back to it. (It relies on the caller
- * registering every batch it counted, and counting again a batch it did not finish: see
- * DetectionEngine.)
+ * Claim: once every batch counted has been registered, every member of every met window of the
+ * records stored is registered, whatever the order, the batching, the redeliveries, and however
+ * batches overlap, in one process or in many sharing the stores. Take a met window W and the first
+ * moment the members of W whose store writes have completed meet it (it stays met: counts only
+ * grow); the write completing then is batch C's. C reads after it (strongly consistent, see
+ * WindowStore.range), so C sees those members, W met, and a candidate of its own in W: it registers
+ * every member it sees. A member whose write completes later belongs to a batch that reads later
+ * still, sees W met, and registers it as its own. A batch cut short before registering is counted
+ * again (see DetectionEngine), reads at least as much, and registers what it would have.
+ *
+ * Why stored members are registered too, rather than skipped when a window met by stored
+ * contributions alone holds them ("the batch that stored them registered them then"): that holds
+ * only while batches of a group run one after another and none fails between counting and
+ * registering. Batches in flight at once (in one stage, in two Lambdas), or a batch redelivered
+ * after others ran, can each leave a record to another that skipped it too, and the alert's count
+ * and record list miss it. A batch cannot tell a stored record of a batch that registered from one
+ * of a batch still running or failed: the store answers contributions, not who registered them. An
+ * in-process lock per group was not chosen: it orders the batches of one Lambda only, while the
+ * stores are shared by every invocation, so it cannot be the fix, and with this rule it adds
+ * nothing. The cost: a batch's met windows reach one timespan back, so in a burst each record
+ * would be registered by several batches (idempotent in both stores); the engine leaves out those
+ * its own process registered already (RegisteredMembers), which brings a burst read in one Lambda
+ * back to about one registration per record. See "What it costs" in docs/detections.md.
  */
 
 export interface WindowSpec {
@@ -61,18 +75,14 @@ class Scratch {
   time = new Float64Array(0);
   /** First position past the window starting at i. */
   end = new Int32Array(0);
-  /** The window's count over all contributions, and over the stored ones (candidates left out). */
+  /** The window's count. */
   metric = new Int32Array(0);
-  stored = new Int32Array(0);
-  /** event_count: stored contributions before position i. */
-  storedBefore = new Int32Array(0);
   /** Bit 1: a window starts at i (first of its event time); bit 2: that window is met. */
   flags = new Uint8Array(0);
   nextMet = new Int32Array(0);
   previousMet = new Int32Array(0);
-  /** Monotonic queues of window starts, by count over all and over stored contributions. */
+  /** Monotonic queue of window starts, by count. */
   best = new Int32Array(0);
-  bestStored = new Int32Array(0);
 
   ensure(n: number): this {
     if (this.time.length > n) return this;
@@ -80,13 +90,10 @@ class Scratch {
     this.time = new Float64Array(size);
     this.end = new Int32Array(size);
     this.metric = new Int32Array(size);
-    this.stored = new Int32Array(size);
-    this.storedBefore = new Int32Array(size);
     this.flags = new Uint8Array(size);
     this.nextMet = new Int32Array(size);
     this.previousMet = new Int32Array(size);
     this.best = new Int32Array(size);
-    this.bestStored = new Int32Array(size);
     return this;
   }
 }
@@ -95,54 +102,34 @@ const scratch = new Scratch();
 const START = 1;
 const MET = 2;
 
-/** Fills `end`, `metric` and `stored` for every window start (see Scratch). */
-function countWindows(
-  sorted: readonly Contribution[],
-  work: Scratch,
-  candidate: Uint8Array,
-  spec: WindowSpec,
-): void {
+/** Fills `end` and `metric` for every window start (see Scratch). */
+function countWindows(sorted: readonly Contribution[], work: Scratch, spec: WindowSpec): void {
   const n = sorted.length;
   const span = spec.timespanMs;
-  const { time, end, metric, stored } = work;
+  const { time, end, metric } = work;
   if (spec.type === 'event_count') {
-    const { storedBefore } = work;
-    storedBefore[0] = 0;
-    for (let i = 0; i < n; i += 1) storedBefore[i + 1] = storedBefore[i] + (candidate[i] ? 0 : 1);
     for (let i = 0, j = 0; i < n; i += 1) {
       while (j < n && time[j] < time[i] + span) j += 1;
       end[i] = j;
       metric[i] = j - i;
-      stored[i] = storedBefore[j] - storedBefore[i];
     }
     return;
   }
-  // value_count: distinct values in the window, kept by two sliding counters (all, stored only).
-  const all = new Map<string, number>();
-  const old = new Map<string, number>();
-  const enter = (values: Map<string, number>, value: string) =>
-    values.set(value, (values.get(value) ?? 0) + 1);
-  const leave = (values: Map<string, number>, value: string) => {
-    const left = values.get(value)! - 1;
-    if (left === 0) values.delete(value);
-    else values.set(value, left);
-  };
+  // value_count: distinct values in the window, kept by a sliding counter.
+  const values = new Map<string, number>();
   for (let i = 0, j = 0; i < n; i += 1) {
     while (j < n && time[j] < time[i] + span) {
       const value = sorted[j].value;
-      if (value !== undefined) {
-        enter(all, value);
-        if (!candidate[j]) enter(old, value);
-      }
+      if (value !== undefined) values.set(value, (values.get(value) ?? 0) + 1);
       j += 1;
     }
     end[i] = j;
-    metric[i] = all.size;
-    stored[i] = old.size;
+    metric[i] = values.size;
     const value = sorted[i].value;
     if (value !== undefined) {
-      leave(all, value);
-      if (!candidate[i]) leave(old, value);
+      const left = values.get(value)! - 1;
+      if (left === 0) values.delete(value);
+      else values.set(value, left);
     }
   }
 }
@@ -159,9 +146,9 @@ export function evaluateWindows(
   const n = sorted.length;
   const span = spec.timespanMs;
   const work = scratch.ensure(n);
-  const { time, end, metric, stored, flags, nextMet, previousMet, best, bestStored } = work;
+  const { time, end, metric, flags, nextMet, previousMet, best } = work;
   for (let i = 0; i < n; i += 1) time[i] = sorted[i].ref.eventTimeMs;
-  countWindows(sorted, work, candidate, spec);
+  countWindows(sorted, work, spec);
   // Windows start at the first contribution of each distinct event time (later ones would miss their equals).
   for (let i = 0; i < n; i += 1) {
     if (i > 0 && time[i - 1] >= time[i]) flags[i] = 0;
@@ -174,45 +161,40 @@ export function evaluateWindows(
   const candidates: (CandidateWindows & { position: number })[] = [];
   const members: number[] = [];
   // Sweep: the starts of windows containing position p are those with time in (time[p] - span, time[p]].
-  // Two monotonic queues keep the largest count among them, over all contributions and over the stored ones.
+  // A monotonic queue keeps the one with the largest count.
   let head = 0;
   let tail = 0;
-  let storedHead = 0;
-  let storedTail = 0;
   let pushed = 0; // next index to consider as a start
   let firstInRange = 0; // first index with time > time[p] - span
+  let covered = 0; // positions before this are members already (runs only move forward)
   for (let p = 0; p < n; p += 1) {
     while (pushed < n && time[pushed] <= time[p]) {
       if (flags[pushed] & START) {
         while (tail > head && metric[best[tail - 1]] < metric[pushed]) tail -= 1;
         best[tail] = pushed;
         tail += 1;
-        while (storedTail > storedHead && stored[bestStored[storedTail - 1]] < stored[pushed])
-          storedTail -= 1;
-        bestStored[storedTail] = pushed;
-        storedTail += 1;
       }
       pushed += 1;
     }
     while (tail > head && time[best[head]] <= time[p] - span) head += 1;
-    while (storedTail > storedHead && time[bestStored[storedHead]] <= time[p] - span) storedHead += 1;
     while (time[firstInRange] <= time[p] - span) firstInRange += 1;
+    if (!candidate[p]) continue;
     // The best window containing p is met exactly when some window containing p is (thresholds are lower bounds).
     if (tail === head || (flags[best[head]] & MET) === 0) continue;
-    if (candidate[p]) {
-      const start = best[head];
-      candidates.push({
-        position: p,
-        count: metric[start],
-        bestStart: start,
-        bestEnd: end[start],
-        membersStart: nextMet[firstInRange],
-        membersEnd: end[previousMet[pushed - 1]],
-      });
-      members.push(p);
-    } else if (storedTail === storedHead || !meetsThreshold(spec.threshold, stored[bestStored[storedHead]])) {
-      members.push(p);
-    }
+    const start = best[head];
+    const membersStart = nextMet[firstInRange];
+    const membersEnd = end[previousMet[pushed - 1]];
+    candidates.push({
+      position: p,
+      count: metric[start],
+      bestStart: start,
+      bestEnd: end[start],
+      membersStart,
+      membersEnd,
+    });
+    // Both ends of a candidate's run only move forward with p: the union of runs is one sweep.
+    for (let q = Math.max(covered, membersStart); q < membersEnd; q += 1) members.push(q);
+    if (membersEnd > covered) covered = membersEnd;
   }
   return { candidates, members };
 }

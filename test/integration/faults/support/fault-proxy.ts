@@ -40,6 +40,8 @@ export interface FaultProxyOptions {
   readonly delayMs?: number;
   /** Decides the fault of a request from the records it carries; `undefined` falls back to the draw. */
   readonly decide?: (markers: readonly string[]) => Fault | undefined;
+  /** What identifies a record in the books. Default: `recordMarker` (generated StrongDM records). */
+  readonly marker?: (record: Record<string, unknown>) => string;
 }
 
 export interface ProxyCounters {
@@ -94,14 +96,19 @@ function acknowledgedIn(req: IncomingMessage, answer: { status: number; body: Bu
 }
 
 /** Markers of the records in a request body (HEC envelopes, `_bulk` action/source pairs, or a JSON array). */
-function markersOf(kind: ProxiedKind, raw: Buffer, encoding: string | undefined): string[] {
+function markersOf(
+  kind: ProxiedKind,
+  raw: Buffer,
+  encoding: string | undefined,
+  marker: (record: Record<string, unknown>) => string,
+): string[] {
   const text = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-  if (kind === 'sentinel') return (JSON.parse(text) as Record<string, unknown>[]).map(recordMarker);
+  if (kind === 'sentinel') return (JSON.parse(text) as Record<string, unknown>[]).map(marker);
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   const markers: string[] = [];
   for (let index = kind === 'bulk' ? 1 : 0; index < lines.length; index += kind === 'bulk' ? 2 : 1) {
     const value = JSON.parse(lines[index]) as Record<string, unknown>;
-    markers.push(recordMarker((kind === 'hec' ? value.event : value) as Record<string, unknown>));
+    markers.push(marker((kind === 'hec' ? value.event : value) as Record<string, unknown>));
   }
   return markers;
 }
@@ -232,7 +239,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const body = await readBody(req);
     const markers =
       req.method === 'POST' && !isAckQuery(req)
-        ? markersOf(options.kind, body, req.headers['content-encoding'])
+        ? markersOf(options.kind, body, req.headers['content-encoding'], options.marker ?? recordMarker)
         : [];
     const fault = options.decide?.(markers) ?? draw();
     counters.byFault[fault] += 1;

@@ -44,25 +44,32 @@ const alert: AlertDocument = {
 const base64urlSha256 = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
 describe('alert objects', () => {
-  it('are named by the alert for an opening, by the alert and its running count for an update', () => {
-    assert.equal(alertObjectName('opened', alert.dedupKey, 100), base64urlSha256(`opened|${alert.dedupKey}`));
+  it('are named by the alert for an opening, by the alert and the step its count reached for an update', () => {
     assert.equal(
-      alertObjectName('opened', alert.dedupKey, 7),
-      alertObjectName('opened', alert.dedupKey, 100),
+      alertObjectName({ status: 'opened' }, alert.dedupKey),
+      base64urlSha256(`opened|${alert.dedupKey}`),
     );
     assert.equal(
-      alertObjectName('updated', alert.dedupKey, 100),
+      alertObjectName({ status: 'updated', step: 100 }, alert.dedupKey),
       base64urlSha256(`updated|${alert.dedupKey}|100`),
     );
     assert.notEqual(
-      alertObjectName('updated', alert.dedupKey, 101),
-      alertObjectName('updated', alert.dedupKey, 100),
+      alertObjectName({ status: 'updated', step: 200 }, alert.dedupKey),
+      alertObjectName({ status: 'updated', step: 100 }, alert.dedupKey),
     );
-    assert.match(alertObjectName('updated', alert.dedupKey, 1), /^[A-Za-z0-9_-]{22}$/);
+    assert.match(alertObjectName({ status: 'updated', step: 2 }, alert.dedupKey), /^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('name an update by its step whatever the running count, and keep the count in the body', () => {
+    const at = (occurrences: number) =>
+      alertObject('sluice', { status: 'updated', step: 100 }, { ...alert, occurrences });
+    // Two invocations reaching the step with different counts write one object.
+    assert.equal(at(103).key, at(117).key);
+    assert.equal((JSON.parse(at(117).body) as { occurrences: number }).occurrences, 117);
   });
 
   it('are keyed by the period start under the alerts prefix, where the alerts source reads them as sluice-alerts', () => {
-    const { key, name } = alertObject('sluice', 'opened', alert);
+    const { key, name } = alertObject('sluice', { status: 'opened' }, alert);
     assert.equal(key, `sluice/sluice-alerts/2024/02/01/13/00/${name}.json`);
     assert.equal(
       alertObjectKey('org/alerts/', Date.UTC(2024, 0, 9, 5, 30), 'n'),
@@ -74,7 +81,7 @@ describe('alert objects', () => {
   });
 
   it('hold the document on one line with its eventId and the event status, as routing reads it', () => {
-    const { body, name } = alertObject('sluice', 'updated', alert);
+    const { body, name } = alertObject('sluice', { status: 'updated', step: 100 }, alert);
     assert.equal(body.indexOf('\n'), body.length - 1);
     const reading = readAlertRecord(JSON.parse(body));
     assert.ok(reading.ok, reading.ok ? '' : reading.problem);
@@ -92,12 +99,15 @@ describe('alert objects', () => {
 
   it('drop their samples rather than exceed the size the forwarder reads back', () => {
     const big = { ...alert, samples: [{ query: 'x'.repeat(300_000) }] };
-    const { body } = alertObject('sluice', 'opened', big);
+    const { body } = alertObject('sluice', { status: 'opened' }, big);
     assert.ok(Buffer.byteLength(body) < 64 * 1024);
     const reading = readAlertRecord(JSON.parse(body));
     assert.ok(reading.ok);
     assert.deepEqual(reading.alert.samples, []);
-    assert.deepEqual(JSON.parse(alertObject('sluice', 'opened', alert, 1 << 20).body).samples, alert.samples);
+    assert.deepEqual(
+      JSON.parse(alertObject('sluice', { status: 'opened' }, alert, 1 << 20).body).samples,
+      alert.samples,
+    );
   });
 
   it('go to routes whose progress keys cannot be a destination name', () => {

@@ -6,8 +6,10 @@ import { readDetectionRecords } from '../../../../lambda/core/detections/read-re
 import { RuleIndex } from '../../../../lambda/core/detections/rule-index';
 import { readAlertRecord } from '../../../../lambda/core/detections/routing/alert-record';
 import { buildRuleSet, compilePlainRule } from '../../../../lambda/core/detections/sigma/rule-set';
+import { alertObjectName } from '../../../../lambda/core/detections/stage/alert-object';
 import { DetectionStageCodes } from '../../../../lambda/core/detections/stage/codes';
 import { DETECTIONS_STAGE } from '../../../../lambda/core/detections/stage/names';
+import { stepAtMost } from '../../../../lambda/core/detections/stage/update-steps';
 import { MemoryWindowStore } from '../../../../lambda/core/detections/windows/memory-store';
 import type { Contribution } from '../../../../lambda/core/detections/windows/store';
 import { forwardObject, type ForwardResult } from '../../../../lambda/core/forward/forward-object';
@@ -45,8 +47,32 @@ function siemView(w: StageWorld) {
   return view;
 }
 
+/**
+ * Updates are written at steps of the running count (2, 5, 10, 20, …): the highest count the SIEM
+ * saw for an alert is at most its final count and at least the last step the count reached.
+ */
+function assertSiemWithinAStep(w: StageWorld, finalCounts: ReadonlyMap<string, number>, message: string) {
+  const view = siemView(w);
+  assert.deepEqual([...view.keys()].sort(), [...finalCounts.keys()].sort(), `${message}: the same alerts`);
+  for (const [dedupKey, final] of finalCounts) {
+    const seen = view.get(dedupKey)!.occurrences;
+    assert.ok(
+      seen <= final && seen >= stepAtMost(final),
+      `${message}: ${dedupKey} written up to ${seen} of ${final} (last step ${stepAtMost(final)})`,
+    );
+  }
+}
+
 function occurrences(alerts: MemoryAlertStore): Map<string, number> {
   return new Map([...alerts.snapshot()].map(([key, state]) => [key, state.memberIds.size]));
+}
+
+/** The same alerts, counts and openings as `reference`, and counts written within a step of them. */
+function assertSameAlerts(w: StageWorld, reference: StageWorld): void {
+  const finalCounts = occurrences(reference.alerts as MemoryAlertStore);
+  assert.deepEqual(occurrences(w.alerts as MemoryAlertStore), finalCounts);
+  assert.deepEqual(openingKeys(w), openingKeys(reference));
+  assertSiemWithinAStep(w, finalCounts, 'after the continuation');
 }
 
 function openingKeys(w: StageWorld): string[] {
@@ -65,6 +91,17 @@ function continued(result: ForwardResult): ObjectWork {
   return parsed.work[0];
 }
 
+/** `count` queries by one actor, 5 s apart from 13:00:00, the first numbered `from`. */
+function burst(from: number, count: number): object[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `q-${from + i}`,
+    timestamp: new Date(T0 + (from + i) * 5_000).toISOString(),
+    kind: 'query',
+    actor: 'a0',
+    query: 'select 1',
+  }));
+}
+
 async function uninterrupted() {
   const w = world({ [KEY]: ndjson(events(N)) });
   const result = await forwardObject({ object: objectRef() }, forwardDeps(w));
@@ -73,7 +110,7 @@ async function uninterrupted() {
 }
 
 describe('the detections stage in the forwarder', () => {
-  it('writes an alert object per opened or updated alert, and marks each opening notified', async () => {
+  it('writes an alert object per opened alert and per step its count reached, and marks each opening notified', async () => {
     const w = await uninterrupted();
     const records = w.writer.records();
     const opened = records.filter((record) => record.status === 'opened');
@@ -119,14 +156,77 @@ describe('the detections stage in the forwarder', () => {
     }))
       await engine.process(chunk.records, T0);
     assert.deepEqual(occurrences(w.alerts as MemoryAlertStore), occurrences(reference));
+    assertSiemWithinAStep(w, occurrences(reference), 'the objects written');
+  });
+
+  it('writes an update only when a batch takes the running count to the next step of 2, 5, 10, 20, …, named by that step', async () => {
+    // 30 queries by one actor, 5 s apart, in batches of 4 one after another: the burst opens at 4
+    // and grows by 4.
+    const w = world({ [KEY]: ndjson(burst(0, 30)) }, { stageInFlight: 1 });
+    const result = await forwardObject({ object: objectRef() }, forwardDeps(w));
+    assert.equal(result.status, 'complete');
+    const written = w.writer.records().map((record) => [record.status, record.occurrences]);
+    // 8 passed 5, 12 passed 10, 20 reached 20; 16, 24 and 28 reached no new step.
+    assert.deepEqual(written, [
+      ['opened', 4],
+      ['updated', 8],
+      ['updated', 12],
+      ['updated', 20],
+    ]);
+    const dedupKey = w.writer.records()[0].dedupKey;
     assert.deepEqual(
-      new Map([...siemView(w)].map(([key, view]) => [key, view.occurrences])),
-      occurrences(reference),
-      'the last object written for each alert carries its final count',
+      w.writer.records().map((record) => record.eventId),
+      [
+        alertObjectName({ status: 'opened' }, dedupKey),
+        alertObjectName({ status: 'updated', step: 5 }, dedupKey),
+        alertObjectName({ status: 'updated', step: 10 }, dedupKey),
+        alertObjectName({ status: 'updated', step: 20 }, dedupKey),
+      ],
+    );
+    assert.equal(occurrences(w.alerts as MemoryAlertStore).get(dedupKey), 30, 'every record is counted');
+  });
+
+  it('writes a step once when two invocations both report reaching it (a store answering after both registered)', async () => {
+    // DynamoDB's alert store answers the count as it stands after the register: when two
+    // invocations register the same alert at once, both may see the other's records.
+    const alerts = new MemoryAlertStore();
+    const register = alerts.register.bind(alerts);
+    let concurrentRecords = 0;
+    alerts.register = async (dedupKey: string, entry: AlertEntry, expiresAtMs: number) => {
+      const registration = await register(dedupKey, entry, expiresAtMs);
+      return { ...registration, occurrences: registration.occurrences + concurrentRecords };
+    };
+    const [opening, first, second] = ['x.json', 'y.json', 'z.json'].map(
+      (name) => `app/events/2024/02/01/13/00/${name}`,
+    );
+    const w = world(
+      { [opening]: ndjson(burst(0, 5)), [first]: ndjson(burst(5, 4)), [second]: ndjson(burst(9, 4)) },
+      { alerts, maxBatchRecords: 5, stageInFlight: 1 },
+    );
+    assert.equal((await forwardObject({ object: objectRef(opening) }, forwardDeps(w))).status, 'complete');
+    // The first is answered 13 (its own 4 and the second's 4, 5 to 9 in fact), the second 13 (9 to 13).
+    concurrentRecords = 4;
+    assert.equal((await forwardObject({ object: objectRef(first) }, forwardDeps(w))).status, 'complete');
+    concurrentRecords = 0;
+    assert.equal((await forwardObject({ object: objectRef(second) }, forwardDeps(w))).status, 'complete');
+
+    const dedupKey = w.writer.records()[0].dedupKey;
+    const step10 = alertObjectName({ status: 'updated', step: 10 }, dedupKey);
+    assert.deepEqual(
+      w.writer.records().map((record) => [record.status, record.occurrences, record.eventId]),
+      [
+        ['opened', 5, alertObjectName({ status: 'opened' }, dedupKey)],
+        ['updated', 13, step10],
+      ],
+    );
+    assert.deepEqual(
+      w.writer.creates.filter((create) => create.key.endsWith(`/${step10}.json`)).map((c) => c.written),
+      [true, false],
+      'the second invocation named the same object and wrote nothing',
     );
   });
 
-  it("never parses a record again: it reads the value the forwarder's reader parsed", async () => {
+  it("parses a record again only to write it as a sample: it reads the value the forwarder's reader parsed", async () => {
     const probe = toOutboundRecord(
       {
         kind: 'record',
@@ -158,13 +258,40 @@ describe('the detections stage in the forwarder', () => {
         return original.get!.call(this);
       },
     });
+    let samples = 0;
+    let bodies = 0;
     try {
-      const w = await uninterrupted();
-      assert.ok(w.writer.objects.size > 0);
+      const w = world({ [KEY]: ndjson(events(N)) });
+      const create = w.writer.create.bind(w.writer);
+      w.writer.create = async (key: string, body: string) => {
+        bodies += 1;
+        samples += (JSON.parse(body) as { samples: unknown[] }).samples.length;
+        return create(key, body);
+      };
+      assert.equal((await forwardObject({ object: objectRef() }, forwardDeps(w))).status, 'complete');
+      assert.ok(bodies > 0 && samples <= 5 * bodies);
     } finally {
       Object.defineProperty(prototype, 'value', original);
     }
-    assert.equal(reads, 0);
+    assert.equal(reads, samples, 'one parse per sample in an alert object, none for matching or counting');
+  });
+
+  it('writes the records as read as samples, and groups by their values', async () => {
+    const w = await uninterrupted();
+    const read = new Map(events(N).map((event) => [(event as { id: string }).id, event]));
+    const records = w.writer.records();
+    assert.ok(records.every((record) => record.samples.length > 0));
+    for (const record of records) {
+      for (const sample of record.samples) assert.deepEqual(sample, read.get(String(sample.id)));
+      if (record.rule.key === 'query_burst') {
+        assert.deepEqual(Object.keys(record.group), ['actor']);
+        assert.equal(
+          record.dedupKey,
+          `query_burst|${JSON.stringify([record.group.actor])}|${record.period.start}`,
+        );
+        assert.ok(record.samples.every((sample) => sample.actor === record.group.actor));
+      }
+    }
   });
 
   it('writes nothing new and opens nothing twice when the same object is delivered again', async () => {
@@ -185,7 +312,7 @@ describe('the detections stage in the forwarder', () => {
 
   it('gives the same alerts and counts whatever offset a continuation cut the object at', async () => {
     const reference = await uninterrupted();
-    const expected = siemView(reference);
+    const finalCounts = occurrences(reference.alerts as MemoryAlertStore);
     for (let cut = 0; cut <= N; cut += 1) {
       const w = world({ [KEY]: ndjson(events(N)) });
       let calls = 0;
@@ -206,11 +333,13 @@ describe('the detections stage in the forwarder', () => {
       }
       assert.equal(delivered, N, `cut at ${cut}: the stage ran every record exactly once`);
       assert.deepEqual(openingKeys(w), openingKeys(reference), `cut at ${cut}: the same openings`);
-      assert.deepEqual(siemView(w), expected, `cut at ${cut}: the same final counts and records`);
       assert.deepEqual(
         occurrences(w.alerts as MemoryAlertStore),
-        occurrences(reference.alerts as MemoryAlertStore),
+        finalCounts,
+        `cut at ${cut}: the same counts`,
       );
+      // Where batches start decides which record reaches a step, not which steps are reached.
+      assertSiemWithinAStep(w, finalCounts, `cut at ${cut}`);
       assert.equal(new Set(w.siem.received.map((record) => record.id)).size, N);
     }
   });
@@ -239,7 +368,7 @@ describe('the detections stage in the forwarder', () => {
     const second = await forwardObject(continued(first), forwardDeps(w));
     assert.equal(second.status, 'complete');
     assert.equal(w.siem.received.length, N, 'the SIEM is sent nothing again');
-    assert.deepEqual(siemView(w), siemView(await uninterrupted()));
+    assertSameAlerts(w, await uninterrupted());
   });
 
   it('after a crash between writing an opening and marking it notified, writes the same key again (412) and notifies', async () => {
@@ -334,7 +463,7 @@ describe('the detections stage in the forwarder', () => {
     w.writer.failure = undefined;
     const second = await forwardObject(continued(first), forwardDeps(w));
     assert.equal(second.status, 'complete');
-    assert.deepEqual(siemView(w), siemView(await uninterrupted()));
+    assertSameAlerts(w, await uninterrupted());
   });
 
   it('refuses records the forwarder never showed it, rather than read them as matching nothing', async () => {

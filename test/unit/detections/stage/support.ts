@@ -108,11 +108,24 @@ export interface StageWorld {
   readonly alerts: AlertStore;
   readonly stage: DetectionSink;
   readonly siem: RecordingSink;
+  /** The stage's batches in flight in forwardDeps. */
+  readonly stageInFlight: number;
 }
 
 export function world(
   files: Record<string, Buffer>,
-  options: { windows?: WindowStore; alerts?: AlertStore; maxBatchRecords?: number; ruleSet?: RuleSet } = {},
+  options: {
+    windows?: WindowStore;
+    alerts?: AlertStore;
+    maxBatchRecords?: number;
+    ruleSet?: RuleSet;
+    /**
+     * Default 3, more than the forwarder runs: batches of one group are counted at once, and each
+     * alert must still end with every record (see evaluateWindows). 1 for a test that follows the
+     * running count batch by batch.
+     */
+    stageInFlight?: number;
+  } = {},
 ): StageWorld {
   const objects = new MemoryObjects(files);
   objects.chunkSize = 1 << 20;
@@ -127,7 +140,15 @@ export function world(
     maxBatchRecords: options.maxBatchRecords ?? 4,
     now: () => T0 + 7_200_000,
   });
-  return { objects, writer, windows, alerts, stage, siem: new RecordingSink('siem', 5) };
+  return {
+    objects,
+    writer,
+    windows,
+    alerts,
+    stage,
+    siem: new RecordingSink('siem', 5),
+    stageInFlight: options.stageInFlight ?? 3,
+  };
 }
 
 /** Forwarding deps with the stage wired as the contract says: the hook and a destination. */
@@ -140,9 +161,7 @@ export function forwardDeps(
     logTypeFromKey: 'events',
     destinations: [
       { sink: w.siem, maxInFlight: 2 },
-      // One batch at a time: batches of one group evaluated at once can each leave a stored record
-      // for the other to register (see DetectionSink), and neither does.
-      { sink: w.stage, maxInFlight: 1 },
+      { sink: w.stage, maxInFlight: w.stageInFlight },
     ],
     detections: w.stage,
     objects: w.objects,

@@ -1,0 +1,89 @@
+import { DETECTIONS_CPU_TARGET, type DetectionsRow, type DetectionsSizes } from './detections-forwarder';
+import { MAX_GAP_MS } from './detection-workload';
+import type { Machine } from './machine';
+
+/** The rows of one measurement, with what is needed to render them again (bench/render.ts --detections). */
+export interface DetectionsForwarderRun {
+  readonly command: string;
+  readonly sizes: DetectionsSizes;
+  readonly rows: readonly DetectionsRow[];
+  readonly machineBefore: Machine;
+  readonly machineAfter: Machine;
+  readonly finishedAt: string;
+}
+
+export const DETECTIONS_SECTION = '## Detections in the forwarder';
+
+const fixed = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percent = (share: number) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)} %`;
+const verdict = (share: number) => (share <= DETECTIONS_CPU_TARGET ? 'met' : '**missed**');
+
+function row(r: DetectionsRow): string {
+  const [low, high] = r.addedShareRange;
+  const per100k = (count: number) => fixed((count / r.records) * 100_000);
+  return `| ${r.workload} | ${r.stores === 'memory' ? 'in memory' : 'DynamoDB + S3 (moto)'} | ${r.destinationGzip ? 'on' : 'off'} | ${r.rounds} | ${fixed(r.withoutCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord)} ns | **${percent(r.addedShare)}** (${percent(low)} … ${percent(high)}) | ${per100k(r.openings)} + ${per100k(r.updates)} | ${verdict(r.addedShare)} |`;
+}
+
+/** One line per row: the verdicts, printed by `npm run bench -- --detections`. */
+export function detectionsVerdicts(rows: readonly DetectionsRow[]): string[] {
+  return rows.map(
+    (r) =>
+      `${r.workload}, ${r.stores} stores, gzip ${r.destinationGzip ? 'on' : 'off'}: ${percent(r.addedShare)} CPU per record with the pack (≤ ${percent(DETECTIONS_CPU_TARGET)}): ${verdict(r.addedShare)}`,
+  );
+}
+
+export function renderDetectionsSection(run: DetectionsForwarderRun): string {
+  const { sizes, rows } = run;
+  const workload = (kind: 'burst' | 'quiet') =>
+    rows.find((r) => r.workload === kind)?.statementsPerAccountMinute;
+  const burst = workload('burst');
+  const quiet = workload('quiet');
+  const m = run.machineBefore;
+  return `${DETECTIONS_SECTION}
+
+Issue 11's budget: with the StrongDM pack, the forwarder may spend at most ${(DETECTIONS_CPU_TARGET * 100).toFixed(0)} % more CPU per record
+than without detections. Measured with \`${run.command}\` (\`bench/children/forward-detections.ts\`): the
+forwarder of the throughput rows (\`processMessage\` → \`forwardObject\` → Splunk HEC, destination gzip as
+shown, the same local HEC receiver) on ${fixed(sizes.records)} StrongDM records (seed ${sizes.seed}, objects of 1,000 records
+of one log type, one account per person, ${sizes.batchSize} objects at a time as the handler takes its batch),
+without detections and with \`detections: { packs: ["strongdm"] }\`: the \`detections\` stage beside HEC,
+wired as the Lambda wires it. Each round runs both back to back on a fresh forwarder and fresh
+detection state, alternating which goes first; the table shows medians over the rounds, the added
+share's range in brackets. CPU time is the forwarder process's (user + system, all threads, GC
+included). **In memory**: in-memory window and alert stores, alert objects counted, not stored: the
+stage's own CPU. **DynamoDB + S3 (moto)**: the deployed stores and alert writer
+(\`createAwsDetections\` itself) against moto: the AWS SDK's CPU in the forwarder process counts,
+moto's own does not (it runs in a process of its own, as the receivers do). moto speaks plain HTTP:
+the TLS of DynamoDB's and S3's endpoints would add to these rows.
+
+Workloads: **burst**: records ${MAX_GAP_MS.burst / 2} ms apart on average, every account runs about 175 statements a minute
+(${burst ? `median per account and minute ${burst.median}, busiest ${burst.max}` : 'not in this run'}): \`sdm_query_burst\` (100 within a minute) fires
+all along, and its alerts grow with every object. **quiet**: the same records ${MAX_GAP_MS.quiet / 2} ms apart on average
+(${quiet ? `median ${quiet.median}, busiest ${quiet.max}` : 'not in this run'}): the burst never fires; every statement is still counted
+in its account's windows. The other rules fire alike in both.
+
+| workload | stores | destination gzip | rounds | forwarder alone, CPU per record | with the pack | added | alert objects per 100,000 records (openings + updates) | ≤ ${percent(DETECTIONS_CPU_TARGET)} |
+|---|---|---|--:|--:|--:|--:|--:|---|
+${rows.map(row).join('\n')}
+
+Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; load average before ${m.loadAverage}, after ${run.machineAfter.loadAverage}; ${run.finishedAt}.
+`;
+}
+
+/**
+ * BENCHMARKS.md with this section replaced by `section` (`npm run bench -- --detections` measures
+ * only these rows; the other sections keep the numbers of their last run). A report without it
+ * gets it before the memory section.
+ */
+export function spliceDetectionsSection(markdown: string, section: string): string {
+  const start = markdown.indexOf(`\n${DETECTIONS_SECTION}\n`);
+  if (start >= 0) {
+    const next = markdown.indexOf('\n## ', start + 1);
+    return `${markdown.slice(0, start + 1)}${section}${next >= 0 ? markdown.slice(next) : ''}`;
+  }
+  const before = markdown.indexOf('\n## Memory');
+  return before >= 0
+    ? `${markdown.slice(0, before + 1)}${section}\n${markdown.slice(before + 1)}`
+    : `${markdown}\n${section}`;
+}

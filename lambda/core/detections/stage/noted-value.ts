@@ -1,0 +1,55 @@
+import type { OutboundRecord } from '../../records/types';
+import type { RulesForLogType } from '../rule-index';
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The value a matched record keeps until its batch runs: the top-level fields its log type's
+ * correlations read (group-by, value_count) as its own, and the record, as which it serializes
+ * (`JSON.stringify` calls `toJSON`, which parses the record's text again).
+ *
+ * What the engine reads from a matched record's value: those fields, through the rules' paths, and
+ * the value as a sample, which the stage's stores and alert objects keep as JSON (5 per window item
+ * and per alert). A few samples parsed again cost less than every matched record kept parsed from
+ * its read to its batch: those values outlive V8's young generation and are promoted.
+ */
+export class NotedValue {
+  [field: string]: unknown;
+  readonly #record: OutboundRecord;
+
+  constructor(record: OutboundRecord, value: Readonly<Record<string, unknown>>, fields: readonly string[]) {
+    this.#record = record;
+    for (let f = 0; f < fields.length; f += 1) {
+      const field = fields[f];
+      if (hasOwn.call(value, field)) this[field] = value[field];
+    }
+  }
+
+  /** The record as read. */
+  toJSON(): Readonly<Record<string, unknown>> {
+    return this.#record.value;
+  }
+}
+
+/** Keys a NotedValue cannot hold as its own without changing what it is. */
+const RESERVED = new Set(['toJSON', '__proto__']);
+
+/**
+ * The top-level keys the correlations bound to a log type read: every prefix of a dotted path,
+ * since `resourceTags.env` may be a nested field or a key with a dot (see field-path.ts), and a
+ * path reaches the same values from a copy of those keys (nested values are shared, not copied).
+ * Undefined when a key would be reserved: such records keep their parsed value.
+ */
+export function readFieldsOf(bound: RulesForLogType): readonly string[] | undefined {
+  const fields = new Set<string>();
+  for (const correlations of bound.correlations) {
+    for (const { rule } of correlations) {
+      const paths = rule.field ? [...rule.groupBy, rule.field] : rule.groupBy;
+      for (const { name } of paths) {
+        const segments = name.split('.');
+        for (let end = 1; end <= segments.length; end += 1) fields.add(segments.slice(0, end).join('.'));
+      }
+    }
+  }
+  return [...fields].some((field) => RESERVED.has(field)) ? undefined : [...fields];
+}

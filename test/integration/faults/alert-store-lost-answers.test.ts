@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ALERT_SHARD_BYTES, DynamoDbAlertStore } from '../../../lambda/adapters/dynamodb-alert-store';
+import type { AlertEntry } from '../../../lambda/core/detections/alerts/store';
+import { createDetectionTable } from '../../support/detection-table';
+import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
+import {
+  startDynamoDbFaultProxy,
+  type DynamoDbFault,
+  type DynamoDbFaultProxy,
+} from './support/dynamodb-fault-proxy';
+
+const TABLE = 'sluice-detections';
+const T0 = Date.UTC(2024, 1, 1, 13, 0, 0);
+const EXPIRES = T0 + 26 * 3_600_000;
+
+/** `count` members in the first minute of T0, ids `<prefix>000000`…, one per millisecond. */
+function entry(prefix: string, count: number, first = 0): AlertEntry {
+  const members = Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${String(first + i).padStart(6, '0')}`,
+    eventTimeMs: T0 + ((first + i) % 60_000),
+  }));
+  return { trigger: members[0].id, members };
+}
+
+/**
+ * The alert store when DynamoDB applies a write and the answer is lost (a dropped connection, a
+ * timeout): the SDK retries the request, and the retry's answer shows the write already applied.
+ * `added` must still count what the register added: the stage writes an alert's update only for a
+ * registration that added records, so answering 0 would silently drop the update this batch is due.
+ */
+describe('the DynamoDB alert store when answers are lost after the write applied (moto)', () => {
+  let moto: MotoServer;
+  let proxy: DynamoDbFaultProxy;
+  let store: DynamoDbAlertStore;
+  let clients: DynamoDBClient[];
+  /** Faults of the next requests: by operation, the first attempt of each call of it. */
+  let loseFirstAttemptOf: Set<string>;
+  let dedupKey: string;
+  let keys = 0;
+
+  before(async () => {
+    moto = await startMoto();
+    const direct = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    await createDetectionTable(direct, TABLE);
+    direct.destroy();
+    proxy = await startDynamoDbFaultProxy({
+      target: moto.endpoint,
+      seed: 1,
+      decide: ({ operation, attempt }): DynamoDbFault | undefined =>
+        attempt === 1 && loseFirstAttemptOf.has(operation) ? 'lost' : undefined,
+    });
+    const client = new DynamoDBClient(motoClientConfig(proxy.url));
+    clients = [client];
+    store = new DynamoDbAlertStore(client, TABLE);
+  });
+  beforeEach(() => {
+    loseFirstAttemptOf = new Set();
+    keys += 1;
+    dedupKey = `grant||2024-02-01T13:00:00.000Z#${keys}`;
+  });
+  after(async () => {
+    for (const client of clients) client.destroy();
+    await proxy.close();
+    await moto.stop();
+  });
+
+  it('counts the members a register added when the SDK retried its member and head writes', async () => {
+    await store.register(dedupKey, entry('a', 1), EXPIRES);
+    await store.markNotified(dedupKey);
+    const lostBefore = proxy.counters.byFault.lost;
+
+    loseFirstAttemptOf = new Set(['UpdateItem']);
+    const registration = await store.register(dedupKey, entry('b', 1), EXPIRES);
+
+    assert.equal(
+      proxy.counters.byFault.lost - lostBefore,
+      2,
+      'the shard and the head writes applied, answers lost',
+    );
+    assert.equal(registration.occurrences, 2);
+    assert.equal(registration.notified, true);
+    assert.ok(registration.added >= 1, `added ${registration.added}: the record it added goes unreported`);
+  });
+
+  it('counts them when the retried write found the shard full and spilled its members', async () => {
+    // Fill the minute's shard to just under its limit; the next write's first attempt applies and
+    // fills it, so the SDK's retry is refused by the shard's condition and the members spill.
+    const member = `${T0}#f000000`;
+    const fill = Math.floor((ALERT_SHARD_BYTES - 1_000) / Buffer.byteLength(member, 'utf8'));
+    await store.register(dedupKey, entry('f', fill), EXPIRES);
+    await store.markNotified(dedupKey);
+
+    loseFirstAttemptOf = new Set(['UpdateItem']);
+    const registration = await store.register(dedupKey, entry('g', 200), EXPIRES);
+
+    assert.equal(registration.occurrences, fill + 200);
+    assert.ok(registration.added >= 200, `added ${registration.added}: the records it added go unreported`);
+  });
+});
