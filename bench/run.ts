@@ -11,7 +11,7 @@
  *                                 Python shipper; about 2 minutes): replaces that section of
  *                                 BENCHMARKS.md (with --quick: printed only)
  *   npm run bench -- --detections the forwarder with and without the StrongDM pack only (in-memory
- *                                 and DynamoDB stores, on moto; about 15 minutes): replaces that
+ *                                 and DynamoDB stores, on moto; about 10 minutes): replaces that
  *                                 section of BENCHMARKS.md (with --quick: printed only)
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
  */
@@ -39,6 +39,7 @@ import {
 import { costPerTb, DEFAULT_MEMORY_MB } from './lib/cost';
 import type { DestinationKind, ReceiverUrls } from './lib/forwarder';
 import { machine } from './lib/machine';
+import { startKeepAliveProxy } from './lib/keep-alive-proxy';
 import { hotFunctions } from './lib/profile';
 import { renderReport, targetRatioOf, type Report, type ThroughputRow, type WhatIfRow } from './lib/report';
 import { startMoto } from '../test/support/moto';
@@ -277,7 +278,10 @@ async function cliMain(): Promise<void> {
   }
 }
 
-/** The detection rows, beside the receivers of a run and a moto of their own. */
+/**
+ * The detection rows, beside the receivers of a run and a moto of their own, behind a keep-alive
+ * proxy in this process (moto closes every connection; AWS does not).
+ */
 async function measureDetectionsForwarder(
   script: string,
   urls: ReceiverUrls,
@@ -286,11 +290,12 @@ async function measureDetectionsForwarder(
 ): Promise<DetectionsForwarderRun> {
   const before = machine();
   const moto = await startMoto();
+  const proxy = await startKeepAliveProxy(moto.endpoint);
   try {
     const rows = await measureDetectionsRows({
       script,
       urls,
-      motoEndpoint: moto.endpoint,
+      motoEndpoint: proxy.url,
       sizes: DETECTIONS_FORWARDER,
       execArgv: LAMBDA_V8_FLAGS,
       hecEvents: async () =>
@@ -309,6 +314,7 @@ async function measureDetectionsForwarder(
       finishedAt: new Date().toISOString(),
     };
   } finally {
+    await proxy.close();
     await moto.stop();
   }
 }

@@ -7,6 +7,7 @@ import { createDetectionFanout } from '../../lambda/core/detections/stage/detect
 import type { AlertObjectWriter } from '../../lambda/core/detections/stage/ports';
 import { MemoryWindowStore } from '../../lambda/core/detections/windows/memory-store';
 import type { ObjectSource } from '../../lambda/core/forward/ports';
+import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
 import { DETECTION_TABLE_ENV } from '../../lambda/adapters/detection-table';
 import { createAwsDetections } from '../../lambda/forwarder/detections';
 import type { ForwarderRuntimeConfig } from '../../lambda/forwarder/runtime-config';
@@ -45,7 +46,7 @@ export interface ForwardDetectionsInput {
   readonly workload: DetectionWorkloadKind;
   /** `memory`: in-memory stores and alert objects (the stage's own CPU); `dynamodb`: as deployed, on moto. */
   readonly stores: 'memory' | 'dynamodb';
-  /** moto's endpoint (`stores: 'dynamodb'`). */
+  /** moto's endpoint (`stores: 'dynamodb'`), or a keep-alive proxy in front of it (see keep-alive-proxy.ts). */
   readonly motoEndpoint?: string;
   readonly records: number;
   readonly seed: number;
@@ -64,6 +65,8 @@ export interface DetectionsRun {
   readonly openings: number;
   readonly updates: number;
   readonly alertBytes: number;
+  /** Requests to DynamoDB (`stores: 'dynamodb'`; 0 otherwise). */
+  readonly dynamodbRequests: number;
 }
 
 export interface ForwardDetectionsRound {
@@ -93,6 +96,7 @@ class Tally {
   openings = 0;
   updates = 0;
   bytes = 0;
+  dynamodbRequests = 0;
 
   wrap(writer: AlertObjectWriter): AlertObjectWriter {
     return {
@@ -178,23 +182,39 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     const table = `bench-detections-${process.pid}-${runs}`;
     await createDetectionTable(dynamodb!, table);
     const counted = tally.wrap.bind(tally);
+    const env = {
+      [DETECTION_TABLE_ENV]: table,
+      AWS_ENDPOINT_URL: moto,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    };
     return {
       config: { ...DETECTIONS_CONFIG, alerts: { prefix: `run-${runs}` } },
       create: (config: ForwarderRuntimeConfig) => {
+        // The client the Lambda builds from its environment, its requests counted.
+        const client = new DynamoDBClient(awsClientConfig(env, 'DynamoDB'));
+        client.middlewareStack.add(
+          (next) => (args) => {
+            tally.dynamodbRequests += 1;
+            return next(args);
+          },
+          { step: 'initialize', name: 'benchRequestCount' },
+        );
         const fanout = createAwsDetections({
           config,
           rules,
-          env: {
-            [DETECTION_TABLE_ENV]: table,
-            AWS_ENDPOINT_URL: moto,
-            AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'testing',
-            AWS_SECRET_ACCESS_KEY: 'testing',
-          },
+          env,
           s3: countingS3(s3!, counted),
           bucket: ALERTS_BUCKET,
           secret: () => {
             throw new Error('no routes');
+          },
+          clients: {
+            dynamodb: client,
+            sns: () => {
+              throw new Error('no routes');
+            },
           },
         });
         if (!fanout) throw new Error('no detections configured');
@@ -245,6 +265,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       openings: tally.openings,
       updates: tally.updates,
       alertBytes: tally.bytes,
+      dynamodbRequests: tally.dynamodbRequests,
     };
   };
 

@@ -36,6 +36,8 @@ export interface DetectionsRow extends DetectionsRowSpec {
   readonly openings: number;
   readonly updates: number;
   readonly alertBytesPerRecord: number;
+  /** DynamoDB requests per run (median), 0 with in-memory stores. */
+  readonly dynamodbRequests: number;
 }
 
 export interface DetectionsSizes {
@@ -80,6 +82,7 @@ export function summarise(spec: DetectionsRowSpec, output: ForwardDetectionsOutp
     openings: median(rounds.map((round) => round.with.openings)),
     updates: median(rounds.map((round) => round.with.updates)),
     alertBytesPerRecord: median(rounds.map((round) => round.with.alertBytes)) / records,
+    dynamodbRequests: median(rounds.map((round) => round.with.dynamodbRequests)),
   };
 }
 
@@ -124,7 +127,7 @@ export async function measureDetectionsRows(options: {
     if (received !== sent) throw new Error(`the HEC receiver indexed ${received} of ${sent} records`);
     const row = summarise(spec, output);
     options.log(
-      `  ${Math.round(row.withoutCpuNsPerRecord)} → ${Math.round(row.withCpuNsPerRecord)} ns CPU per record: +${(row.addedShare * 100).toFixed(1)} % (${row.addedShareRange.map((share) => `${(share * 100).toFixed(1)} %`).join(' … ')}); ${row.openings} openings, ${row.updates} updates`,
+      `  ${Math.round(row.withoutCpuNsPerRecord)} → ${Math.round(row.withCpuNsPerRecord)} ns CPU per record: +${(row.addedShare * 100).toFixed(1)} % (${row.addedShareRange.map((share) => `${(share * 100).toFixed(1)} %`).join(' … ')}); ${row.openings} openings, ${row.updates} updates${row.dynamodbRequests ? `, ${row.dynamodbRequests} DynamoDB requests` : ''}`,
     );
     rows.push(row);
   }

@@ -56,7 +56,7 @@ export function registerDetect(program: Command, run: Runner): void {
       `
 Rules are Sigma YAML (one or more documents per file); <rule>.tests.yml files beside them are rule
 tests. The rule packs shipped with sluice (its detections/ folder) are used unless rules are named.
-Nothing here sends an alert: detections do not run in the deployed forwarder yet.`,
+Nothing here sends an alert: the deployed forwarder runs the configuration's detections.`,
     );
 
   detect

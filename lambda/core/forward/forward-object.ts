@@ -221,8 +221,8 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         // Records are built for the whole chunk first, so its events (texts and parsed values) are
         // garbage before the first await: held across one, they would survive collections and be
         // promoted. The only awaits are a destination's backpressure and quarantine writes. The
-        // reader still holds the array, so it is emptied (with 4 objects at once: a third fewer
-        // bytes surviving collections).
+        // reader still holds the array, so it is emptied (with 4 objects at once, half as many
+        // bytes survive collections).
         const { items, lengths } = buildChunk(events, context, deps.detections);
         events.length = 0;
         const kept: OutboundRecord[] = [];

@@ -30,7 +30,7 @@ export interface AlertRegistration {
  */
 export interface AlertStore {
   register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration>;
-  /** Called by the router once the opening notification was delivered: later entries only update. */
+  /** Called by the detections stage once the opening's alert object is written: later entries only update. */
   markNotified(dedupKey: string): Promise<void>;
 }
 

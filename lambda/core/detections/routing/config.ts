@@ -135,7 +135,7 @@ export function routeNameOf(route: Pick<AlertRouteConfig, 'name' | 'type'>, inde
   return route.name ?? `${route.type}-${index + 1}`;
 }
 
-/** `detections.routes` of the configuration (not yet read by the deployed stack). */
+/** `detections.routes` of the configuration. */
 export const alertRoutes = z
   .array(alertRoute)
   .max(20)
