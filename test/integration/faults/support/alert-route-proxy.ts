@@ -1,6 +1,7 @@
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { seededRandom } from '../../../../bench/data/random';
+import { drawFault, readBody, upstreamOf } from './upstream';
 
 /** An answer the proxy gives instead of the channel's (e.g. Slack's 429 with Retry-After). */
 export interface RouteRefusal {
@@ -71,12 +72,6 @@ export interface AlertRouteProxy {
 /** Node's timers may fire a millisecond early; the sender's wait is measured here, not by it. */
 const TIMER_TOLERANCE_MS = 10;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
@@ -111,37 +106,10 @@ export async function startAlertRouteProxy(options: AlertRouteProxyOptions): Pro
   const draw = (): RouteFault => {
     const programmed = first.shift();
     if (programmed !== undefined) return programmed;
-    let roll = random.next();
-    for (const fault of ['refuse', 'reset', 'lost'] as const) {
-      const probability = options.probabilities?.[fault] ?? 0;
-      if (roll < probability) return fault;
-      roll -= probability;
-    }
-    return 'pass';
+    return drawFault(random.next(), ['refuse', 'reset', 'lost'], options.probabilities);
   };
 
-  const forward = (req: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const upstream = request(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          path: req.url,
-          method: req.method,
-          headers: { ...req.headers, host: target.host },
-          agent,
-        },
-        (res) => {
-          readBody(res).then(
-            (answer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: answer }),
-            reject,
-          );
-        },
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
+  const forward = upstreamOf(target, agent);
 
   const refuse = (req: IncomingMessage, res: ServerResponse, identity: string, refusal: RouteRefusal) => {
     books.refusedWith[refusal.status] = (books.refusedWith[refusal.status] ?? 0) + 1;

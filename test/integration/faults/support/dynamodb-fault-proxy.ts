@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { seededRandom } from '../../../../bench/data/random';
+import { drawFault, readBody, upstreamOf } from './upstream';
 
 /**
  * A fault-injecting HTTP proxy in front of moto's endpoint, for DynamoDB clients only (the forwarder's
@@ -88,12 +89,6 @@ const REFUSALS: Readonly<Record<'throughput' | 'throttling' | 'internal', { stat
     },
   };
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export async function startDynamoDbFaultProxy(
   options: DynamoDbFaultProxyOptions,
 ): Promise<DynamoDbFaultProxy> {
@@ -112,13 +107,11 @@ export async function startDynamoDbFaultProxy(
   const calls = new Map<string, boolean>();
 
   const draw = (): DynamoDbFault => {
-    let roll = random.next();
-    for (const fault of ['throughput', 'throttling', 'internal', 'reset', 'lost'] as const) {
-      const probability = options.probabilities?.[fault] ?? 0;
-      if (roll < probability) return fault;
-      roll -= probability;
-    }
-    return 'pass';
+    return drawFault(
+      random.next(),
+      ['throughput', 'throttling', 'internal', 'reset', 'lost'],
+      options.probabilities,
+    );
   };
 
   /** A doomed call: its first attempt may be applied (answer lost); every later one is refused. */
@@ -143,28 +136,7 @@ export async function startDynamoDbFaultProxy(
     return doomed ? doomedFault(attempt) : draw();
   };
 
-  const forward = (req: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const upstream = request(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          path: req.url,
-          method: req.method,
-          headers: { ...req.headers, host: target.host },
-          agent,
-        },
-        (res) => {
-          readBody(res).then(
-            (answer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: answer }),
-            reject,
-          );
-        },
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
+  const forward = upstreamOf(target, agent);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests += 1;

@@ -1,8 +1,9 @@
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { seededRandom } from '../../../../bench/data/random';
 import { recordMarker } from '../../../../bench/data/strongdm';
+import { drawFault, readBody, upstreamOf } from './upstream';
 
 /**
  * A fault-injecting HTTP proxy in front of a local receiver (HEC, `_bulk` or Logs Ingestion). It decides each
@@ -153,12 +154,6 @@ interface AnswerContent {
   readonly acknowledged?: LostAcknowledgement;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const random = seededRandom(options.seed);
   const target = new URL(options.target);
@@ -180,37 +175,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let down = false;
 
   const draw = (): Fault => {
-    let roll = random.next();
-    for (const fault of ['busy', 'reset', 'lost', 'slow'] as const) {
-      const probability = options.probabilities?.[fault] ?? 0;
-      if (roll < probability) return fault;
-      roll -= probability;
-    }
-    return 'pass';
+    return drawFault(random.next(), ['busy', 'reset', 'lost', 'slow'], options.probabilities);
   };
 
-  const forward = (req: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const upstream = request(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          path: req.url,
-          method: req.method,
-          headers: { ...req.headers, host: target.host },
-          agent,
-        },
-        (res) => {
-          readBody(res).then(
-            (answer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: answer }),
-            reject,
-          );
-        },
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
+  const forward = upstreamOf(target, agent);
 
   const loseAnswer = ({ markers, acknowledged }: AnswerContent) => {
     if (acknowledged && acknowledged.ackIds.length > 0) lostAcknowledgements.push(acknowledged);
