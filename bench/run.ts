@@ -13,7 +13,10 @@
  *   npm run bench -- --detections the forwarder with and without the StrongDM pack only (in-memory
  *                                 and DynamoDB stores, on moto; about 10 minutes): replaces that
  *                                 section of BENCHMARKS.md (with --quick: printed only)
+ *     --only=burst:dynamodb:on,…  those rows only (workload:stores:destination gzip), printed, not written
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
+ *   BENCH_PROFILE_DIR=dir         --detections: a CPU profile of each run alone, with and without the
+ *                                 pack, into dir (readable bundle; the numbers are then not the real ones)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +32,12 @@ import { BENCH_DIR, OUT_DIR, bundle } from './lib/bundle';
 import { runChild, startService } from './lib/child';
 import { measureCli } from './lib/cli-bench';
 import { cliVerdicts, renderCliRun, spliceCliSection, type CliRun } from './lib/cli-report';
-import { measureDetectionsRows, type DetectionsSizes } from './lib/detections-forwarder';
+import {
+  DETECTIONS_ROWS,
+  detectionRowsOf,
+  measureDetectionsRows,
+  type DetectionsSizes,
+} from './lib/detections-forwarder';
 import {
   detectionsVerdicts,
   renderDetectionsSection,
@@ -298,6 +306,7 @@ async function measureDetectionsForwarder(
       motoEndpoint: proxy.url,
       sizes: DETECTIONS_FORWARDER,
       execArgv: LAMBDA_V8_FLAGS,
+      rows: detectionRowsOf(process.argv),
       hecEvents: async () =>
         (await receivers.request<{ hec: { eventsAccepted: number } }>('stats')).hec.eventsAccepted,
       clearReceivers: async () => {
@@ -325,7 +334,9 @@ async function detectionsMain(): Promise<void> {
   log(
     `${before.cpus} CPUs (${before.cpuModel}), ${before.memoryGiB} GiB, Node ${before.node}, load ${before.loadAverage}`,
   );
-  const script = await bundle('children/forward-detections.ts');
+  const script = await bundle('children/forward-detections.ts', {
+    readable: Boolean(process.env.BENCH_PROFILE_DIR),
+  });
   const { service: receivers, ready } = await startService(await bundle('children/receivers.ts'));
   try {
     const run = await measureDetectionsForwarder(
@@ -334,14 +345,16 @@ async function detectionsMain(): Promise<void> {
       receivers,
       `npm run bench -- --detections${quick ? ' --quick' : ''}`,
     );
+    const partial = run.rows.length < DETECTIONS_ROWS.length;
     // The measurements, so the section can be rendered again without measuring (bench/render.ts --detections).
     writeFileSync(
-      join(OUT_DIR, quick ? 'detections-report.quick.json' : 'detections-report.json'),
+      join(OUT_DIR, `detections-report${quick ? '.quick' : partial ? '.partial' : ''}.json`),
       JSON.stringify(run),
     );
     const section = renderDetectionsSection(run);
     for (const line of detectionsVerdicts(run.rows)) log(line);
-    if (quick) {
+    // Some rows only (--only=…): printed, the section keeps every row of its last whole run.
+    if (quick || partial) {
       console.log(section);
       return;
     }
@@ -367,7 +380,9 @@ async function main(): Promise<void> {
     memory: await bundle('children/memory.ts'),
     ingest: await bundle('children/ingest.ts'),
     detections: await bundle('children/detections.ts'),
-    forwardDetections: await bundle('children/forward-detections.ts'),
+    forwardDetections: await bundle('children/forward-detections.ts', {
+      readable: Boolean(process.env.BENCH_PROFILE_DIR),
+    }),
   };
   log('generating the workloads');
   const workloads = prepareWorkloads();

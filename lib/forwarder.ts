@@ -11,9 +11,14 @@ import { Construct } from 'constructs';
 import type { DestinationConfig } from '../lambda/core/config/destinations';
 import { keyPrefixesOf } from '../lambda/core/config/sources';
 import { DEFAULT_KEY_LAYOUT } from '../lambda/core/layout/key-pattern';
-import { RUNTIME_CONFIG_ENV, type ForwarderRuntimeConfig } from '../lambda/forwarder/runtime-config';
+import {
+  RUNTIME_CONFIG_ENV,
+  RUNTIME_CONFIG_FILE,
+  type ForwarderRuntimeConfig,
+} from '../lambda/forwarder/runtime-config';
+import { BundledFiles, type BundledFile } from './bundled-files';
 import { alertObjectArn, grantDetections, type ForwarderDetections } from './detections/forwarder-access';
-import { DetectionRulesBundle } from './detections/rules-bundle';
+import { detectionRulesFile } from './detections/rules-bundle';
 import { handlerLocation } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
@@ -46,7 +51,10 @@ export interface ForwarderProps {
   readonly detections?: ForwarderDetections;
 }
 
-/** Lambda allows 4 KB of environment variables in total; keep room for the others. */
+/**
+ * Lambda allows 4 KB of environment variables in total; keep room for the others. A configuration
+ * larger than this goes into the bundle instead (RUNTIME_CONFIG_FILE).
+ */
 const MAX_RUNTIME_CONFIG_BYTES = 3500;
 
 // Kept importable from here: the collectors and tests have always found it beside the forwarder.
@@ -77,11 +85,8 @@ export class Forwarder extends Construct {
     super(scope, id);
     const config = props.runtimeConfig;
     const serialized = JSON.stringify(config);
-    if (Buffer.byteLength(serialized) > MAX_RUNTIME_CONFIG_BYTES) {
-      throw new Error(
-        `sluice configuration: sources and destinations take ${Buffer.byteLength(serialized)} bytes, above the ${MAX_RUNTIME_CONFIG_BYTES} bytes a Lambda environment can hold. Fix: split destinations across two stacks`,
-      );
-    }
+    // Small enough: in the environment, where the console shows it. Else beside the handler.
+    const configInEnvironment = Buffer.byteLength(serialized) <= MAX_RUNTIME_CONFIG_BYTES;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -144,7 +149,11 @@ export class Forwarder extends Construct {
     props.queue.grantSendMessages(this.role);
     const detections = props.detections;
     const detectionsEnvironment = detections ? grantDetections(this.role, bucketArn, detections) : {};
-    const rulesBundle = detections ? new DetectionRulesBundle(detections.rules) : undefined;
+    const files: BundledFile[] = [
+      ...(detections ? [detectionRulesFile(detections.rules)] : []),
+      ...(configInEnvironment ? [] : [{ name: RUNTIME_CONFIG_FILE, text: serialized }]),
+    ];
+    const bundled = files.length > 0 ? new BundledFiles(files) : undefined;
 
     try {
       this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -160,7 +169,7 @@ export class Forwarder extends Construct {
         reservedConcurrentExecutions: props.reservedConcurrency,
         description: 'sluice forwarder: S3 objects to SIEM destinations',
         environment: {
-          [RUNTIME_CONFIG_ENV]: serialized,
+          ...(configInEnvironment ? { [RUNTIME_CONFIG_ENV]: serialized } : {}),
           SLUICE_BUCKET: props.bucket.bucketName,
           SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
           POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
@@ -173,12 +182,12 @@ export class Forwarder extends Construct {
           sourceMap: true,
           target: 'node22',
           forceDockerBundling: false,
-          ...(rulesBundle ? { commandHooks: rulesBundle } : {}),
+          ...(bundled ? { commandHooks: bundled } : {}),
         },
       });
     } finally {
       // Bundled by now, or failed (CDK bundles in the function's constructor): the file can go.
-      rulesBundle?.dispose();
+      bundled?.dispose();
     }
     acknowledgeWildcardResources(
       this.role,

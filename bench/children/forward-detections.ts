@@ -15,6 +15,7 @@ import { createDetectionTable } from '../../test/support/detection-table';
 import { motoClientConfig } from '../../test/support/moto';
 import { chunksOf } from '../data/objects';
 import { serveOnce } from '../lib/child';
+import { profiled } from '../lib/run-profile';
 import {
   detectionObjects,
   statementsPerAccountMinute,
@@ -58,6 +59,8 @@ export interface ForwardDetectionsInput {
 
 export interface DetectionsRun {
   readonly cpuMs: number;
+  /** Of cpuMs, in the kernel (sockets, mostly). */
+  readonly systemMs: number;
   readonly elapsedMs: number;
   readonly gc: { minorMs: number; majorMs: number };
   readonly totals: ForwardTotals;
@@ -65,8 +68,9 @@ export interface DetectionsRun {
   readonly openings: number;
   readonly updates: number;
   readonly alertBytes: number;
-  /** Requests to DynamoDB (`stores: 'dynamodb'`; 0 otherwise). */
+  /** Requests to DynamoDB (`stores: 'dynamodb'`; 0 otherwise), and by operation. */
   readonly dynamodbRequests: number;
+  readonly dynamodbByCommand: Readonly<Record<string, number>>;
 }
 
 export interface ForwardDetectionsRound {
@@ -97,6 +101,7 @@ class Tally {
   updates = 0;
   bytes = 0;
   dynamodbRequests = 0;
+  dynamodbByCommand: Record<string, number> = {};
 
   wrap(writer: AlertObjectWriter): AlertObjectWriter {
     return {
@@ -195,8 +200,10 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
         // The client the Lambda builds from its environment, its requests counted.
         const client = new DynamoDBClient(awsClientConfig(env, 'DynamoDB'));
         client.middlewareStack.add(
-          (next) => (args) => {
+          (next, context) => (args) => {
             tally.dynamodbRequests += 1;
+            const command = String(context.commandName).replace(/Command$/, '');
+            tally.dynamodbByCommand[command] = (tally.dynamodbByCommand[command] ?? 0) + 1;
             return next(args);
           },
           { step: 'initialize', name: 'benchRequestCount' },
@@ -248,7 +255,9 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     gcPauses.majorMs = 0;
     const cpuBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
-    const totals = await forwardAll(detections);
+    const totals = await profiled(`${withDetections ? 'with' : 'without'}-${rounds.length}`, () =>
+      forwardAll(detections),
+    );
     const cpu = process.cpuUsage(cpuBefore);
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     await new Promise((resolve) => setImmediate(resolve)); // let the GC observer catch up
@@ -259,6 +268,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       );
     return {
       cpuMs: (cpu.user + cpu.system) / 1000,
+      systemMs: cpu.system / 1000,
       elapsedMs,
       gc: { ...gcPauses },
       totals,
@@ -266,6 +276,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       updates: tally.updates,
       alertBytes: tally.bytes,
       dynamodbRequests: tally.dynamodbRequests,
+      dynamodbByCommand: tally.dynamodbByCommand,
     };
   };
 

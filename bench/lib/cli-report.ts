@@ -161,24 +161,36 @@ function cpuRatio(cli: CliReport): number {
  * Shown whatever the verdict: runs of the same build land on both sides of the target.
  */
 const WHERE_THE_CPU_GOES = `
-The whole \`forward\` is near the target, and the runs vary: eight runs of this section on 2026-12-01
-(during issue 14's work, at load averages 0.7-4.7) gave 0.36-0.44 ×, the shipper's own CPU ranging
-from 2.7 to 3.7 s. What the CPU of the whole \`forward\` (gzip off) goes to, from V8 CPU profiles of it on this machine
-(2026-12-01, after issue 14's work): start-up about 0.18 s (Node itself 0.04 s; the configuration schema,
-zod included, 0.06 s; Secrets Manager's client for the HEC token 0.05 s, 0.016 s of it its first call;
-the command and the forwarder core the rest); \`JSON.parse\` of every record and decoding its line
-about 0.3 s; garbage collection 0.05-0.2 s; copying the records into request bodies, the socket
-writes and the file reads about 0.2 s, much of it in the kernel; the rest of the per-record work
-(lines, outbound record, timestamp, ids, batching) about 0.2 s. 100 objects cost 0.1-0.2 s more than
-the same records as one object: each object's last batch is a request of its own (about 200
-requests against 120, each about 0.3 ms of CPU in Node's HTTP client), and four objects at once keep
-the receivers parsing beside sluice on the 2 cores (one object after another costs 0.05-0.1 s less).
+Records are read for the three fields sluice needs (log type, time, id), not built: each line is
+checked to be one JSON object by a scan of its bytes that says exactly what \`JSON.parse\` of its
+text would (lambda/core/records/json-scan.ts, property-tested against \`JSON.parse\`), and only
+those fields' values are decoded (with detections, also the fields their rules read); a record is
+decoded and parsed only when something asks for its value (a pretty-printed record to compact, a
+detection rule that searches keywords). Before it (2026-12-01, eight runs
+of this section at load averages 0.7-4.7) the whole \`forward\` took 0.36-0.44 × the shipper's CPU
+(1.25 s against 3.47 s in the last of them); in runs of this build and the one before it, interleaved
+on this machine, it takes 11-15 % less CPU (18 % with \`--concurrency 1\`), and three runs of this
+section gave 0.33-0.35 ×. What that CPU goes to, from V8 CPU profiles of it (2026-12-01, gzip off):
+start-up about 0.18 s (Node itself 0.04 s; the
+configuration schema, zod included, about 0.05 s; Secrets Manager's client for the HEC token 0.05 s;
+the command and the forwarder core the rest); the scan of the records' bytes about 0.2 s (it replaced
+decoding each line and \`JSON.parse\` of it, about 0.35 s with the garbage collection of the values
+it built); Node's HTTP client about 0.1 s for about 200 requests; copying the records into request
+bodies, the socket writes and the file reads about 0.15 s, much of it in the kernel; garbage
+collection 0.05-0.1 s; the rest of the per-record work (lines, outbound record, timestamp, ids,
+batching) about 0.15 s. 100 objects four at a time cost 0.05-0.3 s more than the same records as one
+object or one object after another (0.15 s in interleaved runs): four objects' batches wait at once,
+so twice the records survive each young-generation collection (about 0.06 s more of it), each
+object's last batch is a request of its own (about 200 requests against 120), and the receivers
+parse beside sluice on the 2 cores.
 Measured and not worth keeping: V8 flags (\`--max-semi-space-size\`, \`--single-threaded-gc\`,
 \`--maglev\`, \`--always-sparkplug\`) within the runs' noise; a build without whitespace and comments
 (0.01 s of start-up, and unreadable stack traces); decoding 64 KiB of lines at once and parsing
 slices of it (\`JSON.parse\` of the slices is slower: a window with one character beyond Latin-1 is
-two-byte text); 1 MiB file reads (more CPU and memory); file reads sized to the file (no change);
-sharing a destination's requests in flight among the objects, as the Lambda does (no change).
+two-byte text); 1 MiB file reads (more CPU and memory), 32-128 KiB ones (more CPU: the reader's
+per-chunk work), file reads sized to the file (no change); reusing request-body buffers (no change:
+the bodies' page faults were not the cost); sharing a destination's requests in flight among the
+objects, as the Lambda does (no change).
 `;
 
 /** A `npm run bench -- --cli` run, as saved in bench/out/cli-report.json. */

@@ -38,6 +38,11 @@ export interface DetectionsRow extends DetectionsRowSpec {
   readonly alertBytesPerRecord: number;
   /** DynamoDB requests per run (median), 0 with in-memory stores. */
   readonly dynamodbRequests: number;
+  /** The first timed round's DynamoDB requests by operation. */
+  readonly dynamodbByCommand: Readonly<Record<string, number>>;
+  /** GC pauses of the main thread per run (median, ms): a heap that grows costs here and in GC threads. */
+  readonly withoutGcMs: number;
+  readonly withGcMs: number;
 }
 
 export interface DetectionsSizes {
@@ -55,7 +60,26 @@ export const DETECTIONS_ROWS: readonly DetectionsRowSpec[] = [
   { workload: 'burst', stores: 'memory', destinationGzip: true },
   { workload: 'burst', stores: 'dynamodb', destinationGzip: false },
   { workload: 'quiet', stores: 'dynamodb', destinationGzip: false },
+  // As deployed by default (destination gzip on).
+  { workload: 'burst', stores: 'dynamodb', destinationGzip: true },
+  { workload: 'quiet', stores: 'dynamodb', destinationGzip: true },
 ];
+
+/**
+ * The rows `--only=<workload>:<stores>:<gzip on|off>[,…]` names (all rows without it), e.g.
+ * `npm run bench -- --detections --only=burst:memory:off` to measure or profile one.
+ */
+export function detectionRowsOf(argv: readonly string[]): readonly DetectionsRowSpec[] {
+  const only = argv.find((argument) => argument.startsWith('--only='));
+  if (!only) return DETECTIONS_ROWS;
+  const wanted = only.slice('--only='.length).split(',');
+  const rows = DETECTIONS_ROWS.filter((row) =>
+    wanted.includes(`${row.workload}:${row.stores}:${row.destinationGzip ? 'on' : 'off'}`),
+  );
+  if (rows.length !== wanted.length)
+    throw new Error(`--only: each of ${wanted.join(', ')} must name a row of DETECTIONS_ROWS`);
+  return rows;
+}
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -83,6 +107,9 @@ export function summarise(spec: DetectionsRowSpec, output: ForwardDetectionsOutp
     updates: median(rounds.map((round) => round.with.updates)),
     alertBytesPerRecord: median(rounds.map((round) => round.with.alertBytes)) / records,
     dynamodbRequests: median(rounds.map((round) => round.with.dynamodbRequests)),
+    dynamodbByCommand: rounds[0].with.dynamodbByCommand,
+    withoutGcMs: median(rounds.map((round) => round.without.gc.minorMs + round.without.gc.majorMs)),
+    withGcMs: median(rounds.map((round) => round.with.gc.minorMs + round.with.gc.majorMs)),
   };
 }
 
@@ -127,7 +154,7 @@ export async function measureDetectionsRows(options: {
     if (received !== sent) throw new Error(`the HEC receiver indexed ${received} of ${sent} records`);
     const row = summarise(spec, output);
     options.log(
-      `  ${Math.round(row.withoutCpuNsPerRecord)} → ${Math.round(row.withCpuNsPerRecord)} ns CPU per record: +${(row.addedShare * 100).toFixed(1)} % (${row.addedShareRange.map((share) => `${(share * 100).toFixed(1)} %`).join(' … ')}); ${row.openings} openings, ${row.updates} updates${row.dynamodbRequests ? `, ${row.dynamodbRequests} DynamoDB requests` : ''}`,
+      `  ${Math.round(row.withoutCpuNsPerRecord)} → ${Math.round(row.withCpuNsPerRecord)} ns CPU per record: +${(row.addedShare * 100).toFixed(1)} % (${row.addedShareRange.map((share) => `${(share * 100).toFixed(1)} %`).join(' … ')}); ${row.openings} openings, ${row.updates} updates${row.dynamodbRequests ? `, ${row.dynamodbRequests} DynamoDB requests (${JSON.stringify(row.dynamodbByCommand)})` : ''}; GC ${Math.round(row.withoutGcMs)} → ${Math.round(row.withGcMs)} ms; system CPU ${Math.round(median(output.rounds.map((round) => round.without.systemMs)))} → ${Math.round(median(output.rounds.map((round) => round.with.systemMs)))} ms`,
     );
     rows.push(row);
   }

@@ -25,6 +25,22 @@ function row(r: DetectionsRow): string {
   return `| ${r.workload} | ${r.stores === 'memory' ? 'in memory' : 'DynamoDB + S3 (moto)'} | ${r.destinationGzip ? 'on' : 'off'} | ${r.rounds} | ${fixed(r.withoutCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord)} ns | **${percent(r.addedShare)}** (${percent(low)} … ${percent(high)}) | ${per100k(r.openings)} + ${per100k(r.updates)} | ${r.stores === 'memory' ? '–' : fixed((r.dynamodbRequests / r.records) * 1_000)} | ${verdict(r.addedShare)} |`;
 }
 
+/** What the DynamoDB rows' requests were, by operation (empty without such rows). */
+function requestLines(rows: readonly DetectionsRow[]): string {
+  const lines = rows
+    .filter((r) => r.stores === 'dynamodb')
+    .map(
+      (r) =>
+        `* ${r.workload}, gzip ${r.destinationGzip ? 'on' : 'off'}: ${Object.entries(r.dynamodbByCommand)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([operation, count]) => `${operation} ${fixed((count / r.records) * 1_000, 1)}`)
+          .join(', ')} per 1,000 records`,
+    );
+  return lines.length > 0
+    ? `\nDynamoDB requests by operation (the first timed round):\n\n${lines.join('\n')}\n`
+    : '';
+}
+
 /** One line per row: the verdicts, printed by `npm run bench -- --detections`. */
 export function detectionsVerdicts(rows: readonly DetectionsRow[]): string[] {
   return rows.map(
@@ -46,7 +62,8 @@ Issue 11's budget: with the StrongDM pack, the forwarder may spend at most ${(DE
 than without detections. Measured with \`${run.command}\` (\`bench/children/forward-detections.ts\`): the
 forwarder of the throughput rows (\`processMessage\` → \`forwardObject\` → Splunk HEC, destination gzip as
 shown, the same local HEC receiver) on ${fixed(sizes.records)} StrongDM records (seed ${sizes.seed}, objects of 1,000 records
-of one log type, one account per person, ${sizes.batchSize} objects at a time as the handler takes its batch),
+of one log type, one account per person, ${sizes.batchSize} objects at a time as the handler takes its batch, which
+the stage counts together as one wave),
 without detections and with \`detections: { packs: ["strongdm"] }\`: the \`detections\` stage beside HEC,
 wired as the Lambda wires it. Each round runs both back to back on a fresh forwarder and fresh
 detection state, alternating which goes first; the table shows medians over the rounds, the added
@@ -68,7 +85,7 @@ in its account's windows. The other rules fire alike in both.
 | workload | stores | destination gzip | rounds | forwarder alone, CPU per record | with the pack | added | alert objects per 100,000 records (openings + updates) | DynamoDB requests per 1,000 records | ≤ ${percent(DETECTIONS_CPU_TARGET)} |
 |---|---|---|--:|--:|--:|--:|--:|--:|---|
 ${rows.map(row).join('\n')}
-
+${requestLines(rows)}
 Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; load average before ${m.loadAverage}, after ${run.machineAfter.loadAverage}; ${run.finishedAt}.
 `;
 }

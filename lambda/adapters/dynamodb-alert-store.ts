@@ -15,8 +15,18 @@ import {
   ttlSecondsOf,
 } from './detection-table';
 
-/** Members are kept in one shard per minute of event time (then split by id when a minute is full). */
-export const ALERT_CHUNK_MS = 60_000;
+/**
+ * Members are kept in one shard per 5 minutes of event time (then split by id when one is full). A
+ * register writes each shard its entry's members fall in, and gets back its whole set: shorter
+ * shards mean more requests per entry (an entry of a wave of objects spans a few minutes), longer
+ * ones larger answers.
+ */
+export const ALERT_CHUNK_MS = 300_000;
+/**
+ * A shard is named by the minute its chunk starts (earlier versions cut chunks of one minute: their
+ * shards read the same way).
+ */
+const SHARD_NAME_UNIT_MS = 60_000;
 /** A shard takes members until it holds this many bytes of them; then it is full for good. */
 export const ALERT_SHARD_BYTES = 256 * 1024;
 /** Bytes of members per request: a full shard stays under DynamoDB's 400 KB (256 + 64 KB + keys). */
@@ -71,7 +81,7 @@ function summaryText(state: ShardState): string {
 
 function chunkStartOfName(name: string): number {
   const end = name.indexOf('.');
-  return Number(end === -1 ? name : name.slice(0, end)) * ALERT_CHUNK_MS;
+  return Number(end === -1 ? name : name.slice(0, end)) * SHARD_NAME_UNIT_MS;
 }
 
 function parseSummary(attribute: string, text: string): Summary {
@@ -127,23 +137,25 @@ function stateOf(name: string, members: ReadonlySet<string>, added: number): Sha
  * invocations registering the same alert need no lock and no retry.
  *
  * Items under `pk = 'a#' + dedupKey`:
- * * **member shards** `sk = 'm#<minute>'`: a string set `m` of `eventTimeMs#id`, added with
- *   `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry added is
- *   exact). A shard holds one minute of event time: a write costs what that minute holds, not what
+ * * **member shards** `sk = 'm#<minute its chunk starts>'`: a string set `m` of `eventTimeMs#id`,
+ *   added with `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry
+ *   added is exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
  *   the alert holds (a burst alert covers tens of thousands of records; one item would be rewritten
  *   whole, up to 400 KB, by every batch). A shard takes members while its byte count `b` is under
  *   256 KB (a condition); a full shard is frozen and its newcomers go to 16 children
  *   (`m#<minute>.<hex digit of the id's SHA-256>`), two levels deep: at most 273 shards of ~320 KB per
- *   minute, about a million members per minute of one alert. Beyond, register throws
- *   DETECTION_ALERT_TOO_LARGE.
+ *   5 minutes, about a million members per 5 minutes of one alert. Beyond, register throws
+ *   DETECTION_ALERT_TOO_LARGE. (Shards of one minute, as versions before 2026-12 cut them, read the
+ *   same way; an alert open across that upgrade may count a record registered on both sides of it
+ *   twice.)
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
  *   `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
  *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
  *   concurrent writers land in: occurrences is the sum of the largest, first/last their extremes.
  *   Smaller ones are deleted by later registers (in the same request).
  *
- * A register is two round trips: the shards of the entry's minutes (in parallel; one or two for a
- * batch), then the head. A crash between them leaves the head behind the shards; the redelivered
+ * A register is two round trips: the shards of the entry's chunks (in parallel; one or two for a
+ * wave of objects), then the head. A crash between them leaves the head behind the shards; the redelivered
  * entry then adds nothing to the shards, but its summaries bring the head up to date and it answers
  * the head's growth as `added`, so the lost update is answered then.
  */
@@ -161,7 +173,7 @@ export class DynamoDbAlertStore implements AlertStore {
     const expiresAt = ttlSecondsOf(expiresAtMs);
     const byChunk = new Map<number, Set<string>>();
     for (const member of entry.members) {
-      const chunk = Math.floor(member.eventTimeMs / ALERT_CHUNK_MS);
+      const chunk = (Math.floor(member.eventTimeMs / ALERT_CHUNK_MS) * ALERT_CHUNK_MS) / SHARD_NAME_UNIT_MS;
       let members = byChunk.get(chunk);
       if (!members) {
         members = new Set();
@@ -296,7 +308,7 @@ export class DynamoDbAlertStore implements AlertStore {
     if (depth >= ALERT_SHARD_DEPTH) {
       throw new SluiceError(
         'DETECTION_ALERT_TOO_LARGE',
-        `alert of rule '${ruleKeyOf(dedupKey)}' has more members in one minute of event time than its ${1 + 16 + 16 * 16} shards hold (about a million): raise the rule's threshold or narrow its group`,
+        `alert of rule '${ruleKeyOf(dedupKey)}' has more members in 5 minutes of event time than its ${1 + 16 + 16 * 16} shards hold (about a million): raise the rule's threshold or narrow its group`,
         { table: this.tableName, rule: ruleKeyOf(dedupKey) },
       );
     }

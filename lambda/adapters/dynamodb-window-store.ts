@@ -191,6 +191,22 @@ function decodeItem(
   }
 }
 
+/** An item to put, and the partition it is of (what an error names). */
+interface QueuedPut {
+  /** `pk \0 sk`. */
+  readonly key: string;
+  readonly partition: string;
+  readonly request: WriteRequest;
+}
+
+/** The items added in one turn of the event loop, written together (see DynamoDbWindowStore.enqueue). */
+interface PendingWrites {
+  readonly puts: QueuedPut[];
+  /** Keys of the items queued. */
+  readonly keys: Set<string>;
+  readonly waiting: { resolve(): void; reject(error: unknown): void }[];
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -216,6 +232,8 @@ function sleep(ms: number): Promise<void> {
  * consistent read could miss, leaving a window met by the two together unseen.
  */
 export class DynamoDbWindowStore implements WindowStore {
+  private pending: PendingWrites | undefined;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -233,21 +251,61 @@ export class DynamoDbWindowStore implements WindowStore {
     const pk = partitionKeyOf('w#', partition);
     const expiresAt = ttlSecondsOf(expiresAtMs);
     const { partitionKey, sortKey, ttl } = DETECTION_TABLE_KEYS;
-    const requests: WriteRequest[] = encodeItems(unique).map((item) => ({
-      PutRequest: {
-        Item: {
-          [partitionKey]: { S: pk },
-          [sortKey]: { S: item.sk },
-          d: { S: item.data },
-          [ttl]: { N: expiresAt },
+    const puts: QueuedPut[] = encodeItems(unique).map((item) => ({
+      key: `${pk}\u0000${item.sk}`,
+      partition,
+      request: {
+        PutRequest: {
+          Item: {
+            [partitionKey]: { S: pk },
+            [sortKey]: { S: item.sk },
+            d: { S: item.data },
+            [ttl]: { N: expiresAt },
+          },
         },
       },
     }));
-    const calls: Promise<void>[] = [];
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_ITEMS)
-      calls.push(this.write(requests.slice(start, start + BATCH_WRITE_ITEMS), partition));
-    await Promise.all(calls);
+    await this.enqueue(puts);
     return unique.length;
+  }
+
+  /**
+   * The engine adds every group of a batch at once (one add per group, in one turn of the event
+   * loop): their items go out together, 25 to a BatchWriteItem, instead of a request per group.
+   * Each add settles with the requests holding its items.
+   */
+  private enqueue(puts: readonly QueuedPut[]): Promise<void> {
+    const pending = (this.pending ??= this.openPending());
+    const done = new Promise<void>((resolve, reject) => pending.waiting.push({ resolve, reject }));
+    for (const put of puts) {
+      // DynamoDB refuses a BatchWriteItem naming an item twice (the same batch added twice at once).
+      if (pending.keys.has(put.key)) continue;
+      pending.keys.add(put.key);
+      pending.puts.push(put);
+    }
+    return done;
+  }
+
+  private openPending(): PendingWrites {
+    const pending: PendingWrites = { puts: [], keys: new Set(), waiting: [] };
+    queueMicrotask(() => {
+      this.pending = undefined;
+      const calls: Promise<void>[] = [];
+      for (let start = 0; start < pending.puts.length; start += BATCH_WRITE_ITEMS) {
+        const slice = pending.puts.slice(start, start + BATCH_WRITE_ITEMS);
+        calls.push(
+          this.write(
+            slice.map((entry) => entry.request),
+            slice[0].partition,
+          ),
+        );
+      }
+      Promise.all(calls).then(
+        () => pending.waiting.forEach((waiter) => waiter.resolve()),
+        (error: unknown) => pending.waiting.forEach((waiter) => waiter.reject(error)),
+      );
+    });
+    return pending;
   }
 
   async range(partition: string, fromMs: number, toMs: number): Promise<readonly Contribution[]> {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sourcesWithAlerts } from '../core/config/alerts-source';
 import type { DestinationConfig } from '../core/config/destinations';
 import { VENDOR_TEST_OBJECT, type ControlObject } from '../core/config/presets';
@@ -36,6 +38,13 @@ export interface ForwarderRuntimeConfig {
 }
 
 export const RUNTIME_CONFIG_ENV = 'SLUICE_FORWARDER_CONFIG';
+/**
+ * Where the configuration is when it does not fit in the environment (Lambda allows 4 KB of
+ * variables in all): a file beside the handler in the bundle, which the stack writes at synth.
+ */
+export const RUNTIME_CONFIG_FILE = 'forwarder-config.json';
+/** Another path for that file (tests, a forwarder run outside its bundle). Default: beside the handler. */
+export const RUNTIME_CONFIG_FILE_ENV = 'SLUICE_FORWARDER_CONFIG_FILE';
 
 function isDefaultControl(controls: readonly ControlObject[]): boolean {
   return controls.length === 1 && controls[0].pattern === VENDOR_TEST_OBJECT.pattern;
@@ -77,25 +86,35 @@ function detectionsRuntimeConfigOf(
   };
 }
 
-export function readRuntimeConfig(env: NodeJS.ProcessEnv): ForwarderRuntimeConfig {
+/** The configuration's text and where it came from: the environment, else the bundled file. */
+function runtimeConfigText(env: NodeJS.ProcessEnv): { text: string; origin: string } {
   const text = env[RUNTIME_CONFIG_ENV];
-  if (!text) {
+  if (text) return { text, origin: RUNTIME_CONFIG_ENV };
+  const path = env[RUNTIME_CONFIG_FILE_ENV] ?? join(__dirname, RUNTIME_CONFIG_FILE);
+  try {
+    return { text: readFileSync(path, 'utf8'), origin: path };
+  } catch (error) {
     throw new SluiceError(
       'RUNTIME_CONFIG_MISSING',
-      `${RUNTIME_CONFIG_ENV} is not set; deploy the forwarder with the sluice stack`,
+      `${RUNTIME_CONFIG_ENV} is not set and ${path} cannot be read (${(error as NodeJS.ErrnoException).code}); deploy the forwarder with the sluice stack`,
+      { path },
     );
   }
+}
+
+export function readRuntimeConfig(env: NodeJS.ProcessEnv): ForwarderRuntimeConfig {
+  const { text, origin } = runtimeConfigText(env);
   let parsed: ForwarderRuntimeConfig;
   try {
     parsed = JSON.parse(text) as ForwarderRuntimeConfig;
   } catch (error) {
     throw new SluiceError(
       'RUNTIME_CONFIG_INVALID',
-      `${RUNTIME_CONFIG_ENV} is not JSON (${(error as Error).message}); deploy the forwarder with the sluice stack`,
+      `${origin} is not JSON (${(error as Error).message}); deploy the forwarder with the sluice stack`,
     );
   }
   if (!Array.isArray(parsed.sources) || !Array.isArray(parsed.destinations)) {
-    throw new SluiceError('RUNTIME_CONFIG_INVALID', `${RUNTIME_CONFIG_ENV} lacks sources or destinations`);
+    throw new SluiceError('RUNTIME_CONFIG_INVALID', `${origin} lacks sources or destinations`);
   }
   return parsed;
 }

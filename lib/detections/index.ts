@@ -7,4 +7,4 @@ export {
   grantDetections,
   type ForwarderDetections,
 } from './forwarder-access';
-export { DETECTION_RULES_FILE, DetectionRulesBundle } from './rules-bundle';
+export { DETECTION_RULES_FILE, DetectionRulesBundle, detectionRulesFile } from './rules-bundle';

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { secretResourceArns } from '../../lib/forwarder';
+import { parseConfig } from '../../lambda/core/config/load';
+import {
+  readRuntimeConfig,
+  RUNTIME_CONFIG_ENV,
+  RUNTIME_CONFIG_FILE,
+  RUNTIME_CONFIG_FILE_ENV,
+  runtimeConfigOf,
+} from '../../lambda/forwarder/runtime-config';
 import { configWith, HEC_DESTINATION, synthesize } from './synth';
 
 const ES_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/es-key';
@@ -143,12 +153,29 @@ describe('the forwarder function', () => {
   });
 });
 
-describe('configuration the stack refuses', () => {
-  it('a forwarder configuration too large for the Lambda environment', () => {
-    const many = Array.from({ length: 40 }, (_, index) => ({ ...HEC_DESTINATION, name: `splunk-${index}` }));
-    assert.throws(
-      () => synthesize(configWith({ destinations: many })),
-      /above the 3500 bytes a Lambda environment can hold\. Fix:/,
+describe('a configuration too large for the Lambda environment', () => {
+  const many = Array.from({ length: 40 }, (_, index) => ({ ...HEC_DESTINATION, name: `splunk-${index}` }));
+  const config = configWith({ destinations: many });
+  const { template, outdir } = synthesize(config);
+  const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, resource]) =>
+    String(resource.Properties.Description).startsWith('sluice forwarder'),
+  )!;
+
+  it('goes into the bundle beside the handler, not the environment (4 KB in all)', () => {
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    assert.equal(env[RUNTIME_CONFIG_ENV], undefined);
+    const bundle = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    const bundled = JSON.parse(readFileSync(join(bundle, RUNTIME_CONFIG_FILE), 'utf8'));
+    assert.deepEqual(bundled, JSON.parse(JSON.stringify(runtimeConfigOf(parseConfig(config)))));
+    assert.equal(bundled.destinations.length, 40);
+  });
+
+  it('is what the forwarder reads there', () => {
+    const bundle = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    const read = readRuntimeConfig({ [RUNTIME_CONFIG_FILE_ENV]: join(bundle, RUNTIME_CONFIG_FILE) });
+    assert.deepEqual(
+      read.destinations.map((destination) => destination.name),
+      many.map((destination) => destination.name),
     );
   });
 });

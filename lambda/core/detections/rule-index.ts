@@ -1,6 +1,7 @@
 import { logsourceMatches, type SourceDescriptor } from './sigma/logsource';
 import type { BoundCorrelation, RuleSet } from './sigma/rule-set';
 import type { DetectionRule } from './sigma/types';
+import { RESERVED_KEYS, topLevelKeysOf } from './top-level-keys';
 
 /** What runs on one (source, log type): the detection rules, and for each the correlations it feeds. */
 export interface RulesForLogType {
@@ -19,6 +20,7 @@ const NONE: RulesForLogType = { rules: [], standalone: [], correlations: [] };
  */
 export class RuleIndex {
   private readonly cache = new Map<string, Map<string, RulesForLogType>>();
+  private readonly fieldsBySource = new Map<string, readonly string[] | undefined>();
   private readonly sources: ReadonlyMap<string, SourceDescriptor>;
 
   constructor(
@@ -55,6 +57,37 @@ export class RuleIndex {
           };
     bySource.set(logType, bound);
     return bound;
+  }
+
+  /**
+   * The top-level fields the rules that can run on a source's records read (whatever their log
+   * type), the correlations' group-by and counted fields included: a reader that finds only these
+   * fields gives the rules what the whole record would. Undefined when a rule has keyword searches
+   * (they read every value) or a field no copy can hold (see RESERVED_KEYS): the record is parsed whole.
+   */
+  fieldsOf(sourceName: string): readonly string[] | undefined {
+    // Asked once per object read: computed once per source.
+    if (!this.fieldsBySource.has(sourceName))
+      this.fieldsBySource.set(sourceName, this.computeFieldsOf(sourceName));
+    return this.fieldsBySource.get(sourceName);
+  }
+
+  private computeFieldsOf(sourceName: string): readonly string[] | undefined {
+    const source = this.sources.get(sourceName);
+    if (!source) return [];
+    const rules = this.ruleSet.detections.filter((rule) => {
+      const { product, service } = rule.logsource;
+      if (!product && !service) return false; // never bound (see logsourceMatches)
+      return !product || product === source.preset || product === source.name;
+    });
+    if (rules.some((rule) => rule.readsWholeRecord)) return undefined;
+    const paths = rules.flatMap((rule) => rule.fields);
+    for (const { rule, bases } of this.ruleSet.correlations) {
+      if (!bases.some((base) => rules.includes(base))) continue;
+      paths.push(...rule.groupBy.map(({ name }) => name), ...(rule.field ? [rule.field.name] : []));
+    }
+    const keys = topLevelKeysOf(paths);
+    return [...keys].some((key) => RESERVED_KEYS.has(key)) ? undefined : [...keys];
   }
 
   /**

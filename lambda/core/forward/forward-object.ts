@@ -7,8 +7,8 @@ import {
   type ObjectWork,
   type Position,
 } from '../notifications/object-ref';
-import { detachFromChunk, toOutboundRecord, type OutboundContext } from '../records/outbound';
-import type { ReadEvent, RecordFormat } from '../records/read-event';
+import { detachFromChunk, recordFields, toOutboundRecord, type OutboundContext } from '../records/outbound';
+import type { ReadEvent, RecordEvent, RecordFormat } from '../records/read-event';
 import type { OutboundRecord } from '../records/types';
 import { readRecordChunks } from '../records/reader';
 import { RequestLatency } from '../http/latency';
@@ -58,6 +58,12 @@ export interface ForwardDependencies {
    */
   readonly detections?: {
     note(record: OutboundRecord, value: Readonly<Record<string, unknown>>): void;
+    /**
+     * The top-level fields the rules read on a source's records: the reader finds them as it finds
+     * the timestamp and the id, and `note` gets an object of those it found instead of the whole
+     * record parsed. Undefined (or no such method): `note` gets the whole record, parsed.
+     */
+    fieldsOf?(source: string): readonly string[] | undefined;
   };
 }
 
@@ -195,6 +201,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       eTag,
       now: () => new Date(deps.now()),
     });
+    const detections = fieldsToRead(deps);
     const chunks = readRecordChunks(
       observeEncoding(opened.body, (seen) => (encoding ??= seen)),
       {
@@ -203,6 +210,10 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         maxDecompressedBytes: deps.maxObjectBytes,
         startOffset: rangedFrom,
         skipBefore: resumeAt,
+        // Records are read for these fields only, not built (their value is parsed only if asked for);
+        // with detections, the fields their rules read too (a rule with keywords reads every value: then
+        // records are parsed as they are read).
+        fields: detections.scan ? detections.fields : undefined,
       },
     );
     const context = {
@@ -223,7 +234,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         // promoted. The only awaits are a destination's backpressure and quarantine writes. The
         // reader still holds the array, so it is emptied (with 4 objects at once, half as many
         // bytes survive collections).
-        const { items, lengths } = buildChunk(events, context, deps.detections);
+        const { items, lengths } = buildChunk(events, context, deps.detections, detections.scan);
         events.length = 0;
         const kept: OutboundRecord[] = [];
         let dropped = false;
@@ -327,6 +338,8 @@ function buildChunk(
   events: readonly ReadEvent[],
   context: OutboundContext,
   detections: ForwardDependencies['detections'],
+  /** The reader finds the fields the rules read (see fieldsToRead). */
+  scanned: boolean,
 ): { items: (OutboundRecord | Unreadable)[]; lengths: number[] } {
   const items: (OutboundRecord | Unreadable)[] = [];
   const lengths: number[] = [];
@@ -353,9 +366,32 @@ function buildChunk(
       continue;
     }
     items.push(record);
-    detections?.note(record, event.value);
+    if (detections) detections.note(record, scanned && event.fields ? fieldsFound(event) : event.value);
   }
   return { items, lengths };
+}
+
+/**
+ * The fields the reader looks for in each record: the forwarder's own (timestamp, id, log type) and,
+ * with detections, those their rules read. `scan: false` when the rules need whole records.
+ */
+function fieldsToRead(deps: ForwardDependencies): { scan: boolean; fields: string[] } {
+  const own = recordFields(deps.source);
+  if (!deps.detections) return { scan: true, fields: own };
+  const rules = deps.detections.fieldsOf?.(deps.source.name);
+  return rules ? { scan: true, fields: [...new Set([...own, ...rules])] } : { scan: false, fields: own };
+}
+
+/** The fields the reader found in a record, as an object: the rules read nothing else of it. */
+function fieldsFound(event: RecordEvent): Readonly<Record<string, unknown>> {
+  const found: Record<string, unknown> = {};
+  const values = event.fields!;
+  const names = event.fieldNames!;
+  for (let i = 0; i < names.length; i += 1) {
+    // `__proto__` would set the object's prototype, not a field (the rules never read one: see fieldsOf).
+    if (values[i] !== undefined && names[i] !== '__proto__') found[names[i]] = values[i];
+  }
+  return found;
 }
 
 function itemOffset(item: OutboundRecord | Unreadable): number {

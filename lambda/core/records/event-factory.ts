@@ -1,6 +1,35 @@
+import { FieldScanner, SCANNED_OBJECT } from './json-scan';
 import { copyRaw } from './raw-capture';
 import { parseRecordText, type ParsedRecord } from './parse-record';
-import type { InvalidCode, InvalidEvent, ReadEvent } from './read-event';
+import type { InvalidCode, InvalidEvent, ReadEvent, RecordEvent } from './read-event';
+
+/**
+ * A record read without building it (see json-scan.ts): its text is decoded, and parsed, only if
+ * someone asks (a pretty-printed record compacted, the detections stage, a record that is not UTF-8).
+ */
+class ScannedRecord implements RecordEvent {
+  readonly kind = 'record';
+  #text: string | undefined;
+  #value: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+    readonly bytes: Buffer,
+    readonly singleLine: boolean,
+    readonly fields: readonly unknown[],
+    readonly fieldNames: readonly string[],
+    readonly ascii: boolean,
+  ) {}
+
+  get text(): string {
+    return (this.#text ??= this.bytes.toString('utf8'));
+  }
+
+  get value(): Record<string, unknown> {
+    return (this.#value ??= JSON.parse(this.text) as Record<string, unknown>);
+  }
+}
 
 /**
  * Builds events for the splitters and applies what is common to every format: the record size limit
@@ -8,18 +37,53 @@ import type { InvalidCode, InvalidEvent, ReadEvent } from './read-event';
  * skips).
  */
 export class EventFactory {
+  private readonly scanner: FieldScanner | undefined;
+
   constructor(
     readonly maxRecordBytes: number,
     private readonly skipBefore: number,
-  ) {}
+    /** ReaderOptions.fields. Default: none. */
+    fields?: readonly string[],
+  ) {
+    this.scanner = fields && fields.length > 0 ? new FieldScanner(fields) : undefined;
+  }
 
   /** False for events a resumed read has already produced. */
   wanted(offset: number): boolean {
     return offset >= this.skipBefore;
   }
 
+  /**
+   * The record in `source[start, end)` read without building it, when the factory has fields to read
+   * and it is a JSON object; undefined otherwise (`fromBytes` then says what it is).
+   */
+  scanned(
+    source: Buffer,
+    start: number,
+    end: number,
+    offset: number,
+    singleLine: boolean,
+  ): RecordEvent | undefined {
+    const { scanner } = this;
+    if (scanner === undefined) return undefined;
+    const fields = new Array<unknown>(scanner.names.length);
+    if (scanner.scanObject(source, start, end, fields) !== SCANNED_OBJECT) return undefined;
+    const bytes = source.subarray(start, end);
+    return new ScannedRecord(
+      offset,
+      end - start,
+      bytes,
+      singleLine,
+      fields,
+      scanner.names,
+      scanner.state.ascii,
+    );
+  }
+
   /** The record in `source[start, end)`, or why it is not one. */
   fromBytes(source: Buffer, start: number, end: number, offset: number, singleLine: boolean): ReadEvent {
+    const scanned = this.scanned(source, start, end, offset, singleLine);
+    if (scanned) return scanned;
     const text = source.toString('utf8', start, end);
     return this.fromParsed(parseRecordText(text), text, source, start, end, offset, singleLine);
   }

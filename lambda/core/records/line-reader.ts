@@ -163,7 +163,9 @@ export class LineReader {
     // `auto`: a line that opens an object without closing it cannot be a record on its own
     // (it is typically the lone `{` of a pretty-printed object): skip the doomed parse.
     if (line[start] === OPEN_BRACE && line[stop - 1] !== CLOSE_BRACE) return HAND_OFF;
-    // Parsed even before skipBefore: whether it parses decides how the following bytes are read.
+    // Read even before skipBefore: whether it parses decides how the following bytes are read.
+    const scanned = this.events.scanned(line, start, stop, offset, true);
+    if (scanned) return this.events.wanted(offset) ? scanned : undefined;
     const text = line.toString('utf8', start, stop);
     const parsed = parseRecordText(text);
     if (!parsed.ok && parsed.code === 'INVALID_JSON') return HAND_OFF;

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { isValidLogType } from '../layout/key-layout';
-import { fallbackRecordId, recordOwnId } from './id';
+import { fallbackRecordId, ownIdOf } from './id';
 import type { RecordEvent } from './read-event';
 import { parseTimestamp, timestampFromDate } from './timestamp';
 import type { OutboundRecord, RecordTimestamp } from './types';
@@ -74,13 +74,12 @@ export function detachFromChunk(record: OutboundRecord): void {
 
 /** A record read from an object, with everything every destination needs. */
 export function toOutboundRecord(event: RecordEvent, context: OutboundContext): OutboundRecord {
-  const { value } = event;
-  const logType = namedLogType(value) ?? context.logTypeFromKey;
+  const logType = namedLogType(fieldOf(event, 'logType')) ?? context.logTypeFromKey;
   const idField = Object.hasOwn(context.idFieldByLogType, logType)
     ? context.idFieldByLogType[logType]
     : undefined;
   const id =
-    recordOwnId(value, idField) ??
+    (idField === undefined ? undefined : ownIdOf(fieldOf(event, idField))) ??
     fallbackRecordId({
       bucket: context.bucket,
       key: context.key,
@@ -92,12 +91,14 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
     timestampFields && Object.hasOwn(timestampFields, logType)
       ? timestampFields[logType]
       : context.timestampField;
-  const timestamp = parseTimestamp(ownField(value, timestampField)) ?? timestampFromDate(context.eventTime);
+  const timestamp = parseTimestamp(fieldOf(event, timestampField)) ?? timestampFromDate(context.eventTime);
   // A single-line record goes out exactly as the vendor wrote it (and without paying for a
   // serialisation), unless its bytes are not valid UTF-8: then as decoded, with U+FFFD in place of
   // the bad bytes, which every destination accepts. A pretty-printed record must become one line.
   const viewsChunk = event.singleLine && isWellFormed(event);
-  const bytes = viewsChunk ? event.bytes : Buffer.from(event.singleLine ? event.text : JSON.stringify(value));
+  const bytes = viewsChunk
+    ? event.bytes
+    : Buffer.from(event.singleLine ? event.text : JSON.stringify(event.value));
   return new ReadRecord(
     id,
     event.offset,
@@ -118,6 +119,9 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
  * U+FFFD may have had it written as such: the bytes are checked.
  */
 function isWellFormed(event: RecordEvent): boolean {
+  // A record read without decoding it says whether it is ASCII; checking the bytes costs less than
+  // decoding them for the search.
+  if (event.ascii !== undefined) return event.ascii || isUtf8(event.bytes);
   return !event.text.includes(REPLACEMENT_CHARACTER) || isUtf8(event.bytes);
 }
 
@@ -129,9 +133,8 @@ const REPLACEMENT_CHARACTER = '\uFFFD';
  */
 let lastNamedLogType: string | undefined;
 
-/** The record's own valid `logType`, if it names one. */
-function namedLogType(value: Readonly<Record<string, unknown>>): string | undefined {
-  const named = ownField(value, 'logType');
+/** The record's own valid `logType` (the value of its `logType` field), if it names one. */
+function namedLogType(named: unknown): string | undefined {
   if (named === undefined) return undefined;
   if (named === lastNamedLogType) return lastNamedLogType;
   if (!isValidLogType(named)) return undefined;
@@ -142,4 +145,33 @@ function namedLogType(value: Readonly<Record<string, unknown>>): string | undefi
 /** Own fields only: a record without `toString` must not read Object.prototype's. */
 function ownField(value: Readonly<Record<string, unknown>>, name: string): unknown {
   return Object.hasOwn(value, name) ? value[name] : undefined;
+}
+
+/** A top-level field of the record: from the fields the reader read, else from its parsed value. */
+function fieldOf(event: RecordEvent, name: string): unknown {
+  const names = event.fieldNames;
+  if (names !== undefined) {
+    const index = names.indexOf(name);
+    if (index >= 0) return event.fields![index];
+  }
+  return ownField(event.value, name);
+}
+
+/**
+ * The top-level fields `toOutboundRecord` reads for a source: its reader reads just these (see
+ * ReaderOptions.fields) instead of building every record.
+ */
+export function recordFields(source: {
+  readonly timestampField: string;
+  readonly timestampFieldByLogType?: Readonly<Record<string, string>>;
+  readonly idFieldByLogType: Readonly<Record<string, string>>;
+}): string[] {
+  return [
+    ...new Set([
+      'logType',
+      source.timestampField,
+      ...Object.values(source.timestampFieldByLogType ?? {}),
+      ...Object.values(source.idFieldByLogType),
+    ]),
+  ];
 }

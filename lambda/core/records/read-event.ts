@@ -27,6 +27,12 @@ export interface ReaderOptions {
   readonly startOffset?: number;
   /** Events whose offset is below this are dropped (resuming a gzip object, which must be re-read from 0). */
   readonly skipBefore?: number;
+  /**
+   * Top-level fields a record event carries the values of (`RecordEvent.fields`), read without
+   * building the record: its `text` and `value` are then made only if asked for. Default: none (every
+   * record is decoded and parsed).
+   */
+  readonly fields?: readonly string[];
 }
 
 export type InvalidCode = 'INVALID_JSON' | 'RECORD_TOO_LARGE' | 'NOT_AN_OBJECT';
@@ -48,6 +54,14 @@ export interface RecordEvent {
   readonly value: Record<string, unknown>;
   /** True when `text` has no line break, so it can be forwarded as is on an NDJSON line. */
   readonly singleLine: boolean;
+  /**
+   * With `ReaderOptions.fields`, those fields' values in that order (`fieldNames`): undefined for a
+   * field the record does not have. Default: none (read them from `value`).
+   */
+  readonly fields?: readonly unknown[];
+  readonly fieldNames?: readonly string[];
+  /** True when every byte is ASCII (so valid UTF-8), false when not; undefined when not known. */
+  readonly ascii?: boolean;
 }
 
 export interface InvalidEvent {

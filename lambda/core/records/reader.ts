@@ -60,7 +60,7 @@ export async function* readRecordChunks(
 
   const splitter = new RecordSplitter(
     options.format,
-    new EventFactory(options.maxRecordBytes, options.skipBefore ?? 0),
+    new EventFactory(options.maxRecordBytes, options.skipBefore ?? 0, options.fields),
     firstOffset,
   );
   for await (const chunk of stream) {

@@ -4,6 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { parseConfig } from '../../../lambda/core/config/load';
 import { sendMessages, sluice, startCliStack, workspace, type CliStack } from './helpers';
+import { waitFor } from '../../support/wait-for';
 
 const EVENTS = 5_000;
 /** Events per ingest message, as the HTTPS endpoint packs a producer's request. */
@@ -19,15 +20,6 @@ const SOURCES = [
     ingest: { defaultLogType: 'app', endpoint: { enabled: false }, batchSize: BATCH_SIZE },
   },
 ];
-
-/** Polls `condition` every 200 ms, at most `timeoutMs`. */
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('sluice run --ingest: the batcher gathers its batches like its event source mapping', () => {
   let stack: CliStack;

@@ -16,25 +16,13 @@ import {
   workspace,
   type CliStack,
 } from './helpers';
+import { waitFor } from '../../support/wait-for';
 
 const TOKEN = 'hec-token-run';
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'sluice.mjs');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A deadline that does not keep the test process alive once the race is won. */
 const deadline = (ms: number) => new Promise((resolve) => setTimeout(() => resolve('hung'), ms).unref());
-
-/** Polls `condition` every 100 ms, at most `timeoutMs` (a guard against hanging, not a clock to beat). */
-async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('sluice run: the worker that plays the event source mapping, against moto', () => {
   let stack: CliStack;

@@ -135,7 +135,7 @@ describe('the DynamoDB alert store (moto)', () => {
     );
     const pk = partitionKeyOf('a#', key);
     const items = await itemsOf(dynamodb, TABLE, pk);
-    assert.equal(items.length, 3, 'the head and one shard per minute');
+    assert.equal(items.length, 3, 'the head and one shard per chunk (5 minutes) of event time');
     for (const item of items) assert.equal(item.expiresAt.N, String(Math.ceil((T0 + HOUR + 1) / 1000)));
     await store.register(
       key,
@@ -233,7 +233,7 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.equal(
       requests.counts.get('UpdateItem'),
       250 + 3,
-      'a shard per minute, then the head in three requests',
+      'a shard per chunk, then the head in three requests',
     );
     const again = await counted.register(key, entry('login-0', members.slice(100, 120)), EXPIRES);
     assert.deepEqual([again.occurrences, again.added], [250, 0]);
@@ -272,7 +272,7 @@ describe('the DynamoDB alert store (moto)', () => {
     crashing.destroy();
   });
 
-  it('costs two round trips for an entry within one minute: the shard, then the head', async () => {
+  it('costs two round trips for an entry within one chunk (5 minutes): the shard, then the head', async () => {
     const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
     const requests = countRequests(counting);
     const counted = new DynamoDbAlertStore(counting, TABLE);

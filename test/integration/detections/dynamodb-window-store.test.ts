@@ -202,6 +202,47 @@ describe('the DynamoDB window store (moto)', () => {
     assert.deepEqual(await store.range('never-written', T0 - DAY, T0 + DAY), []);
   });
 
+  it("writes the adds made together (a batch's groups) in one request, 25 items to it, each settled with its items", async () => {
+    const partitions = Array.from({ length: 30 }, (_, i) => `together\u0000["g${i}"]`);
+    requests.reset();
+    // Every group twice (the same batch added twice at once): DynamoDB refuses a request naming an item twice.
+    const added = await Promise.all(
+      [...partitions, ...partitions].map((partition) =>
+        store.add(
+          partition,
+          [contribution(`${partition}-1`, 1_000), contribution(`${partition}-2`, 2_000)],
+          FOREVER,
+        ),
+      ),
+    );
+    assert.deepEqual(added, Array(60).fill(2));
+    assert.equal(requests.counts.get('BatchWriteItem'), 2, '30 items: two requests, not one per add');
+    for (const partition of partitions)
+      assert.deepEqual(
+        (await store.range(partition, T0, T0 + WINDOW_SLOT_MS)).map((item) => item.ref.id),
+        [`${partition}-1`, `${partition}-2`],
+      );
+
+    // Adds made apart go apart: the second is not held back waiting for company.
+    requests.reset();
+    await store.add(partitions[0], [contribution('later', 3_000)], FOREVER);
+    await store.add(partitions[1], [contribution('later', 3_000)], FOREVER);
+    assert.equal(requests.counts.get('BatchWriteItem'), 2);
+  });
+
+  it('fails every add written together when their request fails', async () => {
+    const missing = new DynamoDbWindowStore(dynamodb, 'no-such-table');
+    const outcomes = await Promise.allSettled(
+      ['one', 'two'].map((group) =>
+        missing.add(`sdm_query_burst\u0000["${group}"]`, [contribution(group, 0)], FOREVER),
+      ),
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      ['rejected', 'rejected'],
+    );
+  });
+
   it('reports a table it cannot reach with a stable code and the rule, never the group', async () => {
     const missing = new DynamoDbWindowStore(dynamodb, 'no-such-table');
     for (const attempt of [

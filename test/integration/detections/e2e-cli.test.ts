@@ -17,18 +17,9 @@ import {
   vendorKey,
   type DetectionsE2E,
 } from './e2e-support';
+import { waitFor } from '../../support/wait-for';
 
 const HOUR = 3_600_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 100 ms, at most `timeoutMs` (a guard against hanging, not a clock to beat). */
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('detections in the CLI (sluice run, sluice forward) beside the deployed forwarder (moto)', () => {
   let e2e: DetectionsE2E;

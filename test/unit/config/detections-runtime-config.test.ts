@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { SluiceError } from '../../../lambda/core/errors';
 import { parseConfig } from '../../../lambda/core/config/load';
 import { classifyKey } from '../../../lambda/core/layout/key-layout';
 import {
   readRuntimeConfig,
   RUNTIME_CONFIG_ENV,
+  RUNTIME_CONFIG_FILE_ENV,
   runtimeConfigOf,
 } from '../../../lambda/forwarder/runtime-config';
 
@@ -96,6 +101,45 @@ describe('forwarder runtime configuration with detections', () => {
     const read = readRuntimeConfig({ [RUNTIME_CONFIG_ENV]: JSON.stringify(runtime) });
     assert.deepEqual(read, JSON.parse(JSON.stringify(runtime)));
     assert.equal(read.detections?.routes[0].type, 'sns');
+  });
+
+  it('is read from the bundled file when the stack left it out of the environment (too large for it)', () => {
+    const runtime = runtimeConfigOf(parseConfig({ sources: [strongdm], detections: {} }));
+    const path = join(mkdtempSync(join(tmpdir(), 'sluice-runtime-')), 'forwarder-config.json');
+    writeFileSync(path, JSON.stringify(runtime));
+    assert.deepEqual(
+      readRuntimeConfig({ [RUNTIME_CONFIG_FILE_ENV]: path }),
+      JSON.parse(JSON.stringify(runtime)),
+    );
+    // The environment wins: a forwarder deployed with it never reads a file.
+    assert.deepEqual(
+      readRuntimeConfig({
+        [RUNTIME_CONFIG_ENV]: JSON.stringify({ ...runtime, quarantinePrefix: 'q' }),
+        [RUNTIME_CONFIG_FILE_ENV]: path,
+      }).quarantinePrefix,
+      'q',
+    );
+  });
+
+  it('names the variable and the file when neither holds a configuration', () => {
+    const path = join(tmpdir(), 'no-such-dir', 'forwarder-config.json');
+    assert.throws(
+      () => readRuntimeConfig({ [RUNTIME_CONFIG_FILE_ENV]: path }),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'RUNTIME_CONFIG_MISSING' &&
+        error.message.includes(RUNTIME_CONFIG_ENV) &&
+        error.message.includes(path),
+    );
+    const broken = join(mkdtempSync(join(tmpdir(), 'sluice-runtime-')), 'forwarder-config.json');
+    writeFileSync(broken, '{"sources":');
+    assert.throws(
+      () => readRuntimeConfig({ [RUNTIME_CONFIG_FILE_ENV]: broken }),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'RUNTIME_CONFIG_INVALID' &&
+        error.message.includes(broken),
+    );
   });
 
   it('fits the environment with two sources, two destinations and four routes', () => {

@@ -1,30 +1,34 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { fallbackRecordId, recordOwnId } from '../../../lambda/core/records/id';
+import { fallbackRecordId, ownIdOf } from '../../../lambda/core/records/id';
 
-describe('recordOwnId', () => {
-  it('takes a string or finite number id from the named field', () => {
-    assert.equal(recordOwnId({ id: 'at-33faa6fb65df876a' }, 'id'), 'at-33faa6fb65df876a');
-    assert.equal(recordOwnId({ uuid: 'x' }, 'uuid'), 'x');
-    assert.equal(recordOwnId({ seq: 42 }, 'seq'), '42');
-    assert.equal(recordOwnId({ seq: 1.5 }, 'seq'), '1.5');
+describe("ownIdOf: the id a record's id field holds", () => {
+  it('takes a string or a finite number', () => {
+    assert.equal(ownIdOf('at-33faa6fb65df876a'), 'at-33faa6fb65df876a');
+    assert.equal(ownIdOf('x'), 'x');
+    assert.equal(ownIdOf(42), '42');
+    assert.equal(ownIdOf(1.5), '1.5');
   });
 
-  it('gives nothing when no field is configured or the field is absent', () => {
-    assert.equal(recordOwnId({ id: 'a' }, undefined), undefined);
-    assert.equal(recordOwnId({ other: 'a' }, 'id'), undefined);
-    assert.equal(recordOwnId({}, 'toString'), undefined, 'inherited properties are not fields');
+  it('gives nothing for a field the record does not have', () => {
+    assert.equal(ownIdOf(undefined), undefined);
   });
 
   it('refuses empty ids, ids over 200 bytes (counted in UTF-8), and values that are not ids', () => {
-    assert.equal(recordOwnId({ id: '' }, 'id'), undefined);
-    assert.equal(recordOwnId({ id: 'x'.repeat(200) }, 'id'), 'x'.repeat(200));
-    assert.equal(recordOwnId({ id: 'x'.repeat(201) }, 'id'), undefined);
-    assert.equal(recordOwnId({ id: 'é'.repeat(100) }, 'id'), 'é'.repeat(100));
-    assert.equal(recordOwnId({ id: 'é'.repeat(101) }, 'id'), undefined);
+    assert.equal(ownIdOf(''), undefined);
+    assert.equal(ownIdOf('x'.repeat(200)), 'x'.repeat(200));
+    assert.equal(ownIdOf('x'.repeat(201)), undefined);
+    assert.equal(ownIdOf('é'.repeat(100)), 'é'.repeat(100));
+    assert.equal(ownIdOf('é'.repeat(101)), undefined);
+    // Around the length below which no count is needed (3 bytes per UTF-16 unit at most).
+    assert.equal(ownIdOf('€'.repeat(66)), '€'.repeat(66), '198 bytes');
+    assert.equal(ownIdOf('€'.repeat(67)), undefined, '201 bytes');
+    assert.equal(ownIdOf('🚀'.repeat(50)), '🚀'.repeat(50), '200 bytes');
+    assert.equal(ownIdOf('🚀'.repeat(51)), undefined, '204 bytes');
     for (const id of [null, true, { v: 1 }, ['a'], Number.NaN, Number.POSITIVE_INFINITY]) {
-      assert.equal(recordOwnId({ id }, 'id'), undefined, `${JSON.stringify(id)} is not an id`);
+      assert.equal(ownIdOf(id), undefined, `${JSON.stringify(id)} is not an id`);
     }
   });
 });
@@ -47,6 +51,26 @@ describe('fallbackRecordId', () => {
     assert.equal(
       fallbackRecordId({ ...location, key: 'logs/ünïcødé/日本/🙂.json' }),
       'fu8zKoka6CWkXt2m1FHMLRpPdTn',
+    );
+  });
+
+  it('is the hash of the JSON of its parts, whatever objects came before', () => {
+    const reference = (where: typeof location) =>
+      createHash('sha256')
+        .update(JSON.stringify(['sluice-record-id-v1', where.bucket, where.key, where.eTag, where.offset]))
+        .digest('base64url')
+        .slice(0, 27);
+    const part = fc.constantFrom('a', 'b', 'a"b', 'ü/日本', '\\', '');
+    const where = fc.record({
+      bucket: part,
+      key: part,
+      eTag: part,
+      offset: fc.oneof(fc.nat(), fc.constantFrom(-0, 2 ** 53, 1.5, Number.MAX_SAFE_INTEGER)),
+    });
+    fc.assert(
+      fc.property(fc.array(where, { maxLength: 12 }), (locations) => {
+        for (const each of locations) assert.equal(fallbackRecordId(each), reference(each));
+      }),
     );
   });
 

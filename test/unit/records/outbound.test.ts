@@ -3,7 +3,8 @@ import { isUtf8 } from 'node:buffer';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { fallbackRecordId } from '../../../lambda/core/records/id';
-import { type OutboundContext, toOutboundRecord } from '../../../lambda/core/records/outbound';
+import { EventFactory } from '../../../lambda/core/records/event-factory';
+import { type OutboundContext, recordFields, toOutboundRecord } from '../../../lambda/core/records/outbound';
 import type { RecordEvent } from '../../../lambda/core/records/read-event';
 
 const context: OutboundContext = {
@@ -130,6 +131,9 @@ describe('toOutboundRecord', () => {
     for (const text of ['{"logType":"replays","id":"r-1"}', '{"id":""}', '{"logType":"constructor"}', '{}']) {
       assert.equal(toOutboundRecord(lineEvent(text, 55), context).id, expected, text);
     }
+    // An id field named like an inherited property: the record has no such field of its own.
+    const inherited = { ...context, idFieldByLogType: { activities: 'toString' } };
+    assert.equal(toOutboundRecord(lineEvent('{"logType":"activities"}', 55), inherited).id, expected);
   });
 
   it("uses the notification's event time when the record has no usable timestamp", () => {
@@ -148,5 +152,45 @@ describe('toOutboundRecord', () => {
       timestampField: 'ts',
     });
     assert.equal(record.timestamp.iso, '2024-02-01T18:50:04Z');
+  });
+});
+
+describe('toOutboundRecord of a record read for its fields only', () => {
+  it('is the record built from the parsed record, byte for byte', () => {
+    const factory = new EventFactory(1024 * 1024, 0, recordFields(context));
+    const lines = [
+      '{"id":"at-1","logType":"activities","timestamp":"2024-02-01T18:50:04.782960647Z"}',
+      '{"uuid":"q-1","logType":"queries","timestamp":1706813404123}',
+      '{"uuid":12.50,"log\\u0054ype":"queries","timestamp":"1706813404.5"}',
+      '{"id":"x","logType":"activities","id":"last","timestamp":"2024-02-01 18:50:04+02:00"}',
+      `{"id":"${'é'.repeat(101)}","timestamp":"not a time"}`,
+      '{"id":null,"logType":"bad type!","timestamp":[1]}',
+      '{"logType":{"nested":1},"msg":"héllo ✓ 🚀"}',
+      '{"id":"ü-\\u00fc","msg":"\\ud83d\\ude80"}',
+      '{\n  "id": "pretty",\n  "timestamp": 1706813404\n}',
+    ];
+    const cases = lines.map((line) => Buffer.from(line));
+    // Bytes that are not UTF-8 inside a string: the record goes out decoded.
+    cases.push(Buffer.concat([Buffer.from('{"id":"bad-'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+    for (const bytes of cases) {
+      const singleLine = !bytes.includes(0x0a);
+      const scanned = factory.fromBytes(bytes, 0, bytes.length, 40, singleLine);
+      assert.equal(scanned.kind, 'record');
+      assert.ok((scanned as RecordEvent).fields, 'read for its fields');
+      const parsed: RecordEvent = {
+        ...lineEvent(bytes.toString('utf8'), 40),
+        bytes,
+        length: bytes.length,
+        singleLine,
+      };
+      const { value: scannedValue, ...fromFields } = toOutboundRecord(scanned as RecordEvent, context);
+      const { value: parsedValue, ...fromParsed } = toOutboundRecord(parsed, context);
+      assert.deepStrictEqual(
+        { ...fromFields, json: fromFields.json, bytes: Buffer.from(fromFields.bytes) },
+        { ...fromParsed, json: fromParsed.json, bytes: Buffer.from(fromParsed.bytes) },
+        bytes.toString('utf8'),
+      );
+      assert.deepStrictEqual(scannedValue, parsedValue);
+    }
   });
 });

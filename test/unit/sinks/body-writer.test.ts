@@ -26,6 +26,19 @@ describe('BodyWriter', () => {
     assert.equal(writer.bytes().toString('utf8'), `[${Array(500).fill(raw.toString()).join(',')}]`);
   });
 
+  it('writes ASCII text and short byte runs as they are, growing as needed', () => {
+    const writer = new BodyWriter(1);
+    const expected: Buffer[] = [];
+    for (let index = 0; index < 300; index += 1) {
+      const text = `{"time":${1706813404 + index}.${index}`;
+      const bytes = Buffer.from('x'.repeat(index % 40));
+      writer.writeAscii(text);
+      writer.writeBytes(bytes);
+      expected.push(Buffer.from(text), bytes);
+    }
+    assert.deepEqual(writer.bytes(), Buffer.concat(expected));
+  });
+
   it('encoders stay exact when records are far larger in UTF-8 than their estimate', () => {
     const heavy = [
       makeRecord({ text: '🚀'.repeat(2_000) }),

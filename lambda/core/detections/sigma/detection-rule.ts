@@ -29,10 +29,17 @@ export function compileDetectionRule(document: RuleDocument, root: MapNode, meta
   }
   const selections = new Map<string, Predicate>();
   const fields = new Set<string>();
+  // Keywords (a string, a list of strings, a `|modifier` key) search every value of the record.
+  let readsWholeRecord = false;
   const collectFields = (node: TreeNode) => {
     if (node.kind === 'map')
-      for (const { key } of node.entries) if (key.split('|')[0] !== '') fields.add(key.split('|')[0]);
-    if (node.kind === 'seq') node.items.forEach(collectFields);
+      for (const { key } of node.entries) {
+        const field = key.split('|')[0];
+        if (field === '') readsWholeRecord = true;
+        else fields.add(field);
+      }
+    else if (node.kind === 'seq') node.items.forEach(collectFields);
+    else readsWholeRecord = true;
   };
   let conditionEntry: MapNode['entries'][number] | undefined;
   for (const item of detection.entries) {
@@ -78,5 +85,6 @@ export function compileDetectionRule(document: RuleDocument, root: MapNode, meta
     matches: predicate.test,
     cost: predicate.cost,
     fields: [...fields],
+    readsWholeRecord,
   };
 }

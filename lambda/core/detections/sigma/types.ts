@@ -32,6 +32,8 @@ export interface DetectionRule extends RuleMeta {
   readonly cost: number;
   /** The record fields the rule reads, as written (dotted paths), without modifiers; keyword searches read all. */
   readonly fields: readonly string[];
+  /** True when it has keyword searches: they read every value of the record, not only `fields`. */
+  readonly readsWholeRecord: boolean;
 }
 
 export type CorrelationType = 'event_count' | 'value_count';

@@ -3,6 +3,7 @@ import type { OutboundRecord } from '../../records/types';
 import { SinkCodes } from '../../sinks/codes';
 import type { BatchOutcome, DeliveryContext, Sink } from '../../sinks/types';
 import type { AlertStore } from '../alerts/store';
+import type { MatchedRecord } from '../batch-matches';
 import { DetectionEngine, type AlertOutcome } from '../engine';
 import type { RuleIndex } from '../rule-index';
 import type { WindowStore } from '../windows/store';
@@ -12,6 +13,7 @@ import { DEFAULT_ALERTS_PREFIX, DETECTIONS_STAGE } from './names';
 import type { AlertObjectWriter } from './ports';
 import { PreMatches } from './pre-match';
 import { stepReached } from './update-steps';
+import { Waves, type WaveOptions } from './waves';
 
 export interface DetectionSinkOptions {
   /** The rules bound to the configured sources. */
@@ -36,6 +38,8 @@ export interface DetectionSinkOptions {
   readonly maxAlertBytes?: number;
   /** Epoch ms: the engine's now and the deadline's clock. Default: `Date.now`. */
   readonly now?: () => number;
+  /** How the batches of objects read at once are gathered into one engine run (see waves.ts). */
+  readonly waves?: WaveOptions;
 }
 
 /**
@@ -50,10 +54,10 @@ export interface DetectionSinkOptions {
  * nothing new), from where the forwarder sends it to the SIEMs and routes.
  * An opening is marked notified once its object exists: "notified" means handed to routing.
  *
- * Give it one batch in flight (`maxInFlight: 1`): the engine registers a stored record with an alert
- * only when no window met by the stored records alone holds it, assuming the batch that stored them
- * did; two batches of one group evaluated at once can each leave such a record to the other, and
- * the alert's count and record list then miss it (the alert still opens).
+ * The batches of the objects read at once (the handler's batch of notifications) run through the
+ * engine together, as one wave (waves.ts): the store round trips are per group and per alert, so
+ * ten objects of the same accounts cost one set of them, not ten. Batches may be in flight at once,
+ * here and in other Lambdas: the engine needs no order between them (see windows.ts).
  */
 export class DetectionSink implements Sink {
   readonly name = DETECTIONS_STAGE;
@@ -62,6 +66,7 @@ export class DetectionSink implements Sink {
   readonly maxBatchBytes = Number.MAX_SAFE_INTEGER;
   private readonly engine: DetectionEngine;
   private readonly matches: PreMatches;
+  private readonly waves: Waves<MatchedRecord>;
   private readonly prefix: string;
   private readonly maxWrites: number;
   private readonly maxAlertBytes: number;
@@ -80,11 +85,17 @@ export class DetectionSink implements Sink {
     this.maxWrites = Math.max(1, options.maxConcurrentWrites ?? 16);
     this.maxAlertBytes = options.maxAlertBytes ?? DEFAULT_MAX_ALERT_BYTES;
     this.now = options.now ?? Date.now;
+    this.waves = new Waves((matched) => this.run(matched), options.waves);
   }
 
   /** The forwarder's `detections` hook: runs the rules on a record as it is built. */
   note(record: OutboundRecord, value: Readonly<Record<string, unknown>>): void {
     this.matches.note(record, value);
+  }
+
+  /** The forwarder's `detections` hook: the fields the rules read on a source's records (RuleIndex.fieldsOf). */
+  fieldsOf(source: string): readonly string[] | undefined {
+    return this.options.index.fieldsOf(source);
   }
 
   encodedSize(): number {
@@ -107,10 +118,7 @@ export class DetectionSink implements Sink {
       );
     try {
       const matched = this.matches.take(batch);
-      if (matched.length > 0) {
-        const outcomes = await this.engine.processMatched(matched, this.now());
-        await eachAtMost(this.maxWrites, outcomes, (outcome) => this.publish(outcome));
-      }
+      if (matched.length > 0) await this.waves.join(matched);
       return { delivered: batch, rejected: [], failed: [] };
     } catch (error) {
       const where = `offsets ${batch[0].offset}-${batch[batch.length - 1].offset} of s3://${batch[0].bucket}/${batch[0].key}`;
@@ -120,6 +128,12 @@ export class DetectionSink implements Sink {
         `detections: ${errorMessage(error)} (${where}); the stage runs these records again from its own progress`,
       );
     }
+  }
+
+  /** One wave: the matched records of every batch that joined it, counted and alerted on together. */
+  private async run(matched: readonly MatchedRecord[]): Promise<void> {
+    const outcomes = await this.engine.processMatched(matched, this.now());
+    await eachAtMost(this.maxWrites, outcomes, (outcome) => this.publish(outcome));
   }
 
   /**

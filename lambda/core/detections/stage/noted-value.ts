@@ -1,5 +1,6 @@
 import type { OutboundRecord } from '../../records/types';
 import type { RulesForLogType } from '../rule-index';
+import { RESERVED_KEYS, topLevelKeysOf } from '../top-level-keys';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -31,25 +32,20 @@ export class NotedValue {
   }
 }
 
-/** Keys a NotedValue cannot hold as its own without changing what it is. */
-const RESERVED = new Set(['toJSON', '__proto__']);
-
 /**
- * The top-level keys the correlations bound to a log type read: every prefix of a dotted path,
- * since `resourceTags.env` may be a nested field or a key with a dot (see field-path.ts), and a
- * path reaches the same values from a copy of those keys (nested values are shared, not copied).
- * Undefined when a key would be reserved: such records keep their parsed value.
+ * The top-level keys the correlations bound to a log type read (see topLevelKeysOf). Undefined when
+ * a key would be reserved: such records keep their parsed value.
  */
 export function readFieldsOf(bound: RulesForLogType): readonly string[] | undefined {
   const fields = new Set<string>();
   for (const correlations of bound.correlations) {
     for (const { rule } of correlations) {
       const paths = rule.field ? [...rule.groupBy, rule.field] : rule.groupBy;
-      for (const { name } of paths) {
-        const segments = name.split('.');
-        for (let end = 1; end <= segments.length; end += 1) fields.add(segments.slice(0, end).join('.'));
-      }
+      topLevelKeysOf(
+        paths.map(({ name }) => name),
+        fields,
+      );
     }
   }
-  return [...fields].some((field) => RESERVED.has(field)) ? undefined : [...fields];
+  return [...fields].some((field) => RESERVED_KEYS.has(field)) ? undefined : [...fields];
 }

@@ -61,6 +61,8 @@ interface Envelope {
 }
 
 const EVENT_END = Buffer.from('}\n');
+const TIME_FIELD = Buffer.from('{"time":');
+const OPEN_BRACE = Buffer.from('{');
 
 /**
  * Builds the HEC envelope around the record's bytes without parsing or re-serializing the record: that
@@ -81,7 +83,21 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
   // Kept per object, not just for the last one: the handler forwards the objects of its batch in
   // parallel, so consecutive records often come from different objects.
   const envelopes = new Map<string, Envelope>();
+  // The envelope depends only on these four fields: records come by the hundred with the same ones,
+  // and comparing them (the same strings, usually the same objects) costs less than the lookups.
+  let lastBucket: string | undefined;
+  let lastKey: string | undefined;
+  let lastSource: string | undefined;
+  let lastLogType: string | undefined;
+  let lastEnvelope: Envelope | undefined;
   const envelopeOf = (record: OutboundRecord): Envelope => {
+    if (
+      record.key === lastKey &&
+      record.bucket === lastBucket &&
+      record.source === lastSource &&
+      record.logType === lastLogType
+    )
+      return lastEnvelope!;
     const quotedSourcetype = sourcetype(record);
     // A record's own logType field can differ from its object's: the index is looked up per record.
     const index =
@@ -105,6 +121,11 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
       };
       envelopes.set(record.key, envelope);
     }
+    lastBucket = record.bucket;
+    lastKey = record.key;
+    lastSource = record.source;
+    lastLogType = record.logType;
+    lastEnvelope = envelope;
     return envelope;
   };
 
@@ -136,10 +157,12 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
         const time = timeOf(record);
         const { restBytes } = envelopeOf(record);
         if (time === undefined) {
-          writer.write('{');
+          writer.writeBytes(OPEN_BRACE);
           writer.writeBytes(restBytes.subarray(1));
         } else {
-          writer.write(`{"time":${time}`);
+          // Both ASCII (timeOf checked the digits): copied byte by byte, no text to encode.
+          writer.writeBytes(TIME_FIELD);
+          writer.writeAscii(time);
           writer.writeBytes(restBytes);
         }
         writer.writeBytes(record.bytes);

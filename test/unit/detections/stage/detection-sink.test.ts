@@ -310,6 +310,55 @@ describe('the detections stage in the forwarder', () => {
     assert.ok([...siemView(w).values()].every((view) => view.opened === 1));
   });
 
+  it('counts the objects read at once together: one store round trip per group, not one per object, and the same alerts', async () => {
+    const keys = [0, 1, 2].map((n) => KEY.replace('a.json', `part-${n}.json`));
+    const files = Object.fromEntries(keys.map((key, n) => [key, ndjson(events(12, n * 12))]));
+    const adds: string[] = [];
+    const windows = new MemoryWindowStore();
+    const counted = world(files, {
+      maxBatchRecords: 100,
+      // One wave, run when it holds the three objects' 29 matching records (7 of the 36 are logins),
+      // whatever the time between them on a busy machine.
+      waves: { quietMs: 3_600_000, maxLingerMs: 3_600_000, maxItems: 29 },
+      windows: {
+        add: (partition, contributions, expiresAtMs) => {
+          adds.push(partition);
+          return windows.add(partition, contributions, expiresAtMs);
+        },
+        range: (partition, fromMs, toMs) => windows.range(partition, fromMs, toMs),
+      },
+    });
+    const results = await Promise.all(
+      keys.map((key) => forwardObject({ object: objectRef(key) }, forwardDeps(counted))),
+    );
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['complete', 'complete', 'complete'],
+    );
+    assert.deepEqual(adds.sort(), [
+      'query_burst\u0000["a0"]',
+      'query_burst\u0000["a1"]',
+      'query_burst\u0000["a2"]',
+    ]);
+
+    const one = world({ [KEY]: ndjson(events(36)) }, { maxBatchRecords: 100 });
+    assert.equal((await forwardObject({ object: objectRef() }, forwardDeps(one))).status, 'complete');
+    assert.deepEqual(
+      occurrences(counted.alerts as MemoryAlertStore),
+      occurrences(one.alerts as MemoryAlertStore),
+    );
+    assert.deepEqual(
+      counted.writer
+        .records()
+        .map((record) => [record.dedupKey, record.occurrences])
+        .sort(),
+      one.writer
+        .records()
+        .map((record) => [record.dedupKey, record.occurrences])
+        .sort(),
+    );
+  });
+
   it('gives the same alerts and counts whatever offset a continuation cut the object at', async () => {
     const reference = await uninterrupted();
     const finalCounts = occurrences(reference.alerts as MemoryAlertStore);

@@ -4,6 +4,7 @@ import { buildRuleSet, compilePlainRule } from '../../../../lambda/core/detectio
 import type { RuleSet } from '../../../../lambda/core/detections/sigma/rule-set';
 import { DetectionSink } from '../../../../lambda/core/detections/stage/detection-sink';
 import type { AlertObjectWriter } from '../../../../lambda/core/detections/stage/ports';
+import type { WaveOptions } from '../../../../lambda/core/detections/stage/waves';
 import type { AlertRecord } from '../../../../lambda/core/detections/routing/alert-record';
 import { MemoryWindowStore } from '../../../../lambda/core/detections/windows/memory-store';
 import type { WindowStore } from '../../../../lambda/core/detections/windows/store';
@@ -125,6 +126,8 @@ export function world(
      * running count batch by batch.
      */
     stageInFlight?: number;
+    /** Default: the stage's (a wave runs 25 ms after the last batch joined it). */
+    waves?: WaveOptions;
   } = {},
 ): StageWorld {
   const objects = new MemoryObjects(files);
@@ -139,6 +142,7 @@ export function world(
     writer,
     maxBatchRecords: options.maxBatchRecords ?? 4,
     now: () => T0 + 7_200_000,
+    waves: options.waves,
   });
   return {
     objects,

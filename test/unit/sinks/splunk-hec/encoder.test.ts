@@ -101,6 +101,54 @@ describe('HEC encoder', () => {
       assert.equal(encoder.encodedSize(candidate), Buffer.byteLength(encoder.encode([candidate])));
   });
 
+  it('encodes a batch byte for byte as its events one per line, whatever mix of objects, sources, log types and times it holds', () => {
+    const options = {
+      host: 'h',
+      index: 'main',
+      indexByLogType: { queries: 'q' },
+      sourcetype: '{source}:{logType}',
+    };
+    const encoder = createHecEncoder(options);
+    const tricky = [
+      '{"msg":"héllo ✓ 🚀","big":12345678901234567890,"tiny":1e-400,"neg":-0.0}',
+      '{"esc":"quote \\" backslash \\\\ tab \\t nul \\u0000 surrogate \\ud83d\\ude80 lone \\udc00"}',
+      '{"nested":{"a":[1,{"b":null}],"c":true},"empty":{},"list":[]}',
+    ];
+    const times = [
+      { iso: 'x', epochSeconds: '1706813404.782960647', epochMillis: 1 },
+      { iso: 'x', epochSeconds: '-5.5', epochMillis: -5_500 },
+      { iso: 'x', epochSeconds: '0', epochMillis: 0 },
+      { iso: 'x', epochSeconds: 'bad', epochMillis: Number.NaN },
+    ];
+    // Consecutive records that differ in one envelope field only, so a remembered envelope must not leak.
+    const usual = { key: 'a.json' };
+    const places = [
+      usual,
+      { ...usual, logType: 'queries' },
+      usual,
+      { ...usual, source: 'other' },
+      usual,
+      { ...usual, bucket: 'other-bucket' },
+      usual,
+      { key: 'b/ключ "x".json' },
+      usual,
+    ];
+    const batch = places.flatMap((place, index) =>
+      tricky.map((json, offset) =>
+        makeRecord({}, { ...place, json, offset, timestamp: times[(index + offset) % times.length] }),
+      ),
+    );
+    // Each event from an encoder of its own: nothing remembered from the record before.
+    const reference = batch.map((candidate) => `${createHecEncoder(options).event(candidate)}\n`).join('');
+    assert.equal(encoder.encode(batch).toString('utf8'), reference);
+    assert.deepEqual(encoder.encode(batch), Buffer.from(reference));
+    assert.equal(
+      batch.reduce((sum, candidate) => sum + encoder.encodedSize(candidate), 0),
+      Buffer.byteLength(reference),
+    );
+    for (const line of reference.trimEnd().split('\n')) JSON.parse(line);
+  });
+
   it('encodedSize is the exact UTF-8 size of the event and its newline', () => {
     const encoder = createHecEncoder({ host: 'h', index: 'i', sourcetype: '{source}:{logType}' });
     for (const candidate of [

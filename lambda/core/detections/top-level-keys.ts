@@ -1,0 +1,15 @@
+/**
+ * The top-level keys of a record that reading `paths` needs: every prefix of a dotted path, since
+ * `resourceTags.env` may be a nested field or a key with a dot (see sigma/field-path.ts), and a path
+ * reaches the same values from a copy of those keys (nested values are shared, not copied).
+ */
+export function topLevelKeysOf(paths: Iterable<string>, into = new Set<string>()): Set<string> {
+  for (const path of paths) {
+    const segments = path.split('.');
+    for (let end = 1; end <= segments.length; end += 1) into.add(segments.slice(0, end).join('.'));
+  }
+  return into;
+}
+
+/** Keys a copy of some of a record's keys cannot hold as its own without changing what it is. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['toJSON', '__proto__']);

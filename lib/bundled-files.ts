@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AssetStaging } from 'aws-cdk-lib';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** A file to put beside a function's handler: its name in the bundle and its content. */
+export interface BundledFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+function posixQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Puts files written at synth into a function's bundle, beside its handler: each is written to a
+ * folder of its own, and copied into the bundle after esbuild ran. The bundle's asset hash is its
+ * output's, so a changed file is a new asset and a new deployment of the function. Call `dispose()`
+ * once the function is constructed (CDK bundles in its constructor).
+ */
+export class BundledFiles implements nodejs.ICommandHooks {
+  /** SHA-256 of the files: part of CDK's in-process asset cache key (serialized with the hooks). */
+  readonly digest: string;
+  /** Where each file was written, by name. */
+  readonly paths: ReadonlyMap<string, string>;
+  private readonly dir: string;
+
+  constructor(files: readonly BundledFile[]) {
+    const hash = createHash('sha256');
+    this.dir = mkdtempSync(join(tmpdir(), 'sluice-bundled-'));
+    const paths = new Map<string, string>();
+    for (const { name, text } of files) {
+      hash.update(`${name}\u0000${text}\u0000`);
+      const path = join(this.dir, name);
+      writeFileSync(path, text);
+      paths.set(name, path);
+    }
+    this.digest = hash.digest('hex');
+    this.paths = paths;
+  }
+
+  beforeBundling(): string[] {
+    return [];
+  }
+
+  beforeInstall(): string[] {
+    return [];
+  }
+
+  afterBundling(_inputDir: string, outputDir: string): string[] {
+    if (outputDir === AssetStaging.BUNDLING_OUTPUT_DIR) {
+      // The container cannot see the files written on this machine: say so instead of bundling none.
+      return [
+        `echo "sluice: ${[...this.paths.keys()].join(', ')} are bundled with a local esbuild (npm install esbuild), not in Docker" >&2`,
+        'exit 1',
+      ];
+    }
+    return [...this.paths].map(([name, path]) => {
+      const target = join(outputDir, name);
+      return process.platform === 'win32'
+        ? `copy /Y "${path}" "${target}"`
+        : `cp ${posixQuote(path)} ${posixQuote(target)}`;
+    });
+  }
+
+  /** Removes the files written at synth. */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
