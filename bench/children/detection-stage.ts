@@ -5,13 +5,13 @@ import { RuleIndex } from '../../lambda/core/detections/rule-index';
 import { compileRuleSet } from '../../lambda/core/detections/sigma/rule-set';
 import { DetectionSink } from '../../lambda/core/detections/stage/detection-sink';
 import { MemoryWindowStore } from '../../lambda/core/detections/windows/memory-store';
-import type { Contribution, WindowStore } from '../../lambda/core/detections/windows/store';
 import { forwardObject, type ForwardDependencies } from '../../lambda/core/forward/forward-object';
 import type { ObjectSource } from '../../lambda/core/forward/ports';
 import type { OutboundRecord } from '../../lambda/core/records/types';
 import type { BatchOutcome, Sink } from '../../lambda/core/sinks/types';
 import { strongDmRecords, type LogType } from '../data/strongdm';
 import { serveOnce } from '../lib/child';
+import { withoutSamples } from '../lib/detection-workload';
 
 /**
  * What the detections stage adds to the forwarder, per record: `forwardObject` over StrongDM objects
@@ -48,22 +48,6 @@ export interface DetectionStageOutput {
 
 type Mode = 'forward' | 'match' | 'engine' | 'stage';
 const OBJECT_RECORDS = 1_000;
-
-/** Contributions without their samples: what a store that keeps nothing in memory gives back. */
-function withoutSamples(store: MemoryWindowStore): WindowStore {
-  return {
-    add: (partition, contributions, expiresAtMs) =>
-      store.add(
-        partition,
-        contributions.map(({ ref, value }): Contribution => {
-          const { id, bucket, key, offset, eventTimeMs } = ref;
-          return { ref: { id, bucket, key, offset, eventTimeMs }, value };
-        }),
-        expiresAtMs,
-      ),
-    range: (partition, fromMs, toMs) => store.range(partition, fromMs, toMs),
-  };
-}
 
 export async function measureDetectionStage(input: DetectionStageInput): Promise<DetectionStageOutput> {
   const packDir = resolve(__dirname, '../../detections/strongdm');

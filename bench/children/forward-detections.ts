@@ -1,6 +1,5 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { MemoryAlertStore } from '../../lambda/core/detections/alerts/store';
 import { buildRuleIndex } from '../../lambda/core/detections/load-rules';
 import { createDetectionFanout } from '../../lambda/core/detections/stage/detection-fanout';
@@ -15,6 +14,7 @@ import { createDetectionTable } from '../../test/support/detection-table';
 import { motoClientConfig } from '../../test/support/moto';
 import { chunksOf } from '../data/objects';
 import { serveOnce } from '../lib/child';
+import { observeGcPauses } from '../lib/gc-pauses';
 import { profiled } from '../lib/run-profile';
 import {
   detectionObjects,
@@ -86,14 +86,7 @@ export interface ForwardDetectionsOutput {
   readonly rounds: readonly ForwardDetectionsRound[];
 }
 
-const gcPauses = { minorMs: 0, majorMs: 0 };
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcPauses.minorMs += entry.duration;
-    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.majorMs += entry.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
+const gcPauses = observeGcPauses();
 
 /** Counts what the stage's writer created (the memory writer also answers 412 for a key it holds). */
 class Tally {
@@ -238,10 +231,10 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       detections,
     );
     try {
-      for (let start = 0; start < objects.length; start += input.batchSize) {
-        const batch = objects.slice(start, start + input.batchSize);
-        await Promise.all(batch.map((object) => forwarder.forward(object.key, object.bytes.length)));
-      }
+      await forwarder.forwardInBatches(
+        objects.map((object) => ({ key: object.key, size: object.bytes.length })),
+        input.batchSize,
+      );
     } finally {
       forwarder.close();
     }

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { ObjectSource } from '../../lambda/core/forward/ports';
 import { chunksOf, type ObjectFormat, type VendorObject } from '../data/objects';
 import { readWorkload } from '../data/workload-files';
 import { serveOnce } from '../lib/child';
+import { observeGcPauses } from '../lib/gc-pauses';
 import {
   benchForwarder,
   destinationConfig,
@@ -57,24 +57,17 @@ async function forwardAll(objects: readonly VendorObject[], input: ForwardInput)
     source,
   );
   try {
-    for (let start = 0; start < objects.length; start += input.batchSize) {
-      const batch = objects.slice(start, start + input.batchSize);
-      await Promise.all(batch.map((object) => forwarder.forward(object.key, object.body.length)));
-    }
+    await forwarder.forwardInBatches(
+      objects.map((object) => ({ key: object.key, size: object.body.length })),
+      input.batchSize,
+    );
   } finally {
     forwarder.close();
   }
   return forwarder.totals;
 }
 
-const gcPauses = { minorMs: 0, majorMs: 0 };
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcPauses.minorMs += entry.duration;
-    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.majorMs += entry.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
+const gcPauses = observeGcPauses();
 
 serveOnce<ForwardInput, ForwardOutput>(async (input) => {
   // Every round's objects are loaded first, so the garbage of loading them is collected during the

@@ -105,6 +105,11 @@ export interface BenchForwarder {
   handle(messageBody: string): Promise<void>;
   /** Handles the notification of a stored object. */
   forward(key: string, size: number): Promise<void>;
+  /** Forwards objects `batchSize` at a time, each batch at once, as the handler takes its SQS batch. */
+  forwardInBatches(
+    objects: readonly { readonly key: string; readonly size: number }[],
+    batchSize: number,
+  ): Promise<void>;
   readonly totals: ForwardTotals;
   close(): void;
 }
@@ -203,9 +208,14 @@ export function benchForwarder(
     },
   };
   const handle = (body: string) => processMessage(body, deps);
+  const forward = (key: string, size: number) => handle(objectCreatedMessage(BENCH_BUCKET, key, size));
   return {
     handle,
-    forward: (key, size) => handle(objectCreatedMessage(BENCH_BUCKET, key, size)),
+    forward,
+    forwardInBatches: async (objects, batchSize) => {
+      for (let start = 0; start < objects.length; start += batchSize)
+        await Promise.all(objects.slice(start, start + batchSize).map(({ key, size }) => forward(key, size)));
+    },
     totals,
     close: () => {
       sinks.forEach(({ sink }) => sink.close?.());

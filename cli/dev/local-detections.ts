@@ -8,7 +8,15 @@ import type { AwsClients } from '../aws/clients';
  * endpoint like moto (`sluice dev`): `pk`/`sk` strings, on demand, TTL on `expiresAt`.
  */
 export async function createDetectionTable(aws: AwsClients, name: string): Promise<string> {
-  const dynamodb = aws.other('dynamodb', (config) => new DynamoDBClient(config));
+  await createDetectionTableWith(
+    aws.other('dynamodb', (config) => new DynamoDBClient(config)),
+    name,
+  );
+  return name;
+}
+
+/** createDetectionTable with a client of one's own (the tests' and the bench's, on moto). */
+export async function createDetectionTableWith(dynamodb: DynamoDBClient, name: string): Promise<void> {
   const { partitionKey, sortKey, ttl } = DETECTION_TABLE_KEYS;
   try {
     await dynamodb.send(
@@ -28,7 +36,7 @@ export async function createDetectionTable(aws: AwsClients, name: string): Promi
   } catch (error) {
     // An endpoint the operator runs (AWS_ENDPOINT_URL) may hold the table from an earlier run.
     if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-    return name;
+    return;
   }
   await dynamodb.send(
     new UpdateTimeToLiveCommand({
@@ -36,7 +44,6 @@ export async function createDetectionTable(aws: AwsClients, name: string): Promi
       TimeToLiveSpecification: { AttributeName: ttl, Enabled: true },
     }),
   );
-  return name;
 }
 
 /** The topic `sns` alert routes publish to (CreateTopic returns the existing one of that name). */

@@ -1,36 +1,8 @@
-import {
-  CreateTableCommand,
-  QueryCommand,
-  UpdateTimeToLiveCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DETECTION_TABLE_KEYS } from '../../lambda/adapters/detection-table';
 
 /** The detection state table as the stack creates it (pk, sk, TTL on expiresAt), on moto. */
-export async function createDetectionTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
-  const { partitionKey, sortKey, ttl } = DETECTION_TABLE_KEYS;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: partitionKey, AttributeType: 'S' },
-        { AttributeName: sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await dynamodb.send(
-    new UpdateTimeToLiveCommand({
-      TableName: name,
-      TimeToLiveSpecification: { AttributeName: ttl, Enabled: true },
-    }),
-  );
-}
+export { createDetectionTableWith as createDetectionTable } from '../../cli/dev/local-detections';
 
 /** Every item of one partition key, as stored (tests look at the layout). */
 export async function itemsOf(

@@ -1,7 +1,7 @@
-import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { seededRandom } from '../../../../bench/data/random';
-import { drawFault, readBody, upstreamOf } from './upstream';
+import { drawFault, listenProxy, passAnswer, readBody, upstreamOf } from './upstream';
 
 /** An answer the proxy gives instead of the channel's (e.g. Slack's 429 with Retry-After). */
 export interface RouteRefusal {
@@ -86,7 +86,6 @@ export async function startAlertRouteProxy(options: AlertRouteProxyOptions): Pro
   const random = seededRandom(options.seed);
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-  const sockets = new Set<Socket>();
   const books: AlertRouteBooks = {
     requests: 0,
     byFault: { pass: 0, refuse: 0, reset: 0, lost: 0, decided: 0 },
@@ -172,34 +171,15 @@ export async function startAlertRouteProxy(options: AlertRouteProxyOptions): Pro
       req.socket.destroy();
       return;
     }
-    const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
-    res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
-    res.end(answer.body);
+    passAnswer(res, answer);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
-      res.end(`alert route proxy error: ${String(error)}`);
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenProxy('alert route proxy', handle, { agent });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     books,
     lost,
     forwarded,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        agent.destroy();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

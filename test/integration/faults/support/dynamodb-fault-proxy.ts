@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { seededRandom } from '../../../../bench/data/random';
-import { drawFault, readBody, upstreamOf } from './upstream';
+import { drawFault, listenProxy, passAnswer, readBody, upstreamOf } from './upstream';
 
 /**
  * A fault-injecting HTTP proxy in front of moto's endpoint, for DynamoDB clients only (the forwarder's
@@ -95,7 +94,6 @@ export async function startDynamoDbFaultProxy(
   const random = seededRandom(options.seed);
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  const sockets = new Set<Socket>();
   const counters: DynamoDbFaultCounters = {
     requests: 0,
     calls: 0,
@@ -167,32 +165,13 @@ export async function startDynamoDbFaultProxy(
       req.socket.destroy();
       return;
     }
-    const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
-    res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
-    res.end(answer.body);
+    passAnswer(res, answer);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
-      res.end(`fault proxy error: ${String(error)}`);
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenProxy('fault proxy', handle, { agent });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     counters,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        agent.destroy();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

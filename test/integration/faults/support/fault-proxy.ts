@@ -1,9 +1,9 @@
-import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { seededRandom } from '../../../../bench/data/random';
 import { recordMarker } from '../../../../bench/data/strongdm';
-import { drawFault, readBody, upstreamOf } from './upstream';
+import { drawFault, listenProxy, passAnswer, readBody, upstreamOf } from './upstream';
 
 /**
  * A fault-injecting HTTP proxy in front of a local receiver (HEC, `_bulk` or Logs Ingestion). It decides each
@@ -167,7 +167,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     lostRecords: 0,
     forwardedRecords: 0,
   };
-  const sockets = new Set<Socket>();
   // Answers written but not known to have been read: the client may abort (its deadline) after the
   // answer left but before it read it. An answer is read once the client sends its next request on
   // the connection; if the connection closes first, shortly after, the answer counts as lost.
@@ -230,9 +229,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.socket.destroy();
       return;
     }
-    const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
-    res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
-    res.end(answer.body);
+    passAnswer(res, answer);
     const socket = req.socket;
     const indexed = contentOf(req, answer, markers);
     unconfirmed.set(socket, indexed);
@@ -241,26 +238,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }, ANSWER_READ_GRACE_MS).unref();
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
-      res.end(`fault proxy error: ${String(error)}`);
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => {
-      sockets.delete(socket);
+  const server = await listenProxy('fault proxy', handle, {
+    agent,
+    onSocketClose: (socket) => {
       const lost = unconfirmed.get(socket);
       unconfirmed.delete(socket);
       if (lost) loseAnswer(lost);
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     counters,
     lostMarkers,
     lostAcknowledgements,
@@ -268,13 +255,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     setDown: (value) => {
       down = value;
       // Keep-alive connections opened while up must not outlive the outage.
-      if (down) for (const socket of sockets) socket.destroy();
+      if (down) for (const socket of server.sockets) socket.destroy();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        agent.destroy();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

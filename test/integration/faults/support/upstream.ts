@@ -1,4 +1,5 @@
-import { request, type Agent, type IncomingMessage } from 'node:http';
+import { createServer, request, type Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** A proxied answer, read whole so a proxy can pass it on, change it or lose it. */
 export interface UpstreamAnswer {
@@ -55,4 +56,57 @@ export function drawFault<F extends string>(
     rest -= probability;
   }
   return 'pass';
+}
+
+/** Passes an upstream answer on, whole: its length is known (no chunked encoding), and the proxy keeps its own connections. */
+export function passAnswer(res: ServerResponse, answer: UpstreamAnswer): void {
+  const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
+  res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
+  res.end(answer.body);
+}
+
+/** A fault proxy's server: its address, the client connections it holds, and how to stop it. */
+export interface ProxyServer {
+  readonly url: string;
+  readonly sockets: ReadonlySet<Socket>;
+  /** Drops every client connection, then the upstream agent's, then stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `handle` on a local port with 30 s keep-alive. A handler that throws answers 599 with
+ * `<name> error: …`. `onSocketClose` is told of each client connection that closes.
+ */
+export async function listenProxy(
+  name: string,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  options: { readonly agent: Agent; readonly onSocketClose?: (socket: Socket) => void },
+): Promise<ProxyServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
+      res.end(`${name} error: ${String(error)}`);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      options.onSocketClose?.(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sockets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        options.agent.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
