@@ -91,7 +91,7 @@ function render(summary: DevSummary): string {
   return lines.join('\n');
 }
 
-/** One line per alert: what fired, on which group, how often, and its latest alert object. */
+/** One line per alert: what fired, on which group, in which period, how often, and its latest alert object. */
 function renderAlerts(alerts: NonNullable<DevSummary['alerts']>): string[] {
   if (alerts.length === 0) return ['alerts:    none raised'];
   const group = (values: Readonly<Record<string, unknown>>) =>
@@ -102,11 +102,23 @@ function renderAlerts(alerts: NonNullable<DevSummary['alerts']>): string[] {
     `alerts:    ${alerts.length} raised (forwarded as log type sluice-alerts, like any record)`,
     '',
     table([
-      ['level', 'rule', 'group', 'count', 'alert object'],
-      ...alerts.map((alert) => [alert.level, alert.rule, group(alert.group), alert.count, alert.object]),
+      ['level', 'rule', 'group', 'period from', 'count', 'alert object'],
+      ...alerts.map((alert) => [
+        alert.level,
+        alert.rule,
+        group(alert.group),
+        periodStart(alert.period.start),
+        alert.count,
+        alert.object,
+      ]),
     ]),
     '',
   ];
+}
+
+/** `2024-02-01T18:00:00.000Z` → `2024-02-01 18:00Z`: the periods start on the hour. */
+function periodStart(iso: string): string {
+  return iso.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z$/, '$1 $2Z');
 }
 
 export function registerDev(program: Command, run: Runner): void {

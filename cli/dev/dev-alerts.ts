@@ -13,6 +13,11 @@ export interface DevAlert {
   readonly group: AlertRecord['group'];
   /** The alert's running count: records it covers in its period so far. */
   readonly count: number;
+  /**
+   * The period it covers (ISO 8601): one alert per rule, group and period, so records of one rule an
+   * hour boundary apart raise two alerts.
+   */
+  readonly period: AlertRecord['period'];
   /** Alert objects written for it (its opening and each update). */
   readonly events: number;
   /** `s3://bucket/key` of its latest alert object. */
@@ -60,6 +65,7 @@ export async function listDevAlerts(s3: S3Client, bucket: string, alertsPrefix: 
       level: record.level,
       group: record.group,
       count: record.occurrences,
+      period: { start: record.period.start, end: record.period.end },
       events,
       object: `s3://${bucket}/${key}`,
     }))
