@@ -86,6 +86,7 @@ const DETECTIONS_FORWARDER: DetectionsSizes = quick
       records: 10_000,
       seed: 7,
       batchSize: 10,
+      rules: { warmupRounds: 1, rounds: 1 },
       memory: { warmupRounds: 1, rounds: 1 },
       dynamodb: { warmupRounds: 0, rounds: 1 },
     }
@@ -93,6 +94,7 @@ const DETECTIONS_FORWARDER: DetectionsSizes = quick
       records: 100_000,
       seed: 7,
       batchSize: 10,
+      rules: { warmupRounds: 1, rounds: 7 },
       memory: { warmupRounds: 1, rounds: 7 },
       dynamodb: { warmupRounds: 1, rounds: 3 },
     };

@@ -16,6 +16,7 @@ import { chunksOf } from '../data/objects';
 import { serveOnce } from '../lib/child';
 import { observeGcPauses } from '../lib/gc-pauses';
 import { profiled } from '../lib/run-profile';
+import { rulesOnlyFanout } from '../lib/rules-only-stage';
 import {
   detectionObjects,
   statementsPerAccountMinute,
@@ -28,6 +29,7 @@ import {
   benchForwarder,
   destinationConfig,
   type BenchDetections,
+  type DetectionStores,
   type ForwardTotals,
   type ReceiverUrls,
 } from '../lib/forwarder';
@@ -45,8 +47,11 @@ export interface ForwardDetectionsInput {
   readonly urls: ReceiverUrls;
   readonly destinationGzip: boolean;
   readonly workload: DetectionWorkloadKind;
-  /** `memory`: in-memory stores and alert objects (the stage's own CPU); `dynamodb`: as deployed, on moto. */
-  readonly stores: 'memory' | 'dynamodb';
+  /**
+   * `memory`: in-memory stores and alert objects (the stage's own CPU); `dynamodb`: as deployed, on
+   * moto; `rules`: the rules alone, their matches dropped (rules-only-stage.ts: the floor of any design).
+   */
+  readonly stores: DetectionStores;
   /** moto's endpoint (`stores: 'dynamodb'`), or a keep-alive proxy in front of it (see keep-alive-proxy.ts). */
   readonly motoEndpoint?: string;
   readonly records: number;
@@ -95,6 +100,8 @@ class Tally {
   bytes = 0;
   dynamodbRequests = 0;
   dynamodbByCommand: Record<string, number> = {};
+  /** Records the rules-only stage saw matched. */
+  rulesMatched: () => number = () => 0;
 
   wrap(writer: AlertObjectWriter): AlertObjectWriter {
     return {
@@ -153,6 +160,16 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
   /** Detections for one run: fresh state (a new table on moto), counted alert objects. */
   const detectionsFor = async (tally: Tally): Promise<BenchDetections> => {
     runs += 1;
+    if (input.stores === 'rules') {
+      return {
+        config: DETECTIONS_CONFIG,
+        create: (config: ForwarderRuntimeConfig) => {
+          const fanout = rulesOnlyFanout(buildRuleIndex(rules, config.sources));
+          tally.rulesMatched = fanout.matched;
+          return fanout;
+        },
+      };
+    }
     if (input.stores === 'memory') {
       return {
         config: DETECTIONS_CONFIG,
@@ -259,6 +276,8 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       throw new Error(
         `${withDetections ? 'with' : 'without'} detections: ${totals.records} records read, ${totals.delivered} of ${expected} deliveries, ${totals.failed} failed`,
       );
+    if (withDetections && input.stores === 'rules' && tally.rulesMatched() === 0)
+      throw new Error('rules only: the pack matched no record (the workload would not exercise the rules)');
     return {
       cpuMs: (cpu.user + cpu.system) / 1000,
       systemMs: cpu.system / 1000,

@@ -5,7 +5,7 @@ import type {
 } from '../children/forward-detections';
 import type { DetectionWorkloadKind } from './detection-workload';
 import { runChild } from './child';
-import type { ReceiverUrls } from './forwarder';
+import type { DetectionStores, ReceiverUrls } from './forwarder';
 
 /**
  * The forwarder with and without the StrongDM pack (bench/children/forward-detections.ts), one child
@@ -17,7 +17,7 @@ export const DETECTIONS_CPU_TARGET = 0.15;
 
 export interface DetectionsRowSpec {
   readonly workload: DetectionWorkloadKind;
-  readonly stores: 'memory' | 'dynamodb';
+  readonly stores: DetectionStores;
   readonly destinationGzip: boolean;
 }
 
@@ -50,11 +50,15 @@ export interface DetectionsSizes {
   readonly seed: number;
   readonly batchSize: number;
   /** Per row kind: the DynamoDB rows wait on moto, so they run fewer rounds. */
+  readonly rules: { readonly warmupRounds: number; readonly rounds: number };
   readonly memory: { readonly warmupRounds: number; readonly rounds: number };
   readonly dynamodb: { readonly warmupRounds: number; readonly rounds: number };
 }
 
 export const DETECTIONS_ROWS: readonly DetectionsRowSpec[] = [
+  // The floor: the pack's rules alone, on the fields the reader finds; nothing counted or stored.
+  { workload: 'burst', stores: 'rules', destinationGzip: false },
+  { workload: 'burst', stores: 'rules', destinationGzip: true },
   { workload: 'burst', stores: 'memory', destinationGzip: false },
   { workload: 'quiet', stores: 'memory', destinationGzip: false },
   { workload: 'burst', stores: 'memory', destinationGzip: true },

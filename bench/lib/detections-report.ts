@@ -19,10 +19,17 @@ const fixed = (value: number, digits = 0) =>
 const percent = (share: number) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)} %`;
 const verdict = (share: number) => (share <= DETECTIONS_CPU_TARGET ? 'met' : '**missed**');
 
+const STORES_LABEL: Readonly<Record<DetectionsRow['stores'], string>> = {
+  rules: 'rules only',
+  memory: 'in memory',
+  dynamodb: 'DynamoDB + S3 (moto)',
+};
+
 function row(r: DetectionsRow): string {
   const [low, high] = r.addedShareRange;
   const per100k = (count: number) => fixed((count / r.records) * 100_000);
-  return `| ${r.workload} | ${r.stores === 'memory' ? 'in memory' : 'DynamoDB + S3 (moto)'} | ${r.destinationGzip ? 'on' : 'off'} | ${r.rounds} | ${fixed(r.withoutCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord - r.withoutCpuNsPerRecord)} ns | **${percent(r.addedShare)}** (${percent(low)} … ${percent(high)}) | ${per100k(r.openings)} + ${per100k(r.updates)} | ${r.stores === 'memory' ? '–' : fixed((r.dynamodbRequests / r.records) * 1_000)} | ${verdict(r.addedShare)} |`;
+  const alerts = r.stores === 'rules' ? '–' : `${per100k(r.openings)} + ${per100k(r.updates)}`;
+  return `| ${r.workload} | ${STORES_LABEL[r.stores]} | ${r.destinationGzip ? 'on' : 'off'} | ${r.rounds} | ${fixed(r.withoutCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord - r.withoutCpuNsPerRecord)} ns | **${percent(r.addedShare)}** (${percent(low)} … ${percent(high)}) | ${alerts} | ${r.stores === 'dynamodb' ? fixed((r.dynamodbRequests / r.records) * 1_000) : '–'} | ${verdict(r.addedShare)} |`;
 }
 
 /** What the DynamoDB rows' requests were, by operation (empty without such rows). */
@@ -68,8 +75,10 @@ without detections and with \`detections: { packs: ["strongdm"] }\`: the \`detec
 wired as the Lambda wires it. Each round runs both back to back on a fresh forwarder and fresh
 detection state, alternating which goes first; the table shows medians over the rounds, the added
 share's range in brackets. CPU time is the forwarder process's (user + system, all threads, GC
-included). **In memory**: in-memory window and alert stores, alert objects counted, not stored: the
-stage's own CPU. **DynamoDB + S3 (moto)**: the deployed stores and alert writer
+included). **Rules only**: the pack's rules run on the fields the reader finds, as the stage runs
+them, and their matches are dropped (\`bench/lib/rules-only-stage.ts\`): no windows, no alerts, no
+store, the floor any design of the stage starts from. **In memory**: in-memory window and alert
+stores, alert objects counted, not stored: the stage's own CPU. **DynamoDB + S3 (moto)**: the deployed stores and alert writer
 (\`createAwsDetections\` itself) against moto: the AWS SDK's CPU in the forwarder process counts,
 moto's own does not (it runs in a process of its own, as the receivers do). moto closes every
 connection after its answer, which AWS does not: the forwarder talks to it through a keep-alive proxy

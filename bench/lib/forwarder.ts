@@ -119,6 +119,9 @@ export interface BenchForwarder {
  * and routes built from the runtime configuration (as lambda/forwarder/detections.ts builds them,
  * with stores and an alert writer of the bench's choice).
  */
+/** Where the bench's detections keep their state: see ForwardDetectionsInput.stores. */
+export type DetectionStores = 'rules' | 'memory' | 'dynamodb';
+
 export interface BenchDetections {
   readonly config: NonNullable<SluiceConfigInput['detections']>;
   create(config: ForwarderRuntimeConfig): DetectionFanout;

@@ -194,9 +194,12 @@ describe('sluice replay and status by key layout (CloudTrail, Cloudflare, GitHub
     );
     await put(`cloudflare/http/${day(now)}/${day(now)}T000030Z_${day(now)}T000130Z_cc33dd44.log.gz`, body);
     await put('cloudflare/http/ownership-challenge-9883874e.txt', 'token');
+    // The range starts in today's folder, also in the first minute of a UTC day: yesterday's folder is
+    // then listed only as the one folder earlier.
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const around = [
       '--from',
-      new Date(now.getTime() - 60_000).toISOString(),
+      new Date(Math.max(now.getTime() - 60_000, today)).toISOString(),
       '--to',
       new Date(now.getTime() + 120_000).toISOString(),
     ];
