@@ -92,7 +92,7 @@ function render(summary: DevSummary): string {
 }
 
 /** One line per alert: what fired, on which group, in which period, how often, and its latest alert object. */
-function renderAlerts(alerts: NonNullable<DevSummary['alerts']>): string[] {
+export function renderAlerts(alerts: NonNullable<DevSummary['alerts']>): string[] {
   if (alerts.length === 0) return ['alerts:    none raised'];
   const group = (values: Readonly<Record<string, unknown>>) =>
     Object.entries(values)
