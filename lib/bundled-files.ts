@@ -71,3 +71,19 @@ export class BundledFiles implements nodejs.ICommandHooks {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Builds a function with `files` put beside its handler (`bundled` is undefined when there are
+ * none), and removes the files once built or failed: CDK bundles in the function's constructor.
+ */
+export function withBundledFiles<T>(
+  files: readonly BundledFile[],
+  build: (bundled: BundledFiles | undefined) => T,
+): T {
+  const bundled = files.length > 0 ? new BundledFiles(files) : undefined;
+  try {
+    return build(bundled);
+  } finally {
+    bundled?.dispose();
+  }
+}

@@ -16,10 +16,10 @@ import {
   RUNTIME_CONFIG_FILE,
   type ForwarderRuntimeConfig,
 } from '../lambda/forwarder/runtime-config';
-import { BundledFiles, type BundledFile } from './bundled-files';
+import { withBundledFiles, type BundledFile } from './bundled-files';
 import { alertObjectArn, grantDetections, type ForwarderDetections } from './detections/forwarder-access';
 import { detectionRulesFile } from './detections/rules-bundle';
-import { handlerLocation } from './handler-location';
+import { handlerBundling, handlerLocation } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
 import { secretResourceArns } from './secret-arns';
@@ -153,42 +153,33 @@ export class Forwarder extends Construct {
       ...(detections ? [detectionRulesFile(detections.rules)] : []),
       ...(configInEnvironment ? [] : [{ name: RUNTIME_CONFIG_FILE, text: serialized }]),
     ];
-    const bundled = files.length > 0 ? new BundledFiles(files) : undefined;
-
-    try {
-      this.function = new nodejs.NodejsFunction(this, 'Function', {
-        ...handlerLocation('forwarder'),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: props.memoryMb ?? 512,
-        timeout: props.timeout ?? Duration.minutes(5),
-        role: this.role,
-        logGroup: this.logGroup,
-        loggingFormat: lambda.LoggingFormat.JSON,
-        reservedConcurrentExecutions: props.reservedConcurrency,
-        description: 'sluice forwarder: S3 objects to SIEM destinations',
-        environment: {
-          ...(configInEnvironment ? { [RUNTIME_CONFIG_ENV]: serialized } : {}),
-          SLUICE_BUCKET: props.bucket.bucketName,
-          SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
-          POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
-          POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
-          NODE_OPTIONS: '--enable-source-maps',
-          ...detectionsEnvironment,
-        },
-        bundling: {
-          minify: true,
-          sourceMap: true,
-          target: 'node22',
-          forceDockerBundling: false,
-          ...(bundled ? { commandHooks: bundled } : {}),
-        },
-      });
-    } finally {
-      // Bundled by now, or failed (CDK bundles in the function's constructor): the file can go.
-      bundled?.dispose();
-    }
+    this.function = withBundledFiles(
+      files,
+      (bundled) =>
+        new nodejs.NodejsFunction(this, 'Function', {
+          ...handlerLocation('forwarder'),
+          handler: 'handler',
+          runtime: lambda.Runtime.NODEJS_24_X,
+          architecture: lambda.Architecture.ARM_64,
+          memorySize: props.memoryMb ?? 512,
+          timeout: props.timeout ?? Duration.minutes(5),
+          role: this.role,
+          logGroup: this.logGroup,
+          loggingFormat: lambda.LoggingFormat.JSON,
+          reservedConcurrentExecutions: props.reservedConcurrency,
+          description: 'sluice forwarder: S3 objects to SIEM destinations',
+          environment: {
+            ...(configInEnvironment ? { [RUNTIME_CONFIG_ENV]: serialized } : {}),
+            SLUICE_BUCKET: props.bucket.bucketName,
+            SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
+            POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
+            POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+            NODE_OPTIONS: '--enable-source-maps',
+            ...detectionsEnvironment,
+          },
+          bundling: handlerBundling(bundled),
+        }),
+    );
     acknowledgeWildcardResources(
       this.role,
       [...sourceObjects, `${bucketArn}/${config.quarantinePrefix}/*`],

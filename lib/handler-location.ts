@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** sluice's package root: this repository, or `node_modules/sluice` in an app that installs it. */
 const PACKAGE_ROOT = join(__dirname, '..');
@@ -22,4 +23,18 @@ export function handlerLocation(folder: string): HandlerLocation {
   const entry = join(PACKAGE_ROOT, 'lambda', folder, 'handler.ts');
   const lockFile = join(PACKAGE_ROOT, 'package-lock.json');
   return existsSync(lockFile) ? { entry, projectRoot: PACKAGE_ROOT, depsLockFilePath: lockFile } : { entry };
+}
+
+/**
+ * How the forwarder and the collectors are bundled: minified, with source maps, for Node 22 and
+ * later, by the local esbuild (never Docker); with the files of `bundled` beside the handler.
+ */
+export function handlerBundling(bundled?: nodejs.ICommandHooks): nodejs.BundlingOptions {
+  return {
+    minify: true,
+    sourceMap: true,
+    target: 'node22',
+    forceDockerBundling: false,
+    ...(bundled ? { commandHooks: bundled } : {}),
+  };
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { bundledConfigText } from '../adapters/bundled-config-text';
 import { sourcesWithAlerts } from '../core/config/alerts-source';
 import type { DestinationConfig } from '../core/config/destinations';
 import { VENDOR_TEST_OBJECT, type ControlObject } from '../core/config/presets';
@@ -86,24 +85,14 @@ function detectionsRuntimeConfigOf(
   };
 }
 
-/** The configuration's text and where it came from: the environment, else the bundled file. */
-function runtimeConfigText(env: NodeJS.ProcessEnv): { text: string; origin: string } {
-  const text = env[RUNTIME_CONFIG_ENV];
-  if (text) return { text, origin: RUNTIME_CONFIG_ENV };
-  const path = env[RUNTIME_CONFIG_FILE_ENV] ?? join(__dirname, RUNTIME_CONFIG_FILE);
-  try {
-    return { text: readFileSync(path, 'utf8'), origin: path };
-  } catch (error) {
-    throw new SluiceError(
-      'RUNTIME_CONFIG_MISSING',
-      `${RUNTIME_CONFIG_ENV} is not set and ${path} cannot be read (${(error as NodeJS.ErrnoException).code}); deploy the forwarder with the sluice stack`,
-      { path },
-    );
-  }
-}
-
 export function readRuntimeConfig(env: NodeJS.ProcessEnv): ForwarderRuntimeConfig {
-  const { text, origin } = runtimeConfigText(env);
+  const { text, origin } = bundledConfigText(env, {
+    variable: RUNTIME_CONFIG_ENV,
+    file: RUNTIME_CONFIG_FILE,
+    fileVariable: RUNTIME_CONFIG_FILE_ENV,
+    handlerDir: __dirname,
+    role: 'forwarder',
+  });
   let parsed: ForwarderRuntimeConfig;
   try {
     parsed = JSON.parse(text) as ForwarderRuntimeConfig;

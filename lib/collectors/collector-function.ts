@@ -10,9 +10,14 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { CollectorConfig } from '../../lambda/core/collectors/config';
 import { COLLECTOR_ENV } from '../../lambda/collector/env';
-import { COLLECTOR_CONFIG_ENV, type CollectorRuntimeConfig } from '../../lambda/collector/runtime-config';
+import {
+  COLLECTOR_CONFIG_ENV,
+  COLLECTOR_CONFIG_FILE,
+  type CollectorRuntimeConfig,
+} from '../../lambda/collector/runtime-config';
+import { withBundledFiles } from '../bundled-files';
 import { secretResourceArns } from '../forwarder';
-import { handlerLocation } from '../handler-location';
+import { handlerBundling, handlerLocation } from '../handler-location';
 import { acknowledgeWildcardResources } from '../nag';
 
 export interface CollectorFunctionProps {
@@ -30,7 +35,10 @@ export interface CollectorFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** Lambda allows 4 KB of environment variables in total; keep room for the others. */
+/**
+ * Lambda allows 4 KB of environment variables in total; keep room for the others. A configuration
+ * larger than this goes into the bundle instead (COLLECTOR_CONFIG_FILE).
+ */
 const MAX_RUNTIME_CONFIG_BYTES = 3500;
 
 /** The Secrets Manager ARNs a collector reads: its credentials and nothing else. */
@@ -71,11 +79,8 @@ export class CollectorFunction extends Construct {
     super(scope, id);
     const { collector, prefix } = props.runtimeConfig;
     const serialized = JSON.stringify(props.runtimeConfig);
-    if (Buffer.byteLength(serialized) > MAX_RUNTIME_CONFIG_BYTES) {
-      throw new Error(
-        `sluice configuration: collector '${collector.name}' takes ${Buffer.byteLength(serialized)} bytes, above the ${MAX_RUNTIME_CONFIG_BYTES} bytes a Lambda environment can hold. Fix: shorten its query and headers`,
-      );
-    }
+    // Small enough: in the environment, where the console shows it. Else beside the handler.
+    const configInEnvironment = Buffer.byteLength(serialized) <= MAX_RUNTIME_CONFIG_BYTES;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -123,32 +128,32 @@ export class CollectorFunction extends Construct {
     );
 
     const timeout = Duration.seconds(collector.runTimeoutSeconds);
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...handlerLocation('collector'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memoryMb ?? 512,
-      timeout,
-      role: this.role,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      description: `sluice collector ${collector.name}: ${collector.type} API to s3://…/${prefix}/${collector.logType}/`,
-      environment: {
-        [COLLECTOR_CONFIG_ENV]: serialized,
-        [COLLECTOR_ENV.bucket]: props.bucket.bucketName,
-        [COLLECTOR_ENV.table]: props.table.tableName,
-        POWERTOOLS_SERVICE_NAME: 'sluice-collector',
-        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        forceDockerBundling: false,
-      },
-    });
+    const files = configInEnvironment ? [] : [{ name: COLLECTOR_CONFIG_FILE, text: serialized }];
+    this.function = withBundledFiles(
+      files,
+      (bundled) =>
+        new nodejs.NodejsFunction(this, 'Function', {
+          ...handlerLocation('collector'),
+          handler: 'handler',
+          runtime: lambda.Runtime.NODEJS_24_X,
+          architecture: lambda.Architecture.ARM_64,
+          memorySize: props.memoryMb ?? 512,
+          timeout,
+          role: this.role,
+          logGroup: this.logGroup,
+          loggingFormat: lambda.LoggingFormat.JSON,
+          description: `sluice collector ${collector.name}: ${collector.type} API to s3://…/${prefix}/${collector.logType}/`,
+          environment: {
+            ...(configInEnvironment ? { [COLLECTOR_CONFIG_ENV]: serialized } : {}),
+            [COLLECTOR_ENV.bucket]: props.bucket.bucketName,
+            [COLLECTOR_ENV.table]: props.table.tableName,
+            POWERTOOLS_SERVICE_NAME: 'sluice-collector',
+            POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+          bundling: handlerBundling(bundled),
+        }),
+    );
     // The next scheduled run is the retry: a run repeated at once would find the same problem, and
     // runs queued behind a throttle would only wait for the lease.
     this.function.configureAsyncInvoke({

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import {
+  COLLECTOR_CONFIG_ENV,
+  COLLECTOR_CONFIG_FILE,
+  COLLECTOR_CONFIG_FILE_ENV,
+  collectorRuntimeConfigOf,
+  readCollectorRuntimeConfig,
+} from '../../lambda/collector/runtime-config';
+import { parseConfig } from '../../lambda/core/config/load';
 import { secretResourceArns } from '../../lib/forwarder';
 import { CIRRUS_SECRET, COLLECTOR_CONFIG, GITHUB_SECRET, STELLAR_SECRET } from './collector-config';
 import { configWith, synthesize } from './synth';
@@ -184,6 +194,54 @@ describe('collectors in the stack', () => {
     const body = resolve(dashboard.Properties.DashboardBody);
     assert.match(body, /CollectorRecordsWritten/);
     assert.match(body, /CollectorNewestEventAge/);
+  });
+});
+
+describe('a collector whose configuration is too large for the Lambda environment', () => {
+  // 60 headers of 80 characters: about 6 KB, above the 3.5 KB kept for the environment (4 KB in all).
+  const headers = Object.fromEntries(
+    Array.from({ length: 60 }, (_, index) => [`X-Acme-Filter-${index}`, `team-${index}-`.padEnd(80, 'x')]),
+  );
+  const config = configWith({
+    sources: [{ name: 'vendors', prefix: 'vendors/pulled', timestampField: 'time' }],
+    collectors: [
+      {
+        type: 'http-json',
+        name: 'many-headers',
+        source: 'vendors',
+        logType: 'audit',
+        url: 'https://api.example.com/audit',
+        query: { since: '{since}' },
+        headers,
+        auth: { type: 'header', secretArn: GITHUB_SECRET },
+        timestampField: 'time',
+        pagination: { type: 'link-header' },
+      },
+    ],
+  });
+  const { template, outdir } = synthesize(config);
+  const [, fn] = Object.entries(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('^sluice collector many-headers:') },
+    }),
+  )[0];
+  const bundle = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+  const expected = collectorRuntimeConfigOf(parseConfig(config), 'many-headers');
+
+  it('synthesizes: the configuration goes into the bundle beside the handler, not the environment', () => {
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    assert.equal(env[COLLECTOR_CONFIG_ENV], undefined);
+    assert.ok(JSON.stringify(expected).length > 3_500);
+    const bundled = JSON.parse(readFileSync(join(bundle, COLLECTOR_CONFIG_FILE), 'utf8'));
+    assert.deepEqual(bundled, JSON.parse(JSON.stringify(expected)));
+  });
+
+  it('is what the collector reads there', () => {
+    const read = readCollectorRuntimeConfig({
+      [COLLECTOR_CONFIG_FILE_ENV]: join(bundle, COLLECTOR_CONFIG_FILE),
+    });
+    assert.equal(read.collector.name, 'many-headers');
+    assert.deepEqual(read.collector.type === 'http-json' && read.collector.headers, headers);
   });
 });
 

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fetchDeadline, leaseMsFor } from '../../../lambda/collector/budget';
 import {
@@ -8,6 +11,7 @@ import {
 } from '../../../lambda/collector/metrics';
 import {
   COLLECTOR_CONFIG_ENV,
+  COLLECTOR_CONFIG_FILE_ENV,
   collectorRuntimeConfigOf,
   readCollectorRuntimeConfig,
 } from '../../../lambda/collector/runtime-config';
@@ -44,6 +48,44 @@ describe("a collector function's runtime configuration", () => {
     assert.equal(runtime.prefix, 'cirrus/siem');
     const env = { [COLLECTOR_CONFIG_ENV]: JSON.stringify(runtime) };
     assert.deepEqual(readCollectorRuntimeConfig(env), runtime);
+  });
+
+  it('is read from the bundled file when the stack left it out of the environment (too large for it)', () => {
+    const runtime = collectorRuntimeConfigOf(CONFIG, 'cirrus-main');
+    const path = join(mkdtempSync(join(tmpdir(), 'sluice-collector-')), 'collector-config.json');
+    writeFileSync(path, JSON.stringify(runtime));
+    assert.deepEqual(readCollectorRuntimeConfig({ [COLLECTOR_CONFIG_FILE_ENV]: path }), runtime);
+    // The environment wins: a collector deployed with it never reads a file.
+    const inEnvironment = { ...runtime, prefix: 'elsewhere' };
+    assert.equal(
+      readCollectorRuntimeConfig({
+        [COLLECTOR_CONFIG_ENV]: JSON.stringify(inEnvironment),
+        [COLLECTOR_CONFIG_FILE_ENV]: path,
+      }).prefix,
+      'elsewhere',
+    );
+  });
+
+  it('names the variable and the file when neither holds a configuration, and the file when it is not one', () => {
+    const missing = join(tmpdir(), 'no-such-dir', 'collector-config.json');
+    assert.throws(
+      () => readCollectorRuntimeConfig({ [COLLECTOR_CONFIG_FILE_ENV]: missing }),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'RUNTIME_CONFIG_MISSING' &&
+        error.message.includes(COLLECTOR_CONFIG_ENV) &&
+        error.message.includes(missing) &&
+        error.message.includes('deploy the collector'),
+    );
+    const broken = join(mkdtempSync(join(tmpdir(), 'sluice-collector-')), 'collector-config.json');
+    writeFileSync(broken, JSON.stringify({ prefix: 'p' }));
+    assert.throws(
+      () => readCollectorRuntimeConfig({ [COLLECTOR_CONFIG_FILE_ENV]: broken }),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'RUNTIME_CONFIG_INVALID' &&
+        error.message.startsWith(`${broken} is not a collector's configuration`),
+    );
   });
 
   it('names the collectors there are when asked for one that is not configured', () => {
