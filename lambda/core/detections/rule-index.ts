@@ -1,7 +1,7 @@
 import { logsourceMatches, type SourceDescriptor } from './sigma/logsource';
 import type { BoundCorrelation, RuleSet } from './sigma/rule-set';
 import type { DetectionRule } from './sigma/types';
-import { RESERVED_KEYS, topLevelKeysOf } from './top-level-keys';
+import { copyableKeysOf } from './top-level-keys';
 
 /** What runs on one (source, log type): the detection rules, and for each the correlations it feeds. */
 export interface RulesForLogType {
@@ -63,7 +63,7 @@ export class RuleIndex {
    * The top-level fields the rules that can run on a source's records read (whatever their log
    * type), the correlations' group-by and counted fields included: a reader that finds only these
    * fields gives the rules what the whole record would. Undefined when a rule has keyword searches
-   * (they read every value) or a field no copy can hold (see RESERVED_KEYS): the record is parsed whole.
+   * (they read every value) or a field no copy can hold (see copyableKeysOf): the record is parsed whole.
    */
   fieldsOf(sourceName: string): readonly string[] | undefined {
     // Asked once per object read: computed once per source.
@@ -75,19 +75,14 @@ export class RuleIndex {
   private computeFieldsOf(sourceName: string): readonly string[] | undefined {
     const source = this.sources.get(sourceName);
     if (!source) return [];
-    const rules = this.ruleSet.detections.filter((rule) => {
-      const { product, service } = rule.logsource;
-      if (!product && !service) return false; // never bound (see logsourceMatches)
-      return !product || product === source.preset || product === source.name;
-    });
+    const rules = this.ruleSet.detections.filter((rule) => logsourceMatches(rule.logsource, source));
     if (rules.some((rule) => rule.readsWholeRecord)) return undefined;
     const paths = rules.flatMap((rule) => rule.fields);
     for (const { rule, bases } of this.ruleSet.correlations) {
       if (!bases.some((base) => rules.includes(base))) continue;
       paths.push(...rule.groupBy.map(({ name }) => name), ...(rule.field ? [rule.field.name] : []));
     }
-    const keys = topLevelKeysOf(paths);
-    return [...keys].some((key) => RESERVED_KEYS.has(key)) ? undefined : [...keys];
+    return copyableKeysOf(paths);
   }
 
   /**
@@ -95,13 +90,9 @@ export class RuleIndex {
    * `sluice detect validate` warns about them. Log types are open-ended, so a service is not checked.
    */
   unbound(): DetectionRule[] {
-    return this.ruleSet.detections.filter((rule) => {
-      const { product, service } = rule.logsource;
-      if (!product && !service) return true;
-      if (!product) return this.sources.size === 0;
-      return ![...this.sources.values()].some(
-        (source) => source.preset === product || source.name === product,
-      );
-    });
+    const sources = [...this.sources.values()];
+    return this.ruleSet.detections.filter(
+      (rule) => !sources.some((source) => logsourceMatches(rule.logsource, source)),
+    );
   }
 }

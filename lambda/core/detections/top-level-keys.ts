@@ -3,7 +3,7 @@
  * `resourceTags.env` may be a nested field or a key with a dot (see sigma/field-path.ts), and a path
  * reaches the same values from a copy of those keys (nested values are shared, not copied).
  */
-export function topLevelKeysOf(paths: Iterable<string>, into = new Set<string>()): Set<string> {
+function topLevelKeysOf(paths: Iterable<string>, into = new Set<string>()): Set<string> {
   for (const path of paths) {
     const segments = path.split('.');
     for (let end = 1; end <= segments.length; end += 1) into.add(segments.slice(0, end).join('.'));
@@ -12,4 +12,13 @@ export function topLevelKeysOf(paths: Iterable<string>, into = new Set<string>()
 }
 
 /** Keys a copy of some of a record's keys cannot hold as its own without changing what it is. */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set(['toJSON', '__proto__']);
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['toJSON', '__proto__']);
+
+/**
+ * The top-level keys reading `paths` needs (topLevelKeysOf), when a copy of those keys can hold
+ * them all; undefined when one is reserved (the record must then be read whole).
+ */
+export function copyableKeysOf(paths: Iterable<string>): string[] | undefined {
+  const keys = [...topLevelKeysOf(paths)];
+  return keys.some((key) => RESERVED_KEYS.has(key)) ? undefined : keys;
+}

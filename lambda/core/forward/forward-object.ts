@@ -201,7 +201,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       eTag,
       now: () => new Date(deps.now()),
     });
-    const detections = fieldsToRead(deps);
+    const fields = fieldsToRead(deps);
     const chunks = readRecordChunks(
       observeEncoding(opened.body, (seen) => (encoding ??= seen)),
       {
@@ -213,7 +213,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         // Records are read for these fields only, not built (their value is parsed only if asked for);
         // with detections, the fields their rules read too (a rule with keywords reads every value: then
         // records are parsed as they are read).
-        fields: detections.scan ? detections.fields : undefined,
+        fields,
       },
     );
     const context = {
@@ -234,7 +234,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         // promoted. The only awaits are a destination's backpressure and quarantine writes. The
         // reader still holds the array, so it is emptied (with 4 objects at once, half as many
         // bytes survive collections).
-        const { items, lengths } = buildChunk(events, context, deps.detections, detections.scan);
+        const { items, lengths } = buildChunk(events, context, deps.detections, fields !== undefined);
         events.length = 0;
         const kept: OutboundRecord[] = [];
         let dropped = false;
@@ -373,13 +373,13 @@ function buildChunk(
 
 /**
  * The fields the reader looks for in each record: the forwarder's own (timestamp, id, log type) and,
- * with detections, those their rules read. `scan: false` when the rules need whole records.
+ * with detections, those their rules read. Undefined when the rules need whole records.
  */
-function fieldsToRead(deps: ForwardDependencies): { scan: boolean; fields: string[] } {
+function fieldsToRead(deps: ForwardDependencies): string[] | undefined {
   const own = recordFields(deps.source);
-  if (!deps.detections) return { scan: true, fields: own };
+  if (!deps.detections) return own;
   const rules = deps.detections.fieldsOf?.(deps.source.name);
-  return rules ? { scan: true, fields: [...new Set([...own, ...rules])] } : { scan: false, fields: own };
+  return rules ? [...new Set([...own, ...rules])] : undefined;
 }
 
 /** The fields the reader found in a record, as an object: the rules read nothing else of it. */

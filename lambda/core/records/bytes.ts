@@ -1,5 +1,5 @@
 /**
- * Byte values the splitters look at; JSON's structure is ASCII, so UTF-8 never hides one inside a
+ * Byte values the splitters and the JSON scanner look at; JSON's structure is ASCII, so UTF-8 never hides one inside a
  * multi-byte character. Hot loops copy them into module-level constants
  * (`const { LF } = BYTE`): a named import compiles to a getter call under CommonJS, once per byte.
  */
@@ -14,6 +14,13 @@ export const BYTE = {
   CLOSE_BRACE: 0x7d,
   OPEN_BRACKET: 0x5b,
   CLOSE_BRACKET: 0x5d,
+  COMMA: 0x2c,
+  COLON: 0x3a,
+  MINUS: 0x2d,
+  PLUS: 0x2b,
+  POINT: 0x2e,
+  ZERO: 0x30,
+  NINE: 0x39,
 } as const;
 
 /** A Buffer view of any Uint8Array, without copying (the SDK hands out plain Uint8Arrays). */

@@ -1,3 +1,5 @@
+import { BYTE } from './bytes';
+
 /**
  * Checks that bytes are one JSON object, and finds a few of its top-level fields, without building
  * it. `JSON.parse` of a record builds every value of it (a few KiB per record, most of the garbage
@@ -12,19 +14,25 @@ export const SCANNED_OBJECT = 0;
 /** Not JSON, or JSON but not an object: the caller parses the text to say why, as before. */
 export const NOT_SCANNED = 1;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const POINT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
+const {
+  QUOTE,
+  BACKSLASH,
+  COMMA,
+  COLON,
+  OPEN_BRACE,
+  CLOSE_BRACE,
+  OPEN_BRACKET,
+  CLOSE_BRACKET,
+  MINUS,
+  PLUS,
+  POINT,
+  ZERO,
+  NINE,
+  SPACE,
+  LF,
+  CR,
+  TAB,
+} = BYTE;
 
 /** 1 for the bytes a string holds as they are: ASCII, not a control character, quote or backslash. */
 const PLAIN_IN_STRING = new Uint8Array(256);
@@ -61,7 +69,7 @@ export interface ScanState {
 }
 
 function isWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+  return byte === SPACE || byte === LF || byte === CR || byte === TAB;
 }
 
 function isDigit(byte: number): boolean {

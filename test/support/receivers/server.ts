@@ -13,13 +13,16 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 and a free port. No logging: receivers also serve the throughput benchmark. */
-export async function startLoopbackServer(handler: Handler): Promise<LoopbackServer> {
+/**
+ * An HTTP server on 127.0.0.1 and a free port. No logging: receivers also serve the throughput
+ * benchmark. `name` says whose bug a 599 answer is. Default: `receiver`.
+ */
+export async function startLoopbackServer(handler: Handler, name = 'receiver'): Promise<LoopbackServer> {
   const server = createServer((req, res) => {
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
       // A receiver bug must show in the test, not hang it: answer 599 with the message.
       if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
-      res.end(`receiver error: ${error instanceof Error ? error.stack : String(error)}`);
+      res.end(`${name} error: ${error instanceof Error ? error.stack : String(error)}`);
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -36,7 +39,7 @@ export async function startLoopbackServer(handler: Handler): Promise<LoopbackSer
   };
 }
 
-/** The raw request body as received (possibly gzipped). */
+/** The raw body of a request, or of an answer, as received (possibly gzipped). */
 export async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -53,10 +53,13 @@ export function parseLogsource(
   return logsource;
 }
 
-/** True when a rule with this logsource runs on records of `source` and `logType`. */
-export function logsourceMatches(logsource: Logsource, source: SourceDescriptor, logType: string): boolean {
+/**
+ * True when a rule with this logsource runs on records of `source` and `logType`; without a log
+ * type, when it can run on some log type of the source (log types are open-ended).
+ */
+export function logsourceMatches(logsource: Logsource, source: SourceDescriptor, logType?: string): boolean {
   if (!logsource.product && !logsource.service) return false;
   if (logsource.product && logsource.product !== source.preset && logsource.product !== source.name)
     return false;
-  return !logsource.service || logsource.service === logType;
+  return !logsource.service || logType === undefined || logsource.service === logType;
 }

@@ -1,6 +1,6 @@
 import type { OutboundRecord } from '../../records/types';
 import type { RulesForLogType } from '../rule-index';
-import { RESERVED_KEYS, topLevelKeysOf } from '../top-level-keys';
+import { copyableKeysOf } from '../top-level-keys';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -33,19 +33,15 @@ export class NotedValue {
 }
 
 /**
- * The top-level keys the correlations bound to a log type read (see topLevelKeysOf). Undefined when
+ * The top-level keys the correlations bound to a log type read (see copyableKeysOf). Undefined when
  * a key would be reserved: such records keep their parsed value.
  */
 export function readFieldsOf(bound: RulesForLogType): readonly string[] | undefined {
-  const fields = new Set<string>();
+  const paths: string[] = [];
   for (const correlations of bound.correlations) {
     for (const { rule } of correlations) {
-      const paths = rule.field ? [...rule.groupBy, rule.field] : rule.groupBy;
-      topLevelKeysOf(
-        paths.map(({ name }) => name),
-        fields,
-      );
+      for (const { name } of rule.field ? [...rule.groupBy, rule.field] : rule.groupBy) paths.push(name);
     }
   }
-  return [...fields].some((field) => RESERVED_KEYS.has(field)) ? undefined : [...fields];
+  return copyableKeysOf(paths);
 }

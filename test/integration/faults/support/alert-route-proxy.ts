@@ -1,7 +1,8 @@
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { seededRandom } from '../../../../bench/data/random';
-import { drawFault, listenProxy, passAnswer, readBody, upstreamOf } from './upstream';
+import { readRaw } from '../../../support/receivers/server';
+import { drawFault, listenProxy, passAnswer, upstreamOf } from './upstream';
 
 /** An answer the proxy gives instead of the channel's (e.g. Slack's 429 with Retry-After). */
 export interface RouteRefusal {
@@ -124,7 +125,7 @@ export async function startAlertRouteProxy(options: AlertRouteProxyOptions): Pro
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     books.requests += 1;
-    const body = await readBody(req);
+    const body = await readRaw(req);
     const text = body.toString('utf8');
     const identity = options.identify(text);
     const wait = notBefore.get(identity);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { seededRandom } from '../../../../bench/data/random';
-import { drawFault, listenProxy, passAnswer, readBody, upstreamOf } from './upstream';
+import { readRaw } from '../../../support/receivers/server';
+import { drawFault, listenProxy, passAnswer, upstreamOf } from './upstream';
 
 /**
  * A fault-injecting HTTP proxy in front of moto's endpoint, for DynamoDB clients only (the forwarder's
@@ -142,7 +143,7 @@ export async function startDynamoDbFaultProxy(
       .split('.')
       .pop()!;
     counters.byOperation[operation] = (counters.byOperation[operation] ?? 0) + 1;
-    const body = await readBody(req);
+    const body = await readRaw(req);
     const fault = decide(req, operation, body);
     counters.byFault[fault] += 1;
     if (fault === 'reset') {

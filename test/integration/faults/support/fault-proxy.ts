@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { seededRandom } from '../../../../bench/data/random';
 import { recordMarker } from '../../../../bench/data/strongdm';
-import { drawFault, listenProxy, passAnswer, readBody, upstreamOf } from './upstream';
+import { readRaw } from '../../../support/receivers/server';
+import { drawFault, listenProxy, passAnswer, upstreamOf } from './upstream';
 
 /**
  * A fault-injecting HTTP proxy in front of a local receiver (HEC, `_bulk` or Logs Ingestion). It decides each
@@ -203,7 +204,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.socket.destroy();
       return;
     }
-    const body = await readBody(req);
+    const body = await readRaw(req);
     const markers =
       req.method === 'POST' && !isAckQuery(req)
         ? markersOf(options.kind, body, req.headers['content-encoding'], options.marker ?? recordMarker)

@@ -1,17 +1,12 @@
-import { createServer, request, type Agent, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { request, type Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { readRaw, startLoopbackServer } from '../../../support/receivers/server';
 
 /** A proxied answer, read whole so a proxy can pass it on, change it or lose it. */
 export interface UpstreamAnswer {
   readonly status: number;
   readonly headers: IncomingMessage['headers'];
   readonly body: Buffer;
-}
-
-export async function readBody(message: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of message) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** Sends a proxied request on to `target` as it came (method, path, headers), over `agent`. */
@@ -32,7 +27,7 @@ export function upstreamOf(
           agent,
         },
         (res) => {
-          readBody(res).then(
+          readRaw(res).then(
             (answer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: answer }),
             reject,
           );
@@ -74,8 +69,8 @@ export interface ProxyServer {
 }
 
 /**
- * Serves `handle` on a local port with 30 s keep-alive. A handler that throws answers 599 with
- * `<name> error: …`. `onSocketClose` is told of each client connection that closes.
+ * Serves `handle` on a local port with 30 s keep-alive (startLoopbackServer). A handler that throws
+ * answers 599 with `<name> error: …`. `onSocketClose` is told of each client connection that closes.
  */
 export async function listenProxy(
   name: string,
@@ -83,30 +78,20 @@ export async function listenProxy(
   options: { readonly agent: Agent; readonly onSocketClose?: (socket: Socket) => void },
 ): Promise<ProxyServer> {
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
-      res.end(`${name} error: ${String(error)}`);
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.on('connection', (socket) => {
+  const loopback = await startLoopbackServer(handle, name);
+  loopback.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => {
       sockets.delete(socket);
       options.onSocketClose?.(socket);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: loopback.url,
     sockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        options.agent.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      options.agent.destroy();
+      return loopback.close();
+    },
   };
 }
