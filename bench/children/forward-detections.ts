@@ -15,6 +15,7 @@ import { motoClientConfig } from '../../test/support/moto';
 import { chunksOf } from '../data/objects';
 import { serveOnce } from '../lib/child';
 import { observeGcPauses } from '../lib/gc-pauses';
+import { requestCpuMicros } from '../lib/request-cpu';
 import { profiled } from '../lib/run-profile';
 import { rulesOnlyFanout } from '../lib/rules-only-stage';
 import {
@@ -89,6 +90,8 @@ export interface ForwardDetectionsOutput {
   /** Statements per account and minute of event time: the median and the busiest. */
   readonly statementsPerAccountMinute: { readonly median: number; readonly max: number };
   readonly rounds: readonly ForwardDetectionsRound[];
+  /** `stores: 'dynamodb'`: one request's CPU through the Lambda's client (see request-cpu.ts), µs. */
+  readonly dynamodbRequestCpuUs?: number;
 }
 
 const gcPauses = observeGcPauses();
@@ -156,6 +159,15 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     await s3.send(new CreateBucketCommand({ Bucket: ALERTS_BUCKET }));
   }
 
+  /** The forwarder Lambda's environment, as far as its DynamoDB client reads it. */
+  const lambdaEnv = (table: string) => ({
+    [DETECTION_TABLE_ENV]: table,
+    AWS_ENDPOINT_URL: moto,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  });
+
   let runs = 0;
   /** Detections for one run: fresh state (a new table on moto), counted alert objects. */
   const detectionsFor = async (tally: Tally): Promise<BenchDetections> => {
@@ -197,13 +209,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     const table = `bench-detections-${process.pid}-${runs}`;
     await createDetectionTable(dynamodb!, table);
     const counted = tally.wrap.bind(tally);
-    const env = {
-      [DETECTION_TABLE_ENV]: table,
-      AWS_ENDPOINT_URL: moto,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    };
+    const env = lambdaEnv(table);
     return {
       config: { ...DETECTIONS_CONFIG, alerts: { prefix: `run-${runs}` } },
       create: (config: ForwarderRuntimeConfig) => {
@@ -301,6 +307,14 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     if (round >= input.warmupRounds)
       rounds.push(withFirst ? { with: first, without: second } : { with: second, without: first });
   }
+  let dynamodbRequestCpuUs: number | undefined;
+  if (input.stores === 'dynamodb') {
+    const table = `bench-detections-${process.pid}-requests`;
+    await createDetectionTable(dynamodb!, table);
+    const client = new DynamoDBClient(awsClientConfig(lambdaEnv(table), 'DynamoDB'));
+    dynamodbRequestCpuUs = await requestCpuMicros(client, table, 1_000);
+    client.destroy();
+  }
   dynamodb?.destroy();
   s3?.destroy();
   return {
@@ -308,6 +322,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     rawBytes: objects.reduce((sum: number, object: DetectionObject) => sum + object.bytes.length, 0),
     statementsPerAccountMinute: statementsPerAccountMinute(objects),
     rounds,
+    dynamodbRequestCpuUs,
   };
 });
 

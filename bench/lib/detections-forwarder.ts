@@ -40,6 +40,8 @@ export interface DetectionsRow extends DetectionsRowSpec {
   readonly dynamodbRequests: number;
   /** The first timed round's DynamoDB requests by operation. */
   readonly dynamodbByCommand: Readonly<Record<string, number>>;
+  /** DynamoDB rows: one request's CPU in the forwarder process, µs (absent from runs before 2026-12-01). */
+  readonly dynamodbRequestCpuUs?: number;
   /** GC pauses of the main thread per run (median, ms): a heap that grows costs here and in GC threads. */
   readonly withoutGcMs: number;
   readonly withGcMs: number;
@@ -112,6 +114,7 @@ export function summarise(spec: DetectionsRowSpec, output: ForwardDetectionsOutp
     alertBytesPerRecord: median(rounds.map((round) => round.with.alertBytes)) / records,
     dynamodbRequests: median(rounds.map((round) => round.with.dynamodbRequests)),
     dynamodbByCommand: rounds[0].with.dynamodbByCommand,
+    dynamodbRequestCpuUs: output.dynamodbRequestCpuUs,
     withoutGcMs: median(rounds.map((round) => round.without.gc.minorMs + round.without.gc.majorMs)),
     withGcMs: median(rounds.map((round) => round.with.gc.minorMs + round.with.gc.majorMs)),
   };

@@ -32,20 +32,30 @@ function row(r: DetectionsRow): string {
   return `| ${r.workload} | ${STORES_LABEL[r.stores]} | ${r.destinationGzip ? 'on' : 'off'} | ${r.rounds} | ${fixed(r.withoutCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord)} ns | ${fixed(r.withCpuNsPerRecord - r.withoutCpuNsPerRecord)} ns | **${percent(r.addedShare)}** (${percent(low)} … ${percent(high)}) | ${alerts} | ${r.stores === 'dynamodb' ? fixed((r.dynamodbRequests / r.records) * 1_000) : '–'} | ${verdict(r.addedShare)} |`;
 }
 
-/** What the DynamoDB rows' requests were, by operation (empty without such rows). */
+/**
+ * What one of a row's requests costs however small, per record: the requests per record times one
+ * request's CPU, against the budget (15 % of the forwarder alone).
+ */
+function requestCost(r: DetectionsRow): string {
+  if (r.dynamodbRequestCpuUs === undefined) return '';
+  const perRecordNs = (r.dynamodbRequests / r.records) * r.dynamodbRequestCpuUs * 1_000;
+  const budgetNs = r.withoutCpuNsPerRecord * DETECTIONS_CPU_TARGET;
+  return `; at ${fixed(r.dynamodbRequestCpuUs)} µs of CPU each, **${fixed(perRecordNs)} ns per record** before any payload (the budget: ${fixed(budgetNs)} ns)`;
+}
+
+/** What the DynamoDB rows' requests were, by operation, and their cost (empty without such rows). */
 function requestLines(rows: readonly DetectionsRow[]): string {
-  const lines = rows
-    .filter((r) => r.stores === 'dynamodb')
-    .map(
-      (r) =>
-        `* ${r.workload}, gzip ${r.destinationGzip ? 'on' : 'off'}: ${Object.entries(r.dynamodbByCommand)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([operation, count]) => `${operation} ${fixed((count / r.records) * 1_000, 1)}`)
-          .join(', ')} per 1,000 records`,
-    );
-  return lines.length > 0
-    ? `\nDynamoDB requests by operation (the first timed round):\n\n${lines.join('\n')}\n`
-    : '';
+  const dynamodbRows = rows.filter((r) => r.stores === 'dynamodb');
+  const lines = dynamodbRows.map(
+    (r) =>
+      `* ${r.workload}, gzip ${r.destinationGzip ? 'on' : 'off'}: ${Object.entries(r.dynamodbByCommand)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([operation, count]) => `${operation} ${fixed((count / r.records) * 1_000, 1)}`)
+        .join(', ')} per 1,000 records${requestCost(r)}`,
+  );
+  if (lines.length === 0) return '';
+  const measured = dynamodbRows.some((r) => r.dynamodbRequestCpuUs !== undefined);
+  return `\nDynamoDB requests by operation (the first timed round)${measured ? ", and what they cost whatever they carry: one request's CPU is measured after the rounds in the same process, a `GetItem` of a missing item sent 1,000 times one after another through a client built as the Lambda builds it and the same proxy (`bench/lib/request-cpu.ts`: the SDK's middleware, signing and serialization, and node's HTTP)" : ''}:\n\n${lines.join('\n')}\n`;
 }
 
 /** One line per row: the verdicts, printed by `npm run bench -- --detections`. */

@@ -67,7 +67,20 @@ function memberOf(eventTimeMs: number, id: string): string {
   return `${eventTimeMs}#${id}`;
 }
 
+const HASH = 0x23;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** A member's event time. Read for every member a shard answers: plain digits are read in place. */
 function timeOf(member: string): number {
+  let time = 0;
+  for (let i = 0; i < member.length; i += 1) {
+    const code = member.charCodeAt(i);
+    if (code === HASH && i > 0) return time;
+    if (code < DIGIT_0 || code > DIGIT_9) break;
+    time = time * 10 + (code - DIGIT_0);
+  }
+  // A sign, a fraction or an exponent: as written by `${eventTimeMs}`.
   return Number(member.slice(0, member.indexOf('#')));
 }
 
@@ -119,15 +132,23 @@ function piecesOf(members: readonly string[]): string[][] {
   return pieces;
 }
 
-function stateOf(name: string, members: ReadonlySet<string>, added: number): ShardState {
+/** A shard's state holding `size` unique members, all of them among `members` (which may repeat some). */
+function stateOf(
+  name: string,
+  members: readonly (readonly string[] | ReadonlySet<string>)[],
+  size: number,
+  added: number,
+): ShardState {
   let minMs = Number.POSITIVE_INFINITY;
   let maxMs = Number.NEGATIVE_INFINITY;
-  for (const member of members) {
-    const time = timeOf(member);
-    if (time < minMs) minMs = time;
-    if (time > maxMs) maxMs = time;
+  for (const list of members) {
+    for (const member of list) {
+      const time = timeOf(member);
+      if (time < minMs) minMs = time;
+      if (time > maxMs) maxMs = time;
+    }
   }
-  return { name, chunkStartMs: chunkStartOfName(name), size: members.size, minMs, maxMs, added };
+  return { name, chunkStartMs: chunkStartOfName(name), size, minMs, maxMs, added };
 }
 
 /**
@@ -225,7 +246,8 @@ export class DynamoDbAlertStore implements AlertStore {
     depth: number,
   ): Promise<ShardState[]> {
     const pieces = piecesOf(members);
-    let state: Set<string> | undefined;
+    // The set after the last piece: what that write answered (the set before it) and the piece.
+    let last: { old: readonly string[]; piece: readonly string[]; size: number } | undefined;
     let added = 0;
     // Pieces go one after another, so the state after the last is exactly the old set and ours.
     for (let p = 0; p < pieces.length; p += 1) {
@@ -259,17 +281,16 @@ export class DynamoDbAlertStore implements AlertStore {
         const rest = pieces.slice(p).flat();
         return this.spill(dedupKey, pk, name, rest, expiresAt, depth, added, sentMoreThanOnce(error));
       }
-      state = new Set(old);
-      for (const member of piece) {
-        if (!state.has(member)) {
-          state.add(member);
-          added += 1;
-        } else if (retried) {
-          added += 1;
-        }
-      }
+      // Members are unique within a piece and within the old set: count those in both, without
+      // building a set of the old one (a burst alert's shard answers hundreds of members per write).
+      const ours = new Set(piece);
+      let already = 0;
+      for (const member of old) if (ours.has(member)) already += 1;
+      // A retried write may have applied before: its members then look old, but are this entry's.
+      added += retried ? piece.length : piece.length - already;
+      last = { old, piece, size: old.length + piece.length - already };
     }
-    return state ? [stateOf(name, state, added)] : [];
+    return last ? [stateOf(name, [last.old, last.piece], last.size, added)] : [];
   }
 
   /**
@@ -303,7 +324,7 @@ export class DynamoDbAlertStore implements AlertStore {
     const newcomers = members.filter((member) => !frozen.has(member));
     // A retried write refused because the shard is full may be the retry of one that filled it.
     const mayBeOurs = retried ? members.length - newcomers.length : 0;
-    const states = [stateOf(name, frozen, addedBefore + mayBeOurs)];
+    const states = [stateOf(name, [frozen], frozen.size, addedBefore + mayBeOurs)];
     if (newcomers.length === 0) return states;
     if (depth >= ALERT_SHARD_DEPTH) {
       throw new SluiceError(

@@ -80,14 +80,29 @@ function storedValueOf(value: string): string {
   return `${value.slice(0, 256)}\u2026 sha256:${createHash('sha256').update(value, 'utf8').digest('base64url')}`;
 }
 
-/** One item being filled with the contributions of one slot, its size counted as the JSON is built. */
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit: a size counted in code units bounds the bytes. */
+const MAX_BYTES_PER_CHAR = 3;
+
+/**
+ * One item being filled with the contributions of one slot, its size counted as the JSON is built.
+ * Most items stay far below the limit: their size is bounded by the text's length (no UTF-8 count
+ * per entry), and counted exactly only from the entry that could reach it.
+ */
 class ItemBuilder {
   private readonly locations: string[] = [];
   private readonly locationIndex = new Map<string, number>();
+  /** The location of the last contribution: a batch's contributions come object by object. */
+  private lastBucket: string | undefined;
+  private lastKey: string | undefined;
+  private lastLocation = 0;
   private readonly entries: string[] = [];
   private readonly samples: string[] = [];
-  private readonly hash = createHash('sha256');
-  private bytes = 64;
+  /** `eventTime#id\n` per entry: what the sort key's digest is of. */
+  private readonly digestInput: string[] = [];
+  /** Code units of the data so far (the envelope counted as 64). */
+  private chars = 64;
+  /** Exact UTF-8 bytes of the data so far, once an entry could reach the limit. */
+  private bytes: number | undefined;
 
   constructor(private readonly slotStartMs: number) {}
 
@@ -98,35 +113,59 @@ class ItemBuilder {
   /** Adds the contribution unless it would make the item too large (an empty item takes anything). */
   tryAdd(contribution: Contribution): boolean {
     const { id, bucket, key, offset, eventTimeMs } = contribution.ref;
-    const locationName = `${bucket}\u0000${key}`;
-    let location = this.locationIndex.get(locationName);
+    let location = this.locationOf(bucket, key);
     const locationText = location === undefined ? JSON.stringify([bucket, key]) : '';
     const index = location ?? this.locations.length;
-    const fields: (string | number)[] = [id, eventTimeMs - this.slotStartMs, index, offset];
-    if (contribution.value !== undefined) fields.push(storedValueOf(contribution.value));
-    const entry = JSON.stringify(fields);
+    // The JSON of [id, event time - slot start, location, offset, value?] (numbers are finite).
+    const value =
+      contribution.value === undefined ? '' : `,${JSON.stringify(storedValueOf(contribution.value))}`;
+    const entry = `[${JSON.stringify(id)},${eventTimeMs - this.slotStartMs},${index},${offset}${value}]`;
     let sample = '';
     if (contribution.sample !== undefined && this.samples.length < WINDOW_SAMPLES_PER_ITEM) {
       const text = JSON.stringify(contribution.sample);
       if (Buffer.byteLength(text, 'utf8') <= WINDOW_MAX_SAMPLE_BYTES)
         sample = `[${this.entries.length},${text}]`;
     }
-    const added =
-      Buffer.byteLength(entry, 'utf8') +
-      (locationText ? Buffer.byteLength(locationText, 'utf8') + 1 : 0) +
-      (sample ? Buffer.byteLength(sample, 'utf8') + 1 : 0) +
-      1;
-    if (this.entries.length > 0 && this.bytes + added > WINDOW_ITEM_BYTES) return false;
+    const addedChars =
+      entry.length + 1 + (locationText ? locationText.length + 1 : 0) + (sample ? sample.length + 1 : 0);
+    if (this.bytes === undefined && (this.chars + addedChars) * MAX_BYTES_PER_CHAR > WINDOW_ITEM_BYTES)
+      this.bytes = this.exactBytes();
+    if (this.bytes !== undefined) {
+      const added =
+        Buffer.byteLength(entry, 'utf8') +
+        (locationText ? Buffer.byteLength(locationText, 'utf8') + 1 : 0) +
+        (sample ? Buffer.byteLength(sample, 'utf8') + 1 : 0) +
+        1;
+      if (this.entries.length > 0 && this.bytes + added > WINDOW_ITEM_BYTES) return false;
+      this.bytes += added;
+    }
     if (location === undefined) {
       location = index;
-      this.locationIndex.set(locationName, location);
+      this.locationIndex.set(`${bucket}\u0000${key}`, location);
       this.locations.push(locationText);
     }
+    this.lastBucket = bucket;
+    this.lastKey = key;
+    this.lastLocation = location;
     this.entries.push(entry);
     if (sample) this.samples.push(sample);
-    this.hash.update(`${eventTimeMs}#${id}\n`);
-    this.bytes += added;
+    this.digestInput.push(`${eventTimeMs}#${id}\n`);
+    this.chars += addedChars;
     return true;
+  }
+
+  private locationOf(bucket: string, key: string): number | undefined {
+    if (bucket === this.lastBucket && key === this.lastKey) return this.lastLocation;
+    return this.locationIndex.get(`${bucket}\u0000${key}`);
+  }
+
+  /** The data's UTF-8 bytes so far, counted as tryAdd counts them (each piece and its separator). */
+  private exactBytes(): number {
+    let bytes = 64;
+    for (const text of this.locations) bytes += Buffer.byteLength(text, 'utf8') + 1;
+    for (const text of this.entries) bytes += Buffer.byteLength(text, 'utf8') + 1;
+    for (const text of this.samples) bytes += Buffer.byteLength(text, 'utf8') + 1;
+    return bytes;
   }
 
   /** The sort key (slot, then a digest of the item's records: a replay of the same batch overwrites it) and data. */
@@ -139,7 +178,8 @@ class ItemBuilder {
         { bytes: Buffer.byteLength(data, 'utf8') },
       );
     }
-    return { sk: `${slotKeyOf(this.slotStartMs)}#${this.hash.digest('base64url').slice(0, 22)}`, data };
+    const digest = createHash('sha256').update(this.digestInput.join(''), 'utf8').digest('base64url');
+    return { sk: `${slotKeyOf(this.slotStartMs)}#${digest.slice(0, 22)}`, data };
   }
 }
 
@@ -233,6 +273,11 @@ function sleep(ms: number): Promise<void> {
  */
 export class DynamoDbWindowStore implements WindowStore {
   private pending: PendingWrites | undefined;
+  /** Per array given to add: the partition and the sort keys of the items it became (see range's heldByCaller). */
+  private readonly written = new WeakMap<
+    readonly Contribution[],
+    { partition: string; sortKeys: Set<string> }
+  >();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -251,7 +296,8 @@ export class DynamoDbWindowStore implements WindowStore {
     const pk = partitionKeyOf('w#', partition);
     const expiresAt = ttlSecondsOf(expiresAtMs);
     const { partitionKey, sortKey, ttl } = DETECTION_TABLE_KEYS;
-    const puts: QueuedPut[] = encodeItems(unique).map((item) => ({
+    const items = encodeItems(unique);
+    const puts: QueuedPut[] = items.map((item) => ({
       key: `${pk}\u0000${item.sk}`,
       partition,
       request: {
@@ -266,6 +312,7 @@ export class DynamoDbWindowStore implements WindowStore {
       },
     }));
     await this.enqueue(puts);
+    this.written.set(contributions, { partition, sortKeys: new Set(items.map((item) => item.sk)) });
     return unique.length;
   }
 
@@ -308,8 +355,20 @@ export class DynamoDbWindowStore implements WindowStore {
     return pending;
   }
 
-  async range(partition: string, fromMs: number, toMs: number): Promise<readonly Contribution[]> {
+  /**
+   * With `heldByCaller`, the items its add wrote are left out undecoded (in a burst most of what a
+   * batch reads back is its own): their sort key names their records, so an item with the same key
+   * holds the same (event time, id) pairs, whoever wrote it.
+   */
+  async range(
+    partition: string,
+    fromMs: number,
+    toMs: number,
+    heldByCaller?: readonly Contribution[],
+  ): Promise<readonly Contribution[]> {
     if (!(fromMs <= toMs)) return [];
+    const held = heldByCaller && this.written.get(heldByCaller);
+    const ownItems = held?.partition === partition ? held.sortKeys : undefined;
     const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
     const found: Contribution[] = [];
     const where = { table: this.tableName, ruleKey: ruleKeyOf(partition) };
@@ -328,7 +387,7 @@ export class DynamoDbWindowStore implements WindowStore {
               // '$' sorts after '#': every item of the last slot.
               ':to': { S: `${slotKeyOf(slotStartOf(toMs))}$` },
             },
-            ProjectionExpression: 'd',
+            ProjectionExpression: ownItems ? '#sk, d' : 'd',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -337,6 +396,7 @@ export class DynamoDbWindowStore implements WindowStore {
         throw stateUnavailable(this.tableName, 'read the window counts', where.ruleKey, error);
       }
       for (const item of answer.Items ?? []) {
+        if (ownItems?.has(item[sortKey]?.S ?? '')) continue;
         const text = item.d?.S;
         if (text !== undefined) decodeItem(text, fromMs, toMs, found, where);
       }

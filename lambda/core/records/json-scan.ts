@@ -86,6 +86,8 @@ function isHex(byte: number): boolean {
  */
 export class FieldScanner {
   private readonly nameBytes: readonly Buffer[];
+  /** Per byte length, the indexes of the names that long: most keys of a record are compared with none. */
+  private readonly namesByLength: readonly (readonly number[])[];
   /** Containers open at each depth; grows for deeply nested records (JSON.parse has no depth limit). */
   private stack = new Uint8Array(64);
   readonly state: ScanState = { ascii: true };
@@ -99,6 +101,9 @@ export class FieldScanner {
 
   constructor(readonly names: readonly string[]) {
     this.nameBytes = names.map((name) => Buffer.from(name, 'utf8'));
+    const byLength: number[][] = [];
+    this.nameBytes.forEach((name, index) => (byLength[name.length] ??= []).push(index));
+    this.namesByLength = Array.from(byLength, (indexes) => indexes ?? []);
   }
 
   /**
@@ -261,9 +266,11 @@ export class FieldScanner {
     const names = this.nameBytes;
     if (plain) {
       const length = end - start - 2;
-      for (let index = 0; index < names.length; index += 1) {
+      if (length >= this.namesByLength.length) return -1;
+      const candidates = this.namesByLength[length];
+      for (let candidate = 0; candidate < candidates.length; candidate += 1) {
+        const index = candidates[candidate];
         const name = names[index];
-        if (name.length !== length) continue;
         let same = true;
         for (let offset = 0; offset < length; offset += 1) {
           if (name[offset] !== bytes[start + 1 + offset]) {

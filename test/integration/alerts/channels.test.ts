@@ -133,6 +133,18 @@ describe('alerts to a Slack incoming webhook', () => {
     assert.equal(slack.counters.requests, 1);
   });
 
+  it('holds the next alert for a Retry-After it could not wait out: Slack sees no early message', async () => {
+    const { outcome } = await firstAlerts();
+    const channel = slackChannel();
+    slack.injectFaults({ retryAfterSeconds: 600 });
+    failed(await channel.send(outcome.alert, Date.now() + 30_000));
+    // The next alert, in this invocation or the next one of the same Lambda environment.
+    const next = failed(await channel.send({ ...outcome.alert, alertId: 'next' }, Date.now() + 30_000));
+    assert.deepEqual([next.code, next.attempts, next.retryLater], ['ALERT_CHANNEL_UNAVAILABLE', 0, true]);
+    assert.match(next.message, /^soc asked to wait until .+ \(Retry-After\), past the deadline: not sent$/);
+    assert.deepEqual([slack.counters.requests, slack.counters.earlyRetries], [1, 0]);
+  });
+
   it('reports a 400 invalid_payload once, without retrying it', async () => {
     const { outcome } = await firstAlerts();
     slack.injectFaults({ status: 400, body: 'invalid_payload' });

@@ -67,6 +67,21 @@ describe('the DynamoDB alert store (moto)', () => {
     }
   });
 
+  it('answers first and last event times exactly, whole milliseconds or not', async () => {
+    const key = 'fractions||2024-02-01T13:00:00.000Z';
+    const fractional: AlertEntry = {
+      trigger: 'f-1',
+      members: [
+        { id: 'f-1', eventTimeMs: T0 + 0.25 },
+        { id: 'f-2', eventTimeMs: T0 + 1_000 },
+        { id: 'f-3', eventTimeMs: T0 + 61_000.5 },
+      ],
+    };
+    const answered = await store.register(key, fractional, EXPIRES);
+    assert.deepEqual(answered, await new MemoryAlertStore().register(key, fractional, EXPIRES));
+    assert.deepEqual([answered.firstEventMs, answered.lastEventMs], [T0 + 0.25, T0 + 61_000.5]);
+  });
+
   it('opens with the first trigger, stays unnotified until marked, then answers only what is new', async () => {
     const key = 'sessions||2024-02-01T13:00:00.000Z';
     const first = await store.register(

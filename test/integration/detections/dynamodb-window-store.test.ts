@@ -5,6 +5,7 @@ import { seededRandom } from '../../../bench/data/random';
 import { DETECTION_STATE_UNAVAILABLE, partitionKeyOf } from '../../../lambda/adapters/detection-table';
 import {
   DynamoDbWindowStore,
+  WINDOW_ITEM_BYTES,
   WINDOW_MAX_SAMPLE_BYTES,
   WINDOW_SAMPLES_PER_ITEM,
   WINDOW_SLOT_MS,
@@ -116,6 +117,36 @@ describe('the DynamoDB window store (moto)', () => {
     );
   });
 
+  it('leaves out, undecoded, what the caller just added and holds, and nothing else', async () => {
+    const partition = 'held\u0000["g"]';
+    const earlier = [0, 30_000, 61_000].map((offset, i) => contribution(`earlier${i}`, offset));
+    const batch = [10_000, 62_000, 70_000].map((offset, i) => contribution(`batch${i}`, offset));
+    await store.add(partition, earlier, FOREVER);
+    await store.add(partition, batch, FOREVER);
+    const ids = async (held?: readonly Contribution[], of = partition) =>
+      (await store.range(of, T0, T0 + 2 * WINDOW_SLOT_MS, held)).map((item) => item.ref.id).sort();
+
+    assert.deepEqual(
+      await ids(batch),
+      ['earlier0', 'earlier1', 'earlier2'],
+      'the items of that add are left out',
+    );
+    assert.deepEqual(await ids(), [...earlier, ...batch].map((item) => item.ref.id).sort(), 'nothing held');
+    assert.deepEqual(
+      await ids([...batch]),
+      [...earlier, ...batch].map((item) => item.ref.id).sort(),
+      'an equal array is not the one added: the store cannot know the caller holds it',
+    );
+    const other = 'held\u0000["h"]';
+    await store.add(other, earlier, FOREVER);
+    assert.deepEqual(await ids(earlier, other), [], 'the last add of an array is the one it answers for');
+    assert.deepEqual(
+      await ids(batch, other),
+      ['earlier0', 'earlier1', 'earlier2'],
+      "another partition's items are never left out",
+    );
+  });
+
   it('keeps one copy of a record read twice in one batch', async () => {
     const partition = 'twice\u0000["g"]';
     const record = contribution('dup', 1_000);
@@ -156,6 +187,29 @@ describe('the DynamoDB window store (moto)', () => {
         [...batch].sort((a, b) => a.ref.eventTimeMs - b.ref.eventTimeMs || (a.ref.id < b.ref.id ? -1 : 1)),
       ),
     );
+  });
+
+  it('fills each item to its byte budget, counting UTF-8 bytes, not characters', async () => {
+    for (const [name, character] of [
+      ['ascii', 'v'],
+      ['three-byte characters', '\u20ac'],
+    ] as const) {
+      const partition = `budget\u0000[${JSON.stringify(name)}]`;
+      const batch = Array.from({ length: 6_000 }, (_, i) =>
+        contribution(`id-${String(i).padStart(5, '0')}`, i % WINDOW_SLOT_MS, {
+          value: `${character.repeat(60)}-${i}`,
+        }),
+      );
+      await store.add(partition, batch, FOREVER);
+      const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('w#', partition));
+      const sizes = items.map((item) => Buffer.byteLength(item.d.S!, 'utf8')).sort((a, b) => b - a);
+      assert.ok(sizes.length >= 2, `${name}: ${sizes.length} items`);
+      for (const size of sizes) assert.ok(size <= WINDOW_ITEM_BYTES + 1_024, `${name}: ${size} bytes`);
+      // Every item but the one holding the rest is full: within one entry of the budget.
+      for (const size of sizes.slice(0, -1))
+        assert.ok(size > WINDOW_ITEM_BYTES - 1_024, `${name}: ${size} bytes`);
+      assert.equal((await store.range(partition, T0, T0 + WINDOW_SLOT_MS)).length, batch.length, name);
+    }
   });
 
   it('keeps a few records per item for the alert samples, leaving out large ones', async () => {

@@ -71,6 +71,11 @@ export interface DetectionsE2E {
   readonly webhook: AlertWebhookReceiver;
   /** The deployed forwarder's handler (one execution environment, kept across invocations). */
   readonly handler: Handler;
+  /**
+   * Later invocations run in a new execution environment, as Lambda may choose: it knows nothing of
+   * the last one's (a channel's Retry-After, cached secrets, sockets).
+   */
+  newEnvironment(): void;
   /** Every message body the handler was given, in order. */
   readonly bodies: string[];
   putObject(key: string, body: string): Promise<void>;
@@ -165,16 +170,18 @@ export async function startDetectionsE2E(): Promise<DetectionsE2E> {
   );
 
   const bodies: string[] = [];
-  const lambda = createHandler({
-    ...env,
-    SLUICE_S3_FORCE_PATH_STYLE: 'true',
-    [RUNTIME_CONFIG_ENV]: JSON.stringify(runtimeConfigOf(config)),
-    SLUICE_BUCKET: deployment.bucket,
-    SLUICE_OBJECT_QUEUE_URL: deployment.objects.queueUrl,
-    SLUICE_DETECTION_RULES_FILE: rulesFile,
-    SLUICE_DETECTIONS_TABLE: deployment.detectionsTable,
-    SLUICE_ALERT_TOPIC_ARN: deployment.alertTopicArn,
-  });
+  const environment = () =>
+    createHandler({
+      ...env,
+      SLUICE_S3_FORCE_PATH_STYLE: 'true',
+      [RUNTIME_CONFIG_ENV]: JSON.stringify(runtimeConfigOf(config)),
+      SLUICE_BUCKET: deployment.bucket,
+      SLUICE_OBJECT_QUEUE_URL: deployment.objects.queueUrl,
+      SLUICE_DETECTION_RULES_FILE: rulesFile,
+      SLUICE_DETECTIONS_TABLE: deployment.detectionsTable,
+      SLUICE_ALERT_TOPIC_ARN: deployment.alertTopicArn,
+    });
+  let lambda = environment();
   const handler: Handler = (event, context) => {
     bodies.push(...event.Records.map((record) => record.body));
     return lambda(event, context);
@@ -192,6 +199,9 @@ export async function startDetectionsE2E(): Promise<DetectionsE2E> {
     pagerDuty,
     webhook,
     handler,
+    newEnvironment: () => {
+      lambda = environment();
+    },
     bodies,
     putObject: async (key, body) => {
       await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));

@@ -220,7 +220,17 @@ describe('alert routes as destinations: Slack and PagerDuty', () => {
     );
     assert.equal(slack.messages.length, 3);
 
-    const second = await forward(first);
+    // At once, in the same Lambda environment: the channel holds e1 for its Retry-After, unsent.
+    const held = incomplete(await forward(first));
+    assert.deepEqual(held.work.progress, first.work.progress);
+    assert.match(
+      held.failures[0].message,
+      /^on-call asked to wait until .+ \(Retry-After\), past the deadline/,
+    );
+    assert.equal(pagerduty.counters.requests, 2, 'PagerDuty was not asked again');
+
+    // In another environment (Lambda's choice), which was not told to wait.
+    const second = await forwarder(alertsObject(lines), routes()).forward(first);
     assert.equal(second.status, 'complete');
     assert.equal(slack.messages.length, 3, 'Slack took every alert the first time: none is sent again');
     assert.deepEqual(

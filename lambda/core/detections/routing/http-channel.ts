@@ -4,10 +4,10 @@ import type { HttpResponse, HttpTransport } from '../../http/client';
 import { createLimiter, type Limiter } from '../../http/limiter';
 import type { SecretSource } from '../../sinks/types';
 import type { AlertDocument } from '../alerts/document';
-import type { AlertChannel } from './channel';
+import type { AlertChannel, ChannelResult } from './channel';
 import { AlertRoutingCodes } from './codes';
 import type { AlertRouteType } from './config';
-import { sendWithRetries, type SenderOptions } from './sender';
+import { defaultSleep, sendWithRetries, type SenderOptions } from './sender';
 import { giveUp, retry, type ChannelVerdict } from './verdict';
 
 /** One request to a channel, built from the alert and the route's secret. */
@@ -57,6 +57,30 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
   const { name, protocol, transport, secret } = options;
   const limiter: Limiter = createLimiter(options.concurrency ?? 1);
   const now = options.sender?.now ?? Date.now;
+  const sleep = options.sender?.sleep ?? defaultSleep;
+  /**
+   * The channel's last Retry-After, as an epoch ms: it holds every alert to this channel, not only the
+   * one that was answered 429, and outlives the invocation (channels live as long as the Lambda
+   * environment), so an alert given up on at the deadline is not posted early by the next one.
+   */
+  let notBefore = 0;
+
+  /** Waits out the channel's Retry-After; an alert it would hold past the deadline is not sent. */
+  async function waitForChannel(deadline: number): Promise<ChannelResult | undefined> {
+    const waitMs = notBefore - now();
+    if (waitMs <= 0) return undefined;
+    if (now() + waitMs >= deadline) {
+      return {
+        delivered: false,
+        attempts: 0,
+        code: AlertRoutingCodes.UNAVAILABLE,
+        message: `${name} asked to wait until ${new Date(notBefore).toISOString()} (Retry-After), past the deadline: not sent`,
+        retryLater: true,
+      };
+    }
+    await sleep(waitMs);
+    return undefined;
+  }
 
   async function attempt(alert: AlertDocument, remainingMs: number): Promise<ChannelVerdict> {
     let value: string;
@@ -83,11 +107,13 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
       if (!result.error.retryable) return giveUp(AlertRoutingCodes.TLS_FAILED, result.error.message);
       return retry(result.error.code);
     }
-    const verdict = protocol.classify(result.response);
+    let verdict = protocol.classify(result.response);
     if (verdict.kind === 'retry' && verdict.retryAfterMs === undefined) {
       const retryAfterMs = parseRetryAfter(result.response.headers['retry-after'], now());
-      if (retryAfterMs !== undefined) return { ...verdict, retryAfterMs };
+      if (retryAfterMs !== undefined) verdict = { ...verdict, retryAfterMs };
     }
+    if (verdict.kind === 'retry' && verdict.retryAfterMs !== undefined)
+      notBefore = Math.max(notBefore, now() + verdict.retryAfterMs);
     return verdict;
   }
 
@@ -95,16 +121,18 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
     name,
     type: protocol.type,
     send: (alert, deadline) =>
-      limiter.run(() =>
-        sendWithRetries(
-          name,
-          (remainingMs) => attempt(alert, remainingMs),
-          deadline,
-          options.sender,
-          async () => {
-            await readSecret(() => secret.refresh());
-          },
-        ),
+      limiter.run(
+        async () =>
+          (await waitForChannel(deadline)) ??
+          sendWithRetries(
+            name,
+            (remainingMs) => attempt(alert, remainingMs),
+            deadline,
+            options.sender,
+            async () => {
+              await readSecret(() => secret.refresh());
+            },
+          ),
       ),
     close: () => transport.close?.(),
   };

@@ -23,7 +23,7 @@ export interface SenderOptions {
   readonly onRetry?: (info: { readonly reason: string; readonly delayMs: number }) => void;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const OWN_CODES = new Set<string>(Object.values(AlertRoutingCodes));
 

@@ -41,8 +41,9 @@ export async function correlate(
     if (time > latest) latest = time;
   }
   await store.add(partition, batch, Math.max(latest, nowMs) + rule.timespanMs + latenessMs);
-  const stored = await store.range(partition, earliest - rule.timespanMs, latest + rule.timespanMs);
-  // The batch is merged in too: a store read that lags its writes must not hide them.
+  const stored = await store.range(partition, earliest - rule.timespanMs, latest + rule.timespanMs, batch);
+  // The batch is merged in: the store may leave it out (see WindowStore.range), and a store read
+  // that lags its writes must not hide it.
   const { sorted, candidate } = mergeBatch(batch, stored);
   return { sorted, candidate, ...evaluateWindows(sorted, candidate, rule) };
 }

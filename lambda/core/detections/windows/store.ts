@@ -12,8 +12,8 @@ export interface Contribution {
 /**
  * Where windowed counts live. A partition is one correlation rule and one group (e.g. one account).
  * Implementations must make `add` idempotent per (partition, record id): a record redelivered by SQS,
- * re-read after a continuation, or replayed, is stored once. The DynamoDB adapter keys items by
- * partition and `eventTime#recordId` with a conditional put and a TTL.
+ * re-read after a continuation, or replayed, is stored once (or stored twice and answered once by
+ * `range`, as the DynamoDB adapter does: see DynamoDbWindowStore).
  */
 export interface WindowStore {
   /** Stores the contributions not stored yet; resolves with how many were new. */
@@ -23,5 +23,15 @@ export interface WindowStore {
    * at least every one whose `add` completed before this call, whoever added it (strongly
    * consistent; evaluateWindows' claim rests on it).
    */
-  range(partition: string, fromMs: number, toMs: number): Promise<readonly Contribution[]>;
+  range(
+    partition: string,
+    fromMs: number,
+    toMs: number,
+    /**
+     * The very array the caller just passed to `add` for this partition, which it merges with the
+     * answer itself: the store may leave out what it stored of it (the DynamoDB adapter then skips
+     * decoding its own items again). Default: nothing held, every stored contribution is answered.
+     */
+    heldByCaller?: readonly Contribution[],
+  ): Promise<readonly Contribution[]>;
 }
