@@ -16,7 +16,8 @@
  *     --only=burst:dynamodb:on,…  those rows only (workload:stores:destination gzip), printed, not written
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
  *   BENCH_PROFILE_DIR=dir         --detections: a CPU profile of each run alone, with and without the
- *                                 pack, into dir (readable bundle; the numbers are then not the real ones)
+ *                                 pack, into dir (readable bundle; the numbers are then not the real ones),
+ *                                 and a sampled profile of what it allocates (`.heapprofile`)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -10,6 +10,13 @@ import type { AlertRouteType } from './config';
 import { defaultSleep, sendWithRetries, type SenderOptions } from './sender';
 import { giveUp, retry, type ChannelVerdict } from './verdict';
 
+/**
+ * The longest a `Retry-After` holds the channel's other alerts: past it the channel asks again (and
+ * is told again if still closed). A proxy answering a year must not silence a route for as long as
+ * the Lambda environment lives.
+ */
+export const MAX_CHANNEL_HOLD_MS = 3_600_000;
+
 /** One request to a channel, built from the alert and the route's secret. */
 export interface AlertRequest {
   readonly url: URL;
@@ -113,7 +120,7 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
       if (retryAfterMs !== undefined) verdict = { ...verdict, retryAfterMs };
     }
     if (verdict.kind === 'retry' && verdict.retryAfterMs !== undefined)
-      notBefore = Math.max(notBefore, now() + verdict.retryAfterMs);
+      notBefore = Math.max(notBefore, now() + Math.min(verdict.retryAfterMs, MAX_CHANNEL_HOLD_MS));
     return verdict;
   }
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpRequest, HttpResponse } from '../../../../lambda/core/http/client';
-import { createHttpChannel } from '../../../../lambda/core/detections/routing/http-channel';
+import {
+  createHttpChannel,
+  MAX_CHANNEL_HOLD_MS,
+} from '../../../../lambda/core/detections/routing/http-channel';
 import { slackProtocol } from '../../../../lambda/core/detections/routing/slack/protocol';
 import { alertDocument, fakeSecret, response, virtualClock } from './fixtures';
 
@@ -62,6 +65,17 @@ describe("an HTTP alert channel's Retry-After", () => {
     );
     assert.deepEqual(sentAt, [start], 'one request: the 429');
     assert.equal(clock.now(), start, 'nothing slept');
+  });
+
+  it('holds the channel an hour at most, however long the channel asked for', async () => {
+    const { channel, clock, sentAt } = slackChannel([
+      response(429, 'rate_limited', { 'retry-after': String(365 * 86_400) }),
+    ]);
+    const start = clock.now();
+    await channel.send(alertDocument(), start + 10_000);
+    const later = await channel.send(alertDocument({ alertId: 'later' }), start + 2 * MAX_CHANNEL_HOLD_MS);
+    assert.deepEqual(later, { delivered: true, attempts: 1 });
+    assert.deepEqual(sentAt, [start, start + MAX_CHANNEL_HOLD_MS]);
   });
 
   it('is forgotten once it has passed', async () => {
