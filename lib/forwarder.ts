@@ -19,7 +19,7 @@ import {
 import { withBundledFiles, type BundledFile } from './bundled-files';
 import { alertObjectArn, grantDetections, type ForwarderDetections } from './detections/forwarder-access';
 import { detectionRulesFile } from './detections/rules-bundle';
-import { handlerBundling, handlerLocation } from './handler-location';
+import { handlerBundling, sluiceEnvironment, sluiceHandler } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
 import { secretResourceArns } from './secret-arns';
@@ -157,10 +157,7 @@ export class Forwarder extends Construct {
       files,
       (bundled) =>
         new nodejs.NodejsFunction(this, 'Function', {
-          ...handlerLocation('forwarder'),
-          handler: 'handler',
-          runtime: lambda.Runtime.NODEJS_24_X,
-          architecture: lambda.Architecture.ARM_64,
+          ...sluiceHandler('forwarder'),
           memorySize: props.memoryMb ?? 512,
           timeout: props.timeout ?? Duration.minutes(5),
           role: this.role,
@@ -172,9 +169,7 @@ export class Forwarder extends Construct {
             ...(configInEnvironment ? { [RUNTIME_CONFIG_ENV]: serialized } : {}),
             SLUICE_BUCKET: props.bucket.bucketName,
             SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
-            POWERTOOLS_SERVICE_NAME: 'sluice-forwarder',
-            POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
-            NODE_OPTIONS: '--enable-source-maps',
+            ...sluiceEnvironment('sluice-forwarder'),
             ...detectionsEnvironment,
           },
           bundling: handlerBundling(bundled),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** sluice's package root: this repository, or `node_modules/sluice` in an app that installs it. */
@@ -36,5 +37,27 @@ export function handlerBundling(bundled?: nodejs.ICommandHooks): nodejs.Bundling
     target: 'node22',
     forceDockerBundling: false,
     ...(bundled ? { commandHooks: bundled } : {}),
+  };
+}
+
+/**
+ * What every sluice function shares: its handler (`lambda/<folder>/handler.ts`, export `handler`),
+ * the Node.js runtime and arm64.
+ */
+export function sluiceHandler(folder: string) {
+  return {
+    ...handlerLocation(folder),
+    handler: 'handler',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+  };
+}
+
+/** The environment every sluice function starts with: Powertools' service and namespace, source maps. */
+export function sluiceEnvironment(serviceName: string): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+    NODE_OPTIONS: '--enable-source-maps',
   };
 }

@@ -17,7 +17,7 @@ import {
 } from '../../lambda/collector/runtime-config';
 import { withBundledFiles } from '../bundled-files';
 import { secretResourceArns } from '../forwarder';
-import { handlerBundling, handlerLocation } from '../handler-location';
+import { handlerBundling, sluiceEnvironment, sluiceHandler } from '../handler-location';
 import { acknowledgeWildcardResources } from '../nag';
 
 export interface CollectorFunctionProps {
@@ -133,10 +133,7 @@ export class CollectorFunction extends Construct {
       files,
       (bundled) =>
         new nodejs.NodejsFunction(this, 'Function', {
-          ...handlerLocation('collector'),
-          handler: 'handler',
-          runtime: lambda.Runtime.NODEJS_24_X,
-          architecture: lambda.Architecture.ARM_64,
+          ...sluiceHandler('collector'),
           memorySize: props.memoryMb ?? 512,
           timeout,
           role: this.role,
@@ -147,9 +144,7 @@ export class CollectorFunction extends Construct {
             ...(configInEnvironment ? { [COLLECTOR_CONFIG_ENV]: serialized } : {}),
             [COLLECTOR_ENV.bucket]: props.bucket.bucketName,
             [COLLECTOR_ENV.table]: props.table.tableName,
-            POWERTOOLS_SERVICE_NAME: 'sluice-collector',
-            POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
-            NODE_OPTIONS: '--enable-source-maps',
+            ...sluiceEnvironment('sluice-collector'),
           },
           bundling: handlerBundling(bundled),
         }),

@@ -1,10 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { handlerLocation } from '../handler-location';
+import { sluiceEnvironment, sluiceHandler } from '../handler-location';
 
 export interface IngestFunctionProps {
   /** Folder under `lambda/` holding `handler.ts`. */
@@ -36,10 +35,7 @@ export class IngestFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
-      ...handlerLocation(props.handlerFolder),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...sluiceHandler(props.handlerFolder),
       description: props.description,
       timeout: props.timeout,
       memorySize: props.memorySize,
@@ -47,9 +43,7 @@ export class IngestFunction extends Construct {
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
-        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
-        POWERTOOLS_SERVICE_NAME: props.handlerFolder,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...sluiceEnvironment(props.handlerFolder),
         ...props.environment,
       },
       bundling: {

@@ -7,7 +7,7 @@ import type { AlertDocument } from '../alerts/document';
 import type { AlertChannel, ChannelResult } from './channel';
 import { AlertRoutingCodes } from './codes';
 import type { AlertRouteType } from './config';
-import { defaultSleep, sendWithRetries, type SenderOptions } from './sender';
+import { defaultSleep, sendWithRetries, undelivered, type SenderOptions } from './sender';
 import { giveUp, retry, type ChannelVerdict } from './verdict';
 
 /**
@@ -77,13 +77,11 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
     const waitMs = notBefore - now();
     if (waitMs <= 0) return undefined;
     if (now() + waitMs >= deadline) {
-      return {
-        delivered: false,
-        attempts: 0,
-        code: AlertRoutingCodes.UNAVAILABLE,
-        message: `${name} asked to wait until ${new Date(notBefore).toISOString()} (Retry-After), past the deadline: not sent`,
-        retryLater: true,
-      };
+      return undelivered(
+        0,
+        AlertRoutingCodes.UNAVAILABLE,
+        `${name} asked to wait until ${new Date(notBefore).toISOString()} (Retry-After), past the deadline: not sent`,
+      );
     }
     await sleep(waitMs);
     return undefined;

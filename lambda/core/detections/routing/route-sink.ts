@@ -5,6 +5,7 @@ import type { BatchOutcome, DeliveryContext, RejectedRecord, Sink, SinkObserver 
 import { readAlertRecord } from './alert-record';
 import type { AlertChannel, ChannelResult } from './channel';
 import { AlertRoutingCodes } from './codes';
+import { undelivered } from './sender';
 import { routeSinkName } from './sink-name';
 import { routeTakes, type Route } from './table';
 
@@ -100,20 +101,14 @@ export class RouteSink implements Sink {
       return await this.channel.send(alert, deadline);
     } catch (error) {
       // A channel reports every failure in its result; reaching here is a bug, never a lost alert.
-      return {
-        delivered: false,
-        attempts: 0,
-        code: AlertRoutingCodes.FAILED,
-        message: `${this.route.name}: ${errorMessage(error)}`,
-        retryLater: true,
-      };
+      return undelivered(0, AlertRoutingCodes.FAILED, `${this.route.name}: ${errorMessage(error)}`);
     }
   }
 }
 
 /** A record that is no alert: refused for good, it would be refused again. */
 function invalid(message: string): ChannelResult {
-  return { delivered: false, attempts: 0, code: AlertRoutingCodes.INVALID_ALERT, message, retryLater: false };
+  return undelivered(0, AlertRoutingCodes.INVALID_ALERT, message);
 }
 
 /**

@@ -27,7 +27,8 @@ export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve)
 
 const OWN_CODES = new Set<string>(Object.values(AlertRoutingCodes));
 
-function failure(attempts: number, code: AlertRoutingCode, message: string): ChannelResult {
+/** An alert not delivered, kept to send again later unless its code says the channel refused it for good. */
+export function undelivered(attempts: number, code: AlertRoutingCode, message: string): ChannelResult {
   return { delivered: false, attempts, code, message, retryLater: retryLater(code) };
 }
 
@@ -57,12 +58,12 @@ export async function sendWithRetries(
     const started = now();
     if (started >= deadline) {
       return troubled
-        ? failure(
+        ? undelivered(
             attempts,
             troubled.code ?? AlertRoutingCodes.UNAVAILABLE,
             `${channel} kept failing (${troubled.reason}); no time left for another attempt before the deadline`,
           )
-        : failure(attempts, AlertRoutingCodes.DEADLINE, `${channel}: no time left to send the alert`);
+        : undelivered(attempts, AlertRoutingCodes.DEADLINE, `${channel}: no time left to send the alert`);
     }
     attempts += 1;
     let verdict: ChannelVerdict;
@@ -74,7 +75,7 @@ export async function sendWithRetries(
         error instanceof SluiceError && OWN_CODES.has(error.code)
           ? (error.code as AlertRoutingCode)
           : AlertRoutingCodes.FAILED;
-      return failure(attempts, code, `${channel}: ${errorMessage(error)}`);
+      return undelivered(attempts, code, `${channel}: ${errorMessage(error)}`);
     }
     if (verdict.kind === 'delivered') return { delivered: true, attempts };
     if (verdict.kind === 'give-up') {
@@ -83,11 +84,15 @@ export async function sendWithRetries(
         try {
           await refresh();
         } catch (error) {
-          return failure(attempts, AlertRoutingCodes.SECRET_UNREADABLE, `${channel}: ${errorMessage(error)}`);
+          return undelivered(
+            attempts,
+            AlertRoutingCodes.SECRET_UNREADABLE,
+            `${channel}: ${errorMessage(error)}`,
+          );
         }
         continue;
       }
-      return failure(attempts, verdict.code, `${channel}: ${verdict.message}`);
+      return undelivered(attempts, verdict.code, `${channel}: ${verdict.message}`);
     }
     troubled = { reason: verdict.reason, code: verdict.code };
     const plan = planRetry({
@@ -106,7 +111,7 @@ export async function sendWithRetries(
           : verdict.retryAfterMs !== undefined && now() + verdict.retryAfterMs >= deadline
             ? `it asked to wait ${Math.ceil(verdict.retryAfterMs / 1000)} s (Retry-After), past the deadline`
             : 'no time left for another attempt before the deadline';
-      return failure(
+      return undelivered(
         attempts,
         verdict.code ?? AlertRoutingCodes.UNAVAILABLE,
         `${channel} kept failing (${verdict.reason}); ${why}`,
