@@ -15,6 +15,7 @@ import { motoClientConfig } from '../../test/support/moto';
 import { chunksOf } from '../data/objects';
 import { serveOnce } from '../lib/child';
 import { observeGcPauses } from '../lib/gc-pauses';
+import { meterCapacity, type CapacityTally } from '../lib/dynamodb-capacity';
 import { requestCpuMicros } from '../lib/request-cpu';
 import { profiled } from '../lib/run-profile';
 import { rulesOnlyFanout } from '../lib/rules-only-stage';
@@ -92,6 +93,11 @@ export interface ForwardDetectionsOutput {
   readonly rounds: readonly ForwardDetectionsRound[];
   /** `stores: 'dynamodb'`: one request's CPU through the Lambda's client (see request-cpu.ts), µs. */
   readonly dynamodbRequestCpuUs?: number;
+  /**
+   * `stores: 'dynamodb'`: the capacity units one more run with detections (untimed: metering reads
+   * each updated item) would be billed, by operation (see dynamodb-capacity.ts).
+   */
+  readonly dynamodbCapacity?: CapacityTally;
 }
 
 const gcPauses = observeGcPauses();
@@ -105,6 +111,8 @@ class Tally {
   dynamodbByCommand: Record<string, number> = {};
   /** Records the rules-only stage saw matched. */
   rulesMatched: () => number = () => 0;
+  /** Set when the run's DynamoDB client is metered. */
+  capacity: CapacityTally | undefined;
 
   wrap(writer: AlertObjectWriter): AlertObjectWriter {
     return {
@@ -170,7 +178,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
 
   let runs = 0;
   /** Detections for one run: fresh state (a new table on moto), counted alert objects. */
-  const detectionsFor = async (tally: Tally): Promise<BenchDetections> => {
+  const detectionsFor = async (tally: Tally, metered = false): Promise<BenchDetections> => {
     runs += 1;
     if (input.stores === 'rules') {
       return {
@@ -224,6 +232,8 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
           },
           { step: 'initialize', name: 'benchRequestCount' },
         );
+        if (metered)
+          tally.capacity = meterCapacity(client, new DynamoDBClient(awsClientConfig(env, 'DynamoDB')));
         const fanout = createAwsDetections({
           config,
           rules,
@@ -308,7 +318,11 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       rounds.push(withFirst ? { with: first, without: second } : { with: second, without: first });
   }
   let dynamodbRequestCpuUs: number | undefined;
+  let dynamodbCapacity: CapacityTally | undefined;
   if (input.stores === 'dynamodb') {
+    const tally = new Tally();
+    await forwardAll(await detectionsFor(tally, true));
+    dynamodbCapacity = tally.capacity;
     const table = `bench-detections-${process.pid}-requests`;
     await createDetectionTable(dynamodb!, table);
     const client = new DynamoDBClient(awsClientConfig(lambdaEnv(table), 'DynamoDB'));
@@ -323,6 +337,7 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
     statementsPerAccountMinute: statementsPerAccountMinute(objects),
     rounds,
     dynamodbRequestCpuUs,
+    dynamodbCapacity,
   };
 });
 

@@ -5,6 +5,7 @@ import type {
 } from '../children/forward-detections';
 import type { DetectionWorkloadKind } from './detection-workload';
 import { runChild } from './child';
+import type { CapacityTally } from './dynamodb-capacity';
 import type { DetectionStores, ReceiverUrls } from './forwarder';
 
 /**
@@ -42,6 +43,10 @@ export interface DetectionsRow extends DetectionsRowSpec {
   readonly dynamodbByCommand: Readonly<Record<string, number>>;
   /** DynamoDB rows: one request's CPU in the forwarder process, µs (absent from runs before 2026-12-01). */
   readonly dynamodbRequestCpuUs?: number;
+  /** DynamoDB rows: the capacity units of one run, by operation (absent from runs before 2026-12-02). */
+  readonly dynamodbCapacity?: CapacityTally;
+  /** Bytes of the workload's objects per record (absent from runs before 2026-12-02). */
+  readonly bytesPerRecord?: number;
   /** GC pauses of the main thread per run (median, ms): a heap that grows costs here and in GC threads. */
   readonly withoutGcMs: number;
   readonly withGcMs: number;
@@ -115,6 +120,8 @@ export function summarise(spec: DetectionsRowSpec, output: ForwardDetectionsOutp
     dynamodbRequests: median(rounds.map((round) => round.with.dynamodbRequests)),
     dynamodbByCommand: rounds[0].with.dynamodbByCommand,
     dynamodbRequestCpuUs: output.dynamodbRequestCpuUs,
+    dynamodbCapacity: output.dynamodbCapacity,
+    bytesPerRecord: output.rawBytes / records,
     withoutGcMs: median(rounds.map((round) => round.without.gc.minorMs + round.without.gc.majorMs)),
     withGcMs: median(rounds.map((round) => round.with.gc.minorMs + round.with.gc.majorMs)),
   };
@@ -157,11 +164,12 @@ export async function measureDetectionsRows(options: {
     });
     const received = (await options.hecEvents()) - before;
     await options.clearReceivers();
-    const sent = options.sizes.records * 2 * (warmupRounds + rounds);
+    // Both sides of every round, and the DynamoDB rows' metered run (see dynamodbCapacity).
+    const sent = options.sizes.records * (2 * (warmupRounds + rounds) + (spec.stores === 'dynamodb' ? 1 : 0));
     if (received !== sent) throw new Error(`the HEC receiver indexed ${received} of ${sent} records`);
     const row = summarise(spec, output);
     options.log(
-      `  ${Math.round(row.withoutCpuNsPerRecord)} → ${Math.round(row.withCpuNsPerRecord)} ns CPU per record: +${(row.addedShare * 100).toFixed(1)} % (${row.addedShareRange.map((share) => `${(share * 100).toFixed(1)} %`).join(' … ')}); ${row.openings} openings, ${row.updates} updates${row.dynamodbRequests ? `, ${row.dynamodbRequests} DynamoDB requests (${JSON.stringify(row.dynamodbByCommand)})` : ''}; GC ${Math.round(row.withoutGcMs)} → ${Math.round(row.withGcMs)} ms; system CPU ${Math.round(median(output.rounds.map((round) => round.without.systemMs)))} → ${Math.round(median(output.rounds.map((round) => round.with.systemMs)))} ms`,
+      `  ${Math.round(row.withoutCpuNsPerRecord)} → ${Math.round(row.withCpuNsPerRecord)} ns CPU per record: +${(row.addedShare * 100).toFixed(1)} % (${row.addedShareRange.map((share) => `${(share * 100).toFixed(1)} %`).join(' … ')}); ${row.openings} openings, ${row.updates} updates${row.dynamodbRequests ? `, ${row.dynamodbRequests} DynamoDB requests (${JSON.stringify(row.dynamodbByCommand)}), capacity units ${JSON.stringify(row.dynamodbCapacity)}` : ''}; GC ${Math.round(row.withoutGcMs)} → ${Math.round(row.withGcMs)} ms; system CPU ${Math.round(median(output.rounds.map((round) => round.without.systemMs)))} → ${Math.round(median(output.rounds.map((round) => round.with.systemMs)))} ms`,
     );
     rows.push(row);
   }

@@ -1,5 +1,6 @@
 import { DETECTIONS_CPU_TARGET, type DetectionsRow, type DetectionsSizes } from './detections-forwarder';
 import { MAX_GAP_MS } from './detection-workload';
+import { ON_DEMAND_USD_PER_MILLION, totalUnits } from './dynamodb-capacity';
 import type { Machine } from './machine';
 
 /** The rows of one measurement, with what is needed to render them again (bench/render.ts --detections). */
@@ -58,6 +59,34 @@ function requestLines(rows: readonly DetectionsRow[]): string {
   return `\nDynamoDB requests by operation (the first timed round)${measured ? ", and what they cost whatever they carry: one request's CPU is measured after the rounds in the same process, a `GetItem` of a missing item sent 1,000 times one after another through a client built as the Lambda builds it and the same proxy (`bench/lib/request-cpu.ts`: the SDK's middleware, signing and serialization, and node's HTTP)" : ''}:\n\n${lines.join('\n')}\n`;
 }
 
+const byOperation = (units: Readonly<Record<string, number>>, records: number) =>
+  Object.entries(units)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([operation, count]) => `${operation} ${fixed((count / records) * 1_000)}`)
+    .join(', ');
+
+/**
+ * What DynamoDB would bill for a row's requests (on demand), per 1,000 records and in dollars. One
+ * line per workload: the units do not depend on the destination's gzip.
+ */
+function capacityLines(rows: readonly DetectionsRow[]): string {
+  const metered = new Map<string, DetectionsRow>();
+  for (const r of rows)
+    if (r.stores === 'dynamodb' && r.dynamodbCapacity && !metered.has(r.workload)) metered.set(r.workload, r);
+  if (metered.size === 0) return '';
+  const lines = [...metered.values()].map((r) => {
+    const { write, read } = r.dynamodbCapacity!;
+    const perMillionRecords = (units: number) => (units / r.records) * 1e6;
+    const dollars =
+      (perMillionRecords(totalUnits(write)) * ON_DEMAND_USD_PER_MILLION.write +
+        perMillionRecords(totalUnits(read)) * ON_DEMAND_USD_PER_MILLION.read) /
+      1e6;
+    const recordsPerTb = 1e12 / (r.bytesPerRecord ?? 1_000);
+    return `* ${r.workload}: **${fixed((totalUnits(write) / r.records) * 1_000)} write units** (${byOperation(write, r.records)}) and ${fixed((totalUnits(read) / r.records) * 1_000)} strongly consistent read units (${byOperation(read, r.records)}) per 1,000 records: **$${fixed(dollars, 3)} per million records**, $${fixed((dollars * recordsPerTb) / 1e6)} per TB of these records (${fixed(r.bytesPerRecord ?? 0)} bytes each)`;
+  });
+  return `\nWhat DynamoDB bills for them, on demand at $${ON_DEMAND_USD_PER_MILLION.write} per million write units and $${ON_DEMAND_USD_PER_MILLION.read} per million read units (us-east-1): one more run of each workload after the rounds, untimed, its requests metered as AWS documents their units (\`bench/lib/dynamodb-capacity.ts\`: a write unit per KB of each item written, an \`UpdateItem\` counting the larger of the item before and after; a read unit per 4 KB a \`Query\` page or a \`GetItem\` reads; moto answers a constant \`ConsumedCapacity\`, so the units are computed from the items):\n\n${lines.join('\n')}\n`;
+}
+
 /** One line per row: the verdicts, printed by `npm run bench -- --detections`. */
 export function detectionsVerdicts(rows: readonly DetectionsRow[]): string[] {
   return rows.map(
@@ -104,7 +133,7 @@ in its account's windows. The other rules fire alike in both.
 | workload | stores | destination gzip | rounds | forwarder alone, CPU per record | with the pack | added per record | added | alert objects per 100,000 records (openings + updates) | DynamoDB requests per 1,000 records | ≤ ${percent(DETECTIONS_CPU_TARGET)} |
 |---|---|---|--:|--:|--:|--:|--:|--:|--:|---|
 ${rows.map(row).join('\n')}
-${requestLines(rows)}
+${requestLines(rows)}${capacityLines(rows)}
 Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; load average before ${m.loadAverage}, after ${run.machineAfter.loadAverage}; ${run.finishedAt}.
 `;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   BatchWriteItemCommand,
   QueryCommand,
@@ -18,8 +19,13 @@ export const WINDOW_SLOT_MS = 60_000;
  * another item.
  */
 export const WINDOW_ITEM_BYTES = 300_000;
-/** Records kept whole per item, for the alert's samples (it shows 5); the others keep only their reference. */
-export const WINDOW_SAMPLES_PER_ITEM = 5;
+/**
+ * Records kept whole per add (a batch's contributions to one group), for the alert's samples (it
+ * shows 5, its own batch's first): the latest of the add, which the next batches' windows reach
+ * back to first. The others keep only their reference. Five per item instead made the records half
+ * of what a sparse group's items hold (a wave of a quiet group is an item per minute it spans).
+ */
+export const WINDOW_SAMPLES_PER_ADD = 5;
 /** A record larger than this (as JSON) is not kept as a sample (the port allows dropping large ones). */
 export const WINDOW_MAX_SAMPLE_BYTES = 8_192;
 /**
@@ -30,6 +36,12 @@ export const WINDOW_MAX_SAMPLE_BYTES = 8_192;
 export const WINDOW_MAX_VALUE_CHARS = 16_384;
 
 const FORMAT_VERSION = 1;
+/**
+ * zlib's fastest level: an item's JSON shrinks to about a third (ids, offsets and the samples'
+ * repeated field names), and DynamoDB bills writes per KB, reads per 4 KB (see "Detection state in
+ * DynamoDB" in docs/detections.md); the higher levels gain a few percent for half again the CPU.
+ */
+const COMPRESSION_LEVEL = 1;
 /** Largest epoch millisecond a Date can hold: slots are clamped to [0, this] so sort keys keep 16 digits. */
 const MAX_TIME_MS = 8_640_000_000_000_000;
 const SLOT_KEY_DIGITS = 16;
@@ -37,7 +49,10 @@ const BATCH_WRITE_ITEMS = 25;
 const MAX_WRITE_ATTEMPTS = 8;
 const FIRST_RETRY_MS = 50;
 
-/** An item's data attribute `d`: JSON, times relative to the slot, locations listed once. */
+/**
+ * An item's data: JSON, times relative to the slot, locations listed once; stored deflated (raw
+ * deflate) in the binary attribute `z`. Items written before 2026-12-02 hold the JSON as text in `d`.
+ */
 interface EncodedItem {
   readonly v: number;
   /** Slot start, epoch ms. */
@@ -110,8 +125,11 @@ class ItemBuilder {
     return this.entries.length;
   }
 
-  /** Adds the contribution unless it would make the item too large (an empty item takes anything). */
-  tryAdd(contribution: Contribution): boolean {
+  /**
+   * Adds the contribution, with its record when `withSample`, unless it would make the item too
+   * large (an empty item takes anything).
+   */
+  tryAdd(contribution: Contribution, withSample: boolean): boolean {
     const { id, bucket, key, offset, eventTimeMs } = contribution.ref;
     let location = this.locationOf(bucket, key);
     const locationText = location === undefined ? JSON.stringify([bucket, key]) : '';
@@ -121,7 +139,7 @@ class ItemBuilder {
       contribution.value === undefined ? '' : `,${JSON.stringify(storedValueOf(contribution.value))}`;
     const entry = `[${JSON.stringify(id)},${eventTimeMs - this.slotStartMs},${index},${offset}${value}]`;
     let sample = '';
-    if (contribution.sample !== undefined && this.samples.length < WINDOW_SAMPLES_PER_ITEM) {
+    if (withSample && contribution.sample !== undefined) {
       const text = JSON.stringify(contribution.sample);
       if (Buffer.byteLength(text, 'utf8') <= WINDOW_MAX_SAMPLE_BYTES)
         sample = `[${this.entries.length},${text}]`;
@@ -186,15 +204,18 @@ class ItemBuilder {
 /** The items of a batch: per slot, as few as the size budget allows. */
 function encodeItems(sorted: readonly Contribution[]): { sk: string; data: string }[] {
   const items: { sk: string; data: string }[] = [];
+  const firstSample = sorted.length - WINDOW_SAMPLES_PER_ADD;
   let builder: ItemBuilder | undefined;
   let slot = Number.NaN;
-  for (const contribution of sorted) {
+  for (let i = 0; i < sorted.length; i += 1) {
+    const contribution = sorted[i];
+    const withSample = i >= firstSample;
     const start = slotStartOf(contribution.ref.eventTimeMs);
-    if (builder && start === slot && builder.tryAdd(contribution)) continue;
+    if (builder && start === slot && builder.tryAdd(contribution, withSample)) continue;
     if (builder) items.push(builder.build());
     slot = start;
     builder = new ItemBuilder(start);
-    builder.tryAdd(contribution);
+    builder.tryAdd(contribution, withSample);
   }
   if (builder && builder.size > 0) items.push(builder.build());
   return items;
@@ -231,6 +252,24 @@ function decodeItem(
   }
 }
 
+/** An item's JSON: inflated from `z`, or as written before compression, in `d`. */
+function textOf(
+  item: Record<string, AttributeValue>,
+  where: { table: string; ruleKey: string },
+): string | undefined {
+  const compressed = item.z?.B;
+  if (compressed === undefined) return item.d?.S;
+  try {
+    return inflateRawSync(compressed).toString('utf8');
+  } catch (error) {
+    throw new SluiceError(
+      'DETECTION_STATE_UNREADABLE',
+      `window item of rule '${where.ruleKey}' in table ${where.table} does not inflate (${(error as Error).message})`,
+      { table: where.table, rule: where.ruleKey },
+    );
+  }
+}
+
 /** An item to put, and the partition it is of (what an error names). */
 interface QueuedPut {
   /** `pk \0 sk`. */
@@ -257,7 +296,7 @@ function sleep(ms: number): Promise<void> {
  * Layout: one item per (partition, slot of event time, batch), `pk = 'w#' + partition`,
  * `sk = <slot start, 16 digits>#<digest of the item's (event time, id) pairs>`, holding the
  * contributions of that slot compactly (id, time, location, offset, value_count value; the record
- * itself only for the first 5, which is all an alert's samples need), TTL `expiresAt`.
+ * itself only for the add's latest 5, see WINDOW_SAMPLES_PER_ADD), deflated, TTL `expiresAt`.
  *
  * Why not one item per record: the engine calls add and range once per (correlation, group) per
  * batch of ~1,000 records, and a burst rule counts most of them; items per record would cost one
@@ -305,7 +344,7 @@ export class DynamoDbWindowStore implements WindowStore {
           Item: {
             [partitionKey]: { S: pk },
             [sortKey]: { S: item.sk },
-            d: { S: item.data },
+            z: { B: deflateRawSync(item.data, { level: COMPRESSION_LEVEL }) },
             [ttl]: { N: expiresAt },
           },
         },
@@ -387,7 +426,7 @@ export class DynamoDbWindowStore implements WindowStore {
               // '$' sorts after '#': every item of the last slot.
               ':to': { S: `${slotKeyOf(slotStartOf(toMs))}$` },
             },
-            ProjectionExpression: ownItems ? '#sk, d' : 'd',
+            ProjectionExpression: ownItems ? '#sk, z, d' : 'z, d',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -397,7 +436,7 @@ export class DynamoDbWindowStore implements WindowStore {
       }
       for (const item of answer.Items ?? []) {
         if (ownItems?.has(item[sortKey]?.S ?? '')) continue;
-        const text = item.d?.S;
+        const text = textOf(item, where);
         if (text !== undefined) decodeItem(text, fromMs, toMs, found, where);
       }
       startKey = answer.LastEvaluatedKey;

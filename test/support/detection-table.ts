@@ -28,18 +28,8 @@ export async function itemsOf(
   return items;
 }
 
-/** DynamoDB's item size: attribute names and values in UTF-8 (numbers counted as text, a bound). */
-export function itemBytes(item: Record<string, AttributeValue>): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    bytes += Buffer.byteLength(name, 'utf8');
-    if (value.S !== undefined) bytes += Buffer.byteLength(value.S, 'utf8');
-    else if (value.N !== undefined) bytes += value.N.length;
-    else if (value.SS) for (const element of value.SS) bytes += Buffer.byteLength(element, 'utf8');
-    else if (value.BOOL !== undefined) bytes += 1;
-  }
-  return bytes;
-}
+/** DynamoDB's item size, as it bills and limits it. */
+export { itemBytes } from '../../bench/lib/dynamodb-capacity';
 
 /** Counts the requests a client sends, by command name. */
 export function countRequests(dynamodb: DynamoDBClient): {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inflateRawSync } from 'node:zlib';
+import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { seededRandom } from '../../../bench/data/random';
 import { DETECTION_STATE_UNAVAILABLE, partitionKeyOf } from '../../../lambda/adapters/detection-table';
 import {
   DynamoDbWindowStore,
   WINDOW_ITEM_BYTES,
   WINDOW_MAX_SAMPLE_BYTES,
-  WINDOW_SAMPLES_PER_ITEM,
+  WINDOW_SAMPLES_PER_ADD,
   WINDOW_SLOT_MS,
 } from '../../../lambda/adapters/dynamodb-window-store';
 import { SluiceError } from '../../../lambda/core/errors';
@@ -35,6 +36,11 @@ function contribution(
   };
   const sample = { uuid: id, query: 'select 1' };
   return options.value === undefined ? { ref, sample } : { ref, value: options.value, sample };
+}
+
+/** A window item's JSON, as the store deflates it into `z`. */
+function jsonOf(item: Record<string, AttributeValue>): string {
+  return inflateRawSync(item.z.B!).toString('utf8');
 }
 
 /** What identifies a stored contribution and what counting reads of it (samples are checked apart). */
@@ -159,9 +165,10 @@ describe('the DynamoDB window store (moto)', () => {
 
   it('splits a large slot over items under 400 KB, and pages through a partition over 1 MB', async () => {
     const partition = 'burst\u0000["a-bulk-loader"]';
-    const long = 'x'.repeat(90);
-    const batch = Array.from({ length: 12_000 }, (_, i) =>
-      contribution(`${long}-${String(i).padStart(5, '0')}`, i % WINDOW_SLOT_MS, {
+    // Random ids: items are stored deflated, and the partition must stay over 1 MB once they are.
+    const random = seededRandom(11);
+    const batch = Array.from({ length: 24_000 }, (_, i) =>
+      contribution(`${random.hex(160)}-${String(i).padStart(5, '0')}`, i % WINDOW_SLOT_MS, {
         value: `value-${'v'.repeat(40)}-${i % 100}`,
         key: `sdm/queries/2024/02/01/13/00/object-${i % 3}.json`,
       }),
@@ -202,7 +209,7 @@ describe('the DynamoDB window store (moto)', () => {
       );
       await store.add(partition, batch, FOREVER);
       const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('w#', partition));
-      const sizes = items.map((item) => Buffer.byteLength(item.d.S!, 'utf8')).sort((a, b) => b - a);
+      const sizes = items.map((item) => Buffer.byteLength(jsonOf(item), 'utf8')).sort((a, b) => b - a);
       assert.ok(sizes.length >= 2, `${name}: ${sizes.length} items`);
       for (const size of sizes) assert.ok(size <= WINDOW_ITEM_BYTES + 1_024, `${name}: ${size} bytes`);
       // Every item but the one holding the rest is full: within one entry of the budget.
@@ -212,18 +219,68 @@ describe('the DynamoDB window store (moto)', () => {
     }
   });
 
-  it('keeps a few records per item for the alert samples, leaving out large ones', async () => {
+  it('keeps the records of the latest few contributions of an add for the alert samples, leaving out large ones', async () => {
     const partition = 'samples\u0000["g"]';
-    const big = { ...contribution('a-big', 0), sample: { query: 'x'.repeat(WINDOW_MAX_SAMPLE_BYTES) } };
-    const rest = Array.from({ length: 9 }, (_, i) => contribution(`b${i}`, 1_000 + i));
-    await store.add(partition, [big, ...rest], FOREVER);
-    const answered = await store.range(partition, T0, T0 + WINDOW_SLOT_MS);
-    assert.equal(answered[0].sample, undefined, 'too large to keep');
-    assert.deepEqual(
-      answered.filter((item) => item.sample !== undefined).map((item) => item.ref.id),
-      ['b0', 'b1', 'b2', 'b3', 'b4'].slice(0, WINDOW_SAMPLES_PER_ITEM),
+    // Two slots: the latest five are in the second, and one of them is too large to keep.
+    const earlier = Array.from({ length: 9 }, (_, i) => contribution(`a${i}`, 1_000 + i));
+    const later = Array.from({ length: 6 }, (_, i) => contribution(`b${i}`, WINDOW_SLOT_MS + 1_000 + i));
+    const big = {
+      ...contribution('b9-big', WINDOW_SLOT_MS + 9_000),
+      sample: { query: 'x'.repeat(WINDOW_MAX_SAMPLE_BYTES) },
+    };
+    await store.add(partition, [...earlier, big, ...later], FOREVER);
+    const answered = await store.range(partition, T0, T0 + 2 * WINDOW_SLOT_MS);
+    assert.equal(answered.length, earlier.length + later.length + 1);
+    const kept = answered.filter((item) => item.sample !== undefined).map((item) => item.ref.id);
+    assert.equal(WINDOW_SAMPLES_PER_ADD, 5);
+    assert.deepEqual(kept, ['b2', 'b3', 'b4', 'b5'], 'the latest five but the large one');
+    assert.deepEqual(answered.find((item) => item.ref.id === 'b2')?.sample, later[2].sample);
+  });
+
+  it('stores items deflated, reads the plain items of earlier versions, and names an item that does not inflate', async () => {
+    const partition = 'deflated\u0000["g"]';
+    const batch = Array.from({ length: 200 }, (_, i) =>
+      contribution(`d${String(i).padStart(3, '0')}`, i * 10),
     );
-    assert.deepEqual(answered[1].sample, rest[0].sample);
+    await store.add(partition, batch, FOREVER);
+    const pk = partitionKeyOf('w#', partition);
+    const [item] = await itemsOf(dynamodb, TABLE, pk);
+    assert.equal(item.d, undefined);
+    const json = jsonOf(item);
+    assert.ok(item.z.B!.length * 2 < Buffer.byteLength(json), `${item.z.B!.length} of ${json.length} bytes`);
+
+    // As forwarders before 2026-12-02 wrote it: the same JSON, as text.
+    const plain = contribution('plain', 5_000);
+    const earlier = `{"v":1,"t":${T0},"l":[["logs","${plain.ref.key}"]],"c":[["plain",5000,0,5000]],"s":[[0,${JSON.stringify(plain.sample)}]]}`;
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { pk: { S: pk }, sk: { S: `${String(T0).padStart(16, '0')}#earlier` }, d: { S: earlier } },
+      }),
+    );
+    const answered = await store.range(partition, T0, T0 + WINDOW_SLOT_MS);
+    assert.equal(answered.length, batch.length + 1);
+    assert.deepEqual(
+      answered.find((contribution) => contribution.ref.id === 'plain'),
+      plain,
+    );
+
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: pk },
+          sk: { S: `${String(T0).padStart(16, '0')}#broken` },
+          z: { B: Buffer.from('not deflate') },
+        },
+      }),
+    );
+    await assert.rejects(store.range(partition, T0, T0 + WINDOW_SLOT_MS), (error: unknown) => {
+      assert.ok(error instanceof SluiceError);
+      assert.equal(error.code, 'DETECTION_STATE_UNREADABLE');
+      assert.match(error.message, /rule 'deflated'.*does not inflate/);
+      return true;
+    });
   });
 
   it('sets the TTL attribute in epoch seconds, and a replay moves it later', async () => {
