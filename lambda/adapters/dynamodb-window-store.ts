@@ -19,6 +19,8 @@ export const WINDOW_SLOT_MS = 60_000;
  * another item.
  */
 export const WINDOW_ITEM_BYTES = 300_000;
+/** An item's JSON at most: the budget and the envelope. Inflating stops there (an item is never larger). */
+const MAX_ITEM_JSON_BYTES = WINDOW_ITEM_BYTES + 1_024;
 /**
  * Records kept whole per add (a batch's contributions to one group), for the alert's samples (it
  * shows 5, its own batch's first): the latest of the add, which the next batches' windows reach
@@ -38,8 +40,8 @@ export const WINDOW_MAX_VALUE_CHARS = 16_384;
 const FORMAT_VERSION = 1;
 /**
  * zlib's fastest level: an item's JSON shrinks to about a third (ids, offsets and the samples'
- * repeated field names), and DynamoDB bills writes per KB, reads per 4 KB (see "Detection state in
- * DynamoDB" in docs/detections.md); the higher levels gain a few percent for half again the CPU.
+ * repeated field names), and DynamoDB bills writes per KB, reads per 4 KB (see "What DynamoDB
+ * bills" in docs/detections.md); the higher levels gain a few percent for half again the CPU.
  */
 const COMPRESSION_LEVEL = 1;
 /** Largest epoch millisecond a Date can hold: slots are clamped to [0, this] so sort keys keep 16 digits. */
@@ -189,7 +191,7 @@ class ItemBuilder {
   /** The sort key (slot, then a digest of the item's records: a replay of the same batch overwrites it) and data. */
   build(): { sk: string; data: string } {
     const data = `{"v":${FORMAT_VERSION},"t":${this.slotStartMs},"l":[${this.locations.join(',')}],"c":[${this.entries.join(',')}],"s":[${this.samples.join(',')}]}`;
-    if (Buffer.byteLength(data, 'utf8') > WINDOW_ITEM_BYTES + 1_024) {
+    if (Buffer.byteLength(data, 'utf8') > MAX_ITEM_JSON_BYTES) {
       throw new SluiceError(
         'DETECTION_CONTRIBUTION_TOO_LARGE',
         `a record's window entry (its id, location and counted value) is larger than ${WINDOW_ITEM_BYTES} bytes and cannot be stored`,
@@ -260,7 +262,7 @@ function textOf(
   const compressed = item.z?.B;
   if (compressed === undefined) return item.d?.S;
   try {
-    return inflateRawSync(compressed).toString('utf8');
+    return inflateRawSync(compressed, { maxOutputLength: MAX_ITEM_JSON_BYTES }).toString('utf8');
   } catch (error) {
     throw new SluiceError(
       'DETECTION_STATE_UNREADABLE',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { seededRandom } from '../../../bench/data/random';
 import { DETECTION_STATE_UNAVAILABLE, partitionKeyOf } from '../../../lambda/adapters/detection-table';
@@ -275,12 +275,26 @@ describe('the DynamoDB window store (moto)', () => {
         },
       }),
     );
-    await assert.rejects(store.range(partition, T0, T0 + WINDOW_SLOT_MS), (error: unknown) => {
+    const unreadable = (error: unknown) => {
       assert.ok(error instanceof SluiceError);
       assert.equal(error.code, 'DETECTION_STATE_UNREADABLE');
       assert.match(error.message, /rule 'deflated'.*does not inflate/);
       return true;
-    });
+    };
+    await assert.rejects(store.range(partition, T0, T0 + WINDOW_SLOT_MS), unreadable);
+
+    // Nor is an item inflated past the size the store writes (a few KB that would become 64 MB).
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: pk },
+          sk: { S: `${String(T0).padStart(16, '0')}#broken` },
+          z: { B: deflateRawSync(' '.repeat(64 * 1024 * 1024)) },
+        },
+      }),
+    );
+    await assert.rejects(store.range(partition, T0, T0 + WINDOW_SLOT_MS), unreadable);
   });
 
   it('sets the TTL attribute in epoch seconds, and a replay moves it later', async () => {
