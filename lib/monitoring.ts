@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -51,7 +52,15 @@ export interface MonitoringProps {
    * stage and the routes drawn on the dashboard. A route that fails (channel down, wrong secret) is
    * retried and reaches the object DLQ like any destination: the DLQ alarm covers it. Default: none.
    */
-  readonly detections?: { readonly routes: readonly string[] };
+  readonly detections?: {
+    readonly routes: readonly string[];
+    /**
+     * The detection state table: its consumed write and read units drawn beside the records
+     * evaluated (on demand, they are what DynamoDB bills: see "What DynamoDB bills" in
+     * docs/detections.md). Default: not drawn.
+     */
+    readonly table?: dynamodb.ITable;
+  };
 }
 
 const PERIOD = Duration.minutes(5);
@@ -215,11 +224,14 @@ export class Monitoring extends Construct {
         }),
       );
     }
-    if (props.detections) this.drawDetections(props.detections.routes);
+    if (props.detections) this.drawDetections(props.detections.routes, props.detections.table);
   }
 
-  /** What the detections stage read and each route handled, and the routes' retries and failures. */
-  private drawDetections(routes: readonly string[]): void {
+  /**
+   * What the detections stage read and each route handled, the routes' retries and failures, and
+   * the state table's consumed capacity.
+   */
+  private drawDetections(routes: readonly string[], table: dynamodb.ITable | undefined): void {
     const perRoute = (metricName: string) =>
       routes.map((route) =>
         destinationMetric(metricName, routeSinkName(route)).with({ label: `${route} ${metricName}` }),
@@ -238,6 +250,16 @@ export class Monitoring extends Construct {
         width: 12,
       }),
     );
+    if (table) {
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Detection state: DynamoDB units consumed (what on-demand bills)',
+          left: [table.metricConsumedWriteCapacityUnits({ period: PERIOD, statistic: 'Sum' })],
+          right: [table.metricConsumedReadCapacityUnits({ period: PERIOD, statistic: 'Sum' })],
+          width: 24,
+        }),
+      );
+    }
   }
 
   /** A failed run (or a crash) raises the collector-failing alarm; an old newest event, the lag alarm. */

@@ -188,7 +188,10 @@ export class Sluice extends Construct {
         lagAlarm: Duration.minutes(collector.lagAlarmMinutes),
       })),
       detections: detections
-        ? { routes: detections.routes.map((route, index) => routeNameOf(route, index)) }
+        ? {
+            routes: detections.routes.map((route, index) => routeNameOf(route, index)),
+            table: this.detections?.table,
+          }
         : undefined,
     });
 

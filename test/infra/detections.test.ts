@@ -253,6 +253,9 @@ describe('a stack with detections and a route of every type', () => {
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     assert.match(body, /\\"destination\\",\\"detections\\"/);
     assert.match(body, /route:soar/);
+    // The state table's consumed units: what DynamoDB bills on demand.
+    assert.match(body, /ConsumedWriteCapacityUnits/);
+    assert.match(body, /ConsumedReadCapacityUnits/);
   });
 
   it('bundles the compiled rules beside the handler as detection-rules.json', () => {
