@@ -63,25 +63,48 @@ interface Summary {
   readonly maxMs: number;
 }
 
-function memberOf(eventTimeMs: number, id: string): string {
-  return `${eventTimeMs}#${id}`;
+/**
+ * Shards named with this prefix (since 2026-12-02) hold members as `<event time - chunk start, base
+ * 36>#<id>`, 9 bytes shorter than the event time in decimal (DynamoDB bills an update by the whole
+ * shard); a time that is not a whole millisecond inside the chunk is kept as `~<event time>`. Shards
+ * named without it (earlier versions) hold `<event time>#<id>`, and are read as such.
+ */
+const RELATIVE_SHARD = 'r';
+const ABSOLUTE_TIME = '~';
+
+function memberOf(eventTimeMs: number, id: string, chunkStartMs: number): string {
+  const relative = eventTimeMs - chunkStartMs;
+  return Number.isSafeInteger(relative) && relative >= 0
+    ? `${relative.toString(36)}#${id}`
+    : `${ABSOLUTE_TIME}${eventTimeMs}#${id}`;
 }
 
 const HASH = 0x23;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
+const LETTER_A = 0x61;
 
-/** A member's event time. Read for every member a shard answers: plain digits are read in place. */
-function timeOf(member: string): number {
+/** A member's event time, in a shard of the format its name tells. Read for every member a shard answers. */
+function timeOf(member: string, chunkStartMs: number, relative: boolean): number {
+  if (relative && member[0] !== ABSOLUTE_TIME) {
+    let time = 0;
+    for (let i = 0; i < member.length; i += 1) {
+      const code = member.charCodeAt(i);
+      if (code === HASH) return chunkStartMs + time;
+      time = time * 36 + (code <= DIGIT_9 ? code - DIGIT_0 : code - LETTER_A + 10);
+    }
+    return Number.NaN;
+  }
+  const start = relative ? 1 : 0;
   let time = 0;
-  for (let i = 0; i < member.length; i += 1) {
+  for (let i = start; i < member.length; i += 1) {
     const code = member.charCodeAt(i);
-    if (code === HASH && i > 0) return time;
+    if (code === HASH && i > start) return time;
     if (code < DIGIT_0 || code > DIGIT_9) break;
     time = time * 10 + (code - DIGIT_0);
   }
   // A sign, a fraction or an exponent: as written by `${eventTimeMs}`.
-  return Number(member.slice(0, member.indexOf('#')));
+  return Number(member.slice(start, member.indexOf('#')));
 }
 
 function idOf(member: string): string {
@@ -92,9 +115,14 @@ function summaryText(state: ShardState): string {
   return `${state.size}:${state.minMs - state.chunkStartMs}:${state.maxMs - state.chunkStartMs}`;
 }
 
+function isRelativeShard(name: string): boolean {
+  return name.startsWith(RELATIVE_SHARD);
+}
+
 function chunkStartOfName(name: string): number {
+  const start = isRelativeShard(name) ? RELATIVE_SHARD.length : 0;
   const end = name.indexOf('.');
-  return Number(end === -1 ? name : name.slice(0, end)) * SHARD_NAME_UNIT_MS;
+  return Number(name.slice(start, end === -1 ? undefined : end)) * SHARD_NAME_UNIT_MS;
 }
 
 function parseSummary(attribute: string, text: string): Summary {
@@ -139,16 +167,18 @@ function stateOf(
   size: number,
   added: number,
 ): ShardState {
+  const chunkStartMs = chunkStartOfName(name);
+  const relative = isRelativeShard(name);
   let minMs = Number.POSITIVE_INFINITY;
   let maxMs = Number.NEGATIVE_INFINITY;
   for (const list of members) {
     for (const member of list) {
-      const time = timeOf(member);
+      const time = timeOf(member, chunkStartMs, relative);
       if (time < minMs) minMs = time;
       if (time > maxMs) maxMs = time;
     }
   }
-  return { name, chunkStartMs: chunkStartOfName(name), size, minMs, maxMs, added };
+  return { name, chunkStartMs, size, minMs, maxMs, added };
 }
 
 /**
@@ -158,17 +188,17 @@ function stateOf(
  * invocations registering the same alert need no lock and no retry.
  *
  * Items under `pk = 'a#' + dedupKey`:
- * * **member shards** `sk = 'm#<minute its chunk starts>'`: a string set `m` of `eventTimeMs#id`,
- *   added with `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry
+ * * **member shards** `sk = 'm#r<minute its chunk starts>'`: a string set `m` of
+ *   `<event time - chunk start, base 36>#<id>` (see RELATIVE_SHARD), added with `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry
  *   added is exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
  *   the alert holds (a burst alert covers tens of thousands of records; one item would be rewritten
  *   whole, up to 400 KB, by every batch). A shard takes members while its byte count `b` is under
  *   256 KB (a condition); a full shard is frozen and its newcomers go to 16 children
- *   (`m#<minute>.<hex digit of the id's SHA-256>`), two levels deep: at most 273 shards of ~320 KB per
+ *   (`m#r<minute>.<hex digit of the id's SHA-256>`), two levels deep: at most 273 shards of ~320 KB per
  *   5 minutes, about a million members per 5 minutes of one alert. Beyond, register throws
- *   DETECTION_ALERT_TOO_LARGE. (Shards of one minute, as versions before 2026-12 cut them, read the
- *   same way; an alert open across that upgrade may count a record registered on both sides of it
- *   twice.)
+ *   DETECTION_ALERT_TOO_LARGE. (Shards of earlier versions, `m#<minute>` with `<event time>#<id>`
+ *   members, one minute long before 2026-12, 5 minutes since, are read and counted the same way; an
+ *   alert open across an upgrade may count a record registered on both sides of it twice.)
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
  *   `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
  *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
@@ -200,12 +230,12 @@ export class DynamoDbAlertStore implements AlertStore {
         members = new Set();
         byChunk.set(chunk, members);
       }
-      members.add(memberOf(member.eventTimeMs, member.id));
+      members.add(memberOf(member.eventTimeMs, member.id, chunk * SHARD_NAME_UNIT_MS));
     }
     const shards = (
       await Promise.all(
         [...byChunk].map(([chunk, members]) =>
-          this.addToShard(dedupKey, pk, String(chunk), [...members], expiresAt, 0),
+          this.addToShard(dedupKey, pk, `${RELATIVE_SHARD}${chunk}`, [...members], expiresAt, 0),
         ),
       )
     ).flat();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { seededRandom } from '../../../bench/data/random';
 import { partitionKeyOf } from '../../../lambda/adapters/detection-table';
 import { ALERT_CHUNK_MS, DynamoDbAlertStore } from '../../../lambda/adapters/dynamodb-alert-store';
@@ -80,6 +80,62 @@ describe('the DynamoDB alert store (moto)', () => {
     const answered = await store.register(key, fractional, EXPIRES);
     assert.deepEqual(answered, await new MemoryAlertStore().register(key, fractional, EXPIRES));
     assert.deepEqual([answered.firstEventMs, answered.lastEventMs], [T0 + 0.25, T0 + 61_000.5]);
+  });
+
+  it('keeps members as times within their chunk, and counts on the shards of earlier versions', async () => {
+    const key = 'upgrade||2024-02-01T13:00:00.000Z';
+    const pk = partitionKeyOf('a#', key);
+    const chunkMinute = T0 / 60_000;
+    // As an earlier version left the alert: one shard of absolute `<event time>#<id>` members, and its summary.
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: pk },
+          sk: { S: `m#${chunkMinute}` },
+          m: { SS: [`${T0 + 2_000}#old-1`, `${T0 + 3_000}#old-2`] },
+          b: { N: '40' },
+        },
+      }),
+    );
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: pk },
+          sk: { S: 'alert' },
+          openedBy: { S: 'old-1' },
+          notified: { BOOL: true },
+          [`n:${chunkMinute}`]: { SS: ['2:2000:3000'] },
+        },
+      }),
+    );
+    const answered = await store.register(
+      key,
+      {
+        trigger: 'new-1',
+        members: [
+          { id: 'new-1', eventTimeMs: T0 + 1_000 },
+          { id: 'new-2', eventTimeMs: T0 + 299_999 },
+          { id: 'new-3', eventTimeMs: T0 + 5_000.5 },
+        ],
+      },
+      EXPIRES,
+    );
+    assert.deepEqual(answered, {
+      openedBy: 'old-1',
+      occurrences: 5,
+      added: 3,
+      notified: true,
+      firstEventMs: T0 + 1_000,
+      lastEventMs: T0 + 299_999,
+    });
+    const shard = (await itemsOf(dynamodb, TABLE, pk)).find((item) => item.sk.S === `m#r${chunkMinute}`);
+    assert.deepEqual(shard?.m.SS?.sort(), [
+      `${(299_999).toString(36)}#new-2`,
+      'rs#new-1',
+      `~${T0 + 5_000.5}#new-3`,
+    ]);
   });
 
   it('opens with the first trigger, stays unnotified until marked, then answers only what is new', async () => {
