@@ -189,8 +189,8 @@ function stateOf(
  *
  * Items under `pk = 'a#' + dedupKey`:
  * * **member shards** `sk = 'm#r<minute its chunk starts>'`: a string set `m` of
- *   `<event time - chunk start, base 36>#<id>` (see RELATIVE_SHARD), added with `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry
- *   added is exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
+ *   `<event time - chunk start, base 36>#<id>` (see RELATIVE_SHARD), added with `ADD m :members`
+ *   (idempotent and atomic; the old set comes back, so what this entry added is exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
  *   the alert holds (a burst alert covers tens of thousands of records; one item would be rewritten
  *   whole, up to 400 KB, by every batch). A shard takes members while its byte count `b` is under
  *   256 KB (a condition); a full shard is frozen and its newcomers go to 16 children
