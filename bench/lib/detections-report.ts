@@ -76,11 +76,11 @@ function capacityLines(rows: readonly DetectionsRow[]): string {
   if (metered.size === 0) return '';
   const lines = [...metered.values()].map((r) => {
     const { write, read } = r.dynamodbCapacity!;
-    const perMillionRecords = (units: number) => (units / r.records) * 1e6;
+    // Units per record times dollars per million units: dollars per million records.
     const dollars =
-      (perMillionRecords(totalUnits(write)) * ON_DEMAND_USD_PER_MILLION.write +
-        perMillionRecords(totalUnits(read)) * ON_DEMAND_USD_PER_MILLION.read) /
-      1e6;
+      (totalUnits(write) * ON_DEMAND_USD_PER_MILLION.write +
+        totalUnits(read) * ON_DEMAND_USD_PER_MILLION.read) /
+      r.records;
     const recordsPerTb = 1e12 / (r.bytesPerRecord ?? 1_000);
     return `* ${r.workload}: **${fixed((totalUnits(write) / r.records) * 1_000)} write units** (${byOperation(write, r.records)}) and ${fixed((totalUnits(read) / r.records) * 1_000)} strongly consistent read units (${byOperation(read, r.records)}) per 1,000 records: **$${fixed(dollars, 3)} per million records**, $${fixed((dollars * recordsPerTb) / 1e6)} per TB of these records (${fixed(r.bytesPerRecord ?? 0)} bytes each)`;
   });
