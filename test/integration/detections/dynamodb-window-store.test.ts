@@ -252,12 +252,14 @@ describe('the DynamoDB window store (moto)', () => {
     // As forwarders before 2026-12-02 wrote it: the same JSON, as text.
     const plain = contribution('plain', 5_000);
     const earlier = `{"v":1,"t":${T0},"l":[["logs","${plain.ref.key}"]],"c":[["plain",5000,0,5000]],"s":[[0,${JSON.stringify(plain.sample)}]]}`;
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: { pk: { S: pk }, sk: { S: `${String(T0).padStart(16, '0')}#earlier` }, d: { S: earlier } },
-      }),
-    );
+    const put = (name: string, data: Record<string, AttributeValue>) =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: TABLE,
+          Item: { pk: { S: pk }, sk: { S: `${String(T0).padStart(16, '0')}#${name}` }, ...data },
+        }),
+      );
+    await put('earlier', { d: { S: earlier } });
     const answered = await store.range(partition, T0, T0 + WINDOW_SLOT_MS);
     assert.equal(answered.length, batch.length + 1);
     assert.deepEqual(
@@ -265,35 +267,16 @@ describe('the DynamoDB window store (moto)', () => {
       plain,
     );
 
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: {
-          pk: { S: pk },
-          sk: { S: `${String(T0).padStart(16, '0')}#broken` },
-          z: { B: Buffer.from('not deflate') },
-        },
-      }),
-    );
     const unreadable = (error: unknown) => {
       assert.ok(error instanceof SluiceError);
       assert.equal(error.code, 'DETECTION_STATE_UNREADABLE');
       assert.match(error.message, /rule 'deflated'.*does not inflate/);
       return true;
     };
+    await put('broken', { z: { B: Buffer.from('not deflate') } });
     await assert.rejects(store.range(partition, T0, T0 + WINDOW_SLOT_MS), unreadable);
-
     // Nor is an item inflated past the size the store writes (a few KB that would become 64 MB).
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: {
-          pk: { S: pk },
-          sk: { S: `${String(T0).padStart(16, '0')}#broken` },
-          z: { B: deflateRawSync(' '.repeat(64 * 1024 * 1024)) },
-        },
-      }),
-    );
+    await put('broken', { z: { B: deflateRawSync(' '.repeat(64 * 1024 * 1024)) } });
     await assert.rejects(store.range(partition, T0, T0 + WINDOW_SLOT_MS), unreadable);
   });
 
