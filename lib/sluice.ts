@@ -115,7 +115,10 @@ export class Sluice extends Construct {
     this.logBucket.notifyObjectCreated(new s3n.SqsDestination(this.objectQueue.queue));
 
     if (detections) {
-      this.detections = new Detections(this, 'Detections', { routes: detections.routes });
+      this.detections = new Detections(this, 'Detections', {
+        routes: detections.routes,
+        table: detections.table,
+      });
     }
 
     const { forwarder } = config;

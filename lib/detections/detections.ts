@@ -1,6 +1,7 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { DetectionTableConfig } from '../../lambda/core/config/detections';
 import type { AlertRouteConfig } from '../../lambda/core/detections/routing/config';
 import { AlertTopic } from './alert-topic';
 import { DetectionTable } from './detection-table';
@@ -8,6 +9,8 @@ import { DetectionTable } from './detection-table';
 export interface DetectionsProps {
   /** `detections.routes` of the validated configuration (at most one `sns` route). Default: none. */
   readonly routes?: readonly AlertRouteConfig[];
+  /** `detections.table` of the validated configuration: how the state table is billed. Default: on demand. */
+  readonly table?: DetectionTableConfig;
 }
 
 /** The Secrets Manager ARNs the routes read: the Slack, PagerDuty and webhook secrets. */
@@ -27,7 +30,7 @@ export class Detections extends Construct {
 
   constructor(scope: Construct, id: string, props: DetectionsProps = {}) {
     super(scope, id);
-    this.table = new DetectionTable(this, 'State').table;
+    this.table = new DetectionTable(this, 'State', { capacity: props.table }).table;
     const snsRoutes = (props.routes ?? []).filter((route) => route.type === 'sns');
     if (snsRoutes.length > 0) {
       this.alertTopic = new AlertTopic(this, 'Alerts', {

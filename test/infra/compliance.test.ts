@@ -34,6 +34,11 @@ const CONFIGURATIONS = {
       ],
     },
   }),
+  'detections on a provisioned, auto scaled table': configWith({
+    detections: {
+      table: { capacity: 'provisioned', writeUnits: { min: 10, max: 200 }, readUnits: { min: 5, max: 50 } },
+    },
+  }),
 };
 
 describe('cdk-nag AwsSolutions', () => {

@@ -290,6 +290,47 @@ describe('a stack with detections and no sns route', () => {
   });
 });
 
+describe('a stack with a provisioned detection table', () => {
+  const { template } = synthesize(
+    configWith({
+      detections: {
+        table: {
+          capacity: 'provisioned',
+          writeUnits: { min: 20, max: 400 },
+          readUnits: { min: 5, max: 50 },
+          targetUtilizationPercent: 60,
+        },
+      },
+    }),
+  );
+
+  it('provisions the minimum units, auto scaled up to the maximum on utilization, under cdk-nag', () => {
+    const [, table] = Object.entries(template.findResources('AWS::DynamoDB::Table'))[0];
+    // CloudFormation's default billing mode is provisioned: the template states the throughput only.
+    assert.equal(table.Properties.BillingMode ?? 'PROVISIONED', 'PROVISIONED');
+    assert.deepEqual(table.Properties.ProvisionedThroughput, {
+      ReadCapacityUnits: 5,
+      WriteCapacityUnits: 20,
+    });
+    const targets = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget'))
+      .map(({ Properties }) => [Properties.ScalableDimension, Properties.MinCapacity, Properties.MaxCapacity])
+      .sort();
+    assert.deepEqual(targets, [
+      ['dynamodb:table:ReadCapacityUnits', 5, 50],
+      ['dynamodb:table:WriteCapacityUnits', 20, 400],
+    ]);
+    const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map(
+      ({ Properties }) => Properties.TargetTrackingScalingPolicyConfiguration,
+    );
+    assert.equal(policies.length, 2);
+    for (const policy of policies) assert.equal(policy.TargetValue, 60);
+    assert.deepEqual(
+      policies.map((policy) => policy.PredefinedMetricSpecification.PredefinedMetricType).sort(),
+      ['DynamoDBReadCapacityUtilization', 'DynamoDBWriteCapacityUtilization'],
+    );
+  });
+});
+
 describe('a stack with detections under its own alerts prefix', () => {
   const { template } = synthesize(
     configWith({ detections: { packs: [], rules: [], alerts: { prefix: 'security/alerts' } } }),

@@ -60,12 +60,41 @@ export function detectionsProblems(config: DetectionsCheckInput): ConfigProblem[
       message: `'${alertsPrefix}' puts alert objects (${alertsObjectPrefix(alertsPrefix)}) where quarantinePrefix '${config.quarantinePrefix}' is. Fix: keep alerts and quarantined records apart, e.g. the defaults "sluice" and "sluice/quarantine"`,
     });
   }
+  problems.push(...tableProblems(detections.table));
   const sns = detections.routes.flatMap((route, index) => (route.type === 'sns' ? [index] : []));
   for (const index of sns.slice(1)) {
     problems.push({
       path: ['detections', 'routes', index, 'type'],
       message: `is a second "sns" route (routes[${sns[0]}] is one): the stack creates one alert topic. Fix: keep one "sns" route and list every address in its "emails"`,
     });
+  }
+  return problems;
+}
+
+/** Units are given exactly when the table is provisioned, each range the right way round. */
+function tableProblems(table: DetectionsConfig['table']): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const field of ['writeUnits', 'readUnits'] as const) {
+    const path = ['detections', 'table', field];
+    const range = table[field];
+    if (table.capacity === 'provisioned' && !range) {
+      problems.push({
+        path,
+        message: `is required with capacity "provisioned". Fix: give { "min": …, "max": … } units, sized from the units per 1,000 records in docs/detections.md ("What DynamoDB bills")`,
+      });
+    }
+    if (table.capacity === 'on-demand' && range) {
+      problems.push({
+        path,
+        message: `applies to capacity "provisioned" only (an on-demand table has no units to set). Fix: remove it, or set "capacity": "provisioned"`,
+      });
+    }
+    if (range && range.min > range.max) {
+      problems.push({
+        path: [...path, 'max'],
+        message: `${range.max} is less than min ${range.min}. Fix: a max at least the min`,
+      });
+    }
   }
   return problems;
 }

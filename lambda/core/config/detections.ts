@@ -36,6 +36,51 @@ export const alertsConfig = z.strictObject({
     ),
 });
 
+/** Capacity units of a provisioned table: auto scaling keeps them between `min` and `max`. */
+function unitRange(what: 'write' | 'read') {
+  const units = z
+    .int({ error: `must be a whole number of ${what} capacity units. Fix: e.g. 100` })
+    .min(1, `must be at least 1 ${what} capacity unit`)
+    .max(
+      40_000,
+      `is more than a table takes by default (40,000). Fix: raise the account's quota first, or lower it`,
+    );
+  return z
+    .strictObject({
+      min: units.describe(`${what === 'write' ? 'Write' : 'Read'} capacity units the table keeps at least.`),
+      max: units.describe(`${what === 'write' ? 'Write' : 'Read'} capacity units auto scaling may reach.`),
+    })
+    .optional()
+    .describe(
+      `With \`capacity: "provisioned"\` (required there, refused otherwise): the ${what} capacity units (per second) auto scaling keeps the table between: about the ${what} units per 1,000 records in docs/detections.md ("What DynamoDB bills") times your records per second, divided by 1,000. Default: none (on demand).`,
+    );
+}
+
+export const DEFAULT_TARGET_UTILIZATION_PERCENT = 70;
+
+export const detectionTableConfig = z.strictObject({
+  capacity: z
+    .enum(['on-demand', 'provisioned'], {
+      error: (issue) => `'${String(issue.input)}' is not a capacity mode. Fix: "on-demand" or "provisioned"`,
+    })
+    .default('on-demand')
+    .describe(
+      'How DynamoDB bills the detection state table: `on-demand` (per request, follows the load) or `provisioned` (per hour of capacity, auto scaled within the `writeUnits` and `readUnits` ranges; cheaper for a steady stream, throttled for a moment when the load outruns auto scaling, which the stage retries). Default: `on-demand`.',
+    ),
+  writeUnits: unitRange('write'),
+  readUnits: unitRange('read'),
+  targetUtilizationPercent: z
+    .int({ error: 'must be a whole percentage. Fix: e.g. 70' })
+    .min(20, 'must be at least 20. Fix: e.g. 70')
+    .max(90, 'must be at most 90 (auto scaling needs room to react). Fix: e.g. 70')
+    .default(DEFAULT_TARGET_UTILIZATION_PERCENT)
+    .describe(
+      `With \`capacity: "provisioned"\`: the share of the provisioned units auto scaling aims to use. Default: \`${DEFAULT_TARGET_UTILIZATION_PERCENT}\`.`,
+    ),
+});
+
+export type DetectionTableConfig = z.output<typeof detectionTableConfig>;
+
 export const detectionsConfig = z.strictObject({
   packs: z
     .array(packName)
@@ -61,6 +106,11 @@ export const detectionsConfig = z.strictObject({
     .prefault({})
     .describe('Where alerts are written in the log bucket. Default: `{}` (every field at its default).'),
   routes: alertRoutes,
+  table: detectionTableConfig
+    .prefault({})
+    .describe(
+      'The DynamoDB table of the detection state (windowed counts, open alerts): how it is billed. Default: `{}` (on demand).',
+    ),
 });
 
 export type DetectionsConfig = z.output<typeof detectionsConfig>;

@@ -67,7 +67,62 @@ describe('detections configuration: defaults', () => {
       lateness: '1d',
       alerts: { prefix: 'sluice' },
       routes: [],
+      table: { capacity: 'on-demand', targetUtilizationPercent: 70 },
     });
+  });
+
+  it('keeps a provisioned table with both unit ranges', () => {
+    const table = {
+      capacity: 'provisioned',
+      writeUnits: { min: 20, max: 400 },
+      readUnits: { min: 5, max: 50 },
+    } as const;
+    const config = parseConfig({ sources: [strongdm], detections: { table } });
+    assert.deepEqual(config.detections?.table, { ...table, targetUtilizationPercent: 70 });
+  });
+
+  it('refuses units missing from a provisioned table, given to an on-demand one, or the wrong way round', () => {
+    assertRefused(
+      {
+        sources: [strongdm],
+        detections: { table: { capacity: 'provisioned', writeUnits: { min: 1, max: 2 } } },
+      },
+      'detections.table.readUnits',
+      /required with capacity "provisioned"/,
+      /Fix:/,
+    );
+    assertRefused(
+      { sources: [strongdm], detections: { table: { writeUnits: { min: 1, max: 2 } } } },
+      'detections.table.writeUnits',
+      /provisioned" only/,
+      /Fix: remove it/,
+    );
+    assertRefused(
+      {
+        sources: [strongdm],
+        detections: {
+          table: { capacity: 'provisioned', writeUnits: { min: 50, max: 10 }, readUnits: { min: 1, max: 2 } },
+        },
+      },
+      'detections.table.writeUnits.max',
+      /10 is less than min 50/,
+    );
+    assertRefused(
+      { sources: [strongdm], detections: { table: { capacity: 'reserved' } } },
+      'detections.table.capacity',
+      /'reserved' is not a capacity mode/,
+      /"on-demand" or "provisioned"/,
+    );
+    assertRefused(
+      {
+        sources: [strongdm],
+        detections: {
+          table: { capacity: 'provisioned', writeUnits: { min: 0, max: 2 }, readUnits: { min: 1, max: 2 } },
+        },
+      },
+      'detections.table.writeUnits.min',
+      /at least 1 write capacity unit/,
+    );
   });
 
   it('keeps what is given, alert prefix normalized, routes with their own defaults', () => {
