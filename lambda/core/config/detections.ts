@@ -40,7 +40,7 @@ export const alertsConfig = z.strictObject({
 function unitRange(what: 'write' | 'read') {
   const units = z
     .int({ error: `must be a whole number of ${what} capacity units. Fix: e.g. 100` })
-    .min(1, `must be at least 1 ${what} capacity unit`)
+    .min(1, `must be at least 1 ${what} capacity unit. Fix: e.g. 5`)
     .max(
       40_000,
       `is more than a table takes by default (40,000). Fix: raise the account's quota first, or lower it`,
