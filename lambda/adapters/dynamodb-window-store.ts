@@ -8,7 +8,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { Contribution, WindowStore } from '../core/detections/windows/store';
-import { SluiceError } from '../core/errors';
+import { errorMessage, SluiceError } from '../core/errors';
 import { DETECTION_TABLE_KEYS, partitionKeyOf, stateUnavailable, ttlSecondsOf } from './detection-table';
 
 /** Event time one item covers at most: a batch of one group writes one item per slot it spans. */
@@ -266,7 +266,7 @@ function textOf(
   } catch (error) {
     throw new SluiceError(
       'DETECTION_STATE_UNREADABLE',
-      `window item of rule '${where.ruleKey}' in table ${where.table} does not inflate (${(error as Error).message})`,
+      `window item of rule '${where.ruleKey}' in table ${where.table} does not inflate (${errorMessage(error)})`,
       { table: where.table, rule: where.ruleKey },
     );
   }

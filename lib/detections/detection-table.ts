@@ -25,15 +25,7 @@ export class DetectionTable extends Construct {
 
   constructor(scope: Construct, id: string, props: DetectionTableProps = {}) {
     super(scope, id);
-    const provisioned = props.capacity?.capacity === 'provisioned' ? props.capacity : undefined;
-    const write = provisioned?.writeUnits;
-    const read = provisioned?.readUnits;
-    if (provisioned && (!write || !read)) {
-      throw new SluiceError(
-        'CONFIG_INVALID',
-        'detections.table: capacity "provisioned" needs writeUnits and readUnits. Fix: give both, { "min": …, "max": … }',
-      );
-    }
+    const provisioned = provisionedUnits(props.capacity);
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: DETECTION_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: DETECTION_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
@@ -41,8 +33,8 @@ export class DetectionTable extends Construct {
       ...(provisioned
         ? {
             billingMode: dynamodb.BillingMode.PROVISIONED,
-            writeCapacity: write!.min,
-            readCapacity: read!.min,
+            writeCapacity: provisioned.write.min,
+            readCapacity: provisioned.read.min,
           }
         : { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -50,13 +42,26 @@ export class DetectionTable extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     if (provisioned) {
-      const targetUtilizationPercent = provisioned.targetUtilizationPercent;
+      const { write, read, targetUtilizationPercent } = provisioned;
       this.table
-        .autoScaleWriteCapacity({ minCapacity: write!.min, maxCapacity: write!.max })
+        .autoScaleWriteCapacity({ minCapacity: write.min, maxCapacity: write.max })
         .scaleOnUtilization({ targetUtilizationPercent });
       this.table
-        .autoScaleReadCapacity({ minCapacity: read!.min, maxCapacity: read!.max })
+        .autoScaleReadCapacity({ minCapacity: read.min, maxCapacity: read.max })
         .scaleOnUtilization({ targetUtilizationPercent });
     }
   }
+}
+
+/** A provisioned table's unit ranges and target, or undefined on demand. */
+function provisionedUnits(capacity: DetectionTableConfig | undefined) {
+  if (capacity?.capacity !== 'provisioned') return undefined;
+  const { writeUnits: write, readUnits: read, targetUtilizationPercent } = capacity;
+  if (!write || !read) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      'detections.table: capacity "provisioned" needs writeUnits and readUnits. Fix: give both, { "min": …, "max": … }',
+    );
+  }
+  return { write, read, targetUtilizationPercent };
 }

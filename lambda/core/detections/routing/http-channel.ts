@@ -76,7 +76,7 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
   async function waitForChannel(deadline: number): Promise<ChannelResult | undefined> {
     const waitMs = notBefore - now();
     if (waitMs <= 0) return undefined;
-    if (now() + waitMs >= deadline) {
+    if (notBefore >= deadline) {
       return undelivered(
         0,
         AlertRoutingCodes.UNAVAILABLE,

@@ -11,8 +11,9 @@ const hasOwn = Object.prototype.hasOwnProperty;
  *
  * What the engine reads from a matched record's value: those fields, through the rules' paths, and
  * the value as a sample, which the stage's stores and alert objects keep as JSON (5 per group and
- * batch in the window store, 5 per alert). A few samples parsed again cost less than every matched record kept parsed from
- * its read to its batch: those values outlive V8's young generation and are promoted.
+ * batch in the window store, 5 per alert). A few samples parsed again cost less than every matched
+ * record kept parsed from its read to its batch: those values outlive V8's young generation and are
+ * promoted.
  */
 export class NotedValue {
   [field: string]: unknown;
