@@ -7,8 +7,9 @@ import {
   type ObjectWork,
   type Position,
 } from '../notifications/object-ref';
+import { fieldViewOf } from '../records/field-view';
 import { detachFromChunk, recordFields, toOutboundRecord, type OutboundContext } from '../records/outbound';
-import type { ReadEvent, RecordEvent, RecordFormat } from '../records/read-event';
+import type { ReadEvent, RecordFormat } from '../records/read-event';
 import type { OutboundRecord } from '../records/types';
 import { readRecordChunks } from '../records/reader';
 import { RequestLatency } from '../http/latency';
@@ -366,7 +367,7 @@ function buildChunk(
       continue;
     }
     items.push(record);
-    if (detections) detections.note(record, scanned && event.fields ? fieldsFound(event) : event.value);
+    if (detections) detections.note(record, scanned && event.fieldNames ? fieldViewOf(event) : event.value);
   }
   return { items, lengths };
 }
@@ -380,18 +381,6 @@ function fieldsToRead(deps: ForwardDependencies): string[] | undefined {
   if (!deps.detections) return own;
   const rules = deps.detections.fieldsOf?.(deps.source.name);
   return rules ? [...new Set([...own, ...rules])] : undefined;
-}
-
-/** The fields the reader found in a record, as an object: the rules read nothing else of it. */
-function fieldsFound(event: RecordEvent): Readonly<Record<string, unknown>> {
-  const found: Record<string, unknown> = {};
-  const values = event.fields!;
-  const names = event.fieldNames!;
-  for (let i = 0; i < names.length; i += 1) {
-    // `__proto__` would set the object's prototype, not a field (the rules never read one: see fieldsOf).
-    if (values[i] !== undefined && names[i] !== '__proto__') found[names[i]] = values[i];
-  }
-  return found;
 }
 
 function itemOffset(item: OutboundRecord | Unreadable): number {

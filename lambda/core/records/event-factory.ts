@@ -1,25 +1,30 @@
-import { FieldScanner, SCANNED_OBJECT } from './json-scan';
+import { FieldScanner, SCANNED_OBJECT, valueAt } from './json-scan';
 import { copyRaw } from './raw-capture';
 import { parseRecordText, type ParsedRecord } from './parse-record';
+import { SharedParses } from './shared-parses';
 import type { InvalidCode, InvalidEvent, ReadEvent, RecordEvent } from './read-event';
 
 /**
  * A record read without building it (see json-scan.ts): its text is decoded, and parsed, only if
- * someone asks (a pretty-printed record compacted, the detections stage, a record that is not UTF-8).
+ * someone asks (a pretty-printed record compacted, the detections stage, a record that is not UTF-8),
+ * and each of its scanned fields only when read.
  */
 class ScannedRecord implements RecordEvent {
   readonly kind = 'record';
   #text: string | undefined;
   #value: Record<string, unknown> | undefined;
+  /** Decoded fields, by index (NOT_DECODED until read). */
+  #fields: unknown[] | undefined;
 
   constructor(
     readonly offset: number,
     readonly length: number,
     readonly bytes: Buffer,
     readonly singleLine: boolean,
-    readonly fields: readonly unknown[],
+    private readonly spans: readonly number[],
     readonly fieldNames: readonly string[],
     readonly ascii: boolean,
+    private readonly shared: SharedParses,
   ) {}
 
   get text(): string {
@@ -29,7 +34,20 @@ class ScannedRecord implements RecordEvent {
   get value(): Record<string, unknown> {
     return (this.#value ??= JSON.parse(this.text) as Record<string, unknown>);
   }
+
+  field(index: number): unknown {
+    const fields = (this.#fields ??= new Array<unknown>(this.fieldNames.length).fill(NOT_DECODED));
+    let value = fields[index];
+    if (value === NOT_DECODED) value = fields[index] = valueAt(this.bytes, 0, this.spans, index, this.shared);
+    return value;
+  }
+
+  hasField(index: number): boolean {
+    return this.spans[2 * index] >= 0;
+  }
 }
+
+const NOT_DECODED = Symbol('not decoded');
 
 /**
  * Builds events for the splitters and applies what is common to every format: the record size limit
@@ -38,6 +56,8 @@ class ScannedRecord implements RecordEvent {
  */
 export class EventFactory {
   private readonly scanner: FieldScanner | undefined;
+  /** The objects and arrays the scanned fields of this reader's records hold, parsed once each. */
+  private readonly shared = new SharedParses();
 
   constructor(
     readonly maxRecordBytes: number,
@@ -66,17 +86,18 @@ export class EventFactory {
   ): RecordEvent | undefined {
     const { scanner } = this;
     if (scanner === undefined) return undefined;
-    const fields = new Array<unknown>(scanner.names.length);
-    if (scanner.scanObject(source, start, end, fields) !== SCANNED_OBJECT) return undefined;
+    const spans = new Array<number>(2 * scanner.names.length);
+    if (scanner.scanSpans(source, start, end, spans) !== SCANNED_OBJECT) return undefined;
     const bytes = source.subarray(start, end);
     return new ScannedRecord(
       offset,
       end - start,
       bytes,
       singleLine,
-      fields,
+      spans,
       scanner.names,
       scanner.state.ascii,
+      this.shared,
     );
   }
 

@@ -1,4 +1,5 @@
 import { BYTE } from './bytes';
+import type { SharedParses } from './shared-parses';
 
 /**
  * Checks that bytes are one JSON object, and finds a few of its top-level fields, without building
@@ -98,12 +99,15 @@ export class FieldScanner {
   private readonly spanStarts: number[] = [];
   private readonly spanEnds: number[] = [];
   private readonly spanFields: number[] = [];
+  /** scanObject's spans (reused). */
+  private readonly scratch: number[];
 
   constructor(readonly names: readonly string[]) {
     this.nameBytes = names.map((name) => Buffer.from(name, 'utf8'));
     const byLength: number[][] = [];
     this.nameBytes.forEach((name, index) => (byLength[name.length] ??= []).push(index));
     this.namesByLength = Array.from(byLength, (indexes) => indexes ?? []);
+    this.scratch = new Array<number>(2 * names.length);
   }
 
   /**
@@ -112,6 +116,20 @@ export class FieldScanner {
    * undefined when absent); `values` is left as is otherwise.
    */
   scanObject(bytes: Buffer, start: number, end: number, values: unknown[]): number {
+    const spans = this.scratch;
+    if (this.scanSpans(bytes, start, end, spans) !== SCANNED_OBJECT) return NOT_SCANNED;
+    for (let index = 0; index < this.names.length; index += 1)
+      values[index] = valueAt(bytes, start, spans, index);
+    return SCANNED_OBJECT;
+  }
+
+  /**
+   * Like scanObject, without decoding: `spans[2i]` and `spans[2i + 1]` are where the value of
+   * `names[i]` starts and ends, relative to `start` (-1 when absent). Decoding a value costs more than
+   * finding it (a nested object is parsed, a string copied), and most are never read: valueAt decodes
+   * one when asked.
+   */
+  scanSpans(bytes: Buffer, start: number, end: number, spans: number[]): number {
     let ascii = true;
     let at = start;
     while (at < end && isWhitespace(bytes[at])) at += 1;
@@ -122,7 +140,7 @@ export class FieldScanner {
     }
     const view = this.view!;
     const { spanStarts, spanEnds, spanFields } = this;
-    let spans = 0;
+    let found = 0;
     let stack = this.stack;
     let depth = 0;
     // The wanted field whose value is being read at depth 1 (-1: none), and where that value starts.
@@ -134,10 +152,10 @@ export class FieldScanner {
     for (;;) {
       if (afterValue) {
         if (depth === 1 && field >= 0) {
-          spanFields[spans] = field;
-          spanStarts[spans] = valueStart;
-          spanEnds[spans] = at;
-          spans += 1;
+          spanFields[found] = field;
+          spanStarts[found] = valueStart;
+          spanEnds[found] = at;
+          found += 1;
           field = -1;
         }
         while (at < end && isWhitespace(bytes[at])) at += 1;
@@ -254,10 +272,12 @@ export class FieldScanner {
     }
     if (at !== end) return NOT_SCANNED;
     this.state.ascii = ascii;
-    for (let index = 0; index < values.length; index += 1) values[index] = undefined;
+    spans.fill(-1);
     // A repeated key: the last value wins, as in JSON.parse.
-    for (let index = 0; index < spans; index += 1)
-      values[spanFields[index]] = valueOf(bytes, spanStarts[index], spanEnds[index]);
+    for (let index = 0; index < found; index += 1) {
+      spans[2 * spanFields[index]] = spanStarts[index] - start;
+      spans[2 * spanFields[index] + 1] = spanEnds[index] - start;
+    }
     return SCANNED_OBJECT;
   }
 
@@ -338,11 +358,26 @@ function numberEnd(bytes: Uint8Array, at: number, end: number): number {
 }
 
 /**
+ * The value of field `index` of the record scanSpans found `spans` in, the record starting at
+ * `bytes[start]`: what `JSON.parse` of the whole record gives it; undefined when absent.
+ */
+export function valueAt(
+  bytes: Buffer,
+  start: number,
+  spans: readonly number[],
+  index: number,
+  shared?: SharedParses,
+): unknown {
+  const from = spans[2 * index];
+  return from < 0 ? undefined : valueOf(bytes, start + from, start + spans[2 * index + 1], shared);
+}
+
+/**
  * The value `JSON.parse` gives for the valid JSON value at `bytes[start, end)`. A string without
  * escapes is its bytes decoded (exactly what decoding the whole text gives between the quotes: UTF-8
  * resynchronises on ASCII bytes); a number is what `Number` makes of the text (the same double).
  */
-function valueOf(bytes: Buffer, start: number, end: number): unknown {
+function valueOf(bytes: Buffer, start: number, end: number, shared?: SharedParses): unknown {
   const first = bytes[start];
   if (first === QUOTE) {
     let escaped = false;
@@ -355,6 +390,8 @@ function valueOf(bytes: Buffer, start: number, end: number): unknown {
     if (!escaped) return bytes.toString('utf8', start + 1, end - 1);
   } else if (first === MINUS || isDigit(first)) {
     return Number(bytes.toString('latin1', start, end));
+  } else if (shared && (first === OPEN_BRACE || first === OPEN_BRACKET)) {
+    return shared.parse(bytes.toString('utf8', start, end));
   }
   return JSON.parse(bytes.toString('utf8', start, end));
 }

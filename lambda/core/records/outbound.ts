@@ -152,7 +152,7 @@ function fieldOf(event: RecordEvent, name: string): unknown {
   const names = event.fieldNames;
   if (names !== undefined) {
     const index = names.indexOf(name);
-    if (index >= 0) return event.fields![index];
+    if (index >= 0) return event.field!(index);
   }
   return ownField(event.value, name);
 }

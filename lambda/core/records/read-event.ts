@@ -28,7 +28,7 @@ export interface ReaderOptions {
   /** Events whose offset is below this are dropped (resuming a gzip object, which must be re-read from 0). */
   readonly skipBefore?: number;
   /**
-   * Top-level fields a record event carries the values of (`RecordEvent.fields`), read without
+   * Top-level fields a record event carries the values of (`RecordEvent.field`), read without
    * building the record: its `text` and `value` are then made only if asked for. Default: none (every
    * record is decoded and parsed).
    */
@@ -55,11 +55,13 @@ export interface RecordEvent {
   /** True when `text` has no line break, so it can be forwarded as is on an NDJSON line. */
   readonly singleLine: boolean;
   /**
-   * With `ReaderOptions.fields`, those fields' values in that order (`fieldNames`): undefined for a
-   * field the record does not have. Default: none (read them from `value`).
+   * With `ReaderOptions.fields`, those fields in that order: `field(i)` is the value of
+   * `fieldNames[i]` (decoded when first asked for), undefined when the record does not have it, which
+   * `hasField(i)` tells without decoding. Default: none (read them from `value`).
    */
-  readonly fields?: readonly unknown[];
   readonly fieldNames?: readonly string[];
+  field?(index: number): unknown;
+  hasField?(index: number): boolean;
   /** True when every byte is ASCII (so valid UTF-8), false when not; undefined when not known. */
   readonly ascii?: boolean;
 }

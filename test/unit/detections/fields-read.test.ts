@@ -10,7 +10,8 @@ import {
   compilePlainRule,
   compileRuleSet,
 } from '../../../lambda/core/detections/sigma/rule-set';
-import { FieldScanner, SCANNED_OBJECT } from '../../../lambda/core/records/json-scan';
+import { EventFactory } from '../../../lambda/core/records/event-factory';
+import { fieldViewOf } from '../../../lambda/core/records/field-view';
 
 const PACK_DIR = resolve(__dirname, '../../../detections/strongdm');
 const packFiles = readdirSync(PACK_DIR).sort();
@@ -22,16 +23,12 @@ const pack = compileRuleSet(
 );
 const STRONGDM = { name: 'sdm', preset: 'strongdm' };
 
-/** What the forwarder gives the rules when its reader scans for `fields`: the fields found, nothing else. */
-function scannedView(record: object, fields: readonly string[]): Record<string, unknown> {
+/** What the forwarder gives the rules when its reader scans for `fields`: a view of the fields found, nothing else. */
+function scannedView(record: object, fields: readonly string[]): Readonly<Record<string, unknown>> {
   const bytes = Buffer.from(JSON.stringify(record));
-  const values = new Array<unknown>(fields.length);
-  assert.equal(new FieldScanner(fields).scanObject(bytes, 0, bytes.length, values), SCANNED_OBJECT);
-  const view: Record<string, unknown> = {};
-  fields.forEach((field, i) => {
-    if (values[i] !== undefined) view[field] = values[i];
-  });
-  return view;
+  const event = new EventFactory(bytes.length, 0, fields).fromBytes(bytes, 0, bytes.length, 0, true);
+  assert.ok(event.kind === 'record' && event.fieldNames, 'read for its fields');
+  return fieldViewOf(event);
 }
 
 function rule(name: string, detection: Record<string, unknown>) {

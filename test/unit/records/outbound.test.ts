@@ -176,7 +176,7 @@ describe('toOutboundRecord of a record read for its fields only', () => {
       const singleLine = !bytes.includes(0x0a);
       const scanned = factory.fromBytes(bytes, 0, bytes.length, 40, singleLine);
       assert.equal(scanned.kind, 'record');
-      assert.ok((scanned as RecordEvent).fields, 'read for its fields');
+      assert.ok((scanned as RecordEvent).field, 'read for its fields');
       const parsed: RecordEvent = {
         ...lineEvent(bytes.toString('utf8'), 40),
         bytes,

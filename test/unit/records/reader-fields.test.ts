@@ -65,15 +65,13 @@ describe('reading records for a few fields only', () => {
           const scanned = await readAll(chunks, { format, skipBefore, fields: FIELDS });
           assert.deepStrictEqual(scanned.map(plain), whole.map(plain));
           for (const event of scanned) {
-            if (event.kind !== 'record' || event.fields === undefined) continue;
+            if (event.kind !== 'record' || event.field === undefined) continue;
             assert.deepStrictEqual(event.fieldNames, FIELDS);
-            FIELDS.forEach((name, index) =>
-              assert.deepStrictEqual(
-                event.fields![index],
-                Object.hasOwn(event.value, name) ? event.value[name] : undefined,
-                name,
-              ),
-            );
+            FIELDS.forEach((name, index) => {
+              const has = Object.hasOwn(event.value, name);
+              assert.equal(event.hasField!(index), has, name);
+              assert.deepStrictEqual(event.field!(index), has ? event.value[name] : undefined, name);
+            });
             assert.equal(
               event.ascii,
               event.bytes.every((byte) => byte < 0x80),

@@ -1,9 +1,12 @@
+import { hasField } from '../../records/field-view';
+
 /**
  * Reading a rule's field from a record. `resourceTags.env` is a nested path, but a vendor may also
  * put dots in a key (`{"app.kubernetes.io/name": …}`), so every way of splitting the name at its
  * dots is tried, longest literal key first. Arrays along the way (StrongDM's `entities[]`) are
  * searched element by element: a field matches when any of the values it reaches matches. Every
- * split is precomputed when the rule is compiled; reading allocates nothing.
+ * split is precomputed when the rule is compiled; reading allocates nothing. A record may be the
+ * forwarder's view of the fields it scanned (records/field-view.ts): a field is decoded when read.
  */
 
 export type ValueTest = (value: unknown) => boolean;
@@ -22,8 +25,6 @@ type Step = (node: unknown, test: ValueTest) => boolean;
 
 /** Passed as the test by `present`: any reached key counts, whatever its value. */
 const PRESENT: ValueTest = () => true;
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 function isRecord(node: unknown): node is Record<string, unknown> {
   return typeof node === 'object' && node !== null;
@@ -48,7 +49,7 @@ function compileStep(segments: readonly string[], from: number, memo: Map<number
         for (let i = 0; i < node.length; i += 1) if (single(node[i], test)) return true;
         return false;
       }
-      return hasOwn.call(node, key) && (test === PRESENT || someValue(node[key], test));
+      return hasField(node, key) && (test === PRESENT || someValue(node[key], test));
     };
     memo.set(from, single);
     return single;
@@ -61,7 +62,7 @@ function compileStep(segments: readonly string[], from: number, memo: Map<number
     }
     for (let c = 0; c < candidates.length; c += 1) {
       const { key, next } = candidates[c];
-      if (!hasOwn.call(node, key)) continue;
+      if (!hasField(node, key)) continue;
       const value = node[key];
       if (next !== undefined ? next(value, test) : test === PRESENT || someValue(value, test)) return true;
     }

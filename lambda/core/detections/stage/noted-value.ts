@@ -1,8 +1,7 @@
+import { hasField } from '../../records/field-view';
 import type { OutboundRecord } from '../../records/types';
 import type { RulesForLogType } from '../rule-index';
 import { copyableKeysOf } from '../top-level-keys';
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * The value a matched record keeps until its batch runs: the top-level fields its log type's
@@ -23,7 +22,7 @@ export class NotedValue {
     this.#record = record;
     for (let f = 0; f < fields.length; f += 1) {
       const field = fields[f];
-      if (hasOwn.call(value, field)) this[field] = value[field];
+      if (hasField(value, field)) this[field] = value[field];
     }
   }
 

@@ -71,7 +71,8 @@ export class PreMatches {
         bucket: record.bucket,
         key: record.key,
         offset: record.offset,
-        value: binding.readFields ? new NotedValue(record, value, binding.readFields) : value,
+        // `value` may be the reader's view of the record's chunk (records/field-view.ts): not kept.
+        value: binding.readFields ? new NotedValue(record, value, binding.readFields) : record.value,
         matched,
       });
     } catch (error) {
