@@ -13,7 +13,7 @@ class ScannedRecord implements RecordEvent {
   readonly kind = 'record';
   #text: string | undefined;
   #value: Record<string, unknown> | undefined;
-  /** Decoded fields, by index (NOT_DECODED until read). */
+  /** Decoded fields, by index. */
   #fields: unknown[] | undefined;
 
   constructor(
@@ -36,9 +36,10 @@ class ScannedRecord implements RecordEvent {
   }
 
   field(index: number): unknown {
-    const fields = (this.#fields ??= new Array<unknown>(this.fieldNames.length).fill(NOT_DECODED));
+    const fields = (this.#fields ??= new Array<unknown>(this.fieldNames.length));
+    // Undefined: not decoded yet, or absent, which valueAt tells at once.
     let value = fields[index];
-    if (value === NOT_DECODED) value = fields[index] = valueAt(this.bytes, 0, this.spans, index, this.shared);
+    if (value === undefined) value = fields[index] = valueAt(this.bytes, 0, this.spans, index, this.shared);
     return value;
   }
 
@@ -46,8 +47,6 @@ class ScannedRecord implements RecordEvent {
     return this.spans[2 * index] >= 0;
   }
 }
-
-const NOT_DECODED = Symbol('not decoded');
 
 /**
  * Builds events for the splitters and applies what is common to every format: the record size limit
