@@ -8,6 +8,15 @@
  * the SDK does when it reads the process's environment itself: it cannot here, because an explicit
  * `endpoint` overrides its own lookup. Default: no service (`AWS_ENDPOINT_URL` only).
  */
+/**
+ * Settings every sluice Lambda's SDK clients share. `cacheMiddleware`: a client resolves a command's
+ * middleware stack once per command class instead of on every request, which the SDK documents as
+ * saving up to a millisecond per request (measured here: 0.1-0.2 ms of the 0.9-1.9 ms of CPU a
+ * DynamoDB request costs; the detections stage sends several per 1,000 records). Its condition holds:
+ * sluice never changes a client's or a command's middleware after it has sent a request.
+ */
+export const SDK_CLIENT_DEFAULTS = { cacheMiddleware: true } as const;
+
 export function awsClientConfig(env: NodeJS.ProcessEnv, serviceId?: string) {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
@@ -16,6 +25,7 @@ export function awsClientConfig(env: NodeJS.ProcessEnv, serviceId?: string) {
       ? undefined
       : env[`AWS_ENDPOINT_URL_${serviceId.toUpperCase().replace(/ /g, '_')}`];
   return {
+    ...SDK_CLIENT_DEFAULTS,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     endpoint: serviceEndpoint || env.AWS_ENDPOINT_URL,
     credentials:

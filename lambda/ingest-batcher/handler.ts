@@ -5,6 +5,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SDK_CLIENT_DEFAULTS } from '../adapters/aws-client-config';
 import { ndjsonBody, planBatch, type IngestMessage, type PlannedObject } from '../core/ingest/batch-plan';
 import { settleWithLimit } from '../core/ingest/concurrency';
 import { LOG_TYPE_ATTRIBUTE } from '../core/ingest/events';
@@ -154,7 +155,7 @@ let configured: BatcherHandler | undefined;
 export const handler: BatcherHandler = (event, context) => {
   configured ??= createBatcherHandler({
     config: readBatcherConfig(process.env),
-    s3: new S3Client({}),
+    s3: new S3Client(SDK_CLIENT_DEFAULTS),
     logger: new Logger({ serviceName: 'ingest-batcher' }),
     metrics: new Metrics({ namespace: 'Sluice', serviceName: 'ingest-batcher' }),
   });

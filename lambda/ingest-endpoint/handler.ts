@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { SDK_CLIENT_DEFAULTS } from '../adapters/aws-client-config';
 import { answer, type Dialect, type Outcome } from '../core/ingest/answers';
 import { readAuthorization, tokenMatches } from '../core/ingest/auth';
 import { prepareRequest } from '../core/ingest/prepare';
@@ -146,8 +147,12 @@ export const handler: EndpointHandler = (event, context) => {
     const config = readEndpointConfig(process.env);
     configured = createEndpointHandler({
       config,
-      sender: sqsSender(new SQSClient({}), config.queueUrl),
-      token: secretTokenSource(new SecretsManagerClient({}), config.tokenSecretArn, config.tokenCacheSeconds),
+      sender: sqsSender(new SQSClient(SDK_CLIENT_DEFAULTS), config.queueUrl),
+      token: secretTokenSource(
+        new SecretsManagerClient(SDK_CLIENT_DEFAULTS),
+        config.tokenSecretArn,
+        config.tokenCacheSeconds,
+      ),
       logger: new Logger({ serviceName: 'ingest-endpoint' }),
       metrics: new Metrics({ namespace: 'Sluice', serviceName: 'ingest-endpoint' }),
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig } from '../../../lambda/adapters/aws-client-config';
 
 describe('awsClientConfig', () => {
@@ -26,5 +27,33 @@ describe('awsClientConfig', () => {
 
   it('leaves the endpoint to the SDK when neither is set', () => {
     assert.equal(awsClientConfig({}, 'DynamoDB').endpoint, undefined);
+  });
+});
+
+describe("sluice's SDK clients", () => {
+  it("resolve a command's middleware once, not on every request", async () => {
+    const resolveMiddleware = GetItemCommand.prototype.resolveMiddleware;
+    let resolved = 0;
+    GetItemCommand.prototype.resolveMiddleware = function (...args) {
+      resolved += 1;
+      return resolveMiddleware.apply(this, args);
+    };
+    try {
+      const client = new DynamoDBClient({
+        ...awsClientConfig({ AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }),
+        maxAttempts: 1,
+        requestHandler: {
+          handle: async () => {
+            throw new Error('offline');
+          },
+        },
+      });
+      const get = () => client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'x' } } }));
+      await assert.rejects(get, /offline/);
+      await assert.rejects(get, /offline/);
+      assert.equal(resolved, 1);
+    } finally {
+      GetItemCommand.prototype.resolveMiddleware = resolveMiddleware;
+    }
   });
 });
