@@ -27,14 +27,18 @@ export function handlerLocation(folder: string): HandlerLocation {
 }
 
 /**
- * How the forwarder and the collectors are bundled: minified, with source maps, for Node 22 and
- * later, by the local esbuild (never Docker); with the files of `bundled` beside the handler.
+ * How every sluice function is bundled: minified, with source maps, for Node 22 and later, by the
+ * local esbuild (never Docker), the AWS SDK included (the function runs the SDK the tests ran, not
+ * the one its runtime happens to carry: sluice relies on its retries' `$metadata.attempts`, on
+ * `cacheMiddleware`, on DynamoDB's answers as this version parses them); with the files of
+ * `bundled` beside the handler.
  */
 export function handlerBundling(bundled?: nodejs.ICommandHooks): nodejs.BundlingOptions {
   return {
     minify: true,
     sourceMap: true,
     target: 'node22',
+    externalModules: [],
     forceDockerBundling: false,
     ...(bundled ? { commandHooks: bundled } : {}),
   };

@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { sluiceEnvironment, sluiceHandler } from '../handler-location';
+import { handlerBundling, sluiceEnvironment, sluiceHandler } from '../handler-location';
 
 export interface IngestFunctionProps {
   /** Folder under `lambda/` holding `handler.ts`. */
@@ -46,15 +46,7 @@ export class IngestFunction extends Construct {
         ...sluiceEnvironment(props.handlerFolder),
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // Bundle the AWS SDK too: the function runs the versions the tests ran.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: handlerBundling(),
     });
   }
 }
