@@ -10,7 +10,7 @@ import type { SharedParses } from './shared-parses';
  * or any other ASCII byte, so the grammar can be checked on the bytes.
  */
 
-/** The bytes are a JSON object; `values` holds the wanted fields it has. */
+/** The bytes are a JSON object; `spans` says where the wanted fields it has are. */
 export const SCANNED_OBJECT = 0;
 /** Not JSON, or JSON but not an object: the caller parses the text to say why, as before. */
 export const NOT_SCANNED = 1;
@@ -63,7 +63,7 @@ function plainWord(word: number): boolean {
 const IN_OBJECT = 1;
 const IN_ARRAY = 2;
 
-/** What `scanObject` found besides the verdict (reused from record to record: read it at once). */
+/** What `scanSpans` found besides the verdict (reused from record to record: read it at once). */
 export interface ScanState {
   /** Whether every byte was ASCII: then the bytes are valid UTF-8 without checking them. */
   ascii: boolean;
@@ -95,39 +95,24 @@ export class FieldScanner {
   /** The buffer the last record was read from, and a view to read it four bytes at a time. */
   private viewed: Buffer | undefined;
   private view: DataView | undefined;
-  /** The wanted fields' values found in the record being scanned, in order (reused). */
+  /** Where the wanted fields found in the record being scanned are, in order (reused). */
   private readonly spanStarts: number[] = [];
   private readonly spanEnds: number[] = [];
   private readonly spanFields: number[] = [];
-  /** scanObject's spans (reused). */
-  private readonly scratch: number[];
 
   constructor(readonly names: readonly string[]) {
     this.nameBytes = names.map((name) => Buffer.from(name, 'utf8'));
     const byLength: number[][] = [];
     this.nameBytes.forEach((name, index) => (byLength[name.length] ??= []).push(index));
     this.namesByLength = Array.from(byLength, (indexes) => indexes ?? []);
-    this.scratch = new Array<number>(2 * names.length);
   }
 
   /**
    * Whether `bytes[start, end)` is exactly one JSON object (JSON whitespace around it allowed). When it
-   * is, `values[i]` is the value of the top-level field `names[i]` (the last one, when a key repeats;
-   * undefined when absent); `values` is left as is otherwise.
-   */
-  scanObject(bytes: Buffer, start: number, end: number, values: unknown[]): number {
-    const spans = this.scratch;
-    if (this.scanSpans(bytes, start, end, spans) !== SCANNED_OBJECT) return NOT_SCANNED;
-    for (let index = 0; index < this.names.length; index += 1)
-      values[index] = valueAt(bytes, start, spans, index);
-    return SCANNED_OBJECT;
-  }
-
-  /**
-   * Like scanObject, without decoding: `spans[2i]` and `spans[2i + 1]` are where the value of
-   * `names[i]` starts and ends, relative to `start` (-1 when absent). Decoding a value costs more than
-   * finding it (a nested object is parsed, a string copied), and most are never read: valueAt decodes
-   * one when asked.
+   * is, `spans[2i]` and `spans[2i + 1]` are where the value of the top-level field `names[i]` starts
+   * and ends, relative to `start` (the last one, when a key repeats; -1 when absent); `spans` is left
+   * as is otherwise. Nothing is decoded: a value costs more to decode than to find (a nested object
+   * is parsed, a string copied), and most are never read; valueAt decodes one when asked.
    */
   scanSpans(bytes: Buffer, start: number, end: number, spans: number[]): number {
     let ascii = true;
