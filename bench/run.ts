@@ -14,6 +14,7 @@
  *                                 and DynamoDB stores, on moto; about 10 minutes): replaces that
  *                                 section of BENCHMARKS.md (with --quick: printed only)
  *     --only=burst:dynamodb:on,…  those rows only (workload:stores:destination gzip), printed, not written
+ *                                 (implies --detections)
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
  *   BENCH_PROFILE_DIR=dir         --detections: a CPU profile of each run alone, with and without the
  *                                 pack, into dir (readable bundle; the numbers are then not the real ones),
@@ -56,7 +57,9 @@ import { startMoto } from '../test/support/moto';
 const quick = process.argv.includes('--quick');
 const focus = process.argv.includes('--focus');
 const cliOnly = process.argv.includes('--cli');
-const detectionsOnly = process.argv.includes('--detections');
+// `--only=` picks detections rows: without `--detections` it would run (and write) the whole bench.
+const detectionsOnly =
+  process.argv.includes('--detections') || process.argv.some((argument) => argument.startsWith('--only='));
 
 /**
  * V8 limits as Lambda's Node.js runtime sets them for the default 512 MB (its bootstrap gives a
