@@ -25,12 +25,34 @@ abstract class FieldView {
   }
 }
 
-/** One class per list of scanned names (the reader's: one per source), its getters made once. */
-const classes = new WeakMap<readonly string[], new (event: ScannedEvent) => FieldView>();
+type ViewClass = new (event: ScannedEvent) => FieldView;
 
-function viewClassOf(names: readonly string[]): new (event: ScannedEvent) => FieldView {
-  const known = classes.get(names);
-  if (known) return known;
+/**
+ * One class per list of scanned names: each object's reader has its own list, but a source's lists
+ * are alike, and rules that meet one prototype per source stay fast where one per object would make
+ * their property reads megamorphic. The last list asked for is checked first: an object's records
+ * come one after another.
+ */
+const classesByNames = new Map<string, ViewClass>();
+const classesByList = new WeakMap<readonly string[], ViewClass>();
+let lastList: readonly string[] | undefined;
+let lastClass: ViewClass | undefined;
+
+function viewClassOf(names: readonly string[]): ViewClass {
+  if (names === lastList) return lastClass!;
+  let View = classesByList.get(names);
+  if (View === undefined) {
+    const key = names.join('\u0000');
+    View = classesByNames.get(key) ?? newViewClass(names);
+    classesByNames.set(key, View);
+    classesByList.set(names, View);
+  }
+  lastList = names;
+  lastClass = View;
+  return View;
+}
+
+function newViewClass(names: readonly string[]): ViewClass {
   class View extends FieldView {}
   const indexes = new Map<string, number>();
   names.forEach((name, index) => {
@@ -44,7 +66,6 @@ function viewClassOf(names: readonly string[]): new (event: ScannedEvent) => Fie
     });
   });
   Object.defineProperty(View.prototype, INDEXES, { value: indexes });
-  classes.set(names, View);
   return View;
 }
 

@@ -49,6 +49,17 @@ describe("a scanned record's field view", () => {
     assert.deepEqual(decoded, []);
   });
 
+  it("is of one class per list of names, whichever object's reader read the record", () => {
+    const viewOf = (names: string[]) => {
+      const bytes = Buffer.from(RECORD);
+      return fieldViewOf(new EventFactory(bytes.length, 0, names).fromBytes(bytes, 0, bytes.length, 0, true));
+    };
+    const [first, second] = [viewOf([...FIELDS]), viewOf([...FIELDS])];
+    assert.equal(Object.getPrototypeOf(first), Object.getPrototypeOf(second));
+    assert.notEqual(Object.getPrototypeOf(viewOf(['query'])), Object.getPrototypeOf(first));
+    assert.equal(viewOf(['query']).query, 'DROP TABLE users');
+  });
+
   it('answers for plain objects as hasOwnProperty does', () => {
     const value = JSON.parse(RECORD) as Record<string, unknown>;
     assert.equal(hasField(value, 'query'), true);
