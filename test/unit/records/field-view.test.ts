@@ -52,7 +52,9 @@ describe("a scanned record's field view", () => {
   it("is of one class per list of names, whichever object's reader read the record", () => {
     const viewOf = (names: string[]) => {
       const bytes = Buffer.from(RECORD);
-      return fieldViewOf(new EventFactory(bytes.length, 0, names).fromBytes(bytes, 0, bytes.length, 0, true));
+      const event = new EventFactory(bytes.length, 0, names).fromBytes(bytes, 0, bytes.length, 0, true);
+      assert.ok(event.kind === 'record');
+      return fieldViewOf(event);
     };
     const [first, second] = [viewOf([...FIELDS]), viewOf([...FIELDS])];
     assert.equal(Object.getPrototypeOf(first), Object.getPrototypeOf(second));
