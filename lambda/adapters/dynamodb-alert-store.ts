@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   GetItemCommand,
   UpdateItemCommand,
@@ -64,19 +64,36 @@ interface Summary {
 }
 
 /**
- * Shards named with this prefix (since 2026-12-02) hold members as `<event time - chunk start, base
- * 36>#<id>`, 9 bytes shorter than the event time in decimal (DynamoDB bills an update by the whole
- * shard); a time that is not a whole millisecond inside the chunk is kept as `~<event time>`. Shards
- * named without it (earlier versions) hold `<event time>#<id>`, and are read as such.
+ * Shards written now are named with this prefix (since 2026-12-02) and hold members as `<event time -
+ * chunk start, base 36>#<digest of the record id>` (see idDigestOf); a time that is not a whole
+ * millisecond inside the chunk is kept as `~<event time>`. DynamoDB bills an update by the whole
+ * shard, so every byte of a member is paid again by each later write to its shard.
+ *
+ * Earlier versions' shards are counted through the head's summaries, never written again: `r`
+ * (2026-12-01) held the same times with the record id itself, unprefixed ones `<event time>#<id>`.
  */
-const RELATIVE_SHARD = 'r';
+const HASHED_SHARD = 'h';
+const RELATIVE_SHARD_PREFIXES = [HASHED_SHARD, 'r'];
 const ABSOLUTE_TIME = '~';
+/**
+ * Characters of a member's id digest: 96 bits of its SHA-256 (base64url), half of a StrongDM id's 28
+ * characters. Two ids of one alert sharing a digest would count as one record: about 10⁻¹⁷ for an
+ * alert of a million records; forging such a pair takes about 2⁴⁸ hashes, and would lower only a
+ * running count by one (whether a rule fires is decided on the windows, which keep whole ids).
+ */
+const ID_DIGEST_CHARS = 16;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function idDigestOf(id: string): string {
+  return hash('sha256', id, 'base64url').slice(0, ID_DIGEST_CHARS);
+}
 
 function memberOf(eventTimeMs: number, id: string, chunkStartMs: number): string {
   const relative = eventTimeMs - chunkStartMs;
+  const digest = idDigestOf(id);
   return Number.isSafeInteger(relative) && relative >= 0
-    ? `${relative.toString(36)}#${id}`
-    : `${ABSOLUTE_TIME}${eventTimeMs}#${id}`;
+    ? `${relative.toString(36)}#${digest}`
+    : `${ABSOLUTE_TIME}${eventTimeMs}#${digest}`;
 }
 
 const HASH = 0x23;
@@ -107,8 +124,10 @@ function timeOf(member: string, chunkStartMs: number, relative: boolean): number
   return Number(member.slice(start, member.indexOf('#')));
 }
 
-function idOf(member: string): string {
-  return member.slice(member.indexOf('#') + 1);
+/** The child shard (a hex digit) a member of a full shard goes to at `depth`: a digit of its id's digest, uniform as it is. */
+function childDigitOf(member: string, depth: number): string {
+  const digestChar = member.charAt(member.indexOf('#') + 1 + depth);
+  return (BASE64URL.indexOf(digestChar) & 15).toString(16);
 }
 
 function summaryText(state: ShardState): string {
@@ -116,11 +135,11 @@ function summaryText(state: ShardState): string {
 }
 
 function isRelativeShard(name: string): boolean {
-  return name.startsWith(RELATIVE_SHARD);
+  return RELATIVE_SHARD_PREFIXES.includes(name.charAt(0));
 }
 
 function chunkStartOfName(name: string): number {
-  const start = isRelativeShard(name) ? RELATIVE_SHARD.length : 0;
+  const start = isRelativeShard(name) ? 1 : 0;
   const end = name.indexOf('.');
   return Number(name.slice(start, end === -1 ? undefined : end)) * SHARD_NAME_UNIT_MS;
 }
@@ -188,17 +207,18 @@ function stateOf(
  * invocations registering the same alert need no lock and no retry.
  *
  * Items under `pk = 'a#' + dedupKey`:
- * * **member shards** `sk = 'm#r<minute its chunk starts>'`: a string set `m` of
- *   `<event time - chunk start, base 36>#<id>` (see RELATIVE_SHARD), added with `ADD m :members`
- *   (idempotent and atomic; the old set comes back, so what this entry added is exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
+ * * **member shards** `sk = 'm#h<minute its chunk starts>'`: a string set `m` of
+ *   `<event time - chunk start, base 36>#<digest of the id>` (see HASHED_SHARD), added with
+ *   `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry added is
+ *   exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
  *   the alert holds (a burst alert covers tens of thousands of records; one item would be rewritten
  *   whole, up to 400 KB, by every batch). A shard takes members while its byte count `b` is under
  *   256 KB (a condition); a full shard is frozen and its newcomers go to 16 children
- *   (`m#r<minute>.<hex digit of the id's SHA-256>`), two levels deep: at most 273 shards of ~320 KB per
- *   5 minutes, about a million members per 5 minutes of one alert. Beyond, register throws
- *   DETECTION_ALERT_TOO_LARGE. (Shards of earlier versions, `m#<minute>` with `<event time>#<id>`
- *   members, one minute long before 2026-12, 5 minutes since, are read and counted the same way; an
- *   alert open across an upgrade may count a record registered on both sides of it twice.)
+ *   (`m#h<minute>.<hex digit from the id's digest>`), two levels deep: at most 273 shards of ~320 KB
+ *   per 5 minutes, about three million members per 5 minutes of one alert. Beyond, register throws
+ *   DETECTION_ALERT_TOO_LARGE. (Shards of earlier versions, `m#r<minute>` and `m#<minute>`, are
+ *   counted through their summaries in the head; an alert open across an upgrade may count a record
+ *   registered on both sides of it twice.)
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
  *   `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
  *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
@@ -235,7 +255,7 @@ export class DynamoDbAlertStore implements AlertStore {
     const shards = (
       await Promise.all(
         [...byChunk].map(([chunk, members]) =>
-          this.addToShard(dedupKey, pk, `${RELATIVE_SHARD}${chunk}`, [...members], expiresAt, 0),
+          this.addToShard(dedupKey, pk, `${HASHED_SHARD}${chunk}`, [...members], expiresAt, 0),
         ),
       )
     ).flat();
@@ -359,14 +379,13 @@ export class DynamoDbAlertStore implements AlertStore {
     if (depth >= ALERT_SHARD_DEPTH) {
       throw new SluiceError(
         'DETECTION_ALERT_TOO_LARGE',
-        `alert of rule '${ruleKeyOf(dedupKey)}' has more members in 5 minutes of event time than its ${1 + 16 + 16 * 16} shards hold (about a million): raise the rule's threshold or narrow its group`,
+        `alert of rule '${ruleKeyOf(dedupKey)}' has more members in 5 minutes of event time than its ${1 + 16 + 16 * 16} shards hold (about three million): raise the rule's threshold or narrow its group`,
         { table: this.tableName, rule: ruleKeyOf(dedupKey) },
       );
     }
     const children = new Map<string, string[]>();
     for (const member of newcomers) {
-      const digit = createHash('sha256').update(idOf(member), 'utf8').digest('hex')[depth];
-      const child = `${name}.${digit}`;
+      const child = `${name}.${childDigitOf(member, depth)}`;
       let list = children.get(child);
       if (!list) {
         list = [];

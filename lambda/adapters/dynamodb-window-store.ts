@@ -11,8 +11,15 @@ import type { Contribution, WindowStore } from '../core/detections/windows/store
 import { errorMessage, SluiceError } from '../core/errors';
 import { DETECTION_TABLE_KEYS, partitionKeyOf, stateUnavailable, ttlSecondsOf } from './detection-table';
 
-/** Event time one item covers at most: a batch of one group writes one item per slot it spans. */
-export const WINDOW_SLOT_MS = 60_000;
+/**
+ * Event time one item covers at most: a batch of one group writes one item per slot it spans.
+ * DynamoDB bills each item written by the KB, rounded up, and a quiet group's minute is about one KB
+ * deflated: slots of a minute (until 2026-12-02) paid a third again in rounding. Five minutes cost a
+ * quarter fewer write units on the quiet workload, for a little more read back. A range starts at a
+ * slot's start, so the minute-long items of earlier versions are read as well; an earlier version
+ * reading these (a rollback) would miss the minutes of an item before its range's first minute.
+ */
+export const WINDOW_SLOT_MS = 300_000;
 /**
  * Bytes of contribution data per item. DynamoDB refuses items over 400 KB (keys and attribute names
  * included, the partition key being up to ~1.3 KB here): a slot's contributions beyond this go to
@@ -25,7 +32,7 @@ const MAX_ITEM_JSON_BYTES = WINDOW_ITEM_BYTES + 1_024;
  * Records kept whole per add (a batch's contributions to one group), for the alert's samples (it
  * shows 5, its own batch's first): the latest of the add, which the next batches' windows reach
  * back to first. The others keep only their reference. Five per item instead made the records half
- * of what a sparse group's items hold (a wave of a quiet group is an item per minute it spans).
+ * of what a sparse group's items hold (a wave of a quiet group is an item per slot it spans).
  */
 export const WINDOW_SAMPLES_PER_ADD = 5;
 /** A record larger than this (as JSON) is not kept as a sample (the port allows dropping large ones). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { hash } from 'node:crypto';
+import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { seededRandom } from '../../../bench/data/random';
 import { partitionKeyOf } from '../../../lambda/adapters/detection-table';
 import { ALERT_CHUNK_MS, DynamoDbAlertStore } from '../../../lambda/adapters/dynamodb-alert-store';
@@ -82,34 +83,27 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.deepEqual([answered.firstEventMs, answered.lastEventMs], [T0 + 0.25, T0 + 61_000.5]);
   });
 
-  it('keeps members as times within their chunk, and counts on the shards of earlier versions', async () => {
+  it('keeps members as times within their chunk and digests of their ids, and counts on the shards of earlier versions', async () => {
     const key = 'upgrade||2024-02-01T13:00:00.000Z';
     const pk = partitionKeyOf('a#', key);
     const chunkMinute = T0 / 60_000;
-    // As an earlier version left the alert: one shard of absolute `<event time>#<id>` members, and its summary.
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: {
-          pk: { S: pk },
-          sk: { S: `m#${chunkMinute}` },
-          m: { SS: [`${T0 + 2_000}#old-1`, `${T0 + 3_000}#old-2`] },
-          b: { N: '40' },
-        },
-      }),
-    );
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: {
-          pk: { S: pk },
-          sk: { S: 'alert' },
-          openedBy: { S: 'old-1' },
-          notified: { BOOL: true },
-          [`n:${chunkMinute}`]: { SS: ['2:2000:3000'] },
-        },
-      }),
-    );
+    const put = (item: Record<string, AttributeValue>) =>
+      dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: pk }, ...item } }));
+    // As earlier versions left the alert: a shard of absolute `<event time>#<id>` members, one of
+    // `<time in its chunk, base 36>#<id>` (2026-12-01), and their summaries.
+    await put({
+      sk: { S: `m#${chunkMinute}` },
+      m: { SS: [`${T0 + 2_000}#old-1`, `${T0 + 3_000}#old-2`] },
+      b: { N: '40' },
+    });
+    await put({ sk: { S: `m#r${chunkMinute - 5}` }, m: { SS: ['0#older-1'] }, b: { N: '9' } });
+    await put({
+      sk: { S: 'alert' },
+      openedBy: { S: 'older-1' },
+      notified: { BOOL: true },
+      [`n:${chunkMinute}`]: { SS: ['2:2000:3000'] },
+      [`n:r${chunkMinute - 5}`]: { SS: ['1:0:0'] },
+    });
     const answered = await store.register(
       key,
       {
@@ -123,18 +117,19 @@ describe('the DynamoDB alert store (moto)', () => {
       EXPIRES,
     );
     assert.deepEqual(answered, {
-      openedBy: 'old-1',
-      occurrences: 5,
+      openedBy: 'older-1',
+      occurrences: 6,
       added: 3,
       notified: true,
-      firstEventMs: T0 + 1_000,
+      firstEventMs: T0 - 300_000,
       lastEventMs: T0 + 299_999,
     });
-    const shard = (await itemsOf(dynamodb, TABLE, pk)).find((item) => item.sk.S === `m#r${chunkMinute}`);
+    const digest = (id: string) => hash('sha256', id, 'base64url').slice(0, 16);
+    const shard = (await itemsOf(dynamodb, TABLE, pk)).find((item) => item.sk.S === `m#h${chunkMinute}`);
     assert.deepEqual(shard?.m.SS?.sort(), [
-      `${(299_999).toString(36)}#new-2`,
-      'rs#new-1',
-      `~${T0 + 5_000.5}#new-3`,
+      `${(299_999).toString(36)}#${digest('new-2')}`,
+      `rs#${digest('new-1')}`,
+      `~${T0 + 5_000.5}#${digest('new-3')}`,
     ]);
   });
 

@@ -103,7 +103,8 @@ describe('the DynamoDB window store (moto)', () => {
 
   it('stores a redelivered batch once: it overwrites its own items, and is answered once', async () => {
     const partition = 'redelivered\u0000["g"]';
-    const batch = [0, 20_000, 59_999, 60_000, 90_000].map((offset, i) => contribution(`r${i}`, offset));
+    const slot = WINDOW_SLOT_MS;
+    const batch = [0, slot / 3, slot - 1, slot, 1.5 * slot].map((offset, i) => contribution(`r${i}`, offset));
     await store.add(partition, batch, FOREVER);
     const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('w#', partition));
     assert.equal(items.length, 2, 'one item per slot the batch spans');
@@ -116,7 +117,7 @@ describe('the DynamoDB window store (moto)', () => {
     );
     // Cut differently (a continuation that re-read part of the object): new items, answered once.
     await store.add(partition, batch.slice(1, 4), FOREVER);
-    const answered = await store.range(partition, T0, T0 + 90_000);
+    const answered = await store.range(partition, T0, T0 + 1.5 * slot);
     assert.deepEqual(
       answered.map((item) => item.ref.id),
       ['r0', 'r1', 'r2', 'r3', 'r4'],
@@ -125,8 +126,9 @@ describe('the DynamoDB window store (moto)', () => {
 
   it('leaves out, undecoded, what the caller just added and holds, and nothing else', async () => {
     const partition = 'held\u0000["g"]';
-    const earlier = [0, 30_000, 61_000].map((offset, i) => contribution(`earlier${i}`, offset));
-    const batch = [10_000, 62_000, 70_000].map((offset, i) => contribution(`batch${i}`, offset));
+    const slot = WINDOW_SLOT_MS;
+    const earlier = [0, slot / 2, slot + 1_000].map((offset, i) => contribution(`earlier${i}`, offset));
+    const batch = [10_000, slot + 2_000, slot + 10_000].map((offset, i) => contribution(`batch${i}`, offset));
     await store.add(partition, earlier, FOREVER);
     await store.add(partition, batch, FOREVER);
     const ids = async (held?: readonly Contribution[], of = partition) =>
@@ -282,7 +284,7 @@ describe('the DynamoDB window store (moto)', () => {
 
   it('sets the TTL attribute in epoch seconds, and a replay moves it later', async () => {
     const partition = 'ttl\u0000["g"]';
-    const batch = [contribution('t1', 0), contribution('t2', 61_000)];
+    const batch = [contribution('t1', 0), contribution('t2', WINDOW_SLOT_MS + 1_000)];
     await store.add(partition, batch, T0 + DAY + 1);
     const pk = partitionKeyOf('w#', partition);
     for (const item of await itemsOf(dynamodb, TABLE, pk)) {
