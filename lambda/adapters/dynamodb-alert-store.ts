@@ -35,6 +35,8 @@ export const ALERT_ADD_BYTES = 64 * 1024;
 export const ALERT_SHARD_DEPTH = 2;
 
 const HEAD_SK = 'alert';
+/** The head's number set of the steps of the running count whose alert objects were written. */
+const STEPS_WRITTEN = 'w';
 const SHARD_SK_PREFIX = 'm#';
 /** Head attributes holding a shard's summaries are named by this prefix and the shard's name. */
 const SUMMARY_PREFIX = 'n:';
@@ -220,7 +222,7 @@ function stateOf(
  *   counted through their summaries in the head; an alert open across an upgrade may count a record
  *   registered on both sides of it twice.)
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
- *   `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
+ *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
  *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
  *   concurrent writers land in: occurrences is the sum of the largest, first/last their extremes.
  *   Smaller ones are deleted by later registers (in the same request).
@@ -262,22 +264,44 @@ export class DynamoDbAlertStore implements AlertStore {
     return this.updateHead(dedupKey, pk, entry.trigger, shards, expiresAt);
   }
 
-  async markNotified(dedupKey: string): Promise<void> {
+  async markNotified(dedupKey: string, step = 0): Promise<void> {
+    await this.markHead(dedupKey, 'mark an alert notified', true, step);
+  }
+
+  async markStepWritten(dedupKey: string, step: number): Promise<void> {
+    if (step > 0) await this.markHead(dedupKey, 'mark an alert update written', false, step);
+  }
+
+  /**
+   * Steps written are a number set (`ADD`: idempotent, and commutes with concurrent marks), whose
+   * largest is the step written: a few per alert (2, 5, 10, 20, …).
+   */
+  private async markHead(dedupKey: string, action: string, notified: boolean, step: number): Promise<void> {
     const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
+    const values: Record<string, AttributeValue> = {};
+    const clauses: string[] = [];
+    if (notified) {
+      values[':true'] = { BOOL: true };
+      clauses.push('SET notified = :true');
+    }
+    if (step > 0) {
+      values[':step'] = { NS: [String(step)] };
+      clauses.push(`ADD ${STEPS_WRITTEN} :step`);
+    }
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { [partitionKey]: { S: partitionKeyOf('a#', dedupKey) }, [sortKey]: { S: HEAD_SK } },
-          UpdateExpression: 'SET notified = :true',
+          UpdateExpression: clauses.join(' '),
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': partitionKey },
-          ExpressionAttributeValues: { ':true': { BOOL: true } },
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
       if (isConditionFailure(error)) return; // no such alert (expired): nothing to mark, as the memory store
-      throw stateUnavailable(this.tableName, 'mark an alert notified', ruleKeyOf(dedupKey), error);
+      throw stateUnavailable(this.tableName, action, ruleKeyOf(dedupKey), error);
     }
   }
 
@@ -461,6 +485,7 @@ export class DynamoDbAlertStore implements AlertStore {
       // Exact when this entry added members; else the head's growth it brought (a write lost to a crash).
       added: added > 0 ? added : lag,
       notified: old.notified?.BOOL ?? false,
+      stepWritten: Math.max(0, ...(old[STEPS_WRITTEN]?.NS ?? []).map(Number)),
       firstEventMs,
       lastEventMs,
     };

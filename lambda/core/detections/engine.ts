@@ -16,11 +16,20 @@ export interface DetectionEngineOptions {
   readonly dedupPeriodMs?: number;
   /** How late (after its event time) a record may arrive and still join its window. Default: 1 day. */
   readonly latenessMs?: number;
+  /**
+   * Also answer the registrations that added nothing to a notified alert (`unchanged`), for a
+   * caller that writes what the store says is due (the detections stage: a step of the running
+   * count whose object a crash kept from being written). Default: false.
+   */
+  readonly unchangedOutcomes?: boolean;
 }
 
 export interface AlertOutcome {
-  /** `opened`: notify the channels (then markNotified); `updated`: the running count grew. */
-  readonly kind: Exclude<AlertOutcomeKind, 'unchanged'>;
+  /**
+   * `opened`: notify the channels (then markNotified); `updated`: the running count grew;
+   * `unchanged` (with DetectionEngineOptions.unchangedOutcomes only): it did not.
+   */
+  readonly kind: AlertOutcomeKind;
   /** The alert's rule, group and period (what markNotified takes). */
   readonly dedupKey: string;
   /**
@@ -28,6 +37,10 @@ export interface AlertOutcome {
    * of an earlier batch (or of this one, redelivered) not yet marked notified.
    */
   readonly added: number;
+  /** The running count after this batch (the document's `occurrences`, without building it). */
+  readonly occurrences: number;
+  /** AlertRegistration.stepWritten: the largest step of the count whose object is recorded written. */
+  readonly stepWritten: number;
   /** The alert document, built when first read: a caller that routes only openings builds no other. */
   readonly alert: AlertDocument;
 }
@@ -38,9 +51,11 @@ class LazyOutcome implements AlertOutcome {
   #build: (() => AlertDocument) | undefined;
 
   constructor(
-    readonly kind: Exclude<AlertOutcomeKind, 'unchanged'>,
+    readonly kind: AlertOutcomeKind,
     readonly dedupKey: string,
     readonly added: number,
+    readonly occurrences: number,
+    readonly stepWritten: number,
     build: () => AlertDocument,
   ) {
     this.#build = build;
@@ -148,8 +163,9 @@ export class DetectionEngine {
     this.registered.add(dedupKey, own);
     this.registered.add(dedupKey, stored);
     const kind = outcomeOf(registration);
-    if (kind === 'unchanged') return undefined; // nothing new to say: no document
-    return new LazyOutcome(kind, dedupKey, registration.added, () =>
+    if (kind === 'unchanged' && !this.options.unchangedOutcomes) return undefined; // nothing new to say
+    const { added, occurrences, stepWritten } = registration;
+    return new LazyOutcome(kind, dedupKey, added, occurrences, stepWritten, () =>
       buildAlert({
         rule: entry.rule,
         groupNames: entry.groupNames,

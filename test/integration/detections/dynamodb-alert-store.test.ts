@@ -34,7 +34,7 @@ describe('the DynamoDB alert store (moto)', () => {
     await moto.stop();
   });
 
-  it('answers every registration as the memory store does, redeliveries and notifications included', async () => {
+  it('answers every registration as the memory store does, redeliveries, notifications and steps written included', async () => {
     const random = seededRandom(5);
     const memory = new MemoryAlertStore();
     const keys = [
@@ -62,8 +62,14 @@ describe('the DynamoDB alert store (moto)', () => {
       const answered = await store.register(dedupKey, next, EXPIRES);
       assert.deepEqual(answered, expected, `step ${step}`);
       if (random.chance(0.1)) {
-        await memory.markNotified(dedupKey);
-        await store.markNotified(dedupKey);
+        const shown = random.pick([0, 2, 5]);
+        await memory.markNotified(dedupKey, shown);
+        await store.markNotified(dedupKey, shown);
+      } else if (random.chance(0.15)) {
+        // Marks may land in any order (two Lambdas): the step written is the largest.
+        const step = random.pick([2, 5, 10, 20]);
+        await memory.markStepWritten(dedupKey, step);
+        await store.markStepWritten(dedupKey, step);
       }
     }
   });
@@ -121,6 +127,7 @@ describe('the DynamoDB alert store (moto)', () => {
       occurrences: 6,
       added: 3,
       notified: true,
+      stepWritten: 0,
       firstEventMs: T0 - 300_000,
       lastEventMs: T0 + 299_999,
     });
@@ -133,7 +140,7 @@ describe('the DynamoDB alert store (moto)', () => {
     ]);
   });
 
-  it('opens with the first trigger, stays unnotified until marked, then answers only what is new', async () => {
+  it('opens with the first trigger, stays unnotified until marked, then answers only what is new and the steps written', async () => {
     const key = 'sessions||2024-02-01T13:00:00.000Z';
     const first = await store.register(
       key,
@@ -148,6 +155,7 @@ describe('the DynamoDB alert store (moto)', () => {
       occurrences: 2,
       added: 2,
       notified: false,
+      stepWritten: 0,
       firstEventMs: T0 + 1_000,
       lastEventMs: T0 + 2_000,
     });
@@ -162,7 +170,7 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.equal(again.openedBy, 's-2', 'the first trigger ever opened it');
     assert.equal(again.added, 1);
     assert.equal(again.notified, false);
-    await store.markNotified(key);
+    await store.markNotified(key, 2);
     const redelivered = await store.register(
       key,
       entry('s-1', [
@@ -176,13 +184,19 @@ describe('the DynamoDB alert store (moto)', () => {
       occurrences: 3,
       added: 0,
       notified: true,
+      stepWritten: 2,
       firstEventMs: T0 + 500,
       lastEventMs: T0 + 2_000,
     });
+    // Two Lambdas' marks, in either order: the step written is the largest.
+    await store.markStepWritten(key, 5);
+    await store.markStepWritten(key, 2);
+    assert.equal((await store.register(key, entry('s-1', [['s-1', 500]]), EXPIRES)).stepWritten, 5);
   });
 
   it('creates nothing when marking an alert it does not hold', async () => {
-    await store.markNotified('expired|x|2024-01-01T00:00:00.000Z');
+    await store.markNotified('expired|x|2024-01-01T00:00:00.000Z', 5);
+    await store.markStepWritten('expired|x|2024-01-01T00:00:00.000Z', 10);
     assert.deepEqual(
       await itemsOf(dynamodb, TABLE, partitionKeyOf('a#', 'expired|x|2024-01-01T00:00:00.000Z')),
       [],

@@ -8,7 +8,11 @@ import { recordMarker, strongDmRecords, type LogType } from '../../../bench/data
 import { DynamoDbAlertStore } from '../../../lambda/adapters/dynamodb-alert-store';
 import { DynamoDbWindowStore } from '../../../lambda/adapters/dynamodb-window-store';
 import type { AlertDocument } from '../../../lambda/core/detections/alerts/document';
-import { MemoryAlertStore, type AlertStore } from '../../../lambda/core/detections/alerts/store';
+import {
+  MemoryAlertStore,
+  type AlertOutcomeKind,
+  type AlertStore,
+} from '../../../lambda/core/detections/alerts/store';
 import { BatchMatches } from '../../../lambda/core/detections/batch-matches';
 import { DetectionEngine } from '../../../lambda/core/detections/engine';
 import type { DetectionRecord } from '../../../lambda/core/detections/records';
@@ -75,7 +79,7 @@ function strongDmObjects(seed: number): DetectionRecord[][] {
 }
 
 interface Outcome {
-  readonly kind: 'opened' | 'updated';
+  readonly kind: AlertOutcomeKind;
   readonly dedupKey: string;
   readonly alert: AlertDocument;
 }

@@ -4,6 +4,7 @@ import { recordMarker } from '../../../bench/data/strongdm';
 import { alertIdOf } from '../../../lambda/core/detections/alerts/document';
 import type { AlertRecord } from '../../../lambda/core/detections/routing/alert-record';
 import { AlertRoutingCodes } from '../../../lambda/core/detections/routing/codes';
+import { stepAtMost } from '../../../lambda/core/detections/stage/update-steps';
 import { parseTimespan } from '../../../lambda/core/detections/timespan';
 import { BUCKET } from '../../support/pipeline';
 import {
@@ -239,6 +240,17 @@ describe('fault injection: detections with flaky DynamoDB, alert routes and SIEM
         event.occurrences <= reference.get(event.dedupKey)!.occurrences,
         `${event.eventId} (${event.dedupKey}) counts ${event.occurrences}, the reference ${reference.get(event.dedupKey)!.occurrences}`,
       );
+    // …and no step is lost: a registration that applied before its batch failed leaves its step to
+    // the batch's next run, so each alert is written up to the last step of its final count.
+    for (const [key, { occurrences: final }] of reference) {
+      const shown = Math.max(
+        ...events.filter((event) => event.dedupKey === key).map((event) => event.occurrences),
+      );
+      assert.ok(
+        shown >= stepAtMost(final),
+        `${key}: written up to ${shown} of ${final} (last step ${stepAtMost(final)})`,
+      );
+    }
 
     // Alert events in the SIEM: Elasticsearch exactly once per eventId, Splunk at least once.
     const esAlerts = count(

@@ -156,7 +156,7 @@ describe('alert state', () => {
   });
 
   it('answers opened, updated or unchanged', () => {
-    const base = { openedBy: 'a', occurrences: 1, firstEventMs: 0, lastEventMs: 0 };
+    const base = { openedBy: 'a', occurrences: 1, stepWritten: 0, firstEventMs: 0, lastEventMs: 0 };
     assert.equal(outcomeOf({ ...base, added: 0, notified: false }), 'opened');
     assert.equal(outcomeOf({ ...base, added: 2, notified: true }), 'updated');
     assert.equal(outcomeOf({ ...base, added: 0, notified: true }), 'unchanged');

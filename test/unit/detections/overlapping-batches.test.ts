@@ -55,8 +55,12 @@ class HeldStores implements WindowStore, AlertStore {
     );
   }
 
-  markNotified(dedupKey: string): Promise<void> {
-    return this.hold('markNotified', () => this.shared.alerts.markNotified(dedupKey));
+  markNotified(dedupKey: string, step?: number): Promise<void> {
+    return this.hold('markNotified', () => this.shared.alerts.markNotified(dedupKey, step));
+  }
+
+  markStepWritten(dedupKey: string, step: number): Promise<void> {
+    return this.hold('markStepWritten', () => this.shared.alerts.markStepWritten(dedupKey, step));
   }
 }
 
@@ -188,7 +192,8 @@ describe('a batch that failed between counting and registering', () => {
           crashes-- > 0
             ? Promise.reject(new Error('the invocation timed out'))
             : alerts.register(dedupKey, entry, expiresAtMs),
-        markNotified: (dedupKey) => alerts.markNotified(dedupKey),
+        markNotified: (dedupKey, step) => alerts.markNotified(dedupKey, step),
+        markStepWritten: (dedupKey, step) => alerts.markStepWritten(dedupKey, step),
       };
       let engine: DetectionEngine | undefined;
       const run = (batch: DetectionRecord[]) =>

@@ -18,6 +18,13 @@ export interface AlertRegistration {
   readonly added: number;
   /** True once the alert's opening was delivered to its channels (see markNotified). */
   readonly notified: boolean;
+  /**
+   * The largest step of the running count (update-steps.ts) an alert object was recorded written
+   * for (markNotified, markStepWritten): 0 before any. A step above it that the count has reached
+   * is due, whichever registration comes next: a step whose object a crash or a lost answer kept
+   * from being written is written then.
+   */
+  readonly stepWritten: number;
   readonly firstEventMs: number;
   readonly lastEventMs: number;
 }
@@ -30,13 +37,19 @@ export interface AlertRegistration {
  */
 export interface AlertStore {
   register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration>;
-  /** Called by the detections stage once the opening's alert object is written: later entries only update. */
-  markNotified(dedupKey: string): Promise<void>;
+  /**
+   * Called by the detections stage once the opening's alert object is written: later entries only
+   * update. `step`: the step of the count the opening showed (0: none), recorded as markStepWritten does.
+   */
+  markNotified(dedupKey: string, step?: number): Promise<void>;
+  /** Called by the detections stage once an update's object for `step` is written (or found written). */
+  markStepWritten(dedupKey: string, step: number): Promise<void>;
 }
 
 export interface AlertState {
   readonly openedBy: string;
   readonly notified: boolean;
+  readonly stepWritten: number;
   /** Record ids, by event time then id. */
   readonly memberIds: MemberLog;
   readonly firstEventMs: number;
@@ -68,6 +81,7 @@ export function applyEntry(
     state: {
       openedBy: state?.openedBy ?? entry.trigger,
       notified: state?.notified ?? false,
+      stepWritten: state?.stepWritten ?? 0,
       memberIds,
       firstEventMs: first,
       lastEventMs: last,
@@ -100,14 +114,21 @@ export class MemoryAlertStore implements AlertStore {
       occurrences: state.memberIds.size,
       added,
       notified: state.notified,
+      stepWritten: state.stepWritten,
       firstEventMs: state.firstEventMs,
       lastEventMs: state.lastEventMs,
     };
   }
 
-  async markNotified(dedupKey: string): Promise<void> {
+  async markNotified(dedupKey: string, step = 0): Promise<void> {
     const state = this.states.get(dedupKey);
-    if (state) this.states.set(dedupKey, { ...state, notified: true });
+    if (state)
+      this.states.set(dedupKey, { ...state, notified: true, stepWritten: Math.max(state.stepWritten, step) });
+  }
+
+  async markStepWritten(dedupKey: string, step: number): Promise<void> {
+    const state = this.states.get(dedupKey);
+    if (state) this.states.set(dedupKey, { ...state, stepWritten: Math.max(state.stepWritten, step) });
   }
 
   /** Read-only view of every alert's state (tests, backtest reports). */

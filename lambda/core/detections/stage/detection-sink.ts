@@ -12,7 +12,7 @@ import { DetectionStageCodes } from './codes';
 import { DEFAULT_ALERTS_PREFIX, DETECTIONS_STAGE } from './names';
 import type { AlertObjectWriter } from './ports';
 import { PreMatches } from './pre-match';
-import { stepReached } from './update-steps';
+import { stepAtMost } from './update-steps';
 import { Waves, type WaveOptions } from './waves';
 
 export interface DetectionSinkOptions {
@@ -78,6 +78,7 @@ export class DetectionSink implements Sink {
       alerts: options.alerts,
       dedupPeriodMs: options.dedupPeriodMs,
       latenessMs: options.latenessMs,
+      unchangedOutcomes: true,
     });
     this.matches = new PreMatches(options.index);
     this.maxBatchRecords = options.maxBatchRecords ?? 1_000;
@@ -137,34 +138,38 @@ export class DetectionSink implements Sink {
   }
 
   /**
-   * Writes the alert's object, then marks an opening notified. An update is written only when the
-   * batch took the running count to a new step (2, 5, 10, 20, 50, …, see update-steps.ts). An
-   * opening whose object exists (412: written by an earlier attempt, or by another batch before it
-   * was marked) is written as an update when this batch's records reached a step, so the count the
-   * SIEM last saw stays behind by no more than it would for any update.
+   * Writes the alert's object, then records it written in the store. An opening is marked notified
+   * (with the step of the count it shows). Past the opening, the object due is that of the largest
+   * step of the running count (2, 5, 10, 20, 50, …, see update-steps.ts) the count has reached and
+   * the store has not recorded written, whichever registration finds it due: the one that took the
+   * count there, or, when that one's object was never written (a crash or a lost answer after the
+   * registration applied), the next one, even if it added nothing. An opening whose object exists
+   * (412: written by an earlier attempt, or by another batch before it was marked) is followed by
+   * the update due, if any, so the count the SIEM last saw stays behind by no more than it would
+   * for any update.
    */
   private async publish(outcome: AlertOutcome): Promise<void> {
-    if (outcome.kind === 'updated') {
+    if (outcome.kind !== 'opened') {
       await this.publishUpdate(outcome);
       return;
     }
     const opening = alertObject(this.prefix, OPENED, outcome.alert, this.maxAlertBytes);
     const written = await this.options.writer.create(opening.key, opening.body);
     if (!written && outcome.added > 0) await this.publishUpdate(outcome);
-    await this.options.alerts.markNotified(outcome.dedupKey);
+    const shown = stepAtMost(outcome.occurrences);
+    await this.options.alerts.markNotified(outcome.dedupKey, written && shown >= 2 ? shown : 0);
   }
 
   /**
-   * The count before this batch is taken as the count after it less what it added: exact in one
-   * process, but a store answering after two Lambdas registered at once (DynamoDB) counts the other's
-   * records in both, so a step between the two can go unwritten; the next one is written.
+   * Objects are named by step, so two Lambdas finding one step due write one object (the second
+   * create finds it); each records the step written.
    */
   private async publishUpdate(outcome: AlertOutcome): Promise<void> {
-    const { alert, added } = outcome;
-    const step = stepReached(alert.occurrences - added, alert.occurrences);
-    if (step === undefined) return;
-    const update = alertObject(this.prefix, { status: 'updated', step }, alert, this.maxAlertBytes);
+    const step = stepAtMost(outcome.occurrences);
+    if (step < 2 || step <= outcome.stepWritten) return;
+    const update = alertObject(this.prefix, { status: 'updated', step }, outcome.alert, this.maxAlertBytes);
     await this.options.writer.create(update.key, update.body);
+    await this.options.alerts.markStepWritten(outcome.dedupKey, step);
   }
 }
 

@@ -13,13 +13,3 @@ export function stepAtMost(count: number): number {
   if (count >= 2 * power) return 2 * power;
   return power;
 }
-
-/**
- * The step a registration that took the running count from `before` to `after` reached, if any:
- * the largest step in (`before`, `after`]. Steps passed on the way are not due on their own: the
- * count written is past them.
- */
-export function stepReached(before: number, after: number): number | undefined {
-  const step = stepAtMost(after);
-  return step >= 2 && step > before ? step : undefined;
-}

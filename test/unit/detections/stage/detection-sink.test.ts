@@ -221,9 +221,81 @@ describe('the detections stage in the forwarder', () => {
     );
     assert.deepEqual(
       w.writer.creates.filter((create) => create.key.endsWith(`/${step10}.json`)).map((c) => c.written),
-      [true, false],
-      'the second invocation named the same object and wrote nothing',
+      [true],
+      'the second invocation found the step recorded written',
     );
+  });
+
+  it('writes the same object once when two invocations find a step due before either recorded it', async () => {
+    const alerts = new MemoryAlertStore();
+    const markStepWritten = alerts.markStepWritten.bind(alerts);
+    let marksLost = 0;
+    alerts.markStepWritten = async (dedupKey: string, step: number) => {
+      if (marksLost > 0) marksLost -= 1;
+      else await markStepWritten(dedupKey, step);
+    };
+    const [opening, first, second] = ['x.json', 'y.json', 'z.json'].map(
+      (name) => `app/events/2024/02/01/13/00/${name}`,
+    );
+    const w = world(
+      { [opening]: ndjson(burst(0, 5)), [first]: ndjson(burst(5, 6)), [second]: ndjson(burst(11, 2)) },
+      { alerts, maxBatchRecords: 6, stageInFlight: 1 },
+    );
+    assert.equal((await forwardObject({ object: objectRef(opening) }, forwardDeps(w))).status, 'complete');
+    // The first reaches 10 and writes it; its mark comes after the second's registration.
+    marksLost = 1;
+    assert.equal((await forwardObject({ object: objectRef(first) }, forwardDeps(w))).status, 'complete');
+    assert.equal((await forwardObject({ object: objectRef(second) }, forwardDeps(w))).status, 'complete');
+
+    const dedupKey = w.writer.records()[0].dedupKey;
+    const step10 = alertObjectName({ status: 'updated', step: 10 }, dedupKey);
+    assert.deepEqual(
+      w.writer.records().map((record) => [record.status, record.occurrences]),
+      [
+        ['opened', 5],
+        ['updated', 11],
+      ],
+    );
+    assert.deepEqual(
+      w.writer.creates.filter((create) => create.key.endsWith(`/${step10}.json`)).map((c) => c.written),
+      [true, false],
+      'the second named the same object and wrote nothing',
+    );
+    assert.equal((await alerts.register(dedupKey, { trigger: 'x', members: [] }, T0)).stepWritten, 10);
+  });
+
+  it('writes a step whose object a failure kept from being written on the next registration, even one that adds nothing', async () => {
+    const [opening, growth] = ['x.json', 'y.json'].map((name) => `app/events/2024/02/01/13/00/${name}`);
+    const w = world({ [opening]: ndjson(burst(0, 5)), [growth]: ndjson(burst(5, 6)) }, { stageInFlight: 1 });
+    assert.equal((await forwardObject({ object: objectRef(opening) }, forwardDeps(w))).status, 'complete');
+    const dedupKey = w.writer.records()[0].dedupKey;
+    const step10 = alertObjectName({ status: 'updated', step: 10 }, dedupKey);
+    // The registration applies (the count is 11), then the update's write fails (a timeout, a crash).
+    const create = w.writer.create.bind(w.writer);
+    let failures = 1;
+    w.writer.create = async (key: string, body: string) => {
+      if (key.endsWith(`/${step10}.json`) && failures-- > 0) throw new Error('the invocation timed out');
+      return create(key, body);
+    };
+    const first = await forwardObject({ object: objectRef(growth) }, forwardDeps(w));
+    assert.equal(first.status, 'incomplete');
+    const written = () => w.writer.records().map((record) => [record.status, record.occurrences]);
+    // Opened at 4 (batches of 4), written again at 5.
+    assert.deepEqual(written(), [
+      ['opened', 4],
+      ['updated', 5],
+    ]);
+    assert.equal(occurrences(w.alerts as MemoryAlertStore).get(dedupKey), 11, 'registered');
+
+    // The continuation reads the same records: they add nothing, and the step is due all the same.
+    const second = await forwardObject(continued(first), forwardDeps(w));
+    assert.equal(second.status, 'complete');
+    assert.deepEqual(written(), [
+      ['opened', 4],
+      ['updated', 5],
+      ['updated', 11],
+    ]);
+    assert.equal(w.writer.records()[2].eventId, step10);
   });
 
   it("parses a record again only to write it as a sample: it reads the value the forwarder's reader parsed", async () => {
