@@ -140,13 +140,29 @@ function memoryWriter(): AlertObjectWriter {
   };
 }
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Where the records start: on the hour, four hours back, within the default lateness (1 day) of the
+ * stage's clock. The quiet workload's records take over two hours: when they would cross midnight
+ * (UTC) they end before it instead, since a daily period cut in two opens each daily alert twice,
+ * and rows run on either side of an hour would not measure the same alerts.
+ */
+function workloadStart(nowMs: number): number {
+  const fourHoursBack = Math.floor(nowMs / HOUR_MS) * HOUR_MS - 4 * HOUR_MS;
+  const midnight = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  return fourHoursBack < midnight && fourHoursBack + 3 * HOUR_MS > midnight
+    ? midnight - 4 * HOUR_MS
+    : fourHoursBack;
+}
+
 const DETECTIONS_CONFIG: BenchDetections['config'] = { packs: ['strongdm'] };
 /** Per child: the rows share one moto. */
 const ALERTS_BUCKET = `bench-alerts-${process.pid}`;
 
 serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
-  // Records of the last hours: within the default lateness (1 day) of the stage's clock.
-  const startTimeMs = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 4 * 3_600_000;
+  const startTimeMs = workloadStart(Date.now());
   const objects = detectionObjects({
     seed: input.seed,
     records: input.records,
