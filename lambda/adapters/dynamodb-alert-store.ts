@@ -222,7 +222,8 @@ function stateOf(
  *   counted through their summaries in the head; an alert open across an upgrade may count a record
  *   registered on both sides of it twice.)
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
- *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per shard a string set of summaries `size:min:max` added after the shard write.
+ *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per shard a
+ *   string set of summaries `size:min:max` added after the shard write.
  *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
  *   concurrent writers land in: occurrences is the sum of the largest, first/last their extremes.
  *   Smaller ones are deleted by later registers (in the same request).
