@@ -102,6 +102,16 @@ function burst(from: number, count: number): object[] {
   }));
 }
 
+/** Keys of objects in KEY's minute, by file name. */
+function keysOf(...names: string[]): string[] {
+  return names.map((name) => `app/events/2024/02/01/13/00/${name}`);
+}
+
+/** Forwards the object at `key`, which must complete. */
+async function forwardWhole(w: StageWorld, key: string): Promise<void> {
+  assert.equal((await forwardObject({ object: objectRef(key) }, forwardDeps(w))).status, 'complete');
+}
+
 async function uninterrupted() {
   const w = world({ [KEY]: ndjson(events(N)) });
   const result = await forwardObject({ object: objectRef() }, forwardDeps(w));
@@ -196,19 +206,17 @@ describe('the detections stage in the forwarder', () => {
       const registration = await register(dedupKey, entry, expiresAtMs);
       return { ...registration, occurrences: registration.occurrences + concurrentRecords };
     };
-    const [opening, first, second] = ['x.json', 'y.json', 'z.json'].map(
-      (name) => `app/events/2024/02/01/13/00/${name}`,
-    );
+    const [opening, first, second] = keysOf('x.json', 'y.json', 'z.json');
     const w = world(
       { [opening]: ndjson(burst(0, 5)), [first]: ndjson(burst(5, 4)), [second]: ndjson(burst(9, 4)) },
       { alerts, maxBatchRecords: 5, stageInFlight: 1 },
     );
-    assert.equal((await forwardObject({ object: objectRef(opening) }, forwardDeps(w))).status, 'complete');
+    await forwardWhole(w, opening);
     // The first is answered 13 (its own 4 and the second's 4, 5 to 9 in fact), the second 13 (9 to 13).
     concurrentRecords = 4;
-    assert.equal((await forwardObject({ object: objectRef(first) }, forwardDeps(w))).status, 'complete');
+    await forwardWhole(w, first);
     concurrentRecords = 0;
-    assert.equal((await forwardObject({ object: objectRef(second) }, forwardDeps(w))).status, 'complete');
+    await forwardWhole(w, second);
 
     const dedupKey = w.writer.records()[0].dedupKey;
     const step10 = alertObjectName({ status: 'updated', step: 10 }, dedupKey);
@@ -234,18 +242,16 @@ describe('the detections stage in the forwarder', () => {
       if (marksLost > 0) marksLost -= 1;
       else await markStepWritten(dedupKey, step);
     };
-    const [opening, first, second] = ['x.json', 'y.json', 'z.json'].map(
-      (name) => `app/events/2024/02/01/13/00/${name}`,
-    );
+    const [opening, first, second] = keysOf('x.json', 'y.json', 'z.json');
     const w = world(
       { [opening]: ndjson(burst(0, 5)), [first]: ndjson(burst(5, 6)), [second]: ndjson(burst(11, 2)) },
       { alerts, maxBatchRecords: 6, stageInFlight: 1 },
     );
-    assert.equal((await forwardObject({ object: objectRef(opening) }, forwardDeps(w))).status, 'complete');
+    await forwardWhole(w, opening);
     // The first reaches 10 and writes it; its mark comes after the second's registration.
     marksLost = 1;
-    assert.equal((await forwardObject({ object: objectRef(first) }, forwardDeps(w))).status, 'complete');
-    assert.equal((await forwardObject({ object: objectRef(second) }, forwardDeps(w))).status, 'complete');
+    await forwardWhole(w, first);
+    await forwardWhole(w, second);
 
     const dedupKey = w.writer.records()[0].dedupKey;
     const step10 = alertObjectName({ status: 'updated', step: 10 }, dedupKey);
@@ -265,9 +271,9 @@ describe('the detections stage in the forwarder', () => {
   });
 
   it('writes a step whose object a failure kept from being written on the next registration, even one that adds nothing', async () => {
-    const [opening, growth] = ['x.json', 'y.json'].map((name) => `app/events/2024/02/01/13/00/${name}`);
+    const [opening, growth] = keysOf('x.json', 'y.json');
     const w = world({ [opening]: ndjson(burst(0, 5)), [growth]: ndjson(burst(5, 6)) }, { stageInFlight: 1 });
-    assert.equal((await forwardObject({ object: objectRef(opening) }, forwardDeps(w))).status, 'complete');
+    await forwardWhole(w, opening);
     const dedupKey = w.writer.records()[0].dedupKey;
     const step10 = alertObjectName({ status: 'updated', step: 10 }, dedupKey);
     // The registration applies (the count is 11), then the update's write fails (a timeout, a crash).
