@@ -31,6 +31,8 @@ export interface OutboundContext {
  */
 class ReadRecord implements OutboundRecord {
   #viewsChunk: boolean;
+  /** Declared so that every record has one shape, noted or not. */
+  detectionNote: unknown = undefined;
 
   constructor(
     readonly id: string,

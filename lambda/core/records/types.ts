@@ -30,4 +30,10 @@ export interface OutboundRecord {
   readonly json: string;
   /** The parsed record, parsed again on each access (records do not keep it), so read it rarely. */
   readonly value: Readonly<Record<string, unknown>>;
+  /**
+   * What the detections stage's rules found while the record was read, until the stage's batch
+   * takes it (detections/stage/pre-match.ts); no other code reads it. On the record, it goes with
+   * the record: a WeakMap beside the records cost more than the rules themselves.
+   */
+  detectionNote?: unknown;
 }

@@ -35,7 +35,8 @@ describe('toOutboundRecord', () => {
     const text =
       '{"id":"at-1", "logType":"activities",  "timestamp":"2024-02-01T18:50:04.782960647Z","x":1.0}';
     const record = toOutboundRecord(lineEvent(text, 120), context);
-    const { json, value, ...fields } = record;
+    const { json, value, detectionNote, ...fields } = record;
+    assert.equal(detectionNote, undefined, 'nothing noted until a detections stage notes it');
     assert.equal(json, text);
     assert.deepEqual(value, JSON.parse(text));
     assert.deepEqual(fields, {
