@@ -1,12 +1,13 @@
 /**
  * What forwarding costs on AWS, derived from measured CPU time. List prices, us-east-1, as published
- * in 2025 (edit here when they change): Lambda arm64 compute and requests, S3 Standard GET, SQS
+ * in 2025 (edit here when they change): Lambda arm64 compute and requests, S3 Standard GET and PUT, SQS
  * standard queue requests.
  */
 export const PRICES = {
   lambdaArmPerGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
   s3GetPerThousand: 0.0004,
+  s3PutPerThousand: 0.005,
   sqsPerMillionRequests: 0.4,
 } as const;
 

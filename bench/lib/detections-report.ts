@@ -1,6 +1,7 @@
 import { DETECTIONS_CPU_TARGET, type DetectionsRow, type DetectionsSizes } from './detections-forwarder';
-import { MAX_GAP_MS } from './detection-workload';
-import { ON_DEMAND_USD_PER_MILLION, totalUnits } from './dynamodb-capacity';
+import { costPerTb, PRICES } from './cost';
+import { MAX_GAP_MS, OBJECT_RECORDS } from './detection-workload';
+import { ON_DEMAND_USD_PER_MILLION, totalUnits, type CapacityTally } from './dynamodb-capacity';
 import type { Machine } from './machine';
 
 /** The rows of one measurement, with what is needed to render them again (bench/render.ts --detections). */
@@ -65,6 +66,53 @@ const byOperation = (units: Readonly<Record<string, number>>, records: number) =
     .map(([operation, count]) => `${operation} ${fixed((count / records) * 1_000)}`)
     .join(', ');
 
+/** What a run's capacity units bill on demand, in dollars per million records. */
+function dynamodbDollarsPerMillion({ write, read }: CapacityTally, records: number): number {
+  // Units per record times dollars per million units: dollars per million records.
+  return (
+    (totalUnits(write) * ON_DEMAND_USD_PER_MILLION.write +
+      totalUnits(read) * ON_DEMAND_USD_PER_MILLION.read) /
+    records
+  );
+}
+
+const recordsPerTbOf = (r: DetectionsRow) => 1e12 / (r.bytesPerRecord ?? 1_000);
+
+/**
+ * Forwarding's cost per TB of these records (bench/lib/cost.ts: Lambda at the default memory for
+ * this CPU per record, its requests, S3 GETs and SQS), and its Lambda compute alone.
+ */
+function forwardingDollarsPerTb(cpuNsPerRecord: number, bytesPerRecord: number) {
+  const line = costPerTb({
+    bytesPerCpuSecond: bytesPerRecord / (cpuNsPerRecord / 1e9),
+    bytesPerObject: bytesPerRecord * OBJECT_RECORDS,
+  });
+  return { total: line.totalDollarsPerTb, compute: line.computeDollarsPerTb };
+}
+
+/**
+ * The issue's budget in what users pay: per deployed row (DynamoDB), what the pack adds per TB in
+ * Lambda compute (its CPU, priced as the throughput rows' cost table prices the forwarder's), in
+ * DynamoDB, and in S3 for its alert objects (each written once and read once by the forwarder that
+ * sends it to the SIEM), beside what forwarding alone costs and 15 % of it.
+ */
+function dollarLines(rows: readonly DetectionsRow[]): string {
+  const lines = rows
+    .filter((r) => r.stores === 'dynamodb' && r.dynamodbCapacity && r.bytesPerRecord)
+    .map((r) => {
+      const alone = forwardingDollarsPerTb(r.withoutCpuNsPerRecord, r.bytesPerRecord!);
+      const withPack = forwardingDollarsPerTb(r.withCpuNsPerRecord, r.bytesPerRecord!);
+      const lambda = withPack.compute - alone.compute;
+      const dynamodb = (dynamodbDollarsPerMillion(r.dynamodbCapacity!, r.records) * recordsPerTbOf(r)) / 1e6;
+      const alertObjects = ((r.openings + r.updates) / r.records) * recordsPerTbOf(r);
+      const s3 = (alertObjects / 1_000) * (PRICES.s3PutPerThousand + PRICES.s3GetPerThousand);
+      return `* ${r.workload}, gzip ${r.destinationGzip ? 'on' : 'off'}: forwarding alone $${fixed(alone.total, 2)} per TB (Lambda compute $${fixed(alone.compute, 2)}); the pack adds **$${fixed(lambda + dynamodb + s3, 2)}**: Lambda compute $${fixed(lambda, 2)}, DynamoDB $${fixed(dynamodb, 2)}, S3 $${fixed(s3, 2)} (15 % of forwarding: $${fixed(alone.total * DETECTIONS_CPU_TARGET, 2)})`;
+    });
+  if (lines.length === 0) return '';
+  return `
+What the pack adds per TB of these records, deployed: the rows above in dollars (\`bench/lib/cost.ts\`: the CPU added, at the forwarder's default 512 MB on arm64, priced as the cost table prices forwarding; DynamoDB as metered above; a \`PutObject\` and a \`GET\` per alert object, at $${PRICES.s3PutPerThousand} and $${PRICES.s3GetPerThousand} per 1,000; the SQS messages of alert objects and the forwarding of their bytes left out):\n\n${lines.join('\n')}\n`;
+}
+
 /**
  * What DynamoDB would bill for a row's requests (on demand), per 1,000 records and in dollars. One
  * line per workload: the units do not depend on the destination's gzip.
@@ -76,12 +124,8 @@ function capacityLines(rows: readonly DetectionsRow[]): string {
   if (metered.size === 0) return '';
   const lines = [...metered.values()].map((r) => {
     const { write, read } = r.dynamodbCapacity!;
-    // Units per record times dollars per million units: dollars per million records.
-    const dollars =
-      (totalUnits(write) * ON_DEMAND_USD_PER_MILLION.write +
-        totalUnits(read) * ON_DEMAND_USD_PER_MILLION.read) /
-      r.records;
-    const recordsPerTb = 1e12 / (r.bytesPerRecord ?? 1_000);
+    const dollars = dynamodbDollarsPerMillion(r.dynamodbCapacity!, r.records);
+    const recordsPerTb = recordsPerTbOf(r);
     return `* ${r.workload}: **${fixed((totalUnits(write) / r.records) * 1_000)} write units** (${byOperation(write, r.records)}) and ${fixed((totalUnits(read) / r.records) * 1_000)} strongly consistent read units (${byOperation(read, r.records)}) per 1,000 records: **$${fixed(dollars, 3)} per million records**, $${fixed((dollars * recordsPerTb) / 1e6)} per TB of these records (${fixed(r.bytesPerRecord ?? 0)} bytes each)`;
   });
   return `\nWhat DynamoDB bills for them, on demand at $${ON_DEMAND_USD_PER_MILLION.write} per million write units and $${ON_DEMAND_USD_PER_MILLION.read} per million read units (us-east-1): one more run of each workload after the rounds, untimed, its requests metered as AWS documents their units (\`bench/lib/dynamodb-capacity.ts\`: a write unit per KB of each item written, an \`UpdateItem\` counting the larger of the item before and after; a read unit per 4 KB a \`Query\` page or a \`GetItem\` reads; moto answers a constant \`ConsumedCapacity\`, so the units are computed from the items):\n\n${lines.join('\n')}\n`;
@@ -133,7 +177,7 @@ in its account's windows. The other rules fire alike in both.
 | workload | stores | destination gzip | rounds | forwarder alone, CPU per record | with the pack | added per record | added | alert objects per 100,000 records (openings + updates) | DynamoDB requests per 1,000 records | ≤ ${percent(DETECTIONS_CPU_TARGET)} |
 |---|---|---|--:|--:|--:|--:|--:|--:|--:|---|
 ${rows.map(row).join('\n')}
-${requestLines(rows)}${capacityLines(rows)}
+${requestLines(rows)}${capacityLines(rows)}${dollarLines(rows)}
 Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; load average before ${m.loadAverage}, after ${run.machineAfter.loadAverage}; ${run.finishedAt}.
 `;
 }
