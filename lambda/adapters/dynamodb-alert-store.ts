@@ -1,12 +1,15 @@
 import { hash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
-  GetItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AlertEntry, AlertRegistration, AlertStore } from '../core/detections/alerts/store';
-import { SluiceError } from '../core/errors';
+import { BATCH_WRITE_ITEMS, writeBatch } from './batch-write';
+import { WriteRound } from './write-round';
 import {
   DETECTION_TABLE_KEYS,
   isConditionFailure,
@@ -16,23 +19,20 @@ import {
 } from './detection-table';
 
 /**
- * Members are kept in one shard per 5 minutes of event time (then split by id when one is full). A
- * register writes each shard its entry's members fall in, and gets back its whole set: shorter
- * shards mean more requests per entry (an entry of a wave of objects spans a few minutes), longer
- * ones larger answers.
+ * Members are kept by 5 minutes of event time (a chunk): a register reads the chunks its entry's
+ * members fall in and writes what they lack. Shorter chunks mean more requests per entry (an entry
+ * of a wave of objects spans a few minutes), longer ones larger reads.
  */
 export const ALERT_CHUNK_MS = 300_000;
 /**
- * A shard is named by the minute its chunk starts (earlier versions cut chunks of one minute: their
+ * A chunk is named by the minute it starts (earlier versions cut chunks of one minute: their
  * shards read the same way).
  */
 const SHARD_NAME_UNIT_MS = 60_000;
-/** A shard takes members until it holds this many bytes of them; then it is full for good. */
-export const ALERT_SHARD_BYTES = 256 * 1024;
-/** Bytes of members per request: a full shard stays under DynamoDB's 400 KB (256 + 64 KB + keys). */
-export const ALERT_ADD_BYTES = 64 * 1024;
-/** A full shard's newcomers go to 16 children by a hex digit of their id's SHA-256, this many levels deep. */
-export const ALERT_SHARD_DEPTH = 2;
+/** Bytes of members (as text, before deflating) per member item: far under DynamoDB's 400 KB. */
+export const ALERT_ITEM_BYTES = 256 * 1024;
+/** zlib's fastest level, as the window items: member times compress, digests hardly. */
+const COMPRESSION_LEVEL = 1;
 
 const HEAD_SK = 'alert';
 /** The head's number set of the steps of the running count whose alert objects were written. */
@@ -47,7 +47,10 @@ const PRUNE_PER_REQUEST = 20;
 /** Alerts whose dominated summaries are remembered for pruning (per Lambda environment). */
 const PRUNE_MEMORY = 2_000;
 
-/** A shard's state right after one of our writes: exact, since members are only ever added. */
+/**
+ * A chunk's state right after one of our registers: what was read, and what we wrote. Members are
+ * only ever added, so a later state holds at least as many.
+ */
 interface ShardState {
   readonly name: string;
   /** Chunk start, epoch ms: summaries keep times relative to it. */
@@ -55,7 +58,7 @@ interface ShardState {
   readonly size: number;
   readonly minMs: number;
   readonly maxMs: number;
-  /** Members this register added to it (atomic ADD: counted once across concurrent writers). */
+  /** Members this register added to it: those its read did not find (two registers of the same new records at once both count them). */
   readonly added: number;
 }
 
@@ -66,16 +69,18 @@ interface Summary {
 }
 
 /**
- * Shards written now are named with this prefix (since 2026-12-02) and hold members as `<event time -
- * chunk start, base 36>#<digest of the record id>` (see idDigestOf); a time that is not a whole
- * millisecond inside the chunk is kept as `~<event time>`. DynamoDB bills an update by the whole
- * shard, so every byte of a member is paid again by each later write to its shard.
+ * Member items written now (since 2026-12-02) are named `m#i<minute>#<digest of their text>` and
+ * hold members as `<event time - chunk start, base 36>#<digest of the record id>` (see idDigestOf),
+ * one per line, deflated; a time that is not a whole millisecond inside the chunk is kept as
+ * `~<event time>`. An item is written once and never updated: DynamoDB bills it by its own size.
  *
- * Earlier versions' shards are counted through the head's summaries, never written again: `r`
- * (2026-12-01) held the same times with the record id itself, unprefixed ones `<event time>#<id>`.
+ * Earlier versions' shards are counted through the head's summaries, never written again: `h`
+ * (2026-12-02) held the same members in a string set that every register rewrote (`ADD`, billed at
+ * the whole shard), `r` (2026-12-01) the record id itself instead of its digest, unprefixed ones
+ * `<event time>#<id>`.
  */
-const HASHED_SHARD = 'h';
-const RELATIVE_SHARD_PREFIXES = [HASHED_SHARD, 'r'];
+const MEMBER_ITEMS = 'i';
+const RELATIVE_SHARD_PREFIXES = [MEMBER_ITEMS, 'h', 'r'];
 const ABSOLUTE_TIME = '~';
 /**
  * Characters of a member's id digest: 96 bits of its SHA-256 (base64url), half of a StrongDM id's 28
@@ -84,7 +89,6 @@ const ABSOLUTE_TIME = '~';
  * running count by one (whether a rule fires is decided on the windows, which keep whole ids).
  */
 const ID_DIGEST_CHARS = 16;
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 function idDigestOf(id: string): string {
   return hash('sha256', id, 'base64url').slice(0, ID_DIGEST_CHARS);
@@ -126,12 +130,6 @@ function timeOf(member: string, chunkStartMs: number, relative: boolean): number
   return Number(member.slice(start, member.indexOf('#')));
 }
 
-/** The child shard (a hex digit) a member of a full shard goes to at `depth`: a digit of its id's digest, uniform as it is. */
-function childDigitOf(member: string, depth: number): string {
-  const digestChar = member.charAt(member.indexOf('#') + 1 + depth);
-  return (BASE64URL.indexOf(digestChar) & 15).toString(16);
-}
-
 function summaryText(state: ShardState): string {
   return `${state.size}:${state.minMs - state.chunkStartMs}:${state.maxMs - state.chunkStartMs}`;
 }
@@ -162,14 +160,14 @@ function largest(attribute: string, texts: Iterable<string>): { text: string; su
   return best;
 }
 
-/** Splits members into pieces of at most ALERT_ADD_BYTES. */
+/** Splits members into pieces of at most ALERT_ITEM_BYTES. */
 function piecesOf(members: readonly string[]): string[][] {
   const pieces: string[][] = [];
   let piece: string[] = [];
   let bytes = 0;
   for (const member of members) {
     const size = Buffer.byteLength(member, 'utf8');
-    if (piece.length > 0 && bytes + size > ALERT_ADD_BYTES) {
+    if (piece.length > 0 && bytes + size > ALERT_ITEM_BYTES) {
       pieces.push(piece);
       piece = [];
       bytes = 0;
@@ -179,6 +177,29 @@ function piecesOf(members: readonly string[]): string[][] {
   }
   if (piece.length > 0) pieces.push(piece);
   return pieces;
+}
+
+const CHUNK_MINUTES = ALERT_CHUNK_MS / SHARD_NAME_UNIT_MS;
+
+/**
+ * Sorted chunks in runs of adjacent ones whose names sort as their numbers (the same count of
+ * digits, none negative): a run's items are one range of sort keys.
+ */
+function runsOf(chunks: readonly number[]): number[][] {
+  const runs: number[][] = [];
+  for (const chunk of chunks) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    if (
+      last !== undefined &&
+      chunk - last === CHUNK_MINUTES &&
+      last >= 0 &&
+      String(chunk).length === String(last).length
+    )
+      run.push(chunk);
+    else runs.push([chunk]);
+  }
+  return runs;
 }
 
 /** A shard's state holding `size` unique members, all of them among `members` (which may repeat some). */
@@ -205,37 +226,38 @@ function stateOf(
 /**
  * AlertStore in DynamoDB, for the deployed forwarder: the same transition as applyEntry (members a
  * set of (event time, id), occurrences its size, the first trigger opens, notified flag, first and
- * last event time), made of operations DynamoDB applies atomically and that commute, so concurrent
- * invocations registering the same alert need no lock and no retry.
+ * last event time), made of writes that are idempotent and commute, so concurrent invocations
+ * registering the same alert need no lock and no retry.
  *
  * Items under `pk = 'a#' + dedupKey`:
- * * **member shards** `sk = 'm#h<minute its chunk starts>'`: a string set `m` of
- *   `<event time - chunk start, base 36>#<digest of the id>` (see HASHED_SHARD), added with
- *   `ADD m :members` (idempotent and atomic; the old set comes back, so what this entry added is
- *   exact). A shard holds 5 minutes of event time: a write costs what they hold, not what
- *   the alert holds (a burst alert covers tens of thousands of records; one item would be rewritten
- *   whole, up to 400 KB, by every batch). A shard takes members while its byte count `b` is under
- *   256 KB (a condition); a full shard is frozen and its newcomers go to 16 children
- *   (`m#h<minute>.<hex digit from the id's digest>`), two levels deep: at most 273 shards of ~320 KB
- *   per 5 minutes, about three million members per 5 minutes of one alert. Beyond, register throws
- *   DETECTION_ALERT_TOO_LARGE. (Shards of earlier versions, `m#r<minute>` and `m#<minute>`, are
- *   counted through their summaries in the head; an alert open across an upgrade may count a record
- *   registered on both sides of it twice.)
+ * * **member items** `sk = 'm#i<minute its chunk starts>#<digest of the item's text>'`: members of
+ *   one chunk (5 minutes of event time) that a register found missing, one per line (see
+ *   MEMBER_ITEMS), deflated in the binary attribute `z`. A register reads its chunks' items
+ *   (a strongly consistent `Query` per run of adjacent chunks: their keys sort together), writes
+ *   the members they lack as one new item per chunk (a
+ *   `PutItem` of at most 256 KB of members; named by its content, so writing it again is the same
+ *   item), and knows the chunk's set: what it read and what it wrote. An item is billed by its own
+ *   size, written once: the shards of earlier versions were rewritten whole by every register.
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
- *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per shard a
- *   string set of summaries `size:min:max` added after the shard write.
- *   A shard's summaries are states of one growing set, so the largest is the latest, whatever order
- *   concurrent writers land in: occurrences is the sum of the largest, first/last their extremes.
- *   Smaller ones are deleted by later registers (in the same request).
+ *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per chunk a
+ *   string set of summaries `size:min:max` added after the chunk's write.
+ *   A chunk's summaries are states of one growing set (a strongly consistent read sees every item
+ *   written before it), so the largest is the latest, whatever order concurrent writers land in:
+ *   occurrences is the sum of the largest, first/last their extremes. Smaller ones are deleted by
+ *   later registers (in the same request). (Shards of earlier versions, `m#h…`, `m#r…` and
+ *   `m#<minute>`, are counted through their summaries; an alert open across an upgrade may count a
+ *   record registered on both sides of it twice.)
  *
- * A register is two round trips: the shards of the entry's chunks (in parallel; one or two for a
- * wave of objects), then the head. A crash between them leaves the head behind the shards; the redelivered
- * entry then adds nothing to the shards, but its summaries bring the head up to date and it answers
- * the head's growth as `added`, so the lost update is answered then.
+ * A register is three round trips: the read of the entry's chunks (one for a wave of objects: its
+ * chunks are adjacent), the writes of what they lack (none when nothing is new), then the head. A crash before the head leaves
+ * it behind the items; the redelivered entry then finds its members written and adds nothing, but
+ * its summaries bring the head up to date and it answers the head's growth as `added`, so the lost
+ * update is answered then.
  */
 export class DynamoDbAlertStore implements AlertStore {
-  /** Per alert, summaries seen dominated by a larger one of the same shard: deleted by the next register. */
+  /** Per alert, summaries seen dominated by a larger one of the same chunk: deleted by the next register. */
   private readonly dominated = new Map<string, Map<string, string[]>>();
+  private round: WriteRound | undefined;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -255,14 +277,28 @@ export class DynamoDbAlertStore implements AlertStore {
       }
       members.add(memberOf(member.eventTimeMs, member.id, chunk * SHARD_NAME_UNIT_MS));
     }
-    const shards = (
-      await Promise.all(
-        [...byChunk].map(([chunk, members]) =>
-          this.addToShard(dedupKey, pk, `${HASHED_SHARD}${chunk}`, [...members], expiresAt, 0),
-        ),
-      )
-    ).flat();
-    return this.updateHead(dedupKey, pk, entry.trigger, shards, expiresAt);
+    // Taken before the first await: the registers of one wave start in one turn (see WriteRound).
+    const ticket = this.currentRound().ticket();
+    let chunks: ShardState[];
+    try {
+      const runs = runsOf([...byChunk.keys()].sort((a, b) => a - b));
+      const read = await Promise.all(runs.map((run) => this.readChunks(dedupKey, pk, run)));
+      const puts = new Map<string, WriteRequest>();
+      chunks = runs.flatMap((run, r) =>
+        run.map((chunk) => {
+          const name = `${MEMBER_ITEMS}${chunk}`;
+          const present = read[r].get(chunk)!;
+          const missing: string[] = [];
+          for (const member of byChunk.get(chunk)!) if (!present.has(member)) missing.push(member);
+          for (const piece of piecesOf(missing)) this.queuePut(puts, pk, name, piece, expiresAt);
+          return stateOf(name, [present, missing], present.size + missing.length, missing.length);
+        }),
+      );
+      if (puts.size > 0) await ticket.submit(puts);
+    } finally {
+      ticket.leave();
+    }
+    return this.updateHead(dedupKey, pk, entry.trigger, chunks, expiresAt);
   }
 
   async markNotified(dedupKey: string, step = 0): Promise<void> {
@@ -311,117 +347,96 @@ export class DynamoDbAlertStore implements AlertStore {
     return { [partitionKey]: { S: pk }, [sortKey]: { S: sk } };
   }
 
-  /** Adds unique members to a shard, or to its children once it is full; answers every shard written. */
-  private async addToShard(
-    dedupKey: string,
-    pk: string,
-    name: string,
-    members: readonly string[],
-    expiresAt: string,
-    depth: number,
-  ): Promise<ShardState[]> {
-    const pieces = piecesOf(members);
-    // The set after the last piece: what that write answered (the set before it) and the piece.
-    let last: { old: readonly string[]; piece: readonly string[]; size: number } | undefined;
-    let added = 0;
-    // Pieces go one after another, so the state after the last is exactly the old set and ours.
-    for (let p = 0; p < pieces.length; p += 1) {
-      const piece = pieces[p];
-      let old: string[];
-      let retried: boolean;
-      try {
-        const answer = await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: this.key(pk, SHARD_SK_PREFIX + name),
-            UpdateExpression: 'ADD m :m, b :b SET #ttl = :ttl',
-            ConditionExpression: 'attribute_not_exists(b) OR b < :limit',
-            ExpressionAttributeNames: { '#ttl': DETECTION_TABLE_KEYS.ttl },
-            ExpressionAttributeValues: {
-              ':m': { SS: piece },
-              ':b': { N: String(piece.reduce((sum, member) => sum + Buffer.byteLength(member, 'utf8'), 0)) },
-              ':ttl': { N: expiresAt },
-              ':limit': { N: String(ALERT_SHARD_BYTES) },
-            },
-            // ALL_OLD, not UPDATED_OLD: whether an ADD that changed nothing "updated" the set is not something to rely on.
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        old = answer.Attributes?.m?.SS ?? [];
-        retried = sentMoreThanOnce(answer);
-      } catch (error) {
-        if (!isConditionFailure(error)) {
-          throw stateUnavailable(this.tableName, 'write the members of an alert', ruleKeyOf(dedupKey), error);
-        }
-        const rest = pieces.slice(p).flat();
-        return this.spill(dedupKey, pk, name, rest, expiresAt, depth, added, sentMoreThanOnce(error));
-      }
-      // Members are unique within a piece and within the old set: count those in both, without
-      // building a set of the old one (a burst alert's shard answers hundreds of members per write).
-      const ours = new Set(piece);
-      let already = 0;
-      for (const member of old) if (ours.has(member)) already += 1;
-      // A retried write may have applied before: its members then look old, but are this entry's.
-      added += retried ? piece.length : piece.length - already;
-      last = { old, piece, size: old.length + piece.length - already };
-    }
-    return last ? [stateOf(name, [last.old, last.piece], last.size, added)] : [];
+  /** The write round registers started in this turn join (see WriteRound). */
+  private currentRound(): WriteRound {
+    if (this.round) return this.round;
+    const round = new WriteRound((requests) => this.writeMembers(requests));
+    this.round = round;
+    queueMicrotask(() => {
+      if (this.round === round) this.round = undefined;
+    });
+    return round;
+  }
+
+  private async writeMembers(requests: readonly WriteRequest[]): Promise<void> {
+    const slices: WriteRequest[][] = [];
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_ITEMS)
+      slices.push(requests.slice(start, start + BATCH_WRITE_ITEMS));
+    await Promise.all(
+      slices.map((slice) =>
+        writeBatch(this.client, this.tableName, slice, (error) =>
+          stateUnavailable(this.tableName, 'write the members of an alert', ruleKeyOfItem(slice[0]), error),
+        ),
+      ),
+    );
   }
 
   /**
-   * The shard is full, hence frozen: no write has landed on it since it filled, so its set as read
-   * now holds every member it will ever hold. Members not in it go to its children.
+   * Every member of the items of adjacent chunks, by chunk: one `Query` (their keys sort together),
+   * strongly consistent: every item written before the read.
    */
-  private async spill(
+  private async readChunks(
     dedupKey: string,
+    pk: string,
+    run: readonly number[],
+  ): Promise<Map<number, Set<string>>> {
+    const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
+    const byChunk = new Map(run.map((chunk) => [chunk, new Set<string>()]));
+    const prefix = `${SHARD_SK_PREFIX}${MEMBER_ITEMS}`;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+            ExpressionAttributeValues: {
+              ':pk': { S: pk },
+              ':from': { S: `${prefix}${run[0]}#` },
+              // '$' follows '#': after every item of the run's last chunk.
+              ':to': { S: `${prefix}${run[run.length - 1]}$` },
+            },
+            ProjectionExpression: '#sk, z',
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+      } catch (error) {
+        throw stateUnavailable(this.tableName, 'read the members of an alert', ruleKeyOf(dedupKey), error);
+      }
+      for (const item of page.Items ?? []) {
+        const key = item[sortKey]?.S ?? '';
+        const members = byChunk.get(Number(key.slice(prefix.length, key.indexOf('#', prefix.length))));
+        const data = item.z?.B;
+        if (!members || !data) continue;
+        for (const member of inflateRawSync(data).toString('utf8').split('\n')) members.add(member);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return byChunk;
+  }
+
+  /** A member item (named by its content: written again, it is the same item), keyed for its round. */
+  private queuePut(
+    puts: Map<string, WriteRequest>,
     pk: string,
     name: string,
     members: readonly string[],
     expiresAt: string,
-    depth: number,
-    addedBefore: number,
-    retried: boolean,
-  ): Promise<ShardState[]> {
-    let frozen: Set<string>;
-    try {
-      const answer = await this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: this.key(pk, SHARD_SK_PREFIX + name),
-          ProjectionExpression: 'm',
-          ConsistentRead: true,
-        }),
-      );
-      frozen = new Set(answer.Item?.m?.SS ?? []);
-    } catch (error) {
-      throw stateUnavailable(this.tableName, 'read the members of an alert', ruleKeyOf(dedupKey), error);
-    }
-    const newcomers = members.filter((member) => !frozen.has(member));
-    // A retried write refused because the shard is full may be the retry of one that filled it.
-    const mayBeOurs = retried ? members.length - newcomers.length : 0;
-    const states = [stateOf(name, [frozen], frozen.size, addedBefore + mayBeOurs)];
-    if (newcomers.length === 0) return states;
-    if (depth >= ALERT_SHARD_DEPTH) {
-      throw new SluiceError(
-        'DETECTION_ALERT_TOO_LARGE',
-        `alert of rule '${ruleKeyOf(dedupKey)}' has more members in 5 minutes of event time than its ${1 + 16 + 16 * 16} shards hold (about three million): raise the rule's threshold or narrow its group`,
-        { table: this.tableName, rule: ruleKeyOf(dedupKey) },
-      );
-    }
-    const children = new Map<string, string[]>();
-    for (const member of newcomers) {
-      const child = `${name}.${childDigitOf(member, depth)}`;
-      let list = children.get(child);
-      if (!list) {
-        list = [];
-        children.set(child, list);
-      }
-      list.push(member);
-    }
-    const written = await Promise.all(
-      [...children].map(([child, list]) => this.addToShard(dedupKey, pk, child, list, expiresAt, depth + 1)),
-    );
-    return [...states, ...written.flat()];
+  ): void {
+    const text = members.join('\n');
+    const sk = `${SHARD_SK_PREFIX}${name}#${hash('sha256', text, 'base64url').slice(0, ID_DIGEST_CHARS)}`;
+    puts.set(`${pk}\u0000${sk}`, {
+      PutRequest: {
+        Item: {
+          ...this.key(pk, sk),
+          z: { B: deflateRawSync(text, { level: COMPRESSION_LEVEL }) },
+          [DETECTION_TABLE_KEYS.ttl]: { N: expiresAt },
+        },
+      },
+    });
   }
 
   private async updateHead(
@@ -568,16 +583,10 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 }
 
-/**
- * Whether the SDK sent the request more than once (it retries throttling, 5xx and dropped
- * connections). The answer may then be the retry's, after an earlier attempt had applied: the old set
- * it shows holds our members already, and what this register added cannot be told apart from what
- * was there. Those members are counted as added: `added` only decides whether an alert event is
- * written, and events are named so that one written again is the same object, so counting too many
- * is harmless, while counting none would drop the update the registration is due.
- */
-function sentMoreThanOnce(answerOrError: unknown): boolean {
-  return ((answerOrError as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+/** The rule an alert item is of, for error messages (a hashed partition key keeps the rule's start). */
+function ruleKeyOfItem(request: WriteRequest): string {
+  const pk = request.PutRequest?.Item?.[DETECTION_TABLE_KEYS.partitionKey]?.S ?? '';
+  return ruleKeyOf(pk.slice('a#'.length));
 }
 
 /** The rule part of a dedup key (`<rule key>|<group>|<period>`): what error messages may name. */

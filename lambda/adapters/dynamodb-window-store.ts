@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
-  BatchWriteItemCommand,
   QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -9,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Contribution, WindowStore } from '../core/detections/windows/store';
 import { errorMessage, SluiceError } from '../core/errors';
+import { BATCH_WRITE_ITEMS, writeBatch } from './batch-write';
 import { DETECTION_TABLE_KEYS, partitionKeyOf, stateUnavailable, ttlSecondsOf } from './detection-table';
 
 /**
@@ -54,9 +54,6 @@ const COMPRESSION_LEVEL = 1;
 /** Largest epoch millisecond a Date can hold: slots are clamped to [0, this] so sort keys keep 16 digits. */
 const MAX_TIME_MS = 8_640_000_000_000_000;
 const SLOT_KEY_DIGITS = 16;
-const BATCH_WRITE_ITEMS = 25;
-const MAX_WRITE_ATTEMPTS = 8;
-const FIRST_RETRY_MS = 50;
 
 /**
  * An item's data: JSON, times relative to the slot, locations listed once; stored deflated (raw
@@ -295,10 +292,6 @@ interface PendingWrites {
   readonly waiting: { resolve(): void; reject(error: unknown): void }[];
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * WindowStore in DynamoDB, for the deployed forwarder.
  *
@@ -456,33 +449,10 @@ export class DynamoDbWindowStore implements WindowStore {
     return uniqueOfSorted(found);
   }
 
-  /** One BatchWriteItem, retried with backoff while DynamoDB leaves items unprocessed (throttling). */
-  private async write(requests: WriteRequest[], partition: string): Promise<void> {
-    let pending = requests;
-    for (let attempt = 1; ; attempt += 1) {
-      let left: WriteRequest[];
-      try {
-        const answer = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
-        );
-        left = answer.UnprocessedItems?.[this.tableName] ?? [];
-      } catch (error) {
-        throw stateUnavailable(this.tableName, 'write the window counts', ruleKeyOf(partition), error);
-      }
-      if (left.length === 0) return;
-      if (attempt >= MAX_WRITE_ATTEMPTS) {
-        throw stateUnavailable(
-          this.tableName,
-          'write the window counts',
-          ruleKeyOf(partition),
-          Object.assign(new Error(`${left.length} items left unprocessed after ${attempt} attempts`), {
-            name: 'UnprocessedItems',
-          }),
-        );
-      }
-      await sleep(FIRST_RETRY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
-      pending = left;
-    }
+  private write(requests: WriteRequest[], partition: string): Promise<void> {
+    return writeBatch(this.client, this.tableName, requests, (error) =>
+      stateUnavailable(this.tableName, 'write the window counts', ruleKeyOf(partition), error),
+    );
   }
 }
 

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { seededRandom } from '../../../bench/data/random';
 import { partitionKeyOf } from '../../../lambda/adapters/detection-table';
-import { ALERT_CHUNK_MS, DynamoDbAlertStore } from '../../../lambda/adapters/dynamodb-alert-store';
+import {
+  ALERT_CHUNK_MS,
+  ALERT_ITEM_BYTES,
+  DynamoDbAlertStore,
+} from '../../../lambda/adapters/dynamodb-alert-store';
 import { MemoryAlertStore, type AlertEntry } from '../../../lambda/core/detections/alerts/store';
 import { countRequests, createDetectionTable, itemBytes, itemsOf } from '../../support/detection-table';
 import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
@@ -17,6 +22,13 @@ const EXPIRES = T0 + 26 * HOUR;
 function entry(trigger: string, members: [string, number][]): AlertEntry {
   return { trigger, members: members.map(([id, offsetMs]) => ({ id, eventTimeMs: T0 + offsetMs })) };
 }
+
+/** The members a member item holds (one per line, deflated). */
+function membersOf(item: Record<string, AttributeValue>): string[] {
+  return inflateRawSync(item.z.B!).toString('utf8').split('\n');
+}
+
+const isMemberItem = (item: Record<string, AttributeValue>) => item.sk.S!.startsWith('m#i');
 
 describe('the DynamoDB alert store (moto)', () => {
   let moto: MotoServer;
@@ -96,19 +108,22 @@ describe('the DynamoDB alert store (moto)', () => {
     const put = (item: Record<string, AttributeValue>) =>
       dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: pk }, ...item } }));
     // As earlier versions left the alert: a shard of absolute `<event time>#<id>` members, one of
-    // `<time in its chunk, base 36>#<id>` (2026-12-01), and their summaries.
+    // `<time in its chunk, base 36>#<id>` (2026-12-01), one of the same with the id's digest
+    // (2026-12-02), and their summaries.
     await put({
       sk: { S: `m#${chunkMinute}` },
       m: { SS: [`${T0 + 2_000}#old-1`, `${T0 + 3_000}#old-2`] },
       b: { N: '40' },
     });
     await put({ sk: { S: `m#r${chunkMinute - 5}` }, m: { SS: ['0#older-1'] }, b: { N: '9' } });
+    await put({ sk: { S: `m#h${chunkMinute - 10}` }, m: { SS: ['a#AAAAAAAAAAAAAAAA'] }, b: { N: '18' } });
     await put({
       sk: { S: 'alert' },
-      openedBy: { S: 'older-1' },
+      openedBy: { S: 'oldest-1' },
       notified: { BOOL: true },
       [`n:${chunkMinute}`]: { SS: ['2:2000:3000'] },
       [`n:r${chunkMinute - 5}`]: { SS: ['1:0:0'] },
+      [`n:h${chunkMinute - 10}`]: { SS: ['1:10:10'] },
     });
     const answered = await store.register(
       key,
@@ -123,17 +138,19 @@ describe('the DynamoDB alert store (moto)', () => {
       EXPIRES,
     );
     assert.deepEqual(answered, {
-      openedBy: 'older-1',
-      occurrences: 6,
+      openedBy: 'oldest-1',
+      occurrences: 7,
       added: 3,
       notified: true,
       stepWritten: 0,
-      firstEventMs: T0 - 300_000,
+      firstEventMs: T0 - 600_000 + 10,
       lastEventMs: T0 + 299_999,
     });
     const digest = (id: string) => hash('sha256', id, 'base64url').slice(0, 16);
-    const shard = (await itemsOf(dynamodb, TABLE, pk)).find((item) => item.sk.S === `m#h${chunkMinute}`);
-    assert.deepEqual(shard?.m.SS?.sort(), [
+    const items = (await itemsOf(dynamodb, TABLE, pk)).filter(isMemberItem);
+    assert.equal(items.length, 1, 'one member item for the chunk');
+    assert.match(items[0].sk.S!, new RegExp(`^m#i${chunkMinute}#[\\w-]{16}$`));
+    assert.deepEqual(membersOf(items[0]).sort(), [
       `${(299_999).toString(36)}#${digest('new-2')}`,
       `rs#${digest('new-1')}`,
       `~${T0 + 5_000.5}#${digest('new-3')}`,
@@ -203,71 +220,90 @@ describe('the DynamoDB alert store (moto)', () => {
     );
   });
 
-  it('sets the TTL attribute in epoch seconds on every item, and a later expiry moves it', async () => {
+  it('sets the TTL attribute in epoch seconds on every item; a later expiry moves the head and comes with new members', async () => {
     const key = 'ttl|x|2024-02-01T13:00:00.000Z';
+    const first = T0 + HOUR + 1;
+    const later = T0 + 2 * HOUR;
     await store.register(
       key,
       entry('t1', [
         ['t1', 0],
         ['t2', 2 * ALERT_CHUNK_MS],
       ]),
-      T0 + HOUR + 1,
+      first,
     );
     const pk = partitionKeyOf('a#', key);
     const items = await itemsOf(dynamodb, TABLE, pk);
-    assert.equal(items.length, 3, 'the head and one shard per chunk (5 minutes) of event time');
-    for (const item of items) assert.equal(item.expiresAt.N, String(Math.ceil((T0 + HOUR + 1) / 1000)));
+    assert.equal(items.length, 3, 'the head and one member item per chunk (5 minutes) of event time');
+    for (const item of items) assert.equal(item.expiresAt.N, String(Math.ceil(first / 1000)));
     await store.register(
       key,
       entry('t1', [
         ['t1', 0],
-        ['t2', 2 * ALERT_CHUNK_MS],
+        ['t3', 10],
       ]),
-      T0 + 2 * HOUR,
+      later,
     );
-    for (const item of await itemsOf(dynamodb, TABLE, pk))
-      assert.equal(item.expiresAt.N, String((T0 + 2 * HOUR) / 1000));
+    const after = await itemsOf(dynamodb, TABLE, pk);
+    const expiryOf = (item: Record<string, AttributeValue>) => Number(item.expiresAt.N);
+    const head = after.find((item) => !isMemberItem(item))!;
+    const memberItems = after.filter(isMemberItem);
+    const t3 = memberItems.filter(
+      (item) => membersOf(item).length === 1 && membersOf(item)[0].startsWith('a#'),
+    );
+    assert.equal(expiryOf(head), later / 1000, 'the head takes the later expiry');
+    assert.deepEqual(
+      t3.map(expiryOf),
+      [later / 1000],
+      't3 (10 ms: `a` in base 36) comes in a new item with it',
+    );
+    assert.deepEqual(
+      memberItems.filter((item) => !t3.includes(item)).map(expiryOf),
+      [Math.ceil(first / 1000), Math.ceil(first / 1000)],
+      'member items are never rewritten: they keep theirs, beyond the lateness of their records',
+    );
   });
 
-  it('keeps a burst alert of 40,000 records in shards under 400 KB, counting each record once', async () => {
+  it('keeps a burst alert of 40,000 records in member items under 400 KB, counting each record once', async () => {
     const key = 'burst|["a-bulk-loader"]|2024-02-01T13:00:00.000Z';
     const id = (i: number) => `${'q'.repeat(40)}-${String(i).padStart(6, '0')}`;
-    // 30,000 records in one minute (more than one shard holds), then 10,000 over the next ten.
+    // 30,000 records in one minute, then 10,000 over the next ten; the first register brings
+    // 16,000 at once (more members than one item holds).
     const times = (i: number) => (i < 30_000 ? i : 60_000 + (i - 30_000) * 60);
-    let last;
-    for (let start = 0; start < 40_000; start += 2_000) {
-      const members = Array.from(
-        { length: 2_000 },
-        (_, k) => [id(start + k), times(start + k)] as [string, number],
-      );
-      last = await store.register(key, entry(id(start), members), EXPIRES);
+    const members = (start: number, count: number) =>
+      Array.from({ length: count }, (_, k) => [id(start + k), times(start + k)] as [string, number]);
+    let last = await store.register(key, entry(id(0), members(0, 16_000)), EXPIRES);
+    assert.equal(last.added, 16_000);
+    for (let start = 16_000; start < 40_000; start += 2_000) {
+      last = await store.register(key, entry(id(start), members(start, 2_000)), EXPIRES);
       assert.equal(last.added, 2_000);
     }
-    assert.equal(last?.occurrences, 40_000);
-    assert.equal(last?.openedBy, id(0));
-    assert.equal(last?.firstEventMs, T0);
-    assert.equal(last?.lastEventMs, T0 + times(39_999));
+    assert.equal(last.occurrences, 40_000);
+    assert.equal(last.openedBy, id(0));
+    assert.equal(last.firstEventMs, T0);
+    assert.equal(last.lastEventMs, T0 + times(39_999));
 
     // Redelivered, in other batches: nothing new.
     for (let start = 1_000; start < 40_000; start += 3_000) {
-      const members = Array.from(
-        { length: Math.min(3_000, 40_000 - start) },
-        (_, k) => [id(start + k), times(start + k)] as [string, number],
+      const again = await store.register(
+        key,
+        entry(id(start), members(start, Math.min(3_000, 40_000 - start))),
+        EXPIRES,
       );
-      const again = await store.register(key, entry(id(start), members), EXPIRES);
       assert.equal(again.added, 0);
       assert.equal(again.occurrences, 40_000);
     }
     const items = await itemsOf(dynamodb, TABLE, partitionKeyOf('a#', key));
-    const shards = items.filter((item) => item.sk.S!.startsWith('m#'));
+    const memberItems = items.filter(isMemberItem);
+    const firstChunk = memberItems.filter((item) => item.sk.S!.startsWith(`m#i${T0 / 60_000}#`));
     assert.ok(
-      shards.some((item) => item.sk.S!.includes('.')),
-      'the full minute spilled into shards by id',
+      firstChunk.some((item) => Buffer.byteLength(membersOf(item).join('\n')) > ALERT_ITEM_BYTES / 2),
+      'the first register filled an item',
     );
     assert.equal(
-      shards.reduce((sum, item) => sum + item.m.SS!.length, 0),
+      memberItems.reduce((sum, item) => sum + membersOf(item).length, 0),
       40_000,
-      'each record in one shard',
+      'each record in one item',
     );
     for (const item of items)
       assert.ok(itemBytes(item) < 400 * 1024, `${item.sk.S}: ${itemBytes(item)} bytes`);
@@ -275,7 +311,7 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.ok(itemBytes(head) < 8 * 1024, `the head stays small: ${itemBytes(head)} bytes`);
   });
 
-  it('keeps one summary per shard in the head, deleting those a larger one replaced', async () => {
+  it('keeps one summary per chunk in the head, deleting those a larger one replaced', async () => {
     const key = 'long|["a-etl"]|2024-02-01T13:00:00.000Z';
     // Every entry grows the current minute and the one before it, for an hour.
     for (let minute = 1; minute <= 60; minute += 1) {
@@ -292,9 +328,9 @@ describe('the DynamoDB alert store (moto)', () => {
       (item) => item.sk.S === 'alert',
     )!;
     const summaries = Object.entries(head).filter(([name]) => name.startsWith('n:'));
-    assert.equal(summaries.length, 61, 'one attribute per shard');
+    assert.equal(summaries.length, 61, 'one attribute per chunk');
     const kept = summaries.reduce((sum, [, value]) => sum + value.SS!.length, 0);
-    assert.ok(kept <= 61 + 4, `${kept} summaries kept for 61 shards`);
+    assert.ok(kept <= 61 + 4, `${kept} summaries kept for 61 chunks`);
   });
 
   it('registers an entry spread over hundreds of minutes (a day-long window) in one go', async () => {
@@ -310,10 +346,10 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.equal(answered.occurrences, 250);
     assert.equal(answered.added, 250);
     assert.equal(answered.lastEventMs, T0 + 249 * ALERT_CHUNK_MS + 7);
-    assert.equal(
-      requests.counts.get('UpdateItem'),
-      250 + 3,
-      'a shard per chunk, then the head in three requests',
+    assert.deepEqual(
+      Object.fromEntries(requests.counts),
+      { Query: 1, BatchWriteItem: 10, UpdateItem: 3 },
+      'one read of the adjacent chunks, their items 25 to a write, then the head in three requests',
     );
     const again = await counted.register(key, entry('login-0', members.slice(100, 120)), EXPIRES);
     assert.deepEqual([again.occurrences, again.added], [250, 0]);
@@ -352,20 +388,32 @@ describe('the DynamoDB alert store (moto)', () => {
     crashing.destroy();
   });
 
-  it('costs two round trips for an entry within one chunk (5 minutes): the shard, then the head', async () => {
+  it('costs three requests for an entry within one chunk (5 minutes): its read, its write, then the head; two when nothing is new', async () => {
     const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
     const requests = countRequests(counting);
     const counted = new DynamoDbAlertStore(counting, TABLE);
-    await counted.register(
-      'cost|x|2024-02-01T13:00:00.000Z',
-      entry('k1', [
-        ['k1', 0],
-        ['k2', 10_000],
-        ['k3', 20_000],
-      ]),
-      EXPIRES,
-    );
-    assert.deepEqual(Object.fromEntries(requests.counts), { UpdateItem: 2 });
+    const within = entry('k1', [
+      ['k1', 0],
+      ['k2', 10_000],
+      ['k3', 20_000],
+    ]);
+    await counted.register('cost|x|2024-02-01T13:00:00.000Z', within, EXPIRES);
+    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 1, BatchWriteItem: 1, UpdateItem: 1 });
+    await counted.register('cost|x|2024-02-01T13:00:00.000Z', within, EXPIRES);
+    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 2 });
+
+    // Two adjacent chunks are read together; a chunk apart from them on its own.
+    requests.reset();
+    const spread = entry('s1', [
+      ['s1', 0],
+      ['s2', ALERT_CHUNK_MS],
+      ['s3', 3 * ALERT_CHUNK_MS],
+    ]);
+    const answered = await counted.register('spread|x|2024-02-01T13:00:00.000Z', spread, EXPIRES);
+    assert.deepEqual([answered.occurrences, answered.added], [3, 3]);
+    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 1 });
+    const again = await counted.register('spread|x|2024-02-01T13:00:00.000Z', spread, EXPIRES);
+    assert.deepEqual([again.occurrences, again.added], [3, 0]);
     counting.destroy();
   });
 });
