@@ -31,9 +31,9 @@ export interface AlertRegistration {
 
 /**
  * Alert state per dedup key (rule, group, period). Registration must be idempotent per member id,
- * so running counts survive redeliveries; the DynamoDB adapter keeps one item per alert (opener,
- * notified flag, first/last time) plus one item per member (plain puts are idempotent) and counts
- * them.
+ * so running counts survive redeliveries; the DynamoDB adapter keeps a head item per alert (opener,
+ * notified flag, steps written, a summary per 5 minutes of members) and the members in items
+ * written once (lambda/adapters/dynamodb-alert-store.ts).
  */
 export interface AlertStore {
   register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration>;
