@@ -28,7 +28,7 @@ export const ALERT_CHUNK_MS = 300_000;
  * A chunk is named by the minute it starts (earlier versions cut chunks of one minute: their
  * shards read the same way).
  */
-const SHARD_NAME_UNIT_MS = 60_000;
+const CHUNK_NAME_UNIT_MS = 60_000;
 /** Bytes of members (as text, before deflating) per member item: far under DynamoDB's 400 KB. */
 export const ALERT_ITEM_BYTES = 256 * 1024;
 /** zlib's fastest level, as the window items: member times compress, digests hardly. */
@@ -37,8 +37,9 @@ const COMPRESSION_LEVEL = 1;
 const HEAD_SK = 'alert';
 /** The head's number set of the steps of the running count whose alert objects were written. */
 const STEPS_WRITTEN = 'w';
-const SHARD_SK_PREFIX = 'm#';
-/** Head attributes holding a shard's summaries are named by this prefix and the shard's name. */
+/** Sort keys of members (items now, shards before), then the chunk's name. */
+const MEMBERS_SK_PREFIX = 'm#';
+/** Head attributes holding a chunk's summaries are named by this prefix and the chunk's name. */
 const SUMMARY_PREFIX = 'n:';
 /** Attributes per head request (the 4 KB limit of an update expression). */
 const HEAD_ATTRIBUTES_PER_REQUEST = 100;
@@ -51,7 +52,7 @@ const PRUNE_MEMORY = 2_000;
  * A chunk's state right after one of our registers: what was read, and what we wrote. Members are
  * only ever added, so a later state holds at least as many.
  */
-interface ShardState {
+interface ChunkState {
   readonly name: string;
   /** Chunk start, epoch ms: summaries keep times relative to it. */
   readonly chunkStartMs: number;
@@ -80,7 +81,7 @@ interface Summary {
  * `<event time>#<id>`.
  */
 const MEMBER_ITEMS = 'i';
-const RELATIVE_SHARD_PREFIXES = [MEMBER_ITEMS, 'h', 'r'];
+const RELATIVE_CHUNK_PREFIXES = [MEMBER_ITEMS, 'h', 'r'];
 const ABSOLUTE_TIME = '~';
 /**
  * Characters of a member's id digest: 96 bits of its SHA-256 (base64url), half of a StrongDM id's 28
@@ -107,7 +108,7 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const LETTER_A = 0x61;
 
-/** A member's event time, in a shard of the format its name tells. Read for every member a shard answers. */
+/** A member's event time, in a chunk of the format its name tells. Read for every member a register reads. */
 function timeOf(member: string, chunkStartMs: number, relative: boolean): number {
   if (relative && member[0] !== ABSOLUTE_TIME) {
     let time = 0;
@@ -130,18 +131,18 @@ function timeOf(member: string, chunkStartMs: number, relative: boolean): number
   return Number(member.slice(start, member.indexOf('#')));
 }
 
-function summaryText(state: ShardState): string {
+function summaryText(state: ChunkState): string {
   return `${state.size}:${state.minMs - state.chunkStartMs}:${state.maxMs - state.chunkStartMs}`;
 }
 
-function isRelativeShard(name: string): boolean {
-  return RELATIVE_SHARD_PREFIXES.includes(name.charAt(0));
+function isRelativeChunk(name: string): boolean {
+  return RELATIVE_CHUNK_PREFIXES.includes(name.charAt(0));
 }
 
 function chunkStartOfName(name: string): number {
-  const start = isRelativeShard(name) ? 1 : 0;
+  const start = isRelativeChunk(name) ? 1 : 0;
   const end = name.indexOf('.');
-  return Number(name.slice(start, end === -1 ? undefined : end)) * SHARD_NAME_UNIT_MS;
+  return Number(name.slice(start, end === -1 ? undefined : end)) * CHUNK_NAME_UNIT_MS;
 }
 
 function parseSummary(attribute: string, text: string): Summary {
@@ -150,7 +151,7 @@ function parseSummary(attribute: string, text: string): Summary {
   return { size, minMs: chunkStartMs + min, maxMs: chunkStartMs + max };
 }
 
-/** Of a shard's summaries, the one with the most members: the latest (its sets only grow). */
+/** Of a chunk's summaries, the one with the most members: the latest (its sets only grow). */
 function largest(attribute: string, texts: Iterable<string>): { text: string; summary: Summary } | undefined {
   let best: { text: string; summary: Summary } | undefined;
   for (const text of texts) {
@@ -179,7 +180,7 @@ function piecesOf(members: readonly string[]): string[][] {
   return pieces;
 }
 
-const CHUNK_MINUTES = ALERT_CHUNK_MS / SHARD_NAME_UNIT_MS;
+const CHUNK_MINUTES = ALERT_CHUNK_MS / CHUNK_NAME_UNIT_MS;
 
 /**
  * Sorted chunks in runs of adjacent ones whose names sort as their numbers (the same count of
@@ -202,15 +203,15 @@ function runsOf(chunks: readonly number[]): number[][] {
   return runs;
 }
 
-/** A shard's state holding `size` unique members, all of them among `members` (which may repeat some). */
+/** A chunk's state holding `size` unique members, all of them among `members` (which may repeat some). */
 function stateOf(
   name: string,
   members: readonly (readonly string[] | ReadonlySet<string>)[],
   size: number,
   added: number,
-): ShardState {
+): ChunkState {
   const chunkStartMs = chunkStartOfName(name);
-  const relative = isRelativeShard(name);
+  const relative = isRelativeChunk(name);
   let minMs = Number.POSITIVE_INFINITY;
   let maxMs = Number.NEGATIVE_INFINITY;
   for (const list of members) {
@@ -269,17 +270,17 @@ export class DynamoDbAlertStore implements AlertStore {
     const expiresAt = ttlSecondsOf(expiresAtMs);
     const byChunk = new Map<number, Set<string>>();
     for (const member of entry.members) {
-      const chunk = (Math.floor(member.eventTimeMs / ALERT_CHUNK_MS) * ALERT_CHUNK_MS) / SHARD_NAME_UNIT_MS;
+      const chunk = (Math.floor(member.eventTimeMs / ALERT_CHUNK_MS) * ALERT_CHUNK_MS) / CHUNK_NAME_UNIT_MS;
       let members = byChunk.get(chunk);
       if (!members) {
         members = new Set();
         byChunk.set(chunk, members);
       }
-      members.add(memberOf(member.eventTimeMs, member.id, chunk * SHARD_NAME_UNIT_MS));
+      members.add(memberOf(member.eventTimeMs, member.id, chunk * CHUNK_NAME_UNIT_MS));
     }
     // Taken before the first await: the registers of one wave start in one turn (see WriteRound).
     const ticket = this.currentRound().ticket();
-    let chunks: ShardState[];
+    let chunks: ChunkState[];
     try {
       const runs = runsOf([...byChunk.keys()].sort((a, b) => a - b));
       const read = await Promise.all(runs.map((run) => this.readChunks(dedupKey, pk, run)));
@@ -382,7 +383,7 @@ export class DynamoDbAlertStore implements AlertStore {
   ): Promise<Map<number, Set<string>>> {
     const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
     const byChunk = new Map(run.map((chunk) => [chunk, new Set<string>()]));
-    const prefix = `${SHARD_SK_PREFIX}${MEMBER_ITEMS}`;
+    const prefix = `${MEMBERS_SK_PREFIX}${MEMBER_ITEMS}`;
     let start: Record<string, AttributeValue> | undefined;
     do {
       let page;
@@ -427,7 +428,7 @@ export class DynamoDbAlertStore implements AlertStore {
     expiresAt: string,
   ): void {
     const text = members.join('\n');
-    const sk = `${SHARD_SK_PREFIX}${name}#${hash('sha256', text, 'base64url').slice(0, ID_DIGEST_CHARS)}`;
+    const sk = `${MEMBERS_SK_PREFIX}${name}#${hash('sha256', text, 'base64url').slice(0, ID_DIGEST_CHARS)}`;
     puts.set(`${pk}\u0000${sk}`, {
       PutRequest: {
         Item: {
@@ -443,13 +444,13 @@ export class DynamoDbAlertStore implements AlertStore {
     dedupKey: string,
     pk: string,
     trigger: string,
-    shards: readonly ShardState[],
+    chunks: readonly ChunkState[],
     expiresAt: string,
   ): Promise<AlertRegistration> {
     const touched = new Map<string, string>();
-    for (const shard of shards) touched.set(SUMMARY_PREFIX + shard.name, summaryText(shard));
+    for (const chunk of chunks) touched.set(SUMMARY_PREFIX + chunk.name, summaryText(chunk));
     const attributes = [...touched];
-    // An entry spilling over many shards needs more than one request (expressions are limited to 4 KB):
+    // An entry spread over many chunks needs more than one request (expressions are limited to 4 KB):
     // the first ones only add summaries; the last sets the rest and answers the head as it was.
     const lastStart = Math.max(0, attributes.length - HEAD_ATTRIBUTES_PER_REQUEST);
     const last = attributes.slice(lastStart);
@@ -494,7 +495,7 @@ export class DynamoDbAlertStore implements AlertStore {
       if (others.length > 0) dominated.set(attribute, others);
     }
     this.remember(pk, dominated);
-    const added = shards.reduce((sum, shard) => sum + shard.added, 0);
+    const added = chunks.reduce((sum, chunk) => sum + chunk.added, 0);
     return {
       openedBy: old.openedBy?.S ?? trigger,
       occurrences,
@@ -561,7 +562,7 @@ export class DynamoDbAlertStore implements AlertStore {
     }
   }
 
-  /** Dominated summaries to delete now: of shards this request does not add to (one path, one action). */
+  /** Dominated summaries to delete now: of chunks this request does not add to (one path, one action). */
   private pruneFor(pk: string, touched: ReadonlyMap<string, string>): Map<string, string[]> {
     const prune = new Map<string, string[]>();
     const known = this.dominated.get(pk);
