@@ -235,10 +235,11 @@ function stateOf(
  *   one chunk (5 minutes of event time) that a register found missing, one per line (see
  *   MEMBER_ITEMS), deflated in the binary attribute `z`. A register reads its chunks' items
  *   (a strongly consistent `Query` per run of adjacent chunks: their keys sort together), writes
- *   the members they lack as one new item per chunk (a
- *   `PutItem` of at most 256 KB of members; named by its content, so writing it again is the same
- *   item), and knows the chunk's set: what it read and what it wrote. An item is billed by its own
- *   size, written once: the shards of earlier versions were rewritten whole by every register.
+ *   the members they lack as one new item per chunk (at most 256 KB of members; named by its
+ *   content, so writing it again is the same item; the items of the registers started together go
+ *   25 to a `BatchWriteItem`, see WriteRound), and knows the chunk's set: what it read and what it
+ *   wrote. An item is billed by its own size, written once: the shards of earlier versions were
+ *   rewritten whole by every register.
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
  *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per chunk a
  *   string set of summaries `size:min:max` added after the chunk's write.
@@ -250,10 +251,10 @@ function stateOf(
  *   record registered on both sides of it twice.)
  *
  * A register is three round trips: the read of the entry's chunks (one for a wave of objects: its
- * chunks are adjacent), the writes of what they lack (none when nothing is new), then the head. A crash before the head leaves
- * it behind the items; the redelivered entry then finds its members written and adds nothing, but
- * its summaries bring the head up to date and it answers the head's growth as `added`, so the lost
- * update is answered then.
+ * chunks are adjacent), the writes of what they lack (none when nothing is new), then the head. A
+ * crash before the head leaves it behind the items; the redelivered entry then finds its members
+ * written and adds nothing, but its summaries bring the head up to date and it answers the head's
+ * growth as `added`, so the lost update is answered then.
  */
 export class DynamoDbAlertStore implements AlertStore {
   /** Per alert, summaries seen dominated by a larger one of the same chunk: deleted by the next register. */
