@@ -33,8 +33,8 @@ export function alertObjectArn(bucketArn: string, alertsPrefix: string): string 
 }
 
 /**
- * Lets the forwarder's role do what detections need and nothing more: read and write items of the
- * detection table (no Scan, no DeleteItem: items expire by TTL), create alert objects under
+ * Lets the forwarder's role do what detections need and nothing more: query, batch-write and update
+ * items of the detection table (no Scan, no DeleteItem: items expire by TTL), create alert objects under
  * `<alertsPrefix>/sluice-alerts/` (PutObject only: If-None-Match needs no read), publish to the alert
  * topic, and read the routes' secrets. Returns the environment variables that name them.
  */
@@ -46,13 +46,9 @@ export function grantDetections(
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'DetectionState',
-      actions: [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:Query',
-        'dynamodb:BatchWriteItem',
-      ],
+      // What the stores send (lambda/adapters/dynamodb-*-store.ts): window and member items are
+      // written in batches and read by range; alert heads are updated.
+      actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
       resources: [detections.table.tableArn],
     }),
   );
