@@ -414,6 +414,24 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 1 });
     const again = await counted.register('spread|x|2024-02-01T13:00:00.000Z', spread, EXPIRES);
     assert.deepEqual([again.occurrences, again.added], [3, 0]);
+
+    // Chunks whose names do not sort as their numbers (before 1970, or another count of digits)
+    // are read each on its own.
+    requests.reset();
+    const odd = {
+      trigger: 'o1',
+      members: [
+        { id: 'o1', eventTimeMs: -ALERT_CHUNK_MS + 1 },
+        { id: 'o2', eventTimeMs: 1 },
+        { id: 'o3', eventTimeMs: 9_999_999 * 60_000 },
+        { id: 'o4', eventTimeMs: 10_000_000 * 60_000 },
+      ],
+    };
+    const first = await counted.register('odd|x|2024-02-01T13:00:00.000Z', odd, EXPIRES);
+    assert.deepEqual([first.occurrences, first.added], [4, 4]);
+    assert.equal(requests.counts.get('Query'), 4);
+    const repeated = await counted.register('odd|x|2024-02-01T13:00:00.000Z', odd, EXPIRES);
+    assert.deepEqual([repeated.occurrences, repeated.added], [4, 0]);
     counting.destroy();
   });
 });
