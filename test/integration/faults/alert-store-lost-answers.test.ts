@@ -37,6 +37,8 @@ describe('the DynamoDB alert store when answers are lost after the write applied
   let clients: DynamoDBClient[];
   /** Faults of the next requests: by operation, the first attempt of each call of it. */
   let loseFirstAttemptOf: Set<string>;
+  /** Every attempt of the reads of this alert's members fails (a 500 from DynamoDB). */
+  let failReadsOf: string | undefined;
   let dedupKey: string;
   let keys = 0;
 
@@ -48,8 +50,10 @@ describe('the DynamoDB alert store when answers are lost after the write applied
     proxy = await startDynamoDbFaultProxy({
       target: moto.endpoint,
       seed: 1,
-      decide: ({ operation, attempt }): DynamoDbFault | undefined =>
-        attempt === 1 && loseFirstAttemptOf.has(operation) ? 'lost' : undefined,
+      decide: ({ operation, attempt, body }): DynamoDbFault | undefined => {
+        if (operation === 'Query' && failReadsOf && body.includes(failReadsOf)) return 'internal';
+        return attempt === 1 && loseFirstAttemptOf.has(operation) ? 'lost' : undefined;
+      },
     });
     const client = new DynamoDBClient(motoClientConfig(proxy.url));
     clients = [client];
@@ -57,6 +61,7 @@ describe('the DynamoDB alert store when answers are lost after the write applied
   });
   beforeEach(() => {
     loseFirstAttemptOf = new Set();
+    failReadsOf = undefined;
     keys += 1;
     dedupKey = `grant||2024-02-01T13:00:00.000Z#${keys}`;
   });
@@ -96,4 +101,28 @@ describe('the DynamoDB alert store when answers are lost after the write applied
     assert.equal(again.occurrences, 500, 'the redelivery finds its members written');
     assert.equal(again.added, 0);
   });
+
+  it(
+    "writes the members of a wave's other alerts when one alert's read fails, and that one on its retry",
+    { timeout: 120_000 },
+    async () => {
+      const failing = `${dedupKey}-failing`;
+      failReadsOf = failing;
+      const [lost, kept] = await Promise.allSettled([
+        store.register(failing, entry('f', 50), EXPIRES),
+        store.register(dedupKey, entry('k', 50), EXPIRES),
+      ]);
+      assert.equal(lost.status, 'rejected');
+      assert.match(String((lost as PromiseRejectedResult).reason), /read the members of an alert/);
+      assert.equal(
+        kept.status === 'fulfilled' && kept.value.occurrences,
+        50,
+        'its round did not wait for the failed one',
+      );
+
+      failReadsOf = undefined;
+      const retried = await store.register(failing, entry('f', 50), EXPIRES);
+      assert.deepEqual([retried.occurrences, retried.added], [50, 50]);
+    },
+  );
 });
