@@ -8,8 +8,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AlertEntry, AlertRegistration, AlertStore } from '../core/detections/alerts/store';
-import { BATCH_WRITE_ITEMS, writeBatch } from './batch-write';
-import { WriteRound } from './write-round';
+import { RoundWriter } from './write-round';
 import {
   DETECTION_TABLE_KEYS,
   isConditionFailure,
@@ -259,12 +258,17 @@ function stateOf(
 export class DynamoDbAlertStore implements AlertStore {
   /** Per alert, summaries seen dominated by a larger one of the same chunk: deleted by the next register. */
   private readonly dominated = new Map<string, Map<string, string[]>>();
-  private round: WriteRound | undefined;
+  /** Member items of the registers started together, 25 to a BatchWriteItem (see WriteRound). */
+  private readonly writer: RoundWriter;
 
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writer = new RoundWriter(client, tableName, (error, first) =>
+      stateUnavailable(tableName, 'write the members of an alert', ruleKeyOfItem(first), error),
+    );
+  }
 
   async register(dedupKey: string, entry: AlertEntry, expiresAtMs: number): Promise<AlertRegistration> {
     const pk = partitionKeyOf('a#', dedupKey);
@@ -280,7 +284,7 @@ export class DynamoDbAlertStore implements AlertStore {
       members.add(memberOf(member.eventTimeMs, member.id, chunk * CHUNK_NAME_UNIT_MS));
     }
     // Taken before the first await: the registers of one wave start in one turn (see WriteRound).
-    const ticket = this.currentRound().ticket();
+    const ticket = this.writer.ticket();
     let chunks: ChunkState[];
     try {
       const runs = runsOf([...byChunk.keys()].sort((a, b) => a - b));
@@ -347,30 +351,6 @@ export class DynamoDbAlertStore implements AlertStore {
   private key(pk: string, sk: string): Record<string, AttributeValue> {
     const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
     return { [partitionKey]: { S: pk }, [sortKey]: { S: sk } };
-  }
-
-  /** The write round registers started in this turn join (see WriteRound). */
-  private currentRound(): WriteRound {
-    if (this.round) return this.round;
-    const round = new WriteRound((requests) => this.writeMembers(requests));
-    this.round = round;
-    queueMicrotask(() => {
-      if (this.round === round) this.round = undefined;
-    });
-    return round;
-  }
-
-  private async writeMembers(requests: readonly WriteRequest[]): Promise<void> {
-    const slices: WriteRequest[][] = [];
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_ITEMS)
-      slices.push(requests.slice(start, start + BATCH_WRITE_ITEMS));
-    await Promise.all(
-      slices.map((slice) =>
-        writeBatch(this.client, this.tableName, slice, (error) =>
-          stateUnavailable(this.tableName, 'write the members of an alert', ruleKeyOfItem(slice[0]), error),
-        ),
-      ),
-    );
   }
 
   /**

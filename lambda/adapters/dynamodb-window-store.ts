@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Contribution, WindowStore } from '../core/detections/windows/store';
 import { errorMessage, SluiceError } from '../core/errors';
-import { BATCH_WRITE_ITEMS, writeBatch } from './batch-write';
 import { DETECTION_TABLE_KEYS, partitionKeyOf, stateUnavailable, ttlSecondsOf } from './detection-table';
+import { RoundWriter } from './write-round';
 
 /**
  * Event time one item covers at most: a batch of one group writes one item per slot it spans.
@@ -277,21 +277,6 @@ function textOf(
 }
 
 /** An item to put, and the partition it is of (what an error names). */
-interface QueuedPut {
-  /** `pk \0 sk`. */
-  readonly key: string;
-  readonly partition: string;
-  readonly request: WriteRequest;
-}
-
-/** The items added in one turn of the event loop, written together (see DynamoDbWindowStore.enqueue). */
-interface PendingWrites {
-  readonly puts: QueuedPut[];
-  /** Keys of the items queued. */
-  readonly keys: Set<string>;
-  readonly waiting: { resolve(): void; reject(error: unknown): void }[];
-}
-
 /**
  * WindowStore in DynamoDB, for the deployed forwarder.
  *
@@ -313,7 +298,12 @@ interface PendingWrites {
  * consistent read could miss, leaving a window met by the two together unseen.
  */
 export class DynamoDbWindowStore implements WindowStore {
-  private pending: PendingWrites | undefined;
+  /**
+   * The engine adds every group of a batch at once (one add per group, in one turn of the event
+   * loop): their items go out together, 25 to a BatchWriteItem, instead of a request per group.
+   * Each add settles with the requests holding its items.
+   */
+  private readonly writer: RoundWriter;
   /** Per array given to add: the partition and the sort keys of the items it became (see range's heldByCaller). */
   private readonly written = new WeakMap<
     readonly Contribution[],
@@ -323,7 +313,11 @@ export class DynamoDbWindowStore implements WindowStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writer = new RoundWriter(client, tableName, (error, first) =>
+      stateUnavailable(tableName, 'write the window counts', ruleKeyOfPut(first), error),
+    );
+  }
 
   /**
    * Writes the batch's contributions (unique by event time and id) and resolves with how many it
@@ -338,10 +332,9 @@ export class DynamoDbWindowStore implements WindowStore {
     const expiresAt = ttlSecondsOf(expiresAtMs);
     const { partitionKey, sortKey, ttl } = DETECTION_TABLE_KEYS;
     const items = encodeItems(unique);
-    const puts: QueuedPut[] = items.map((item) => ({
-      key: `${pk}\u0000${item.sk}`,
-      partition,
-      request: {
+    const puts = new Map<string, WriteRequest>();
+    for (const item of items) {
+      puts.set(`${pk}\u0000${item.sk}`, {
         PutRequest: {
           Item: {
             [partitionKey]: { S: pk },
@@ -350,50 +343,11 @@ export class DynamoDbWindowStore implements WindowStore {
             [ttl]: { N: expiresAt },
           },
         },
-      },
-    }));
-    await this.enqueue(puts);
+      });
+    }
+    await this.writer.ticket().submit(puts);
     this.written.set(contributions, { partition, sortKeys: new Set(items.map((item) => item.sk)) });
     return unique.length;
-  }
-
-  /**
-   * The engine adds every group of a batch at once (one add per group, in one turn of the event
-   * loop): their items go out together, 25 to a BatchWriteItem, instead of a request per group.
-   * Each add settles with the requests holding its items.
-   */
-  private enqueue(puts: readonly QueuedPut[]): Promise<void> {
-    const pending = (this.pending ??= this.openPending());
-    const done = new Promise<void>((resolve, reject) => pending.waiting.push({ resolve, reject }));
-    for (const put of puts) {
-      // DynamoDB refuses a BatchWriteItem naming an item twice (the same batch added twice at once).
-      if (pending.keys.has(put.key)) continue;
-      pending.keys.add(put.key);
-      pending.puts.push(put);
-    }
-    return done;
-  }
-
-  private openPending(): PendingWrites {
-    const pending: PendingWrites = { puts: [], keys: new Set(), waiting: [] };
-    queueMicrotask(() => {
-      this.pending = undefined;
-      const calls: Promise<void>[] = [];
-      for (let start = 0; start < pending.puts.length; start += BATCH_WRITE_ITEMS) {
-        const slice = pending.puts.slice(start, start + BATCH_WRITE_ITEMS);
-        calls.push(
-          this.write(
-            slice.map((entry) => entry.request),
-            slice[0].partition,
-          ),
-        );
-      }
-      Promise.all(calls).then(
-        () => pending.waiting.forEach((waiter) => waiter.resolve()),
-        (error: unknown) => pending.waiting.forEach((waiter) => waiter.reject(error)),
-      );
-    });
-    return pending;
   }
 
   /**
@@ -448,12 +402,12 @@ export class DynamoDbWindowStore implements WindowStore {
     found.sort((a, b) => byTimeThenId(a, b) || (a.sample ? 0 : 1) - (b.sample ? 0 : 1));
     return uniqueOfSorted(found);
   }
+}
 
-  private write(requests: WriteRequest[], partition: string): Promise<void> {
-    return writeBatch(this.client, this.tableName, requests, (error) =>
-      stateUnavailable(this.tableName, 'write the window counts', ruleKeyOf(partition), error),
-    );
-  }
+/** The rule of a window item put, for error messages (a hashed partition key keeps the rule's start). */
+function ruleKeyOfPut(request: WriteRequest): string {
+  const pk = request.PutRequest?.Item?.[DETECTION_TABLE_KEYS.partitionKey]?.S ?? '';
+  return ruleKeyOf(pk.slice('w#'.length));
 }
 
 /** The rule part of a partition (`<rule key>\0<group>`): what error messages may name. */
