@@ -44,11 +44,13 @@ const SUMMARY_PREFIX = 'n:';
 const HEAD_ATTRIBUTES_PER_REQUEST = 100;
 /** Dominated summaries deleted per register, at most. */
 const PRUNE_PER_REQUEST = 20;
+/** Dominated summaries of a chunk this register touches that make it delete them in a request of their own. */
+const CROWDED_SUMMARIES = 16;
 /** Alerts whose dominated summaries are remembered for pruning (per Lambda environment). */
 const PRUNE_MEMORY = 2_000;
 
 /**
- * A chunk's state right after one of our registers: what was read, and what we wrote. Members are
+ * A chunk's state as one of our registers read it: after its own write, when it wrote. Members are
  * only ever added, so a later state holds at least as many.
  */
 interface ChunkState {
@@ -238,19 +240,22 @@ function stateOf(
  *   content, so writing it again is the same item; the items of the registers started together go
  *   25 to a `BatchWriteItem`, see WriteRound), and knows the chunk's set: what it read and what it
  *   wrote. An item is billed by its own size, written once: the shards of earlier versions were
- *   rewritten whole by every register.
+ *   rewritten whole by every register. A register that wrote reads its chunks again (see
+ *   `register`): its chunk states are then states the chunk had.
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
  *   `w` (the steps of the running count whose objects were written), `expiresAt`, and per chunk a
  *   string set of summaries `size:min:max` added after the chunk's write.
  *   A chunk's summaries are states of one growing set (a strongly consistent read sees every item
  *   written before it), so the largest is the latest, whatever order concurrent writers land in:
  *   occurrences is the sum of the largest, first/last their extremes. Smaller ones are deleted by
- *   later registers (in the same request). (Shards of earlier versions, `m#h…`, `m#r…` and
+ *   later registers (in the same request, or in one of its own for a chunk they add to, see
+ *   CROWDED_SUMMARIES). (Shards of earlier versions, `m#h…`, `m#r…` and
  *   `m#<minute>`, are counted through their summaries; an alert open across an upgrade may count a
  *   record registered on both sides of it twice.)
  *
- * A register is three round trips: the read of the entry's chunks (one for a wave of objects: its
- * chunks are adjacent), the writes of what they lack (none when nothing is new), then the head. A
+ * A register is three or four round trips: the read of the entry's chunks (one for a wave of
+ * objects: its chunks are adjacent), the writes of what they lack (none when nothing is new), the
+ * read again of the chunks written to, then the head. A
  * crash before the head leaves it behind the items; the redelivered entry then finds its members
  * written and adds nothing, but its summaries bring the head up to date and it answers the head's
  * growth as `added`, so the lost update is answered then.
@@ -285,25 +290,37 @@ export class DynamoDbAlertStore implements AlertStore {
     }
     // Taken before the first await: the registers of one wave start in one turn (see WriteRound).
     const ticket = this.writer.ticket();
-    let chunks: ChunkState[];
+    const present = new Map<number, ReadonlySet<string>>();
+    const added = new Map<number, number>();
     try {
       const runs = runsOf([...byChunk.keys()].sort((a, b) => a - b));
       const read = await Promise.all(runs.map((run) => this.readChunks(dedupKey, pk, run)));
       const puts = new Map<string, WriteRequest>();
-      chunks = runs.flatMap((run, r) =>
-        run.map((chunk) => {
-          const name = `${MEMBER_ITEMS}${chunk}`;
-          const present = read[r].get(chunk)!;
+      runs.forEach((run, r) => {
+        for (const chunk of run) {
+          const found = read[r].get(chunk)!;
           const missing: string[] = [];
-          for (const member of byChunk.get(chunk)!) if (!present.has(member)) missing.push(member);
-          for (const piece of piecesOf(missing)) this.queuePut(puts, pk, name, piece, expiresAt);
-          return stateOf(name, [present, missing], present.size + missing.length, missing.length);
-        }),
-      );
+          for (const member of byChunk.get(chunk)!) if (!found.has(member)) missing.push(member);
+          for (const piece of piecesOf(missing))
+            this.queuePut(puts, pk, `${MEMBER_ITEMS}${chunk}`, piece, expiresAt);
+          present.set(chunk, found);
+          added.set(chunk, missing.length);
+        }
+      });
       if (puts.size > 0) await ticket.submit(puts);
     } finally {
       ticket.leave();
     }
+    // A chunk we wrote to is read again: what was read before plus what we wrote is no state the
+    // chunk ever had when another register wrote to it meanwhile (each would then summarize its own
+    // members only, and the head, which keeps the largest summary, would count one of them). Read
+    // after the write, it is: of two registers at once, the later reader sees both writes.
+    const written = [...added].filter(([, count]) => count > 0).map(([chunk]) => chunk);
+    const reread = await Promise.all(runsOf(written).map((run) => this.readChunks(dedupKey, pk, run)));
+    for (const chunks of reread) for (const [chunk, members] of chunks) present.set(chunk, members);
+    const chunks = [...present].map(([chunk, members]) =>
+      stateOf(`${MEMBER_ITEMS}${chunk}`, [members], members.size, added.get(chunk) ?? 0),
+    );
     return this.updateHead(dedupKey, pk, entry.trigger, chunks, expiresAt);
   }
 
@@ -474,6 +491,19 @@ export class DynamoDbAlertStore implements AlertStore {
       if (best.summary.maxMs > lastEventMs) lastEventMs = best.summary.maxMs;
       const others = [...texts].filter((text) => text !== best.text);
       if (others.length > 0) dominated.set(attribute, others);
+    }
+    // A chunk every register touches (the current 5 minutes of a busy alert) is never pruned with
+    // the others (one request cannot add to and delete from one attribute): past a few summaries, a
+    // request of its own deletes its dominated ones, so the head stays small (it is billed by its
+    // size at every update, and DynamoDB refuses items over 400 KB).
+    const crowded = new Map(
+      [...dominated].filter(
+        ([attribute, texts]) => touched.has(attribute) && texts.length >= CROWDED_SUMMARIES,
+      ),
+    );
+    if (crowded.size > 0) {
+      await this.sendHead(dedupKey, pk, [], crowded, undefined);
+      for (const attribute of crowded.keys()) dominated.delete(attribute);
     }
     this.remember(pk, dominated);
     const added = chunks.reduce((sum, chunk) => sum + chunk.added, 0);

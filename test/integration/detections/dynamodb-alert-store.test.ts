@@ -30,6 +30,22 @@ function membersOf(item: Record<string, AttributeValue>): string[] {
 
 const isMemberItem = (item: Record<string, AttributeValue>) => item.sk.S!.startsWith('m#i');
 
+/** A client whose `BatchWriteItem`s wait until `reads` `Query`s have been answered. */
+function writesAfterReads(client: DynamoDBClient, reads: number): DynamoDBClient {
+  let answered = 0;
+  let open: () => void = () => undefined;
+  const allRead = new Promise<void>((resolve) => (open = resolve));
+  return {
+    send: async (command: object) => {
+      const name = command.constructor.name;
+      if (name === 'BatchWriteItemCommand') await allRead;
+      const answer: unknown = await client.send(command as never);
+      if (name === 'QueryCommand' && ++answered === reads) open();
+      return answer;
+    },
+  } as unknown as DynamoDBClient;
+}
+
 describe('the DynamoDB alert store (moto)', () => {
   let moto: MotoServer;
   let dynamodb: DynamoDBClient;
@@ -333,6 +349,43 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.ok(kept <= 61 + 4, `${kept} summaries kept for 61 chunks`);
   });
 
+  it('counts the members of two registers that read a chunk before either wrote to it (two Lambdas at once)', async () => {
+    const key = 'at-once||2024-02-01T13:00:00.000Z';
+    const first = entry('a', [['a', 60_000]]);
+    const second = entry('b', [['b', 120_000]]);
+    // Both read the chunk (empty) before either writes: each alone would summarize one member.
+    const client = writesAfterReads(dynamodb, 2);
+    await Promise.all([
+      new DynamoDbAlertStore(client, TABLE).register(key, first, EXPIRES),
+      new DynamoDbAlertStore(client, TABLE).register(key, second, EXPIRES),
+    ]);
+    // A later entry of another chunk answers the head: both earlier members count.
+    const later = entry('c', [['c', 600_000]]);
+    const answered = await new DynamoDbAlertStore(dynamodb, TABLE).register(key, later, EXPIRES);
+    const memory = new MemoryAlertStore();
+    for (const each of [first, second]) await memory.register(key, each, EXPIRES);
+    const expected = await memory.register(key, later, EXPIRES);
+    assert.deepEqual(
+      [answered.occurrences, answered.firstEventMs, answered.lastEventMs],
+      [expected.occurrences, expected.firstEventMs, expected.lastEventMs],
+    );
+    assert.equal(answered.occurrences, 3);
+  });
+
+  it('keeps the summaries of a chunk every register adds to few (the head stays small)', async () => {
+    const key = 'busy||2024-02-01T13:00:00.000Z';
+    for (let n = 0; n < 60; n += 1)
+      await store.register(key, entry(`b${n}`, [[`b${n}`, n * 1_000]]), EXPIRES);
+    const head = (await itemsOf(dynamodb, TABLE, partitionKeyOf('a#', key))).find(
+      (item) => item.sk.S === 'alert',
+    )!;
+    const summaries = Object.entries(head).filter(([name]) => name.startsWith('n:'));
+    assert.equal(summaries.length, 1, 'one chunk');
+    assert.ok(summaries[0][1].SS!.length <= 16, `${summaries[0][1].SS!.length} summaries kept`);
+    const answered = await store.register(key, entry('b0', [['b0', 0]]), EXPIRES);
+    assert.equal(answered.occurrences, 60);
+  });
+
   it('registers an entry spread over hundreds of minutes (a day-long window) in one go', async () => {
     const key = 'logins|["a-alice"]|2024-02-01T00:00:00.000Z';
     const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
@@ -348,8 +401,8 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.equal(answered.lastEventMs, T0 + 249 * ALERT_CHUNK_MS + 7);
     assert.deepEqual(
       Object.fromEntries(requests.counts),
-      { Query: 1, BatchWriteItem: 10, UpdateItem: 3 },
-      'one read of the adjacent chunks, their items 25 to a write, then the head in three requests',
+      { Query: 2, BatchWriteItem: 10, UpdateItem: 3 },
+      'one read of the adjacent chunks, their items 25 to a write, one read again, then the head in three requests',
     );
     const again = await counted.register(key, entry('login-0', members.slice(100, 120)), EXPIRES);
     assert.deepEqual([again.occurrences, again.added], [250, 0]);
@@ -388,7 +441,7 @@ describe('the DynamoDB alert store (moto)', () => {
     crashing.destroy();
   });
 
-  it('costs three requests for an entry within one chunk (5 minutes): its read, its write, then the head; two when nothing is new', async () => {
+  it('costs four requests for an entry within one chunk (5 minutes): its read, its write, its read again, then the head; two when nothing is new', async () => {
     const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
     const requests = countRequests(counting);
     const counted = new DynamoDbAlertStore(counting, TABLE);
@@ -398,9 +451,9 @@ describe('the DynamoDB alert store (moto)', () => {
       ['k3', 20_000],
     ]);
     await counted.register('cost|x|2024-02-01T13:00:00.000Z', within, EXPIRES);
-    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 1, BatchWriteItem: 1, UpdateItem: 1 });
+    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 1 });
     await counted.register('cost|x|2024-02-01T13:00:00.000Z', within, EXPIRES);
-    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 2 });
+    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 3, BatchWriteItem: 1, UpdateItem: 2 });
 
     // Two adjacent chunks are read together; a chunk apart from them on its own.
     requests.reset();
@@ -411,7 +464,7 @@ describe('the DynamoDB alert store (moto)', () => {
     ]);
     const answered = await counted.register('spread|x|2024-02-01T13:00:00.000Z', spread, EXPIRES);
     assert.deepEqual([answered.occurrences, answered.added], [3, 3]);
-    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 1 });
+    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 4, BatchWriteItem: 1, UpdateItem: 1 });
     const again = await counted.register('spread|x|2024-02-01T13:00:00.000Z', spread, EXPIRES);
     assert.deepEqual([again.occurrences, again.added], [3, 0]);
 
@@ -429,7 +482,7 @@ describe('the DynamoDB alert store (moto)', () => {
     };
     const first = await counted.register('odd|x|2024-02-01T13:00:00.000Z', odd, EXPIRES);
     assert.deepEqual([first.occurrences, first.added], [4, 4]);
-    assert.equal(requests.counts.get('Query'), 4);
+    assert.equal(requests.counts.get('Query'), 8);
     const repeated = await counted.register('odd|x|2024-02-01T13:00:00.000Z', odd, EXPIRES);
     assert.deepEqual([repeated.occurrences, repeated.added], [4, 0]);
     counting.destroy();

@@ -81,8 +81,8 @@ describe('the DynamoDB alert store when answers are lost after the write applied
 
     assert.equal(
       proxy.counters.byFault.lost - lostBefore,
-      3,
-      'the read, the member write and the head write each answered only on a retry',
+      4,
+      'both reads, the member write and the head write each answered only on a retry',
     );
     assert.equal(registration.occurrences, 2);
     assert.equal(registration.notified, true);
