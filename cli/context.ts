@@ -109,6 +109,16 @@ export class CommandContext {
     });
   }
 
+  /**
+   * The deployment's bucket, for commands that read only the bucket: `SLUICE_BUCKET` alone when it is
+   * set (no queue URL needed), else the deployment's.
+   */
+  async deploymentBucket(): Promise<string> {
+    const { bucketFromEnv } = await import('./aws/deployment.js');
+    const bucket = this.options.stack ? undefined : bucketFromEnv(this.io.env);
+    return bucket ?? (await this.deployment()).bucket;
+  }
+
   close(): void {
     this.session?.destroy();
   }

@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { SluiceError } from '../lambda/core/errors';
+import { awsSetupError } from './aws/setup-errors';
 import { createProgram } from './program';
 import { CommandFailed, EXIT, exitCodeOf } from './shared/errors';
 import { processIo, type CliIo } from './shared/io';
@@ -17,7 +18,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
-  } catch (error) {
+  } catch (thrown) {
+    const error = awsSetupError(thrown) ?? thrown;
     if (error instanceof CommanderError) {
       // Help and version exit 0; a usage error has already been printed by commander.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

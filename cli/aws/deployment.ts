@@ -88,6 +88,14 @@ export function deploymentFromEnv(env: NodeJS.ProcessEnv, quarantinePrefix: stri
   };
 }
 
+/**
+ * The bucket `SLUICE_BUCKET` names, for commands that only read the bucket (`sluice detect
+ * backtest`): they need no queue, so the bucket alone is enough. Undefined when it is not set.
+ */
+export function bucketFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  return env[DEPLOYMENT_ENV.bucket] || undefined;
+}
+
 /** Reads a deployed stack's outputs. */
 export async function deploymentFromStack(
   cloudFormation: CloudFormationClient,

@@ -35,6 +35,7 @@ function limitsOf(context: CommandContext): { maxRecordBytes: number; maxObjectB
 }
 
 const RULES_HELP = 'also load the rules in this folder (repeatable)';
+const RULES_DEFAULT = "the configuration's detections.packs and .rules, else the shipped rule packs";
 
 /** The compiled rules, or every problem on stderr (`file:line:column: reason`) and exit code 1. */
 function ruleSetOrFail<T>(validated: {
@@ -55,7 +56,9 @@ export function registerDetect(program: Command, run: Runner): void {
       'after',
       `
 Rules are Sigma YAML (one or more documents per file); <rule>.tests.yml files beside them are rule
-tests. The rule packs shipped with sluice (its detections/ folder) are used unless rules are named.
+tests. Unless rules are named, the configuration's detections are used (its packs and rules, read
+as cdk synth reads them), else the rule packs shipped with sluice (its detections/ folder); --rules
+folders are loaded as well. Alerts are counted with the configuration's dedupPeriod and lateness.
 Nothing here sends an alert: the deployed forwarder runs the configuration's detections.`,
     );
 
@@ -64,7 +67,7 @@ Nothing here sends an alert: the deployed forwarder runs the configuration's det
     .description(
       'Compile rules; print file:line:column: reason for every problem, and warn about rules no source runs',
     )
-    .argument('[rules...]', 'rule files or folders (default: the shipped rule packs)')
+    .argument('[rules...]', `rule files or folders (default: ${RULES_DEFAULT})`)
     .option('--rules <dir>', RULES_HELP, collect)
     .addHelpText(
       'after',
@@ -75,10 +78,10 @@ Exit code: 0 when every rule compiles, 1 otherwise.`,
     )
     .action(
       run(async (context: CommandContext, options: RulesOption, paths: string[]) => {
-        const { readRuleFiles, validateRules, configuredSources, renderValidate, unboundReason } =
+        const { detectRules, validateRules, configuredSources, renderValidate, unboundReason } =
           await import('./deps/detect.js');
-        const files = readRuleFiles({ paths, extra: options.rules }, context.io.cwd);
         const config = context.optionalConfig();
+        const { files } = detectRules({ paths, extra: options.rules }, config, context.io.cwd);
         const sources = config ? configuredSources(config.config).map((source) => source.binding) : undefined;
         const { report } = validateRules(files, sources);
         for (const rule of report.unbound)
@@ -100,7 +103,7 @@ Exit code: 0 when every rule compiles, 1 otherwise.`,
     )
     .option(
       '--source <name>',
-      "the records' source: a configured source, a vendor preset or a name (default: the configuration's only source, else the rules' product)",
+      "the records' source: a configured source, a vendor preset or a product the rules name (default: the configuration's only source, else the rules' product)",
     )
     .option(
       '--log-type <type>',
@@ -112,29 +115,40 @@ Exit code: 0 when every rule compiles, 1 otherwise.`,
       `
 Records are read as the forwarder reads them (record ids, log types, event times); correlations
 count across all the files. Alerts are reported, never sent.
-Exit code: 0, or 1 when a rule does not compile or a rule test case fails.`,
+Exit code: 0, 1 when a rule does not compile or a rule test case fails, 2 when no record file or
+rule test file is found.`,
     )
     .action(
       run(async (context: CommandContext, options: TestOptions, args: string[]) => {
         const {
-          readRuleFiles,
+          detectRules,
           validateRules,
           configuredSources,
           chooseSource,
-          findFiles,
-          isRecordOrTestFile,
+          detectTestInputs,
+          misnamedHint,
           runDetectTest,
           renderDetectTest,
         } = await import('./deps/detect.js');
         const [rules, ...paths] = args;
-        const ruleSet = ruleSetOrFail(
-          validateRules(readRuleFiles({ paths: [rules], extra: options.rules }, context.io.cwd), undefined),
-        );
         const config = context.optionalConfig();
-        const source = chooseSource(options.source, config ? configuredSources(config.config) : [], ruleSet);
-        const files = findFiles(paths, context.io.cwd, isRecordOrTestFile);
+        const { files: ruleFiles, timing } = detectRules(
+          { paths: [rules], extra: options.rules },
+          config,
+          context.io.cwd,
+        );
+        const ruleSet = ruleSetOrFail(validateRules(ruleFiles, undefined));
+        const source = chooseSource(
+          options.source,
+          config ? configuredSources(config.config) : [],
+          ruleSet,
+          config?.path,
+        );
+        const { files, misnamed } = detectTestInputs(paths, context.io.cwd);
+        if (misnamed.length > 0) context.output.warn(misnamedHint(misnamed), { files: misnamed });
         const report = await runDetectTest({
           ruleSet,
+          timing,
           source,
           files,
           cwd: context.io.cwd,
@@ -172,22 +186,21 @@ Exit code: 0, or 1 when a rule does not compile or a rule test case fails.`,
 Only the key layout's time prefixes of the range are listed, as sluice replay lists them; each
 object is read as the forwarder reads it and counted in memory (correlations across objects and
 log types). Alerts are reported and never sent. Needs the configuration (its sources) and the
-deployment's bucket.
+deployment's bucket (SLUICE_BUCKET alone is enough: no queue is used).
 Exit code: 0, or 1 when a rule does not compile.`,
     )
     .action(
       run(async (context: CommandContext, options: BacktestOptions) => {
-        const { readRuleFiles, validateRules, configuredSources, S3ObjectSource, backtest, renderBacktest } =
+        const { detectRules, validateRules, configuredSources, S3ObjectSource, backtest, renderBacktest } =
           await import('./deps/detect.js');
         const now = new Date();
         const from = parseTimeArg(options.from, now, '--from');
         const to = parseTimeArg(options.to, now, '--to');
         if (to <= from)
           throw usageError(`--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
-        const ruleSet = ruleSetOrFail(
-          validateRules(readRuleFiles({ extra: options.rules }, context.io.cwd), undefined),
-        );
         const cli = context.config();
+        const { files: ruleFiles, timing } = detectRules({ extra: options.rules }, cli, context.io.cwd);
+        const ruleSet = ruleSetOrFail(validateRules(ruleFiles, undefined));
         const all = configuredSources(cli.config);
         const unknown = (options.source ?? []).filter(
           (name) => !all.some((source) => source.binding.name === name),
@@ -199,7 +212,7 @@ Exit code: 0, or 1 when a rule does not compile.`,
         const sources = options.source
           ? all.filter((source) => options.source!.includes(source.binding.name))
           : all.filter((source) => !source.implicit);
-        const deployment = await context.deployment();
+        const bucket = await context.deploymentBucket();
         let stop = false;
         const unsubscribe = context.io.onStopSignal(() => (stop = true));
         const progress = context.output.progress('backtest');
@@ -207,8 +220,9 @@ Exit code: 0, or 1 when a rule does not compile.`,
           const report = await backtest({
             s3: context.aws.s3,
             objects: new S3ObjectSource(context.aws.s3),
-            bucket: deployment.bucket,
+            bucket,
             ruleSet,
+            timing,
             sources,
             from,
             to,
@@ -218,6 +232,12 @@ Exit code: 0, or 1 when a rule does not compile.`,
             shouldStop: () => stop,
           });
           progress.stop();
+          const unmatched = report.unmatchedLogTypes;
+          for (const logType of unmatched?.requested ?? [])
+            context.output.warn(
+              `--log-type ${logType}: no object of this log type was read in the range. Fix: check the name (the sources hold: ${unmatched!.found.join(', ') || 'none found'})`,
+              { logType },
+            );
           context.output.result(report, renderBacktest);
         } finally {
           unsubscribe();

@@ -4,7 +4,7 @@ import type { LocalDestinationConfig, localDestinationConfig } from '../../lambd
 import type { CommandContext } from '../context';
 import type { DevSummary } from '../dev/dev-pipeline';
 import { devSecretVariable } from '../dev/dev-secrets';
-import { CommandFailed } from '../shared/errors';
+import { CommandFailed, usageError } from '../shared/errors';
 import { formatBytes, table } from '../shared/format';
 import { cliLog } from '../shared/log';
 import { parsePositive } from '../shared/time-arg';
@@ -34,24 +34,35 @@ function extraDestinations(
   options: DevCommandOptions,
   schema: typeof localDestinationConfig,
 ): LocalDestinationConfig[] {
-  const extra: unknown[] = [];
+  const extra: { option: string; entry: unknown }[] = [];
   if (options.splunkUrl) {
     extra.push({
-      type: 'splunk-hec',
-      name: 'splunk',
-      url: options.splunkUrl,
-      tokenSecretArn: PLACEHOLDER_ARN('splunk'),
+      option: '--splunk-url',
+      entry: {
+        type: 'splunk-hec',
+        name: 'splunk',
+        url: options.splunkUrl,
+        tokenSecretArn: PLACEHOLDER_ARN('splunk'),
+      },
     });
   }
   if (options.elasticsearchUrl) {
     extra.push({
-      type: 'elasticsearch',
-      name: 'elasticsearch',
-      url: options.elasticsearchUrl,
-      auth: { type: 'api-key', secretArn: PLACEHOLDER_ARN('elasticsearch') },
+      option: '--elasticsearch-url',
+      entry: {
+        type: 'elasticsearch',
+        name: 'elasticsearch',
+        url: options.elasticsearchUrl,
+        auth: { type: 'api-key', secretArn: PLACEHOLDER_ARN('elasticsearch') },
+      },
     });
   }
-  return extra.map((entry) => schema.parse(entry));
+  return extra.map(({ option, entry }) => {
+    const parsed = schema.safeParse(entry);
+    if (parsed.success) return parsed.data;
+    // The destination is built from the option alone: its problems are the option's (a usage error).
+    throw usageError(`${option}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  });
 }
 
 function render(summary: DevSummary): string {

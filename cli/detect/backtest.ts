@@ -13,6 +13,7 @@ import { listUnderPrefixes } from '../replay/list-objects';
 import { formatBytes, table } from '../shared/format';
 import { isCanaryKey } from '../verify/canary';
 import { AlertLog, renderAlerts, type AlertSummary } from './alert-log';
+import type { DetectionTiming } from './config-rules';
 import type { DetectionSource } from './sources';
 import { DETECTION_BATCH_RECORDS, ruleLabel } from './test-records';
 
@@ -21,6 +22,8 @@ export interface BacktestRequest {
   readonly objects: ObjectSource;
   readonly bucket: string;
   readonly ruleSet: RuleSet;
+  /** The configuration's dedupPeriod and lateness, as the forwarder counts with them. Default: the engine's. */
+  readonly timing?: DetectionTiming;
   /** The sources to read (each with its key layout); rules bind to these. */
   readonly sources: readonly DetectionSource[];
   readonly from: Date;
@@ -54,6 +57,11 @@ export interface BacktestReport {
   readonly matchesPerRule: Readonly<Record<string, number>>;
   /** What would have fired. Nothing was sent. */
   readonly alerts: readonly AlertSummary[];
+  /**
+   * Log types asked for (`--log-type`) under which no object was read, with the log types the
+   * sources do hold: most often a typo, which would otherwise read as "no alerts".
+   */
+  readonly unmatchedLogTypes?: { readonly requested: readonly string[]; readonly found: readonly string[] };
   readonly stoppedBy?: 'signal';
 }
 
@@ -70,7 +78,7 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
       ruleSet,
       request.sources.map((source) => source.binding),
     ),
-    { windows: new MemoryWindowStore(), alerts: store },
+    { windows: new MemoryWindowStore(), alerts: store, ...request.timing },
   );
   const log = new AlertLog(store);
   const matchesPerRule: Record<string, number> = {};
@@ -81,6 +89,7 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
   let unreadable = 0;
   let skipped = 0;
   let stoppedBy: BacktestReport['stoppedBy'];
+  const logTypesRead = new Set<string>();
   let batch: DetectionRecord[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
@@ -102,6 +111,7 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
         skipped += 1;
         continue;
       }
+      logTypesRead.add(plan.logTypeOf(object.key));
       const opened = await request.objects.open(
         { bucket, key: object.key, eTag: object.eTag, size: object.size, eventTime: object.lastModified },
         0,
@@ -141,6 +151,7 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
     });
   }
   await flush();
+  const unmatched = (request.logTypes ?? []).filter((logType) => !logTypesRead.has(logType));
   return {
     bucket,
     from: request.from.toISOString(),
@@ -153,8 +164,21 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
     skipped,
     matchesPerRule,
     alerts: log.summaries(),
+    ...(unmatched.length > 0 && !stoppedBy
+      ? { unmatchedLogTypes: { requested: unmatched, found: await logTypesHeld(request) } }
+      : {}),
     stoppedBy,
   };
+}
+
+/** The log types the sources hold (their folders listed, whatever the range): asked only to explain a miss. */
+async function logTypesHeld(request: BacktestRequest): Promise<string[]> {
+  const found = new Set<string>();
+  for (const source of request.sources) {
+    const plan = await planListing(request.s3, request.bucket, source.reading, request);
+    for (const logType of plan.logTypes) found.add(logType);
+  }
+  return [...found].sort();
 }
 
 export function renderBacktest(report: BacktestReport): string {

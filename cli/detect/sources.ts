@@ -45,26 +45,51 @@ function unconfigured(name: string): DetectionSource {
   return { reading, binding: { name, preset: preset ? name : undefined } };
 }
 
+function productsOf(ruleSet: RuleSet): string[] {
+  return [
+    ...new Set(
+      ruleSet.detections.flatMap((rule) => (rule.logsource.product ? [rule.logsource.product] : [])),
+    ),
+  ];
+}
+
 /**
- * The source local records are read as (`sluice detect test`): `--source` (a configured source, else
- * a vendor preset or a name of your own), else the configuration's only source, else the one product
- * the rules name.
+ * `--source` of `sluice detect test`: a configured source, a vendor preset, or a product the rules
+ * name. Anything else is refused, as backtest refuses it: a typo would bind no rule, and the run
+ * would report "no record matches" for the wrong reason.
+ */
+function requestedSource(
+  requested: string,
+  configured: readonly DetectionSource[],
+  ruleSet: RuleSet,
+  origin: string | undefined,
+): DetectionSource {
+  const found = configured.find((source) => source.binding.name === requested);
+  if (found) return found;
+  const products = productsOf(ruleSet);
+  if (isPreset(requested) || products.includes(requested)) return unconfigured(requested);
+  const choices = [...new Set([...configured.map((source) => source.binding.name), ...products])];
+  throw usageError(
+    `source '${requested}' is not ${origin ? `in ${origin}, ` : ''}a vendor preset, or a product the rules name. Fix: use one of ${[...choices, ...VENDOR_PRESET_NAMES.filter((name) => !choices.includes(name))].join(', ')}`,
+  );
+}
+
+/**
+ * The source local records are read as (`sluice detect test`): `--source` (a configured source, a
+ * vendor preset or a product the rules name), else the configuration's only source, else the one
+ * product the rules name. `origin` names the configuration file in messages.
  */
 export function chooseSource(
   requested: string | undefined,
   configured: readonly DetectionSource[],
   ruleSet: RuleSet,
+  origin?: string,
 ): DetectionSource {
-  if (requested)
-    return configured.find((source) => source.binding.name === requested) ?? unconfigured(requested);
+  if (requested) return requestedSource(requested, configured, ruleSet, origin);
   // The alerts source is read only when named: "the configuration's only source" is a vendor's.
   const own = configured.filter((source) => !source.implicit);
   if (own.length === 1) return own[0];
-  const products = [
-    ...new Set(
-      ruleSet.detections.flatMap((rule) => (rule.logsource.product ? [rule.logsource.product] : [])),
-    ),
-  ];
+  const products = productsOf(ruleSet);
   if (own.length === 0 && products.length === 1) return unconfigured(products[0]);
   const choices = configured.length > 0 ? configured.map((source) => source.binding.name) : products;
   throw usageError(

@@ -12,6 +12,7 @@ import { isValidLogType } from '../../lambda/core/layout/key-layout';
 import { readFileChunks } from '../forwarding/file-chunks';
 import { formatBytes, table } from '../shared/format';
 import { AlertLog, renderAlerts, type AlertSummary } from './alert-log';
+import type { DetectionTiming } from './config-rules';
 import { displayPath, isRuleTestFile } from './rule-files';
 import type { DetectionSource } from './sources';
 
@@ -51,6 +52,8 @@ export interface DetectTestReport {
 
 export interface DetectTestRequest {
   readonly ruleSet: RuleSet;
+  /** The configuration's dedupPeriod and lateness, as the forwarder counts with them. Default: the engine's. */
+  readonly timing?: DetectionTiming;
   readonly source: DetectionSource;
   /** Absolute paths of record files and rule test files. */
   readonly files: readonly string[];
@@ -80,6 +83,7 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
   const engine = new DetectionEngine(new RuleIndex(ruleSet, [source.binding]), {
     windows: new MemoryWindowStore(),
     alerts: store,
+    ...request.timing,
   });
   const log = new AlertLog(store);
   const matches: RecordMatch[] = [];

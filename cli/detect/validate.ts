@@ -1,3 +1,5 @@
+import { formatLocation } from '../../lambda/core/detections/errors';
+import { isMisnamedRuleTestFile, ruleTestNameHint } from '../../lambda/core/detections/rule-file-names';
 import { RuleIndex } from '../../lambda/core/detections/rule-index';
 import type { Logsource, SourceDescriptor } from '../../lambda/core/detections/sigma/logsource';
 import { loadRules, type RuleFile, type RuleSet } from '../../lambda/core/detections/sigma/rule-set';
@@ -18,6 +20,7 @@ export interface UnboundRule {
   readonly title: string;
   readonly file: string;
   readonly line?: number;
+  readonly column?: number;
   readonly logsource: Logsource;
 }
 
@@ -38,13 +41,17 @@ export function validateRules(
   sources: readonly SourceDescriptor[] | undefined,
 ): { report: ValidateReport; ruleSet?: RuleSet } {
   const { ruleSet, errors } = loadRules(files);
-  const problems = errors.map((error) => ({
-    file: error.file,
-    line: error.line,
-    column: error.column,
-    reason: error.reason,
-    message: error.message,
-  }));
+  const problems = errors.map((error) => {
+    // A rule test named `*.test.yml` is read as a rule and fails: say what it likely is.
+    const hint = isMisnamedRuleTestFile(error.file) ? ` (${ruleTestNameHint(error.file)})` : '';
+    return {
+      file: error.file,
+      line: error.line,
+      column: error.column,
+      reason: `${error.reason}${hint}`,
+      message: `${error.message}${hint}`,
+    };
+  });
   const unbound =
     ruleSet && sources
       ? new RuleIndex(ruleSet, sources).unbound().map((rule) => ({
@@ -52,6 +59,7 @@ export function validateRules(
           title: rule.title,
           file: rule.file,
           line: rule.line,
+          column: rule.column,
           logsource: rule.logsource,
         }))
       : [];
@@ -71,7 +79,7 @@ export function validateRules(
 /** Where an unbound rule would run, and why nothing runs it. */
 export function unboundReason(rule: UnboundRule, sources: readonly string[]): string {
   const { product, service, category } = rule.logsource;
-  const where = rule.line === undefined ? rule.file : `${rule.file}:${rule.line}`;
+  const where = formatLocation(rule);
   const said = product
     ? `logsource product "${product}" is no configured source's preset or name (${sources.join(', ') || 'none'})`
     : service

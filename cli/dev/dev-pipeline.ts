@@ -6,6 +6,7 @@ import { routeNameOf } from '../../lambda/core/detections/routing/config';
 import type { ForwarderLog } from '../../lambda/core/forward/process-message';
 import { AwsClients, awsSettings } from '../aws/clients';
 import type { Deployment } from '../aws/deployment';
+import { localAwsEnv } from '../aws/local-env';
 import { queueDepth } from '../aws/queues';
 import type { ForwardingStatsSnapshot } from '../forwarding/stats';
 import type { CliConfig } from '../shared/config';
@@ -204,7 +205,7 @@ export async function runDevPipeline(options: DevOptions): Promise<DevSummary> {
     );
     if (!options.once) {
       options.note(
-        `running; write more with: AWS_ENDPOINT_URL=${endpoint} aws s3 cp <file> s3://${bucket}/${vendorSource.prefix}/activities/$(date -u +%Y/%m/%d/%H/%M)/x.json  ·  other commands: AWS_ENDPOINT_URL=${endpoint} npx sluice status -c ${options.cli.path} · Ctrl-C to stop`,
+        `running; write more with: ${localAwsEnv(endpoint, region)} aws s3 cp <file> s3://${bucket}/${vendorSource.prefix}/activities/$(date -u +%Y/%m/%d/%H/%M)/x.json  ·  other commands: ${localAwsEnv(endpoint, region)} npx sluice status -c ${options.cli.path} · Ctrl-C to stop`,
       );
     }
 

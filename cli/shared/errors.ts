@@ -14,7 +14,14 @@ export class CommandFailed extends Error {
   }
 }
 
-const USAGE_CODES = new Set(['CONFIG_INVALID', 'CONFIG_NOT_FOUND', 'DEPLOYMENT_ENV_INCOMPLETE', 'USAGE']);
+const USAGE_CODES = new Set([
+  'AWS_CREDENTIALS_MISSING',
+  'AWS_REGION_MISSING',
+  'CONFIG_INVALID',
+  'CONFIG_NOT_FOUND',
+  'DEPLOYMENT_ENV_INCOMPLETE',
+  'USAGE',
+]);
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommandFailed) return error.exitCode;

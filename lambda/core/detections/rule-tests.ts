@@ -3,6 +3,7 @@ import { MemoryAlertStore } from './alerts/store';
 import { DetectionEngine } from './engine';
 import type { DetectionRecord } from './records';
 import { RuleIndex } from './rule-index';
+import { checkRuleTestKeys, ruleTestError } from './rule-test-keys';
 import type { SourceDescriptor } from './sigma/logsource';
 import type { RuleSet } from './sigma/rule-set';
 import type { CompiledRule } from './sigma/types';
@@ -61,7 +62,7 @@ export interface RuleTestResult {
 }
 
 function fail(path: string, reason: string): Error {
-  return new Error(`${path}: ${reason}`);
+  return ruleTestError(path, reason);
 }
 
 const ID_FIELDS = ['id', 'uuid'];
@@ -102,6 +103,7 @@ function expand(
 }
 
 export function parseRuleTestFile(path: string, text: string): RuleTestFile {
+  checkRuleTestKeys(path, text);
   // Merge keys (`<<: *record`) keep variants of one record short.
   const raw = parse(text, { merge: true }) as Record<string, unknown> | null;
   if (raw === null || typeof raw !== 'object')

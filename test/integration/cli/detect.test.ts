@@ -139,7 +139,7 @@ describe('sluice detect validate', () => {
       for (const warning of warnings) {
         assert.match(
           warning,
-          /^warning: .*detections\/strongdm\/\w+\.yml:\d+: rule "\w+" runs nowhere: logsource product "strongdm" is no configured source's preset or name \(apps\)$/,
+          /^warning: .*detections\/strongdm\/\w+\.yml:\d+:\d+: rule "\w+" runs nowhere: logsource product "strongdm" is no configured source's preset or name \(apps\)$/,
         );
       }
       assert.match(result.stdout, /; 5 run on no configured source\n$/);

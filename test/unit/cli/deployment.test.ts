@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PassThrough } from 'node:stream';
 import { deploymentFromEnv } from '../../../cli/aws/deployment';
+import { CommandContext } from '../../../cli/context';
+import type { CliIo } from '../../../cli/shared/io';
+import { SluiceError } from '../../../lambda/core/errors';
 
 describe('a deployment named by the environment', () => {
   const base = {
@@ -25,5 +29,31 @@ describe('a deployment named by the environment', () => {
     const deployment = deploymentFromEnv(base, 'sluice/quarantine');
     assert.equal(deployment?.detectionsTable, undefined);
     assert.equal(deployment?.alertTopicArn, undefined);
+  });
+});
+
+describe('the bucket of a command that only reads the bucket (detect backtest)', () => {
+  const context = (env: NodeJS.ProcessEnv) => {
+    const io: CliIo = {
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      env,
+      cwd: '/nonexistent',
+      interactive: false,
+      onStopSignal: () => () => undefined,
+      exit: () => assert.fail('no exit'),
+    };
+    return new CommandContext(io, {});
+  };
+
+  it('is SLUICE_BUCKET alone: no queue URL is needed', async () => {
+    assert.equal(await context({ SLUICE_BUCKET: 'acme-audit-logs' }).deploymentBucket(), 'acme-audit-logs');
+  });
+
+  it('still refuses a queue URL without the bucket', async () => {
+    await assert.rejects(
+      context({ SLUICE_OBJECT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' }).deploymentBucket(),
+      (error: unknown) => error instanceof SluiceError && error.code === 'DEPLOYMENT_ENV_INCOMPLETE',
+    );
   });
 });

@@ -40,4 +40,19 @@ describe('the sources `sluice detect` reads', () => {
       (error: unknown) => error instanceof SluiceError && /one of sdm, portal, sluice/.test(error.message),
     );
   });
+
+  it('refuses a --source that is no configured source, vendor preset or product of the rules, as backtest does', () => {
+    const sources = configuredSources(parseConfig({ sources: [sdm], detections: {} }));
+    assert.throws(
+      () => chooseSource('strongdn', sources, ruleSet, 'sluice.config.json'),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'USAGE' &&
+        /source 'strongdn' is not in sluice\.config\.json.*Fix: use one of sdm, sluice, strongdm/.test(
+          error.message,
+        ),
+    );
+    assert.equal(chooseSource('strongdm', sources, ruleSet).binding.preset, 'strongdm', 'a vendor preset');
+    assert.equal(chooseSource('strongdm', [], ruleSet).binding.name, 'strongdm', 'without a configuration');
+  });
 });

@@ -1,31 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { runCli } from '../../../cli/main';
 import { isMoveTaskUnsupported } from '../../../cli/redrive/redrive';
-import type { CliIo } from '../../../cli/shared/io';
+import { runCliCaptured } from './support/run-cli';
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const io: CliIo = {
-    stdout,
-    stderr,
-    env,
-    cwd: process.cwd(),
-    interactive: false,
-    onStopSignal: () => () => undefined,
-    exit: () => assert.fail('no exit'),
-  };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCliCaptured(args, { env });
 
 const COMMANDS = ['status', 'redrive', 'replay', 'verify', 'forward', 'run', 'detect', 'dev'];
 
@@ -58,6 +38,13 @@ describe('the sluice command line', () => {
     const badNumber = await run(['redrive', '--max', '-3']);
     assert.equal(badNumber.code, 2);
     assert.match(badNumber.err, /--max/);
+  });
+
+  it('refuses a bad destination URL of sluice dev as a usage error naming the option', async () => {
+    const result = await run(['dev', '--once', '--splunk-url', 'http://splunk:8088']);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /^error \[USAGE\]: --splunk-url: 'http:\/\/splunk:8088' must use https:\/\//);
+    assert.doesNotMatch(result.err, /"code"|"path"/, 'no raw validation issues');
   });
 
   it('explains a missing configuration file with the fix', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { forTests } from '../../../lambda/core/detections/sigma/cidr';
 import { RuleIndex } from '../../../lambda/core/detections/rule-index';
+import { SluiceError } from '../../../lambda/core/errors';
 import { parseRuleTestFile, runRuleTestCase } from '../../../lambda/core/detections/rule-tests';
 import { buildRuleSet, compilePlainRule } from '../../../lambda/core/detections/sigma/rule-set';
 
@@ -89,6 +90,39 @@ describe('rule test files', () => {
   it('report what differs from the expectation', async () => {
     const result = await runRuleTestCase(ruleSet, file, file.cases[0]);
     assert.deepEqual(result.failures, ['record 1 does not match', '0 alert(s) opened, expected 1']);
+  });
+
+  it('refuse a misspelt key at its file:line:column, listing the known keys, rather than skip the check', () => {
+    assert.throws(
+      () =>
+        parseRuleTestFile(
+          'r.tests.yml',
+          'rule: r\nsource: {name: app}\ncases:\n  - name: n\n    match: true\n    alert: 1\n    records: [{a: 1}]\n',
+        ),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'RULE_TEST_INVALID' &&
+        error.message ===
+          'r.tests.yml:6:5: case "n": unknown key "alert" (known: name, rule, match, alerts, count, group, repeat, records)',
+    );
+    assert.throws(
+      () => parseRuleTestFile('r.tests.yml', 'rule: r\nsorce: {name: app}\ncases: []\n'),
+      /r\.tests\.yml:2:1: unknown key "sorce" \(known: rule, source, timestampField, cases\)$/,
+    );
+  });
+
+  it('accept YAML merge keys in a case (a variant of another case)', () => {
+    const file = parseRuleTestFile(
+      'r.tests.yml',
+      'rule: r\nsource: {name: app}\ncases:\n  - &first\n    name: a\n    match: true\n    records: [{a: 1}]\n  - <<: *first\n    name: b\n',
+    );
+    assert.deepEqual(
+      file.cases.map((testCase) => [testCase.name, testCase.match]),
+      [
+        ['a', true],
+        ['b', true],
+      ],
+    );
   });
 
   it('refuse a case that expects nothing', () => {

@@ -225,6 +225,23 @@ describe('rules that do not compile', () => {
     );
   });
 
+  it('refuse a misspelt correlation key, which would otherwise count across every group', () => {
+    const base = `${HEAD}  a:\n    query: x\n  condition: a\nname: base\n---\n`;
+    expectRefusal(
+      `${base}title: burst\ncorrelation:\n  type: event_count\n  rules: [base]\n  groupby: [actorAccountID]\n  timespan: 5m\n  condition: {gte: 5}\n`,
+      { line: 15, column: 3 },
+      /correlation\.groupby is not a correlation key \(known: type, rules, group-by, timespan, condition, generate\)/,
+    );
+  });
+
+  it('refuse a misspelt logsource key, which would otherwise run the rule more widely', () => {
+    expectRefusal(
+      'title: t\nlogsource:\n  prodcut: strongdm\n  service: queries\ndetection: {a: {f: 1}, condition: a}\n',
+      { line: 3, column: 3 },
+      /logsource\.prodcut is not a logsource key \(known: product, service, category, definition\)/,
+    );
+  });
+
   it('refuse duplicate ids and chained correlations across files', () => {
     const rule = (id: string) => `title: t ${id}\nid: same\n${HEAD.slice(14)}  a: {f: 1}\n  condition: a\n`;
     const { errors } = loadRules([
@@ -233,7 +250,8 @@ describe('rules that do not compile', () => {
     ]);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].file, 'two.yml');
-    assert.match(errors[0].reason, /"same" is also used by "t 1" \(one\.yml:1\)/);
+    assert.match(errors[0].reason, /"same" is also used by "t 1" \(one\.yml:1:1\)/);
+    assert.match(errors[0].message, /^two\.yml:1:1: /, 'the clash names file:line:column, as every problem');
     const chained = `${HEAD}  a: {f: 1}\n  condition: a\nname: base\n---\ntitle: c1\nname: c1\ncorrelation: {type: event_count, rules: [base], timespan: 1m, condition: {gte: 2}}\n---\ntitle: c2\ncorrelation:\n  type: event_count\n  rules: [c1]\n  timespan: 1m\n  condition: {gte: 2}\n`;
     expectRefusal(
       chained,

@@ -5,6 +5,17 @@ import type { CorrelationRule, CorrelationType, RuleMeta, Threshold } from './ty
 
 const TYPES: readonly CorrelationType[] = ['event_count', 'value_count'];
 
+/** Sigma's correlation keys (`aliases` is refused on its own, as Sigma sluice does not support). */
+const CORRELATION_KEYS: readonly string[] = [
+  'type',
+  'rules',
+  'group-by',
+  'timespan',
+  'condition',
+  'generate',
+  'aliases',
+];
+
 function fieldNames(file: string, node: TreeNode, what: string): string[] {
   const items = node.kind === 'seq' ? node.items : [node];
   return items.map((item) => {
@@ -90,6 +101,15 @@ export function compileCorrelationRule(
       file,
       node.at ?? correlationEntry.keyAt,
       `correlation must be a map, not ${describeKind(node)}`,
+    );
+
+  // A misspelt key would be ignored silently: `groupby` would count across every group.
+  const unknown = node.entries.find((item) => !CORRELATION_KEYS.includes(item.key));
+  if (unknown)
+    throw errorAt(
+      file,
+      unknown.keyAt,
+      `correlation.${unknown.key} is not a correlation key (known: ${CORRELATION_KEYS.filter((key) => key !== 'aliases').join(', ')})`,
     );
 
   const typeEntry = entry(node, 'type');

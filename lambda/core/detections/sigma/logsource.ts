@@ -26,6 +26,9 @@ export interface SourceDescriptor {
   readonly preset?: string;
 }
 
+/** Sigma's logsource keys; `definition` is a description, kept for people. */
+const LOGSOURCE_KEYS: readonly string[] = ['product', 'service', 'category', 'definition'];
+
 export function parseLogsource(
   file: string,
   node: TreeNode | undefined,
@@ -38,6 +41,14 @@ export function parseLogsource(
       'logsource is missing: say where the rule runs, e.g. product: strongdm, service: queries',
     );
   if (node.kind !== 'map') throw errorAt(file, node.at, `logsource must be a map, not ${describeKind(node)}`);
+  // A misspelt key (prodcut) would otherwise leave the rule bound more widely than written.
+  const unknown = node.entries.find((item) => !LOGSOURCE_KEYS.includes(item.key));
+  if (unknown)
+    throw errorAt(
+      file,
+      unknown.keyAt,
+      `logsource.${unknown.key} is not a logsource key (known: ${LOGSOURCE_KEYS.join(', ')})`,
+    );
   const read = (key: 'product' | 'service' | 'category'): string | undefined => {
     const found = entry(node as MapNode, key);
     if (!found) return undefined;

@@ -69,5 +69,6 @@ export function readMeta(document: RuleDocument, root: MapNode): RuleMeta {
     tags,
     file,
     line: root.at?.line,
+    column: root.at?.column,
   };
 }

@@ -1,4 +1,4 @@
-import { RuleError } from '../errors';
+import { formatLocation, RuleError } from '../errors';
 import { compileCorrelationRule } from './correlation-rule';
 import { compileDetectionRule } from './detection-rule';
 import { readMeta } from './meta';
@@ -86,8 +86,8 @@ export function checkRuleSet(rules: readonly CompiledRule[]): {
   const byRef = new Map<string, CompiledRule>();
   const duplicate = (rule: CompiledRule, what: string, other: CompiledRule) =>
     new RuleError(
-      { file: rule.file, line: rule.line },
-      `${what} is also used by "${other.title}" (${other.file}${other.line ? `:${other.line}` : ''}); rules need unique ids and names`,
+      { file: rule.file, line: rule.line, column: rule.column },
+      `${what} is also used by "${other.title}" (${formatLocation(other)}); rules need unique ids and names`,
     );
   for (const rule of rules) {
     const sameKey = byKey.get(rule.key);

@@ -20,6 +20,8 @@ export interface RuleMeta {
   readonly file: string;
   /** Line of the rule's document in its file (1-based), when read from YAML. */
   readonly line?: number;
+  /** Column of the rule's document on that line (1-based): messages name file:line:column. */
+  readonly column?: number;
 }
 
 /** A Sigma detection rule, compiled into one predicate. */

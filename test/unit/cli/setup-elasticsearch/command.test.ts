@@ -1,27 +1,8 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../../../cli/main';
-import type { CliIo } from '../../../../cli/shared/io';
+import { runCliCaptured } from '../support/run-cli';
 
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const io: CliIo = {
-    stdout,
-    stderr,
-    env: {},
-    cwd: process.cwd(),
-    interactive: false,
-    onStopSignal: () => () => undefined,
-    exit: () => assert.fail('no exit'),
-  };
-  return { code: await runCli(args, io), out, err };
-}
+const run = (args: string[]) => runCliCaptured(args);
 
 describe('sluice setup elasticsearch on the command line', () => {
   // A command that ends the process would end this test file too, and --help would end it with 0: a pass.
