@@ -278,6 +278,8 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
       source,
       undefined,
       detections,
+      // As many objects at a time as the deployed handler runs (HEC's maxConcurrency, 4 by default).
+      { paceObjects: true },
     );
     try {
       await forwarder.forwardInBatches(

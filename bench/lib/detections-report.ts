@@ -152,8 +152,9 @@ Issue 11's budget: with the StrongDM pack, the forwarder may spend at most ${(DE
 than without detections. Measured with \`${run.command}\` (\`bench/children/forward-detections.ts\`): the
 forwarder of the throughput rows (\`processMessage\` → \`forwardObject\` → Splunk HEC, destination gzip as
 shown, the same local HEC receiver) on ${fixed(sizes.records)} StrongDM records (seed ${sizes.seed}, objects of 1,000 records
-of one log type, one account per person, ${sizes.batchSize} objects at a time as the handler takes its batch, which
-the stage counts together as one wave),
+of one log type, one account per person, batches of ${sizes.batchSize} objects as the handler takes its SQS batch, run
+as the handler runs them: 4 at a time, HEC's default \`maxConcurrency\` (the detections stage and alert routes do
+not limit it); the stage counts the batches of the objects running together as one wave),
 without detections and with \`detections: { packs: ["strongdm"] }\`: the \`detections\` stage beside HEC,
 wired as the Lambda wires it. Each round runs both back to back on a fresh forwarder and fresh
 detection state, alternating which goes first; the table shows medians over the rounds, the added

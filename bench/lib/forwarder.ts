@@ -2,6 +2,7 @@ import { parseConfig } from '../../lambda/core/config/load';
 import type { SluiceConfigInput } from '../../lambda/core/config/schema';
 import type { DetectionFanout } from '../../lambda/core/detections/stage/detection-fanout';
 import type { ForwardSummary } from '../../lambda/core/forward/forward-object';
+import { invocationSchedule } from '../../lambda/core/forward/object-slots';
 import type { ObjectSource, QuarantineWriter } from '../../lambda/core/forward/ports';
 import { processMessage, type MessageDependencies } from '../../lambda/core/forward/process-message';
 import { createSink, type SinkDependencies } from '../../lambda/core/sinks/create-sink';
@@ -105,7 +106,10 @@ export interface BenchForwarder {
   handle(messageBody: string): Promise<void>;
   /** Handles the notification of a stored object. */
   forward(key: string, size: number): Promise<void>;
-  /** Forwards objects `batchSize` at a time, each batch at once, as the handler takes its SQS batch. */
+  /**
+   * Forwards objects `batchSize` at a time, as the handler takes its SQS batch: each batch at once,
+   * or, with `paceObjects`, as many at a time as the handler lets run (its ObjectSlots).
+   */
   forwardInBatches(
     objects: readonly { readonly key: string; readonly size: number }[],
     batchSize: number,
@@ -138,6 +142,10 @@ export function benchForwarder(
   objects: ObjectSource,
   transport?: SinkDependencies['transport'],
   detections?: BenchDetections,
+  options: {
+    /** Objects of a batch run as the handler runs them (see ObjectSlots). Default: all at once. */
+    readonly paceObjects?: boolean;
+  } = {},
 ): BenchForwarder {
   const config = runtimeConfigOf(
     parseConfig({
@@ -216,8 +224,25 @@ export function benchForwarder(
     handle,
     forward,
     forwardInBatches: async (objects, batchSize) => {
-      for (let start = 0; start < objects.length; start += batchSize)
-        await Promise.all(objects.slice(start, start + batchSize).map(({ key, size }) => forward(key, size)));
+      for (let start = 0; start < objects.length; start += batchSize) {
+        // A schedule per batch, as the handler builds one per invocation.
+        const batchDeps = options.paceObjects
+          ? {
+              ...deps,
+              ...invocationSchedule({
+                destinations: deps.destinations,
+                now: Date.now,
+                stopReadingAt: Number.POSITIVE_INFINITY,
+                deliveryDeadline: Number.POSITIVE_INFINITY,
+              }),
+            }
+          : deps;
+        await Promise.all(
+          objects
+            .slice(start, start + batchSize)
+            .map(({ key, size }) => processMessage(objectCreatedMessage(BENCH_BUCKET, key, size), batchDeps)),
+        );
+      }
     },
     totals,
     close: () => {

@@ -31,7 +31,8 @@ export function syntheticNotification(bucket: string, object: ListedObject, regi
         eventVersion: '2.1',
         eventSource: 'aws:s3',
         awsRegion: region,
-        // The write time, so records without a timestamp get the same fallback as the first time.
+        // The stored time (a multipart upload's initiation, where S3 notified its completion): the
+        // forwarder dates records without a timestamp by the LastModified its GET answers, not by this.
         eventTime: object.lastModified.toISOString(),
         eventName: 'ObjectCreated:Put',
         userIdentity: { principalId: 'sluice-replay' },

@@ -8,8 +8,8 @@ const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFai
 
 /**
  * Streams the exact object a notification named: by version when the bucket is versioned, else only
- * while its ETag is unchanged (an overwrite brings its own notification). Reports the ETag S3 sends
- * with the bytes (the whole object's, also for a ranged GET).
+ * while its ETag is unchanged (an overwrite brings its own notification). Reports the ETag and
+ * LastModified S3 sends with the bytes (the whole object's, also for a ranged GET).
  */
 export class S3ObjectSource implements ObjectSource {
   constructor(private readonly s3: S3Client) {}
@@ -27,7 +27,11 @@ export class S3ObjectSource implements ObjectSource {
         }),
       );
       if (!response.Body) throw new Error('GetObject returned no body');
-      return { body: response.Body as AsyncIterable<Uint8Array>, eTag: normalizeETag(response.ETag) };
+      return {
+        body: response.Body as AsyncIterable<Uint8Array>,
+        eTag: normalizeETag(response.ETag),
+        lastModified: response.LastModified,
+      };
     } catch (error) {
       const name = (error as { name?: string }).name ?? '';
       if (GONE.has(name)) {

@@ -35,8 +35,10 @@ export function alertObjectArn(bucketArn: string, alertsPrefix: string): string 
 /**
  * Lets the forwarder's role do what detections need and nothing more: query, batch-write and update
  * items of the detection table (no Scan, no DeleteItem: items expire by TTL), create alert objects under
- * `<alertsPrefix>/sluice-alerts/` (PutObject only: If-None-Match needs no read), publish to the alert
- * topic, and read the routes' secrets. Returns the environment variables that name them.
+ * `<alertsPrefix>/sluice-alerts/` (PutObject only: If-None-Match needs no read; an opening found
+ * written is read back with the GetObject the forwarder has on the alerts source, as on every
+ * source), publish to the alert topic, and read the routes' secrets. Returns the environment
+ * variables that name them.
  */
 export function grantDetections(
   role: iam.IRole,

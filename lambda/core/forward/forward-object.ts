@@ -33,6 +33,11 @@ export interface ForwardDestination {
   readonly sink: Sink;
   readonly logTypes?: readonly string[];
   readonly maxInFlight: number;
+  /**
+   * Whether this destination's `maxInFlight` bounds how many objects of an invocation run at once
+   * (see ObjectSlots). Default: `true`. The detections stage and the alert routes say `false`.
+   */
+  readonly pacesObjects?: boolean;
 }
 
 export interface ForwardDependencies {
@@ -195,10 +200,14 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     // The ETag of the bytes actually read names them on every path (a notification of a versioned
     // bucket, a replay's listing, a continuation's ranged GET); the notification's is a fallback.
     const eTag = normalizeETag(opened.eTag) ?? normalizeETag(object.eTag) ?? object.versionId ?? '';
+    // Likewise the time the store reports with the bytes, not the notification's (a multipart
+    // upload's differs, and a replay has only the stored one): records without a time get it, and
+    // an object whose key has no time folders files its quarantine under it, the same on every read.
+    const storedAt = opened.lastModified ?? object.eventTime;
     quarantine = new ObjectQuarantine({
       writer: deps.quarantine,
       source: deps.source.name,
-      object,
+      object: { ...object, eventTime: storedAt },
       eTag,
       now: () => new Date(deps.now()),
     });
@@ -226,7 +235,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
       timestampField: deps.source.timestampField,
       timestampFieldByLogType: deps.source.timestampFieldByLogType,
       idFieldByLogType: deps.source.idFieldByLogType,
-      eventTime: object.eventTime,
+      eventTime: storedAt,
     };
     try {
       for await (const events of chunks) {

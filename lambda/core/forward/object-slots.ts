@@ -5,6 +5,8 @@ export interface ObjectSlotsOptions {
   readonly destinations: readonly {
     readonly sink: { readonly name: string };
     readonly maxInFlight: number;
+    /** Default: `true` (see ForwardDestination.pacesObjects). */
+    readonly pacesObjects?: boolean;
   }[];
   readonly latency: RequestLatency;
   readonly now: () => number;
@@ -18,8 +20,9 @@ export interface ObjectSlotsOptions {
  * Which objects of an invocation run, and how they share each destination's requests in flight.
  *
  * Objects start one after another, at most as many at once as the most constrained destination has
- * requests in flight, and each started object owns an equal share of every destination's requests
- * (at least one). A started object therefore does not queue behind other objects' requests (at most
+ * requests in flight (of those that pace objects: not the detections stage, whose batches of the
+ * objects running together make one wave, nor an alert route, which only alert objects reach), and
+ * each started object owns an equal share of every destination's requests (at least one). A started object therefore does not queue behind other objects' requests (at most
  * for one answer, when it starts while the others still hold larger shares): it makes progress, or
  * its destination fails it. Objects whose turn comes when nothing more can be sent in
  * time are not started at all; the caller hands them back untouched.
@@ -30,7 +33,9 @@ export class ObjectSlots {
   private readonly capacity: number;
 
   constructor(private readonly options: ObjectSlotsOptions) {
-    this.capacity = Math.max(1, Math.min(...options.destinations.map((d) => d.maxInFlight)));
+    const paced = options.destinations.filter((d) => d.pacesObjects !== false);
+    const pacing = paced.length > 0 ? paced : options.destinations;
+    this.capacity = Math.max(1, Math.min(...pacing.map((d) => d.maxInFlight)));
   }
 
   /**

@@ -9,6 +9,14 @@ export interface OpenedObject {
    * path, where a notification's `eTag` may be missing.
    */
   readonly eTag?: string;
+  /**
+   * When the store stored the object (S3: the GET's `LastModified`, also for a ranged GET): the time
+   * of records that carry none. Not the notification's `eventTime`: a multipart upload is notified
+   * when it completes but stored as of when it was initiated, and a replay, listing the object,
+   * knows only the latter. The same time on every path keeps such a record's event time, and so
+   * its place in correlation windows, the same when it is read again. Absent: the ref's `eventTime`.
+   */
+  readonly lastModified?: Date;
 }
 
 /** Reads an object's bytes as a stream, optionally from a byte offset (a ranged GET). */

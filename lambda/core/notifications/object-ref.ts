@@ -6,7 +6,11 @@ export interface ObjectRef {
   readonly versionId?: string;
   readonly eTag?: string;
   readonly size?: number;
-  /** When S3 saw the write: the fallback timestamp of records without one. */
+  /**
+   * When S3 saw the write (a notification's `eventTime`, a listing's LastModified). Records without a
+   * timestamp get the time the store reports with the bytes (`OpenedObject.lastModified`), which is
+   * the same on every path; this one only when it reports none.
+   */
   readonly eventTime: Date;
 }
 

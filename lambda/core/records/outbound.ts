@@ -20,7 +20,7 @@ export interface OutboundContext {
   readonly timestampFieldByLogType?: Readonly<Record<string, string>>;
   /** Field holding the record's own id, per log type (e.g. `activities` -> `id`). */
   readonly idFieldByLogType: Readonly<Record<string, string>>;
-  /** When S3 saw the object: the time of records that carry none. */
+  /** When the object was stored (see `OpenedObject.lastModified`): the time of records that carry none. */
   readonly eventTime: Date;
 }
 

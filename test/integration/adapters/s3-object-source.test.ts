@@ -46,6 +46,16 @@ describe('reading the object a notification names (moto S3)', () => {
     assert.equal(await text((await source.open(ref, 6)).body), 'version\n');
   });
 
+  it("reports the object's LastModified, the time of records without one, also for a ranged read", async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'dated', Body: '{"a":1}\n' }));
+    const ref = { bucket: 'versioned', key: 'dated', versionId: put.VersionId, eventTime: new Date(0) };
+    const full = await source.open(ref, 0);
+    const ranged = await source.open(ref, 3);
+    await Promise.all([text(full.body), text(ranged.body)]);
+    assert.ok(full.lastModified instanceof Date && full.lastModified.getTime() > 0);
+    assert.deepEqual(ranged.lastModified, full.lastModified);
+  });
+
   it("names the bytes read by the whole object's ETag, unquoted, also for a ranged read", async () => {
     const put = await s3.send(
       new PutObjectCommand({ Bucket: 'versioned', Key: 'tagged', Body: '{"a":1}\n{"a":2}\n' }),

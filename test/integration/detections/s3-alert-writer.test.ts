@@ -66,6 +66,15 @@ describe('alert objects in S3 (moto)', () => {
     assert.deepEqual(await read(s3, key), { body: '{"n":1}\n', contentType: 'application/x-ndjson' });
   });
 
+  it('reads an alert object back as written (an opening found taken), and answers undefined for a free key', async () => {
+    const writer = new S3AlertObjectWriter(s3, BUCKET);
+    // Under another alerts prefix: the stage's test below lists every alert under `sluice/`.
+    const key = 'elsewhere/sluice-alerts/2024/02/01/13/00/read.json';
+    assert.equal(await writer.read(key), undefined);
+    await writer.create(key, '{"occurrences":2}\n');
+    assert.equal(await writer.read(key), '{"occurrences":2}\n');
+  });
+
   it('throws what is not a taken key, so the stage fails its batch and retries it', async () => {
     const writer = new S3AlertObjectWriter(s3, 'no-such-bucket');
     await assert.rejects(writer.create('sluice/sluice-alerts/x.json', '{}\n'), { name: 'NoSuchBucket' });

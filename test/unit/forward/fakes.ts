@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { invocationSchedule, type ObjectSlotsOptions } from '../../../lambda/core/forward/object-slots';
+import type { ForwardDependencies } from '../../../lambda/core/forward/forward-object';
 import type { ObjectSource, OpenedObject, QuarantineWriter } from '../../../lambda/core/forward/ports';
 import type { ObjectRef } from '../../../lambda/core/notifications/object-ref';
 import type { OutboundRecord } from '../../../lambda/core/records/types';
@@ -12,6 +14,8 @@ export class MemoryObjects implements ObjectSource {
   chunkSize = 7;
   /** Like S3: the whole object's ETag (quoted, MD5 of its bytes), also for a ranged read. */
   reportsETag = true;
+  /** Like S3's GET `LastModified` when set (the whole object's, also for a ranged read). */
+  lastModified: Date | undefined;
   constructor(private readonly objects: Record<string, Buffer>) {}
 
   async open(object: ObjectRef, fromByte: number): Promise<OpenedObject> {
@@ -23,7 +27,7 @@ export class MemoryObjects implements ObjectSource {
     const body = (async function* () {
       for (let index = 0; index < slice.length; index += size) yield slice.subarray(index, index + size);
     })();
-    return { body, eTag: this.reportsETag ? `"${md5(bytes)}"` : undefined };
+    return { body, eTag: this.reportsETag ? `"${md5(bytes)}"` : undefined, lastModified: this.lastModified };
   }
 }
 
@@ -152,3 +156,47 @@ export const strongdmSource = {
   timestampField: 'timestamp',
   idFieldByLogType: { activities: 'id', queries: 'uuid' },
 };
+
+/**
+ * Which of `count` objects asking at once start right away, in an invocation with these
+ * destinations (far from its deadlines), and the invocation's slots.
+ */
+export async function objectsStartedAtOnce(
+  destinations: ObjectSlotsOptions['destinations'],
+  count: number,
+): Promise<{ started: number[]; objectSlots: ReturnType<typeof invocationSchedule>['objectSlots'] }> {
+  const { objectSlots } = invocationSchedule({
+    destinations,
+    now: () => 0,
+    stopReadingAt: 700,
+    deliveryDeadline: 900,
+  });
+  const started: number[] = [];
+  for (let index = 0; index < count; index += 1)
+    void objectSlots.acquire().then((start) => start && started.push(index));
+  await new Promise((resolve) => setImmediate(resolve));
+  return { started, objectSlots };
+}
+
+/** forwardObject's dependencies for a StrongDM activities object, every destination with 2 requests in flight. */
+export function forwardDependencies(
+  objects: MemoryObjects,
+  sinks: RecordingSink[],
+  overrides: Partial<ForwardDependencies> = {},
+) {
+  const quarantine = new MemoryQuarantine();
+  const deps: ForwardDependencies = {
+    source: strongdmSource,
+    logTypeFromKey: 'activities',
+    destinations: sinks.map((sink) => ({ sink, maxInFlight: 2 })),
+    objects,
+    quarantine,
+    maxRecordBytes: 1024 * 1024,
+    maxObjectBytes: 1024 * 1024 * 1024,
+    now: () => 0,
+    stopReadingAt: Number.POSITIVE_INFINITY,
+    deliveryDeadline: Number.POSITIVE_INFINITY,
+    ...overrides,
+  };
+  return { deps, quarantine };
+}

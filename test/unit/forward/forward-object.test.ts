@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forwardObject, type ForwardDependencies } from '../../../lambda/core/forward/forward-object';
+import { forwardObject } from '../../../lambda/core/forward/forward-object';
 import type { ObjectWork } from '../../../lambda/core/notifications/object-ref';
 import {
   activities,
+  forwardDependencies as dependencies,
   gzipped,
   MemoryObjects,
-  MemoryQuarantine,
   ndjson,
   objectRef,
   RecordingSink,
@@ -14,28 +14,6 @@ import {
 } from './fakes';
 
 const KEY = 'sdm/logs/activities/2024/02/01/18/50/a.json';
-
-function dependencies(
-  objects: MemoryObjects,
-  sinks: RecordingSink[],
-  overrides: Partial<ForwardDependencies> = {},
-) {
-  const quarantine = new MemoryQuarantine();
-  const deps: ForwardDependencies = {
-    source: strongdmSource,
-    logTypeFromKey: 'activities',
-    destinations: sinks.map((sink) => ({ sink, maxInFlight: 2 })),
-    objects,
-    quarantine,
-    maxRecordBytes: 1024 * 1024,
-    maxObjectBytes: 1024 * 1024 * 1024,
-    now: () => 0,
-    stopReadingAt: Number.POSITIVE_INFINITY,
-    deliveryDeadline: Number.POSITIVE_INFINITY,
-    ...overrides,
-  };
-  return { deps, quarantine };
-}
 
 const ids = (sink: RecordingSink) => sink.received.map((record) => record.id);
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { invocationSchedule } from '../../../lambda/core/forward/object-slots';
+import { objectsStartedAtOnce } from './fakes';
 
 const destinations = [
   { sink: { name: 'splunk' }, maxInFlight: 4 },
@@ -56,5 +57,26 @@ describe('the objects of one invocation', () => {
     objectSlots.release();
     clock = 6_000;
     assert.equal(await objectSlots.acquire(), false, 'neither can');
+  });
+
+  it('are not held back by destinations that do not pace objects (the detections stage, alert routes)', async () => {
+    const { started, objectSlots } = await objectsStartedAtOnce(
+      [
+        ...destinations,
+        { sink: { name: 'detections' }, maxInFlight: 2, pacesObjects: false },
+        { sink: { name: 'pagerduty' }, maxInFlight: 1, pacesObjects: false },
+      ],
+      6,
+    );
+    assert.deepEqual(started, [0, 1, 2, 3], 'as many as splunk allows, as without them');
+    assert.equal(objectSlots.share(1), 1, 'each running object still sends at least one request to a route');
+  });
+
+  it('are paced by every destination when none paces objects', async () => {
+    const { started } = await objectsStartedAtOnce(
+      [{ sink: { name: 'detections' }, maxInFlight: 2, pacesObjects: false }],
+      4,
+    );
+    assert.deepEqual(started, [0, 1]);
   });
 });

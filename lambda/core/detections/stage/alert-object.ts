@@ -74,3 +74,20 @@ export function alertObject(
     body = JSON.stringify({ ...record, samples: [] });
   return { key: alertObjectKey(prefix, Date.parse(alert.period.start), name), name, body: `${body}\n` };
 }
+
+/**
+ * The running count an alert object's body shows (its `occurrences`), undefined when the body is not
+ * one `alertObject` wrote (truncated, or not an alert).
+ */
+export function occurrencesShown(body: string): number | undefined {
+  let record: unknown;
+  try {
+    record = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const occurrences = (record as { occurrences?: unknown } | null)?.occurrences;
+  return typeof occurrences === 'number' && Number.isSafeInteger(occurrences) && occurrences >= 0
+    ? occurrences
+    : undefined;
+}

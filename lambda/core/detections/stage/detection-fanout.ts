@@ -47,9 +47,12 @@ export function createDetectionFanout(options: DetectionFanoutOptions): Detectio
   return {
     destinations: [
       // Two batches in flight: the stage's store round trips overlap the reading of the next batch.
-      { sink: stage, maxInFlight: 2 },
-      // One batch at a time per route keeps a channel's alerts in order.
-      ...routes.map((sink) => ({ sink, logTypes: [ALERTS_LOG_TYPE], maxInFlight: 1 })),
+      // It does not pace objects: the more objects run at once, the larger its waves (and the fewer
+      // its requests per record); the SIEM destinations set how many run.
+      { sink: stage, maxInFlight: 2, pacesObjects: false },
+      // One batch at a time per route keeps a channel's alerts in order. Only alert objects reach a
+      // route: its one request must not hold every other object back (a slow channel delays only itself).
+      ...routes.map((sink) => ({ sink, logTypes: [ALERTS_LOG_TYPE], maxInFlight: 1, pacesObjects: false })),
     ],
     hook: stage,
     close: () => routes.forEach((sink) => sink.close()),

@@ -7,7 +7,7 @@ import type { MatchedRecord } from '../batch-matches';
 import { DetectionEngine, type AlertOutcome } from '../engine';
 import type { RuleIndex } from '../rule-index';
 import type { WindowStore } from '../windows/store';
-import { alertObject, DEFAULT_MAX_ALERT_BYTES } from './alert-object';
+import { alertObject, DEFAULT_MAX_ALERT_BYTES, occurrencesShown } from './alert-object';
 import { DetectionStageCodes } from './codes';
 import { DEFAULT_ALERTS_PREFIX, DETECTIONS_STAGE } from './names';
 import type { AlertObjectWriter } from './ports';
@@ -139,38 +139,61 @@ export class DetectionSink implements Sink {
 
   /**
    * Writes the alert's object, then records it written in the store. An opening is marked notified
-   * (with the step of the count it shows). Past the opening, the object due is that of the largest
-   * step of the running count (2, 5, 10, 20, 50, …, see update-steps.ts) the count has reached and
-   * the store has not recorded written, whichever registration finds it due: the one that took the
-   * count there, or, when that one's object was never written (a crash or a lost answer after the
-   * registration applied), the next one, even if it added nothing. An opening whose object exists
-   * (412: written by an earlier attempt, or by another batch before it was marked) is followed by
-   * the update due, if any, so the count the SIEM last saw stays behind by no more than it would
-   * for any update.
+   * with the step of the count it shows (2, 5, 10, 20, 50, …, see update-steps.ts; 0 below 2). Past
+   * the opening, the object due is that of the largest step the count has reached and the store has
+   * not recorded written, whichever registration finds it due: the one that took the count there,
+   * or, when that one's object was never written (a crash or a lost answer after the registration
+   * applied), the next one, even if it added nothing.
+   *
+   * An opening is named by its alert alone (alert-object.ts), so a create that finds it written
+   * (412) proves that this alert's one opening exists, not which count it shows: it may be this
+   * very object (the SDK retried a PutObject whose answer was lost; an earlier attempt wrote it and
+   * then failed to mark it), or another batch's, with a lower or higher count. The stage reads it
+   * back and records the step it shows as this opening's; an update follows only for a higher
+   * step. Taking our own count as the one shown could lose an update; writing the update
+   * regardless sends routes that take updates the same count twice.
    */
   private async publish(outcome: AlertOutcome): Promise<void> {
     if (outcome.kind !== 'opened') {
-      await this.publishUpdate(outcome);
+      await this.publishUpdate(outcome, 0);
       return;
     }
     const opening = alertObject(this.prefix, OPENED, outcome.alert, this.maxAlertBytes);
     const written = await this.options.writer.create(opening.key, opening.body);
-    if (!written && outcome.added > 0) await this.publishUpdate(outcome);
-    const shown = stepAtMost(outcome.occurrences);
-    await this.options.alerts.markNotified(outcome.dedupKey, written && shown >= 2 ? shown : 0);
+    const shown = written ? stepShown(outcome.occurrences) : await this.stepOfExisting(opening.key);
+    if (!written) await this.publishUpdate(outcome, shown);
+    await this.options.alerts.markNotified(outcome.dedupKey, shown);
+  }
+
+  /**
+   * The step an opening found written shows; 0 when that cannot be known (a writer that cannot read,
+   * an object gone or not an alert): the update due is then written, a possible repeat of a count
+   * rather than a step never written.
+   */
+  private async stepOfExisting(key: string): Promise<number> {
+    const body = await this.options.writer.read?.(key);
+    const occurrences = body === undefined ? undefined : occurrencesShown(body);
+    return occurrences === undefined ? 0 : stepShown(occurrences);
   }
 
   /**
    * Objects are named by step, so two Lambdas finding one step due write one object (the second
-   * create finds it); each records the step written.
+   * create finds it); each records the step written. `shown`: a step an object of this alert is
+   * known to show already, though the store may not have recorded it yet (see publish).
    */
-  private async publishUpdate(outcome: AlertOutcome): Promise<void> {
+  private async publishUpdate(outcome: AlertOutcome, shown: number): Promise<void> {
     const step = stepAtMost(outcome.occurrences);
-    if (step < 2 || step <= outcome.stepWritten) return;
+    if (step < 2 || step <= Math.max(outcome.stepWritten, shown)) return;
     const update = alertObject(this.prefix, { status: 'updated', step }, outcome.alert, this.maxAlertBytes);
     await this.options.writer.create(update.key, update.body);
     await this.options.alerts.markStepWritten(outcome.dedupKey, step);
   }
+}
+
+/** The step of the count an alert object shows, as the store records it: 0 for a count below 2. */
+function stepShown(occurrences: number): number {
+  const step = stepAtMost(occurrences);
+  return step >= 2 ? step : 0;
 }
 
 const OPENED = { status: 'opened' } as const;

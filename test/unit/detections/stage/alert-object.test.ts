@@ -7,6 +7,7 @@ import {
   alertObject,
   alertObjectKey,
   alertObjectName,
+  occurrencesShown,
 } from '../../../../lambda/core/detections/stage/alert-object';
 import { ALERTS_LOG_TYPE, routeSinkName } from '../../../../lambda/core/detections/stage/names';
 import { classifyKey } from '../../../../lambda/core/layout/key-layout';
@@ -112,5 +113,12 @@ describe('alert objects', () => {
 
   it('go to routes whose progress keys cannot be a destination name', () => {
     assert.equal(routeSinkName('pager'), 'route:pager');
+  });
+
+  it('tell the count they show when read back (an opening found written), and nothing when not an alert', () => {
+    assert.equal(occurrencesShown(alertObject('sluice', { status: 'opened' }, alert).body), 100);
+    assert.equal(occurrencesShown(alertObject('sluice', { status: 'opened' }, alert, 100).body), 100);
+    for (const body of ['', '{"occurrences":', 'null', '7', '{"occurrences":"100"}', '{"occurrences":-1}'])
+      assert.equal(occurrencesShown(body), undefined, body);
   });
 });

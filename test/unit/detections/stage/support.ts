@@ -93,6 +93,11 @@ export class MemoryAlertWriter implements AlertObjectWriter {
     return written;
   }
 
+  async read(key: string): Promise<string | undefined> {
+    if (this.failure) throw this.failure;
+    return this.objects.get(key);
+  }
+
   records(): AlertRecord[] {
     return [...this.objects.values()].map((body) => JSON.parse(body) as AlertRecord);
   }
