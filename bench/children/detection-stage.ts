@@ -111,6 +111,8 @@ export async function measureDetectionStage(input: DetectionStageInput): Promise
                 alertBytes += body.length;
                 return true;
               },
+              // Every create writes: an opening is never found written, never read back.
+              read: async () => undefined,
             },
             now: () => Date.UTC(2024, 1, 1, 20),
           });

@@ -125,18 +125,20 @@ class Tally {
         }
         return written;
       },
+      read: (key) => writer.read(key),
     };
   }
 }
 
 function memoryWriter(): AlertObjectWriter {
-  const keys = new Set<string>();
+  const bodies = new Map<string, string>();
   return {
-    create: async (key) => {
-      if (keys.has(key)) return false;
-      keys.add(key);
+    create: async (key, body) => {
+      if (bodies.has(key)) return false;
+      bodies.set(key, body);
       return true;
     },
+    read: async (key) => bodies.get(key),
   };
 }
 
@@ -363,8 +365,10 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
 function countingS3(s3: S3Client, wrap: (writer: AlertObjectWriter) => AlertObjectWriter): S3Client {
   // S3AlertObjectWriter is built inside createAwsDetections from the client: count at the client.
   const send = s3.send.bind(s3) as (command: unknown) => Promise<unknown>;
+  // Only creates are counted: the stage's reads go to S3 itself.
   const counted = wrap({
     create: async () => true,
+    read: async () => undefined,
   });
   return new Proxy(s3, {
     get(target, property, receiver) {

@@ -166,12 +166,12 @@ export class DetectionSink implements Sink {
   }
 
   /**
-   * The step an opening found written shows; 0 when that cannot be known (a writer that cannot read,
+   * The step an opening found written shows; 0 when that cannot be known (
    * an object gone or not an alert): the update due is then written, a possible repeat of a count
    * rather than a step never written.
    */
   private async stepOfExisting(key: string): Promise<number> {
-    const body = await this.options.writer.read?.(key);
+    const body = await this.options.writer.read(key);
     const occurrences = body === undefined ? undefined : occurrencesShown(body);
     return occurrences === undefined ? 0 : stepShown(occurrences);
   }

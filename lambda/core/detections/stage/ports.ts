@@ -8,9 +8,7 @@ export interface AlertObjectWriter {
   /**
    * The body of the alert object at `key`, undefined when there is none (S3: `GetObject`, which the
    * forwarder may do on the alerts source it forwards). An opening is named by its alert alone, so
-   * when its create finds it written the stage reads the count it shows. Optional: without it the
-   * stage takes such an opening to show no step and writes the update due, which may repeat the
-   * opening's count but never leaves a step unwritten.
+   * when its create finds it written the stage reads the count it shows.
    */
-  read?(key: string): Promise<string | undefined>;
+  read(key: string): Promise<string | undefined>;
 }
