@@ -1,5 +1,6 @@
 import { collectorConfig, type CollectorConfig } from '../../lambda/core/collectors/config';
 import type { CollectorClient, PageQuery } from '../../lambda/core/collectors/types';
+import { configErrorMap } from '../../lambda/core/config/error-map';
 import { formatIssues } from '../../lambda/core/config/load';
 import { usageError } from '../shared/errors';
 
@@ -23,7 +24,7 @@ export function pullConfig(config: CollectorConfig, overrides: PullOverrides): C
     ...(overrides.limit !== undefined ? { limit: overrides.limit } : {}),
     ...(overrides.query ? { query: { ...(config as { query?: object }).query, ...overrides.query } } : {}),
   };
-  const parsed = collectorConfig.safeParse(raw);
+  const parsed = collectorConfig.safeParse(raw, { error: configErrorMap });
   if (!parsed.success) {
     throw usageError(
       `--query/--limit do not fit collector '${config.name}': ${formatIssues(parsed.error.issues).join('; ')}`,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileDestination, type LocalDestinationConfig } from '../../lambda/core/config/destinations';
+import { configErrorMap } from '../../lambda/core/config/error-map';
 import { formatIssues, parseConfig } from '../../lambda/core/config/load';
 import type { SluiceConfig } from '../../lambda/core/config/schema';
 import { SluiceError } from '../../lambda/core/errors';
@@ -31,7 +32,7 @@ export function parseCliConfig(raw: unknown, origin: string, path: string): CliC
   const files = new Map<number, LocalDestinationConfig>();
   listed?.forEach((entry, index) => {
     if (!isFileDestination(entry)) return;
-    const parsed = fileDestination.safeParse(entry);
+    const parsed = fileDestination.safeParse(entry, { error: configErrorMap });
     if (parsed.success) files.set(index, parsed.data);
     else problems.push(...formatIssues(parsed.error.issues).map((line) => `destinations[${index}].${line}`));
   });

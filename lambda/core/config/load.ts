@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { SluiceError } from '../errors';
+import { configErrorMap } from './error-map';
 import { sluiceConfig, type SluiceConfig } from './schema';
 
 function describePath(path: readonly PropertyKey[]): string {
@@ -11,11 +12,17 @@ function describePath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-/** One line per problem, each naming the field, what is wrong and the fix. */
+/**
+ * One line per problem, each naming the field, what is wrong and the fix. An unknown field is named
+ * itself, not its parent (zod's path).
+ */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
-    const field = describePath(issue.path) || '(root)';
-    return `${field}: ${issue.message}`;
+    const path =
+      issue.code === 'unrecognized_keys' && issue.keys.length === 1
+        ? [...issue.path, issue.keys[0]]
+        : issue.path;
+    return `${describePath(path) || '(root)'}: ${issue.message}`;
   });
 }
 
@@ -26,7 +33,7 @@ const validated = new WeakSet<SluiceConfig>();
 export function parseConfig(raw: unknown, origin = 'configuration'): SluiceConfig {
   // A configuration is parsed once per process: zod's compiled fast path (a `new Function` per object
   // schema) costs more to build than it saves on one parse (about 3 ms of the CLI's start-up).
-  const result = sluiceConfig.safeParse(raw, { jitless: true });
+  const result = sluiceConfig.safeParse(raw, { jitless: true, error: configErrorMap });
   if (result.success) {
     validated.add(result.data);
     return result.data;

@@ -200,8 +200,28 @@ describe('invalid configuration names the field and the fix', () => {
     );
   });
 
-  it('an unknown field (a typo must not be silently ignored)', () => {
-    assertRejected({ sources: [{ ...strongdm, prefx: 'x' }] }, 'sources[0]', /prefx/);
+  it('an unknown field (a typo must not be silently ignored), named itself, with what was meant', () => {
+    assertRejected(
+      { sources: [{ ...strongdm, prefx: 'x' }] },
+      'sources[0].prefx',
+      /unknown field "prefx"\. Fix: did you mean "prefix"\?/,
+    );
+  });
+
+  it('an unknown field that is no typo of a known one, with the fields it could be', () => {
+    assertRejected(
+      { sources: [strongdm], forwarder: { speed: 3 } },
+      'forwarder.speed',
+      /unknown field "speed"\. Fix: remove it \(fields here: .*batchSize.*\)/,
+    );
+  });
+
+  it('a value outside its list, with the list and what was meant', () => {
+    assertRejected(
+      { sources: [{ ...strongdm, format: 'ndjsn' }] },
+      'sources[0].format',
+      /must be one of .*"ndjson".*, not "ndjsn"\. Fix: did you mean "ndjson"\?/,
+    );
   });
 
   it('a batch size above 10 without a batching window', () => {

@@ -188,7 +188,11 @@ describe('detections configuration: refusals name the field and the fix', () => 
   });
 
   it('refuses unknown fields in detections', () => {
-    assertRefused({ sources: [strongdm], detections: { dedup: '1h' } }, 'detections', /dedup/);
+    assertRefused(
+      { sources: [strongdm], detections: { dedupPeriode: '1h' } },
+      'detections.dedupPeriode',
+      /unknown field "dedupPeriode"\. Fix: did you mean "dedupPeriod"\?/,
+    );
   });
 
   it('refuses a destination named detections, whether or not detections are on', () => {
