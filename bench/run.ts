@@ -16,6 +16,8 @@
  *     --only=burst:dynamodb:on,…  those rows only (workload:stores:destination gzip), printed, not written
  *                                 (implies --detections)
  *   BENCH_EXTRA_FLAGS='--flag …'  V8 flags added to every measured child (they appear in the report)
+ *   BENCH_HEC_MAX_CONCURRENCY=n   --detections: the HEC destination's maxConcurrency (default: the
+ *                                 shipped 4), which sets how many objects of a batch run at once
  *   BENCH_PROFILE_DIR=dir         --detections: a CPU profile of each run alone, with and without the
  *                                 pack, into dir (readable bundle; the numbers are then not the real ones),
  *                                 and a sampled profile of what it allocates (`.heapprofile`)
@@ -90,6 +92,7 @@ const DETECTIONS_FORWARDER: DetectionsSizes = quick
       records: 10_000,
       seed: 7,
       batchSize: 10,
+      hecMaxConcurrency: positiveIntegerOf(process.env.BENCH_HEC_MAX_CONCURRENCY),
       rules: { warmupRounds: 1, rounds: 1 },
       memory: { warmupRounds: 1, rounds: 1 },
       dynamodb: { warmupRounds: 0, rounds: 1 },
@@ -98,11 +101,19 @@ const DETECTIONS_FORWARDER: DetectionsSizes = quick
       records: 100_000,
       seed: 7,
       batchSize: 10,
+      hecMaxConcurrency: positiveIntegerOf(process.env.BENCH_HEC_MAX_CONCURRENCY),
       rules: { warmupRounds: 1, rounds: 7 },
       memory: { warmupRounds: 1, rounds: 7 },
       dynamodb: { warmupRounds: 1, rounds: 3 },
     };
 const TARGET_RATIO = 0.6;
+
+function positiveIntegerOf(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`expected a positive integer, got '${text}'`);
+  return value;
+}
 const RSS_TARGET_BYTES = 256 * 1024 ** 2;
 
 function log(message: string): void {

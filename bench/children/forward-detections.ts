@@ -62,6 +62,8 @@ export interface ForwardDetectionsInput {
   readonly rounds: number;
   /** Notifications handled at once, as the handler does with its batch. */
   readonly batchSize: number;
+  /** The HEC destination's `maxConcurrency`: objects of a batch run at once. Default: the shipped one. */
+  readonly hecMaxConcurrency?: number;
 }
 
 export interface DetectionsRun {
@@ -276,7 +278,12 @@ serveOnce<ForwardDetectionsInput, ForwardDetectionsOutput>(async (input) => {
 
   const forwardAll = async (detections: BenchDetections | undefined): Promise<ForwardTotals> => {
     const forwarder = benchForwarder(
-      [destinationConfig('hec', input.urls, input.destinationGzip)],
+      [
+        {
+          ...destinationConfig('hec', input.urls, input.destinationGzip),
+          ...(input.hecMaxConcurrency === undefined ? {} : { maxConcurrency: input.hecMaxConcurrency }),
+        },
+      ],
       source,
       undefined,
       detections,

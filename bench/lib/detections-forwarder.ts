@@ -56,6 +56,11 @@ export interface DetectionsSizes {
   readonly records: number;
   readonly seed: number;
   readonly batchSize: number;
+  /**
+   * The HEC destination's `maxConcurrency`, which sets how many objects of a batch run at once (and
+   * so how large the stage's waves are). Default: the shipped default (4); `BENCH_HEC_MAX_CONCURRENCY`.
+   */
+  readonly hecMaxConcurrency?: number;
   /** Per row kind: the DynamoDB rows wait on moto, so they run fewer rounds. */
   readonly rules: { readonly warmupRounds: number; readonly rounds: number };
   readonly memory: { readonly warmupRounds: number; readonly rounds: number };
@@ -156,6 +161,7 @@ export async function measureDetectionsRows(options: {
       warmupRounds,
       rounds,
       batchSize: options.sizes.batchSize,
+      hecMaxConcurrency: options.sizes.hecMaxConcurrency,
     };
     const before = await options.hecEvents();
     const output = await runChild<ForwardDetectionsOutput>(options.script, input, {

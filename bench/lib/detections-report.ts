@@ -153,7 +153,7 @@ than without detections. Measured with \`${run.command}\` (\`bench/children/forw
 forwarder of the throughput rows (\`processMessage\` → \`forwardObject\` → Splunk HEC, destination gzip as
 shown, the same local HEC receiver) on ${fixed(sizes.records)} StrongDM records (seed ${sizes.seed}, objects of 1,000 records
 of one log type, one account per person, batches of ${sizes.batchSize} objects as the handler takes its SQS batch, run
-as the handler runs them: 4 at a time, HEC's default \`maxConcurrency\` (the detections stage and alert routes do
+as the handler runs them: ${sizes.hecMaxConcurrency ?? 4} at a time, HEC's ${sizes.hecMaxConcurrency === undefined ? 'default ' : ''}\`maxConcurrency\` (the detections stage and alert routes do
 not limit it); the stage counts the batches of the objects running together as one wave),
 without detections and with \`detections: { packs: ["strongdm"] }\`: the \`detections\` stage beside HEC,
 wired as the Lambda wires it. Each round runs both back to back on a fresh forwarder and fresh
