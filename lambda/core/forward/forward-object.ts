@@ -172,7 +172,10 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
   let unreadableCount = 0;
   const refusedCount = new Map<string, number>();
   // Quarantine entries are written in chunks while reading, so an object whose every record is
-  // refused costs bounded memory.
+  // refused costs bounded memory. A chunk whose write fails stays pending: the next flush tries it
+  // again, and the last one (`force`) throws, failing the message. Progress already counts those
+  // records as handled, so letting a failed write pass (or reading it as the object's failure, which
+  // hands progress on) would lose them.
   const flushQuarantine = async (force: boolean) => {
     for (const pipeline of pipelines) {
       for (const entry of pipeline.rejected.splice(0)) {
@@ -183,7 +186,16 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     if (unreadable.length === 0) return;
     if (!force && pendingBytes < QUARANTINE_FLUSH_BYTES && unreadable.length < QUARANTINE_FLUSH_ENTRIES)
       return;
-    for (const entry of await quarantine!.write(unreadable.splice(0))) {
+    const entries = unreadable.splice(0);
+    let written;
+    try {
+      written = await quarantine!.write(entries);
+    } catch (error) {
+      unreadable.unshift(...entries);
+      if (force) throw error;
+      return;
+    }
+    for (const entry of written) {
       if (entry.destination === undefined) unreadableCount += 1;
       else refusedCount.set(entry.destination, (refusedCount.get(entry.destination) ?? 0) + 1);
     }

@@ -6,6 +6,7 @@ import type { QuarantineEntry } from '../../../lambda/core/forward/ports';
 import type { SluiceError } from '../../../lambda/core/errors';
 import {
   activities,
+  forwardDependencies,
   MemoryObjects,
   MemoryQuarantine,
   ndjson,
@@ -161,5 +162,45 @@ describe('forwarding an object with bad records again', () => {
       refused.map((entry) => entry.recordId),
       ['at-1'],
     );
+  });
+
+  describe('when the quarantine answers with a failure', () => {
+    class FailingQuarantine extends MemoryQuarantine {
+      constructor(private failures: number) {
+        super();
+      }
+
+      override async create(name: string, body: string): Promise<boolean> {
+        if (this.failures > 0) {
+          this.failures -= 1;
+          throw new Error('S3 PutObject: 503 SlowDown');
+        }
+        return super.create(name, body);
+      }
+    }
+
+    // Enough unreadable lines that they are written while the object is still being read.
+    const manyBadLines = () => Buffer.concat([Buffer.from('{x}\n'.repeat(5_000)), ndjson(activities(4))]);
+
+    it('writes the bad records of a failed mid-object write at the next write: none is lost', async () => {
+      const objects = new MemoryObjects({ [KEY]: manyBadLines() });
+      objects.chunkSize = 64 * 1024;
+      const quarantine = new FailingQuarantine(1);
+      const sink = new RecordingSink('splunk');
+      const { deps } = forwardDependencies(objects, [sink], { quarantine });
+      const result = await forwardObject({ object }, deps);
+      assert.equal(result.status, 'complete');
+      assert.equal(result.summary.unreadable, 5_000);
+      assert.equal(quarantine.entries.length, 5_000);
+      assert.equal(sink.received.length, 4);
+    });
+
+    it('fails the message when the last write fails too (its retry reads the object again), not the object', async () => {
+      const objects = new MemoryObjects({ [KEY]: manyBadLines() });
+      objects.chunkSize = 64 * 1024;
+      const quarantine = new FailingQuarantine(Number.POSITIVE_INFINITY);
+      const { deps } = forwardDependencies(objects, [new RecordingSink('splunk')], { quarantine });
+      await assert.rejects(forwardObject({ object }, deps), /503 SlowDown/);
+    });
   });
 });
