@@ -22,6 +22,7 @@ import { detectionRulesFile } from './detections/rules-bundle';
 import { handlerBundling, sluiceEnvironment, sluiceHandler } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
+import { FUNCTION_TIMEOUT_ENV } from '../lambda/forwarder/s3-read-timeout';
 import { secretResourceArns } from './secret-arns';
 
 export interface ForwarderProps {
@@ -149,6 +150,7 @@ export class Forwarder extends Construct {
     props.queue.grantSendMessages(this.role);
     const detections = props.detections;
     const detectionsEnvironment = detections ? grantDetections(this.role, bucketArn, detections) : {};
+    const timeout = props.timeout ?? Duration.minutes(5);
     const files: BundledFile[] = [
       ...(detections ? [detectionRulesFile(detections.rules)] : []),
       ...(configInEnvironment ? [] : [{ name: RUNTIME_CONFIG_FILE, text: serialized }]),
@@ -159,7 +161,7 @@ export class Forwarder extends Construct {
         new nodejs.NodejsFunction(this, 'Function', {
           ...sluiceHandler('forwarder'),
           memorySize: props.memoryMb ?? 512,
-          timeout: props.timeout ?? Duration.minutes(5),
+          timeout,
           role: this.role,
           logGroup: this.logGroup,
           loggingFormat: lambda.LoggingFormat.JSON,
@@ -169,6 +171,8 @@ export class Forwarder extends Construct {
             ...(configInEnvironment ? { [RUNTIME_CONFIG_ENV]: serialized } : {}),
             SLUICE_BUCKET: props.bucket.bucketName,
             SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
+            // Lambda tells a handler its time left, not its timeout: the S3 client is built before.
+            [FUNCTION_TIMEOUT_ENV]: String(timeout.toSeconds()),
             ...sluiceEnvironment('sluice-forwarder'),
             ...detectionsEnvironment,
           },

@@ -17,6 +17,7 @@ import { ForwarderMetrics } from './metrics';
 import { readRuntimeConfig } from './runtime-config';
 import { deadlinesFor } from './deadlines';
 import { createAwsDetections, readBundledRules } from './detections';
+import { s3IdleTimeoutMs } from './s3-read-timeout';
 
 const logger = new Logger({ serviceName: 'sluice-forwarder' });
 
@@ -31,7 +32,7 @@ function createRuntime(env: NodeJS.ProcessEnv) {
     ...aws,
     forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true',
     // A stalled object stream must fail the message, not run the invocation into its timeout.
-    requestHandler: { requestTimeout: 60_000 },
+    requestHandler: { requestTimeout: s3IdleTimeoutMs(env) },
   });
   const sqs = new SQSClient(aws);
   const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));

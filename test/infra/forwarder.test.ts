@@ -68,6 +68,8 @@ describe('the forwarder function', () => {
     assert.equal(fn.Properties.MemorySize, 1024);
     assert.equal(fn.Properties.Timeout, 120);
     assert.equal(fn.Properties.ReservedConcurrentExecutions, 30);
+    // The handler sizes its S3 reads' idle timeout by it (it is told only its time left).
+    assert.equal(fn.Properties.Environment.Variables.SLUICE_FUNCTION_TIMEOUT_SECONDS, '120');
   });
 
   it('is fed by the object queue with partial batch responses and the configured batching', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deadlinesFor } from '../../../lambda/forwarder/deadlines';
+import { FUNCTION_TIMEOUT_ENV, s3IdleTimeoutMs } from '../../../lambda/forwarder/s3-read-timeout';
 
 describe('how an invocation spends its time', () => {
   it('with 300 s left: reads for 210 s and delivers until 20 s before the end', () => {
@@ -13,5 +14,26 @@ describe('how an invocation spends its time', () => {
 
   it('with 2 s left (tests, a nearly spent invocation): keeps the same proportions', () => {
     assert.deepEqual(deadlinesFor(0, 2_000), { stopReadingAt: 1_400, deliveryDeadline: 1_800 });
+  });
+});
+
+describe('how long an S3 object stream may stall before its read fails', () => {
+  const at = (seconds?: string) =>
+    s3IdleTimeoutMs(seconds === undefined ? {} : { [FUNCTION_TIMEOUT_ENV]: seconds });
+
+  it('is 60 s with the default timeout of 300 s, and when the timeout is not known', () => {
+    assert.equal(at('300'), 60_000);
+    assert.equal(at('900'), 60_000);
+    assert.equal(at(), 60_000);
+    assert.equal(at('soon'), 60_000);
+  });
+
+  it('with a short timeout, ends before deliveries must: a stall from when reading stops fails in time', () => {
+    for (const seconds of [30, 60, 120]) {
+      const timeoutMs = seconds * 1000;
+      const { stopReadingAt, deliveryDeadline } = deadlinesFor(0, timeoutMs);
+      assert.ok(stopReadingAt + at(String(seconds)) <= deliveryDeadline, `${seconds} s`);
+    }
+    assert.equal(at('30'), 6_000);
   });
 });
