@@ -222,6 +222,12 @@ export class Monitoring extends Construct {
           right: perCollector(COLLECTOR_METRICS.runsPaused, 'Sum'),
           width: 12,
         }),
+        new cloudwatch.GraphWidget({
+          // A vendor clock running ahead: its events are written, the resume point stays at the run's clock.
+          title: 'Collectors: how far ahead of the clock the newest event was stamped (s)',
+          left: perCollector(COLLECTOR_METRICS.futureEventSkew, 'Maximum'),
+          width: 24,
+        }),
       );
     }
     if (props.detections) this.drawDetections(props.detections.routes, props.detections.table);

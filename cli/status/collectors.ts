@@ -20,11 +20,11 @@ export interface CollectorStatus {
   readonly lastSuccessAt: string | null;
   /** The last run's failure (cleared by the next good run), or why the item cannot be read. */
   readonly lastError: { readonly code: string; readonly message: string } | null;
-  /** Where the next run starts: the resume time, whether it holds the API's cursor, ids at the boundary. */
+  /** Where the next run starts: the resume time, whether it holds the API's cursor, and how many events it remembers writing (those of the lookback window, not written again). */
   readonly checkpoint: {
     readonly since: string;
     readonly cursor: boolean;
-    readonly boundaryIds: number;
+    readonly rememberedIds: number;
   } | null;
   readonly newestEventAt: string | null;
   /** Seconds between now and the newest collected event; null before the first. */
@@ -63,7 +63,7 @@ function statusOf(
       ? {
           since: state.checkpoint.since,
           cursor: state.checkpoint.cursor !== undefined,
-          boundaryIds: state.checkpoint.written.length,
+          rememberedIds: state.checkpoint.written.length,
         }
       : null,
     newestEventAt: newest ?? null,

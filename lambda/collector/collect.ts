@@ -22,6 +22,7 @@ export function collectorRunSettings(runtime: CollectorRuntimeConfig): Collector
     maxRecordsPerObject: collector.maxRecordsPerObject,
     maxObjectBytes: collector.maxObjectBytes,
     firstRunLookbackMs: collector.firstRunDays * DAY_MS,
+    lookbackMs: collector.lookbackSeconds * 1000,
   };
 }
 

@@ -12,7 +12,7 @@ import { HttpClient } from '../core/http/client';
 import { fetchDeadline } from './budget';
 import { collectOnce, type CollectDeps } from './collect';
 import { COLLECTOR_ENV } from './env';
-import { CollectorMetrics } from './metrics';
+import { CollectorMetrics, futureSkewSeconds } from './metrics';
 import { readCollectorRuntimeConfig, type CollectorRuntimeConfig } from './runtime-config';
 
 const logger = new Logger({ serviceName: 'sluice-collector' });
@@ -83,6 +83,15 @@ export function createCollectorHandler(env: NodeJS.ProcessEnv = process.env) {
     if (outcome.status === 'failed') logger.error('collector run failed', fields);
     else if (outcome.status === 'paused') logger.warn('collector run paused', fields);
     else logger.info('collector run ended', fields);
+    const skew = futureSkewSeconds(outcome);
+    // Written, but its time is wrong: the resume point and the lag stay at the clock, so say so here.
+    if (skew !== undefined) {
+      logger.warn('collector wrote events stamped in the future', {
+        collector: name,
+        futureSkewSeconds: skew,
+        fix: "the API's clock runs ahead of this one: events are kept, but their time is wrong",
+      });
+    }
     metrics.publish(outcome, Date.now());
     return outcome;
   };

@@ -17,6 +17,11 @@ export const COLLECTOR_METRICS = {
   pagesFetched: 'CollectorPagesFetched',
   /** 1 for a run that ended early (budget spent, throttled, API down): the next run continues. */
   runsPaused: 'CollectorRunsPaused',
+  /**
+   * Seconds a written event was stamped ahead of the run's clock (the vendor's clock runs fast), on
+   * runs that wrote one: the age above can only say 0 for such an event.
+   */
+  futureEventSkew: 'CollectorFutureEventSkew',
 } as const;
 
 /** Counts one run and publishes it once at the end, with the dimension `collector`. */
@@ -42,15 +47,24 @@ export class CollectorMetrics implements CollectorObserver {
     metrics.addMetric(COLLECTOR_METRICS.pagesFetched, MetricUnit.Count, this.pages);
     const age = newestEventAgeSeconds(outcome, now);
     if (age !== undefined) metrics.addMetric(COLLECTOR_METRICS.newestEventAge, MetricUnit.Seconds, age);
+    const skew = futureSkewSeconds(outcome);
+    if (skew !== undefined) metrics.addMetric(COLLECTOR_METRICS.futureEventSkew, MetricUnit.Seconds, skew);
     metrics.publishStoredMetrics();
   }
 }
 
 /**
  * How old the newest collected event is; undefined before the first event (a skipped run knows
- * nothing: the run holding the lease reports it).
+ * nothing: the run holding the lease reports it). Runs never record a newest time past their clock
+ * (a future event counts as "now", and ages from there), so 0 means "an event arrived just now".
  */
 export function newestEventAgeSeconds(outcome: RunOutcome, now: number): number | undefined {
   if (!outcome.newestEventAt) return undefined;
   return Math.max(0, Math.round((now - Date.parse(outcome.newestEventAt)) / 1000));
+}
+
+/** How far ahead of the clock the run's newest event was stamped, in whole seconds (at least 1); undefined if none was. */
+export function futureSkewSeconds(outcome: RunOutcome): number | undefined {
+  if (outcome.futureSkewMs === undefined) return undefined;
+  return Math.max(1, Math.round(outcome.futureSkewMs / 1000));
 }

@@ -189,11 +189,12 @@ describe('collectors in the stack', () => {
     for (const alarm of [...lag, ...failing]) assert.deepEqual(alarm.AlarmActions, [{ Ref: topicId }]);
   });
 
-  it('draws collected events and newest-event age on the dashboard', () => {
+  it('draws collected events, newest-event age and events stamped ahead of the clock on the dashboard', () => {
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = resolve(dashboard.Properties.DashboardBody);
     assert.match(body, /CollectorRecordsWritten/);
     assert.match(body, /CollectorNewestEventAge/);
+    assert.match(body, /CollectorFutureEventSkew/);
   });
 });
 

@@ -62,6 +62,15 @@ const common = {
     .describe(
       "How many days back the first run starts (later runs start at the checkpoint), as the Cirrus client's first run does. Default: `7`.",
     ),
+  lookbackSeconds: z
+    .number({ error: 'must be a whole number of seconds from 0 to 86400' })
+    .int('must be a whole number of seconds from 0 to 86400')
+    .min(0, 'must be a whole number of seconds from 0 to 86400')
+    .max(86_400, 'must be at most 86400 (a day): every run reads the whole lookback again')
+    .default(300)
+    .describe(
+      "Collectors that resume by time: how many seconds before the newest collected event each run asks again, so that events the API makes available late (indexing delay, a vendor's batch) are still collected; the events already written are skipped. Longer catches later events at the cost of re-reading more each run. Ignored with a durable cursor. Default: `300`.",
+    ),
   runTimeoutSeconds: z
     .number()
     .int()

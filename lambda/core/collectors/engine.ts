@@ -3,6 +3,7 @@ import { gzipBody } from '../http/gzip';
 import { CollectorCodes, CollectorError } from './codes';
 import { nextObjectSize, ndjson, objectKey } from './object-plan';
 import { RunProgress } from './progress';
+import { objectCut } from './object-cut';
 import type {
   Checkpoint,
   CheckpointStore,
@@ -38,6 +39,11 @@ export interface CollectorRunSettings {
   readonly firstRunSince?: Date;
   /** Upper time bound of every query (a backfill of a past range). Default: none (up to now). */
   readonly until?: Date;
+  /**
+   * Resuming by time, how far back from the newest written event the next run asks again, so that
+   * events the API indexes late are still found (those already written are skipped). Default: 5 min.
+   */
+  readonly lookbackMs?: number;
 }
 
 /** Progress a run reports as it goes (the Lambda adapter turns them into log lines and metrics). */
@@ -66,7 +72,8 @@ export interface CollectorRunDeps {
  * caught up (a page shorter than the limit, or no continuation) or the time budget is spent, write
  * objects of at most `maxRecordsPerObject` events and `maxObjectBytes`, and move the checkpoint
  * after each object is written, never before. A crash between a write and its checkpoint makes the
- * next run write those events again (same ids, and the same object name); it can never skip one.
+ * next run write those events again (same ids, and the same object name, which it finds there); it
+ * can never skip one.
  */
 export async function runCollector(
   settings: CollectorRunSettings,
@@ -105,6 +112,8 @@ class CollectorRun {
   private recordsWritten = 0;
   private storageFailed = false;
   private objectsWritten = 0;
+  /** Objects this run has put (or tried to): only the first follows the starting checkpoint's plan. */
+  private objectsTried = 0;
   private readonly maxRecords: number;
   private readonly maxBytes: number;
 
@@ -118,7 +127,11 @@ class CollectorRun {
       (settings.firstRunSince
         ? firstCheckpoint(settings.firstRunSince.getTime(), 0)
         : firstCheckpoint(deps.now(), settings.firstRunLookbackMs));
-    this.progress = new RunProgress(start, deps.client.durableCursor);
+    this.progress = new RunProgress(start, {
+      durable: deps.client.durableCursor,
+      now: deps.now(),
+      lookbackMs: settings.lookbackMs,
+    });
     // A first run that brings nothing stores nothing: its start stays "firstRunLookbackMs back from now".
     this.committed = JSON.stringify(this.progress.checkpoint());
     this.maxRecords = settings.maxRecordsPerObject ?? DEFAULT_MAX_RECORDS_PER_OBJECT;
@@ -146,6 +159,7 @@ class CollectorRun {
       recordsWritten: this.recordsWritten,
       objectsWritten: this.objectsWritten,
       ...(this.progress.newestEventAt ? { newestEventAt: this.progress.newestEventAt } : {}),
+      ...(this.progress.futureSkewMs !== undefined ? { futureSkewMs: this.progress.futureSkewMs } : {}),
     };
   }
 
@@ -180,11 +194,22 @@ class CollectorRun {
     for (;;) {
       const pending = this.progress.pendingRecords;
       if (pending.length === 0) return;
-      const size = nextObjectSize(pending, this.maxRecords, this.maxBytes);
-      if (size === pending.length && !all) return;
+      const cut = objectCut({
+        pending: pending.length,
+        fits: nextObjectSize(pending, this.maxRecords, this.maxBytes),
+        maxRecords: this.maxRecords,
+        planned: this.objectsTried === 0 ? this.progress.plannedFirstObject : undefined,
+        all,
+      });
+      if (cut === undefined) return;
       try {
-        await this.write(pending.slice(0, size));
-        this.progress.markWritten(size);
+        if (cut.plan) {
+          this.progress.planObject(cut.size);
+          await this.commit();
+        }
+        this.objectsTried += 1;
+        await this.write(pending.slice(0, cut.size));
+        this.progress.markWritten(cut.size);
         await this.commit();
       } catch (error) {
         // Nothing more is written once an object or a checkpoint could not be stored.
@@ -232,7 +257,7 @@ class CollectorRun {
 }
 
 export function firstCheckpoint(now: number, lookbackMs: number): Checkpoint {
-  return { version: 1, since: new Date(now - lookbackMs).toISOString(), written: [] };
+  return { version: 2, since: new Date(now - lookbackMs).toISOString(), written: [] };
 }
 
 function stopFor(error: unknown): { status: RunOutcome['status']; code: string; message: string } {

@@ -1,16 +1,37 @@
 import type { RecordTimestamp } from '../records/types';
+import { currentCheckpoint } from './checkpoint';
 import { CollectorCodes, CollectorError } from './codes';
-import { compareTimestamps, timestampOf } from './instant';
+import { compareTimestamps, timestampFromMillis, timestampOf } from './instant';
+import { keepNewest, timePosition } from './time-position';
 import type { Checkpoint, CollectedRecord, FetchedPage, PageQuery } from './types';
+import { decodeEntry, encodeEntry, entryOf, MAX_ENTRY_JSON_BYTES, type WrittenEntry } from './written-ids';
 
-/** Ids kept at the boundary at most: an item stays far below DynamoDB's 400 KB. Dropped ids may repeat, never skip. */
+/** Entries kept at most (about 30 bytes each): an item stays far below DynamoDB's 400 KB. Dropped ones may repeat, never skip. */
 export const MAX_WRITTEN_IDS = 5_000;
+/**
+ * The checkpoint's JSON at most: DynamoDB's item limit is 400 KB, and the item holds more than the
+ * checkpoint (lease, last run, an error message of up to 1,000 characters). Only a very long cursor
+ * makes this bind before MAX_WRITTEN_IDS does.
+ */
+export const MAX_CHECKPOINT_BYTES = 300_000;
+/** Default lookback when resuming by time: events an API indexes up to five minutes late are found. */
+export const DEFAULT_LOOKBACK_MS = 300_000;
+
+export interface ProgressOptions {
+  /** Resume by the API's durable cursor rather than by time. */
+  readonly durable: boolean;
+  /** The run's clock (epoch ms): the resume point never moves past it. */
+  readonly now: number;
+  /** How far back from the newest written time the next run asks again (resuming by time). */
+  readonly lookbackMs?: number;
+  readonly maxWrittenIds?: number;
+}
 
 interface PageEntry {
   readonly query: PageQuery;
   readonly next?: string;
-  /** Ids of every event the API returned on the page, in its order. */
-  readonly ids: readonly string[];
+  /** The entries of every event the API returned on the page, in its order. */
+  readonly entries: readonly WrittenEntry[];
 }
 
 interface Pending {
@@ -18,35 +39,51 @@ interface Pending {
   /** Position on its page. */
   readonly index: number;
   readonly record: CollectedRecord;
+  readonly entry: WrittenEntry;
 }
 
 /**
  * What one run has fetched, written and still holds, and the checkpoint that follows from it.
  *
  * Two ways to resume, after the API's semantics:
- * - by time (the default): the next run asks again from the newest written event's time, inclusive,
- *   and skips the ids already written at exactly that time. Needs the API's events in ascending time.
+ * - by time (the default): the next run asks again from the newest written event's time less the
+ *   lookback, inclusive, and skips the events already written since then (see time-position.ts).
+ *   Needs the API's events in ascending time.
  * - by a durable cursor (`durableCursor`): the next run re-reads the page holding the first event not
- *   yet written, skipping the ids of that page already written. Order does not matter.
+ *   yet written, skipping the events of that page already written. Order does not matter.
  */
 export class RunProgress {
+  private readonly start: Checkpoint;
+  private readonly durable: boolean;
+  private readonly lookbackMs: number;
+  private readonly maxWrittenIds: number;
+  private readonly now: RecordTimestamp;
   private readonly pages: PageEntry[] = [];
   private pending: Pending[] = [];
+  /** Digests of the events written (as far as the checkpoint knows) or taken by this run. */
   private readonly seen: Set<string>;
   private readonly startSince: RecordTimestamp;
-  private boundary: { timestamp: RecordTimestamp; ids: Set<string> };
+  private readonly carried: readonly WrittenEntry[];
+  private readonly writtenNow: WrittenEntry[] = [];
+  private boundary: RecordTimestamp | undefined;
   private lastReturned: RecordTimestamp | undefined;
   private newest: RecordTimestamp | undefined;
+  private skewMs = 0;
+  private planned: number | undefined;
 
-  constructor(
-    private readonly start: Checkpoint,
-    private readonly durable: boolean,
-    private readonly maxWrittenIds: number = MAX_WRITTEN_IDS,
-  ) {
-    this.startSince = timestampOf(start.since);
-    this.seen = new Set(start.written);
-    this.boundary = { timestamp: this.startSince, ids: new Set(start.written) };
-    this.newest = start.newestEventAt ? timestampOf(start.newestEventAt) : undefined;
+  constructor(start: Checkpoint, options: ProgressOptions) {
+    this.start = currentCheckpoint(start);
+    this.durable = options.durable;
+    this.lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
+    this.maxWrittenIds = options.maxWrittenIds ?? MAX_WRITTEN_IDS;
+    this.now = timestampFromMillis(options.now);
+    this.startSince = timestampOf(this.start.since);
+    this.carried = this.start.written.map(decodeEntry);
+    this.seen = new Set(this.carried.map((entry) => entry.digest));
+    // A newest time stored in the future (before runs clamped it) would blind the lag alarm.
+    this.newest = this.start.newestEventAt
+      ? this.atMostNow(timestampOf(this.start.newestEventAt))
+      : undefined;
   }
 
   /** The query of the run's first page. */
@@ -56,6 +93,11 @@ export class RunProgress {
       cursor: this.durable ? this.start.cursor : undefined,
       until,
     };
+  }
+
+  /** How many events the starting checkpoint says the first object holds (see `Checkpoint.objectRecords`). */
+  get plannedFirstObject(): number | undefined {
+    return this.start.objectRecords;
   }
 
   /**
@@ -68,13 +110,15 @@ export class RunProgress {
     if (!this.durable) this.checkOrder(page.records);
     const byTime = !this.durable || query.cursor === undefined;
     const pageIndex = this.pages.length;
-    this.pages.push({ query, next: page.next, ids: page.records.map((record) => record.id) });
+    const entries = page.records.map((record) => entryOf(record.id, record.timestamp.epochMillis));
+    this.pages.push({ query, next: page.next, entries });
     let added = 0;
     page.records.forEach((record, index) => {
       if (byTime && compareTimestamps(record.timestamp, this.startSince) < 0) return;
-      if (this.seen.has(record.id)) return;
-      this.seen.add(record.id);
-      this.pending.push({ page: pageIndex, index, record });
+      const entry = entries[index];
+      if (this.seen.has(entry.digest)) return;
+      this.seen.add(entry.digest);
+      this.pending.push({ page: pageIndex, index, record, entry });
       added += 1;
     });
     return added;
@@ -84,32 +128,68 @@ export class RunProgress {
     return this.pending.map((entry) => entry.record);
   }
 
+  /** The next object will hold the first `count` pending events: the checkpoint says so until it is written. */
+  planObject(count: number): void {
+    this.planned = count;
+  }
+
   /** The first `count` pending events are in the bucket: the checkpoint may move past them. */
   markWritten(count: number): void {
-    for (const { record } of this.pending.slice(0, count)) {
-      if (!this.newest || compareTimestamps(record.timestamp, this.newest) > 0)
-        this.newest = record.timestamp;
-      const order = compareTimestamps(record.timestamp, this.boundary.timestamp);
-      if (order > 0) this.boundary = { timestamp: record.timestamp, ids: new Set([record.id]) };
-      else if (order === 0) this.boundary.ids.add(record.id);
+    for (const { record, entry } of this.pending.slice(0, count)) {
+      this.skewMs = Math.max(this.skewMs, record.timestamp.epochMillis - this.now.epochMillis);
+      const at = this.atMostNow(record.timestamp);
+      if (!this.newest || compareTimestamps(at, this.newest) > 0) this.newest = at;
+      if (!this.boundary || compareTimestamps(at, this.boundary) > 0) this.boundary = at;
+      this.writtenNow.push(entry);
     }
     this.pending = this.pending.slice(count);
+    this.planned = undefined;
   }
 
   /** Where the next run starts, given what is written so far. */
   checkpoint(): Checkpoint {
     const newestEventAt = this.newest?.iso;
     const position = this.durable ? this.cursorPosition() : this.timePosition();
-    return { version: 1, ...position, ...(newestEventAt ? { newestEventAt } : {}) };
+    return {
+      version: 2,
+      ...position,
+      ...(newestEventAt ? { newestEventAt } : {}),
+      ...(this.planned !== undefined ? { objectRecords: this.planned } : {}),
+    };
   }
 
   get newestEventAt(): string | undefined {
     return this.newest?.iso;
   }
 
+  /** How far ahead of the run's clock the newest written event was, in ms; undefined if none was. */
+  get futureSkewMs(): number | undefined {
+    return this.skewMs > 0 ? this.skewMs : undefined;
+  }
+
+  private atMostNow(at: RecordTimestamp): RecordTimestamp {
+    return compareTimestamps(at, this.now) > 0 ? this.now : at;
+  }
+
+  /** Entries the checkpoint may hold beside `rest`: its count cap, and its byte cap (a long cursor). */
+  private entryBudget(rest: Omit<Checkpoint, 'version' | 'written'>): number {
+    const restBytes = Buffer.byteLength(JSON.stringify({ version: 2, ...rest, written: [] }), 'utf8');
+    const byBytes = Math.floor((MAX_CHECKPOINT_BYTES - restBytes) / MAX_ENTRY_JSON_BYTES);
+    return Math.max(0, Math.min(this.maxWrittenIds, byBytes));
+  }
+
   private timePosition(): Pick<Checkpoint, 'since' | 'written'> {
-    const ids = [...this.boundary.ids];
-    return { since: this.boundary.timestamp.iso, written: ids.slice(-this.maxWrittenIds) };
+    const { since, written } = timePosition({
+      start: this.startSince,
+      carried: this.carried,
+      written: this.writtenNow,
+      boundary: this.boundary,
+      firstPending: this.pending[0]?.record.timestamp,
+      lookbackMs: this.lookbackMs,
+      maxEntries: this.maxWrittenIds,
+    });
+    const text = since === this.startSince ? this.start.since : since.iso;
+    return { since: text, written: written.map(encodeEntry) };
   }
 
   private cursorPosition(): Pick<Checkpoint, 'since' | 'cursor' | 'written'> {
@@ -123,16 +203,17 @@ export class RunProgress {
     if (last.next !== undefined && last.next !== last.query.cursor) {
       return { since: this.sinceOf(last.query), cursor: last.next, written: [] };
     }
-    return this.pagePosition(last, last.ids.length);
+    return this.pagePosition(last, last.entries.length);
   }
 
   /** Re-read `page`, skipping its first `index` events (written, or dropped as already written). */
   private pagePosition(page: PageEntry, index: number): Pick<Checkpoint, 'since' | 'cursor' | 'written'> {
-    return {
+    const rest = {
       since: this.sinceOf(page.query),
       ...(page.query.cursor !== undefined ? { cursor: page.query.cursor } : {}),
-      written: page.ids.slice(0, index).slice(-this.maxWrittenIds),
     };
+    const budget = this.entryBudget({ ...rest, newestEventAt: this.newest?.iso });
+    return { ...rest, written: keepNewest(page.entries.slice(0, index), budget).map(encodeEntry) };
   }
 
   private sinceOf(query: PageQuery): string {

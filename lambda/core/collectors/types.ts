@@ -49,18 +49,32 @@ export interface CollectorClient {
 
 /**
  * Where the next run starts. `since`+`cursor` is the query that returns again the first events not yet
- * written; `written` lists the ids that query returns again which were already written (they are
- * skipped once, so events sharing the boundary are neither lost nor repeated).
+ * written; `written` remembers the events that query returns again which were already written (they
+ * are skipped, so events sharing the boundary, or re-read by the lookback, are neither lost nor
+ * repeated).
  */
 export interface Checkpoint {
-  readonly version: 1;
-  /** RFC 3339 UTC, full precision: the resume query's inclusive lower time bound. */
+  /**
+   * 2: `written` holds `<epoch second>:<digest>` entries (written-ids.ts). 1 (before lookbacks):
+   * whole ids, all at `since`; read, never written (parseCheckpoint turns it into a 2).
+   */
+  readonly version: 1 | 2;
+  /**
+   * RFC 3339 UTC, full precision: the resume query's inclusive lower time bound. Resuming by time, it
+   * is the newest written event's time (never past the run's clock) less the lookback.
+   */
   readonly since: string;
   /** A durable continuation, when the API has one (see `CollectorClient.durableCursor`). */
   readonly cursor?: string;
   readonly written: readonly string[];
-  /** The newest event time written so far, for lag (RFC 3339 UTC). */
+  /** The newest event time written so far, never past the clock of the run that wrote it, for lag (RFC 3339 UTC). */
   readonly newestEventAt?: string;
+  /**
+   * Saved just before an object whose cut nothing but the end of the run decided (the last, short
+   * one): how many events it holds. Should the run die before its checkpoint, the next run cuts its
+   * first object the same way even if more events arrived, so that it finds the same object there.
+   */
+  readonly objectRecords?: number;
 }
 
 /** How a run ended, recorded next to the checkpoint for `sluice status` and the alarms. */
@@ -75,6 +89,12 @@ export interface RunOutcome {
   readonly code?: string;
   readonly message?: string;
   readonly newestEventAt?: string;
+  /**
+   * How far ahead of the run's clock the newest written event was stamped (a vendor clock running
+   * fast), in ms; absent when no event was in the future. Such an event is written, but neither the
+   * resume point nor `newestEventAt` moves past the clock.
+   */
+  readonly futureSkewMs?: number;
 }
 
 /** A run's exclusive hold on its collector's checkpoint. */

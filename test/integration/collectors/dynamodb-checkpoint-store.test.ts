@@ -3,14 +3,24 @@ import { after, before, describe, it } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CHECKPOINT_KEY, DynamoDbCheckpointStore } from '../../../lambda/adapters/dynamodb-checkpoint-store';
 import { CollectorCodes, CollectorError } from '../../../lambda/core/collectors/codes';
+import { runCollector } from '../../../lambda/core/collectors/engine';
 import type { Checkpoint } from '../../../lambda/core/collectors/types';
+import { encodeEntry, entryOf } from '../../../lambda/core/collectors/written-ids';
+import { CursorApi, rememberedIds, World } from '../../unit/collectors/fakes';
 import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
 
 const TABLE = 'sluice-collector-checkpoints';
-const CHECKPOINT: Checkpoint = {
-  version: 1,
+const SINCE = Date.parse('2024-05-01T10:00:00.123Z');
+const entry = (id: string) => encodeEntry(entryOf(id, SINCE));
+const CHECKPOINT_WITHOUT_NEWEST: Checkpoint = {
+  version: 2,
   since: '2024-05-01T10:00:00.123Z',
-  written: ['a', 'b'],
+  written: [entry('a'), entry('b')],
+};
+const CHECKPOINT: Checkpoint = {
+  version: 2,
+  since: '2024-05-01T10:00:00.123Z',
+  written: [entry('a'), entry('b')],
   newestEventAt: '2024-05-01T10:00:00.123Z',
 };
 
@@ -85,8 +95,8 @@ describe('the DynamoDB checkpoint store and its lease (moto)', () => {
       objectsWritten: 0,
       code: CollectorCodes.LEASE_LOST,
     });
-    await fresh.commit({ ...CHECKPOINT, written: ['fresh'] });
-    assert.deepEqual((await store.read('takeover'))?.checkpoint?.written, ['fresh']);
+    await fresh.commit({ ...CHECKPOINT, written: [entry('fresh')] });
+    assert.deepEqual((await store.read('takeover'))?.checkpoint?.written, [entry('fresh')]);
     assert.ok(
       (await store.read('takeover'))?.leaseOwner,
       'the old holder’s release left the new lease alone',
@@ -132,5 +142,47 @@ describe('the DynamoDB checkpoint store and its lease (moto)', () => {
       await store.read('corrupt').catch((error: CollectorError) => error.code),
       CollectorCodes.CHECKPOINT_UNAVAILABLE,
     );
+  });
+
+  it('reads a checkpoint written before lookbacks (version 1, whole ids) as its exact equivalent, its ids hashed', async () => {
+    const v1 = { version: 1, since: CHECKPOINT.since, written: ['a', 'b'], cursor: 'after-1' };
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { [CHECKPOINT_KEY]: { S: 'upgraded' }, checkpoint: { S: JSON.stringify(v1) } },
+      }),
+    );
+    const lease = await store.acquire('upgraded', 60_000);
+    assert.deepEqual(lease?.checkpoint, { ...CHECKPOINT_WITHOUT_NEWEST, cursor: 'after-1' });
+    assert.deepEqual(rememberedIds(lease?.checkpoint, ['a', 'b', 'c']), ['a', 'b']);
+    await lease?.release({ status: 'caught-up', recordsWritten: 0, objectsWritten: 0 });
+  });
+
+  it('keeps the checkpoint below the 400 KB item limit mid-page, even for 10,000 events with 100-byte ids', async () => {
+    const id = (i: number) => `${'x'.repeat(94)}${String(i).padStart(6, '0')}`;
+    const t0 = Date.UTC(2024, 4, 1);
+    // One page holds every event: the checkpoint after each object must remember the page's prefix.
+    const api = new CursorApi(10_000);
+    api.add(...Array.from({ length: 10_000 }, (_, i) => ({ id: id(i), at: t0 + i })));
+    const world = new World();
+    const bigStore = new DynamoDbCheckpointStore(dynamodb, TABLE, () => t0 + 86_400_000);
+    const run = () =>
+      runCollector(
+        { name: 'long-ids', prefix: 'p', logType: 'l', firstRunLookbackMs: 7 * 86_400_000 },
+        {
+          client: api,
+          writer: world,
+          store: bigStore,
+          now: () => t0 + 86_400_000,
+          deadline: Infinity,
+          leaseMs: 60_000,
+        },
+      );
+    const first = await run();
+    assert.equal(first.status, 'caught-up', `${first.code}: ${first.message}`);
+    assert.equal(first.recordsWritten, 10_000);
+    const second = await run();
+    assert.equal(second.status, 'caught-up', `${second.code}: ${second.message}`);
+    assert.equal(second.recordsWritten, 0, 'the next run writes nothing again');
   });
 });

@@ -43,7 +43,7 @@ describe("collectors in sluice status's verdict", () => {
     );
     const [fresh, behind, never, corrupt] = statuses;
     assert.equal(fresh.lagSeconds, 600);
-    assert.deepEqual(fresh.checkpoint, { since: '2024-05-08T11:50:00Z', cursor: true, boundaryIds: 1 });
+    assert.deepEqual(fresh.checkpoint, { since: '2024-05-08T11:50:00Z', cursor: true, rememberedIds: 1 });
     assert.equal(behind.lagSeconds, 3 * 3600);
     assert.equal(never.lastRun, null);
     assert.equal(never.lagSeconds, null);

@@ -5,7 +5,7 @@ import { CollectorCodes, CollectorError } from '../../../lambda/core/collectors/
 import { runCollector, type CollectorRunSettings } from '../../../lambda/core/collectors/engine';
 import { MemoryCheckpointStore } from '../../../lambda/core/collectors/memory-checkpoint-store';
 import type { FetchedPage, PageQuery } from '../../../lambda/core/collectors/types';
-import { TimeApi, World, record, type FakeEvent } from './fakes';
+import { TimeApi, World, record, rememberedIds, type FakeEvent } from './fakes';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 30, 15, 250);
 const NOW = T0 + 3_600_000;
@@ -33,7 +33,7 @@ function deps(api: TimeApi, world: World, extra: Partial<Parameters<typeof runCo
 }
 
 describe('a collector run', () => {
-  it('cuts objects at maxRecordsPerObject and moves the checkpoint after each', async () => {
+  it('cuts objects at maxRecordsPerObject and moves the checkpoint after each (and before the last, short one, to record its cut)', async () => {
     const api = new TimeApi(4);
     api.add(...events(10));
     const world = new World();
@@ -47,7 +47,11 @@ describe('a collector run', () => {
       [...world.objects.values()].map((object) => object.records),
       [3, 3, 3, 1],
     );
-    assert.deepEqual(committed, [1, 2, 3, 4], 'one checkpoint per object, each after its write');
+    assert.deepEqual(
+      committed,
+      [1, 2, 3, 3, 4],
+      'one checkpoint after each write, one before the short object',
+    );
     assert.equal(outcome.recordsWritten, 10);
     assert.equal(world.checkpoint?.newestEventAt, new Date(T0 + 9000).toISOString());
   });
@@ -120,7 +124,7 @@ describe('a collector run', () => {
     api.add({ id: 'a', at: T0 }, { id: 'b', at: T0 + 5 }, { id: 'c', at: T0 + 5 });
     const world = new World();
     await runCollector(SETTINGS, deps(api, world));
-    assert.deepEqual(world.checkpoint?.written, ['b', 'c']);
+    assert.deepEqual(rememberedIds(world.checkpoint, ['a', 'b', 'c']), ['a', 'b', 'c']);
     // Later, another event with exactly the boundary's time, and a newer one.
     api.add({ id: 'd', at: T0 + 5 }, { id: 'e', at: T0 + 9 });
     await runCollector(SETTINGS, deps(api, world));
@@ -176,7 +180,11 @@ describe('a collector run', () => {
       world.lines().map((line) => line.id),
       ['e0', 'e1', 'e2', 'e3'],
     );
-    assert.equal(world.checkpoint?.since, new Date(T0 + 3000).toISOString());
+    assert.equal(
+      world.checkpoint?.since,
+      new Date(T0 + 3000 - 300_000).toISOString(),
+      'the newest written event less the default lookback',
+    );
     assert.deepEqual(
       world.outcomes.at(-1)?.code,
       CollectorCodes.BAD_RESPONSE,
@@ -216,7 +224,7 @@ describe('a collector run', () => {
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.code, CollectorCodes.WRITE_FAILED);
     assert.equal(puts, 2, 'no write after the failed one');
-    assert.deepEqual(world.checkpoint?.written, ['e1']);
+    assert.deepEqual(rememberedIds(world.checkpoint, ['e0', 'e1', 'e2']), ['e0', 'e1']);
   });
 
   it('refuses events out of time order when it resumes by time, taking nothing of that page', async () => {

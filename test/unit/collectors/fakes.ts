@@ -1,5 +1,6 @@
 import { contentId } from '../../../lambda/core/collectors/event-id';
 import { timestampFromMillis } from '../../../lambda/core/collectors/instant';
+import { decodeEntry, idDigest } from '../../../lambda/core/collectors/written-ids';
 import type {
   Checkpoint,
   CheckpointStore,
@@ -147,3 +148,9 @@ export class World implements ObjectWriter, CheckpointStore {
 
 /** A content id for tests that need ids in the collectors' own scheme. */
 export const idOf = (value: Record<string, unknown>): string => contentId(value);
+
+/** Which of `ids` a checkpoint remembers as written (it keeps digests of them, not the ids). */
+export function rememberedIds(checkpoint: Checkpoint | undefined, ids: readonly string[]): string[] {
+  const digests = new Set((checkpoint?.written ?? []).map((entry) => decodeEntry(entry).digest));
+  return ids.filter((id) => digests.has(idDigest(id)));
+}

@@ -98,7 +98,11 @@ describe('the http-json collector on a Link-paginated audit log (GitHub-like)', 
     api.events.push(audit('f', T + 2000), audit('g', T + 2500));
     await run(world, github(), deps);
     assert.deepEqual(ids(world), ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
-    assert.equal(api.requests.at(-1)?.params.get('phrase'), 'created:>=2024-06-05T08:00:02Z');
+    assert.equal(
+      api.requests.at(-1)?.params.get('phrase'),
+      'created:>=2024-06-05T07:55:02Z',
+      'from the newest written event less the default lookback (5 min)',
+    );
   });
 
   it('waits out a rate-limit 403 (x-ratelimit-remaining: 0) instead of failing on it', async () => {

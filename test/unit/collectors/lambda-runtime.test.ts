@@ -188,6 +188,30 @@ describe('the metrics a run publishes (what the alarms key on)', () => {
     assert.deepEqual(directive.Dimensions[0].sort(), ['collector', 'service']);
   });
 
+  it('reports an event stamped in the future as its skew, apart from the age', () => {
+    const [line] = emfOf(() =>
+      new CollectorMetrics('cirrus-main').publish(
+        {
+          status: 'caught-up',
+          recordsWritten: 1,
+          objectsWritten: 1,
+          newestEventAt: new Date(now).toISOString(),
+          futureSkewMs: 90_400,
+        },
+        now,
+      ),
+    );
+    assert.equal(line[COLLECTOR_METRICS.futureEventSkew], 90);
+    assert.equal(line[COLLECTOR_METRICS.newestEventAge], 0);
+    const [plain] = emfOf(() =>
+      new CollectorMetrics('cirrus-main').publish(
+        { status: 'caught-up', recordsWritten: 0, objectsWritten: 0 },
+        now,
+      ),
+    );
+    assert.equal(plain[COLLECTOR_METRICS.futureEventSkew], undefined, 'no skew, no metric');
+  });
+
   it('reports no age before the first event', () => {
     assert.equal(
       newestEventAgeSeconds({ status: 'caught-up', recordsWritten: 0, objectsWritten: 0 }, now),
