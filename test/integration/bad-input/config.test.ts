@@ -18,8 +18,8 @@ const CONFIGS = join(__dirname, '..', '..', 'fixtures', 'bad-input', 'config');
 const CONFIG_FILES: Readonly<Record<string, readonly (string | RegExp)[]>> = {
   'not-json.json': [/is not valid JSON: Expected double-quoted property name in JSON at position \d+/],
   'unknown-field.json': [
-    'sources[0]: Unrecognized key: "formatt"',
-    '(root): Unrecognized key: "destinaitons"',
+    'sources[0].formatt: unknown field "formatt". Fix: did you mean "format"?',
+    'destinaitons: unknown field "destinaitons". Fix: did you mean "destinations"?',
   ],
   'plain-http-destination.json': [
     "destinations[0].url: 'http://splunk.example.com:8088' must use https:// (plain http is accepted only on loopback: localhost, 127.0.0.1 or [::1]). Fix: use the TLS endpoint",
