@@ -92,6 +92,13 @@ export function createCollectorHandler(env: NodeJS.ProcessEnv = process.env) {
         fix: "the API's clock runs ahead of this one: events are kept, but their time is wrong",
       });
     }
+    if (outcome.leaseNotReleased !== undefined) {
+      logger.warn('collector lease not given up after its run', {
+        collector: name,
+        error: outcome.leaseNotReleased,
+        fix: 'nothing to do: the lease lapses after the time budget plus a minute; runs until then are skipped',
+      });
+    }
     metrics.publish(outcome, Date.now());
     return outcome;
   };

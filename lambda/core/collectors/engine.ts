@@ -92,18 +92,26 @@ export async function runCollector(
   let outcome: RunOutcome | undefined;
   try {
     outcome = await new CollectorRun(settings, deps, lease).run();
-    return outcome;
-  } finally {
-    await lease.release(
-      outcome ?? {
+  } catch (error) {
+    // The run's own error is what the caller must see, even when giving the lease up fails too.
+    await lease
+      .release({
         status: 'failed',
         recordsWritten: 0,
         objectsWritten: 0,
         code: 'UNEXPECTED',
         message: 'the run ended unexpectedly',
-      },
-    );
+      })
+      .catch(() => undefined);
+    throw error;
   }
+  try {
+    await lease.release(outcome);
+  } catch (error) {
+    // What the run wrote is checkpointed already: it did not fail, its lease only lapses later.
+    return { ...outcome, leaseNotReleased: errorMessage(error) };
+  }
+  return outcome;
 }
 
 class CollectorRun {

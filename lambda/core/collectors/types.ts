@@ -95,6 +95,11 @@ export interface RunOutcome {
    * resume point nor `newestEventAt` moves past the clock.
    */
   readonly futureSkewMs?: number;
+  /**
+   * Why the lease could not be given up after the run (its outcome stands: what it wrote is
+   * checkpointed); the lease then lapses on its own, and runs until then are skipped.
+   */
+  readonly leaseNotReleased?: string;
 }
 
 /** A run's exclusive hold on its collector's checkpoint. */

@@ -209,6 +209,29 @@ describe('a collector run', () => {
     assert.equal(outcome.recordsWritten, 2);
   });
 
+  it('keeps its outcome when its lease cannot be given up afterwards, saying why (the lease lapses on its own)', async () => {
+    const api = new TimeApi(100);
+    api.add(...events(3));
+    const world = new World();
+    world.releaseFailure = new Error('DynamoDB: ProvisionedThroughputExceededException');
+    const outcome = await runCollector(SETTINGS, deps(api, world));
+    assert.equal(outcome.status, 'caught-up');
+    assert.equal(outcome.recordsWritten, 3);
+    assert.match(outcome.leaseNotReleased ?? '', /ProvisionedThroughputExceeded/);
+    assert.equal(world.lines().length, 3);
+  });
+
+  it("fails with the run's own error when giving the lease up fails as well", async () => {
+    const world = new World();
+    world.releaseFailure = new Error('DynamoDB unreachable');
+    const api = new TimeApi(100);
+    api.add(...events(3));
+    const brokenClock = () => {
+      throw new Error('the clock broke');
+    };
+    await assert.rejects(runCollector(SETTINGS, deps(api, world, { now: brokenClock })), /the clock broke/);
+  });
+
   it('does not move the checkpoint, nor write on, when an object cannot be written', async () => {
     const api = new TimeApi(100);
     api.add(...events(5));

@@ -100,6 +100,8 @@ export class World implements ObjectWriter, CheckpointStore {
   crashAtWrite: number | undefined;
   commits = 0;
   writes = 0;
+  /** Set: giving the lease up fails with it (the store unreachable after the run). */
+  releaseFailure: Error | undefined;
 
   async put(object: CollectedObject): Promise<'written' | 'exists'> {
     if (this.dead) throw new Crash('the process is gone');
@@ -129,6 +131,7 @@ export class World implements ObjectWriter, CheckpointStore {
         this.checkpoint = checkpoint;
       },
       release: async (outcome) => {
+        if (this.releaseFailure) throw this.releaseFailure;
         this.outcomes.push(outcome);
       },
     };
