@@ -24,10 +24,11 @@ export function ruleTestError(path: string, reason: string, at?: { line: number;
 }
 
 /**
- * Refuses keys a rule test file or case does not know. A misspelt expectation (`alert: 1` for
- * `alerts: 1`) would otherwise be ignored and the case would pass without testing anything.
+ * A rule test file's YAML as plain values, merge keys applied, once its keys are checked: a key a
+ * file or case does not know is refused. A misspelt expectation (`alert: 1` for `alerts: 1`) would
+ * otherwise be ignored and the case would pass without testing anything.
  */
-export function checkRuleTestKeys(path: string, text: string): void {
+export function readRuleTestYaml(path: string, text: string): unknown {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, merge: true });
   if (document.errors.length > 0) {
@@ -46,13 +47,15 @@ export function checkRuleTestKeys(path: string, text: string): void {
     }
   };
   const root = document.contents;
-  if (!isMap(root)) return; // parseRuleTestFile says what a test file is
-  refuse(root, RULE_TEST_FILE_KEYS, '');
-  const cases = root.get('cases');
-  if (!isSeq(cases)) return;
-  for (const item of cases.items) {
-    if (!isMap(item)) continue;
-    const name = item.get('name');
-    refuse(item, RULE_TEST_CASE_KEYS, typeof name === 'string' ? `case "${name}": ` : 'a case: ');
+  // Anything but a map: parseRuleTestFile says what a test file is.
+  if (isMap(root)) {
+    refuse(root, RULE_TEST_FILE_KEYS, '');
+    const cases = root.get('cases');
+    for (const item of isSeq(cases) ? cases.items : []) {
+      if (!isMap(item)) continue;
+      const name = item.get('name');
+      refuse(item, RULE_TEST_CASE_KEYS, typeof name === 'string' ? `case "${name}": ` : 'a case: ');
+    }
   }
+  return document.toJS();
 }

@@ -1,9 +1,8 @@
-import { parse } from 'yaml';
 import { MemoryAlertStore } from './alerts/store';
 import { DetectionEngine } from './engine';
 import type { DetectionRecord } from './records';
 import { RuleIndex } from './rule-index';
-import { checkRuleTestKeys, ruleTestError } from './rule-test-keys';
+import { readRuleTestYaml, ruleTestError } from './rule-test-keys';
 import type { SourceDescriptor } from './sigma/logsource';
 import type { RuleSet } from './sigma/rule-set';
 import type { CompiledRule } from './sigma/types';
@@ -103,9 +102,8 @@ function expand(
 }
 
 export function parseRuleTestFile(path: string, text: string): RuleTestFile {
-  checkRuleTestKeys(path, text);
   // Merge keys (`<<: *record`) keep variants of one record short.
-  const raw = parse(text, { merge: true }) as Record<string, unknown> | null;
+  const raw = readRuleTestYaml(path, text) as Record<string, unknown> | null;
   if (raw === null || typeof raw !== 'object')
     throw fail(path, 'a test file is a map with rule, source and cases');
   if (typeof raw.rule !== 'string') throw fail(path, 'rule: the id or name of the rule under test');

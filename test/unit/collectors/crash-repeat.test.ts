@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runCollector, type CollectorRunSettings } from '../../../lambda/core/collectors/engine';
 import { objectCut } from '../../../lambda/core/collectors/object-cut';
-import { TimeApi, World } from './fakes';
+import { runDeps, T0, TimeApi, World } from './fakes';
 
-const T0 = Date.UTC(2024, 4, 1, 12, 30, 15, 250);
-const NOW = T0 + 3_600_000;
 const SETTINGS: CollectorRunSettings = {
   name: 'test',
   prefix: 'p',
@@ -14,9 +12,7 @@ const SETTINGS: CollectorRunSettings = {
   maxRecordsPerObject: 10,
 };
 
-function deps(api: TimeApi, world: World) {
-  return { client: api, writer: world, store: world, now: () => NOW, deadline: Infinity, leaseMs: 60_000 };
-}
+const deps = (api: TimeApi, world: World) => runDeps(api, world);
 
 const events = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => ({ id: `e${from + i}`, at: T0 + (from + i) * 1000 }));

@@ -5,10 +5,8 @@ import { CollectorCodes, CollectorError } from '../../../lambda/core/collectors/
 import { runCollector, type CollectorRunSettings } from '../../../lambda/core/collectors/engine';
 import { MemoryCheckpointStore } from '../../../lambda/core/collectors/memory-checkpoint-store';
 import type { FetchedPage, PageQuery } from '../../../lambda/core/collectors/types';
-import { TimeApi, World, record, rememberedIds, type FakeEvent } from './fakes';
+import { NOW, record, rememberedIds, runDeps, T0, TimeApi, World, type FakeEvent } from './fakes';
 
-const T0 = Date.UTC(2024, 4, 1, 12, 30, 15, 250);
-const NOW = T0 + 3_600_000;
 const SETTINGS: CollectorRunSettings = {
   name: 'test',
   prefix: 'vendor/logs',
@@ -21,15 +19,7 @@ function events(count: number, start = 0, at = (i: number) => T0 + i * 1000): Fa
 }
 
 function deps(api: TimeApi, world: World, extra: Partial<Parameters<typeof runCollector>[1]> = {}) {
-  return {
-    client: api,
-    writer: world,
-    store: world,
-    now: () => NOW,
-    deadline: Infinity,
-    leaseMs: 60_000,
-    ...extra,
-  };
+  return { ...runDeps(api, world), ...extra };
 }
 
 describe('a collector run', () => {

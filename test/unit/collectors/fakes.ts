@@ -157,3 +157,12 @@ export function rememberedIds(checkpoint: Checkpoint | undefined, ids: readonly 
   const digests = new Set((checkpoint?.written ?? []).map((entry) => decodeEntry(entry).digest));
   return ids.filter((id) => digests.has(idDigest(id)));
 }
+
+/** The tests' first event time, and their clock an hour later. */
+export const T0 = Date.UTC(2024, 4, 1, 12, 30, 15, 250);
+export const NOW = T0 + 3_600_000;
+
+/** A run's dependencies on one World: its bucket and checkpoint store, a clock at `now`, no deadline. */
+export function runDeps(api: CollectorClient, world: World, now = NOW) {
+  return { client: api, writer: world, store: world, now: () => now, deadline: Infinity, leaseMs: 60_000 };
+}

@@ -5,10 +5,8 @@ import { timestampFromMillis } from '../../../lambda/core/collectors/instant';
 import { timePosition } from '../../../lambda/core/collectors/time-position';
 import { entryOf } from '../../../lambda/core/collectors/written-ids';
 import { newestEventAgeSeconds } from '../../../lambda/collector/metrics';
-import { TimeApi, World, rememberedIds } from './fakes';
+import { NOW, rememberedIds, runDeps, T0, TimeApi, World } from './fakes';
 
-const T0 = Date.UTC(2024, 4, 1, 12, 30, 15, 250);
-const NOW = T0 + 3_600_000;
 const SETTINGS: CollectorRunSettings = {
   name: 'test',
   prefix: 'p',
@@ -16,9 +14,7 @@ const SETTINGS: CollectorRunSettings = {
   firstRunLookbackMs: 7 * 86_400_000,
 };
 
-function deps(api: TimeApi, world: World, now = NOW) {
-  return { client: api, writer: world, store: world, now: () => now, deadline: Infinity, leaseMs: 60_000 };
-}
+const deps = runDeps;
 
 const ids = (world: World) => world.lines().map((line) => line.id);
 

@@ -1,6 +1,14 @@
 import { parseTimespan } from '../timespan';
 import { compileFieldPath } from './field-path';
-import { describeKind, entry, errorAt, type MapNode, type RuleDocument, type TreeNode } from './tree';
+import {
+  describeKind,
+  entry,
+  errorAt,
+  refuseUnknownKeys,
+  type MapNode,
+  type RuleDocument,
+  type TreeNode,
+} from './tree';
 import type { CorrelationRule, CorrelationType, RuleMeta, Threshold } from './types';
 
 const TYPES: readonly CorrelationType[] = ['event_count', 'value_count'];
@@ -104,13 +112,13 @@ export function compileCorrelationRule(
     );
 
   // A misspelt key would be ignored silently: `groupby` would count across every group.
-  const unknown = node.entries.find((item) => !CORRELATION_KEYS.includes(item.key));
-  if (unknown)
-    throw errorAt(
-      file,
-      unknown.keyAt,
-      `correlation.${unknown.key} is not a correlation key (known: ${CORRELATION_KEYS.filter((key) => key !== 'aliases').join(', ')})`,
-    );
+  refuseUnknownKeys(
+    file,
+    node,
+    'correlation',
+    CORRELATION_KEYS,
+    CORRELATION_KEYS.filter((key) => key !== 'aliases'),
+  );
 
   const typeEntry = entry(node, 'type');
   const type = typeEntry?.value.kind === 'scalar' ? typeEntry.value.value : undefined;

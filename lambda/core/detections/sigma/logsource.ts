@@ -1,4 +1,4 @@
-import { describeKind, entry, errorAt, type MapNode, type TreeNode } from './tree';
+import { describeKind, entry, errorAt, refuseUnknownKeys, type MapNode, type TreeNode } from './tree';
 
 /**
  * Sigma's `logsource`, mapped onto sluice's sources and log types:
@@ -42,13 +42,7 @@ export function parseLogsource(
     );
   if (node.kind !== 'map') throw errorAt(file, node.at, `logsource must be a map, not ${describeKind(node)}`);
   // A misspelt key (prodcut) would otherwise leave the rule bound more widely than written.
-  const unknown = node.entries.find((item) => !LOGSOURCE_KEYS.includes(item.key));
-  if (unknown)
-    throw errorAt(
-      file,
-      unknown.keyAt,
-      `logsource.${unknown.key} is not a logsource key (known: ${LOGSOURCE_KEYS.join(', ')})`,
-    );
+  refuseUnknownKeys(file, node, 'logsource', LOGSOURCE_KEYS);
   const read = (key: 'product' | 'service' | 'category'): string | undefined => {
     const found = entry(node as MapNode, key);
     if (!found) return undefined;

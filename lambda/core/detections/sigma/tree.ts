@@ -76,6 +76,26 @@ export function errorAt(file: string, at: Position | undefined, reason: string):
   return new RuleError({ file, line: at?.line, column: at?.column }, reason);
 }
 
+/**
+ * Refuses the first key of `section` that is not one of `known` (a misspelt key would otherwise be
+ * ignored silently); `shown` are the keys the message offers (default: all of `known`).
+ */
+export function refuseUnknownKeys(
+  file: string,
+  node: MapNode,
+  section: string,
+  known: readonly string[],
+  shown: readonly string[] = known,
+): void {
+  const unknown = node.entries.find((item) => !known.includes(item.key));
+  if (unknown)
+    throw errorAt(
+      file,
+      unknown.keyAt,
+      `${section}.${unknown.key} is not a ${section} key (known: ${shown.join(', ')})`,
+    );
+}
+
 /** Parses every document of a YAML file; YAML syntax errors become RuleErrors at their line. Throws the first. */
 export function parseRuleFile(file: string, text: string): RuleDocument[] {
   const { documents, errors } = readRuleFile(file, text);
