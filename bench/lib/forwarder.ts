@@ -196,8 +196,8 @@ export function benchForwarder(
     objects,
     quarantine,
     continuations: {
-      send: async () => {
-        totals.continuations += 1;
+      send: async (bodies) => {
+        totals.continuations += bodies.length;
       },
     },
     maxRecordBytes: config.maxRecordBytes,

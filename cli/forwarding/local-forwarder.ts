@@ -108,9 +108,9 @@ export class LocalForwarder {
         // The batch's objects start one after another and share each destination's requests in flight.
         ...invocationSchedule(base),
         continuations: {
-          send: async (body) => {
-            await continuations.send(body);
-            this.stats.continuations += 1;
+          send: async (bodies) => {
+            await continuations.send(bodies);
+            this.stats.continuations += bodies.length;
           },
         },
         // Every pass over an object counts (as the Lambda's ObjectsForwarded does); a pass that stopped

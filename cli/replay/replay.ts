@@ -1,5 +1,6 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { sendEachOnce } from '../../lambda/adapters/sqs-send-each';
 import { SluiceError } from '../../lambda/core/errors';
 import type { DirectOutcome } from '../forwarding/local-forwarder';
 import { RateLimiter } from '../shared/rate-limiter';
@@ -225,20 +226,8 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
 async function enqueue(request: ReplayRequest, batch: readonly ListedObject[]): Promise<number> {
   if (!request.sqs || !request.queueUrl)
     throw new SluiceError('USAGE', 'replay needs the object queue to enqueue to');
-  const accepted = new Set<number>();
-  for (let attempt = 0; attempt < SEND_ATTEMPTS && accepted.size < batch.length; attempt += 1) {
-    const entries = batch
-      .map((object, index) => ({ object, index }))
-      .filter(({ index }) => !accepted.has(index))
-      .map(({ object, index }) => ({
-        Id: String(index),
-        MessageBody: syntheticNotification(request.bucket, object, request.region),
-      }));
-    const response = await request.sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: request.queueUrl, Entries: entries }),
-    );
-    for (const entry of response.Successful ?? []) accepted.add(Number(entry.Id));
-  }
+  const bodies = batch.map((object) => syntheticNotification(request.bucket, object, request.region));
+  const { taken: accepted } = await sendEachOnce(request.sqs, request.queueUrl, bodies, { attempts: SEND_ATTEMPTS });
   let through = 0;
   while (accepted.has(through)) through += 1;
   return through;

@@ -1,6 +1,6 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { S3ObjectSource } from '../../lambda/adapters/s3-object-source';
 import { S3QuarantineWriter } from '../../lambda/adapters/s3-quarantine';
+import { SqsContinuationQueue } from '../../lambda/adapters/sqs-continuation-queue';
 import type { LocalDestinationConfig } from '../../lambda/core/config/destinations';
 import type { ForwarderLog } from '../../lambda/core/forward/process-message';
 import type { SecretSource } from '../../lambda/core/sinks/types';
@@ -72,11 +72,7 @@ export class PipelineWorkers {
       destinations: options.destinations,
       objects: new S3ObjectSource(aws.s3),
       quarantine: new S3QuarantineWriter(aws.s3, deployment.bucket, deployment.quarantinePrefix),
-      continuations: {
-        send: async (body) => {
-          await aws.sqs.send(new SendMessageCommand({ QueueUrl: objectQueue, MessageBody: body }));
-        },
-      },
+      continuations: new SqsContinuationQueue(aws.sqs, objectQueue),
       log: options.log,
       secret: options.secret,
       invocationTimeoutMs: settings.invocationTimeoutMs,

@@ -2,12 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsClientConfig } from '../adapters/aws-client-config';
 import { S3ObjectSource } from '../adapters/s3-object-source';
 import { S3QuarantineWriter } from '../adapters/s3-quarantine';
 import { SecretsManagerSecrets } from '../adapters/secrets-manager';
+import { SqsContinuationQueue } from '../adapters/sqs-continuation-queue';
 import { createSigV4Signer } from '../adapters/sigv4-signer';
 import { errorCode, errorMessage } from '../core/errors';
 import { invocationSchedule } from '../core/forward/object-slots';
@@ -54,11 +55,7 @@ function createRuntime(env: NodeJS.ProcessEnv) {
     detections: detections?.hook,
     objects: new S3ObjectSource(s3),
     quarantine: new S3QuarantineWriter(s3, bucket, config.quarantinePrefix),
-    continuations: {
-      send: async (body: string) => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
-      },
-    },
+    continuations: new SqsContinuationQueue(sqs, queueUrl),
     deleteMessage: async (receiptHandle: string) => {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
     },
@@ -100,9 +97,9 @@ async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context):
     objects: runtime.objects,
     quarantine: runtime.quarantine,
     continuations: {
-      send: async (body) => {
-        await runtime.continuations.send(body);
-        metrics.continuationSent();
+      send: async (bodies) => {
+        await runtime.continuations.send(bodies);
+        metrics.continuationsSent(bodies.length);
       },
     },
     maxRecordBytes: config.maxRecordBytes,

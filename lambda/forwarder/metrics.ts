@@ -95,8 +95,8 @@ export class ForwarderMetrics implements SinkObserver {
     this.messagesFailed += 1;
   }
 
-  continuationSent(): void {
-    this.continuations += 1;
+  continuationsSent(count: number): void {
+    this.continuations += count;
   }
 
   publish(): void {

@@ -19,7 +19,11 @@ export interface ForwarderLog {
 }
 
 export interface ContinuationQueue {
-  send(body: string): Promise<void>;
+  /**
+   * Sends every body, each once: a body the queue took is never sent again by the same call, even
+   * when others are refused (each copy would be delivered). Throws when some could not be sent.
+   */
+  send(bodies: readonly string[]): Promise<void>;
 }
 
 export interface SourceWithPrefix extends ForwardSource {
@@ -132,7 +136,7 @@ export async function processMessage(
   }
   if (result.madeProgress) {
     // A fresh message carries the offsets, so the next attempt starts where each destination stopped.
-    await deps.continuations.send(continuationBody(result.work, result.reason));
+    await deps.continuations.send([continuationBody(result.work, result.reason)]);
     await options.acknowledge?.();
     deps.log.warn('object continues in a new message', {
       ...fields,
@@ -178,7 +182,7 @@ async function handBack(
     deps.log.error('object not delivered; the message will be retried', { ...fields, reason: why });
     throw new SluiceError('DELIVERY_INCOMPLETE', reason, { failures: [reason] });
   }
-  await deps.continuations.send(continuationBody(work, 'deadline'));
+  await deps.continuations.send([continuationBody(work, 'deadline')]);
   await options.acknowledge?.();
   deps.log.warn('object handed back untouched in a new message; not counted as a failed receive', {
     ...fields,
@@ -197,9 +201,11 @@ async function splitIntoOneObjectMessages(
   deps: MessageDependencies,
   acknowledge: (() => Promise<void>) | undefined,
 ): Promise<void> {
-  for (const item of work) {
-    await deps.continuations.send(continuationBody({ ...item, progress: item.progress ?? {} }, SPLIT_REASON));
-  }
+  // One call: sent one at a time, a failure after the first would have the whole message retried and
+  // the objects already sent split off again, each then delivered twice.
+  await deps.continuations.send(
+    work.map((item) => continuationBody({ ...item, progress: item.progress ?? {} }, SPLIT_REASON)),
+  );
   await acknowledge?.();
   deps.log.info('message names several objects: each goes on in a message of its own', {
     objects: work.map(({ object }) => `s3://${object.bucket}/${object.key}`),

@@ -108,7 +108,11 @@ export async function startRig(): Promise<Rig> {
       destinations: sinks,
       objects: new S3ObjectSource(pipeline.s3),
       quarantine: new S3QuarantineWriter(pipeline.s3, BUCKET, runtime.quarantinePrefix),
-      continuations: { send: async (continuation) => void (await rig.send(continuation)) },
+      continuations: {
+        send: async (bodies) => {
+          for (const body of bodies) await rig.send(body);
+        },
+      },
       maxRecordBytes: runtime.maxRecordBytes,
       maxObjectBytes: runtime.maxObjectBytes,
       now: Date.now,

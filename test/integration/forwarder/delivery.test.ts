@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   startBulkReceiver,
@@ -148,6 +148,36 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
     assert.equal(bulk.counters.created, 3, 'no new document');
     assert.equal(bulk.counters.duplicates, 3, 'the second pass was answered 409 and counted as delivered');
     assert.equal(bulk.documents('logs-strongdm.activities-default').length, 3);
+  });
+
+  it('splits a hand-built message naming several objects into one message each, delivering every record once', async () => {
+    const handler = pipeline.handlerFor(config());
+    const names = Array.from({ length: 12 }, (_, n) => `split-${n}.json`);
+    // Written without notifications reaching the handler first: the queue is purged, then one message
+    // names all twelve, as an operator's script might send it.
+    for (const [n, name] of names.entries()) {
+      await pipeline.putObject(key('activities', name), ndjson([activity(100 + n)]));
+    }
+    await pipeline.purge();
+    await pipeline.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: pipeline.queueUrl,
+        MessageBody: JSON.stringify({
+          Records: names.map((name) => ({
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            eventTime: '2024-02-01T19:00:00.000Z',
+            s3: { bucket: { name: BUCKET }, object: { key: key('activities', name), size: 1 } },
+          })),
+        }),
+      }),
+    );
+    const drained = await pipeline.drain(handler);
+    assert.equal(drained.failed, 0);
+    assert.equal(drained.received, 13, 'the message, then one message per object');
+    assert.equal(hec.events.length, 12);
+    assert.equal(bulk.counters.created, 12);
+    assert.equal(bulk.counters.duplicates, 0);
   });
 
   it('retries busy HEC answers and per-item 429s until everything is delivered', async () => {

@@ -29,7 +29,7 @@ function setup(objects: Record<string, Buffer>, sinks: RecordingSink[]) {
     destinations: sinks.map((sink) => ({ sink, maxInFlight: 1 })),
     objects: new MemoryObjects(objects),
     quarantine: new MemoryQuarantine(),
-    continuations: { send: async (body) => void sent.push(body) },
+    continuations: { send: async (bodies) => void sent.push(...bodies) },
     maxRecordBytes: 1 << 20,
     maxObjectBytes: 1 << 30,
     now: () => 0,
@@ -164,6 +164,29 @@ describe('a message that names several objects', () => {
 
     for (const body of [...sent]) await processMessage(body, deps);
     assert.equal(sink.received.length, 5, 'each object delivered once');
+  });
+
+  it('hands all its objects to the queue in one call, and stays unacknowledged when that call fails', async () => {
+    const calls: (readonly string[])[] = [];
+    const { deps } = setup({}, [new RecordingSink('splunk')]);
+    const refused = new SluiceError('CONTINUATION_NOT_SENT', 'SQS refused 1 of 2 continuation message(s)');
+    const failing: MessageDependencies = {
+      ...deps,
+      continuations: {
+        send: async (bodies) => {
+          calls.push(bodies);
+          throw refused;
+        },
+      },
+    };
+    let acknowledged = 0;
+    await assert.rejects(
+      processMessage(notification(KEY, OTHER), failing, { acknowledge: async () => void acknowledged++ }),
+      refused,
+    );
+    assert.equal(calls.length, 1, 'one call: sent one by one, a failure would leave earlier ones sent');
+    assert.equal(calls[0].length, 2);
+    assert.equal(acknowledged, 0);
   });
 
   it('retries only the object that failed: the one delivered is not sent again', async () => {

@@ -140,7 +140,7 @@ async function invoke(
     destinations,
     objects,
     quarantine: new MemoryQuarantine(),
-    continuations: { send: async (body) => void sent.push(body) },
+    continuations: { send: async (bodies) => void sent.push(...bodies) },
     maxRecordBytes: 1 << 20,
     maxObjectBytes: 1 << 30,
     now: clock.now,

@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { errorCode, errorMessage } from '../core/errors';
+import { backoffDelay, type RetryPolicy } from '../core/retry/backoff';
+
+/** SQS takes at most 10 entries per SendMessageBatch. */
+const MAX_ENTRIES = 10;
+/**
+ * A batch's bodies together may not exceed SQS's message size limit; 256 KiB, the limit before
+ * SQS raised it in 2025, holds on every queue.
+ */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** Short: a refused entry is usually a throttled one, and the caller's deadline still runs. */
+const ENTRY_RETRY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 1_000, maxRetries: 2 };
+
+export interface SendEachOptions {
+  /** Attempts per entry. Default: 3. */
+  readonly attempts?: number;
+  /** Default: full-jitter backoff from 100 ms. */
+  readonly wait?: (attempt: number) => Promise<void>;
+}
+
+export interface SendEachResult {
+  /** Indexes of the bodies SQS took. */
+  readonly taken: ReadonlySet<number>;
+  /** Why the last refused entry or failed call failed, for the operator. */
+  readonly lastError?: string;
+}
+
+/**
+ * Sends every body to the queue in as few SendMessageBatch requests as SQS allows, each body once:
+ * SQS answers a batch entry by entry, and an entry it took is never sent again here (a second copy
+ * would be a second delivery); only the entries it refused, or those of a call that failed, are tried
+ * again. What a body that stays refused means is the caller's to say.
+ */
+export async function sendEachOnce(
+  sqs: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+  bodies: readonly string[],
+  options: SendEachOptions = {},
+): Promise<SendEachResult> {
+  const attempts = options.attempts ?? 3;
+  const wait = options.wait ?? ((attempt: number) => sleep(backoffDelay(attempt, ENTRY_RETRY)));
+  const taken = new Set<number>();
+  let lastError: string | undefined;
+  for (const chunk of chunks(bodies)) {
+    let pending = chunk;
+    for (let attempt = 0; attempt < attempts && pending.length > 0; attempt += 1) {
+      if (attempt > 0) await wait(attempt - 1);
+      try {
+        const answer = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: pending.map((index) => ({ Id: String(index), MessageBody: bodies[index] })),
+          }),
+        );
+        for (const entry of answer.Successful ?? []) taken.add(Number(entry.Id));
+        for (const entry of answer.Failed ?? []) lastError = `${entry.Code}: ${entry.Message ?? ''}`;
+      } catch (error) {
+        lastError = `${errorCode(error)}: ${errorMessage(error)}`;
+      }
+      pending = pending.filter((index) => !taken.has(index));
+    }
+  }
+  return { taken, lastError };
+}
+
+/** Indexes of the bodies, in batches SQS accepts. */
+function chunks(bodies: readonly string[]): number[][] {
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  let bytes = 0;
+  bodies.forEach((body, index) => {
+    const size = Buffer.byteLength(body);
+    if (batch.length === MAX_ENTRIES || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(index);
+    bytes += size;
+  });
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
