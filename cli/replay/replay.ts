@@ -227,7 +227,9 @@ async function enqueue(request: ReplayRequest, batch: readonly ListedObject[]): 
   if (!request.sqs || !request.queueUrl)
     throw new SluiceError('USAGE', 'replay needs the object queue to enqueue to');
   const bodies = batch.map((object) => syntheticNotification(request.bucket, object, request.region));
-  const { taken: accepted } = await sendEachOnce(request.sqs, request.queueUrl, bodies, { attempts: SEND_ATTEMPTS });
+  const { taken: accepted } = await sendEachOnce(request.sqs, request.queueUrl, bodies, {
+    attempts: SEND_ATTEMPTS,
+  });
   let through = 0;
   while (accepted.has(through)) through += 1;
   return through;
