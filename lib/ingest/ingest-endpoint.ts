@@ -44,9 +44,9 @@ export interface IngestEndpointProps {
   readonly maxBodyBytes?: number;
   /** API Gateway throttling of the stage (excess requests get 429 without reaching the function). */
   readonly throttle?: IngestEndpointThrottle;
-  /** How long a fetched token is reused; a rotated token takes effect within it. Default: 5 minutes. */
+  /** How long a fetched token is reused (at most 1 hour); a rotated token takes effect within it. Default: 5 minutes. */
   readonly tokenCacheTtl?: Duration;
-  /** Default: 15 s (API Gateway gives up after 30 s). */
+  /** At most 29 s (API Gateway gives up after 30 s). Default: 15 s. */
   readonly timeout?: Duration;
   /** Default: 512 MB. */
   readonly memorySize?: number;
@@ -100,6 +100,18 @@ export class IngestEndpoint extends Construct {
       5000,
     );
     const logRetention = props.logRetention ?? INGEST_ENDPOINT_DEFAULTS.logRetention;
+    // The function reads TOKEN_CACHE_SECONDS as 0..3600: a larger value would deploy, then fail every
+    // request (500, retried forever by producers) instead of failing here.
+    const tokenCacheSeconds = checkInteger(
+      'IngestEndpoint tokenCacheTtl (seconds)',
+      (props.tokenCacheTtl ?? INGEST_ENDPOINT_DEFAULTS.tokenCacheTtl).toSeconds(),
+      0,
+      3600,
+    );
+    // API Gateway answers 503 after 30 s while the function may still queue the events; the producer's
+    // retry would then queue them a second time. The function must answer first.
+    const timeout = props.timeout ?? INGEST_ENDPOINT_DEFAULTS.timeout;
+    checkInteger('IngestEndpoint timeout (seconds)', timeout.toSeconds(), 1, 29);
 
     if (props.tokenSecret) {
       this.tokenSecret = props.tokenSecret;
@@ -121,7 +133,7 @@ export class IngestEndpoint extends Construct {
       handlerFolder: 'ingest-endpoint',
       description:
         'sluice ingest endpoint: authenticated HTTPS (NDJSON, JSON array, Splunk HEC) to the ingest queue',
-      timeout: props.timeout ?? INGEST_ENDPOINT_DEFAULTS.timeout,
+      timeout,
       memorySize: props.memorySize ?? INGEST_ENDPOINT_DEFAULTS.memorySize,
       logRetention,
       reservedConcurrency: props.reservedConcurrency,
@@ -130,9 +142,7 @@ export class IngestEndpoint extends Construct {
         TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
         MAX_BODY_BYTES: String(maxBodyBytes),
         MAX_MESSAGE_BYTES: String(props.queue.maxMessageSizeBytes),
-        TOKEN_CACHE_SECONDS: String(
-          (props.tokenCacheTtl ?? INGEST_ENDPOINT_DEFAULTS.tokenCacheTtl).toSeconds(),
-        ),
+        TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
         ...(props.defaultLogType === undefined ? {} : { DEFAULT_LOG_TYPE: props.defaultLogType }),
         ...(props.allowedLogTypes === undefined
           ? {}

@@ -402,6 +402,28 @@ describe('IngestEndpoint', () => {
       /not in allowedLogTypes/,
     );
   });
+
+  it('refuses at synthesis what the function would refuse, or outlive API Gateway with, at run time', () => {
+    // The function's environment allows TOKEN_CACHE_SECONDS 0..3600: above it, every request would fail
+    // its configuration (500, which producers retry forever) instead of the deployment failing.
+    assert.throws(
+      () => ingestStack({ endpoint: { tokenCacheTtl: Duration.hours(2) } }),
+      (error: Error & { code?: string }) =>
+        error.code === 'INGEST_PROPS_INVALID' &&
+        /tokenCacheTtl \(seconds\) must be an integer in 0\.\.3600/.test(error.message),
+    );
+    // API Gateway gives up on the integration after 30 s and answers 503 while the function may still
+    // queue the events: the producer's retry would queue them again.
+    assert.throws(
+      () => ingestStack({ endpoint: { timeout: Duration.seconds(60) } }),
+      (error: Error & { code?: string }) =>
+        error.code === 'INGEST_PROPS_INVALID' &&
+        /timeout \(seconds\) must be an integer in 1\.\.29/.test(error.message),
+    );
+    assert.doesNotThrow(() =>
+      ingestStack({ endpoint: { tokenCacheTtl: Duration.hours(1), timeout: Duration.seconds(29) } }),
+    );
+  });
 });
 
 describe('the ingest constructs under cdk-nag AwsSolutions and cfn-lint', () => {
