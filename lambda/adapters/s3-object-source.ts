@@ -34,6 +34,10 @@ export class S3ObjectSource implements ObjectSource {
       };
     } catch (error) {
       const name = (error as { name?: string }).name ?? '';
+      // A read that failed after the object's last byte (a stream cut after the last record's closing
+      // brace) resumes at its size, a range S3 refuses (416). Nothing is left to read from there: an
+      // error would fail the continuation on every receive, into the DLQ, with every record delivered.
+      if (name === 'InvalidRange' && fromByte > 0) return { body: nothingLeft() };
       if (GONE.has(name)) {
         throw new SluiceError(
           'OBJECT_NOT_FOUND',
@@ -45,3 +49,5 @@ export class S3ObjectSource implements ObjectSource {
     }
   }
 }
+
+async function* nothingLeft(): AsyncGenerator<Uint8Array> {}

@@ -81,6 +81,24 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env) {
 
 export const handler = createHandler();
 
+/**
+ * Deletes a message whose work went on in a continuation, before the rest of the batch is done. A
+ * failed delete is logged, never thrown: the continuation is already out, so failing the message
+ * would bring it back beside its continuation (two chains delivering the same records). Reported
+ * as done, Lambda deletes it with the batch; only a crash before then can still bring it back.
+ */
+async function acknowledge(runtime: Runtime, record: SQSRecord): Promise<void> {
+  try {
+    await runtime.deleteMessage(record.receiptHandle);
+  } catch (error) {
+    logger.warn('message handed to a continuation could not be deleted early; Lambda deletes it', {
+      messageId: record.messageId,
+      code: errorCode(error),
+      error: errorMessage(error),
+    });
+  }
+}
+
 async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const { config } = runtime;
   const metrics = new ForwarderMetrics();
@@ -122,7 +140,7 @@ async function handleEvent(runtime: Runtime, event: SQSEvent, context: Context):
   const handleRecord = async (record: SQSRecord) => {
     try {
       await processMessage(record.body, deps, {
-        acknowledge: () => runtime.deleteMessage(record.receiptHandle),
+        acknowledge: () => acknowledge(runtime, record),
         receiveCount: Number(record.attributes.ApproximateReceiveCount),
       });
     } catch (error) {

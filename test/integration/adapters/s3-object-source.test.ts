@@ -97,4 +97,14 @@ describe('reading the object a notification names (moto S3)', () => {
       (error: SluiceError) => error.code === 'OBJECT_NOT_FOUND',
     );
   });
+
+  it('reads nothing, rather than failing, from the byte just past the end (a read cut after its last record)', async () => {
+    // A stream that failed after the closing brace of the last record resumes at the object's size:
+    // S3 answers such a range 416 InvalidRange, which would fail the continuation on every receive.
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: 'versioned', Key: 'ended', Body: '{"a":1}\n{"a":2}' }),
+    );
+    const ref = { bucket: 'versioned', key: 'ended', versionId: put.VersionId, eventTime: new Date() };
+    assert.equal(await text((await source.open(ref, 15)).body), '');
+  });
 });
