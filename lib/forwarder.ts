@@ -22,7 +22,7 @@ import { detectionRulesFile } from './detections/rules-bundle';
 import { handlerBundling, sluiceEnvironment, sluiceHandler } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
-import { FUNCTION_TIMEOUT_ENV } from '../lambda/forwarder/s3-read-timeout';
+import { FUNCTION_TIMEOUT_ENV } from '../lambda/forwarder/request-timeouts';
 import { secretResourceArns } from './secret-arns';
 
 export interface ForwarderProps {

@@ -18,7 +18,7 @@ import { ForwarderMetrics } from './metrics';
 import { readRuntimeConfig } from './runtime-config';
 import { deadlinesFor } from './deadlines';
 import { createAwsDetections, readBundledRules } from './detections';
-import { s3IdleTimeoutMs } from './s3-read-timeout';
+import { queueRequestTimeoutMs, s3IdleTimeoutMs } from './request-timeouts';
 
 const logger = new Logger({ serviceName: 'sluice-forwarder' });
 
@@ -35,7 +35,8 @@ function createRuntime(env: NodeJS.ProcessEnv) {
     // A stalled object stream must fail the message, not run the invocation into its timeout.
     requestHandler: { requestTimeout: s3IdleTimeoutMs(env) },
   });
-  const sqs = new SQSClient(aws);
+  // A stalled continuation or delete must fail within the time kept for them, not at the timeout.
+  const sqs = new SQSClient({ ...aws, requestHandler: { requestTimeout: queueRequestTimeoutMs(env) } });
   const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
   const secret = (arn: string) => secrets.source(arn);
   const detections = config.detections

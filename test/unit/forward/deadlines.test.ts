@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deadlinesFor } from '../../../lambda/forwarder/deadlines';
-import { FUNCTION_TIMEOUT_ENV, s3IdleTimeoutMs } from '../../../lambda/forwarder/s3-read-timeout';
+import {
+  FUNCTION_TIMEOUT_ENV,
+  queueRequestTimeoutMs,
+  s3IdleTimeoutMs,
+} from '../../../lambda/forwarder/request-timeouts';
 
 describe('how an invocation spends its time', () => {
   it('with 300 s left: reads for 210 s and delivers until 20 s before the end', () => {
@@ -35,5 +39,25 @@ describe('how long an S3 object stream may stall before its read fails', () => {
       assert.ok(stopReadingAt + at(String(seconds)) <= deliveryDeadline, `${seconds} s`);
     }
     assert.equal(at('30'), 6_000);
+  });
+});
+
+describe('how long an SQS request (a continuation, an early delete) may go unanswered', () => {
+  const at = (seconds?: string) =>
+    queueRequestTimeoutMs(seconds === undefined ? {} : { [FUNCTION_TIMEOUT_ENV]: seconds });
+
+  it("lets the SDK's three attempts end in the time kept after deliveries, whatever the timeout", () => {
+    // forwarder.timeoutSeconds is 30..900.
+    for (const seconds of [30, 45, 60, 120, 300, 900]) {
+      const timeoutMs = seconds * 1000;
+      const { deliveryDeadline } = deadlinesFor(0, timeoutMs);
+      assert.ok(deliveryDeadline + 3 * at(String(seconds)) <= timeoutMs, `${seconds} s`);
+    }
+  });
+
+  it('is 5 s when the timeout is long or not known, and at least 1 s', () => {
+    assert.equal(at('300'), 5_000);
+    assert.equal(at(), 5_000);
+    assert.equal(at('30'), 1_000);
   });
 });

@@ -22,3 +22,25 @@ export function s3IdleTimeoutMs(env: NodeJS.ProcessEnv): number {
     Math.max(SHORTEST_IDLE_MS, Math.floor(seconds * 1000 * IDLE_SHARE_OF_TIMEOUT)),
   );
 }
+
+const LONGEST_QUEUE_REQUEST_MS = 5_000;
+const SHORTEST_QUEUE_REQUEST_MS = 1_000;
+/** The SDK's standard retry strategy makes up to 3 attempts. */
+const SDK_ATTEMPTS = 3;
+
+/**
+ * How long one SQS request (a continuation, an early delete) may go unanswered. They are sent in the
+ * time deadlines.ts keeps after deliveries end (a tenth of the invocation, at most 20 s): a stalled
+ * request without a timeout would run the invocation into its timeout, and its whole batch, the
+ * finished messages too, would come back. The SDK's attempts together fit in that reserve: a third of
+ * it per attempt, between 1 s and 5 s (SQS answers in milliseconds).
+ */
+export function queueRequestTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env[FUNCTION_TIMEOUT_ENV]);
+  if (!Number.isFinite(seconds) || seconds <= 0) return LONGEST_QUEUE_REQUEST_MS;
+  const reserveMs = Math.min(seconds * 1000 * 0.1, 20_000);
+  return Math.min(
+    LONGEST_QUEUE_REQUEST_MS,
+    Math.max(SHORTEST_QUEUE_REQUEST_MS, Math.floor(reserveMs / SDK_ATTEMPTS)),
+  );
+}
