@@ -20,6 +20,34 @@ interface ContinuationBody {
   readonly reason: string;
 }
 
+/**
+ * Skip ranges a continuation carries, all destinations together: ~25 bytes each, 6,000 keep the body
+ * near 150 KB, below SQS's message size limit (256 KiB on queues older than its 2025 raise). A
+ * destination keeps at most 2,000 of its own (destination-pipeline.ts), so this binds only with more
+ * than three destinations that each received many scattered ranges.
+ */
+const MAX_SKIP_RANGES_PER_MESSAGE = 6_000;
+
+/**
+ * Shares the ranges out evenly when there are too many: a range dropped is only sent again (the
+ * destination's resume point stays), while a body SQS refuses would have the whole object retried
+ * from the message's older progress.
+ */
+function boundedProgress(progress: DestinationProgress): DestinationProgress {
+  const skipLengths = Object.values(progress).flatMap((position) =>
+    typeof position === 'object' ? [position.skip.length] : [],
+  );
+  const total = skipLengths.reduce((sum, length) => sum + length, 0);
+  if (total <= MAX_SKIP_RANGES_PER_MESSAGE) return progress;
+  const share = Math.floor(MAX_SKIP_RANGES_PER_MESSAGE / skipLengths.length);
+  return Object.fromEntries(
+    Object.entries(progress).map(([name, position]) => [
+      name,
+      typeof position === 'object' ? { ...position, skip: position.skip.slice(0, share) } : position,
+    ]),
+  );
+}
+
 /** The message body that resumes an object where each destination stopped. */
 export function continuationBody(
   work: ObjectWork & { readonly progress: DestinationProgress },
@@ -34,7 +62,7 @@ export function continuationBody(
     eTag: object.eTag,
     size: object.size,
     eventTime: object.eventTime.toISOString(),
-    progress: work.progress,
+    progress: boundedProgress(work.progress),
     encoding: work.encoding,
     reason,
   };

@@ -100,6 +100,29 @@ describe('reading S3 event messages', () => {
     assert.equal(work[0].object.eventTime.toISOString(), '2024-01-01T00:00:00.000Z');
   });
 
+  it('stays below SQS’s 256 KiB with many destinations full of skip ranges, keeping each one’s first ranges', () => {
+    const object = { bucket: 'acme-logs', key: 'k.json', eventTime: new Date('2024-01-01T00:00:00Z') };
+    // As many as a destination keeps (2,000), at offsets of a 10 GB object, for six destinations:
+    // 312 KB unbounded.
+    const skip = Array.from({ length: 2_000 }, (_, n) => [10e9 + n * 1_000, 10e9 + n * 1_000 + 500] as const);
+    const resumeAt = 9e9;
+    const names = ['splunk', 'es', 'sentinel', 'https', 'detections', 'route-pager'];
+    const body = continuationBody(
+      { object, progress: Object.fromEntries(names.map((name) => [name, { resumeAt, skip }])) },
+      'destination-failed',
+    );
+    assert.ok(Buffer.byteLength(body) < 256 * 1024, `${Buffer.byteLength(body)} bytes`);
+    const { work } = objectsOf(JSON.parse(body));
+    for (const name of names) {
+      assert.deepEqual(work[0].progress?.[name], { resumeAt, skip: skip.slice(0, 1_000) }, name);
+    }
+    const few = { splunk: { resumeAt, skip: skip.slice(0, 3) }, es: 'done' as const };
+    assert.deepEqual(
+      objectsOf(JSON.parse(continuationBody({ object, progress: few }, 'deadline'))).work[0].progress,
+      few,
+    );
+  });
+
   it('refuses what it does not understand instead of guessing', () => {
     assert.equal(parseMessage('not json').kind, 'unrecognized');
     assert.equal(parseMessage('[1,2]').kind, 'unrecognized');
