@@ -2,12 +2,12 @@ import {
   DeleteMessageBatchCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
   type Message,
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { sendEachOnce } from '../../lambda/adapters/sqs-send-each';
 import { SluiceError } from '../../lambda/core/errors';
 import { queueAttributes, queueDepth } from '../aws/queues';
 import { RateLimiter } from '../shared/rate-limiter';
@@ -240,17 +240,11 @@ async function manualMove(
     }
     emptyReceives = 0;
     await limiter.take(messages.length);
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: request.targetQueueUrl,
-        Entries: messages.map((message, index) => ({
-          Id: String(index),
-          MessageBody: message.Body ?? '',
-          MessageAttributes: copyAttributes(message),
-        })),
-      }),
+    const { taken: accepted } = await sendEachOnce(
+      sqs,
+      request.targetQueueUrl,
+      messages.map((message) => ({ body: message.Body ?? '', attributes: copyAttributes(message) })),
     );
-    const accepted = new Set((sent.Successful ?? []).map((entry) => Number(entry.Id)));
     sendFailures += messages.length - accepted.size;
     const toDelete = messages.filter((_, index) => accepted.has(index));
     if (toDelete.length > 0) {

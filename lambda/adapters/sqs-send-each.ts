@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { errorCode, errorMessage } from '../core/errors';
 import { backoffDelay, type RetryPolicy } from '../core/retry/backoff';
 
@@ -21,30 +21,34 @@ export interface SendEachOptions {
   readonly wait?: (attempt: number) => Promise<void>;
 }
 
+/** A message body, or a body with message attributes (they travel with it, and count to its size). */
+export type OutgoingMessage =
+  string | { readonly body: string; readonly attributes?: Record<string, MessageAttributeValue> };
+
 export interface SendEachResult {
-  /** Indexes of the bodies SQS took. */
+  /** Indexes of the messages SQS took. */
   readonly taken: ReadonlySet<number>;
   /** Why the last refused entry or failed call failed, for the operator. */
   readonly lastError?: string;
 }
 
 /**
- * Sends every body to the queue in as few SendMessageBatch requests as SQS allows, each body once:
+ * Sends every message to the queue in as few SendMessageBatch requests as SQS allows, each once:
  * SQS answers a batch entry by entry, and an entry it took is never sent again here (a second copy
  * would be a second delivery); only the entries it refused, or those of a call that failed, are tried
- * again. What a body that stays refused means is the caller's to say.
+ * again. What a message that stays refused means is the caller's to say.
  */
 export async function sendEachOnce(
   sqs: Pick<SQSClient, 'send'>,
   queueUrl: string,
-  bodies: readonly string[],
+  messages: readonly OutgoingMessage[],
   options: SendEachOptions = {},
 ): Promise<SendEachResult> {
   const attempts = options.attempts ?? 3;
   const wait = options.wait ?? ((attempt: number) => sleep(backoffDelay(attempt, ENTRY_RETRY)));
   const taken = new Set<number>();
   let lastError: string | undefined;
-  for (const chunk of chunks(bodies)) {
+  for (const chunk of chunks(messages)) {
     let pending = chunk;
     for (let attempt = 0; attempt < attempts && pending.length > 0; attempt += 1) {
       if (attempt > 0) await wait(attempt - 1);
@@ -52,7 +56,12 @@ export async function sendEachOnce(
         const answer = await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: pending.map((index) => ({ Id: String(index), MessageBody: bodies[index] })),
+            Entries: pending.map((index) => {
+              const message = messages[index];
+              return typeof message === 'string'
+                ? { Id: String(index), MessageBody: message }
+                : { Id: String(index), MessageBody: message.body, MessageAttributes: message.attributes };
+            }),
           }),
         );
         for (const entry of answer.Successful ?? []) taken.add(Number(entry.Id));
@@ -66,13 +75,13 @@ export async function sendEachOnce(
   return { taken, lastError };
 }
 
-/** Indexes of the bodies, in batches SQS accepts. */
-function chunks(bodies: readonly string[]): number[][] {
+/** Indexes of the messages, in batches SQS accepts. */
+function chunks(messages: readonly OutgoingMessage[]): number[][] {
   const batches: number[][] = [];
   let batch: number[] = [];
   let bytes = 0;
-  bodies.forEach((body, index) => {
-    const size = Buffer.byteLength(body);
+  messages.forEach((message, index) => {
+    const size = sizeOf(message);
     if (batch.length === MAX_ENTRIES || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
       batches.push(batch);
       batch = [];
@@ -83,4 +92,19 @@ function chunks(bodies: readonly string[]): number[][] {
   });
   if (batch.length > 0) batches.push(batch);
   return batches;
+}
+
+/** As SQS counts it: the body, and each attribute's name, type and value. */
+function sizeOf(message: OutgoingMessage): number {
+  if (typeof message === 'string') return Buffer.byteLength(message);
+  const attributes = Object.entries(message.attributes ?? {}).reduce(
+    (sum, [name, value]) =>
+      sum +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? '') +
+      (value.BinaryValue?.byteLength ?? 0),
+    0,
+  );
+  return Buffer.byteLength(message.body) + attributes;
 }

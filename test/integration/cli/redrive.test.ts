@@ -78,6 +78,31 @@ describe('sluice redrive against moto (receive → send → delete: moto has no 
     );
   });
 
+  it('moves dead letters near the size limit, which ten to a batch would be too long to send', async () => {
+    // A continuation carrying many skip ranges can be this large; five of them exceed even 1 MiB.
+    const large = Array.from({ length: 5 }, (_, n) => ({
+      body: JSON.stringify({ n, pad: 'x'.repeat(230_000) }),
+    }));
+    for (const message of large) {
+      await sendMessages(stack.aws.sqs, stack.deployment.objects.deadLetterQueueUrl!, [message]);
+    }
+    const run = await sluice(['redrive', '--json', '--rate', '1000', '--config', config], {
+      env: stack.env,
+      cwd: dir,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const report = run.json<RedriveReport>();
+    assert.deepEqual(
+      { moved: report.moved, left: report.left, sendFailures: report.sendFailures },
+      { moved: 5, left: 0, sendFailures: 0 },
+    );
+    const moved = await drainMessages(stack.aws.sqs, stack.deployment.objects.queueUrl);
+    assert.deepEqual(
+      moved.map((message) => (JSON.parse(message.Body!) as { n: number }).n).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4],
+    );
+  });
+
   it('respects --max and reports what is left', async () => {
     await sendMessages(stack.aws.sqs, stack.deployment.objects.deadLetterQueueUrl!, dead(7));
     const run = await sluice(['redrive', '--max', '3', '--config', config], { env: stack.env, cwd: dir });
