@@ -38,6 +38,13 @@ export interface ForwardDestination {
    * (see ObjectSlots). Default: `true`. The detections stage and the alert routes say `false`.
    */
   readonly pacesObjects?: boolean;
+  /**
+   * Whether the object keeps its slot (see ObjectSlots) until this destination is done with it.
+   * Default: `true`. An alert route says `false`: its channel may wait out a Retry-After, or retry
+   * until the deadline, and meanwhile the slot would keep the invocation's other objects from their
+   * SIEMs (a slow or failing channel must delay only itself).
+   */
+  readonly holdsSlot?: boolean;
 }
 
 export interface ForwardDependencies {
@@ -56,6 +63,12 @@ export interface ForwardDependencies {
   readonly observer?: SinkObserver;
   /** Request durations shared by the invocation's objects. Default: this object's own. */
   readonly latency?: RequestLatency;
+  /**
+   * Gives up the object's slot once reading is over and every destination that holds it is done
+   * (see ForwardDestination.holdsSlot). The caller releases it anyway when the object ends, so this
+   * must be safe to call twice. Default: none.
+   */
+  readonly releaseSlot?: () => void;
   /** The invocation's object slots: this object sends its share of each destination's requests. Default: all. */
   readonly objectSlots?: ObjectSlots;
   /**
@@ -305,7 +318,12 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
     }
   }
 
-  const ends = await Promise.all(pipelines.map((pipeline) => pipeline.finish(stoppedAt)));
+  const finishing = pipelines.map((pipeline) => pipeline.finish(stoppedAt));
+  if (deps.releaseSlot) {
+    await Promise.allSettled(finishing.filter((_, index) => active[index].holdsSlot !== false));
+    deps.releaseSlot();
+  }
+  const ends = await Promise.all(finishing);
   await flushQuarantine(true);
 
   const progress: Record<string, Position> = {};

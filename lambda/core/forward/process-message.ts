@@ -116,9 +116,20 @@ export async function processMessage(
     });
     return;
   }
+  // Released once, by the object's end or earlier (an alert route's channel holds no slot).
+  let holding = slots !== undefined;
+  const releaseSlot = () => {
+    if (holding) slots?.release();
+    holding = false;
+  };
   let result;
   try {
-    result = await forwardObject(work, { ...deps, source: where.source, logTypeFromKey: where.logType });
+    result = await forwardObject(work, {
+      ...deps,
+      source: where.source,
+      logTypeFromKey: where.logType,
+      releaseSlot,
+    });
   } catch (error) {
     if (error instanceof SluiceError && error.code === 'OBJECT_NOT_FOUND') {
       deps.log.error('object deleted before it was forwarded: nothing to read', { ...error.context });
@@ -126,7 +137,7 @@ export async function processMessage(
     }
     throw error;
   } finally {
-    slots?.release();
+    releaseSlot();
   }
   deps.onObject?.(result.summary, object);
   const fields = { bucket: object.bucket, key: object.key, source: where.source.name, ...result.summary };

@@ -51,8 +51,15 @@ export function createDetectionFanout(options: DetectionFanoutOptions): Detectio
       // its requests per record); the SIEM destinations set how many run.
       { sink: stage, maxInFlight: 2, pacesObjects: false },
       // One batch at a time per route keeps a channel's alerts in order. Only alert objects reach a
-      // route: its one request must not hold every other object back (a slow channel delays only itself).
-      ...routes.map((sink) => ({ sink, logTypes: [ALERTS_LOG_TYPE], maxInFlight: 1, pacesObjects: false })),
+      // route: its one request must not hold every other object back (a slow channel delays only
+      // itself), neither by pacing objects nor by keeping its object's slot while it waits.
+      ...routes.map((sink) => ({
+        sink,
+        logTypes: [ALERTS_LOG_TYPE],
+        maxInFlight: 1,
+        pacesObjects: false,
+        holdsSlot: false,
+      })),
     ],
     hook: stage,
     close: () => routes.forEach((sink) => sink.close()),
