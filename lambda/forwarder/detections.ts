@@ -66,7 +66,8 @@ export function createAwsDetections(adapters: DetectionAdapters): DetectionFanou
   const aws = awsClientConfig(env);
   // AWS_ENDPOINT_URL_DYNAMODB, when set, points DynamoDB alone elsewhere (a local table, a proxy).
   const dynamodb = adapters.clients?.dynamodb ?? new DynamoDBClient(awsClientConfig(env, 'DynamoDB'));
-  const sns = adapters.clients?.sns ?? (() => new SNSClient(aws));
+  // One attempt per send: the alert sender retries within the deadline itself (SnsAlertPublisher).
+  const sns = adapters.clients?.sns ?? (() => new SNSClient({ ...aws, maxAttempts: 1 }));
   const topicArn = env[ALERT_TOPIC_ENV];
   return createDetectionFanout({
     index: buildRuleIndex(adapters.rules, config.sources),

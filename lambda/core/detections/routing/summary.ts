@@ -1,9 +1,16 @@
 import type { AlertDocument, GroupValue } from '../alerts/document';
 
-/** Cuts text to `max` characters (code points, so no emoji is split), marking the cut with `…`. */
+/**
+ * Cuts text to `max` UTF-16 code units, marking the cut with `…`, never inside an emoji (a surrogate
+ * pair). Code units, not code points: a service that counts either (PagerDuty does not say which;
+ * JavaScript's `length` counts units) takes the result.
+ */
 export function truncate(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+  if (text.length <= max) return text;
+  let cut = Math.max(0, max - 1);
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return `${text.slice(0, cut)}…`;
 }
 
 /** Control characters and line breaks become spaces (subjects, headers and one-line texts). */

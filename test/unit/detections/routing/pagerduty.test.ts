@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { classifyPagerDutyAnswer } from '../../../../lambda/core/detections/routing/pagerduty/classifier';
 import {
   DEDUP_KEY_MAX,
+  EVENT_MAX_BYTES,
   SUMMARY_MAX,
   pagerDutyDedupKey,
   pagerDutyEvent,
@@ -68,6 +69,31 @@ describe('PagerDuty events', () => {
   it('cut the summary to 1024 characters', () => {
     const alert = alertDocument({ rule: { ...alertDocument().rule, title: 'y'.repeat(3000) } });
     assert.equal(Array.from(pagerDutyEvent(alert, KEY, 's').payload.summary).length, SUMMARY_MAX);
+  });
+
+  it('cut the summary in UTF-16 units without splitting an emoji', () => {
+    const alert = alertDocument({ rule: { ...alertDocument().rule, title: '🔥'.repeat(3000) } });
+    const { summary } = pagerDutyEvent(alert, KEY, 's').payload;
+    assert.ok(summary.length <= SUMMARY_MAX, `${summary.length} units`);
+    assert.doesNotMatch(summary, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone high surrogate');
+  });
+
+  it('stay below 512 KB with huge group-by values, keeping their first characters', () => {
+    const huge = 'u'.repeat(300_000);
+    const alert = alertDocument({
+      group: { user: huge, sourceAddress: '10.1.2.3' },
+      dedupKey: `sdm_failed_logins|["${huge}","10.1.2.3"]|2024-02-01T13:00:00.000Z`,
+    });
+    const event = pagerDutyEvent(alert, KEY, 's');
+    assert.ok(Buffer.byteLength(JSON.stringify(event)) <= EVENT_MAX_BYTES);
+    const details = event.payload.custom_details as { group_by: Record<string, string>; dedup_key: string };
+    assert.equal(details.group_by.sourceAddress, '10.1.2.3');
+    assert.ok(details.group_by.user.startsWith('uuu') && details.group_by.user.endsWith('…'));
+    assert.equal(details.dedup_key, event.dedup_key);
+    assert.deepEqual(
+      pagerDutyEvent(alertDocument(), KEY, 's').payload.custom_details.group_by,
+      alertDocument().group,
+    );
   });
 
   it('refuse a secret that is not a 32-character integration key, without quoting it', () => {

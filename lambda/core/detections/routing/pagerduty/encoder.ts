@@ -7,6 +7,13 @@ export const SUMMARY_MAX = 1024;
 export const DEDUP_KEY_MAX = 255;
 /** Record references in `custom_details`: enough to start, the alert document holds them all. */
 const DETAIL_RECORDS = 10;
+/**
+ * PagerDuty refuses an event above 512 KB (Events API v2 overview). Only the group-by values are
+ * unbounded (record fields), and `custom_details` carries them twice (`group_by`, `dedup_key`): an
+ * event above this keeps each value's first characters instead.
+ */
+export const EVENT_MAX_BYTES = 500_000;
+const GROUP_VALUE_MAX = 1024;
 
 /**
  * The alert's dedup key (rule, group, period) is the event's `dedup_key`: every trigger for the same
@@ -42,6 +49,24 @@ export interface PagerDutyEvent {
  * without record content (no samples: a pager is not a place for audit records).
  */
 export function pagerDutyEvent(alert: AlertDocument, routingKey: string, source: string): PagerDutyEvent {
+  const event = triggerEvent(alert, routingKey, source, alert.group, alert.dedupKey);
+  if (Buffer.byteLength(JSON.stringify(event)) <= EVENT_MAX_BYTES) return event;
+  const cut = Object.fromEntries(
+    Object.entries(alert.group).map(([field, value]) => [
+      field,
+      typeof value === 'string' ? truncate(value, GROUP_VALUE_MAX) : value,
+    ]),
+  );
+  return triggerEvent(alert, routingKey, source, cut, pagerDutyDedupKey(alert));
+}
+
+function triggerEvent(
+  alert: AlertDocument,
+  routingKey: string,
+  source: string,
+  groupBy: AlertDocument['group'],
+  dedupKey: string,
+): PagerDutyEvent {
   return {
     routing_key: routingKey,
     event_action: 'trigger',
@@ -57,12 +82,12 @@ export function pagerDutyEvent(alert: AlertDocument, routingKey: string, source:
       class: alert.rule.type,
       custom_details: {
         alert_id: alert.alertId,
-        dedup_key: alert.dedupKey,
+        dedup_key: dedupKey,
         status: alert.status,
         rule: { key: alert.rule.key, id: alert.rule.id, title: alert.rule.title, file: alert.rule.file },
         level: alert.level,
         tags: alert.tags,
-        group_by: alert.group,
+        group_by: groupBy,
         count: alert.count,
         threshold: alert.threshold,
         occurrences: alert.occurrences,
