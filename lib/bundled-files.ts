@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssetStaging } from 'aws-cdk-lib';
+import { AssetStaging, Token } from 'aws-cdk-lib';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** A file to put beside a function's handler: its name in the bundle and its content. */
@@ -86,4 +86,28 @@ export function withBundledFiles<T>(
   } finally {
     bundled?.dispose();
   }
+}
+
+/** Lambda refuses a function whose environment, measured as the JSON of its variables, exceeds 4 KB. */
+const LAMBDA_ENVIRONMENT_BYTES = 4096;
+
+/**
+ * The longest a value still a CloudFormation token at synth can resolve to: a generated table or topic
+ * name (with a stack name of up to 128 characters) in an ARN.
+ */
+const LONGEST_TOKEN_VALUE = 320;
+
+/**
+ * Whether `environment` fits in a Lambda function, measured as Lambda measures it: the JSON of the
+ * variables, so a JSON value's quotes count twice once escaped, with the names and the other values
+ * (tokens at their longest). Past it the deployment fails ("exceeded the 4KB limit").
+ */
+export function fitsLambdaEnvironment(environment: Readonly<Record<string, string>>): boolean {
+  const measured = Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      Token.isUnresolved(value) ? 'x'.repeat(LONGEST_TOKEN_VALUE) : value,
+    ]),
+  );
+  return Buffer.byteLength(JSON.stringify(measured)) <= LAMBDA_ENVIRONMENT_BYTES;
 }

@@ -10,13 +10,14 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DestinationConfig } from '../lambda/core/config/destinations';
 import { keyPrefixesOf } from '../lambda/core/config/sources';
+import { bulkUrl } from '../lambda/core/sinks/elasticsearch/url';
 import { DEFAULT_KEY_LAYOUT } from '../lambda/core/layout/key-pattern';
 import {
   RUNTIME_CONFIG_ENV,
   RUNTIME_CONFIG_FILE,
   type ForwarderRuntimeConfig,
 } from '../lambda/forwarder/runtime-config';
-import { withBundledFiles, type BundledFile } from './bundled-files';
+import { fitsLambdaEnvironment, withBundledFiles, type BundledFile } from './bundled-files';
 import { alertObjectArn, grantDetections, type ForwarderDetections } from './detections/forwarder-access';
 import { detectionRulesFile } from './detections/rules-bundle';
 import { handlerBundling, sluiceEnvironment, sluiceHandler } from './handler-location';
@@ -36,7 +37,7 @@ export interface ForwarderProps {
   readonly runtimeConfig: ForwarderRuntimeConfig;
   /** Default: 512. */
   readonly memoryMb?: number;
-  /** Default: 300 s. The queue's visibility timeout must be at least 6 × this. */
+  /** Default: 300 s. The queue's visibility timeout must be at least 6 × this + `maxBatchingWindow`. */
   readonly timeout?: Duration;
   /** Default: 10. */
   readonly batchSize?: number;
@@ -51,12 +52,6 @@ export interface ForwarderProps {
   /** The detections stage and alert routes: state table, alert objects, topic, secrets, rules. Default: none. */
   readonly detections?: ForwarderDetections;
 }
-
-/**
- * Lambda allows 4 KB of environment variables in total; keep room for the others. A configuration
- * larger than this goes into the bundle instead (RUNTIME_CONFIG_FILE).
- */
-const MAX_RUNTIME_CONFIG_BYTES = 3500;
 
 // Kept importable from here: the collectors and tests have always found it beside the forwarder.
 export { secretResourceArns };
@@ -86,8 +81,6 @@ export class Forwarder extends Construct {
     super(scope, id);
     const config = props.runtimeConfig;
     const serialized = JSON.stringify(config);
-    // Small enough: in the environment, where the console shows it. Else beside the handler.
-    const configInEnvironment = Buffer.byteLength(serialized) <= MAX_RUNTIME_CONFIG_BYTES;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -135,11 +128,14 @@ export class Forwarder extends Construct {
     for (const destination of config.destinations) {
       if (destination.type !== 'elasticsearch' || destination.auth.type !== 'sigv4') continue;
       const { service, resourceArn } = destination.auth;
+      // OpenSearch Service authorizes a request on the domain ARN followed by its path: the path the
+      // sink posts to (`<url path>/_bulk`), not always `/_bulk`.
+      const bulkPath = bulkUrl(destination.url, { filterPath: false }).pathname;
       this.role.addToPolicy(
         new iam.PolicyStatement({
           sid: `WriteOpenSearch${pascal(destination.name)}`,
           actions: service === 'es' ? ['es:ESHttpPost'] : ['aoss:APIAccessAll'],
-          resources: service === 'es' ? [resourceArn, `${resourceArn}/_bulk`] : [resourceArn],
+          resources: service === 'es' ? [resourceArn, `${resourceArn}${bulkPath}`] : [resourceArn],
         }),
       );
     }
@@ -151,6 +147,17 @@ export class Forwarder extends Construct {
     const detections = props.detections;
     const detectionsEnvironment = detections ? grantDetections(this.role, bucketArn, detections) : {};
     const timeout = props.timeout ?? Duration.minutes(5);
+    const environment: Record<string, string> = {
+      SLUICE_BUCKET: props.bucket.bucketName,
+      SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
+      // Lambda tells a handler its time left, not its timeout: the S3 client is built before.
+      [FUNCTION_TIMEOUT_ENV]: String(timeout.toSeconds()),
+      ...sluiceEnvironment('sluice-forwarder'),
+      ...detectionsEnvironment,
+    };
+    // Small enough: in the environment, where the console shows it. Else beside the handler
+    // (RUNTIME_CONFIG_FILE), as Lambda allows 4 KB of variables in all.
+    const configInEnvironment = fitsLambdaEnvironment({ ...environment, [RUNTIME_CONFIG_ENV]: serialized });
     const files: BundledFile[] = [
       ...(detections ? [detectionRulesFile(detections.rules)] : []),
       ...(configInEnvironment ? [] : [{ name: RUNTIME_CONFIG_FILE, text: serialized }]),
@@ -169,12 +176,7 @@ export class Forwarder extends Construct {
           description: 'sluice forwarder: S3 objects to SIEM destinations',
           environment: {
             ...(configInEnvironment ? { [RUNTIME_CONFIG_ENV]: serialized } : {}),
-            SLUICE_BUCKET: props.bucket.bucketName,
-            SLUICE_OBJECT_QUEUE_URL: props.queue.queueUrl,
-            // Lambda tells a handler its time left, not its timeout: the S3 client is built before.
-            [FUNCTION_TIMEOUT_ENV]: String(timeout.toSeconds()),
-            ...sluiceEnvironment('sluice-forwarder'),
-            ...detectionsEnvironment,
+            ...environment,
           },
           bundling: handlerBundling(bundled),
         }),

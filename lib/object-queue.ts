@@ -1,13 +1,17 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OBJECT_QUEUE_RETENTION_DAYS } from '../lambda/core/config/schema';
 
 export interface ObjectQueueProps {
-  /** At least 6 × the consumer's timeout (Lambda's rule for SQS event sources). */
+  /** At least 6 × the consumer's timeout + its batching window (AWS's advice for Lambda SQS event sources). */
   readonly visibilityTimeout: Duration;
   /** Receives before a message moves to the DLQ. Default: 5. */
   readonly maxReceiveCount?: number;
-  /** Default: 4 days. The DLQ keeps messages 14 days, longer, because a moved message keeps its first enqueue time. */
+  /**
+   * Default: 4 days (`OBJECT_QUEUE_RETENTION_DAYS`, which bounds the backlog alarm's age). The DLQ keeps
+   * messages 14 days, longer, because a moved message keeps its first enqueue time.
+   */
   readonly retention?: Duration;
 }
 
@@ -34,7 +38,7 @@ export class ObjectQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout,
-      retentionPeriod: props.retention ?? Duration.days(4),
+      retentionPeriod: props.retention ?? Duration.days(OBJECT_QUEUE_RETENTION_DAYS),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
   }

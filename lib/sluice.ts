@@ -109,7 +109,12 @@ export class Sluice extends Construct {
     });
 
     this.objectQueue = new ObjectQueue(this, 'ObjectQueue', {
-      visibilityTimeout: Duration.seconds(6 * config.forwarder.timeoutSeconds),
+      // AWS: six times the function timeout plus the batching window, during which Lambda's poller
+      // holds the messages it gathers; without it a window longer than 6 × the timeout would let them
+      // be received again (each receive counting towards the DLQ) before the batch is even invoked.
+      visibilityTimeout: Duration.seconds(
+        6 * config.forwarder.timeoutSeconds + config.forwarder.maxBatchingWindowSeconds,
+      ),
       maxReceiveCount: config.forwarder.maxReceiveCount,
     });
     this.logBucket.notifyObjectCreated(new s3n.SqsDestination(this.objectQueue.queue));

@@ -15,7 +15,7 @@ import {
   COLLECTOR_CONFIG_FILE,
   type CollectorRuntimeConfig,
 } from '../../lambda/collector/runtime-config';
-import { withBundledFiles } from '../bundled-files';
+import { fitsLambdaEnvironment, withBundledFiles } from '../bundled-files';
 import { secretResourceArns } from '../forwarder';
 import { handlerBundling, sluiceEnvironment, sluiceHandler } from '../handler-location';
 import { acknowledgeWildcardResources } from '../nag';
@@ -34,12 +34,6 @@ export interface CollectorFunctionProps {
   /** Default: 90 days. */
   readonly logRetention?: logs.RetentionDays;
 }
-
-/**
- * Lambda allows 4 KB of environment variables in total; keep room for the others. A configuration
- * larger than this goes into the bundle instead (COLLECTOR_CONFIG_FILE).
- */
-const MAX_RUNTIME_CONFIG_BYTES = 3500;
 
 /** The Secrets Manager ARNs a collector reads: its credentials and nothing else. */
 export function collectorSecretArns(config: CollectorConfig): string[] {
@@ -79,8 +73,14 @@ export class CollectorFunction extends Construct {
     super(scope, id);
     const { collector, prefix } = props.runtimeConfig;
     const serialized = JSON.stringify(props.runtimeConfig);
-    // Small enough: in the environment, where the console shows it. Else beside the handler.
-    const configInEnvironment = Buffer.byteLength(serialized) <= MAX_RUNTIME_CONFIG_BYTES;
+    const environment: Record<string, string> = {
+      [COLLECTOR_ENV.bucket]: props.bucket.bucketName,
+      [COLLECTOR_ENV.table]: props.table.tableName,
+      ...sluiceEnvironment('sluice-collector'),
+    };
+    // Small enough: in the environment, where the console shows it. Else beside the handler
+    // (COLLECTOR_CONFIG_FILE), as Lambda allows 4 KB of variables in all.
+    const configInEnvironment = fitsLambdaEnvironment({ ...environment, [COLLECTOR_CONFIG_ENV]: serialized });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -142,9 +142,7 @@ export class CollectorFunction extends Construct {
           description: `sluice collector ${collector.name}: ${collector.type} API to s3://…/${prefix}/${collector.logType}/`,
           environment: {
             ...(configInEnvironment ? { [COLLECTOR_CONFIG_ENV]: serialized } : {}),
-            [COLLECTOR_ENV.bucket]: props.bucket.bucketName,
-            [COLLECTOR_ENV.table]: props.table.tableName,
-            ...sluiceEnvironment('sluice-collector'),
+            ...environment,
           },
           bundling: handlerBundling(bundled),
         }),

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -6,6 +7,10 @@ import type { IngestConfig } from '../../lambda/core/config/ingest';
 import { IngestBatcher } from './ingest-batcher';
 import { IngestEndpoint } from './ingest-endpoint';
 import { IngestQueue } from './ingest-queue';
+import { secretResourceArns } from '../secret-arns';
+
+/** What a complete Secrets Manager ARN ends with: `-` and six random characters. */
+const COMPLETE_ARN = /-[A-Za-z0-9]{6}$/;
 
 export interface IngestPipelineProps {
   /** The log bucket the batcher writes objects into. */
@@ -51,6 +56,8 @@ export class IngestPipeline extends Construct {
     });
     const { endpoint } = config;
     if (endpoint.enabled) {
+      const { tokenSecretArn } = endpoint;
+      const completeLooking = tokenSecretArn !== undefined && COMPLETE_ARN.test(tokenSecretArn);
       this.endpoint = new IngestEndpoint(this, 'Endpoint', {
         queue: this.queue,
         tokenSecret: endpoint.tokenSecretArn
@@ -58,7 +65,7 @@ export class IngestPipeline extends Construct {
               this,
               'Token',
               // A complete ARN ends in `-` and six random characters; a partial one is matched by prefix.
-              /-[A-Za-z0-9]{6}$/.test(endpoint.tokenSecretArn)
+              completeLooking
                 ? { secretCompleteArn: endpoint.tokenSecretArn }
                 : { secretPartialArn: endpoint.tokenSecretArn },
             )
@@ -68,6 +75,18 @@ export class IngestPipeline extends Construct {
         maxBodyBytes: endpoint.maxBodyBytes,
         throttle: { rateLimit: endpoint.rateLimit, burstLimit: endpoint.burstLimit },
       });
+      if (tokenSecretArn !== undefined && completeLooking) {
+        // A name that itself ends in `-` and six letters (`sluice/ingest-tokens`) looks complete, and the
+        // grant above names it exactly, not the real `<name>-AbCdEf`: every request would be refused.
+        // Both forms, as for the forwarder's secrets.
+        this.endpoint.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadTokenSecretByName',
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: secretResourceArns(tokenSecretArn),
+          }),
+        );
+      }
     }
   }
 }

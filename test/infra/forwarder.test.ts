@@ -39,7 +39,8 @@ describe('the forwarder function', () => {
         {
           type: 'elasticsearch',
           name: 'audit',
-          url: 'https://search-audit.eu-west-1.es.amazonaws.com',
+          // A path before `/_bulk`: the request's IAM resource is the domain ARN with that path.
+          url: 'https://search-audit.eu-west-1.es.amazonaws.com/audit-logs',
           auth: { type: 'sigv4', service: 'es', region: 'eu-west-1', resourceArn: AUDIT_DOMAIN },
         },
       ],
@@ -136,7 +137,7 @@ describe('the forwarder function', () => {
       domains.map((statement) => [statement.Sid, statement.Resource]),
       [
         ['WriteOpenSearchOpensearch', [DOMAIN, `${DOMAIN}/_bulk`]],
-        ['WriteOpenSearchAudit', [AUDIT_DOMAIN, `${AUDIT_DOMAIN}/_bulk`]],
+        ['WriteOpenSearchAudit', [AUDIT_DOMAIN, `${AUDIT_DOMAIN}/audit-logs/_bulk`]],
       ],
     );
   });
@@ -179,5 +180,24 @@ describe('a configuration too large for the Lambda environment', () => {
       read.destinations.map((destination) => destination.name),
       many.map((destination) => destination.name),
     );
+  });
+});
+
+describe('a configuration that fits in 4 KB raw but not as Lambda measures the environment', () => {
+  // Seven destinations: ~3.1 KB of JSON, ~3.5 KB once its quotes are escaped, and Lambda measures the
+  // JSON of all the variables (escapes, the other names and values included) against 4 KB.
+  const seven = Array.from({ length: 7 }, (_, index) => ({ ...HEC_DESTINATION, name: `splunk-${index}` }));
+  const { template } = synthesize(configWith({ destinations: seven, detections: {} }));
+  const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, resource]) =>
+    String(resource.Properties.Description).startsWith('sluice forwarder'),
+  )!;
+
+  it('goes into the bundle: in the environment, the deployment would be refused', () => {
+    const serialized = JSON.stringify(
+      runtimeConfigOf(parseConfig(configWith({ destinations: seven, detections: {} }))),
+    );
+    assert.ok(Buffer.byteLength(serialized) < 3500 && JSON.stringify(serialized).length > 3500);
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    assert.equal(env[RUNTIME_CONFIG_ENV], undefined);
   });
 });

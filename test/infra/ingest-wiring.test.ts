@@ -49,3 +49,29 @@ describe('a stack with an ingest source', () => {
     assert.equal(batcher.Properties.Environment.Variables.DEFAULT_LOG_TYPE, 'app');
   });
 });
+
+describe('a stack whose ingest endpoint reads a token secret given by name', () => {
+  // `ingest-tokens`: a name ending in `-` and six letters, like a complete ARN's random suffix.
+  const named = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/ingest-tokens';
+  const { template } = synthesize(
+    configWith({
+      sources: [
+        { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' },
+        {
+          name: 'apps',
+          prefix: 'apps/logs',
+          ingest: { defaultLogType: 'app', endpoint: { tokenSecretArn: named } },
+        },
+      ],
+    }),
+  );
+
+  it('lets the endpoint read the secret whichever ARN it is (the name, or a complete ARN)', () => {
+    const reads = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+      .flatMap((statement) => [statement.Resource].flat());
+    // The secret's real ARN is `<named>-AbCdEf`: without the suffix form, every request would be refused.
+    assert.ok(reads.includes(`${named}-??????`), JSON.stringify(reads));
+  });
+});

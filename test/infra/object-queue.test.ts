@@ -45,3 +45,18 @@ describe('the object queue', () => {
     template.hasOutput('BucketName', {});
   });
 });
+
+describe('the object queue of a forwarder with a batching window', () => {
+  const { template } = synthesize(
+    configWith({ forwarder: { timeoutSeconds: 30, batchSize: 100, maxBatchingWindowSeconds: 300 } }),
+  );
+  const [main] = Object.values(template.findResources('AWS::SQS::Queue')).filter(
+    (queue) => queue.Properties.RedrivePolicy,
+  );
+
+  it('hides a message for six times the forwarder timeout plus the window (AWS: the poller holds it through the window)', () => {
+    // 6 × 30 s alone (180 s) is shorter than the 300 s window: messages would be received again, and
+    // count receives towards the DLQ, while the poller still gathers the batch they are in.
+    assert.equal(main.Properties.VisibilityTimeout, 6 * 30 + 300);
+  });
+});

@@ -150,6 +150,53 @@ export const splunkHecDestination = z
   })
   .describe('A Splunk HTTP Event Collector.');
 
+const SIGV4_RESOURCE = {
+  es: { kind: 'domain', what: 'an OpenSearch Service domain' },
+  aoss: { kind: 'collection', what: 'an OpenSearch Serverless collection' },
+} as const;
+
+/**
+ * The signing service, the region and the ARN must name the same thing: each is accepted alone, but a
+ * request signed for `es` is refused by a collection (and the role's grant names the wrong service),
+ * one signed for another region by any endpoint. Deployed, every batch would fail and reach the DLQ.
+ */
+function checkSigV4Target(
+  auth: { readonly service?: unknown; readonly region?: unknown; readonly resourceArn?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  // Refinements run on objects whose fields were refused too: compare only valid values.
+  const match =
+    typeof auth.resourceArn === 'string'
+      ? /^arn:aws[a-z-]*:(es|aoss):([a-z0-9-]+):\d{12}:(domain|collection)\//.exec(auth.resourceArn)
+      : null;
+  if (!match) return;
+  const [, arnService, arnRegion, kind] = match;
+  const resource = SIGV4_RESOURCE[arnService as keyof typeof SIGV4_RESOURCE];
+  if (resource.kind !== kind) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['resourceArn'],
+      message: `'${auth.resourceArn}' mixes the service ${arnService} with a ${kind}. Fix: use arn:aws:es:<region>:<account>:domain/<name> or arn:aws:aoss:<region>:<account>:collection/<id>`,
+    });
+    return;
+  }
+  const service = auth.service ?? 'es';
+  if (service !== arnService) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['service'],
+      message: `"${String(service)}" does not sign for ${resource.what} ('${auth.resourceArn}'): every request would be refused. Fix: set "service": "${arnService}"`,
+    });
+  }
+  if (typeof auth.region === 'string' && auth.region !== arnRegion) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['region'],
+      message: `'${auth.region}' is not the region of resourceArn (${arnRegion}): requests signed for it are refused. Fix: set "region": "${arnRegion}"`,
+    });
+  }
+}
+
 export const elasticsearchAuth = z
   .discriminatedUnion('type', [
     z
@@ -185,6 +232,7 @@ export const elasticsearchAuth = z
             'The domain ARN (`es`) or collection ARN (`aoss`) the forwarder may write to: its role gets exactly that.',
           ),
       })
+      .superRefine(checkSigV4Target)
       .describe(
         "Amazon OpenSearch Service (`es`) or OpenSearch Serverless (`aoss`), requests signed with the forwarder's role.",
       ),

@@ -120,6 +120,16 @@ export const ingestConfig = z
         'The HTTPS endpoint (API Gateway HTTP API) producers POST events to. Default: `{}` (enabled, with a generated token secret).',
       ),
   })
+  .superRefine((ingest, ctx) => {
+    // The batcher's construct refuses it too, but only here can the refusal name the field to change.
+    const { batchSize, maxBatchingWindowSeconds: window } = ingest;
+    if (typeof batchSize !== 'number' || batchSize <= 10 || window !== 0) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxBatchingWindowSeconds'],
+      message: `must be at least 1 when batchSize (${batchSize}) is above 10 (a Lambda rule). Fix: set a batching window, or a batchSize of 10 or less`,
+    });
+  })
   .describe(
     "Makes this source the one your own applications write, through sluice's ingest queue, batcher and HTTPS endpoint.",
   );

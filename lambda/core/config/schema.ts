@@ -83,7 +83,7 @@ export const forwarderConfig = z.strictObject({
     .max(900)
     .default(300)
     .describe(
-      "Forwarder timeout in seconds. Long objects continue in a new invocation from the last delivered offset; the object queue's visibility timeout is 6 × this. Default: `300`.",
+      "Forwarder timeout in seconds. Long objects continue in a new invocation from the last delivered offset; the object queue's visibility timeout is 6 × this + `maxBatchingWindowSeconds`. Default: `300`.",
     ),
   batchSize: z
     .number()
@@ -111,10 +111,16 @@ export const forwarderConfig = z.strictObject({
   reservedConcurrency: z
     .number()
     .int()
-    .min(1)
+    // maxConcurrency must fit within it, and Lambda's SQS maximum concurrency is at least 2.
+    .min(
+      2,
+      'must be at least 2: maxConcurrency must be set and fit within it, and an SQS event source takes at least 2. Fix: set reservedConcurrency and maxConcurrency to 2 or more',
+    )
     .max(1000)
     .optional()
-    .describe('Reserved concurrency of the forwarder function. Default: unset.'),
+    .describe(
+      'Reserved concurrency of the forwarder function, at least 2 (it must hold `maxConcurrency`). Default: unset.',
+    ),
   maxReceiveCount: z
     .number()
     .int()
@@ -143,6 +149,15 @@ export const forwarderConfig = z.strictObject({
     ),
 });
 
+/** Days the object queue keeps a notification (SQS then deletes it, forwarded or not). */
+export const OBJECT_QUEUE_RETENTION_DAYS = 4;
+
+/**
+ * The largest backlog alarm age: half the object queue's retention. An older threshold would alarm
+ * late or never, after SQS had deleted the notifications unforwarded, with nothing to say so.
+ */
+const MAX_MESSAGE_AGE_MINUTES = (OBJECT_QUEUE_RETENTION_DAYS * 24 * 60) / 2;
+
 export const monitoringConfig = z.strictObject({
   alarmEmail: z
     .email('must be an e-mail address')
@@ -152,9 +167,14 @@ export const monitoringConfig = z.strictObject({
     .number()
     .int()
     .min(1)
-    .max(20_160)
+    .max(
+      MAX_MESSAGE_AGE_MINUTES,
+      `must be at most ${MAX_MESSAGE_AGE_MINUTES}: the object queue deletes notifications after ${OBJECT_QUEUE_RETENTION_DAYS} days, forwarded or not, and the alarm must leave time to act before. Fix: use ${MAX_MESSAGE_AGE_MINUTES} or less`,
+    )
     .default(15)
-    .describe("Alarm when a queue's oldest message is older than this many minutes. Default: `15`."),
+    .describe(
+      `Alarm when a queue's oldest message is older than this many minutes; at most ${MAX_MESSAGE_AGE_MINUTES}, half the ${OBJECT_QUEUE_RETENTION_DAYS} days the object queue keeps a notification. Default: \`15\`.`,
+    ),
 });
 
 /** The top-level fields, with the destinations a reader accepts (the stack's, or the CLI's with `file`). */
@@ -259,6 +279,15 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
     destinationNames.add(destination.name);
   });
   checkCollectors(config, ctx);
+  checkSpellings(
+    config.sources,
+    'sources',
+    pascalSpelling,
+    'its bucket policy statement and stack output',
+    ctx,
+  );
+  checkSpellings(config.destinations, 'destinations', alarmSpelling, 'its alarms', ctx);
+  checkSpellings(config.collectors, 'collectors', pascalSpelling, 'its alarms', ctx);
   for (const problem of detectionsProblems(config)) {
     ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
   }
@@ -318,6 +347,47 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
       message: `must be at least 1 when forwarder.batchSize (${forwarder.batchSize}) is above 10 (a Lambda rule). Fix: set a batching window or a batch size of 10 or less`,
     });
   }
+}
+
+/** How the stack spells a source or collector name in ids (lib's `pascal()`): `portal-1` → `Portal1`. */
+function pascalSpelling(name: string): string {
+  return name
+    .split('-')
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** How the alarms spell a destination name in their ids: its letters and digits (`splunk-1` → `splunk1`). */
+function alarmSpelling(name: string): string {
+  return name.replace(/[^A-Za-z0-9]/g, '');
+}
+
+/**
+ * Names the stack spells alike in construct ids, statement ids and output names (`portal-1` and
+ * `portal1`): accepted, they would fail synth with a bare "There is already a Construct" or be refused
+ * by IAM at deployment (statement ids are unique per policy). Identical names are reported elsewhere.
+ */
+function checkSpellings(
+  items: readonly { readonly name: string }[],
+  field: 'sources' | 'destinations' | 'collectors',
+  spelling: (name: string) => string,
+  where: string,
+  ctx: z.RefinementCtx<CheckedConfig>,
+): void {
+  const seen = new Map<string, number>();
+  items.forEach(({ name }, index) => {
+    const spelled = spelling(name);
+    const first = seen.get(spelled);
+    if (first !== undefined && items[first].name !== name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, index, 'name'],
+        message: `'${name}' and ${field}[${first}].name '${items[first].name}' are spelled alike ('${spelled}') in ${where}, which would collide. Fix: give it a name that differs from '${items[first].name}' by more than dashes`,
+      });
+    }
+    if (first === undefined) seen.set(spelled, index);
+  });
 }
 
 /**

@@ -240,6 +240,127 @@ describe('invalid configuration names the field and the fix', () => {
     );
   });
 
+  it('a SigV4 service that does not sign for the resource ARN (deploys, then every request is refused)', () => {
+    const opensearch = (auth: Record<string, unknown>) => ({
+      sources: [strongdm],
+      destinations: [{ type: 'elasticsearch', name: 'os', url: 'https://os.example.com', auth }],
+    });
+    // `service` defaults to `es`: a Serverless collection needs `aoss`, said at synth.
+    assertRejected(
+      opensearch({
+        type: 'sigv4',
+        region: 'eu-west-1',
+        resourceArn: 'arn:aws:aoss:eu-west-1:123456789012:collection/abc123',
+      }),
+      'destinations[0].auth.service',
+      /"es" does not sign for an OpenSearch Serverless collection.*Fix: set "service": "aoss"/,
+    );
+    assertRejected(
+      opensearch({
+        type: 'sigv4',
+        service: 'aoss',
+        region: 'eu-west-1',
+        resourceArn: 'arn:aws:es:eu-west-1:123456789012:domain/security',
+      }),
+      'destinations[0].auth.service',
+      /Fix: set "service": "es"/,
+    );
+    assertRejected(
+      opensearch({
+        type: 'sigv4',
+        region: 'eu-west-1',
+        resourceArn: 'arn:aws:es:eu-west-1:123456789012:collection/abc123',
+      }),
+      'destinations[0].auth.resourceArn',
+      /arn:aws:es:<region>:<account>:domain\/<name>/,
+    );
+    assertRejected(
+      opensearch({
+        type: 'sigv4',
+        region: 'us-east-1',
+        resourceArn: 'arn:aws:es:eu-west-1:123456789012:domain/security',
+      }),
+      'destinations[0].auth.region',
+      /'us-east-1' is not the region of resourceArn \(eu-west-1\).*Fix: set "region": "eu-west-1"/,
+    );
+  });
+
+  it('an ingest batch size above 10 without a batching window, named in the configuration', () => {
+    assertRejected(
+      { sources: [{ name: 'apps', prefix: 'apps', ingest: { maxBatchingWindowSeconds: 0 } }] },
+      'sources[0].ingest.maxBatchingWindowSeconds',
+      /at least 1 when batchSize \(1000\) is above 10.*Fix:/,
+    );
+  });
+
+  it('names the stack would spell alike in ids (a bare CDK crash at synth, or refused by IAM at deployment)', () => {
+    const hec = {
+      type: 'splunk-hec',
+      url: 'https://splunk.example.com:8088',
+      tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/hec-AbCdEf',
+    };
+    assertRejected(
+      {
+        sources: [strongdm],
+        destinations: [
+          { ...hec, name: 'splunk-1' },
+          { ...hec, name: 'splunk1' },
+        ],
+      },
+      'destinations[1].name',
+      /'splunk1' and destinations\[0\]\.name 'splunk-1' are spelled alike.*Fix:/,
+    );
+    const portal = (name: string) => ({
+      name,
+      prefix: `apps/${name}`,
+      principals: ['arn:aws:iam::123456789012:role/portal-logs'],
+    });
+    assertRejected(
+      { sources: [portal('portal-1'), portal('portal1')] },
+      'sources[1].name',
+      /'portal1' and sources\[0\]\.name 'portal-1' are spelled alike \('Portal1'\)/,
+    );
+    const collector = (name: string) => ({
+      type: 'http-json',
+      name,
+      source: 'pulled',
+      logType: name.replace('-', '_'),
+      url: 'https://api.example.com/events',
+      auth: { type: 'none' },
+      timestampField: 'time',
+      idField: 'id',
+      pagination: { type: 'link-header' },
+    });
+    assertRejected(
+      {
+        sources: [{ name: 'pulled', prefix: 'pulled', timestampField: 'time' }],
+        collectors: [collector('api-1'), collector('api1')],
+      },
+      'collectors[1].name',
+      /'api1' and collectors\[0\]\.name 'api-1' are spelled alike/,
+    );
+    // Spelled apart: accepted.
+    parseConfig({ sources: [portal('a-b'), portal('ab')] });
+  });
+
+  it('a reserved concurrency of 1, below the smallest event-source maximum concurrency (2)', () => {
+    // Otherwise the refusal above asks for maxConcurrency <= 1, which maxConcurrency's own minimum refuses.
+    assertRejected(
+      { sources: [strongdm], forwarder: { reservedConcurrency: 1, maxConcurrency: 2 } },
+      'forwarder.reservedConcurrency',
+      /at least 2.*Fix:/,
+    );
+  });
+
+  it('a backlog alarm age the object queue never reaches (SQS deletes its notifications after 4 days)', () => {
+    assertRejected(
+      { sources: [strongdm], monitoring: { maxMessageAgeMinutes: 6 * 24 * 60 } },
+      'monitoring.maxMessageAgeMinutes',
+      /at most 2880.*4 days.*Fix:/,
+    );
+    parseConfig({ sources: [strongdm], monitoring: { maxMessageAgeMinutes: 2880 } });
+  });
+
   it('a file destination in a deployed stack', () => {
     assertRejected(
       { sources: [strongdm], destinations: [{ type: 'file', name: 'local', path: 'out.ndjson' }] },
