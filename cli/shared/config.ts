@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileDestination, type LocalDestinationConfig } from '../../lambda/core/config/destinations';
 import { configErrorMap } from '../../lambda/core/config/error-map';
-import { formatIssues, parseConfig } from '../../lambda/core/config/load';
+import { formatIssues, jsonSyntaxProblem, parseConfig } from '../../lambda/core/config/load';
 import type { SluiceConfig } from '../../lambda/core/config/schema';
 import { SluiceError } from '../../lambda/core/errors';
 
@@ -97,7 +97,7 @@ export function loadCliConfig(path: string, cwd: string): CliConfig {
   } catch (error) {
     throw new SluiceError(
       'CONFIG_INVALID',
-      `sluice configuration file '${path}' is not valid JSON: ${(error as Error).message}`,
+      `sluice configuration file '${path}' is not valid JSON: ${jsonSyntaxProblem(text, error)}`,
       {
         path,
       },

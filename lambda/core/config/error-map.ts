@@ -18,8 +18,9 @@ function fixFor(given: string, known: readonly string[], otherwise: string): str
 }
 
 /**
- * zod's messages for an unknown field and a value outside a list, with the fix (zod names the
- * parent object and lists nothing): a schema's own message, where it has one, still wins.
+ * zod's messages for an unknown field, a value outside a list, a missing field and a value of the
+ * wrong type, with the fix (zod names the parent object, lists nothing and says "Invalid input"): a
+ * schema's own message, where it has one, still wins.
  */
 export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'unrecognized_keys') {
@@ -38,5 +39,37 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
     const list = values.map((value) => JSON.stringify(value)).join(', ');
     return `must be one of ${list}${given === undefined ? '' : `, not ${JSON.stringify(given)}`}. Fix: ${given === undefined ? 'use one of them' : fixFor(given, values, 'use one of them')}`;
   }
+  if (issue.code === 'invalid_type') {
+    const expected = KINDS[issue.expected] ?? issue.expected;
+    if (issue.input === undefined) {
+      const key = issue.path?.at(-1);
+      return `is required. Fix: add ${typeof key === 'string' ? JSON.stringify(key) : 'it'} (${expected})`;
+    }
+    const input = typeof issue.input === 'string' ? issue.input.trim() : undefined;
+    const unquote =
+      input !== undefined &&
+      ((issue.expected === 'number' && input !== '' && Number.isFinite(Number(input))) ||
+        (issue.expected === 'boolean' && (input === 'true' || input === 'false')));
+    return `must be ${expected}, not ${kindOf(issue.input)}. Fix: ${unquote ? `write ${input} without quotes` : `write it as ${expected}`}`;
+  }
   return undefined;
 };
+
+/** zod's type names as the fix says them. */
+const KINDS: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list [ … ]',
+  object: 'an object { … }',
+};
+
+/** What was given instead, never a string's content (it may be a secret written in the wrong place). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value === 'boolean' ? 'the boolean' : `the ${typeof value}`} ${String(value)}`;
+}

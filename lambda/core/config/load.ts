@@ -26,6 +26,23 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   });
 }
 
+/**
+ * JSON.parse's complaint about `text`, with the line and column it is at (Node 20 says only "at
+ * position 376") and the usual causes, e.g. `Expected double-quoted property name in JSON at
+ * position 376 (line 8, column 1). Fix: correct the JSON there (no trailing commas, no comments)`.
+ */
+export function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /at position (\d+)/.exec(message);
+  if (position === null) return `${message}. Fix: correct the JSON (no trailing commas, no comments)`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  // Node 22 and later add " (line 8 column 1)" themselves: said once, the same way on every Node.
+  const where = `${message.replace(/ \(line \d+ column \d+\)/, '')} (line ${line}, column ${column})`;
+  return `${where}. Fix: correct the JSON at line ${line}, column ${column} (no trailing commas, no comments)`;
+}
+
 /** Configurations `parseConfig` returned: validated already (validating one again would refuse its derived fields). */
 const validated = new WeakSet<SluiceConfig>();
 
@@ -82,7 +99,7 @@ export function loadConfigFile(path: string): SluiceConfig {
   } catch (error) {
     throw new SluiceError(
       'CONFIG_INVALID',
-      `sluice configuration file '${path}' is not valid JSON: ${(error as Error).message}`,
+      `sluice configuration file '${path}' is not valid JSON: ${jsonSyntaxProblem(text, error)}`,
       { path },
     );
   }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../../lambda/core/config/load';
+import { loadConfigFile, parseConfig } from '../../../lambda/core/config/load';
 import { SluiceError } from '../../../lambda/core/errors';
 
 const strongdm = { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' };
@@ -366,6 +369,50 @@ describe('invalid configuration names the field and the fix', () => {
       { sources: [strongdm], destinations: [{ type: 'file', name: 'local', path: 'out.ndjson' }] },
       'destinations[0].type',
       /must be "splunk-hec", "elasticsearch", "https" or "sentinel".*"file" destinations work only with the sluice CLI/,
+    );
+  });
+
+  it('a missing required field, named itself, with the fix (not zod\'s "Invalid input")', () => {
+    const splunk = { type: 'splunk-hec', name: 'splunk', url: 'https://splunk.example.com' };
+    assertRejected(
+      { sources: [strongdm], destinations: [splunk] },
+      'destinations[0].tokenSecretArn',
+      /^destinations\[0\]\.tokenSecretArn: is required\. Fix: add "tokenSecretArn" \(a string\)$/,
+    );
+    assertRejected({ destinations: [] }, 'sources', /is required\. Fix: add "sources" \(a list/);
+  });
+
+  it('a value of the wrong type, with the fix and never the string given (it may be a secret)', () => {
+    const destination = {
+      type: 'splunk-hec',
+      name: 'splunk',
+      url: 'https://splunk.example.com',
+      tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sluice/hec-AbCdEf',
+    };
+    assertRejected(
+      { sources: [strongdm], destinations: [{ ...destination, maxConcurrency: '4' }] },
+      'destinations[0].maxConcurrency',
+      /must be a number, not a string\. Fix: write 4 without quotes/,
+    );
+    const problems = problemsOf({ sources: [strongdm], destinations: [{ ...destination, gzip: 'hunter2' }] });
+    assert.match(
+      problems.join('\n'),
+      /destinations\[0\]\.gzip: must be true or false, not a string\. Fix: write it as true or false/,
+    );
+    assert.doesNotMatch(problems.join('\n'), /hunter2|Invalid input/);
+  });
+
+  it('a file that is not JSON: the line and column, with the fix', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sluice-config-')), 'sluice.config.json');
+    writeFileSync(path, '{\n  "sources": [],\n}\n');
+    assert.throws(
+      () => loadConfigFile(path),
+      (error: unknown) =>
+        error instanceof SluiceError &&
+        error.code === 'CONFIG_INVALID' &&
+        /is not valid JSON: .*\(line 3, column 1\)\. Fix: correct the JSON at line 3, column 1 \(no trailing commas/.test(
+          error.message,
+        ),
     );
   });
 
