@@ -2,7 +2,7 @@
  * `npm run bench`: forwarder throughput against a floor, memory on a 1 GiB object, ingest throughput,
  * a cost line, and a CPU profile of the hot path when the target is missed. Writes BENCHMARKS.md.
  *
- *   npm run bench                 full run (about 20 minutes on 2 cores)
+ *   npm run bench                 full run (about 20-30 minutes on 2 cores)
  *   npm run bench -- --quick      small sizes, to check the harness (numbers not meaningful)
  *   npm run bench -- --focus      the floor and the target rows only (HEC, plain NDJSON), printed,
  *                                 not written: for working on the hot path (about 1 minute;

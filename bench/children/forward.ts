@@ -22,7 +22,7 @@ export interface ForwardInput {
   readonly destinationGzip: boolean;
   /** Workload files (see workload-files.ts): the warm-up rounds' first, then the timed rounds'. */
   readonly workloads: readonly string[];
-  /** Notifications handled at once: the handler processes its batch (10 by default) in parallel. */
+  /** Notifications per batch, as the handler takes them (10 by default), run as it runs them. */
   readonly batchSize: number;
   /** Untimed rounds first (JIT warm-up), then timed rounds, each on other records. */
   readonly warmupRounds: number;
@@ -52,9 +52,13 @@ async function forwardAll(objects: readonly VendorObject[], input: ForwardInput)
   const source: ObjectSource = {
     open: async (ref, fromByte) => ({ body: chunksOf(byKey.get(ref.key)!.body.subarray(fromByte)) }),
   };
+  // Objects of a batch run as the handler runs them (ObjectSlots), not all ten at once.
   const forwarder = benchForwarder(
     [destinationConfig(input.destination, input.urls, input.destinationGzip)],
     source,
+    undefined,
+    undefined,
+    { paceObjects: true },
   );
   try {
     await forwarder.forwardInBatches(

@@ -341,8 +341,9 @@ ${report.quick ? '**Quick run: sizes reduced to check the harness; the numbers a
   parse every request and count what they index; a run fails unless they indexed every record.
   S3 is replaced by the objects in memory, streamed in 64 KiB chunks. The configuration goes
   through the real schema, so every default (1 MB / 5 MB batches, 4 requests in flight, retry
-  policy) is the shipped one. Notifications are handled 10 at a time, in parallel, as the handler
-  does with its batch. Each variant runs in a fresh process: ${workload.warmupRounds} warm-up rounds,
+  policy) is the shipped one. Notifications come in batches of 10, run as the handler runs its
+  batch: objects start one after another, at most as many at once as the destination's
+  \`maxConcurrency\` (4), each with its share of the requests in flight. Each variant runs in a fresh process: ${workload.warmupRounds} warm-up rounds,
   then ${workload.rounds} timed rounds of ${workload.objects} objects (${fixed(workload.objects * workload.recordsPerObject)} records,
   new records each round). Each round is compared with the floor on the same records, and the row
   shows the round with the median ratio.
