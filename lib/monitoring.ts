@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -39,8 +40,12 @@ export interface MonitoringProps {
   readonly queues: readonly MonitoredQueue[];
   /** Destination names, for per-destination alarms and widgets. */
   readonly destinations: readonly string[];
-  /** Alarm on ingest messages quarantined by the batcher. Default: false (no ingest). */
-  readonly ingest?: boolean;
+  /**
+   * With ingest: alarm on messages the batcher quarantined and, with the HTTPS endpoint, on its 5xx
+   * answers (the queue refused events, the function failed or timed out: producers hold and retry
+   * them, and nothing else tells anyone). Default: no ingest.
+   */
+  readonly ingest?: { readonly endpointApi?: apigwv2.IHttpApi };
   /** Default: no subscription (subscribe to the topic yourself). */
   readonly alarmEmail?: string;
   /** Alarm when the oldest message waits longer than this. Default: 15 minutes. */
@@ -131,6 +136,14 @@ export class Monitoring extends Construct {
         description:
           'The batcher quarantined ingest messages it can never write (not JSON, bad log type): a producer sends bad events.',
       });
+      if (props.ingest.endpointApi) {
+        this.alarm('IngestEndpointServerErrors', {
+          metric: props.ingest.endpointApi.metricServerError({ period: PERIOD, statistic: 'Sum' }),
+          threshold: 1,
+          description:
+            'The ingest endpoint answered 5xx: the ingest queue refused events or the function failed (read its logs); producers hold the events and retry.',
+        });
+      }
     }
     for (const destination of props.destinations) {
       const suffix = destination.replace(/[^A-Za-z0-9]/g, '');

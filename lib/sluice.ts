@@ -186,7 +186,7 @@ export class Sluice extends Construct {
           : []),
       ],
       destinations: config.destinations.map((destination) => destination.name),
-      ingest: this.ingest !== undefined,
+      ingest: this.ingest ? { endpointApi: this.ingest.endpoint?.api } : undefined,
       alarmEmail: config.monitoring.alarmEmail,
       maxMessageAge: Duration.minutes(config.monitoring.maxMessageAgeMinutes),
       collectors: config.collectors.map((collector) => ({

@@ -44,6 +44,17 @@ describe('monitoring', () => {
     }
   });
 
+  it("alarms on the ingest endpoint's 5xx answers, which producers retry without telling anyone", () => {
+    const [alarm] = byMetric('5xx');
+    assert.equal(alarm.Namespace, 'AWS/ApiGateway');
+    assert.equal(alarm.Statistic, 'Sum');
+    assert.equal(alarm.Threshold, 1);
+    assert.deepEqual(
+      alarm.Dimensions.map((dimension: { Name: string }) => dimension.Name),
+      ['ApiId'],
+    );
+  });
+
   it('alarms per destination on quarantined records and authentication failures', () => {
     for (const name of ['RecordsQuarantined', 'AuthFailures']) {
       const [alarm] = byMetric(name);

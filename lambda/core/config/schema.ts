@@ -43,7 +43,9 @@ export const bucketConfig = z.strictObject({
   transitionStorageClass: z
     .enum(['STANDARD_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER'])
     .default('STANDARD_IA')
-    .describe('Storage class objects move to after `transitionDays`. Default: `STANDARD_IA`.'),
+    .describe(
+      'Storage class objects move to after `transitionDays`. `GLACIER` (Flexible Retrieval) objects must be restored before they can be read: `sluice replay` of older ranges and re-driven notifications of such objects fail with `InvalidObjectState` until an S3 restore is done; the other classes read as usual. Default: `STANDARD_IA`.',
+    ),
   noncurrentVersionDays: days
     .default(30)
     .describe('Days a replaced or deleted object version is kept. Default: `30`.'),
