@@ -1,8 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CollectedObject, ObjectWriter } from '../core/collectors/types';
 
 /** S3's answer when `If-None-Match: *` finds the key taken. */
 const TAKEN = 412;
+/**
+ * S3's answer while another conditional write of the key is in progress (`ConditionalRequestConflict`):
+ * S3 asks for the request to be sent again, and the retry then finds the key written (412) or free.
+ */
+const CONFLICT = 409;
+const CONFLICT_ATTEMPTS = 3;
 
 function httpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -15,27 +22,31 @@ function httpStatus(error: unknown): number | undefined {
  */
 export class S3CollectorWriter implements ObjectWriter {
   constructor(
-    private readonly s3: S3Client,
+    private readonly s3: Pick<S3Client, 'send'>,
     private readonly bucket: string,
+    private readonly wait: (attempt: number) => Promise<void> = (attempt) => sleep(200 * 2 ** attempt),
   ) {}
 
   async put(object: CollectedObject): Promise<'written' | 'exists'> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: object.key,
-          Body: object.body,
-          ContentType: object.gzip ? 'application/gzip' : 'application/x-ndjson',
-          Metadata: { 'sluice-entries': String(object.records) },
-          IfNoneMatch: '*',
-        }),
-      );
-      return 'written';
-    } catch (error) {
-      if (httpStatus(error) === TAKEN || (error as { name?: string }).name === 'PreconditionFailed')
-        return 'exists';
-      throw error;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: object.key,
+            Body: object.body,
+            ContentType: object.gzip ? 'application/gzip' : 'application/x-ndjson',
+            Metadata: { 'sluice-entries': String(object.records) },
+            IfNoneMatch: '*',
+          }),
+        );
+        return 'written';
+      } catch (error) {
+        const status = httpStatus(error);
+        if (status === TAKEN || (error as { name?: string }).name === 'PreconditionFailed') return 'exists';
+        if (status !== CONFLICT || attempt + 1 >= CONFLICT_ATTEMPTS) throw error;
+        await this.wait(attempt);
+      }
     }
   }
 }

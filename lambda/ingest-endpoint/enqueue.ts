@@ -35,11 +35,20 @@ export function sqsSender(client: Pick<SQSClient, 'send'>, queueUrl: string): Qu
           })),
         }),
       );
-      return (output.Failed ?? []).map((failure) => ({
-        id: failure.Id ?? '',
-        senderFault: failure.SenderFault ?? false,
-        code: failure.Code ?? 'Unknown',
-      }));
+      // An entry counts as queued only when SQS lists it as successful: one it answered for under
+      // another Id (or not at all) is a failure, never a 200 for events that were not queued.
+      const queued = new Set((output.Successful ?? []).map((entry) => entry.Id));
+      const failed = new Map((output.Failed ?? []).map((failure) => [failure.Id, failure]));
+      return entries
+        .filter((entry) => !queued.has(entry.id))
+        .map((entry) => {
+          const failure = failed.get(entry.id);
+          return {
+            id: entry.id,
+            senderFault: failure?.SenderFault ?? false,
+            code: failure?.Code ?? 'NotAcknowledged',
+          };
+        });
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   type QueueSender,
   type SendEntry,
   type SendFailure,
+  sqsSender,
 } from '../../../lambda/ingest-endpoint/enqueue';
 import { secretTokenSource } from '../../../lambda/ingest-endpoint/token-source';
 
@@ -133,6 +134,23 @@ describe('enqueueAll', () => {
     ]);
     const result = await enqueueAll(messages(2), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
     assert.deepEqual([result.ok, result.messagesFailed, calls.length], [false, 1, 1]);
+  });
+});
+
+describe('sqsSender', () => {
+  it('counts an entry as queued only when SQS lists it as successful', async () => {
+    const client = {
+      // SQS's answer shape; entry "1" is in neither list, and a failure names an Id that was not sent.
+      send: async () => ({
+        Successful: [{ Id: '0', MessageId: 'm0', MD5OfMessageBody: 'x' }],
+        Failed: [{ Id: 'unknown', SenderFault: false, Code: 'InternalError' }],
+      }),
+    };
+    const sender = sqsSender(client as never, 'https://sqs.us-east-1.amazonaws.com/1/ingest');
+    const failures = await sender.sendBatch(
+      messages(2).map((message, index) => ({ id: String(index), message })),
+    );
+    assert.deepEqual(failures, [{ id: '1', senderFault: false, code: 'NotAcknowledged' }]);
   });
 });
 
