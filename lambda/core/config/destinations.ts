@@ -36,7 +36,10 @@ export const secretArn = z
 
 export const destinationName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,62}$/,
+    'must be lower-case letters, digits and dashes, starting with a letter, at most 63. Fix: e.g. "splunk" or "elastic-prod"',
+  );
 
 const logTypeName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _');
 

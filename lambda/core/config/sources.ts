@@ -93,7 +93,7 @@ export const sourceConfig = z
       .string()
       .regex(
         /^[a-z][a-z0-9-]{0,31}$/,
-        'must be lower-case letters, digits and dashes (max 32), e.g. "strongdm"',
+        'must be lower-case letters, digits and dashes, starting with a letter, at most 32. Fix: e.g. "strongdm" or "apps-prod"',
       )
       .describe(
         'Lower-case name (letters, digits and dashes, up to 32), used in sourcetypes (`strongdm:activities`), quarantine keys and metrics.',

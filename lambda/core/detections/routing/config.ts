@@ -9,7 +9,10 @@ const level = z.enum(LEVELS);
 
 const routeName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,62}$/,
+    'must be lower-case letters, digits and dashes, starting with a letter, at most 63. Fix: e.g. "slack-secops"',
+  );
 
 /** The fields every route has; the defaults that differ by channel are given per channel. */
 function common(defaults: { readonly minLevel: Level; readonly updates: boolean }) {
