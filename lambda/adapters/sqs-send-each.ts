@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { errorCode, errorMessage } from '../core/errors';
+import { packSendBatches } from '../core/queue/send-batches';
 import { backoffDelay, type RetryPolicy } from '../core/retry/backoff';
 
-/** SQS takes at most 10 entries per SendMessageBatch. */
-const MAX_ENTRIES = 10;
 /**
  * A batch's bodies together may not exceed SQS's message size limit; 256 KiB, the limit before
  * SQS raised it in 2025, holds on every queue.
@@ -48,7 +47,8 @@ export async function sendEachOnce(
   const wait = options.wait ?? ((attempt: number) => sleep(backoffDelay(attempt, ENTRY_RETRY)));
   const taken = new Set<number>();
   let lastError: string | undefined;
-  for (const chunk of chunks(messages)) {
+  const indexes = messages.map((_, index) => index);
+  for (const chunk of packSendBatches(indexes, MAX_BATCH_BYTES, (index) => sizeOf(messages[index]))) {
     let pending = chunk;
     for (let attempt = 0; attempt < attempts && pending.length > 0; attempt += 1) {
       if (attempt > 0) await wait(attempt - 1);
@@ -73,25 +73,6 @@ export async function sendEachOnce(
     }
   }
   return { taken, lastError };
-}
-
-/** Indexes of the messages, in batches SQS accepts. */
-function chunks(messages: readonly OutgoingMessage[]): number[][] {
-  const batches: number[][] = [];
-  let batch: number[] = [];
-  let bytes = 0;
-  messages.forEach((message, index) => {
-    const size = sizeOf(message);
-    if (batch.length === MAX_ENTRIES || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(index);
-    bytes += size;
-  });
-  if (batch.length > 0) batches.push(batch);
-  return batches;
 }
 
 /** As SQS counts it: the body, and each attribute's name, type and value. */

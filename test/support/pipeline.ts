@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseConfig } from '../../lambda/core/config/load';
+import type { SluiceConfigInput } from '../../lambda/core/config/schema';
 import { createHandler } from '../../lambda/forwarder/handler';
 import { RUNTIME_CONFIG_ENV, runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
 import { drain } from './event-source';
@@ -22,6 +23,37 @@ import { motoClientConfig, startMoto, type MotoServer } from './moto';
 export const BUCKET = 'acme-audit-logs';
 export const HEC_TOKEN = 'hec-token-0123456789';
 export const ES_API_KEY = 'ZXMta2V5OnNlY3JldA==';
+
+/**
+ * The forwarder configuration most integration tests use: StrongDM objects to a Splunk HEC receiver
+ * (index `security`) and an Elasticsearch `_bulk` receiver, with the pipeline's secrets.
+ */
+export function splunkAndElastic(
+  pipeline: Pick<Pipeline, 'secretArns'>,
+  urls: { readonly hec: string; readonly bulk: string },
+  extra: { readonly hec?: object; readonly es?: object } = {},
+): SluiceConfigInput {
+  return {
+    sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
+    destinations: [
+      {
+        type: 'splunk-hec',
+        name: 'splunk',
+        url: urls.hec,
+        tokenSecretArn: pipeline.secretArns.hec,
+        index: 'security',
+        ...extra.hec,
+      },
+      {
+        type: 'elasticsearch',
+        name: 'elastic',
+        url: urls.bulk,
+        auth: { type: 'api-key', secretArn: pipeline.secretArns.es },
+        ...extra.es,
+      },
+    ],
+  } as SluiceConfigInput;
+}
 
 export interface Pipeline {
   readonly moto: MotoServer;

@@ -1,12 +1,12 @@
+import { packSendBatches } from '../queue/send-batches';
 import { LOG_TYPE_ATTRIBUTE, type RoutedEvent } from './events';
+
+export { MAX_BATCH_ENTRIES } from '../queue/send-batches';
 
 /**
  * Packing events into SQS messages: each message holds NDJSON lines of one log type and carries
  * that log type in the `logType` message attribute; SendMessageBatch takes up to 10 entries.
  */
-
-/** SQS's limit on entries per SendMessageBatch call. */
-export const MAX_BATCH_ENTRIES = 10;
 
 export interface QueueMessage {
   readonly logType: string;
@@ -69,19 +69,5 @@ export function packMessages(events: readonly RoutedEvent[], maxMessageBytes: nu
 
 /** Groups messages into SendMessageBatch calls of at most 10 entries and `maxBatchBytes` in total. */
 export function packBatches(messages: readonly QueueMessage[], maxBatchBytes: number): QueueMessage[][] {
-  const batches: QueueMessage[][] = [];
-  let current: QueueMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = messageBytes(message.body, message.logType);
-    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > maxBatchBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return packSendBatches(messages, maxBatchBytes, (message) => messageBytes(message.body, message.logType));
 }

@@ -6,7 +6,14 @@ import type { SluiceConfigInput } from '../../../lambda/core/config/schema';
 import { processMessage, type MessageDependencies } from '../../../lambda/core/forward/process-message';
 import { createSink } from '../../../lambda/core/sinks/create-sink';
 import { runtimeConfigOf } from '../../../lambda/forwarder/runtime-config';
-import { BUCKET, ES_API_KEY, HEC_TOKEN, startPipeline, type Pipeline } from '../../support/pipeline';
+import {
+  BUCKET,
+  ES_API_KEY,
+  HEC_TOKEN,
+  splunkAndElastic,
+  startPipeline,
+  type Pipeline,
+} from '../../support/pipeline';
 import {
   startBulkReceiver,
   startHecReceiver,
@@ -64,24 +71,10 @@ export async function startRig(): Promise<Rig> {
   const hec = await startHecReceiver({ token: HEC_TOKEN });
   const bulk = await startBulkReceiver({ auth: { apiKey: ES_API_KEY }, dataStreams: true });
   const config: SluiceConfigInput = {
-    sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
-    destinations: [
-      {
-        type: 'splunk-hec',
-        name: 'splunk',
-        url: hec.url,
-        tokenSecretArn: pipeline.secretArns.hec,
-        index: 'security',
-      },
-      {
-        type: 'elasticsearch',
-        name: 'elastic',
-        url: bulk.url,
-        auth: { type: 'api-key', secretArn: pipeline.secretArns.es },
-      },
-    ],
+    ...splunkAndElastic(pipeline, { hec: hec.url, bulk: bulk.url }),
     forwarder: { maxObjectBytes: MAX_OBJECT_BYTES },
   };
+
   const handler = pipeline.handlerFor(config);
 
   // The same wiring as the handler's runtime, with a log port that records instead of printing.

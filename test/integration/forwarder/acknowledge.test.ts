@@ -9,7 +9,7 @@ import {
   type BulkReceiver,
   type HecReceiver,
 } from '../../support/receivers';
-import { HEC_TOKEN, startPipeline, type Pipeline } from '../../support/pipeline';
+import { HEC_TOKEN, splunkAndElastic, startPipeline, type Pipeline } from '../../support/pipeline';
 
 const KEY = 'sdm/logs/activities/2024/02/01/18/50/ack.json';
 
@@ -41,24 +41,7 @@ describe('the early acknowledgement of a message handed to a continuation (moto)
   });
 
   it('reports the message as done when its delete fails: Lambda deletes it, and only the continuation goes on', async () => {
-    const handler = pipeline.handlerFor({
-      sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
-      destinations: [
-        {
-          type: 'splunk-hec',
-          name: 'splunk',
-          url: hec.url,
-          tokenSecretArn: pipeline.secretArns.hec,
-          index: 'security',
-        },
-        {
-          type: 'elasticsearch',
-          name: 'elastic',
-          url: bulk.url,
-          auth: { type: 'api-key', secretArn: pipeline.secretArns.es },
-        },
-      ],
-    });
+    const handler = pipeline.handlerFor(splunkAndElastic(pipeline, { hec: hec.url, bulk: bulk.url }));
     // Without the s3:TestEvent the notification configuration sent.
     await pipeline.purge();
     await pipeline.putObject(KEY, [0, 1, 2].map((index) => JSON.stringify(activity(index))).join('\n'));

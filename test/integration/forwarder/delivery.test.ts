@@ -9,7 +9,14 @@ import {
   type BulkReceiver,
   type HecReceiver,
 } from '../../support/receivers';
-import { BUCKET, ES_API_KEY, HEC_TOKEN, startPipeline, type Pipeline } from '../../support/pipeline';
+import {
+  BUCKET,
+  ES_API_KEY,
+  HEC_TOKEN,
+  splunkAndElastic,
+  startPipeline,
+  type Pipeline,
+} from '../../support/pipeline';
 
 const SOURCE = { name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' };
 
@@ -62,26 +69,7 @@ describe('the forwarder on moto, delivering to local HEC and _bulk receivers', (
   });
 
   function config(extra: { hec?: object; es?: object } = {}) {
-    return {
-      sources: [SOURCE],
-      destinations: [
-        {
-          type: 'splunk-hec',
-          name: 'splunk',
-          url: hec.url,
-          tokenSecretArn: pipeline.secretArns.hec,
-          index: 'security',
-          ...extra.hec,
-        },
-        {
-          type: 'elasticsearch',
-          name: 'elastic',
-          url: bulk.url,
-          auth: { type: 'api-key', secretArn: pipeline.secretArns.es },
-          ...extra.es,
-        },
-      ],
-    } as const;
+    return splunkAndElastic(pipeline, { hec: hec.url, bulk: bulk.url }, extra);
   }
 
   async function dlqDepth(): Promise<number> {

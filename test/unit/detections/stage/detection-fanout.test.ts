@@ -23,23 +23,7 @@ import { MemoryAlertWriter, rules } from './support';
 
 describe('the detections fan-out beside a SIEM destination', () => {
   it('lets as many objects run at once as the SIEM destination allows, alert routes and all', async () => {
-    const fanout = createDetectionFanout({
-      index: new RuleIndex(rules(), [{ name: 'app' }]),
-      windows: new MemoryWindowStore(),
-      alerts: new MemoryAlertStore(),
-      writer: new MemoryAlertWriter(),
-      alertsPrefix: 'sluice',
-      dedupPeriodMs: 3_600_000,
-      latenessMs: 86_400_000,
-      routes: [alertRoute.parse({ type: 'sns' })],
-      channels: {
-        secret: () => ({ get: async () => '', refresh: async () => '' }),
-        transport: () => {
-          throw new Error('no HTTP route here');
-        },
-        sns: { publisher: { publish: async () => ({ ok: true, messageId: 'm' }) }, topicArn: 'arn:t' },
-      },
-    });
+    const fanout = snsFanout(async () => ({ ok: true, messageId: 'm' }));
     // As the forwarder's handler builds them: the configured destinations, then the fan-out's.
     const { started } = await objectsStartedAtOnce(
       [{ sink: { name: 'splunk' }, maxInFlight: 4 }, ...fanout.destinations],
@@ -57,31 +41,10 @@ describe("an alert route's channel beside a SIEM destination", () => {
     const answered = new Promise<void>((resolve) => (answer = resolve));
     let publishing!: () => void;
     const published = new Promise<void>((resolve) => (publishing = resolve));
-    const fanout = createDetectionFanout({
-      index: new RuleIndex(rules(), [{ name: 'app' }]),
-      windows: new MemoryWindowStore(),
-      alerts: new MemoryAlertStore(),
-      writer: new MemoryAlertWriter(),
-      alertsPrefix: 'sluice',
-      dedupPeriodMs: 3_600_000,
-      latenessMs: 86_400_000,
-      routes: [alertRoute.parse({ type: 'sns' })],
-      channels: {
-        secret: () => ({ get: async () => '', refresh: async () => '' }),
-        transport: () => {
-          throw new Error('no HTTP route here');
-        },
-        sns: {
-          publisher: {
-            publish: async () => {
-              publishing();
-              await answered;
-              return { ok: true, messageId: 'm' };
-            },
-          },
-          topicArn: 'arn:t',
-        },
-      },
+    const fanout = snsFanout(async () => {
+      publishing();
+      await answered;
+      return { ok: true, messageId: 'm' };
     });
     const alert = alertObject('sluice', { status: 'opened' }, alertDocument());
     const logKey = 'sdm/logs/activities/2024/02/01/18/50/a.json';
@@ -112,10 +75,13 @@ describe("an alert route's channel beside a SIEM destination", () => {
     const alertDone = processMessage(notification(alert.key), deps, { receiveCount: 1 });
     await published;
     const logDone = processMessage(notification(logKey), deps, { receiveCount: 1 });
+    // The topic answers only after the log object is done, or after a ceiling no healthy run nears.
+    let ceiling: ReturnType<typeof setTimeout> | undefined;
     const logForwarded = await Promise.race([
       logDone.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500)),
+      new Promise<boolean>((resolve) => (ceiling = setTimeout(() => resolve(false), 60_000))),
     ]);
+    clearTimeout(ceiling);
     answer();
     await Promise.all([alertDone, logDone]);
     fanout.close();
@@ -136,5 +102,26 @@ function notification(key: string): string {
         s3: { bucket: { name: 'acme-logs' }, object: { key, eTag: 'e', versionId: 'v1' } },
       },
     ],
+  });
+}
+
+/** The fan-out of a `sns` route whose topic answers as `publish` does, beside the test rules. */
+function snsFanout(publish: () => Promise<{ ok: true; messageId: string }>) {
+  return createDetectionFanout({
+    index: new RuleIndex(rules(), [{ name: 'app' }]),
+    windows: new MemoryWindowStore(),
+    alerts: new MemoryAlertStore(),
+    writer: new MemoryAlertWriter(),
+    alertsPrefix: 'sluice',
+    dedupPeriodMs: 3_600_000,
+    latenessMs: 86_400_000,
+    routes: [alertRoute.parse({ type: 'sns' })],
+    channels: {
+      secret: () => ({ get: async () => '', refresh: async () => '' }),
+      transport: () => {
+        throw new Error('no HTTP route here');
+      },
+      sns: { publisher: { publish }, topicArn: 'arn:t' },
+    },
   });
 }
