@@ -137,6 +137,18 @@ export class Monitoring extends Construct {
           'The batcher quarantined ingest messages it can never write (not JSON, bad log type): a producer sends bad events.',
       });
       if (props.ingest.endpointApi) {
+        this.alarm('IngestEventsRefused', {
+          metric: new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'IngestEventsRefused',
+            dimensionsMap: { service: 'ingest-endpoint' },
+            period: PERIOD,
+            statistic: 'Sum',
+          }),
+          threshold: 1,
+          description:
+            'The ingest queue refused events the endpoint received (SQS blamed their content); the producer got a 400 and will not retry, so those events are lost: read the endpoint log (errors, refused).',
+        });
         this.alarm('IngestEndpointServerErrors', {
           metric: props.ingest.endpointApi.metricServerError({ period: PERIOD, statistic: 'Sum' }),
           threshold: 1,

@@ -18,6 +18,8 @@ function text(bytes: Buffer): DecodedBody {
  * The request body as text: base64 undone when API Gateway applied it, gzip undone when the
  * producer applied it (`Content-Encoding: gzip`, as Fluent Bit's and Vector's `compress` options
  * send), refused above `maxBodyBytes` after decompression (which also stops gzip bombs early).
+ * A gzip body passed as text that does not inflate byte for byte is refused
+ * (`compressed-body-as-text`).
  */
 export function decodeBody(
   body: string | undefined,
@@ -29,13 +31,18 @@ export function decodeBody(
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   const tooLarge: DecodedBody = { ok: false, outcome: { kind: 'body-too-large', limit: maxBodyBytes } };
   if (encoding === 'gzip' || encoding === 'x-gzip') {
-    // API Gateway passes binary bodies base64-encoded; a body it passed as text is taken byte for byte.
+    if (raw === '') return { ok: true, text: '' };
+    // AWS does not document which requests an HTTP API passes as text rather than base64. A body
+    // passed as text is tried byte for byte (one code unit per byte): gzip's CRC-32 and length
+    // trailer prove the bytes intact when that inflates. Otherwise the text went through a
+    // conversion nobody documents (a gzip stream is never valid UTF-8): refused, never guessed at.
     const compressed = Buffer.from(raw, isBase64Encoded ? 'base64' : 'latin1');
     let inflated: Buffer;
     try {
       inflated = gunzipSync(compressed, { maxOutputLength: maxBodyBytes });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge;
+      if (!isBase64Encoded) return { ok: false, outcome: { kind: 'compressed-body-as-text', encoding } };
       return { ok: false, outcome: { kind: 'invalid-encoding' } };
     }
     return text(inflated);

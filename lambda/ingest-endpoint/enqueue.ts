@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { settleWithLimit } from '../core/ingest/concurrency';
 import { LOG_TYPE_ATTRIBUTE } from '../core/ingest/events';
-import { packBatches, type QueueMessage } from '../core/ingest/queue-messages';
+import { packBatches, splitMessage, type QueueMessage } from '../core/ingest/queue-messages';
 
 export interface SendEntry {
   readonly id: string;
@@ -63,20 +63,39 @@ export interface EnqueueOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** An event SQS refused as the sender's fault: sending it again, as it is, cannot succeed. */
+export interface RefusedEvent {
+  /** Its position in the events the messages were packed from (`QueueMessage.eventIndexes`). */
+  readonly index: number;
+  /** SQS's error code for the entry that carried it alone. */
+  readonly code: string;
+}
+
 export interface EnqueueResult {
-  /** True when every message was accepted by SQS. */
+  /** True when every event is in the queue. */
   readonly ok: boolean;
-  readonly messagesSent: number;
-  readonly messagesFailed: number;
+  /** Events still not queued after the last attempt, for reasons that may pass (a retry can succeed). */
+  readonly eventsUnsent: number;
+  /** Events SQS refused for good, each named alone (see `enqueueAll`), in index order. */
+  readonly refused: readonly RefusedEvent[];
   /** SQS error codes / exception names seen, for the log. */
   readonly errors: readonly string[];
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+interface Round {
+  unsent: number;
+  refused: { message: QueueMessage; code: string }[];
+}
+
 /**
  * Sends every message, retrying the entries (or calls) that failed for a reason that may pass,
- * and says whether all of them are now durably queued. The caller answers 2xx only then.
+ * and says which events are now durably queued. The caller answers 2xx only when all are.
+ *
+ * An entry SQS refuses as the sender's fault (`SenderFault: true`) is not retried as it is: a
+ * message of several events is split and its events sent again one per message, so that only the
+ * events SQS refuses on their own are reported refused and every other one is queued.
  */
 export async function enqueueAll(
   messages: readonly QueueMessage[],
@@ -87,11 +106,10 @@ export async function enqueueAll(
   const baseDelayMs = options.baseDelayMs ?? 100;
   const sleep = options.sleep ?? sleepFor;
   const errors = new Set<string>();
-  const batches = packBatches(messages, options.maxBatchBytes);
 
-  const sendOne = async (batch: QueueMessage[]): Promise<number> => {
+  const sendOne = async (batch: QueueMessage[]): Promise<Round> => {
     let pending: SendEntry[] = batch.map((message, index) => ({ id: String(index), message }));
-    let givenUp = 0;
+    const refused: Round['refused'] = [];
     for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
       if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2));
       let failures: readonly SendFailure[];
@@ -107,24 +125,38 @@ export async function enqueueAll(
         errors.add(failure.code);
         const entry = byId.get(failure.id);
         if (!entry) continue;
-        if (failure.senderFault) givenUp++;
+        if (failure.senderFault) refused.push({ message: entry.message, code: failure.code });
         else retry.push(entry);
       }
       pending = retry;
     }
-    return givenUp + pending.length;
+    const unsent = pending.reduce((sum, entry) => sum + entry.message.eventIndexes.length, 0);
+    return { unsent, refused };
   };
 
-  const results = await settleWithLimit(batches, 5, sendOne);
-  let messagesFailed = 0;
-  results.forEach((result, index) => {
-    if (result.status === 'fulfilled') messagesFailed += result.value;
-    else messagesFailed += batches[index].length;
-  });
-  return {
-    ok: messagesFailed === 0,
-    messagesSent: messages.length - messagesFailed,
-    messagesFailed,
-    errors: [...errors],
+  const sendAll = async (toSend: readonly QueueMessage[]): Promise<Round> => {
+    const batches = packBatches(toSend, options.maxBatchBytes);
+    const results = await settleWithLimit(batches, 5, sendOne);
+    const round: Round = { unsent: 0, refused: [] };
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') {
+        round.unsent += result.value.unsent;
+        round.refused.push(...result.value.refused);
+      } else {
+        round.unsent += batches[index].reduce((sum, message) => sum + message.eventIndexes.length, 0);
+      }
+    });
+    return round;
   };
+
+  const first = await sendAll(messages);
+  const single = first.refused.filter(({ message }) => message.eventIndexes.length === 1);
+  const shared = first.refused.filter(({ message }) => message.eventIndexes.length > 1);
+  const second =
+    shared.length > 0 ? await sendAll(shared.flatMap(({ message }) => splitMessage(message))) : undefined;
+  const refused = [...single, ...(second?.refused ?? [])]
+    .map(({ message, code }) => ({ index: message.eventIndexes[0], code }))
+    .sort((a, b) => a.index - b.index);
+  const eventsUnsent = first.unsent + (second?.unsent ?? 0);
+  return { ok: eventsUnsent === 0 && refused.length === 0, eventsUnsent, refused, errors: [...errors] };
 }

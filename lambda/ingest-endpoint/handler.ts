@@ -98,7 +98,10 @@ export function createEndpointHandler(deps: EndpointDependencies): EndpointHandl
       header(event, 'content-encoding'),
       config.maxBodyBytes,
     );
-    if (!decoded.ok) return reply(decoded.outcome);
+    if (!decoded.ok) {
+      // The content type decides how API Gateway passes the body: the log says which one it was.
+      return reply(decoded.outcome, { contentType: header(event, 'content-type') });
+    }
 
     const prepared = prepareRequest(decoded.text, route.format, {
       defaultLogType: config.defaultLogType,
@@ -113,18 +116,28 @@ export function createEndpointHandler(deps: EndpointDependencies): EndpointHandl
         maxBatchBytes: config.maxMessageBytes,
         sleep: deps.sleep,
       });
-      if (!result.ok) {
+      if (result.eventsUnsent > 0) {
         return reply(
           { kind: 'unavailable' },
           {
-            reason: 'queue refused messages',
+            reason: 'queue did not take every event',
             events: toSend.length,
-            messagesFailed: result.messagesFailed,
+            eventsUnsent: result.eventsUnsent,
+            eventsRefused: result.refused.length,
             errors: result.errors,
           },
         );
       }
-      metrics.addMetric('IngestEventsAccepted', MetricUnit.Count, toSend.length);
+      const accepted = toSend.length - result.refused.length;
+      metrics.addMetric('IngestEventsAccepted', MetricUnit.Count, accepted);
+      if (result.refused.length > 0) {
+        // SQS will refuse these events every time: a 503 would have the producer retry forever.
+        metrics.addMetric('IngestEventsRefused', MetricUnit.Count, result.refused.length);
+        return reply(
+          { kind: 'refused-by-queue', refused: result.refused, accepted, rejection },
+          { refused: result.refused, accepted, errors: result.errors },
+        );
+      }
     }
     if (rejection) {
       return reply(

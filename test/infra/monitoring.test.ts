@@ -44,6 +44,13 @@ describe('monitoring', () => {
     }
   });
 
+  it('alarms on events the ingest queue refused, which the producer was told not to retry', () => {
+    const [alarm] = byMetric('IngestEventsRefused');
+    assert.equal(alarm.Namespace, 'Sluice');
+    assert.equal(alarm.Threshold, 1);
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'ingest-endpoint' }]);
+  });
+
   it("alarms on the ingest endpoint's 5xx answers, which producers retry without telling anyone", () => {
     const [alarm] = byMetric('5xx');
     assert.equal(alarm.Namespace, 'AWS/ApiGateway');

@@ -11,6 +11,16 @@ export type Outcome =
   | { readonly kind: 'body-too-large'; readonly limit: number }
   | { readonly kind: 'unsupported-encoding'; readonly encoding: string }
   | { readonly kind: 'invalid-encoding' }
+  | { readonly kind: 'compressed-body-as-text'; readonly encoding: string }
+  | {
+      readonly kind: 'refused-by-queue';
+      /** The events SQS refused for good (index order) and SQS's error code for each. */
+      readonly refused: readonly { readonly index: number; readonly code: string }[];
+      /** Events now in the queue. */
+      readonly accepted: number;
+      /** On the HEC paths, the bad event that stopped parsing (it and the ones after it were not sent). */
+      readonly rejection?: Rejection;
+    }
   | { readonly kind: 'unavailable' }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'method-not-allowed'; readonly allow: string };
@@ -38,6 +48,33 @@ interface Shape {
   readonly message: string;
   readonly eventIndex?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** More members of the plain answer. */
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** At most this many refused events are named in the message (the plain answer lists all). */
+const NAMED_REFUSALS = 10;
+
+function refusedShape(outcome: Extract<Outcome, { kind: 'refused-by-queue' }>): Shape {
+  const named = outcome.refused
+    .slice(0, NAMED_REFUSALS)
+    .map(({ index, code }) => `event ${index} (${code})`)
+    .join(', ');
+  const more =
+    outcome.refused.length > NAMED_REFUSALS ? ` and ${outcome.refused.length - NAMED_REFUSALS} more` : '';
+  const stopped = outcome.rejection
+    ? `; ${outcome.rejection.reason}, so it and the events after it were not sent`
+    : '';
+  return {
+    status: 400,
+    hec: { text: 'Invalid data format', code: 6 },
+    code: 'EVENT_REFUSED_BY_QUEUE',
+    message:
+      `the ingest queue refused ${named}${more} as sent, for good; ` +
+      `the other ${outcome.accepted} events were accepted${stopped}. Do not retry this request as is`,
+    eventIndex: outcome.refused[0].index,
+    fields: { refusedEvents: outcome.refused.map(({ index }) => index), accepted: outcome.accepted },
+  };
 }
 
 function rejectionShape(rejection: Rejection, acceptedBefore: number): Shape {
@@ -118,6 +155,15 @@ function shapeOf(outcome: Outcome): Shape {
         code: 'INVALID_ENCODING',
         message: 'the body is not valid UTF-8 (or not valid gzip)',
       };
+    case 'compressed-body-as-text':
+      return {
+        status: 415,
+        hec: { text: 'Unsupported content encoding', code: 6 },
+        code: 'COMPRESSED_BODY_AS_TEXT',
+        message: `API Gateway passed this ${outcome.encoding} body to the function as text, which cannot hold compressed bytes unchanged; send the body uncompressed`,
+      };
+    case 'refused-by-queue':
+      return refusedShape(outcome);
     case 'unavailable':
       return {
         status: 503,
@@ -159,6 +205,7 @@ export function answer(outcome: Outcome, dialect: Dialect): HttpAnswer {
           message: shape.message,
           ...(shape.eventIndex === undefined ? {} : { eventIndex: shape.eventIndex }),
           ...(outcome.kind === 'accepted' ? { accepted: outcome.count } : {}),
+          ...(shape.fields ?? {}),
         };
   return {
     statusCode: shape.status,

@@ -11,7 +11,8 @@ export { MAX_BATCH_ENTRIES } from '../queue/send-batches';
 export interface QueueMessage {
   readonly logType: string;
   readonly body: string;
-  readonly eventCount: number;
+  /** Positions, in the list given to `packMessages`, of the events this message carries (one per line). */
+  readonly eventIndexes: readonly number[];
 }
 
 const ATTRIBUTE_TYPE = 'String';
@@ -42,15 +43,15 @@ export function sqsSafe(line: string): string {
  * (`prepareRequest` checks that).
  */
 export function packMessages(events: readonly RoutedEvent[], maxMessageBytes: number): QueueMessage[] {
-  const open = new Map<string, { lines: string[]; bytes: number }>();
+  const open = new Map<string, { lines: string[]; indexes: number[]; bytes: number }>();
   const messages: QueueMessage[] = [];
   const close = (logType: string) => {
     const current = open.get(logType);
     if (!current) return;
-    messages.push({ logType, body: current.lines.join('\n'), eventCount: current.lines.length });
+    messages.push({ logType, body: current.lines.join('\n'), eventIndexes: current.indexes });
     open.delete(logType);
   };
-  for (const event of events) {
+  for (const [index, event] of events.entries()) {
     const line = event.line;
     const lineBytes = Buffer.byteLength(line);
     const current = open.get(event.logType);
@@ -58,13 +59,28 @@ export function packMessages(events: readonly RoutedEvent[], maxMessageBytes: nu
     const target = open.get(event.logType);
     if (target) {
       target.lines.push(line);
+      target.indexes.push(index);
       target.bytes += 1 + lineBytes;
     } else {
-      open.set(event.logType, { lines: [line], bytes: messageBytes(line, event.logType) });
+      open.set(event.logType, { lines: [line], indexes: [index], bytes: messageBytes(line, event.logType) });
     }
   }
   for (const logType of [...open.keys()]) close(logType);
   return messages;
+}
+
+/**
+ * One message per event of `message`. Its lines are split on `\n`, which is safe because an event
+ * line never holds a raw line break (`toSingleLine` removed those between tokens, and JSON strings
+ * cannot contain one).
+ */
+export function splitMessage(message: QueueMessage): QueueMessage[] {
+  const lines = message.body.split('\n');
+  return lines.map((line, position) => ({
+    logType: message.logType,
+    body: line,
+    eventIndexes: [message.eventIndexes[position]],
+  }));
 }
 
 /** Groups messages into SendMessageBatch calls of at most 10 entries and `maxBatchBytes` in total. */

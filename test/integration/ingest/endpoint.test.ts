@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SQSClient, type SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { EndpointConfig } from '../../../lambda/ingest-endpoint/config';
 import { sqsSender } from '../../../lambda/ingest-endpoint/enqueue';
@@ -23,7 +23,10 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
   let queueUrl: string;
   let secretArn: string;
 
-  function endpoint(overrides: Partial<EndpointConfig> = {}): EndpointHandler {
+  function endpoint(
+    overrides: Partial<EndpointConfig> = {},
+    client: Pick<SQSClient, 'send'> = sqs,
+  ): EndpointHandler {
     const config: EndpointConfig = {
       queueUrl,
       tokenSecretArn: secretArn,
@@ -36,7 +39,7 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
     };
     return createEndpointHandler({
       config,
-      sender: sqsSender(sqs, config.queueUrl),
+      sender: sqsSender(client, config.queueUrl),
       token: secretTokenSource(secrets, config.tokenSecretArn, config.tokenCacheSeconds),
       logger: quietLogger(),
       metrics: quietMetrics(),
@@ -310,6 +313,32 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
         [413, { text: 'Content too large', code: 6, 'invalid-event-number': 1 }],
       );
       assert.deepEqual(await queued(), [['app', '{"ok":1}']]);
+    });
+
+    it('400 naming the event SQS refuses as the sender fault, with every other event queued', async () => {
+      // moto models one per-entry sender fault: a DelaySeconds out of range. This client sets one on
+      // the entry carrying the marked event, so the refusal and its answer shape are moto's own.
+      const refusing = {
+        send: (command: SendMessageBatchCommand) => {
+          for (const entry of command.input.Entries ?? []) {
+            if (entry.MessageBody?.includes('"refuse":true')) entry.DelaySeconds = 1800;
+          }
+          return sqs.send(command);
+        },
+      } as unknown as Pick<SQSClient, 'send'>;
+      const body = '{"a":1}\n{"a":2,"refuse":true}\n{"a":3}';
+      const [status, answer] = json(
+        await endpoint({}, refusing)(httpEvent({ path: '/v1/events', headers: bearer, body })),
+      );
+      assert.deepEqual(
+        [status, answer.code, answer.eventIndex, answer.refusedEvents, answer.accepted],
+        [400, 'EVENT_REFUSED_BY_QUEUE', 1, [1], 2],
+      );
+      assert.match(answer.message, /event 1 \(InvalidParameterValue\)/);
+      assert.deepEqual(await queued(), [
+        ['app', '{"a":1}'],
+        ['app', '{"a":3}'],
+      ]);
     });
 
     it('415 for a content encoding other than gzip', async () => {

@@ -42,6 +42,17 @@ describe('decodeBody', () => {
     });
   });
 
+  it('inflates a gzip body passed as text one byte per character, and refuses one whose bytes were converted', () => {
+    const gzipped = gzipSync(ndjson);
+    assert.deepEqual(decodeBody(gzipped.toString('latin1'), false, 'gzip', 1024), { ok: true, text: ndjson });
+    // Decoded as UTF-8 on the way, the invalid bytes became U+FFFD: no guess can restore them.
+    assert.deepEqual(decodeBody(gzipped.toString('utf8'), false, 'gzip', 1024), {
+      ok: false,
+      outcome: { kind: 'compressed-body-as-text', encoding: 'gzip' },
+    });
+    assert.deepEqual(decodeBody('', false, 'gzip', 1024), { ok: true, text: '' });
+  });
+
   it('refuses unknown content encodings, broken gzip and bytes that are not UTF-8', () => {
     assert.deepEqual(decodeBody('x', false, 'br', 1024), {
       ok: false,
@@ -75,14 +86,14 @@ function scriptedSender(
 }
 
 const messages = (count: number): QueueMessage[] =>
-  Array.from({ length: count }, (_, n) => ({ logType: 'a', body: `{"n":${n}}`, eventCount: 1 }));
+  Array.from({ length: count }, (_, n) => ({ logType: 'a', body: `{"n":${n}}`, eventIndexes: [n] }));
 const noSleep = async () => {};
 
 describe('enqueueAll', () => {
   it('sends in calls of at most 10 messages and succeeds when SQS takes all', async () => {
     const { sender, calls } = scriptedSender(() => []);
     const result = await enqueueAll(messages(23), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
-    assert.deepEqual(result, { ok: true, messagesSent: 23, messagesFailed: 0, errors: [] });
+    assert.deepEqual(result, { ok: true, eventsUnsent: 0, refused: [], errors: [] });
     assert.deepEqual(calls.map((call) => call.length).sort(), [10, 10, 3].sort());
   });
 
@@ -119,12 +130,7 @@ describe('enqueueAll', () => {
       attempts: 3,
       sleep: noSleep,
     });
-    assert.deepEqual(result, {
-      ok: false,
-      messagesSent: 0,
-      messagesFailed: 2,
-      errors: ['ServiceUnavailable'],
-    });
+    assert.deepEqual(result, { ok: false, eventsUnsent: 2, refused: [], errors: ['ServiceUnavailable'] });
     assert.equal(calls.length, 3);
   });
 
@@ -133,7 +139,36 @@ describe('enqueueAll', () => {
       { id: entries[0].id, senderFault: true, code: 'InvalidMessageContents' },
     ]);
     const result = await enqueueAll(messages(2), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
-    assert.deepEqual([result.ok, result.messagesFailed, calls.length], [false, 1, 1]);
+    assert.deepEqual(result, {
+      ok: false,
+      eventsUnsent: 0,
+      refused: [{ index: 0, code: 'InvalidMessageContents' }],
+      errors: ['InvalidMessageContents'],
+    });
+    assert.equal(calls.length, 1);
+  });
+});
+
+describe('enqueueAll: entries SQS refuses as the sender fault', () => {
+  it('splits a refused message into one per event, so that only the refused events are reported', async () => {
+    const message: QueueMessage = {
+      logType: 'a',
+      body: '{"n":0}\n{"bad":1}\n{"n":2}',
+      eventIndexes: [0, 3, 5],
+    };
+    const { sender, calls } = scriptedSender((_, entries) =>
+      entries
+        .filter((entry) => entry.message.body.includes('bad'))
+        .map((entry) => ({ id: entry.id, senderFault: true, code: 'InvalidMessageContents' })),
+    );
+    const result = await enqueueAll([message], sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
+    assert.deepEqual(result, {
+      ok: false,
+      eventsUnsent: 0,
+      refused: [{ index: 3, code: 'InvalidMessageContents' }],
+      errors: ['InvalidMessageContents'],
+    });
+    assert.deepEqual(calls, [['{"n":0}\n{"bad":1}\n{"n":2}'], ['{"n":0}', '{"bad":1}', '{"n":2}']]);
   });
 });
 

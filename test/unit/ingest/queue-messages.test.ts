@@ -30,8 +30,8 @@ describe('packMessages', () => {
       256 * 1024,
     );
     assert.deepEqual(messages, [
-      { logType: 'a', body: '{"n":1}\n{"n":3}', eventCount: 2 },
-      { logType: 'b', body: '{"n":2}', eventCount: 1 },
+      { logType: 'a', body: '{"n":1}\n{"n":3}', eventIndexes: [0, 2] },
+      { logType: 'b', body: '{"n":2}', eventIndexes: [1] },
     ]);
   });
 
@@ -43,8 +43,8 @@ describe('packMessages', () => {
       limit,
     );
     assert.deepEqual(
-      messages.map((message) => message.eventCount),
-      [2, 2, 1],
+      messages.map((message) => message.eventIndexes),
+      [[0, 1], [2, 3], [4]],
     );
     for (const message of messages) assert.ok(messageBytes(message.body, message.logType) <= limit);
   });
@@ -73,7 +73,9 @@ describe('packMessages', () => {
             );
           }
           for (const message of messages) {
-            assert.ok(messageBytes(message.body, message.logType) <= limit || message.eventCount === 1);
+            assert.ok(
+              messageBytes(message.body, message.logType) <= limit || message.eventIndexes.length === 1,
+            );
           }
         },
       ),
@@ -82,7 +84,7 @@ describe('packMessages', () => {
 });
 
 describe('packBatches', () => {
-  const message = (bytes: number) => ({ logType: 'a', body: 'x'.repeat(bytes), eventCount: 1 });
+  const message = (bytes: number) => ({ logType: 'a', body: 'x'.repeat(bytes), eventIndexes: [0] });
 
   it('puts at most 10 messages in a SendMessageBatch call', () => {
     const batches = packBatches(
