@@ -371,14 +371,18 @@ export const sentinelDestination = z
     authorityHost: endpointUrl
       .default('https://login.microsoftonline.com')
       .describe(
-        'Entra ID authority the token is requested from (`<authorityHost>/<tenantId>/oauth2/v2.0/token`); `https://login.microsoftonline.us` for Azure Government. Default: `https://login.microsoftonline.com`.',
+        'Entra ID authority the token is requested from (`<authorityHost>/<tenantId>/oauth2/v2.0/token`); `https://login.microsoftonline.us` for Azure Government, `https://login.chinacloudapi.cn` for Azure operated by 21Vianet. Default: `https://login.microsoftonline.com`.',
       ),
     scope: z
       .string()
-      .regex(/^https:\/\/[^\s/]+\/\.default$/, 'must be https://<resource>/.default')
+      // `//.default` is the form of Microsoft's Logs Ingestion examples and SDKs: Entra ID takes both.
+      .regex(
+        /^https:\/\/[^\s/]+\/\/?\.default$/,
+        'must be https://<resource>/.default. Fix: https://monitor.azure.com/.default (https://monitor.azure.us/.default for Azure Government, https://monitor.azure.cn/.default for Azure operated by 21Vianet)',
+      )
       .default('https://monitor.azure.com/.default')
       .describe(
-        'OAuth2 scope of the token; `https://monitor.azure.us/.default` for Azure Government. Default: `https://monitor.azure.com/.default`.',
+        "OAuth2 scope of the token (`https://<resource>/.default`, or `//.default` as in Microsoft's examples); `https://monitor.azure.us/.default` for Azure Government, `https://monitor.azure.cn/.default` for Azure operated by 21Vianet. Default: `https://monitor.azure.com/.default`.",
       ),
     gzip: common.gzip,
     maxConcurrency: common.maxConcurrency,

@@ -237,7 +237,8 @@ export async function startEntraTokenReceiver(
         `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
       );
     }
-    const resource = scope.slice(0, -'/.default'.length);
+    // `https://monitor.azure.com//.default` (Microsoft's examples and SDKs) names the same resource.
+    const resource = scope.slice(0, -'/.default'.length).replace(/\/$/, '');
     if (!resources.has(resource)) {
       return refuse(
         res,

@@ -3,10 +3,11 @@ import type { OutboundRecord } from '../../records/types';
 import { SinkCodes } from '../codes';
 import { createDeliveryLoop, type Deliver } from '../delivery-loop';
 import type { SinkRuntime } from '../runtime';
-import type { BatchOutcome, SecretSource, Sink } from '../types';
+import type { BatchOutcome, RejectedRecord, SecretSource, Sink } from '../types';
 import { entraBearer } from './authorization';
 import { classifyIngestionAnswer } from './classifier';
 import { encodeIngestionBody, ingestionEncodedSize } from './encoder';
+import { INGESTION_MAX_CALL_BYTES } from './limits';
 import { createStreamResolver } from './streams';
 import { createEntraTokenSource } from './token-source';
 import { ingestionUrl, tokenUrl } from './url';
@@ -69,22 +70,36 @@ export function createSentinelSink(
     async deliver(batch, context) {
       // The forwarder's batches come from one object, so nearly always from one stream.
       const groups = new Map<string, OutboundRecord[]>();
+      const tooLarge: RejectedRecord[] = [];
       for (const record of batch) {
+        // A body holding only this record is its encoded size plus one byte (the brackets); the
+        // TimeGenerated field adds under 64 bytes, so only records near the limit are measured.
+        const callBytes =
+          record.bytes.length + 64 > INGESTION_MAX_CALL_BYTES ? ingestionEncodedSize(record) + 1 : 0;
+        if (callBytes > INGESTION_MAX_CALL_BYTES) {
+          // Uploading it (up to forwarder.maxRecordBytes) would only earn a 413: quarantined unsent.
+          tooLarge.push({
+            record,
+            code: SinkCodes.SENTINEL_RECORD_TOO_LARGE,
+            reason: `the record is ${callBytes} bytes as sent (with TimeGenerated); the Logs Ingestion API takes at most ${INGESTION_MAX_CALL_BYTES} bytes per call`,
+          });
+          continue;
+        }
         const stream = streamOf(record);
         const group = groups.get(stream);
         if (group) group.push(record);
         else groups.set(stream, [record]);
       }
-      if (groups.size <= 1) {
+      const refused: BatchOutcome = { delivered: [], rejected: tooLarge, failed: [] };
+      if (groups.size === 0) return refused;
+      if (groups.size === 1 && tooLarge.length === 0) {
         const [stream] = groups.keys();
-        return stream === undefined
-          ? { delivered: [], rejected: [], failed: [] }
-          : loopFor(stream)(batch, context);
+        return loopFor(stream)(batch, context);
       }
       const outcomes = await Promise.all(
         [...groups].map(([stream, records]) => loopFor(stream)(records, context)),
       );
-      return mergeOutcomes(outcomes);
+      return mergeOutcomes([refused, ...outcomes]);
     },
     close: () => transport.close?.(),
   };

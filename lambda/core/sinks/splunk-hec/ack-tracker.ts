@@ -53,7 +53,13 @@ export class AckTracker {
   private readonly waiters = new Map<number, Waiter>();
   private running: Promise<void> | undefined;
   private lastPollAt = Number.NEGATIVE_INFINITY;
-  private slowestPollMs = 0;
+  /**
+   * The slowest query asked for one deadline (one invocation), as RequestLatency keeps request
+   * durations per invocation. Kept for the life of the environment, one slow query (a timeout, a
+   * wait behind event requests) would move every later invocation's last query, and its giving up,
+   * that much earlier: batches sent in that window would be given up right after HEC took them.
+   */
+  private slowestPoll = { deadline: Number.NaN, ms: 0 };
   /** Why the last query learnt nothing (busy, reset…), for the verdicts that give up. */
   private trouble: string | undefined;
   private wake: (() => void) | undefined;
@@ -140,7 +146,8 @@ export class AckTracker {
       const pollAt =
         Math.max(this.lastPollAt, Math.min(...waiters.map((waiter) => waiter.sentAt))) +
         this.options.pollIntervalMs;
-      const lastCallAt = Math.min(...waiters.map((waiter) => waiter.deadline)) - this.lastCallMs();
+      const deadline = Math.min(...waiters.map((waiter) => waiter.deadline));
+      const lastCallAt = deadline - this.lastCallMs(deadline);
       const timeoutAt = Math.min(...waiters.map((waiter) => waiter.timeoutAt));
       if (now >= pollAt || now >= lastCallAt) {
         await this.poll(waiters);
@@ -152,8 +159,10 @@ export class AckTracker {
     }
   }
 
-  private lastCallMs(): number {
-    return Math.max(MIN_LAST_CALL_MS, LAST_CALL_FACTOR * this.slowestPollMs);
+  /** How long before `deadline` the last query starts: half as long again as the slowest one for it. */
+  private lastCallMs(deadline: number): number {
+    const slowest = this.slowestPoll.deadline === deadline ? this.slowestPoll.ms : 0;
+    return Math.max(MIN_LAST_CALL_MS, LAST_CALL_FACTOR * slowest);
   }
 
   private async poll(asked: readonly Waiter[]): Promise<void> {
@@ -166,7 +175,8 @@ export class AckTracker {
       deadline,
     );
     const finished = this.options.now();
-    this.slowestPollMs = Math.max(this.slowestPollMs, finished - started);
+    const slowest = this.slowestPoll.deadline === deadline ? this.slowestPoll.ms : 0;
+    this.slowestPoll = { deadline, ms: Math.max(slowest, finished - started) };
     this.lastPollAt = finished;
     if (result.kind === 'unavailable') {
       this.trouble = result.reason;
@@ -188,8 +198,8 @@ export class AckTracker {
 
   private settleOverdue(): void {
     const now = this.options.now();
-    const lastCall = this.lastCallMs();
     for (const waiter of [...this.waiters.values()]) {
+      const lastCall = this.lastCallMs(waiter.deadline);
       const reason = this.trouble ?? 'HEC still answered false';
       if (now >= waiter.deadline - lastCall) {
         this.waiters.delete(waiter.ackId);

@@ -95,6 +95,14 @@ describe('sentinel destination configuration', () => {
     );
   });
 
+  it('accepts the scope as Microsoft writes it (//.default), and names the fix for a wrong one', () => {
+    assert.deepEqual(problems({ ...SENTINEL, scope: 'https://monitor.azure.com//.default' }), []);
+    assert.match(
+      problems({ ...SENTINEL, scope: 'https://monitor.azure.com' })[0],
+      /^destinations\[0\]\.scope: .*Fix: https:\/\/monitor\.azure\.com\/\.default/,
+    );
+  });
+
   it('is listed among the destination types a stack accepts', () => {
     assert.match(problems({ ...SENTINEL, type: 'azure' })[0], /"sentinel"/);
   });

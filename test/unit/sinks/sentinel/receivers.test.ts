@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
   azureClock,
+  MONITOR_AUDIENCE,
   startEntraTokenReceiver,
   startLogsIngestionReceiver,
   type EntraTokenReceiver,
@@ -81,6 +82,12 @@ describe('Azure test receivers', () => {
       assert.equal(body.token_type, 'Bearer');
       assert.equal(body.expires_in, 3599);
       assert.match(String(body.access_token), /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    });
+
+    it('grants the same Monitor token for the scope written //.default (Microsoft’s examples)', async () => {
+      const { status, body } = await askToken(grant({ scope: 'https://monitor.azure.com//.default' }));
+      assert.equal(status, 200);
+      assert.equal(entra.verifier.verify(String(body.access_token), MONITOR_AUDIENCE).ok, true);
     });
 
     it('refuses a wrong secret with 401 invalid_client (AADSTS7000215)', async () => {

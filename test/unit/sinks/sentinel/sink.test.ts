@@ -5,7 +5,7 @@ import { sentinelDestination } from '../../../../lambda/core/config/destinations
 import type { HttpRequest, HttpResult, HttpTransport } from '../../../../lambda/core/http/client';
 import { NetworkError } from '../../../../lambda/core/http/errors';
 import { createSink } from '../../../../lambda/core/sinks/create-sink';
-import { context, fakeSecret, instantSleep, makeRecords, recordingObserver } from '../fixtures';
+import { context, fakeSecret, instantSleep, makeRecord, makeRecords, recordingObserver } from '../fixtures';
 
 const DCR = 'dcr-00112233445566778899aabbccddeeff';
 const config = (extra: Record<string, unknown> = {}) =>
@@ -62,6 +62,18 @@ function azure(script: { token?: Scripted[]; ingest?: Scripted[] } = {}) {
         authorization: request.headers.authorization,
         body: (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'),
       });
+      // The API's limit, before any script: 1 MB per call, compressed or not.
+      if (raw.length > 1_048_576 || ingested.at(-1)!.body.length > 1_048_576) {
+        return answer({
+          status: 413,
+          body: {
+            error: {
+              code: 'ContentLengthLimitExceeded',
+              message: 'Maximum allowed content length: 1048576 bytes (1 MB).',
+            },
+          },
+        });
+      }
       return answer(ingestScript.shift() ?? { status: 204 });
     },
   };
@@ -169,5 +181,26 @@ describe('Sentinel sink (Logs Ingestion API)', () => {
     }).deliver(makeRecords(2), context());
     assert.equal(outcome.delivered.length, 2);
     assert.ok(sleep.delays[0] >= 7_000, `waited ${sleep.delays[0]} ms`);
+  });
+
+  it('quarantines a record above the API’s 1 MB per call without sending it, and delivers the rest', async () => {
+    const fake = azure();
+    // 1,048,560 bytes of record: below the limit alone, above it with its TimeGenerated column.
+    const padding = 'x'.repeat(1_048_560 - JSON.stringify({ id: 'huge', padding: '' }).length);
+    const huge = makeRecord({ id: 'huge', padding }, { offset: 50 });
+    assert.equal(huge.bytes.length, 1_048_560);
+    const [first, second] = makeRecords(2);
+    const outcome = await sinkFor(fake.transport, { gzip: true }).deliver([first, huge, second], context());
+    assert.deepEqual(
+      outcome.rejected.map(({ record, code }) => [record.id, code]),
+      [['huge', 'SENTINEL_RECORD_TOO_LARGE']],
+    );
+    assert.match(outcome.rejected[0].reason, /1048609 bytes as sent .*at most 1048576 bytes per call/);
+    assert.deepEqual(
+      outcome.delivered.map((record) => record.id),
+      ['rec-0', 'rec-1'],
+    );
+    assert.equal(fake.ingested.length, 1, 'one call, without the record that cannot fit any call');
+    assert.ok(fake.ingested.every((call) => call.body.length <= 1_048_576));
   });
 });

@@ -117,6 +117,29 @@ describe('AckTracker', () => {
     assert.equal(clock.now(), start + 35_000);
   });
 
+  it('a slow query in one invocation does not move the next invocation’s last query earlier', async () => {
+    const clock = virtualClock(start);
+    const busy: AckQueryResult = { kind: 'unavailable', reason: 'timeout' };
+    const answers = [busy, statuses(0), NOTHING, statuses(1)];
+    const asked: number[] = [];
+    const acks = tracker(clock, async () => {
+      asked.push(clock.now());
+      // The first query waits out a 30 s request timeout; the others are answered at once.
+      if (asked.length === 1) await clock.sleep(30_000);
+      return answers[asked.length - 1];
+    });
+    assert.equal((await acks.wait(0, start + 200_000)).status, 'acknowledged');
+
+    // The next invocation: 40 s to its deadline. One slow query 1.5 times over (45 s) is not its
+    // business: asked at once and given up, the batch would be sent again although HEC indexes it.
+    const next = clock.now();
+    assert.equal((await acks.wait(1, next + 40_000)).status, 'acknowledged');
+    assert.deepEqual(
+      asked.slice(2).map((at) => at - next),
+      [10_000, 20_000],
+    );
+  });
+
   it('the last query can still acknowledge', async () => {
     const clock = virtualClock(start);
     const { query } = scriptedQuery(clock, [NOTHING, NOTHING, statuses(0)]);
