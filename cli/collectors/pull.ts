@@ -1,4 +1,5 @@
 import { collectorConfig, type CollectorConfig } from '../../lambda/core/collectors/config';
+import { Continuations } from '../../lambda/core/collectors/continuations';
 import type { CollectorClient, PageQuery } from '../../lambda/core/collectors/types';
 import { configErrorMap } from '../../lambda/core/config/error-map';
 import { formatIssues } from '../../lambda/core/config/load';
@@ -54,15 +55,16 @@ export interface PullResult {
 }
 
 /**
- * Reads the API from `since` to `until` as the Cirrus client does interactively: page after page until
- * a page is shorter than the limit or has no continuation (or after one, with `-x`). Nothing is kept:
- * no checkpoint is read or written. Events outside the range (an API that does not filter by time)
- * are left out.
+ * Reads the API from `since` to `until`: page after page while the API gives a continuation not
+ * followed yet, whatever the pages' length, as a scheduled run does (continuations.ts); one page only
+ * with `-x`. Nothing is kept: no checkpoint is read or written. Events outside the range (an API that
+ * does not filter by time) are left out.
  */
 export async function pullEvents(client: CollectorClient, options: PullOptions): Promise<PullResult> {
   const since = options.since.getTime();
   const until = options.until.getTime();
   let query: PageQuery = { since: options.since, until: options.until };
+  const continuations = new Continuations(undefined);
   let pages = 0;
   let events = 0;
   for (;;) {
@@ -77,9 +79,8 @@ export async function pullEvents(client: CollectorClient, options: PullOptions):
     }
     options.onPage?.(pages, events);
     if (options.onePage) return { pages, events, stoppedBy: 'one-page' };
-    const caughtUp =
-      page.records.length < client.pageLimit || page.next === undefined || page.next === query.cursor;
-    if (caughtUp) return { pages, events, stoppedBy: 'caught-up' };
-    query = { since: options.since, until: options.until, cursor: page.next };
+    const cursor = continuations.after(page);
+    if (cursor === undefined) return { pages, events, stoppedBy: 'caught-up' };
+    query = { since: options.since, until: options.until, cursor };
   }
 }

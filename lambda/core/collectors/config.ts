@@ -302,7 +302,9 @@ export const httpJsonCollector = z
       .min(1)
       .max(10_000)
       .default(100)
-      .describe('Events per page (`{limit}`); a shorter page means caught up. Default: `100`.'),
+      .describe(
+        'Events per page asked for (`{limit}`). The API may return fewer (many cap pages lower without saying so): a shorter page does not end a run, which reads on while the API gives a new continuation (an offset: until an empty page). Default: `100`.',
+      ),
     pagination: httpJsonPagination,
   })
   .superRefine((config, ctx) => {

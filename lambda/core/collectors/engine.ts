@@ -1,6 +1,7 @@
 import { errorCode, errorMessage } from '../errors';
 import { gzipBody } from '../http/gzip';
 import { CollectorCodes, CollectorError } from './codes';
+import { Continuations } from './continuations';
 import { nextObjectSize, ndjson, objectKey } from './object-plan';
 import { RunProgress } from './progress';
 import { objectCut } from './object-cut';
@@ -69,11 +70,11 @@ export interface CollectorRunDeps {
 
 /**
  * One scheduled run of a collector: take the lease, read the checkpoint, pull pages until the API is
- * caught up (a page shorter than the limit, or no continuation) or the time budget is spent, write
- * objects of at most `maxRecordsPerObject` events and `maxObjectBytes`, and move the checkpoint
- * after each object is written, never before. A crash between a write and its checkpoint makes the
- * next run write those events again (same ids, and the same object name, which it finds there); it
- * can never skip one.
+ * caught up (no continuation, or one already followed: see continuations.ts; a short page is not the
+ * end) or the time budget is spent, write objects of at most `maxRecordsPerObject` events and
+ * `maxObjectBytes`, and move the checkpoint after each object is written, never before. A crash
+ * between a write and its checkpoint makes the next run write those events again (same ids, and the
+ * same object name, which it finds there); it can never skip one.
  */
 export async function runCollector(
   settings: CollectorRunSettings,
@@ -174,6 +175,7 @@ class CollectorRun {
   private async pull(): Promise<{ status: RunOutcome['status']; code?: string; message?: string }> {
     const { client } = this.deps;
     let query: PageQuery = this.progress.firstQuery(this.settings.until);
+    const continuations = new Continuations(query.cursor);
     for (;;) {
       if (this.deps.now() >= this.deps.deadline) {
         return {
@@ -190,10 +192,9 @@ class CollectorRun {
         hasNext: page.next !== undefined,
       });
       await this.flush(false);
-      const caughtUp =
-        page.records.length < client.pageLimit || page.next === undefined || page.next === query.cursor;
-      if (caughtUp) return { status: 'caught-up' };
-      query = { since: query.since, until: query.until, cursor: page.next };
+      const cursor = continuations.after(page);
+      if (cursor === undefined) return { status: 'caught-up' };
+      query = { since: query.since, until: query.until, cursor };
     }
   }
 

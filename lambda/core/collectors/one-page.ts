@@ -6,7 +6,6 @@ import type { CollectorClient } from './types';
  */
 export function onePageOnly(client: CollectorClient): CollectorClient {
   return {
-    pageLimit: Number.POSITIVE_INFINITY,
     durableCursor: client.durableCursor,
     idField: client.idField,
     fetchPage: async (query, context) => ({ records: (await client.fetchPage(query, context)).records }),

@@ -22,7 +22,11 @@ export interface PageQuery {
 export interface FetchedPage {
   /** The page's events in the API's order. */
   readonly records: readonly CollectedRecord[];
-  /** Continuation to the following page; absent when the API gave none. */
+  /**
+   * Continuation to the following page; absent when the API gave none. The run follows it whatever
+   * the page's length (see continuations.ts), so a client whose API signals its end by page length
+   * only (offset paging) gives none after an empty page.
+   */
   readonly next?: string;
 }
 
@@ -34,8 +38,6 @@ export interface FetchContext {
 
 /** An API client: the plugin each collector type provides to the engine. */
 export interface CollectorClient {
-  /** Events per page asked for: a page with fewer means the API has no more for now. */
-  readonly pageLimit: number;
   /**
    * True when a continuation stays valid between runs (Cirrus's `after` link is what its own client
    * keeps between cron runs), so the checkpoint may hold it. Otherwise the next run resumes by time.

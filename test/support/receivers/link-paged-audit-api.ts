@@ -24,14 +24,18 @@ export interface LinkPagedAuditApi {
 
 /**
  * A local audit-log API paged like GitHub's `GET /orgs/{org}/audit-log`: bearer token, `per_page`
- * (at most 100), `phrase=created:>=<RFC 3339>`, `order=asc|desc` (desc by default), and an `after`
- * cursor in a `Link: <…>; rel="next"` header, absent on the last page. Its rate limit answers 403 with
- * `x-ratelimit-remaining: 0`, as GitHub's does.
+ * (silently capped at `maxPerPage`, as GitHub caps it at 100), `phrase=created:>=<RFC 3339>`,
+ * `order=asc|desc` (desc by default), and an `after` cursor in a `Link: <…>; rel="next"` header,
+ * absent on the last page. Its rate limit answers 403 with `x-ratelimit-remaining: 0`, as GitHub's
+ * does.
  */
 export async function startLinkPagedAuditApi(options: {
   readonly token: string;
   readonly org: string;
+  /** The largest page, whatever `per_page` asks for. Default: 100 (GitHub's). */
+  readonly maxPerPage?: number;
 }): Promise<LinkPagedAuditApi> {
+  const maxPerPage = options.maxPerPage ?? 100;
   const events: AuditEvent[] = [];
   const faults = new FaultSchedule<AuditFault>();
   const requests: { params: URLSearchParams; status: number }[] = [];
@@ -62,7 +66,7 @@ export async function startLinkPagedAuditApi(options: {
     if (fault?.kind === 'throttle')
       return reply(429, { message: 'slow down' }, { 'retry-after': fault.retryAfter });
 
-    const perPage = Math.min(Number(params.get('per_page') ?? 30), 100);
+    const perPage = Math.min(Number(params.get('per_page') ?? 30), maxPerPage);
     const created = /created:>=(\S+)/.exec(params.get('phrase') ?? '');
     const since = created ? Date.parse(created[1]) : -Infinity;
     const ascending = params.get('order') === 'asc';

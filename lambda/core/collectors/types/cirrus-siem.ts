@@ -44,7 +44,6 @@ export function cirrusSiemClient(
   };
 
   return {
-    pageLimit: config.limit,
     durableCursor: true,
     idField: EVENT_ID_FIELD,
     async fetchPage(query: PageQuery, context: FetchContext): Promise<FetchedPage> {

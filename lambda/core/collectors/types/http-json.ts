@@ -128,12 +128,13 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
           : undefined;
       }
       case 'offset':
+        // Only the page's length tells the end here, and the API may cap pages below `limit`: only an
+        // empty page is the end (one more request per run than a short page would take).
         return count > 0 ? String(Number(query.cursor ?? '0') + count) : undefined;
     }
   };
 
   return {
-    pageLimit: config.limit,
     durableCursor: pagination.type === 'cursor' && pagination.durable,
     idField: idFieldOf(fields),
     async fetchPage(query: PageQuery, context: FetchContext): Promise<FetchedPage> {

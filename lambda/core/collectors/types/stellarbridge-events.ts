@@ -34,7 +34,6 @@ export function stellarbridgeEventsClient(
   const eventsUrl = new URL(STELLARBRIDGE_EVENTS_PATH, base);
 
   return {
-    pageLimit: Number.POSITIVE_INFINITY,
     durableCursor: false,
     idField: EVENT_ID_FIELD,
     async fetchPage(query: PageQuery, context: FetchContext): Promise<FetchedPage> {
