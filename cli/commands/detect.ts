@@ -74,7 +74,7 @@ Nothing here sends an alert: the deployed forwarder runs the configuration's det
       `
 Rules are bound to the configuration's sources (logsource product = a source's preset or name,
 service = the log type); without a configuration that check is skipped.
-Exit code: 0 when every rule compiles, 1 otherwise.`,
+Exit code: 0 when every rule compiles, 1 otherwise, 2 when a path does not exist or holds no rule file.`,
     )
     .action(
       run(async (context: CommandContext, options: RulesOption, paths: string[]) => {
@@ -114,9 +114,13 @@ Exit code: 0 when every rule compiles, 1 otherwise.`,
       'after',
       `
 Records are read as the forwarder reads them (record ids, log types, event times); correlations
-count across all the files. Alerts are reported, never sent.
-Exit code: 0, 1 when a rule does not compile or a rule test case fails, 2 when no record file or
-rule test file is found.`,
+count across all the files. Alerts are reported, never sent. A file whose first line is an
+Elasticsearch _bulk action ({"create":…}, {"index":…}: the file destination's elasticsearch-bulk
+format, an export for _bulk) is read as action/document pairs: the documents only, each with its
+action's _id as record id.
+Exit code: 0; 1 when a rule does not compile, a rule test file is invalid or one of its cases
+fails, or a _bulk file is not whole pairs; 2 when a path does not exist, or no record file or rule
+test file is found.`,
     )
     .action(
       run(async (context: CommandContext, options: TestOptions, args: string[]) => {
@@ -186,8 +190,10 @@ rule test file is found.`,
 Only the key layout's time prefixes of the range are listed, as sluice replay lists them; each
 object is read as the forwarder reads it and counted in memory (correlations across objects and
 log types). Alerts are reported and never sent. Needs the configuration (its sources) and the
-deployment's bucket (SLUICE_BUCKET alone is enough: no queue is used).
-Exit code: 0, or 1 when a rule does not compile.`,
+deployment's bucket (SLUICE_BUCKET alone is enough: no queue is used). Ctrl-C stops it and reports
+what was read.
+Exit code: 0 (alerts that would fire are no failure), 1 when a rule does not compile or the bucket
+cannot be read, 2 bad usage or configuration.`,
     )
     .action(
       run(async (context: CommandContext, options: BacktestOptions) => {

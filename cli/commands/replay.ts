@@ -93,7 +93,10 @@ Resumable: after every batch the checkpoint file records the last key done; runn
 command again continues after it, and a finished replay is not repeated (--restart to redo it).
 Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTPS receive them again.
 --direct runs no detections (it would open alerts the deployment already raised, without its state);
-enqueueing does, in the forwarder, where an alert already raised is not raised again.`,
+enqueueing does, in the forwarder, where an alert already raised is not raised again.
+Exit code: 0 when the range is done, or stopped at --max-objects or by Ctrl-C (run it again to
+continue); 1 when an object could not be enqueued or forwarded (the checkpoint keeps what was done);
+2 bad usage or configuration.`,
     )
     .action(
       run(async (context: CommandContext, options: ReplayOptions) => {

@@ -4,15 +4,18 @@ import { DetectionEngine } from '../../lambda/core/detections/engine';
 import { readDetectionRecords } from '../../lambda/core/detections/read-records';
 import type { DetectionRecord } from '../../lambda/core/detections/records';
 import { RuleIndex } from '../../lambda/core/detections/rule-index';
-import { parseRuleTestFile, runRuleTests } from '../../lambda/core/detections/rule-tests';
+import { parseRuleTestFile, runRuleTests, type CasePosition } from '../../lambda/core/detections/rule-tests';
 import type { RuleSet } from '../../lambda/core/detections/sigma/rule-set';
 import type { DetectionRule } from '../../lambda/core/detections/sigma/types';
 import { MemoryWindowStore } from '../../lambda/core/detections/windows/memory-store';
+import { SluiceError } from '../../lambda/core/errors';
 import { isValidLogType } from '../../lambda/core/layout/key-layout';
 import { readFileChunks } from '../forwarding/file-chunks';
 import { formatBytes, table } from '../shared/format';
 import { AlertLog, renderAlerts, type AlertSummary } from './alert-log';
+import { BULK_FILE_INVALID, BulkDocuments } from './bulk-documents';
 import type { DetectionTiming } from './config-rules';
+import { lineOfOffset } from './line-of-offset';
 import { displayPath, isRuleTestFile } from './rule-files';
 import type { DetectionSource } from './sources';
 
@@ -31,14 +34,26 @@ export interface RecordMatch {
 
 export interface CaseResult {
   readonly file: string;
+  /** Where the case starts in its file. */
+  readonly at?: CasePosition;
   readonly name: string;
   readonly failures: readonly string[];
+}
+
+/** How a record file was read: records, or the documents of Elasticsearch `_bulk` pairs. */
+export type RecordFileFormat = 'records' | 'elasticsearch-bulk';
+
+export interface RecordFileSummary {
+  readonly file: string;
+  readonly format: RecordFileFormat;
+  readonly records: number;
+  readonly unreadable: number;
 }
 
 export interface DetectTestReport {
   readonly source: string;
   readonly rules: number;
-  readonly files: readonly { readonly file: string; readonly records: number; readonly unreadable: number }[];
+  readonly files: readonly RecordFileSummary[];
   readonly records: number;
   readonly bytes: number;
   /** Every record that matches a detection rule. */
@@ -70,6 +85,17 @@ function logTypeOfPath(path: string): string | undefined {
   return match && isValidLogType(match[1]) ? match[1] : undefined;
 }
 
+/** A `_bulk` file's error, named at its `file:line`; any other error as it is. */
+async function locateBulkError(error: unknown, path: string, file: string): Promise<unknown> {
+  if (!(error instanceof SluiceError) || error.code !== BULK_FILE_INVALID) return error;
+  const line = await lineOfOffset(path, error.context.offset as number);
+  return new SluiceError(
+    BULK_FILE_INVALID,
+    `${file}:${line}: ${error.message}. Fix: give whole _bulk pairs (an action line, then its document; create, index or delete), or the records as NDJSON`,
+    { file, line },
+  );
+}
+
 export const ruleLabel = (rule: DetectionRule): string => rule.name ?? rule.key;
 
 /**
@@ -88,7 +114,7 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
   const log = new AlertLog(store);
   const matches: RecordMatch[] = [];
   const matchesPerRule: Record<string, number> = {};
-  const files: { file: string; records: number; unreadable: number }[] = [];
+  const files: RecordFileSummary[] = [];
   const cases: CaseResult[] = [];
   let bytes = 0;
   let batch: DetectionRecord[] = [];
@@ -110,36 +136,49 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
     bytes += info.size;
     let records = 0;
     let unreadable = 0;
-    const chunks = readDetectionRecords(readFileChunks(path), {
-      source: source.reading,
-      bucket: 'local',
-      key: file,
-      // As `sluice forward` names a local file: the same file gives the same record ids.
-      eTag: `${info.size}-${Math.floor(info.mtimeMs)}`,
-      logTypeFromKey: request.logType ?? logTypeOfPath(file) ?? 'unknown',
-      eventTime: info.mtime,
-      maxRecordBytes: request.maxRecordBytes,
-      maxDecompressedBytes: request.maxObjectBytes,
-    });
-    for await (const chunk of chunks) {
-      unreadable += chunk.invalid;
-      for (const record of chunk.records) {
-        records += 1;
-        const matched = engine.match(record).map(ruleLabel);
-        for (const rule of matched) matchesPerRule[rule] = (matchesPerRule[rule] ?? 0) + 1;
-        if (matched.length > 0)
-          matches.push({
-            file,
-            offset: record.offset,
-            id: record.id,
-            logType: record.logType,
-            rules: matched,
-          });
-        batch.push(record);
+    const bulk = new BulkDocuments();
+    const chunks = readDetectionRecords(
+      readFileChunks(path),
+      {
+        source: source.reading,
+        bucket: 'local',
+        key: file,
+        // As `sluice forward` names a local file: the same file gives the same record ids.
+        eTag: `${info.size}-${Math.floor(info.mtimeMs)}`,
+        logTypeFromKey: request.logType ?? logTypeOfPath(file) ?? 'unknown',
+        eventTime: info.mtime,
+        maxRecordBytes: request.maxRecordBytes,
+        maxDecompressedBytes: request.maxObjectBytes,
+      },
+      bulk.select,
+    );
+    try {
+      for await (const chunk of chunks) {
+        unreadable += chunk.invalid;
+        for (const read of chunk.records) {
+          // A `_bulk` document keeps the id the forwarder gave it (its `_id`), not one of its place here.
+          const id = bulk.idOf(read.offset);
+          const record = id === undefined ? read : { ...read, id };
+          records += 1;
+          const matched = engine.match(record).map(ruleLabel);
+          for (const rule of matched) matchesPerRule[rule] = (matchesPerRule[rule] ?? 0) + 1;
+          if (matched.length > 0)
+            matches.push({
+              file,
+              offset: record.offset,
+              id: record.id,
+              logType: record.logType,
+              rules: matched,
+            });
+          batch.push(record);
+        }
+        if (batch.length >= DETECTION_BATCH_RECORDS) await flush();
       }
-      if (batch.length >= DETECTION_BATCH_RECORDS) await flush();
+      bulk.finish();
+    } catch (error) {
+      throw await locateBulkError(error, path, file);
     }
-    files.push({ file, records, unreadable });
+    files.push({ file, format: bulk.isBulk ? 'elasticsearch-bulk' : 'records', records, unreadable });
   }
   await flush();
   return {
@@ -160,8 +199,9 @@ export function renderDetectTest(report: DetectTestReport): string {
   const lines: string[] = [];
   if (report.files.length > 0) {
     const unreadable = report.files.reduce((sum, file) => sum + file.unreadable, 0);
+    const bulk = report.files.filter((file) => file.format === 'elasticsearch-bulk').length;
     lines.push(
-      `read ${report.records} record(s) from ${report.files.length} file(s) (${formatBytes(report.bytes)}) as source ${report.source}${unreadable > 0 ? `; ${unreadable} unreadable` : ''}; ${report.rules} rule(s)`,
+      `read ${report.records} record(s) from ${report.files.length} file(s) (${formatBytes(report.bytes)}${bulk > 0 ? `; ${bulk} as Elasticsearch _bulk, its documents only` : ''}) as source ${report.source}${unreadable > 0 ? `; ${unreadable} unreadable` : ''}; ${report.rules} rule(s)`,
     );
     if (report.matches.length === 0) lines.push('no record matches a rule');
     else {
@@ -187,7 +227,9 @@ export function renderDetectTest(report: DetectTestReport): string {
     );
     for (const result of report.cases) {
       if (result.failures.length > 0)
-        lines.push(`  FAIL ${result.file}: ${result.name}: ${result.failures.join('; ')}`);
+        lines.push(
+          `  FAIL ${result.file}${result.at ? `:${result.at.line}:${result.at.column}` : ''}: ${result.name}: ${result.failures.join('; ')}`,
+        );
     }
   }
   return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { ForwardSource } from '../forward/forward-object';
 import { toOutboundRecord } from '../records/outbound';
+import type { ReadEvent } from '../records/read-event';
 import { readRecordChunks } from '../records/reader';
 import type { DetectionRecord } from './records';
 
@@ -28,10 +29,14 @@ export interface DetectionChunk {
  * Reads an object's records for detection the way the forwarder reads them (gzip, NDJSON or
  * concatenated JSON; the same record ids, log types and event times), one chunk at a time. The
  * record's parsed value is the reader's own: nothing is parsed twice.
+ *
+ * `select` sees each chunk's events before they become records: `sluice detect test` drops the
+ * action lines of an Elasticsearch `_bulk` file there. Default: every event.
  */
 export async function* readDetectionRecords(
   body: AsyncIterable<Uint8Array>,
   object: DetectionObject,
+  select: (events: ReadEvent[]) => readonly ReadEvent[] = (events) => events,
 ): AsyncGenerator<DetectionChunk, void> {
   const context = {
     source: object.source.name,
@@ -49,7 +54,8 @@ export async function* readDetectionRecords(
     maxRecordBytes: object.maxRecordBytes,
     maxDecompressedBytes: object.maxDecompressedBytes,
   });
-  for await (const events of chunks) {
+  for await (const chunk of chunks) {
+    const events = select(chunk);
     const records: DetectionRecord[] = [];
     let invalid = 0;
     for (const event of events) {

@@ -23,12 +23,18 @@ export function ruleTestError(path: string, reason: string, at?: { line: number;
   return new SluiceError('RULE_TEST_INVALID', `${where}: ${reason}`, { file: path, line: at?.line, reason });
 }
 
+/** A rule test file's values, and where each case starts (`cases[i]`), for messages. */
+export interface RuleTestYaml {
+  readonly value: unknown;
+  readonly casePositions: readonly ({ line: number; col: number } | undefined)[];
+}
+
 /**
  * A rule test file's YAML as plain values, merge keys applied, once its keys are checked: a key a
  * file or case does not know is refused. A misspelt expectation (`alert: 1` for `alerts: 1`) would
  * otherwise be ignored and the case would pass without testing anything.
  */
-export function readRuleTestYaml(path: string, text: string): unknown {
+export function readRuleTestYaml(path: string, text: string): RuleTestYaml {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, merge: true });
   if (document.errors.length > 0) {
@@ -47,15 +53,18 @@ export function readRuleTestYaml(path: string, text: string): unknown {
     }
   };
   const root = document.contents;
+  const casePositions: ({ line: number; col: number } | undefined)[] = [];
   // Anything but a map: parseRuleTestFile says what a test file is.
   if (isMap(root)) {
     refuse(root, RULE_TEST_FILE_KEYS, '');
     const cases = root.get('cases');
     for (const item of isSeq(cases) ? cases.items : []) {
+      const range = (item as { range?: [number, number, number] } | null)?.range;
+      casePositions.push(range ? lines.linePos(range[0]) : undefined);
       if (!isMap(item)) continue;
       const name = item.get('name');
       refuse(item, RULE_TEST_CASE_KEYS, typeof name === 'string' ? `case "${name}": ` : 'a case: ');
     }
   }
-  return document.toJS();
+  return { value: document.toJS(), casePositions };
 }

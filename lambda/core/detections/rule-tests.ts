@@ -35,8 +35,15 @@ import { MemoryWindowStore } from './windows/memory-store';
  * ```
  */
 
+/** Where a case starts in its file (1-based), for `file:line:column` messages. */
+export interface CasePosition {
+  readonly line: number;
+  readonly column: number;
+}
+
 export interface RuleTestCase {
   readonly name: string;
+  readonly at?: CasePosition;
   /** The rule under test for this case, when not the file's (e.g. the base rule of a correlation). */
   readonly rule?: string;
   readonly match?: boolean;
@@ -57,11 +64,12 @@ export interface RuleTestFile {
 
 export interface RuleTestResult {
   readonly name: string;
+  readonly at?: CasePosition;
   readonly failures: readonly string[];
 }
 
-function fail(path: string, reason: string): Error {
-  return ruleTestError(path, reason);
+function fail(path: string, reason: string, at?: CasePosition): Error {
+  return ruleTestError(path, reason, at && { line: at.line, col: at.column });
 }
 
 const ID_FIELDS = ['id', 'uuid'];
@@ -70,18 +78,19 @@ function expand(
   path: string,
   raw: Record<string, unknown>,
   timestampField: string,
+  at: CasePosition | undefined,
 ): Record<string, unknown>[] {
   const records = raw.records;
   if (!Array.isArray(records) || records.length === 0)
-    throw fail(path, `case "${String(raw.name)}" needs records`);
+    throw fail(path, `case "${String(raw.name)}" needs records`, at);
   if (!records.every((record) => record !== null && typeof record === 'object' && !Array.isArray(record))) {
-    throw fail(path, `case "${String(raw.name)}": records must be maps`);
+    throw fail(path, `case "${String(raw.name)}": records must be maps`, at);
   }
   const repeat = raw.repeat as { times?: unknown; every?: unknown } | undefined;
   if (repeat === undefined) return records as Record<string, unknown>[];
   const times = repeat.times;
   if (typeof times !== 'number' || !Number.isInteger(times) || times < 1 || times > 100_000) {
-    throw fail(path, `case "${String(raw.name)}": repeat.times must be a whole number from 1`);
+    throw fail(path, `case "${String(raw.name)}": repeat.times must be a whole number from 1`, at);
   }
   const every = String(repeat.every ?? '');
   const everyMs = /^\d+ms$/.test(every) ? Number(every.slice(0, -2)) : parseTimespan(every);
@@ -91,7 +100,7 @@ function expand(
       const copy: Record<string, unknown> = { ...template };
       const time = Date.parse(String(template[timestampField]));
       if (!Number.isFinite(time))
-        throw fail(path, `case "${String(raw.name)}": a repeated record needs a ${timestampField}`);
+        throw fail(path, `case "${String(raw.name)}": a repeated record needs a ${timestampField}`, at);
       copy[timestampField] = new Date(time + i * everyMs).toISOString();
       for (const field of ID_FIELDS)
         if (typeof template[field] === 'string') copy[field] = `${template[field] as string}-${i}`;
@@ -103,7 +112,8 @@ function expand(
 
 export function parseRuleTestFile(path: string, text: string): RuleTestFile {
   // Merge keys (`<<: *record`) keep variants of one record short.
-  const raw = readRuleTestYaml(path, text) as Record<string, unknown> | null;
+  const { value, casePositions } = readRuleTestYaml(path, text);
+  const raw = value as Record<string, unknown> | null;
   if (raw === null || typeof raw !== 'object')
     throw fail(path, 'a test file is a map with rule, source and cases');
   if (typeof raw.rule !== 'string') throw fail(path, 'rule: the id or name of the rule under test');
@@ -111,18 +121,21 @@ export function parseRuleTestFile(path: string, text: string): RuleTestFile {
   if (!source || typeof source.name !== 'string') throw fail(path, 'source: { name, preset } of the records');
   const timestampField = typeof raw.timestampField === 'string' ? raw.timestampField : 'timestamp';
   if (!Array.isArray(raw.cases) || raw.cases.length === 0) throw fail(path, 'cases: a list of test cases');
-  const cases = (raw.cases as Record<string, unknown>[]).map((item) => {
-    if (typeof item.name !== 'string') throw fail(path, 'every case needs a name');
+  const cases = (raw.cases as Record<string, unknown>[]).map((item, index) => {
+    const position = casePositions[index];
+    const at = position && { line: position.line, column: position.col };
+    if (typeof item.name !== 'string') throw fail(path, 'every case needs a name', at);
     if (item.match === undefined && item.alerts === undefined)
-      throw fail(path, `case "${item.name}" expects nothing: give match or alerts`);
+      throw fail(path, `case "${item.name}" expects nothing: give match or alerts`, at);
     return {
       name: item.name,
+      at,
       rule: typeof item.rule === 'string' ? item.rule : undefined,
       match: item.match as boolean | undefined,
       alerts: item.alerts as number | undefined,
       count: item.count as number | undefined,
       group: item.group as Record<string, unknown> | undefined,
-      records: expand(path, item, timestampField),
+      records: expand(path, item, timestampField, at),
     };
   });
   return { path, rule: raw.rule, source, timestampField, cases };
@@ -162,7 +175,8 @@ export async function runRuleTestCase(
 ): Promise<RuleTestResult> {
   const ref = testCase.rule ?? file.rule;
   const rule = findRule(ruleSet, ref);
-  if (!rule) return { name: testCase.name, failures: [`no rule has the id or name "${ref}"`] };
+  if (!rule)
+    return { name: testCase.name, at: testCase.at, failures: [`no rule has the id or name "${ref}"`] };
   const failures: string[] = [];
   const index = new RuleIndex(ruleSet, [file.source]);
   const records = testCase.records.map((record, i) => toDetectionRecord(file, record, i, testCase.name));
@@ -207,7 +221,7 @@ export async function runRuleTestCase(
       failures.push(`group ${JSON.stringify(alerts[0]?.group)}, expected ${JSON.stringify(testCase.group)}`);
     }
   }
-  return { name: testCase.name, failures };
+  return { name: testCase.name, at: testCase.at, failures };
 }
 
 /** Runs every case of a test file against a rule set. */

@@ -233,6 +233,70 @@ describe('sluice detect test', () => {
     assert.equal(alerts[0].document.rule.title, 'Destructive SQL on a production resource');
   });
 
+  it('reads an Elasticsearch _bulk file as its documents, with the ids the forwarder gave them', async () => {
+    const prod = testFiles.find((file) => file.path === 'sdm_destructive_sql_prod.tests.yml')!.cases[0];
+    // One record without an id of its own: the forwarder names it by where it read it.
+    const records = [...prod.records, { ...prod.records[0], uuid: undefined, query: 'truncate table t' }];
+    const { dir: bulkDir, config } = workspace({
+      sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
+      destinations: [{ type: 'file', name: 'es', path: 'out/bulk.ndjson', format: 'elasticsearch-bulk' }],
+    });
+    try {
+      writeFileSync(join(bulkDir, 'prod.ndjson'), ndjson(records).text);
+      // What the user has: the file sluice's own file sink wrote, as `sluice dev` writes it.
+      const forwarded = await sluice(['forward', 'prod.ndjson', '--config', config], {
+        env: ENV,
+        cwd: bulkDir,
+      });
+      assert.equal(forwarded.code, 0, forwarded.stderr);
+      const bulk = readFileSync(join(bulkDir, 'out', 'bulk.ndjson'), 'utf8');
+      assert.equal(bulk.trimEnd().split('\n').length, 2 * records.length, 'an action line per document');
+
+      const detect = (file: string) =>
+        sluice(['detect', 'test', PACK_DIR, file, '--config', config, '--json'], { env: ENV, cwd: bulkDir });
+      const original = (await detect('prod.ndjson')).json<DetectTestReport>();
+      const result = await detect('out/bulk.ndjson');
+      assert.equal(result.code, 0, result.stderr);
+      const report = result.json<DetectTestReport>();
+      assert.deepEqual(report.files, [
+        { file: 'out/bulk.ndjson', format: 'elasticsearch-bulk', records: records.length, unreadable: 0 },
+      ]);
+      const idsOf = (matches: DetectTestReport['matches']) =>
+        matches.filter((match) => match.rules.includes('sdm_destructive_sql_prod')).map((match) => match.id);
+      assert.equal(idsOf(report.matches).length, records.length);
+      assert.deepEqual(idsOf(report.matches), idsOf(original.matches), 'the ids the forwarder sent as _id');
+      assert.deepEqual(
+        report.alerts.map((alert) => [alert.rule, alert.occurrences]),
+        original.alerts.map((alert) => [alert.rule, alert.occurrences]),
+      );
+      const text = await sluice(['detect', 'test', PACK_DIR, 'out/bulk.ndjson', '--config', config], {
+        env: ENV,
+        cwd: bulkDir,
+      });
+      assert.match(
+        text.stdout,
+        new RegExp(
+          `^read ${records.length} record\\(s\\) from 1 file\\(s\\) \\([^;]+; 1 as Elasticsearch _bulk, its documents only\\)`,
+          'm',
+        ),
+      );
+
+      // A file cut after an action line is refused at that line, not read as a record short.
+      writeFileSync(join(bulkDir, 'cut.ndjson'), bulk.split('\n').slice(0, 3).join('\n'));
+      const cut = await sluice(['detect', 'test', PACK_DIR, 'cut.ndjson', '--config', config], {
+        env: ENV,
+        cwd: bulkDir,
+      });
+      assert.equal(cut.code, 1);
+      assert.match(
+        cut.stderr,
+        /^error \[BULK_FILE_INVALID\]: cut\.ndjson:3: the file ends after a "create" action line, without its document\. Fix: /m,
+      );
+    } finally {
+      rmSync(bulkDir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a correlation firing across files', async () => {
     const burst = testFiles.find((file) => file.path === 'sdm_query_burst.tests.yml')!;
     const hundred = burst.cases.find((testCase) => testCase.count === 100)!;
@@ -280,7 +344,7 @@ describe('sluice detect test', () => {
     assert.equal(failing.code, 1);
     assert.match(
       failing.stdout,
-      /^ {2}FAIL wrong\.tests\.yml: a select is no destructive statement: record 1 does not match$/m,
+      /^ {2}FAIL wrong\.tests\.yml:4:5: a select is no destructive statement: record 1 does not match$/m,
     );
   });
 });

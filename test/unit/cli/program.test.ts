@@ -40,6 +40,29 @@ describe('the sluice command line', () => {
     assert.match(badNumber.err, /--max/);
   });
 
+  it('documents the exit codes detect and replay return, usage errors (2) included', async () => {
+    for (const command of [['detect', 'validate'], ['detect', 'test'], ['detect', 'backtest'], ['replay']]) {
+      const help = (await run([...command, '--help'])).out;
+      assert.match(help, /^Exit code: 0[\s\S]*?\b2 (when|bad usage)/m, `${command.join(' ')} documents 2`);
+    }
+    const missingRules = await run(['detect', 'validate', 'no-such-folder']);
+    assert.equal(missingRules.code, 2, missingRules.err);
+    const missingRecords = await run(['detect', 'test', 'no-such-rules', 'no-such.ndjson']);
+    assert.equal(missingRecords.code, 2, missingRecords.err);
+    const noConfig = await run([
+      '--config',
+      'does-not-exist.json',
+      'replay',
+      '--source',
+      'a',
+      '--from',
+      '1h',
+      '--to',
+      'now',
+    ]);
+    assert.equal(noConfig.code, 2, noConfig.err);
+  });
+
   it('refuses a bad destination URL of sluice dev as a usage error naming the option', async () => {
     const result = await run(['dev', '--once', '--splunk-url', 'http://splunk:8088']);
     assert.equal(result.code, 2);

@@ -132,7 +132,16 @@ describe('rule test files', () => {
           'x.yml',
           'rule: r\nsource: {name: app}\ncases:\n  - name: n\n    records: [{a: 1}]\n',
         ),
-      /expects nothing/,
+      // At the case's line: a file of many cases says which one.
+      /x\.yml:4:5: case "n" expects nothing: give match or alerts$/,
+    );
+    assert.throws(
+      () =>
+        parseRuleTestFile(
+          'x.yml',
+          'rule: r\nsource: {name: app}\ncases:\n  - name: m\n    match: true\n    records: [{a: 1}]\n  - name: n\n    match: true\n',
+        ),
+      /x\.yml:7:5: case "n" needs records$/,
     );
   });
 });

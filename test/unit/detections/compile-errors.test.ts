@@ -191,6 +191,15 @@ describe('rules that do not compile', () => {
       { line: 8 },
       /YAML: Map keys must be unique/,
     );
+    // YAML finds a quote unclosed where the text ends, past the last line: the quote that opened is
+    // where the author has to look.
+    const unclosed = `${HEAD}  a:\n    query: 'drop table\n  condition: a\n`;
+    expectRefusal(unclosed, { line: 7, column: 12 }, /^YAML: this quoted value has no closing quote$/);
+    expectRefusal(
+      `title: first\n---\ntitle: "second\nlogsource: {}\n`,
+      { line: 3, column: 8 },
+      /^YAML: this quoted value has no closing quote$/,
+    );
   });
 
   it('report correlation problems at their line', () => {

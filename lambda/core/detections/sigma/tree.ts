@@ -4,6 +4,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   parseAllDocuments,
   type Document,
@@ -104,6 +105,22 @@ export function parseRuleFile(file: string, text: string): RuleDocument[] {
 }
 
 /**
+ * Where the quoted scalar that runs up to `offset` opens. YAML reports a missing closing quote where
+ * the text ends, often past the last line: the opening quote is where the author must look.
+ */
+function unclosedQuoteAt(text: string, offset: number): number | undefined {
+  let start = 0;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's markers of a document, a flow's end and a scalar are not in the text.
+    if (token === '\x02' || token === '\x18' || token === '\x1f') continue;
+    const end = start + token.length;
+    if ((token[0] === "'" || token[0] === '"') && start < offset && offset <= end) return start;
+    start = end;
+  }
+  return undefined;
+}
+
+/**
  * Parses every document of a YAML file, collecting the first error of each document that cannot be
  * read (its syntax, an alias without anchor) rather than stopping at the first: `sluice detect
  * validate` reports them all.
@@ -121,7 +138,12 @@ export function readRuleFile(file: string, text: string): { documents: RuleDocum
   parsed.forEach((document, index) => {
     const problem = document.errors[0];
     if (problem) {
-      errors.push(errorAt(file, position(problem.pos[0]), `YAML: ${problem.message.split('\n')[0]}`));
+      const opened = problem.code === 'MISSING_CHAR' ? unclosedQuoteAt(text, problem.pos[0]) : undefined;
+      errors.push(
+        opened === undefined
+          ? errorAt(file, position(problem.pos[0]), `YAML: ${problem.message.split('\n')[0]}`)
+          : errorAt(file, position(opened), 'YAML: this quoted value has no closing quote'),
+      );
       return;
     }
     if (document.contents === null) return; // e.g. a trailing `---`
