@@ -8,9 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DestinationConfig } from '../lambda/core/config/destinations';
+import { rolloverLookupEnabled, type DestinationConfig } from '../lambda/core/config/destinations';
 import { keyPrefixesOf } from '../lambda/core/config/sources';
-import { bulkUrl } from '../lambda/core/sinks/elasticsearch/url';
+import { bulkUrl, clusterUrl } from '../lambda/core/sinks/elasticsearch/url';
 import { DEFAULT_KEY_LAYOUT } from '../lambda/core/layout/key-pattern';
 import {
   RUNTIME_CONFIG_ENV,
@@ -138,6 +138,26 @@ export class Forwarder extends Construct {
           resources: service === 'es' ? [resourceArn, `${resourceArn}${bulkPath}`] : [resourceArn],
         }),
       );
+      if (service === 'es' && rolloverLookupEnabled(destination)) {
+        // The rollover lookup reads each target's backing indices and searches it for ids.
+        const cluster = clusterUrl(destination.url).pathname.replace(/\/+$/, '');
+        const lookups = [
+          `${resourceArn}${cluster}/*/_settings/index.creation_date`,
+          `${resourceArn}${cluster}/*/_search`,
+        ];
+        this.role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: `LookUpOpenSearch${pascal(destination.name)}`,
+            actions: ['es:ESHttpGet', 'es:ESHttpPost'],
+            resources: lookups,
+          }),
+        );
+        acknowledgeWildcardResources(
+          this.role,
+          lookups,
+          "The data streams' names come from index templates ({source}, {logType}) and are only known per record; the paths are limited to one domain's settings and search endpoints, and the domain's fine-grained access control limits the indices.",
+        );
+      }
     }
     if (props.encryptionKey) {
       // Decrypt to read objects; GenerateDataKey to write quarantine entries under the bucket's key.

@@ -44,7 +44,11 @@ function createRuntime(env: NodeJS.ProcessEnv) {
     : undefined;
   const destinations = [
     ...config.destinations.map((destination) => ({
-      sink: createSink(destination, { secret, signer: createSigV4Signer }),
+      sink: createSink(destination, {
+        secret,
+        signer: createSigV4Signer,
+        log: { warn: (message, fields) => logger.warn(message, { ...fields }) },
+      }),
       logTypes: destination.logTypes,
       maxInFlight: destination.maxConcurrency,
     })),

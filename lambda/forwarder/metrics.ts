@@ -12,6 +12,9 @@ interface DestinationCounters {
   bytesSent: number;
   retries: number;
   authFailures: number;
+  lookedUp: number;
+  alreadyIndexed: number;
+  lookupsSkipped: number;
   delivered: number;
   quarantined: number;
   failed: number;
@@ -25,6 +28,9 @@ function emptyCounters(): DestinationCounters {
     bytesSent: 0,
     retries: 0,
     authFailures: 0,
+    lookedUp: 0,
+    alreadyIndexed: 0,
+    lookupsSkipped: 0,
     delivered: 0,
     quarantined: 0,
     failed: 0,
@@ -78,6 +84,13 @@ export class ForwarderMetrics implements SinkObserver {
     this.counters(destination).authFailures += 1;
   }
 
+  rolloverLookup(destination: string, info: { checked: number; found: number; unchecked: number }): void {
+    const counters = this.counters(destination);
+    counters.lookedUp += info.checked;
+    counters.alreadyIndexed += info.found;
+    counters.lookupsSkipped += info.unchecked;
+  }
+
   object(summary: ForwardSummary): void {
     this.objects += 1;
     this.records += summary.records;
@@ -122,6 +135,12 @@ export class ForwarderMetrics implements SinkObserver {
       perDestination.addMetric('BytesSent', MetricUnit.Bytes, counters.bytesSent);
       perDestination.addMetric('Retries', MetricUnit.Count, counters.retries);
       perDestination.addMetric('AuthFailures', MetricUnit.Count, counters.authFailures);
+      // Elasticsearch only, and only when something happened: other destinations publish no zeros.
+      if (counters.lookedUp + counters.lookupsSkipped > 0) {
+        perDestination.addMetric('RolloverLookups', MetricUnit.Count, counters.lookedUp);
+        perDestination.addMetric('RecordsAlreadyIndexed', MetricUnit.Count, counters.alreadyIndexed);
+        perDestination.addMetric('RolloverLookupsSkipped', MetricUnit.Count, counters.lookupsSkipped);
+      }
       for (const latency of counters.latencies) {
         perDestination.addMetric('RequestLatency', MetricUnit.Milliseconds, latency);
       }

@@ -137,8 +137,24 @@ describe('the forwarder function', () => {
       domains.map((statement) => [statement.Sid, statement.Resource]),
       [
         ['WriteOpenSearchOpensearch', [DOMAIN, `${DOMAIN}/_bulk`]],
+        ['LookUpOpenSearchOpensearch', [`${DOMAIN}/*/_settings/index.creation_date`, `${DOMAIN}/*/_search`]],
         ['WriteOpenSearchAudit', [AUDIT_DOMAIN, `${AUDIT_DOMAIN}/audit-logs/_bulk`]],
+        [
+          'LookUpOpenSearchAudit',
+          [
+            `${AUDIT_DOMAIN}/audit-logs/*/_settings/index.creation_date`,
+            `${AUDIT_DOMAIN}/audit-logs/*/_search`,
+          ],
+        ],
       ],
+    );
+  });
+
+  it("reads only the rollover lookup's settings and searches with GET, on the same domains", () => {
+    const gets = statements.filter((statement) => actionsOf(statement).includes('es:ESHttpGet'));
+    assert.deepEqual(
+      gets.map((statement) => statement.Sid),
+      ['LookUpOpenSearchOpensearch', 'LookUpOpenSearchAudit'],
     );
   });
 

@@ -8,13 +8,25 @@ import { MANAGED_BY, type Resource } from './resource';
  */
 export const ES_WRITER_PRIVILEGES = ['create_doc', 'auto_configure'] as const;
 
+/**
+ * What the forwarder's rollover lookup needs besides (destination `rolloverLookup`, on by default):
+ * `view_index_metadata` to read the backing indices' creation dates, `read` to search them for ids.
+ * `read` lets the credential read the documents of these data streams (and nothing else): the price
+ * of looking an id up, as Elasticsearch has no privilege that tells only whether a document exists.
+ */
+export const ES_LOOKUP_PRIVILEGES = ['read', 'view_index_metadata'] as const;
+
 export interface EsRoleDescriptor {
   readonly cluster: readonly string[];
   readonly indices: readonly { readonly names: readonly string[]; readonly privileges: readonly string[] }[];
 }
 
-export function esWriterDescriptor(dataStreams: readonly string[]): EsRoleDescriptor {
-  return { cluster: [], indices: [{ names: [...dataStreams], privileges: [...ES_WRITER_PRIVILEGES] }] };
+export function esWriterDescriptor(
+  dataStreams: readonly string[],
+  options: { readonly rolloverLookup: boolean },
+): EsRoleDescriptor {
+  const privileges = [...ES_WRITER_PRIVILEGES, ...(options.rolloverLookup ? ES_LOOKUP_PRIVILEGES : [])];
+  return { cluster: [], indices: [{ names: [...dataStreams], privileges }] };
 }
 
 /** `PUT /_security/role/<name>`: the writer role (what a `basic` user gets; the API key carries a copy). */
@@ -24,7 +36,7 @@ export function esWriterRole(name: string, descriptor: EsRoleDescriptor, destina
   return {
     kind: 'role',
     name,
-    summary: `${ES_WRITER_PRIVILEGES.join(' + ')} on ${descriptor.indices[0].names.length} data stream(s)`,
+    summary: `${descriptor.indices[0].privileges.join(' + ')} on ${descriptor.indices[0].names.length} data stream(s)`,
     read: { method: 'GET', path },
     reconcile: (current) => {
       const held = (current as Record<string, unknown> | undefined)?.[name];

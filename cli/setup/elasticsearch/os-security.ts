@@ -14,19 +14,31 @@ export const OS_WRITER_INDEX_ACTIONS = [
   'indices:admin/mapping/put',
 ] as const;
 
+/**
+ * The rollover lookup's reads (destination `rolloverLookup`): the backing indices' creation dates and
+ * an `ids` search. Searching lets the credential read these data streams' documents, and no others.
+ */
+export const OS_LOOKUP_INDEX_ACTIONS = ['indices:monitor/settings/get', 'indices:data/read/search*'] as const;
+
 const SECURITY_API = '/_plugins/_security/api';
 
-export function osWriterRole(name: string, dataStreams: readonly string[], destination: string): Resource {
+export function osWriterRole(
+  name: string,
+  dataStreams: readonly string[],
+  destination: string,
+  options: { readonly rolloverLookup: boolean },
+): Resource {
+  const actions = [...OS_WRITER_INDEX_ACTIONS, ...(options.rolloverLookup ? OS_LOOKUP_INDEX_ACTIONS : [])];
   const desired = {
     description: `sluice: append-only writer of destination ${destination}`,
     cluster_permissions: [...OS_WRITER_CLUSTER_PERMISSIONS],
-    index_permissions: [{ index_patterns: [...dataStreams], allowed_actions: [...OS_WRITER_INDEX_ACTIONS] }],
+    index_permissions: [{ index_patterns: [...dataStreams], allowed_actions: actions }],
   };
   const path = `${SECURITY_API}/roles/${encodeURIComponent(name)}`;
   return {
     kind: 'role',
     name,
-    summary: `${OS_WRITER_INDEX_ACTIONS.join(', ')} on ${dataStreams.length} data stream(s)`,
+    summary: `${actions.join(', ')} on ${dataStreams.length} data stream(s)`,
     read: { method: 'GET', path },
     reconcile: (current) => {
       const held = (current as Record<string, unknown> | undefined)?.[name];

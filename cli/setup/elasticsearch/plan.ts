@@ -1,4 +1,7 @@
-import type { ElasticsearchDestinationConfig } from '../../../lambda/core/config/destinations';
+import {
+  rolloverLookupEnabled,
+  type ElasticsearchDestinationConfig,
+} from '../../../lambda/core/config/destinations';
 import type { ClusterInfo } from './api';
 import { canUpdateApiKeys } from './cluster-info';
 import { dataStream } from './data-stream';
@@ -47,6 +50,7 @@ export interface SetupPlan {
 export function setupPlan(input: PlanInput): SetupPlan {
   const { destination, targets, cluster, writer } = input;
   const streams = targets.map((target) => target.name);
+  const access = { rolloverLookup: rolloverLookupEnabled(destination) };
   const policy = setupNames.policy(destination.name);
   const resources: Resource[] = [
     cluster.flavor === 'elasticsearch'
@@ -65,7 +69,7 @@ export function setupPlan(input: PlanInput): SetupPlan {
       break;
     case 'es-api-key':
     case 'es-user': {
-      const descriptor = esWriterDescriptor(streams);
+      const descriptor = esWriterDescriptor(streams, access);
       resources.push(esWriterRole(name, descriptor, destination.name));
       resources.push(
         writer.kind === 'es-api-key'
@@ -88,7 +92,7 @@ export function setupPlan(input: PlanInput): SetupPlan {
       break;
     }
     case 'os-user':
-      resources.push(osWriterRole(name, streams, destination.name));
+      resources.push(osWriterRole(name, streams, destination.name, access));
       resources.push(
         osWriterUser(name, {
           destination: destination.name,
@@ -99,11 +103,11 @@ export function setupPlan(input: PlanInput): SetupPlan {
       resources.push(osRoleMapping(name, { users: [name] }));
       break;
     case 'os-iam-role':
-      resources.push(osWriterRole(name, streams, destination.name));
+      resources.push(osWriterRole(name, streams, destination.name, access));
       resources.push(osRoleMapping(name, { backendRoles: writer.backendRole ? [writer.backendRole] : [] }));
       break;
     case 'role-only':
-      resources.push(osWriterRole(name, streams, destination.name));
+      resources.push(osWriterRole(name, streams, destination.name, access));
       blocked.push(
         `no credential for destination '${destination.name}' (api-key auth): OpenSearch's security plugin has API keys only from 3.7, off by default and valid 90 days at most. Fix: give the destination basic auth and run again (setup then makes an internal user with role ${name}), or create a key with role ${name}'s permissions yourself`,
       );

@@ -273,10 +273,34 @@ export const elasticsearchDestination = z
       .describe(
         'Days the cluster keeps each document: the lifecycle policy `sluice setup elasticsearch` installs (ILM on Elasticsearch, ISM on OpenSearch) deletes a backing index this long after it rolled over, so every document in it is kept at least this long. The forwarder does not use it. Default: `395` (13 months).',
       ),
+    rolloverLookup: z
+      .boolean()
+      .optional()
+      .describe(
+        "Before sending, look up in the target's older backing indices the ids of records older than its write index, and skip those already there: `_id` is unique only within one backing index, so without it a resend after a rollover (a replay, a late DLQ redrive) indexes a second copy. Needs the `read` and `view_index_metadata` privileges that `sluice setup elasticsearch` grants; without them sluice warns and sends unchecked. Default: `true`, except with `documentIds: none` or OpenSearch Serverless (`false`).",
+      ),
     maxBatchBytes: batchBytes(5_000_000, '5 MB; Elasticsearch recommends 5–15 MB'),
     maxBatchRecords: batchRecords(5_000, 'Documents'),
   })
+  .superRefine((destination, ctx) => {
+    if (destination.rolloverLookup !== true || destination.documentIds !== 'none') return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rolloverLookup'],
+      message:
+        'looks records up by their id, but documentIds is "none" (the cluster picks ids). Fix: remove rolloverLookup, or set documentIds to "record"',
+    });
+  })
   .describe('An Elasticsearch or OpenSearch cluster.');
+
+/** Whether the destination looks ids up across backing indices (see `rolloverLookup`). */
+export function rolloverLookupEnabled(
+  config: Pick<ElasticsearchDestinationConfig, 'rolloverLookup' | 'documentIds' | 'auth'>,
+): boolean {
+  if (config.documentIds === 'none') return false;
+  // OpenSearch Serverless rolls nothing over that a client could see: no lookup unless asked for.
+  return config.rolloverLookup ?? !(config.auth.type === 'sigv4' && config.auth.service === 'aoss');
+}
 
 export const httpsDestination = z
   .strictObject({

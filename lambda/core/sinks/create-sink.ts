@@ -6,7 +6,7 @@ import { createHttpsSink } from './https/sink';
 import { createSinkRuntime, type SinkRuntimeOptions } from './runtime';
 import { createSentinelSink } from './sentinel/sink';
 import { createSplunkHecSink } from './splunk-hec/sink';
-import type { RequestSigner, SecretSource, Sink } from './types';
+import type { RequestSigner, SecretSource, Sink, SinkLog } from './types';
 
 export interface SinkDependencies {
   /** Secret by ARN (the adapter caches it; `refresh()` re-reads after a 401/403). */
@@ -23,6 +23,8 @@ export interface SinkDependencies {
   readonly retryPolicy?: Partial<RetryPolicy>;
   /** Replaces the HTTP client (unit tests). */
   readonly transport?: SinkRuntimeOptions['transport'];
+  /** A sink's own warnings (Elasticsearch: a rollover lookup the cluster refuses). Default: stderr. */
+  readonly log?: SinkLog;
 }
 
 /**

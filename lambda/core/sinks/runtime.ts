@@ -3,6 +3,7 @@ import { HttpClient, type HttpTransport } from '../http/client';
 import { createLimiter } from '../http/limiter';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry/backoff';
 import type { DeliveryLoopOptions } from './delivery-loop';
+import type { SinkLog } from './types';
 
 type CommonSettings = Pick<DestinationConfig, 'name' | 'gzip' | 'maxConcurrency' | 'requestTimeoutSeconds'>;
 
@@ -14,9 +15,12 @@ export interface SinkRuntimeOptions {
   readonly retryPolicy?: Partial<RetryPolicy>;
   /** Replaces the HTTP client (unit tests); default: a keep-alive HttpClient per destination. */
   readonly transport?: (config: CommonSettings) => HttpTransport;
+  /** Where a sink's own warnings go. Default: one JSON line on stderr. */
+  readonly log?: SinkLog;
 }
 
 export interface SinkRuntime {
+  readonly log: SinkLog;
   transport(config: CommonSettings): HttpTransport;
   loopOptions(
     config: CommonSettings,
@@ -26,6 +30,7 @@ export interface SinkRuntime {
 export function createSinkRuntime(options: SinkRuntimeOptions = {}): SinkRuntime {
   const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
   return {
+    log: options.log ?? stderrLog,
     transport: (config) =>
       options.transport?.(config) ?? new HttpClient({ maxSockets: config.maxConcurrency }),
     loopOptions: (config) => ({
@@ -40,3 +45,9 @@ export function createSinkRuntime(options: SinkRuntimeOptions = {}): SinkRuntime
     }),
   };
 }
+
+const stderrLog: SinkLog = {
+  warn: (message, fields) => {
+    process.stderr.write(`${JSON.stringify({ level: 'WARN', message, ...fields })}\n`);
+  },
+};

@@ -46,6 +46,20 @@ export interface SinkObserver {
   ): void;
   retry(destination: string, info: { reason: string; delayMs: number }): void;
   authFailure(destination: string, status: number): void;
+  /**
+   * Elasticsearch's rollover lookup for one batch and target: records looked up, those found already
+   * indexed (counted delivered), and those sent without the lookup because the cluster refused it
+   * (`reason`: `forbidden` or `unsupported`). Optional: other observers ignore it.
+   */
+  rolloverLookup?(
+    destination: string,
+    info: { readonly checked: number; readonly found: number; readonly unchecked: number },
+  ): void;
+}
+
+/** Warnings a sink logs itself (adapters map them to their logger). Never record content or secrets. */
+export interface SinkLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
 }
 
 export interface DeliveryContext {

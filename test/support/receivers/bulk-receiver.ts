@@ -64,7 +64,10 @@ export interface BulkReceiverOptions {
 }
 
 export interface BulkCounters {
+  /** `_bulk` requests (and requests to anything else but the settings below). */
   requests: number;
+  /** `GET /<index>/_settings…` (the rollover lookup's): answered before faults, which are for `_bulk`. */
+  settingsRequests: number;
   /** Actions received, including those answered with an error. */
   items: number;
   created: number;
@@ -158,11 +161,35 @@ export async function startBulkReceiver(options: BulkReceiverOptions = {}): Prom
     if (!documents) {
       documents = new Map();
       indices.set(name, documents);
+      createdAt.set(name, Date.now());
     }
     return documents;
   };
 
+  const createdAt = new Map<string, number>();
+
+  /**
+   * Each index here is a plain index (or a data stream that never rolled over): one index, so the
+   * settings name one, and the sink has nothing to look up. 404 before the first document, as there.
+   */
+  const settings = (req: IncomingMessage, res: ServerResponse, name: string, raw: Buffer): void => {
+    counters.settingsRequests += 1;
+    const refusal = authRefusal(req, raw);
+    if (refusal) return answer(res, ...refusal);
+    const created = createdAt.get(name);
+    if (created === undefined || !indices.has(name)) {
+      return answer(res, 404, errorBody(404, 'index_not_found_exception', `no such index [${name}]`));
+    }
+    answer(res, 200, { [name]: { settings: { 'index.creation_date': String(created) } } });
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const settingsPath = /^\/([^/_][^/]*)\/_settings(?:\/[^/]*)?$/.exec(
+      new URL(req.url ?? '/', 'http://receiver').pathname,
+    );
+    if (req.method === 'GET' && settingsPath) {
+      return settings(req, res, decodeURIComponent(settingsPath[1]), await readRaw(req));
+    }
     counters.requests += 1;
     lastHeaders = req.headers;
     const started = Date.now();
@@ -351,6 +378,7 @@ export async function startBulkReceiver(options: BulkReceiverOptions = {}): Prom
     },
     clear: () => {
       indices.clear();
+      createdAt.clear();
       attempts.clear();
       faults.clear();
       Object.assign(counters, emptyCounters());
@@ -362,6 +390,7 @@ export async function startBulkReceiver(options: BulkReceiverOptions = {}): Prom
 function emptyCounters(): BulkCounters {
   return {
     requests: 0,
+    settingsRequests: 0,
     items: 0,
     created: 0,
     duplicates: 0,

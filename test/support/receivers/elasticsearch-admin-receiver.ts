@@ -6,7 +6,10 @@
  * checked against the caller's privileges, so that what setup grants can be tried by writing.
  *
  * Every request needs credentials (401 otherwise); only the admin (a superuser) may manage anything.
- * Simplifications, stated: one backing index per data stream (no rollover), no component templates, a
+ * Data streams have backing indices and roll over (`rollover()`, `POST <stream>/_rollover`); `create`
+ * sees only the write index, and the rollover lookup's reads (settings, `ids` search, `GET /_data_stream`)
+ * are checked against the caller's privileges (cluster-admin/reads.ts).
+ * Simplifications, stated: no component templates, a
  * subset of settings and field types, and on OpenSearch only the admin may create a data stream by writing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +17,7 @@ import { bulk } from './cluster-admin/bulk';
 import * as esSecurity from './cluster-admin/es-security';
 import { esError, noHandler, ok, type Flavor, type Reply } from './cluster-admin/http';
 import { getIlmPolicy, getIsmPolicy, putIlmPolicy, putIsmPolicy } from './cluster-admin/lifecycle';
+import { getDataStreamChecked, getSettings, rollover, search } from './cluster-admin/reads';
 import * as osSecurity from './cluster-admin/os-security';
 import { ClusterState, describePrincipal, isSuperuser, type Principal } from './cluster-admin/state';
 import {
@@ -52,8 +56,12 @@ export interface AdminReceiver {
   writes(): ReceivedRequest[];
   /** An Elasticsearch API key of the admin, without role descriptors (its owner's rights): `encoded`. */
   createAdminApiKey(): string;
-  /** Documents of a data stream, by `_id`. */
+  /** Documents of a data stream, by `_id` (one entry per id, whichever backing indices hold it). */
   documents(dataStream: string): ReadonlyMap<string, unknown>;
+  /** Documents of a data stream, a copy per backing index that holds it: duplicates show here. */
+  documentCount(dataStream: string): number;
+  /** `POST /<data stream>/_rollover`, the new write index created at `createdAt` (default: now). */
+  rollover(dataStream: string, createdAt?: number): void;
   readonly state: ClusterState;
   close(): Promise<void>;
 }
@@ -131,10 +139,18 @@ function routes(state: ClusterState): Route {
         return admin('indices:admin/index_template/put', () => putIndexTemplate(state, second, body));
     }
     if (first === '_data_stream' && second && parts.length === 2) {
-      if (method === 'GET') return admin('indices:admin/data_stream/get', () => getDataStream(state, second));
+      if (method === 'GET')
+        return getDataStreamChecked(state, principal, second, () => getDataStream(state, second));
       if (method === 'PUT')
         return admin('indices:admin/data_stream/create', () => createDataStream(state, second));
     }
+    if (first && !first.startsWith('_') && second === '_settings' && parts.length <= 3 && method === 'GET')
+      return getSettings(state, principal, first, third, query);
+    if (first && !first.startsWith('_') && second === '_search' && parts.length === 2) {
+      if (method === 'POST' || method === 'GET') return search(state, principal, first, body, query);
+    }
+    if (first && !first.startsWith('_') && second === '_rollover' && parts.length === 2 && method === 'POST')
+      return rollover(state, principal, first);
     if (es && first === '_ilm' && second === 'policy' && third && parts.length === 3) {
       if (method === 'GET') return admin('cluster:admin/ilm/get', () => getIlmPolicy(state, third));
       if (method === 'PUT') return admin('cluster:admin/ilm/put', () => putIlmPolicy(state, third, body));
@@ -292,7 +308,14 @@ export async function startElasticsearchAdminReceiver(
       const key = state.createApiKey('admin-key', admin.username, {}, {});
       return Buffer.from(`${key.id}:${key.key}`).toString('base64');
     },
-    documents: (dataStream) => state.dataStreams.get(dataStream)?.documents ?? new Map(),
+    documents: (dataStream) =>
+      new Map(state.dataStreams.get(dataStream)?.indices.flatMap((index) => [...index.documents]) ?? []),
+    documentCount: (dataStream) => state.dataStreams.get(dataStream)?.documentCount() ?? 0,
+    rollover: (dataStream, createdAt) => {
+      const stream = state.dataStreams.get(dataStream);
+      if (!stream) throw new Error(`no data stream ${dataStream}`);
+      stream.rollover(createdAt ?? Date.now());
+    },
     state,
     close: () => server.close(),
   };

@@ -11,6 +11,8 @@ export interface BulkEncoderOptions {
 }
 
 export interface BulkEncoder {
+  /** The index or data stream a record is written to (the `_index` of its action). */
+  target(record: OutboundRecord): string;
   /** `{"create":{"_index":…,"_id":…}}` */
   actionLine(record: OutboundRecord): string;
   /** record.json, with `@timestamp` spliced in front unless the record has its own. */
@@ -67,6 +69,14 @@ export function createBulkEncoder(options: BulkEncoderOptions): BulkEncoder {
     ]),
   );
   const prefix = (record: OutboundRecord): string => (perLogType.get(record.logType) ?? defaultIndex)(record);
+  const lowerCase = (name: string) => name.toLowerCase();
+  const defaultTarget = createTemplateRenderer(options.index, lowerCase);
+  const targetByLogType = new Map(
+    Object.entries(options.indexByLogType).map(([logType, template]) => [
+      logType,
+      createTemplateRenderer(template, lowerCase),
+    ]),
+  );
 
   let lastPrefix = '';
   let lastPrefixBytes = 0;
@@ -107,6 +117,7 @@ export function createBulkEncoder(options: BulkEncoderOptions): BulkEncoder {
   };
 
   return {
+    target: (record) => (targetByLogType.get(record.logType) ?? defaultTarget)(record),
     actionLine,
     sourceLine,
     encode(batch) {

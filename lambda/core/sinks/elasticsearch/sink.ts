@@ -1,13 +1,15 @@
-import type { ElasticsearchDestinationConfig } from '../../config/destinations';
+import { rolloverLookupEnabled, type ElasticsearchDestinationConfig } from '../../config/destinations';
 import { SluiceError } from '../../errors';
 import { basicFromJson, elasticApiKey, secretAuthorization, signedRequests, type Authorizer } from '../auth';
 import { SinkCodes } from '../codes';
-import { createDeliveryLoop } from '../delivery-loop';
+import { createDeliveryLoop, type Deliver } from '../delivery-loop';
 import type { SinkRuntime } from '../runtime';
 import type { RequestSigner, SecretSource, Sink } from '../types';
 import { classifyBulkAnswer } from './classifier';
 import { createBulkEncoder } from './encoder';
-import { bulkUrl } from './url';
+import { createLookupRequests } from './rollover/lookup-requests';
+import { createRolloverLookup, type RolloverLookup } from './rollover/rollover-lookup';
+import { bulkUrl, clusterUrl } from './url';
 
 export interface ElasticsearchCredentials {
   readonly secret: (arn: string) => SecretSource;
@@ -44,8 +46,9 @@ export function createElasticsearchSink(
   const encoder = createBulkEncoder(config);
   const authorizer = authorizerFor(config, credentials);
   const transport = runtime.transport(config);
-  const deliver = createDeliveryLoop({
-    ...runtime.loopOptions(config),
+  const loopOptions = runtime.loopOptions(config);
+  const bulk = createDeliveryLoop({
+    ...loopOptions,
     name: config.name,
     transport,
     authorizer,
@@ -58,6 +61,26 @@ export function createElasticsearchSink(
       classify: classifyBulkAnswer,
     },
   });
+  const deliver = rolloverLookupEnabled(config)
+    ? lookingUpFirst(
+        bulk,
+        createRolloverLookup({
+          name: config.name,
+          cluster: clusterUrl(config.url),
+          target: encoder.target,
+          now: loopOptions.now ?? Date.now,
+          log: runtime.log,
+          request: createLookupRequests({
+            ...loopOptions,
+            name: config.name,
+            transport,
+            authorizer,
+            sleep: loopOptions.sleep ?? defaultSleep,
+            now: loopOptions.now ?? Date.now,
+          }),
+        }),
+      )
+    : bulk;
   return {
     name: config.name,
     maxBatchBytes: config.maxBatchBytes,
@@ -65,5 +88,25 @@ export function createElasticsearchSink(
     encodedSize: encoder.encodedSize,
     deliver,
     close: () => transport.close?.(),
+  };
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `_bulk` after the rollover lookup: records found in the target count as delivered (as a 409 would),
+ * records whose lookup failed fail with the batch's failure (they are retried later, never sent
+ * unchecked), the rest go to `_bulk`.
+ */
+function lookingUpFirst(bulk: Deliver, lookup: RolloverLookup): Deliver {
+  return async (batch, context) => {
+    const checked = await lookup(batch, context);
+    const sent = checked.toSend.length > 0 ? await bulk(checked.toSend, context) : undefined;
+    if (sent && checked.alreadyIndexed.length === 0 && checked.failed.length === 0) return sent;
+    const delivered = [...checked.alreadyIndexed, ...(sent?.delivered ?? [])];
+    const rejected = sent?.rejected ?? [];
+    const failed = [...checked.failed, ...(sent?.failed ?? [])];
+    const failure = checked.failure ?? sent?.failure;
+    return failure ? { delivered, rejected, failed, failure } : { delivered, rejected, failed };
   };
 }

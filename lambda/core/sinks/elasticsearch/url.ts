@@ -11,3 +11,21 @@ export function bulkUrl(configured: string, options: { filterPath?: boolean } = 
   if (options.filterPath ?? true) url.searchParams.set('filter_path', 'errors,items.*.status,items.*.error');
   return url;
 }
+
+/**
+ * The cluster's root as configured (a proxy may serve it under a path), without a trailing `/_bulk`:
+ * the base of the metadata and search requests of the rollover lookup.
+ */
+export function clusterUrl(configured: string): URL {
+  const url = new URL(configured);
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/_bulk$/, '');
+  url.search = '';
+  return url;
+}
+
+/** `<cluster>/<segment>/<segment>…`, each segment escaped (index names may hold `+`, `#`…). */
+export function clusterPath(cluster: URL, ...segments: string[]): URL {
+  const url = new URL(cluster);
+  url.pathname = `${cluster.pathname.replace(/\/+$/, '')}/${segments.map(encodeURIComponent).join('/')}`;
+  return url;
+}

@@ -26,7 +26,7 @@ const OS_ACTIONS: Readonly<Record<string, string>> = {
 
 type Check = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-function esAllowed(
+export function esAllowed(
   state: ClusterState,
   principal: Principal,
   grant: readonly string[],
@@ -156,7 +156,9 @@ export function bulk(
       continue;
     }
     const documentId = id ?? randomBytes(15).toString('base64url');
-    if (stream.documents.has(documentId)) {
+    // Only the write index is seen: an id in an older backing index is created again.
+    const { writeIndex } = stream;
+    if (writeIndex.documents.has(documentId)) {
       fail(
         409,
         'version_conflict_engine_exception',
@@ -164,9 +166,9 @@ export function bulk(
       );
       continue;
     }
-    stream.documents.set(documentId, document);
+    writeIndex.documents.set(documentId, document);
     items.push({
-      [op]: { _index: stream.backingIndex, _id: documentId, _version: 1, result: 'created', status: 201 },
+      [op]: { _index: writeIndex.name, _id: documentId, _version: 1, result: 'created', status: 201 },
     });
   }
   return { status: 200, body: filterAnswer({ took: 1, errors, items }, filterPath) };

@@ -40,11 +40,54 @@ export interface StoredTemplate {
   readonly builtIn: boolean;
 }
 
-export interface DataStream {
+export interface BackingIndex {
   readonly name: string;
-  readonly backingIndex: string;
-  /** Documents by `_id`. */
+  /** Epoch ms: `index.creation_date`. */
+  readonly createdAt: number;
+  /** Documents by `_id`: unique within this index only, as in Elasticsearch. */
   readonly documents: Map<string, unknown>;
+}
+
+/**
+ * A data stream and its backing indices, oldest first: the last is the write index, the only one a
+ * `create` sees (and answers 409 from).
+ */
+export class DataStream {
+  readonly indices: BackingIndex[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly flavor: Flavor,
+    createdAt: number,
+  ) {
+    this.rollover(createdAt);
+  }
+
+  get writeIndex(): BackingIndex {
+    return this.indices[this.indices.length - 1];
+  }
+
+  get generation(): number {
+    return this.indices.length;
+  }
+
+  /** A new write index, named as each product names it (Elasticsearch dates it, from 7.11). */
+  rollover(createdAt: number): BackingIndex {
+    const generation = String(this.indices.length + 1).padStart(6, '0');
+    const day = new Date(createdAt).toISOString().slice(0, 10).replaceAll('-', '.');
+    const name =
+      this.flavor === 'elasticsearch'
+        ? `.ds-${this.name}-${day}-${generation}`
+        : `.ds-${this.name}-${generation}`;
+    const index: BackingIndex = { name, createdAt, documents: new Map() };
+    this.indices.push(index);
+    return index;
+  }
+
+  /** Every document of every backing index, a copy per index it is in. */
+  documentCount(): number {
+    return this.indices.reduce((count, index) => count + index.documents.size, 0);
+  }
 }
 
 export type Principal =

@@ -1,6 +1,6 @@
 import { clone, esError, isObject, isStringArray, ok, wildcardMatch, type Reply } from './http';
 import { fieldTypes, mappingProblem } from './mappings';
-import type { ClusterState, DataStream } from './state';
+import { DataStream, type ClusterState } from './state';
 
 const TEMPLATE_FIELDS = new Set([
   'index_patterns',
@@ -177,12 +177,7 @@ export function createDataStream(state: ClusterState, name: string): Reply {
       `no matching index template found for data stream [${name}]`,
     );
   }
-  // Elasticsearch dates its backing indices (7.11+); OpenSearch numbers them.
-  const backingIndex =
-    state.flavor === 'elasticsearch'
-      ? `.ds-${name}-${new Date().toISOString().slice(0, 10).replaceAll('-', '.')}-000001`
-      : `.ds-${name}-000001`;
-  const stream: DataStream = { name, backingIndex, documents: new Map() };
+  const stream = new DataStream(name, state.flavor, Date.now());
   state.dataStreams.set(name, stream);
   return ok();
 }
@@ -197,8 +192,12 @@ export function getDataStream(state: ClusterState, name: string): Reply {
       {
         name,
         timestamp_field: { name: '@timestamp' },
-        indices: [{ index_name: stream.backingIndex, index_uuid: 'uuid' }],
-        generation: 1,
+        // The last is the write index.
+        indices: stream.indices.map((index) => ({
+          index_name: index.name,
+          index_uuid: `uuid-${index.name}`,
+        })),
+        generation: stream.generation,
         status: 'GREEN',
         template: template?.name,
         ...(state.flavor === 'elasticsearch' && settings['index.lifecycle.name']

@@ -86,13 +86,21 @@ describe('the setup plan for an Elasticsearch destination', () => {
     assert.equal(month.delete.min_age, '30d');
   });
 
-  it('gives the writer create_doc and auto_configure on exactly its data streams, and the API key the same', () => {
+  it("gives the writer create_doc, auto_configure and the rollover lookup's read + view_index_metadata on exactly its data streams, and the API key the same", () => {
     const role = createdBody(resource(resources, 'role'));
-    assert.deepEqual(role.indices, [{ names: STREAMS, privileges: ['create_doc', 'auto_configure'] }]);
+    assert.deepEqual(role.indices, [
+      { names: STREAMS, privileges: ['create_doc', 'auto_configure', 'read', 'view_index_metadata'] },
+    ]);
     assert.deepEqual(role.cluster, []);
     const key = createdBody(resource(resources, 'api-key'));
     assert.equal(key.name, 'sluice-es-writer');
     assert.deepEqual(key.role_descriptors, { 'sluice-es-writer': { cluster: [], indices: role.indices } });
+  });
+
+  it('grants no read privilege when the destination turns the rollover lookup off', () => {
+    const plan = planFor(ELASTICSEARCH, { rolloverLookup: false });
+    const role = createdBody(resource(plan.resources, 'role'));
+    assert.deepEqual(role.indices, [{ names: STREAMS, privileges: ['create_doc', 'auto_configure'] }]);
   });
 
   it('makes a native user with the role instead of an API key for a destination with basic auth', () => {
@@ -168,9 +176,17 @@ describe('the setup plan for an OpenSearch destination', () => {
     assert.deepEqual(permission.index_patterns, STREAMS);
     assert.equal(
       permission.allowed_actions.some(
-        (action) => /delete|update|\*$/.test(action) && action !== 'indices:data/write/bulk*',
+        (action) =>
+          /delete|update|\*$/.test(action) &&
+          action !== 'indices:data/write/bulk*' &&
+          action !== 'indices:data/read/search*',
       ),
       false,
+    );
+    assert.deepEqual(
+      permission.allowed_actions.filter((action) => !action.startsWith('indices:data/write')),
+      ['indices:admin/mapping/put', 'indices:monitor/settings/get', 'indices:data/read/search*'],
+      'the rollover lookup reads settings and searches, nothing else',
     );
     assert.deepEqual(createdBody(resource(plan.resources, 'role-mapping')).users, ['sluice-es-writer']);
   });

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { elasticsearchDestination } from '../../../../lambda/core/config/destinations';
+import type { HttpRequest, HttpResult } from '../../../../lambda/core/http/client';
+import type { OutboundRecord } from '../../../../lambda/core/records/types';
+import { createSink } from '../../../../lambda/core/sinks/create-sink';
+import { context, fakeSecret, makeRecord } from '../fixtures';
+
+const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dest';
+const DAY = 86_400_000;
+const NOW = Date.UTC(2025, 6, 1);
+const WRITE_INDEX_CREATED = NOW - 5 * DAY;
+
+const recordAt = (id: string, epochMillis: number): OutboundRecord =>
+  makeRecord(
+    { id, action: 'login' },
+    { timestamp: { iso: new Date(epochMillis).toISOString(), epochSeconds: '0', epochMillis } },
+  );
+
+const ROLLED_OVER = JSON.stringify({
+  '.ds-logs-strongdm.activities-default-2025.05.01-000001': {
+    settings: { 'index.creation_date': String(NOW - 60 * DAY) },
+  },
+  '.ds-logs-strongdm.activities-default-2025.06.26-000002': {
+    settings: { 'index.creation_date': String(WRITE_INDEX_CREATED) },
+  },
+});
+
+type Answer = { status: number; body: string } | 'reset';
+
+/** A transport that answers each kind of request from its own script and records what was asked. */
+function scriptedCluster(script: { settings?: Answer[]; search?: Answer[] }) {
+  const requests: Array<{ method: string; path: string; body: string }> = [];
+  const next = (answers: Answer[] | undefined, fallback: Answer): Answer =>
+    answers && answers.length > 1 ? answers.shift()! : (answers?.[0] ?? fallback);
+  const transport = {
+    async request(request: HttpRequest): Promise<HttpResult> {
+      const path = request.url.pathname;
+      const body = Buffer.from(request.body).toString('utf8');
+      requests.push({ method: request.method, path, body });
+      let answer: Answer;
+      if (path.includes('/_settings/')) answer = next(script.settings, { status: 200, body: ROLLED_OVER });
+      else if (path.endsWith('/_search'))
+        answer = next(script.search, { status: 200, body: '{"_shards":{"failed":0}}' });
+      else answer = { status: 200, body: '{"errors":false,"items":[]}' };
+      if (answer === 'reset') {
+        return {
+          ok: false,
+          error: { code: 'ECONNRESET', message: 'socket hang up', retryable: true } as never,
+        };
+      }
+      return { ok: true, response: { status: answer.status, headers: {}, body: answer.body } };
+    },
+  };
+  return { transport, requests };
+}
+
+function sinkWith(cluster: ReturnType<typeof scriptedCluster>, extra: Record<string, unknown> = {}) {
+  let now = NOW;
+  const delays: number[] = [];
+  const warnings: string[] = [];
+  const sink = createSink(
+    elasticsearchDestination.parse({
+      type: 'elasticsearch',
+      name: 'es',
+      url: 'https://es.example.com:9243',
+      auth: { type: 'api-key', secretArn: ARN },
+      gzip: false,
+      ...extra,
+    }),
+    {
+      secret: () => fakeSecret('key'),
+      transport: () => cluster.transport,
+      now: () => now,
+      sleep: async (ms) => {
+        delays.push(ms);
+        now += ms;
+      },
+      random: () => 0.5,
+      log: { warn: (message) => warnings.push(message) },
+    },
+  );
+  return { sink, delays, warnings, advance: (ms: number) => (now += ms) };
+}
+
+const kinds = (requests: Array<{ path: string }>) =>
+  requests.map((request) =>
+    request.path.endsWith('/_bulk') ? 'bulk' : request.path.endsWith('/_search') ? 'search' : 'settings',
+  );
+
+describe('the Elasticsearch sink with the rollover lookup', () => {
+  it('steady state: one settings request per target per minute, no search, then _bulk', async () => {
+    const cluster = scriptedCluster({});
+    const { sink, advance } = sinkWith(cluster);
+    const fresh = () => [recordAt('a', NOW - 60_000), recordAt('b', NOW - 1_000)];
+    await sink.deliver(fresh(), context(undefined, NOW + 60_000));
+    await sink.deliver(fresh(), context(undefined, NOW + 60_000));
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'bulk', 'bulk']);
+    advance(61_000);
+    await sink.deliver(fresh(), context(undefined, NOW + 120_000));
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'bulk', 'bulk', 'settings', 'bulk']);
+    assert.equal(cluster.requests[0].path, '/logs-strongdm.activities-default/_settings/index.creation_date');
+  });
+
+  it('old records are looked up once per batch; those found count as delivered and are not sent', async () => {
+    const cluster = scriptedCluster({
+      search: [{ status: 200, body: '{"_shards":{"failed":0},"hits":{"hits":[{"_id":"old-1"}]}}' }],
+    });
+    const { sink } = sinkWith(cluster);
+    const batch = [
+      recordAt('old-1', NOW - 30 * DAY),
+      recordAt('old-2', NOW - 30 * DAY),
+      recordAt('new', NOW),
+    ];
+    const outcome = await sink.deliver(batch, context(undefined, NOW + 60_000));
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'search', 'bulk']);
+    assert.deepEqual(JSON.parse(cluster.requests[1].body).query.ids.values, ['old-1', 'old-2']);
+    const bulkIds = cluster.requests[2].body
+      .split('\n')
+      .filter((line) => line.startsWith('{"create"'))
+      .map((line) => JSON.parse(line).create._id);
+    assert.deepEqual(bulkIds, ['old-2', 'new']);
+    assert.deepEqual(
+      outcome.delivered.map((record) => record.id),
+      ['old-1', 'old-2', 'new'],
+    );
+  });
+
+  it('a lookup answered 503 or reset is retried after a backoff, like _bulk', async () => {
+    const cluster = scriptedCluster({
+      settings: [{ status: 503, body: '{}' }, 'reset', { status: 200, body: ROLLED_OVER }],
+    });
+    const { sink, delays } = sinkWith(cluster);
+    const outcome = await sink.deliver([recordAt('a', NOW - 30 * DAY)], context(undefined, NOW + 60_000));
+    assert.equal(outcome.failure, undefined);
+    assert.equal(delays.length, 2);
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'settings', 'settings', 'search', 'bulk']);
+  });
+
+  it('a lookup that keeps failing fails the records (DESTINATION_UNAVAILABLE): never sent unchecked', async () => {
+    const cluster = scriptedCluster({ search: [{ status: 503, body: '{}' }] });
+    const { sink } = sinkWith(cluster);
+    const outcome = await sink.deliver([recordAt('a', NOW - 30 * DAY)], context(undefined, NOW + 60_000));
+    assert.equal(outcome.failure?.code, 'DESTINATION_UNAVAILABLE');
+    assert.match(outcome.failure?.message ?? '', /rollover lookup/);
+    assert.equal(outcome.failed.length, 1);
+    assert.equal(kinds(cluster.requests).includes('bulk'), false);
+  });
+
+  it('404: not there yet, nothing to look up; an API the cluster lacks: warned once, sent unchecked', async () => {
+    const missing = scriptedCluster({ settings: [{ status: 404, body: '{}' }] });
+    const first = sinkWith(missing);
+    await first.sink.deliver([recordAt('a', NOW - 30 * DAY)], context(undefined, NOW + 60_000));
+    assert.deepEqual(kinds(missing.requests), ['settings', 'bulk']);
+    assert.deepEqual(first.warnings, []);
+
+    const lacking = scriptedCluster({ settings: [{ status: 400, body: '{"error":"no handler found"}' }] });
+    const second = sinkWith(lacking);
+    for (let round = 0; round < 2; round += 1) {
+      const outcome = await second.sink.deliver(
+        [recordAt('a', NOW - 30 * DAY)],
+        context(undefined, NOW + 60_000),
+      );
+      assert.equal(outcome.delivered.length, 1);
+    }
+    assert.equal(second.warnings.length, 1);
+    assert.match(second.warnings[0], /rolloverLookup: false/);
+  });
+
+  it('off (documentIds none, or rolloverLookup false): only _bulk', async () => {
+    for (const extra of [{ documentIds: 'none' }, { rolloverLookup: false }]) {
+      const cluster = scriptedCluster({});
+      const { sink } = sinkWith(cluster, extra);
+      await sink.deliver([recordAt('a', NOW - 30 * DAY)], context(undefined, NOW + 60_000));
+      assert.deepEqual(kinds(cluster.requests), ['bulk']);
+    }
+  });
+
+  it('refuses rolloverLookup: true with documentIds none at validation, naming the field and the fix', () => {
+    const result = elasticsearchDestination.safeParse({
+      type: 'elasticsearch',
+      name: 'es',
+      url: 'https://es.example.com',
+      auth: { type: 'api-key', secretArn: ARN },
+      documentIds: 'none',
+      rolloverLookup: true,
+    });
+    assert.equal(result.success, false);
+    assert.deepEqual(result.error?.issues[0].path, ['rolloverLookup']);
+    assert.match(result.error?.issues[0].message ?? '', /Fix:/);
+  });
+});
