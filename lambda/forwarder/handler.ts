@@ -18,7 +18,7 @@ import { ForwarderMetrics } from './metrics';
 import { readRuntimeConfig } from './runtime-config';
 import { deadlinesFor } from './deadlines';
 import { createAwsDetections, readBundledRules } from './detections';
-import { queueRequestTimeoutMs, s3IdleTimeoutMs } from './request-timeouts';
+import { forwarderRequestHandlers } from './request-timeouts';
 
 const logger = new Logger({ serviceName: 'sluice-forwarder' });
 
@@ -28,15 +28,16 @@ function createRuntime(env: NodeJS.ProcessEnv) {
   const bucket = requiredEnv(env, 'SLUICE_BUCKET');
   const queueUrl = requiredEnv(env, 'SLUICE_OBJECT_QUEUE_URL');
   const aws = awsClientConfig(env);
+  // A stalled object stream must fail the message, and a stalled continuation or delete must fail
+  // within the time kept for them, not run the invocation into its timeout.
+  const requestHandlers = forwarderRequestHandlers(env);
   // Path-style addressing for S3-compatible endpoints (moto, MinIO) named by AWS_ENDPOINT_URL.
   const s3 = new S3Client({
     ...aws,
     forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true',
-    // A stalled object stream must fail the message, not run the invocation into its timeout.
-    requestHandler: { requestTimeout: s3IdleTimeoutMs(env) },
+    requestHandler: requestHandlers.s3,
   });
-  // A stalled continuation or delete must fail within the time kept for them, not at the timeout.
-  const sqs = new SQSClient({ ...aws, requestHandler: { requestTimeout: queueRequestTimeoutMs(env) } });
+  const sqs = new SQSClient({ ...aws, requestHandler: requestHandlers.sqs });
   const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
   const secret = (arn: string) => secrets.source(arn);
   const detections = config.detections

@@ -11,7 +11,7 @@ const SHORTEST_IDLE_MS = 5_000;
 const IDLE_SHARE_OF_TIMEOUT = 0.2;
 
 /**
- * How long an S3 object stream may send nothing before the read fails (the SDK's `requestTimeout`,
+ * How long an S3 object stream may send nothing before the read fails (the SDK's `socketTimeout`,
  * an idle timeout on the socket): 60 s, or a fifth of a shorter function timeout (6 s at 30 s).
  */
 export function s3IdleTimeoutMs(env: NodeJS.ProcessEnv): number {
@@ -43,4 +43,19 @@ export function queueRequestTimeoutMs(env: NodeJS.ProcessEnv): number {
     LONGEST_QUEUE_REQUEST_MS,
     Math.max(SHORTEST_QUEUE_REQUEST_MS, Math.floor(reserveMs / SDK_ATTEMPTS)),
   );
+}
+
+/**
+ * The request handler settings of the forwarder's S3 and SQS clients. The SDK's node handler
+ * (@smithy/node-http-handler 4.x) only logs a warning when `requestTimeout` passes and keeps
+ * waiting unless `throwOnRequestTimeout` is set, and its `requestTimeout` ends once the answer's
+ * headers arrive: an object stream that stalls mid-body is caught by `socketTimeout` (no byte for
+ * that long, before or after the headers), an SQS request that is never answered by
+ * `requestTimeout` with `throwOnRequestTimeout`.
+ */
+export function forwarderRequestHandlers(env: NodeJS.ProcessEnv) {
+  return {
+    s3: { socketTimeout: s3IdleTimeoutMs(env) },
+    sqs: { requestTimeout: queueRequestTimeoutMs(env), throwOnRequestTimeout: true },
+  } as const;
 }
