@@ -58,13 +58,15 @@ export interface PullResult {
  * Reads the API from `since` to `until`: page after page while the API gives a continuation not
  * followed yet, whatever the pages' length, as a scheduled run does (continuations.ts); one page only
  * with `-x`. Nothing is kept: no checkpoint is read or written. Events outside the range (an API that
- * does not filter by time) are left out.
+ * does not filter by time) are left out, and events a `since`-paged API returns again on its next
+ * page are written once.
  */
 export async function pullEvents(client: CollectorClient, options: PullOptions): Promise<PullResult> {
   const since = options.since.getTime();
   const until = options.until.getTime();
   let query: PageQuery = { since: options.since, until: options.until };
   const continuations = new Continuations(undefined);
+  const recent = new RecentIds();
   let pages = 0;
   let events = 0;
   for (;;) {
@@ -73,7 +75,9 @@ export async function pullEvents(client: CollectorClient, options: PullOptions):
     pages += 1;
     for (const record of page.records) {
       const at = record.timestamp.epochMillis;
-      if (at < since || at > until) continue;
+      const again = recent.has(record.id);
+      recent.add(record.id, at);
+      if (at < since || at > until || (page.requery && again)) continue;
       await options.write(record.line);
       events += 1;
     }
@@ -82,5 +86,30 @@ export async function pullEvents(client: CollectorClient, options: PullOptions):
     const cursor = continuations.after(page);
     if (cursor === undefined) return { pages, events, stoppedBy: 'caught-up' };
     query = { since: options.since, until: options.until, cursor };
+  }
+}
+
+/**
+ * The ids of the events within a second of the newest one read: all that a `since`-paged API can
+ * return again on its next page (it asks again from the newest event's second at the earliest).
+ */
+class RecentIds {
+  private readonly ids = new Map<string, number>();
+  private newest = -Infinity;
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string, at: number): void {
+    this.ids.set(id, at);
+    if (at <= this.newest) return;
+    this.newest = at;
+    // Oldest first, as the API returns them: the first one recent enough ends the pruning (one left
+    // behind only costs memory, an id is the same event).
+    for (const [known, time] of this.ids) {
+      if (time >= at - 1000) break;
+      this.ids.delete(known);
+    }
   }
 }

@@ -17,6 +17,11 @@ export const CollectorCodes = {
   THROTTLED: 'COLLECTOR_API_THROTTLED',
   /** 5xx or no answer until the run's time budget ran out: the next run continues. */
   UNAVAILABLE: 'COLLECTOR_API_UNAVAILABLE',
+  /**
+   * `since` paging: a whole page of events shares one bound (second or millisecond) and the API has
+   * events after it; the rest of that instant cannot be asked for. The run stops before it, every run.
+   */
+  TIES_EXCEED_PAGE: 'COLLECTOR_TIES_EXCEED_PAGE',
   /** The run's time budget ended before the API was caught up (not a failure: the next run continues). */
   BUDGET_SPENT: 'COLLECTOR_BUDGET_SPENT',
   /** Another run of the same collector holds the lease: this run did nothing. */

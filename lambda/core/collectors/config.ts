@@ -252,6 +252,17 @@ const httpJsonPagination = z
     z
       .strictObject({ type: z.literal('offset').describe('Count events through `{offset}`.') })
       .describe('Offset pagination: `{offset}` grows by the events received.'),
+    z
+      .strictObject({
+        type: z
+          .literal('since')
+          .describe(
+            'No continuation: the next page is asked for with `{since}` moved to the newest event received.',
+          ),
+      })
+      .describe(
+        "For an API whose only paging is its time filter. Each next request asks from the newest event's time (at the `timeFormat`'s precision), skipping the events read twice, until nothing comes after; the API must return events at or after `{since}`, oldest first. A whole page of events within one second (`epoch-millis`: one millisecond) followed by more events cannot be read past: the run stops with `COLLECTOR_TIES_EXCEED_PAGE` before it, skipping nothing.",
+      ),
   ])
   .describe('How the next page is asked for.');
 
@@ -267,7 +278,7 @@ export const httpJsonCollector = z
       .record(z.string().min(1), templateText)
       .default({})
       .describe(
-        'Query parameters; values may hold `{since}`, `{until}`, `{limit}`, `{cursor}`, `{offset}`, replaced per request. Default: `{}`.',
+        'Query parameters; values may hold `{since}`, `{until}`, `{limit}`, `{cursor}`, `{offset}`, replaced per request. Unless the cursor is durable, the API must return events oldest first: a parameter asking for newest first (an `order`/`sort` parameter set to `desc`, `-field`, `field:desc`) is refused. Default: `{}`.',
       ),
     headers: z
       .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name'), z.string().max(1024))
@@ -295,7 +306,9 @@ export const httpJsonCollector = z
     timeFormat: z
       .enum(['rfc3339', 'epoch-seconds', 'epoch-millis'])
       .default('rfc3339')
-      .describe('How `{since}` and `{until}` are written. Default: `rfc3339`.'),
+      .describe(
+        'How `{since}` and `{until}` are written: `rfc3339` and `epoch-seconds` to the second (rounded down), `epoch-millis` to the millisecond. With `since` pagination, the precision is how finely a run can move past a page. Default: `rfc3339`.',
+      ),
     limit: z
       .number()
       .int()
@@ -303,7 +316,7 @@ export const httpJsonCollector = z
       .max(10_000)
       .default(100)
       .describe(
-        'Events per page asked for (`{limit}`). The API may return fewer (many cap pages lower without saying so): a shorter page does not end a run, which reads on while the API gives a new continuation (an offset: until an empty page). Default: `100`.',
+        'Events per page asked for (`{limit}`). The API may return fewer (many cap pages lower without saying so): a shorter page does not end a run, which reads on while the API gives a new continuation (an offset: until an empty page; `since` pagination: until nothing comes after the newest event). Default: `100`.',
       ),
     pagination: httpJsonPagination,
   })
@@ -342,6 +355,24 @@ export const httpJsonCollector = z
         message: 'offset pagination needs "{offset}" in the query or body',
       });
     }
+    if (config.pagination.type === 'since') {
+      for (const name of ['cursor', 'offset'].filter((placeholder) => used.has(placeholder))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['query'],
+          message: `since pagination sends no "{${name}}" (the API gives no continuation). Fix: remove it, or choose "${name}" pagination`,
+        });
+      }
+    }
+    if (!durable) {
+      for (const { path, name, value } of descendingOrders(config.query, config.body)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `"${name}": "${value}" asks for newest events first, but runs resume by time and need them oldest first (a descending API is refused at its first page). Fix: ask for ascending order (e.g. "asc"), or use a durable cursor`,
+        });
+      }
+    }
     if (config.body !== undefined && config.method === 'GET') {
       ctx.addIssue({ code: 'custom', path: ['body'], message: 'a body needs "method": "POST"' });
     }
@@ -357,6 +388,43 @@ export const httpJsonCollector = z
     }
   })
   .describe('A generic paged JSON API.');
+
+/** A parameter that names a sort order, and values that say "newest first" (`desc`, `time:desc`, `-time`). */
+const ORDER_NAME = /order|sort|direction|^dir$/i;
+const DESCENDING_VALUE = /^(desc|descending)$|[:\s.,_]desc(ending)?$|^-[A-Za-z@_]|^-1$/i;
+
+/**
+ * The query parameters and body fields that ask for descending order, where the configuration says so
+ * in a way no API reads otherwise. Other ways of sorting (a header, an API's fixed order) show at the
+ * first page instead.
+ */
+function descendingOrders(
+  query: Readonly<Record<string, string>>,
+  body: string | undefined,
+): Array<{ path: PropertyKey[]; name: string; value: string }> {
+  const found: Array<{ path: PropertyKey[]; name: string; value: string }> = [];
+  // Within an order field, any value counts: Elasticsearch's `"sort": [{"@timestamp": "desc"}]`.
+  const visit = (name: string, value: unknown, path: PropertyKey[], inOrder: boolean) => {
+    const order = inOrder || ORDER_NAME.test(name);
+    if (typeof value === 'string' && order && DESCENDING_VALUE.test(value.trim())) {
+      found.push({ path, name, value });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) visit(key, inner, path, order);
+    }
+  };
+  for (const [name, value] of Object.entries(query)) visit(name, value, ['query', name], false);
+  if (body !== undefined) visit('', parsedBody(body), ['body'], false);
+  return found;
+}
+
+/** The body template as JSON, its placeholders standing for any value; undefined if it is not JSON. */
+function parsedBody(body: string): unknown {
+  try {
+    return JSON.parse(body.replace(/\{[a-z]+\}/g, '0'));
+  } catch {
+    return undefined;
+  }
+}
 
 export const collectorConfig = z.discriminatedUnion(
   'type',

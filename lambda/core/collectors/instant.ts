@@ -30,6 +30,11 @@ export function timestampFromMillis(millis: number): RecordTimestamp {
 /** The format an API wants its time bounds in. */
 export type TimeFormat = 'rfc3339' | 'epoch-seconds' | 'epoch-millis';
 
+/** The precision of a bound written in `format`, in ms: the events within one are alike to the API's filter. */
+export function boundPrecisionMs(format: TimeFormat): number {
+  return format === 'epoch-millis' ? 1 : 1000;
+}
+
 /**
  * A time bound as the API reads it, rounded DOWN to the format's precision (whole seconds, or
  * milliseconds): an inclusive lower bound must never start after the event it has to return again.

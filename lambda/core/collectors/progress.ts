@@ -107,7 +107,7 @@ export class RunProgress {
    */
   addPage(query: PageQuery, page: FetchedPage): number {
     // The whole page is checked before any of it is taken: a refused page leaves nothing pending.
-    if (!this.durable) this.checkOrder(page.records);
+    if (!this.durable) this.checkOrder(page);
     const byTime = !this.durable || query.cursor === undefined;
     const pageIndex = this.pages.length;
     const entries = page.records.map((record) => entryOf(record.id, record.timestamp.epochMillis));
@@ -222,9 +222,14 @@ export class RunProgress {
       : query.since.toISOString();
   }
 
-  /** Resuming by time skips nothing only if the API returns its events oldest first. */
-  private checkOrder(records: readonly CollectedRecord[]): void {
-    let last = this.lastReturned;
+  /**
+   * Resuming by time skips nothing only if the API returns its events oldest first. A page answering
+   * a new time query (`since` paging) starts over within the second it asked from, before the
+   * previous page's newest event: its order is checked on its own.
+   */
+  private checkOrder(page: FetchedPage): void {
+    const { records } = page;
+    let last = page.requery ? undefined : this.lastReturned;
     records.forEach((record, index) => {
       if (last && compareTimestamps(record.timestamp, last) < 0) {
         throw new CollectorError(

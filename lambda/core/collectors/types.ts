@@ -28,6 +28,12 @@ export interface FetchedPage {
    * only (offset paging) gives none after an empty page.
    */
   readonly next?: string;
+  /**
+   * True when the page answers a new time query rather than continuing the previous page (`since`
+   * paging): it may return events of earlier pages again (the engine skips those by id), and its
+   * events are in time order among themselves, not after the previous page's.
+   */
+  readonly requery?: boolean;
 }
 
 /** What the engine needs to know about a request deadline. */

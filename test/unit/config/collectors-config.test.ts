@@ -123,6 +123,73 @@ describe('collectors in the configuration', () => {
     );
   });
 
+  describe('an http-json collector resuming by time', () => {
+    const source = { name: 'api', prefix: 'api/audit', timestampField: 'time' };
+    const sinceOnly = {
+      type: 'http-json',
+      name: 'api-audit',
+      source: 'api',
+      logType: 'audit',
+      url: 'https://api.example.com/events',
+      query: { since: '{since}', limit: '{limit}' },
+      auth: { type: 'none' },
+      timestampField: 'time',
+      idField: 'id',
+      pagination: { type: 'since' },
+    };
+    const withCollector = (overrides: Record<string, unknown>) => ({
+      sources: [source],
+      collectors: [{ ...sinceOnly, ...overrides }],
+    });
+
+    it('accepts `since` pagination for an API whose only paging is its time filter', () => {
+      const [collector] = parseConfig(withCollector({})).collectors;
+      assert.equal(collector.type === 'http-json' && collector.pagination.type, 'since');
+    });
+
+    it('refuses a {cursor} or {offset} with `since` pagination (nothing would fill it)', () => {
+      assertRejected(
+        withCollector({ query: { since: '{since}', page: '{offset}' } }),
+        'collectors[0].query',
+        /since pagination sends no "\{offset\}".*Fix: remove it, or choose "offset" pagination/,
+      );
+    });
+
+    it('refuses a query or body asking for newest first, naming the field', () => {
+      assertRejected(
+        withCollector({ query: { since: '{since}', order: 'desc' } }),
+        'collectors[0].query.order',
+        /"order": "desc" asks for newest events first.*Fix: ask for ascending order/,
+      );
+      assertRejected(
+        withCollector({ query: { since: '{since}', sort: '-time' } }),
+        'collectors[0].query.sort',
+        /"sort": "-time" asks for newest events first/,
+      );
+      assertRejected(
+        withCollector({
+          method: 'POST',
+          query: {},
+          body: '{"query": {"range": {"time": {"gte": "{since}"}}}, "size": {limit}, "sort": [{"time": "desc"}]}',
+        }),
+        'collectors[0].body',
+        /"time": "desc" asks for newest events first/,
+      );
+    });
+
+    it('accepts ascending order, and any order with a durable cursor', () => {
+      assert.doesNotThrow(() => parseConfig(withCollector({ query: { since: '{since}', order: 'asc' } })));
+      assert.doesNotThrow(() =>
+        parseConfig(
+          withCollector({
+            query: { after: '{cursor}', order: 'desc' },
+            pagination: { type: 'cursor', cursorPath: 'next', durable: true },
+          }),
+        ),
+      );
+    });
+  });
+
   it('accept the worked example of examples/collectors/ in a configuration', () => {
     const example = JSON.parse(
       readFileSync(join(__dirname, '../../../examples/collectors/http-json-github-audit-log.json'), 'utf8'),

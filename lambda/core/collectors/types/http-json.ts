@@ -3,8 +3,16 @@ import { loginCookie } from '../auth/login-cookie';
 import { clientCredentials } from '../auth/oauth2';
 import { idFieldOf } from '../collected-record';
 import type { HttpJsonCollectorConfig } from '../config';
-import { formatBound } from '../instant';
+import { boundPrecisionMs, formatBound } from '../instant';
 import { valueAt } from '../response-records';
+import {
+  afterSincePage,
+  decodeSincePosition,
+  encodeSincePosition,
+  firstSincePosition,
+  sinceOf,
+  type SincePosition,
+} from '../since-paging';
 import type { CollectorClient, FetchContext, FetchedPage, PageQuery } from '../types';
 import {
   continuationUrl,
@@ -73,7 +81,8 @@ function authenticator(config: HttpJsonCollectorConfig, deps: CollectorClientDep
  * Any paged JSON API, described by its configuration: the request (URL, query and body templates with
  * `{since}` `{until}` `{limit}` `{cursor}` `{offset}`), the credentials, where the events are in the
  * answer with their time and id fields, and how to ask for the next page (a `Link` header, a cursor
- * field, an offset). Like Elastic's httpjson input keeps a cursor from the last event, runs resume from
+ * field, an offset, or, for an API with none, `{since}` moved to the newest event received: see
+ * since-paging.ts). Like Elastic's httpjson input keeps a cursor from the last event, runs resume from
  * the newest written event's time unless the API's cursor is declared durable.
  */
 export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorClientDeps): CollectorClient {
@@ -82,15 +91,21 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
   const auth = authenticator(config, deps);
   const fields = { timestampPath: config.timestampField, idPath: config.idField };
   const { pagination } = config;
+  const precisionMs = boundPrecisionMs(config.timeFormat);
+  /** `since` paging: where this request asks from (see since-paging.ts). */
+  const sincePosition = (query: PageQuery): SincePosition =>
+    query.cursor === undefined
+      ? firstSincePosition(query.since, precisionMs)
+      : decodeSincePosition(query.cursor);
 
-  const request = (query: PageQuery): { url: URL; body?: string } => {
+  const request = (query: PageQuery, until: Date): { url: URL; body?: string } => {
     if (pagination.type === 'link-header' && query.cursor !== undefined) {
       // The next link carries the whole query already.
       return { url: continuationUrl(query.cursor, api) };
     }
-    const until = new Date(Math.min(query.until?.getTime() ?? now(), now()));
+    const since = pagination.type === 'since' ? sinceOf(sincePosition(query), precisionMs) : query.since;
     const values: Values = {
-      since: formatBound(query.since, config.timeFormat),
+      since: formatBound(since, config.timeFormat),
       until: formatBound(until, config.timeFormat),
       limit: String(config.limit),
       cursor: pagination.type === 'cursor' ? query.cursor : undefined,
@@ -131,6 +146,8 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
         // Only the page's length tells the end here, and the API may cap pages below `limit`: only an
         // empty page is the end (one more request per run than a short page would take).
         return count > 0 ? String(Number(query.cursor ?? '0') + count) : undefined;
+      case 'since':
+        return undefined;
     }
   };
 
@@ -138,7 +155,8 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
     durableCursor: pagination.type === 'cursor' && pagination.durable,
     idField: idFieldOf(fields),
     async fetchPage(query: PageQuery, context: FetchContext): Promise<FetchedPage> {
-      const { url, body } = request(query);
+      const until = new Date(Math.min(query.until?.getTime() ?? now(), now()));
+      const { url, body } = request(query, until);
       const response = await sendAuthorized(
         auth,
         (headers) => ({
@@ -158,6 +176,17 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
         deps.api,
       );
       const parsed = responseRecords(response, url, config.recordsPath ?? '', fields);
+      if (pagination.type === 'since') {
+        const page = afterSincePage(sincePosition(query), parsed.records, {
+          precisionMs,
+          until: until.getTime(),
+        });
+        return {
+          records: page.records,
+          ...(page.next ? { next: encodeSincePosition(page.next) } : {}),
+          ...(query.cursor !== undefined ? { requery: true } : {}),
+        };
+      }
       return {
         records: parsed.records,
         next: nextOf(query, response, url, parsed.body, parsed.records.length),
