@@ -172,7 +172,7 @@ async function endpointThroughput(
         return [];
       },
     },
-    token: async () => TOKEN,
+    token: { current: async () => TOKEN, reread: async () => undefined },
     logger: quietLogger(),
     metrics: quietMetrics(),
   });

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { parseIngestEnvironment } from '../core/ingest/env-config';
+import { ENDPOINT_TIMEOUT_SECONDS } from '../core/ingest/time-budget';
+import { FUNCTION_TIMEOUT_ENV } from '../forwarder/request-timeouts';
 import { isValidLogType, LOG_TYPE_PATTERN } from '../core/layout/key-layout';
 
 /** Everything the endpoint reads from its environment (set by the `IngestEndpoint` construct). */
@@ -15,6 +17,8 @@ export interface EndpointConfig {
   readonly maxMessageBytes: number;
   /** How long a fetched token is reused before it is read again (rotation takes effect within this). */
   readonly tokenCacheSeconds: number;
+  /** The function's timeout (the stack sets it; Lambda tells a handler only the time left). */
+  readonly functionTimeoutSeconds?: number;
 }
 
 export const ENDPOINT_DEFAULTS = {
@@ -50,6 +54,12 @@ const schema = z.object({
     .max(1_048_576)
     .default(ENDPOINT_DEFAULTS.maxMessageBytes),
   TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(ENDPOINT_DEFAULTS.tokenCacheSeconds),
+  [FUNCTION_TIMEOUT_ENV]: z.coerce
+    .number()
+    .int()
+    .min(ENDPOINT_TIMEOUT_SECONDS.min)
+    .max(ENDPOINT_TIMEOUT_SECONDS.max)
+    .optional(),
 });
 
 export function readEndpointConfig(env: Readonly<Record<string, string | undefined>>): EndpointConfig {
@@ -62,5 +72,6 @@ export function readEndpointConfig(env: Readonly<Record<string, string | undefin
     maxBodyBytes: value.MAX_BODY_BYTES,
     maxMessageBytes: value.MAX_MESSAGE_BYTES,
     tokenCacheSeconds: value.TOKEN_CACHE_SECONDS,
+    functionTimeoutSeconds: value[FUNCTION_TIMEOUT_ENV],
   };
 }

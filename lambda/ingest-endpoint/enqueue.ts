@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SluiceError } from '../core/errors';
 import { settleWithLimit } from '../core/ingest/concurrency';
 import { LOG_TYPE_ATTRIBUTE } from '../core/ingest/events';
 import { packBatches, splitMessage, type QueueMessage } from '../core/ingest/queue-messages';
@@ -15,14 +16,17 @@ export interface SendFailure {
   readonly code: string;
 }
 
-/** One SendMessageBatch call: resolves with the entries SQS did not take, throws when the call failed. */
+/**
+ * One SendMessageBatch call: resolves with the entries SQS did not take, throws when the call failed
+ * or `signal` aborted it.
+ */
 export interface QueueSender {
-  sendBatch(entries: readonly SendEntry[]): Promise<readonly SendFailure[]>;
+  sendBatch(entries: readonly SendEntry[], signal?: AbortSignal): Promise<readonly SendFailure[]>;
 }
 
 export function sqsSender(client: Pick<SQSClient, 'send'>, queueUrl: string): QueueSender {
   return {
-    async sendBatch(entries) {
+    async sendBatch(entries, signal) {
       const output = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -34,6 +38,7 @@ export function sqsSender(client: Pick<SQSClient, 'send'>, queueUrl: string): Qu
             },
           })),
         }),
+        { abortSignal: signal },
       );
       // An entry counts as queued only when SQS lists it as successful: one it answered for under
       // another Id (or not at all) is a failure, never a 200 for events that were not queued.
@@ -61,6 +66,13 @@ export interface EnqueueOptions {
   /** Default: 100 ms, doubled after every attempt. */
   readonly baseDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * When sending stops (epoch ms, `now`'s clock): no call starts after it, and the calls still under
+   * way are aborted and their events counted unsent. Default: none.
+   */
+  readonly deadline?: number;
+  /** Default: `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** An event SQS refused as the sender's fault: sending it again, as it is, cannot succeed. */
@@ -80,9 +92,30 @@ export interface EnqueueResult {
   readonly refused: readonly RefusedEvent[];
   /** SQS error codes / exception names seen, for the log. */
   readonly errors: readonly string[];
+  /** True when the deadline stopped sending before every event had an answer from SQS. */
+  readonly deadlineReached: boolean;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Settles like `promise`, or rejects as soon as `signal` aborts (the promise's outcome is then ignored). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
 
 interface Round {
   unsent: number;
@@ -96,6 +129,10 @@ interface Round {
  * An entry SQS refuses as the sender's fault (`SenderFault: true`) is not retried as it is: a
  * message of several events is split and its events sent again one per message, so that only the
  * events SQS refuses on their own are reported refused and every other one is queued.
+ *
+ * At the deadline the calls under way are aborted (a hung SendMessageBatch must not run the
+ * invocation into API Gateway's or Lambda's timeout): their events count as unsent, though SQS may
+ * have queued them, which a retrying producer then sends twice (at least once).
  */
 export async function enqueueAll(
   messages: readonly QueueMessage[],
@@ -105,18 +142,32 @@ export async function enqueueAll(
   const attempts = options.attempts ?? 3;
   const baseDelayMs = options.baseDelayMs ?? 100;
   const sleep = options.sleep ?? sleepFor;
+  const now = options.now ?? Date.now;
   const errors = new Set<string>();
+  const stop = new AbortController();
+  const timer =
+    options.deadline === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            stop.abort(
+              new SluiceError('INGEST_SEND_DEADLINE', 'the send deadline passed', {
+                deadline: options.deadline,
+              }),
+            ),
+          Math.max(0, options.deadline - now()),
+        );
 
   const sendOne = async (batch: QueueMessage[]): Promise<Round> => {
     let pending: SendEntry[] = batch.map((message, index) => ({ id: String(index), message }));
     const refused: Round['refused'] = [];
-    for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2));
+    for (let attempt = 1; attempt <= attempts && pending.length > 0 && !stop.signal.aborted; attempt++) {
       let failures: readonly SendFailure[];
       try {
-        failures = await sender.sendBatch(pending);
+        if (attempt > 1) await untilAborted(sleep(baseDelayMs * 2 ** (attempt - 2)), stop.signal);
+        failures = await untilAborted(sender.sendBatch(pending, stop.signal), stop.signal);
       } catch (error) {
-        errors.add(error instanceof Error ? error.name : 'Error');
+        if (!stop.signal.aborted) errors.add(error instanceof Error ? error.name : 'Error');
         continue;
       }
       const byId = new Map(pending.map((entry) => [entry.id, entry]));
@@ -149,14 +200,25 @@ export async function enqueueAll(
     return round;
   };
 
-  const first = await sendAll(messages);
+  let first: Round;
+  let second: Round | undefined;
+  try {
+    first = await sendAll(messages);
+    const shared = first.refused.filter(({ message }) => message.eventIndexes.length > 1);
+    if (shared.length > 0) second = await sendAll(shared.flatMap(({ message }) => splitMessage(message)));
+  } finally {
+    clearTimeout(timer);
+  }
   const single = first.refused.filter(({ message }) => message.eventIndexes.length === 1);
-  const shared = first.refused.filter(({ message }) => message.eventIndexes.length > 1);
-  const second =
-    shared.length > 0 ? await sendAll(shared.flatMap(({ message }) => splitMessage(message))) : undefined;
   const refused = [...single, ...(second?.refused ?? [])]
     .map(({ message, code }) => ({ index: message.eventIndexes[0], code }))
     .sort((a, b) => a.index - b.index);
   const eventsUnsent = first.unsent + (second?.unsent ?? 0);
-  return { ok: eventsUnsent === 0 && refused.length === 0, eventsUnsent, refused, errors: [...errors] };
+  return {
+    ok: eventsUnsent === 0 && refused.length === 0,
+    eventsUnsent,
+    refused,
+    errors: [...errors],
+    deadlineReached: stop.signal.aborted && eventsUnsent > 0,
+  };
 }

@@ -3,16 +3,17 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { SDK_CLIENT_DEFAULTS } from '../adapters/aws-client-config';
 import { answer, type Dialect, type Outcome } from '../core/ingest/answers';
 import { readAuthorization, tokenMatches } from '../core/ingest/auth';
 import { prepareRequest } from '../core/ingest/prepare';
 import { packMessages } from '../core/ingest/queue-messages';
 import { matchRoute } from '../core/ingest/routes';
+import { ENDPOINT_TIMEOUT_SECONDS, sendDeadline } from '../core/ingest/time-budget';
 import { errorCode, errorMessage } from '../core/errors';
 import { decodeBody } from './body-decoding';
 import { readEndpointConfig, type EndpointConfig } from './config';
 import { enqueueAll, sqsSender, type QueueSender } from './enqueue';
+import { endpointClientConfig } from './request-timeouts';
 import { secretTokenSource, type TokenSource } from './token-source';
 
 export interface EndpointDependencies {
@@ -23,6 +24,8 @@ export interface EndpointDependencies {
   readonly metrics: Metrics;
   /** Pause between send retries. Default: a real timer. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Default: `Date.now`. */
+  readonly now?: () => number;
 }
 
 export type EndpointHandler = (
@@ -46,9 +49,13 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
  */
 export function createEndpointHandler(deps: EndpointDependencies): EndpointHandler {
   const { config, sender, token, logger, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const fallbackRemainingMs = (config.functionTimeoutSeconds ?? ENDPOINT_TIMEOUT_SECONDS.default) * 1000;
 
   return async (event, context) => {
     if (context) logger.addContext(context);
+    // Lambda's own account of the time left; a caller without a context gets the configured timeout.
+    const deadline = sendDeadline(now(), context?.getRemainingTimeInMillis() ?? fallbackRemainingMs);
     const route = matchRoute(event.requestContext.http.method, event.rawPath);
     const request = { path: event.rawPath, sourceIp: event.requestContext.http.sourceIp };
     let dialect: Dialect = 'plain';
@@ -81,16 +88,20 @@ export function createEndpointHandler(deps: EndpointDependencies): EndpointHandl
     const credentials = readAuthorization(header(event, 'authorization'));
     if (credentials.kind === 'missing') return reply({ kind: 'token-required' });
     if (credentials.kind === 'malformed') return reply({ kind: 'invalid-authorization' });
-    let expected: string;
     try {
-      expected = await token();
+      if (!tokenMatches(credentials.token, await token.current())) {
+        // A token rotated since the cache was filled works at once; the source rate-limits re-reads.
+        const reread = await token.reread();
+        if (reread === undefined || !tokenMatches(credentials.token, reread)) {
+          return reply({ kind: 'invalid-token' }, { tokenReread: reread !== undefined });
+        }
+      }
     } catch (error) {
       return reply(
         { kind: 'unavailable' },
         { reason: 'token unavailable', errorCode: errorCode(error), errorMessage: errorMessage(error) },
       );
     }
-    if (!tokenMatches(credentials.token, expected)) return reply({ kind: 'invalid-token' });
 
     const decoded = decodeBody(
       event.body,
@@ -115,12 +126,16 @@ export function createEndpointHandler(deps: EndpointDependencies): EndpointHandl
       const result = await enqueueAll(packMessages(toSend, config.maxMessageBytes), sender, {
         maxBatchBytes: config.maxMessageBytes,
         sleep: deps.sleep,
+        deadline,
+        now,
       });
       if (result.eventsUnsent > 0) {
         return reply(
           { kind: 'unavailable' },
           {
-            reason: 'queue did not take every event',
+            reason: result.deadlineReached
+              ? 'queue did not answer before the send deadline'
+              : 'queue did not take every event',
             events: toSend.length,
             eventsUnsent: result.eventsUnsent,
             eventsRefused: result.refused.length,
@@ -158,11 +173,12 @@ let configured: EndpointHandler | undefined;
 export const handler: EndpointHandler = (event, context) => {
   if (!configured) {
     const config = readEndpointConfig(process.env);
+    const clientConfig = endpointClientConfig(config.functionTimeoutSeconds);
     configured = createEndpointHandler({
       config,
-      sender: sqsSender(new SQSClient(SDK_CLIENT_DEFAULTS), config.queueUrl),
+      sender: sqsSender(new SQSClient(clientConfig), config.queueUrl),
       token: secretTokenSource(
-        new SecretsManagerClient(SDK_CLIENT_DEFAULTS),
+        new SecretsManagerClient(clientConfig),
         config.tokenSecretArn,
         config.tokenCacheSeconds,
       ),

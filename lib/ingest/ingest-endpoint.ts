@@ -13,6 +13,8 @@ import {
   HEC_HEALTH_PATHS,
   HEC_RAW_PATHS,
 } from '../../lambda/core/ingest/routes';
+import { ENDPOINT_TIMEOUT_SECONDS } from '../../lambda/core/ingest/time-budget';
+import { FUNCTION_TIMEOUT_ENV } from '../../lambda/forwarder/request-timeouts';
 import { IngestFunction } from './ingest-function';
 import type { IngestQueue } from './ingest-queue';
 import { acknowledgeNag } from '../nag';
@@ -38,15 +40,23 @@ export interface IngestEndpointProps {
   /** The log types events may use. Default: any name matching `LOG_TYPE_PATTERN`. */
   readonly allowedLogTypes?: readonly string[];
   /**
-   * Largest body accepted, after gzip decompression. Default: 4 MiB (a Lambda request carries at most
-   * 6 MB, JSON-escaping included).
+   * Largest body accepted, after gzip decompression (1 KiB to 64 MiB). An uncompressed body reaches the
+   * function only up to about 4.4 MiB (Lambda's 6 MB synchronous invocation payload holds the
+   * request with its body base64-encoded); only gzip bodies can reach a larger limit. Default: 4 MiB.
    */
   readonly maxBodyBytes?: number;
   /** API Gateway throttling of the stage (excess requests get 429 without reaching the function). */
   readonly throttle?: IngestEndpointThrottle;
-  /** How long a fetched token is reused (at most 1 hour); a rotated token takes effect within it. Default: 5 minutes. */
+  /**
+   * How long a fetched token is reused (at most 1 hour): after rotation the old token keeps working up
+   * to this long. A new token works at once (a token other than the cached one has the secret re-read,
+   * at most once per 10 s per execution environment). Default: 5 minutes.
+   */
   readonly tokenCacheTtl?: Duration;
-  /** At most 29 s (API Gateway gives up after 30 s). Default: 15 s. */
+  /**
+   * 5 to 29 s: API Gateway gives up after 30 s, and the AWS requests' timeouts are derived from it
+   * (the SDK's three attempts and the answer fit in it). Default: 15 s.
+   */
   readonly timeout?: Duration;
   /** Default: 512 MB. */
   readonly memorySize?: number;
@@ -61,7 +71,7 @@ export const INGEST_ENDPOINT_DEFAULTS = {
   rateLimit: 50,
   burstLimit: 100,
   tokenCacheTtl: Duration.minutes(5),
-  timeout: Duration.seconds(15),
+  timeout: Duration.seconds(ENDPOINT_TIMEOUT_SECONDS.default),
   memorySize: 512,
   logRetention: logs.RetentionDays.THREE_MONTHS,
 } as const;
@@ -109,9 +119,15 @@ export class IngestEndpoint extends Construct {
       3600,
     );
     // API Gateway answers 503 after 30 s while the function may still queue the events; the producer's
-    // retry would then queue them a second time. The function must answer first.
+    // retry would then queue them a second time. The function must answer first. Below 5 s the SDK's
+    // attempts of at least 1 s each no longer fit before the answer (time-budget.ts).
     const timeout = props.timeout ?? INGEST_ENDPOINT_DEFAULTS.timeout;
-    checkInteger('IngestEndpoint timeout (seconds)', timeout.toSeconds(), 1, 29);
+    checkInteger(
+      'IngestEndpoint timeout (seconds)',
+      timeout.toSeconds(),
+      ENDPOINT_TIMEOUT_SECONDS.min,
+      ENDPOINT_TIMEOUT_SECONDS.max,
+    );
 
     if (props.tokenSecret) {
       this.tokenSecret = props.tokenSecret;
@@ -124,7 +140,7 @@ export class IngestEndpoint extends Construct {
       acknowledgeNag(
         secret,
         'SMG4',
-        'The ingest token is shared with producers (Fluent Bit, Vector, shippers) that cannot read Secrets Manager, so it cannot rotate on a schedule; it is rotated by updating the secret together with the producers (the endpoint picks it up within the token cache TTL).',
+        'The ingest token is shared with producers (Fluent Bit, Vector, shippers) that cannot read Secrets Manager, so it cannot rotate on a schedule; it is rotated by updating the secret together with the producers (the endpoint re-reads the secret when a request presents a token other than the cached one).',
       );
       this.tokenSecret = secret;
     }
@@ -143,6 +159,7 @@ export class IngestEndpoint extends Construct {
         MAX_BODY_BYTES: String(maxBodyBytes),
         MAX_MESSAGE_BYTES: String(props.queue.maxMessageSizeBytes),
         TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
+        [FUNCTION_TIMEOUT_ENV]: String(timeout.toSeconds()),
         ...(props.defaultLogType === undefined ? {} : { DEFAULT_LOG_TYPE: props.defaultLogType }),
         ...(props.allowedLogTypes === undefined
           ? {}

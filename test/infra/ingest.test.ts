@@ -346,6 +346,7 @@ describe('IngestEndpoint', () => {
           MAX_BODY_BYTES: '1000000',
           MAX_MESSAGE_BYTES: '262144',
           TOKEN_CACHE_SECONDS: '300',
+          SLUICE_FUNCTION_TIMEOUT_SECONDS: '15',
         },
       },
     });
@@ -418,11 +419,19 @@ describe('IngestEndpoint', () => {
       () => ingestStack({ endpoint: { timeout: Duration.seconds(60) } }),
       (error: Error & { code?: string }) =>
         error.code === 'INGEST_PROPS_INVALID' &&
-        /timeout \(seconds\) must be an integer in 1\.\.29/.test(error.message),
+        /timeout \(seconds\) must be an integer in 5\.\.29/.test(error.message),
+    );
+    // Below 5 s the SDK's three attempts of at least 1 s each and the answer no longer fit.
+    assert.throws(
+      () => ingestStack({ endpoint: { timeout: Duration.seconds(4) } }),
+      (error: Error & { code?: string }) =>
+        error.code === 'INGEST_PROPS_INVALID' &&
+        /timeout \(seconds\) must be an integer in 5\.\.29, got 4/.test(error.message),
     );
     assert.doesNotThrow(() =>
       ingestStack({ endpoint: { tokenCacheTtl: Duration.hours(1), timeout: Duration.seconds(29) } }),
     );
+    assert.doesNotThrow(() => ingestStack({ endpoint: { timeout: Duration.seconds(5) } }));
   });
 });
 

@@ -98,7 +98,9 @@ export const ingestConfig = z
           .min(1024)
           .max(6 * 1024 * 1024)
           .default(4 * 1024 * 1024)
-          .describe('Largest request body after decompression, in bytes. Default: `4194304` (4 MiB).'),
+          .describe(
+            "Largest request body after gzip decompression, in bytes. An uncompressed body above about 4.4 MiB never reaches the function (Lambda's 6 MiB invocation payload holds the request with its body base64-encoded): API Gateway refuses it with its own error, not `BODY_TOO_LARGE`. Above that only gzip bodies reach the limit. Default: `4194304` (4 MiB).",
+          ),
         rateLimit: z
           .number()
           .min(1)

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageCommand, SQSClient, type SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { EndpointConfig } from '../../../lambda/ingest-endpoint/config';
@@ -208,6 +212,56 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
       );
       assert.deepEqual([plain[0], plain[1].code], [403, 'INVALID_TOKEN']);
       assert.deepEqual(await queued(), []);
+    });
+
+    it('a rotated token works at once: the secret is re-read for a token other than the cached one', async () => {
+      const { ARN } = await secrets.send(
+        new CreateSecretCommand({ Name: 'sluice/ingest-token-rotated', SecretString: 'token-before' }),
+      );
+      let clock = 0;
+      let reads = 0;
+      const counting: Pick<SecretsManagerClient, 'send'> = {
+        send: ((command: never) => {
+          reads++;
+          return secrets.send(command);
+        }) as SecretsManagerClient['send'],
+      };
+      const handler = createEndpointHandler({
+        config: {
+          queueUrl,
+          tokenSecretArn: ARN!,
+          defaultLogType: 'app',
+          maxBodyBytes: 64 * 1024,
+          maxMessageBytes: 4096,
+          tokenCacheSeconds: 300,
+        },
+        sender: sqsSender(sqs, queueUrl),
+        token: secretTokenSource(counting, ARN!, 300, () => clock),
+        logger: quietLogger(),
+        metrics: quietMetrics(),
+        sleep: async () => {},
+      });
+      const post = async (token: string) =>
+        (
+          await handler(
+            httpEvent({ path: '/v1/events', headers: { authorization: `Bearer ${token}` }, body: '{"n":1}' }),
+          )
+        ).statusCode;
+
+      assert.equal(await post('token-before'), 200);
+      await secrets.send(new PutSecretValueCommand({ SecretId: ARN!, SecretString: 'token-after' }));
+      clock = 60_000; // well inside the 5-minute cache
+      assert.equal(await post('token-after'), 200, 'the new token, before the cache expires');
+      assert.equal(reads, 2);
+      // This execution environment now holds the new token: the old one is refused here.
+      assert.equal(await post('token-before'), 403);
+      // Wrong tokens within 10 s of the last read are refused from the cache, without a read.
+      for (let i = 0; i < 20; i++) assert.equal(await post(`guess-${i}`), 403);
+      assert.equal(reads, 2);
+      clock = 70_000;
+      assert.equal(await post('guess-again'), 403);
+      assert.equal(reads, 3, 'one read per 10 s at most');
+      assert.equal((await queued()).length, 2);
     });
 
     it('answers an unauthenticated request 401/403 even when its body is bad', async () => {

@@ -93,7 +93,7 @@ describe('enqueueAll', () => {
   it('sends in calls of at most 10 messages and succeeds when SQS takes all', async () => {
     const { sender, calls } = scriptedSender(() => []);
     const result = await enqueueAll(messages(23), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
-    assert.deepEqual(result, { ok: true, eventsUnsent: 0, refused: [], errors: [] });
+    assert.deepEqual(result, { ok: true, eventsUnsent: 0, refused: [], errors: [], deadlineReached: false });
     assert.deepEqual(calls.map((call) => call.length).sort(), [10, 10, 3].sort());
   });
 
@@ -130,7 +130,13 @@ describe('enqueueAll', () => {
       attempts: 3,
       sleep: noSleep,
     });
-    assert.deepEqual(result, { ok: false, eventsUnsent: 2, refused: [], errors: ['ServiceUnavailable'] });
+    assert.deepEqual(result, {
+      ok: false,
+      eventsUnsent: 2,
+      refused: [],
+      errors: ['ServiceUnavailable'],
+      deadlineReached: false,
+    });
     assert.equal(calls.length, 3);
   });
 
@@ -144,6 +150,7 @@ describe('enqueueAll', () => {
       eventsUnsent: 0,
       refused: [{ index: 0, code: 'InvalidMessageContents' }],
       errors: ['InvalidMessageContents'],
+      deadlineReached: false,
     });
     assert.equal(calls.length, 1);
   });
@@ -167,6 +174,7 @@ describe('enqueueAll: entries SQS refuses as the sender fault', () => {
       eventsUnsent: 0,
       refused: [{ index: 3, code: 'InvalidMessageContents' }],
       errors: ['InvalidMessageContents'],
+      deadlineReached: false,
     });
     assert.deepEqual(calls, [['{"n":0}\n{"bad":1}\n{"n":2}'], ['{"n":0}', '{"bad":1}', '{"n":2}']]);
   });
@@ -207,29 +215,87 @@ describe('secretTokenSource', () => {
     let clock = 0;
     const { client, requests } = fakeSecrets([' token-1\n', 'token-2']);
     const token = secretTokenSource(client, 'arn:secret', 300, () => clock);
-    assert.equal(await token(), 'token-1');
+    assert.equal(await token.current(), 'token-1');
     clock = 299_999;
-    assert.equal(await token(), 'token-1');
+    assert.equal(await token.current(), 'token-1');
     assert.equal(requests.length, 1);
     assert.deepEqual(requests[0], { SecretId: 'arn:secret' });
     clock = 300_000;
-    assert.equal(await token(), 'token-2');
+    assert.equal(await token.current(), 'token-2');
   });
 
   it('shares one read between concurrent callers', async () => {
     const { client, requests } = fakeSecrets(['t']);
     const token = secretTokenSource(client, 'arn:secret', 300);
-    assert.deepEqual(await Promise.all([token(), token(), token()]), ['t', 't', 't']);
+    assert.deepEqual(await Promise.all([token.current(), token.current(), token.reread()]), ['t', 't', 't']);
     assert.equal(requests.length, 1);
   });
 
   it('does not cache a failure, and refuses an empty secret', async () => {
     const { client } = fakeSecrets([new Error('throttled'), 'ok']);
     const token = secretTokenSource(client, 'arn:secret', 300);
-    await assert.rejects(token(), /throttled/);
-    assert.equal(await token(), 'ok');
+    await assert.rejects(token.current(), /throttled/);
+    assert.equal(await token.current(), 'ok');
     const empty = secretTokenSource(fakeSecrets(['  ']).client, 'arn:secret', 300);
-    await assert.rejects(empty(), (error: { code?: string }) => error.code === 'INGEST_TOKEN_EMPTY');
+    await assert.rejects(empty.current(), (error: { code?: string }) => error.code === 'INGEST_TOKEN_EMPTY');
+  });
+});
+
+describe('secretTokenSource: re-reading the secret for a token that does not match', () => {
+  function counted(values: (string | Error)[]) {
+    let reads = 0;
+    const client = {
+      send: async () => {
+        const value = values[Math.min(reads++, values.length - 1)];
+        if (value instanceof Error) throw value;
+        return { SecretString: value };
+      },
+    };
+    return { client: client as never, reads: () => reads };
+  }
+
+  it('reads the rotated token at once, then at most once per 10 s however many requests ask', async () => {
+    let clock = 0;
+    const secrets = counted(['old', 'new', 'newer']);
+    const token = secretTokenSource(secrets.client, 'arn:secret', 300, () => clock);
+    assert.equal(await token.current(), 'old');
+    // The cache filled at 0 s: a re-read before 10 s would only read what was just read.
+    clock = 9_999;
+    assert.equal(await token.reread(), undefined);
+    clock = 10_000;
+    assert.equal(await token.reread(), 'new');
+    assert.equal(await token.current(), 'new', 'the re-read token replaces the cached one');
+    for (clock = 10_000; clock < 20_000; clock += 100) assert.equal(await token.reread(), undefined);
+    assert.equal(secrets.reads(), 2, 'a flood of wrong tokens within 10 s costs no read');
+    clock = 20_000;
+    assert.equal(await token.reread(), 'newer');
+    assert.equal(secrets.reads(), 3);
+  });
+
+  it('counts a failed re-read too, and keeps the token cached before it', async () => {
+    let clock = 0;
+    const secrets = counted(['old', new Error('throttled'), 'new']);
+    const token = secretTokenSource(secrets.client, 'arn:secret', 300, () => clock);
+    assert.equal(await token.current(), 'old');
+    clock = 10_000;
+    await assert.rejects(token.reread(), /throttled/);
+    assert.equal(await token.current(), 'old');
+    clock = 19_999;
+    assert.equal(await token.reread(), undefined, 'a failing secret is not asked again per request');
+    clock = 20_000;
+    assert.equal(await token.reread(), 'new');
+  });
+
+  it('re-reads after a read that the cache expiry caused, only 10 s later', async () => {
+    let clock = 0;
+    const secrets = counted(['a', 'b', 'c']);
+    const token = secretTokenSource(secrets.client, 'arn:secret', 0, () => clock);
+    assert.equal(await token.current(), 'a');
+    assert.equal(await token.reread(), undefined);
+    clock = 5_000;
+    assert.equal(await token.current(), 'b', 'no cache: every request reads');
+    assert.equal(await token.reread(), undefined);
+    assert.equal(secrets.reads(), 2);
   });
 });
 
@@ -248,7 +314,12 @@ describe('readEndpointConfig', () => {
       maxBodyBytes: 4 * 1024 * 1024,
       maxMessageBytes: 256 * 1024,
       tokenCacheSeconds: 300,
+      functionTimeoutSeconds: undefined,
     });
+    assert.equal(
+      readEndpointConfig({ ...env, SLUICE_FUNCTION_TIMEOUT_SECONDS: '29' }).functionTimeoutSeconds,
+      29,
+    );
   });
 
   it('refuses a missing queue, a bad default log type, or a default outside the allowed set', () => {
@@ -257,6 +328,8 @@ describe('readEndpointConfig', () => {
       { ...env, DEFAULT_LOG_TYPE: 'a/b' },
       { ...env, DEFAULT_LOG_TYPE: 'app', ALLOWED_LOG_TYPES: 'audit' },
       { ...env, MAX_MESSAGE_BYTES: '2000000' },
+      { ...env, SLUICE_FUNCTION_TIMEOUT_SECONDS: '4' },
+      { ...env, SLUICE_FUNCTION_TIMEOUT_SECONDS: '30' },
     ]) {
       assert.throws(
         () => readEndpointConfig(bad),

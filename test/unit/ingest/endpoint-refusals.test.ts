@@ -54,7 +54,7 @@ function endpoint(client: ReturnType<typeof fakeSqs>['client']) {
       tokenCacheSeconds: 300,
     },
     sender: sqsSender(client as never, 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest'),
-    token: async () => TOKEN,
+    token: { current: async () => TOKEN, reread: async () => undefined },
     logger: quietLogger(),
     metrics: quietMetrics(),
     sleep: async () => {},
