@@ -37,13 +37,19 @@ function limitsOf(context: CommandContext): { maxRecordBytes: number; maxObjectB
 const RULES_HELP = 'also load the rules in this folder (repeatable)';
 const RULES_DEFAULT = "the configuration's detections.packs and .rules, else the shipped rule packs";
 
-/** The compiled rules, or every problem on stderr (`file:line:column: reason`) and exit code 1. */
-function ruleSetOrFail<T>(validated: {
-  readonly ruleSet?: T;
-  readonly report: { readonly problems: readonly { readonly message: string }[] };
-}): T {
+/**
+ * The compiled rules, or every problem on stderr (`file:line:column: reason`) and exit code 1. With
+ * `--json`, stdout holds the report `detect validate --json` prints: a script reading it finds the
+ * problems there rather than an empty stdout.
+ */
+function ruleSetOrFail<T, R extends { readonly problems: readonly { readonly message: string }[] }>(
+  context: CommandContext,
+  validated: { readonly ruleSet?: T; readonly report: R },
+): T {
   if (validated.ruleSet) return validated.ruleSet;
-  throw new CommandFailed(validated.report.problems.map((problem) => problem.message).join('\n'), 1);
+  const { report } = validated;
+  if (context.output.json) context.output.result(report, () => '');
+  throw new CommandFailed(report.problems.map((problem) => problem.message).join('\n'), 1);
 }
 
 export function registerDetect(program: Command, run: Runner): void {
@@ -107,20 +113,24 @@ Exit code: 0 when every rule compiles, 1 otherwise, 2 when a path does not exist
     )
     .option(
       '--log-type <type>',
-      'log type of records that name none (default: from a layout path, else unknown)',
+      'log type of records that name none, nor does their HEC sourcetype (default: from a layout path, else unknown)',
     )
     .option('--rules <dir>', RULES_HELP, collect)
     .addHelpText(
       'after',
       `
 Records are read as the forwarder reads them (record ids, log types, event times); correlations
-count across all the files. Alerts are reported, never sent. A file whose first line is an
-Elasticsearch _bulk action ({"create":…}, {"index":…}: the file destination's elasticsearch-bulk
-format, an export for _bulk) is read as action/document pairs: the documents only, each with its
-action's _id as record id.
+count across all the files. Alerts are reported, never sent. A file is read as what a destination
+was sent when its first line is one of these (the file destination's formats, or exports):
+  Elasticsearch _bulk action ({"create":…}, {"index":…}): the documents, each with its action's _id
+  Splunk HEC event ({"sourcetype":…,"event":{…}}): each event, with the log type of a sourcetype
+    <source>:<logType> of the source read (else --log-type)
+  Elasticsearch search hit ({"_index":…,"_id":…,"_source":{…}}: _search, elasticdump): each
+    _source, with its _id
+With --json, rules that do not compile are reported on stdout as detect validate --json does.
 Exit code: 0; 1 when a rule does not compile, a rule test file is invalid or one of its cases
-fails, or a _bulk file is not whole pairs; 2 when a path does not exist, or no record file or rule
-test file is found.`,
+fails, or a file read as envelopes holds a line that is not one (or a _bulk file is not whole
+pairs); 2 when a path does not exist, or no record file or rule test file is found.`,
     )
     .action(
       run(async (context: CommandContext, options: TestOptions, args: string[]) => {
@@ -141,7 +151,7 @@ test file is found.`,
           config,
           context.io.cwd,
         );
-        const ruleSet = ruleSetOrFail(validateRules(ruleFiles, undefined));
+        const ruleSet = ruleSetOrFail(context, validateRules(ruleFiles, undefined));
         const source = chooseSource(
           options.source,
           config ? configuredSources(config.config) : [],
@@ -159,6 +169,12 @@ test file is found.`,
           logType: options.logType,
           ...limitsOf(context),
         });
+        for (const file of report.files)
+          if (file.otherSourcetypes)
+            context.output.warn(
+              `${file.file}: HEC events of sourcetype ${file.otherSourcetypes.join(', ')} are not of source ${report.source}, yet were read as its records (log type: as for records that name none). Fix: test them in a run of their own with --source ${[...new Set(file.otherSourcetypes.map((sourcetype) => sourcetype.split(':')[0]))].join(' or ')}`,
+              { file: file.file, sourcetypes: file.otherSourcetypes },
+            );
         context.output.result(report, renderDetectTest);
         if (report.failedCases > 0) throw new CommandFailed('', 1);
       }),
@@ -197,8 +213,15 @@ cannot be read, 2 bad usage or configuration.`,
     )
     .action(
       run(async (context: CommandContext, options: BacktestOptions) => {
-        const { detectRules, validateRules, configuredSources, S3ObjectSource, backtest, renderBacktest } =
-          await import('./deps/detect.js');
+        const {
+          detectRules,
+          validateRules,
+          configuredSources,
+          S3ObjectSource,
+          backtest,
+          renderBacktest,
+          unmatchedLogTypeWarnings,
+        } = await import('./deps/detect.js');
         const now = new Date();
         const from = parseTimeArg(options.from, now, '--from');
         const to = parseTimeArg(options.to, now, '--to');
@@ -206,7 +229,7 @@ cannot be read, 2 bad usage or configuration.`,
           throw usageError(`--to (${to.toISOString()}) must be after --from (${from.toISOString()})`);
         const cli = context.config();
         const { files: ruleFiles, timing } = detectRules({ extra: options.rules }, cli, context.io.cwd);
-        const ruleSet = ruleSetOrFail(validateRules(ruleFiles, undefined));
+        const ruleSet = ruleSetOrFail(context, validateRules(ruleFiles, undefined));
         const all = configuredSources(cli.config);
         const unknown = (options.source ?? []).filter(
           (name) => !all.some((source) => source.binding.name === name),
@@ -238,12 +261,8 @@ cannot be read, 2 bad usage or configuration.`,
             shouldStop: () => stop,
           });
           progress.stop();
-          const unmatched = report.unmatchedLogTypes;
-          for (const logType of unmatched?.requested ?? [])
-            context.output.warn(
-              `--log-type ${logType}: no object of this log type was read in the range. Fix: check the name (the sources hold: ${unmatched!.found.join(', ') || 'none found'})`,
-              { logType },
-            );
+          for (const { message, logType } of unmatchedLogTypeWarnings(report.unmatchedLogTypes))
+            context.output.warn(message, { logType });
           context.output.result(report, renderBacktest);
         } finally {
           unsubscribe();

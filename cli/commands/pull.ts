@@ -69,7 +69,10 @@ Secrets are read from Secrets Manager with your credentials. Events go out as th
 (with sluice_event_id added where the API gives no id), one per line.
 --to-bucket writes what the scheduled collector would, under <source prefix>/<logType>/, and the
 forwarder sends it on; events the collector wrote already are sent again (Elasticsearch keeps one
-per id). Ctrl-C stops after the page in progress.`,
+per id). Ctrl-C stops after the page in progress.
+Exit code: 0 when the range was read (or -x's one query; without --to-bucket, also when stopped
+by Ctrl-C); 1 when the API, its secret or the bucket failed (what was written stays written);
+2 bad usage or configuration.`,
     )
     .action(
       run(async (context: CommandContext, options: PullOptions, args: string[]) => {

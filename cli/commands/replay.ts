@@ -94,6 +94,7 @@ command again continues after it, and a finished replay is not repeated (--resta
 Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTPS receive them again.
 --direct runs no detections (it would open alerts the deployment already raised, without its state);
 enqueueing does, in the forwarder, where an alert already raised is not raised again.
+A --log-type under which no object of the range is found is warned about, with the log types there.
 Exit code: 0 when the range is done, or stopped at --max-objects or by Ctrl-C (run it again to
 continue); 1 when an object could not be enqueued or forwarded (the checkpoint keeps what was done);
 2 bad usage or configuration.`,
@@ -109,6 +110,7 @@ continue); 1 when an object could not be enqueued or forwarded (the checkpoint k
           selectDestinations,
           CheckpointFile,
           replay,
+          unmatchedLogTypeWarnings,
         } = await import('./deps/replay.js');
         const now = new Date();
         const from = parseTimeArg(options.from, now, '--from');
@@ -186,6 +188,8 @@ continue); 1 when an object could not be enqueued or forwarded (the checkpoint k
             shouldStop: () => stop,
           });
           progress.stop();
+          for (const { message, logType } of unmatchedLogTypeWarnings(report.unmatchedLogTypes))
+            context.output.warn(message, { logType });
           context.output.result(
             { ...report, checkpoint: checkpoint.path, forwarding: forwarder?.stats.snapshot() },
             render,

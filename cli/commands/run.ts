@@ -146,7 +146,10 @@ SIGTERM or Ctrl-C: stop receiving, finish and settle the batches in progress, ex
 Needs the configuration (destinations; secrets are read from Secrets Manager) and the deployment
 (the stack's outputs, or SLUICE_BUCKET and SLUICE_OBJECT_QUEUE_URL).
 With "detections", the rules run here as in the Lambda, on the deployment's detection table
-(its DetectionsTable output, or SLUICE_DETECTIONS_TABLE): an alert either of them opened opens once.`,
+(its DetectionsTable output, or SLUICE_DETECTIONS_TABLE): an alert either of them opened opens once.
+Exit code: 0 when stopped by SIGTERM or Ctrl-C (failed messages and collector runs do not end the
+worker: the queue retries them); 1 when it cannot start (the stack, a queue or the detection table
+cannot be read); 2 bad usage or configuration; 130 on a second signal.`,
     )
     .action(
       run(async (context: CommandContext, options: RunOptions) => {

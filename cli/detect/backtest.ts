@@ -10,6 +10,7 @@ import type { ObjectSource } from '../../lambda/core/forward/ports';
 import { normalizeETag } from '../../lambda/core/notifications/etag';
 import { planListing } from '../replay/layout-listing';
 import { listUnderPrefixes } from '../replay/list-objects';
+import { unmatchedLogTypes, type UnmatchedLogTypes } from '../replay/unmatched-log-types';
 import { formatBytes, table } from '../shared/format';
 import { isCanaryKey } from '../verify/canary';
 import { AlertLog, renderAlerts, type AlertSummary } from './alert-log';
@@ -57,11 +58,8 @@ export interface BacktestReport {
   readonly matchesPerRule: Readonly<Record<string, number>>;
   /** What would have fired. Nothing was sent. */
   readonly alerts: readonly AlertSummary[];
-  /**
-   * Log types asked for (`--log-type`) under which no object was read, with the log types the
-   * sources do hold: most often a typo, which would otherwise read as "no alerts".
-   */
-  readonly unmatchedLogTypes?: { readonly requested: readonly string[]; readonly found: readonly string[] };
+  /** Log types asked for (`--log-type`) under which no object was read (a typo reads as "no alerts"). */
+  readonly unmatchedLogTypes?: UnmatchedLogTypes;
   readonly stoppedBy?: 'signal';
 }
 
@@ -151,7 +149,16 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
     });
   }
   await flush();
-  const unmatched = (request.logTypes ?? []).filter((logType) => !logTypesRead.has(logType));
+  const unmatched = stoppedBy
+    ? undefined
+    : await unmatchedLogTypes(
+        request.s3,
+        bucket,
+        request.sources.map((source) => source.reading),
+        request,
+        request.logTypes,
+        logTypesRead,
+      );
   return {
     bucket,
     from: request.from.toISOString(),
@@ -164,21 +171,9 @@ export async function backtest(request: BacktestRequest): Promise<BacktestReport
     skipped,
     matchesPerRule,
     alerts: log.summaries(),
-    ...(unmatched.length > 0 && !stoppedBy
-      ? { unmatchedLogTypes: { requested: unmatched, found: await logTypesHeld(request) } }
-      : {}),
+    ...(unmatched ? { unmatchedLogTypes: unmatched } : {}),
     stoppedBy,
   };
-}
-
-/** The log types the sources hold (their folders listed, whatever the range): asked only to explain a miss. */
-async function logTypesHeld(request: BacktestRequest): Promise<string[]> {
-  const found = new Set<string>();
-  for (const source of request.sources) {
-    const plan = await planListing(request.s3, request.bucket, source.reading, request);
-    for (const logType of plan.logTypes) found.add(logType);
-  }
-  return [...found].sort();
 }
 
 export function renderBacktest(report: BacktestReport): string {

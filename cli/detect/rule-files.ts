@@ -62,6 +62,9 @@ export function readRuleFiles(
 ): RuleFile[] {
   const roots = [...(options.paths?.length ? options.paths : [SHIPPED_RULES_DIR]), ...(options.extra ?? [])];
   const files = findFiles(roots, cwd, isRuleFile).filter((path) => !isRuleTestFile(path));
-  if (files.length === 0) throw usageError(`no rule files (*.yml, *.yaml) in ${roots.join(', ')}`);
+  if (files.length === 0)
+    throw usageError(
+      `no rule files (*.yml, *.yaml; *.tests.yml are rule tests) in ${roots.join(', ')}. Fix: name Sigma rule files or folders that hold them (detect test takes the rules first, then the record files)`,
+    );
   return files.map((path) => ({ path: displayPath(path, cwd), text: readFileSync(path, 'utf8') }));
 }

@@ -9,13 +9,19 @@ import type { RuleSet } from '../../lambda/core/detections/sigma/rule-set';
 import type { DetectionRule } from '../../lambda/core/detections/sigma/types';
 import { MemoryWindowStore } from '../../lambda/core/detections/windows/memory-store';
 import { SluiceError } from '../../lambda/core/errors';
-import { isValidLogType } from '../../lambda/core/layout/key-layout';
 import { readFileChunks } from '../forwarding/file-chunks';
 import { formatBytes, table } from '../shared/format';
 import { AlertLog, renderAlerts, type AlertSummary } from './alert-log';
-import { BULK_FILE_INVALID, BulkDocuments } from './bulk-documents';
+import { BULK_FILE_INVALID } from './bulk-documents';
 import type { DetectionTiming } from './config-rules';
 import { lineOfOffset } from './line-of-offset';
+import { logTypeOfPath } from './path-log-type';
+import {
+  HEC_FILE_INVALID,
+  RecordFileReader,
+  SEARCH_HITS_FILE_INVALID,
+  type RecordFileFormat,
+} from './record-file-reader';
 import { displayPath, isRuleTestFile } from './rule-files';
 import type { DetectionSource } from './sources';
 
@@ -40,14 +46,18 @@ export interface CaseResult {
   readonly failures: readonly string[];
 }
 
-/** How a record file was read: records, or the documents of Elasticsearch `_bulk` pairs. */
-export type RecordFileFormat = 'records' | 'elasticsearch-bulk';
+export type { RecordFileFormat };
 
 export interface RecordFileSummary {
   readonly file: string;
   readonly format: RecordFileFormat;
   readonly records: number;
   readonly unreadable: number;
+  /**
+   * `splunk-hec`: sourcetypes naming another source than the one read. Their records were read as
+   * that one's, with the default log type: most often `--source` is wrong. Only when there are some.
+   */
+  readonly otherSourcetypes?: readonly string[];
 }
 
 export interface DetectTestReport {
@@ -79,20 +89,26 @@ export interface DetectTestRequest {
   readonly maxObjectBytes: number;
 }
 
-/** The log type a path names when it follows the layout (`…/<logType>/YYYY/MM/DD/HH/MM/<file>`). */
-function logTypeOfPath(path: string): string | undefined {
-  const match = /(?:^|\/)([^/]+)\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}\/[^/]+$/.exec(path);
-  return match && isValidLogType(match[1]) ? match[1] : undefined;
-}
+/** The fix for a file read as envelopes that is not made of them only, by its error code. */
+const ENVELOPE_FIXES: Readonly<Record<string, string>> = {
+  [BULK_FILE_INVALID]:
+    'give whole _bulk pairs (an action line, then its document; create, index or delete), or the records as NDJSON',
+  [HEC_FILE_INVALID]: 'give HEC events only (one per line, each with its event), or the records as NDJSON',
+  [SEARCH_HITS_FILE_INVALID]:
+    'give search hits only (one per line, each with its _index and _source), or the records as NDJSON',
+};
 
-/** A `_bulk` file's error, named at its `file:line`; any other error as it is. */
-async function locateBulkError(error: unknown, path: string, file: string): Promise<unknown> {
-  if (!(error instanceof SluiceError) || error.code !== BULK_FILE_INVALID) return error;
+/** The error of a file read as envelopes, named at its `file:line`; any other error as it is. */
+async function locateEnvelopeError(error: unknown, path: string, file: string): Promise<unknown> {
+  if (!(error instanceof SluiceError) || !Object.hasOwn(ENVELOPE_FIXES, error.code)) return error;
   const line = await lineOfOffset(path, error.context.offset as number);
   return new SluiceError(
-    BULK_FILE_INVALID,
-    `${file}:${line}: ${error.message}. Fix: give whole _bulk pairs (an action line, then its document; create, index or delete), or the records as NDJSON`,
-    { file, line },
+    error.code,
+    `${file}:${line}: ${error.message}. Fix: ${ENVELOPE_FIXES[error.code]}`,
+    {
+      file,
+      line,
+    },
   );
 }
 
@@ -136,7 +152,7 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
     bytes += info.size;
     let records = 0;
     let unreadable = 0;
-    const bulk = new BulkDocuments();
+    const reader = new RecordFileReader(source.binding.name);
     const chunks = readDetectionRecords(
       readFileChunks(path),
       {
@@ -150,14 +166,14 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
         maxRecordBytes: request.maxRecordBytes,
         maxDecompressedBytes: request.maxObjectBytes,
       },
-      bulk.select,
+      reader.select,
     );
     try {
       for await (const chunk of chunks) {
         unreadable += chunk.invalid;
         for (const read of chunk.records) {
-          // A `_bulk` document keeps the id the forwarder gave it (its `_id`), not one of its place here.
-          const id = bulk.idOf(read.offset);
+          // A `_bulk` document or a search hit keeps the id the forwarder gave it (its `_id`), not one of its place here.
+          const id = reader.idOf(read.offset);
           const record = id === undefined ? read : { ...read, id };
           records += 1;
           const matched = engine.match(record).map(ruleLabel);
@@ -174,11 +190,18 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
         }
         if (batch.length >= DETECTION_BATCH_RECORDS) await flush();
       }
-      bulk.finish();
+      reader.finish();
     } catch (error) {
-      throw await locateBulkError(error, path, file);
+      throw await locateEnvelopeError(error, path, file);
     }
-    files.push({ file, format: bulk.isBulk ? 'elasticsearch-bulk' : 'records', records, unreadable });
+    const otherSourcetypes = reader.otherSourcetypes;
+    files.push({
+      file,
+      format: reader.format,
+      records,
+      unreadable,
+      ...(otherSourcetypes.length > 0 ? { otherSourcetypes } : {}),
+    });
   }
   await flush();
   return {
@@ -195,13 +218,26 @@ export async function runDetectTest(request: DetectTestRequest): Promise<DetectT
   };
 }
 
+/** How the summary says files were read other than as records, e.g. "1 as Splunk HEC events, their event only". */
+const READ_AS: Readonly<Record<Exclude<RecordFileFormat, 'records'>, string>> = {
+  'elasticsearch-bulk': 'as Elasticsearch _bulk, its documents only',
+  'splunk-hec': 'as Splunk HEC events, their event only',
+  'elasticsearch-hits': 'as Elasticsearch search hits, their _source only',
+};
+
+function howRead(files: readonly RecordFileSummary[]): string[] {
+  return Object.entries(READ_AS).flatMap(([format, how]) => {
+    const count = files.filter((file) => file.format === format).length;
+    return count > 0 ? [`${count} ${how}`] : [];
+  });
+}
+
 export function renderDetectTest(report: DetectTestReport): string {
   const lines: string[] = [];
   if (report.files.length > 0) {
     const unreadable = report.files.reduce((sum, file) => sum + file.unreadable, 0);
-    const bulk = report.files.filter((file) => file.format === 'elasticsearch-bulk').length;
     lines.push(
-      `read ${report.records} record(s) from ${report.files.length} file(s) (${formatBytes(report.bytes)}${bulk > 0 ? `; ${bulk} as Elasticsearch _bulk, its documents only` : ''}) as source ${report.source}${unreadable > 0 ? `; ${unreadable} unreadable` : ''}; ${report.rules} rule(s)`,
+      `read ${report.records} record(s) from ${report.files.length} file(s) (${[formatBytes(report.bytes), ...howRead(report.files)].join('; ')}) as source ${report.source}${unreadable > 0 ? `; ${unreadable} unreadable` : ''}; ${report.rules} rule(s)`,
     );
     if (report.matches.length === 0) lines.push('no record matches a rule');
     else {

@@ -9,6 +9,7 @@ import { planListing, type ListingSource } from './layout-listing';
 import type { Checkpoint, CheckpointFile, ReplayPlanIdentity } from './checkpoint';
 import { listUnderPrefixes } from './list-objects';
 import { syntheticNotification, type ListedObject } from './s3-notification';
+import { unmatchedLogTypes, type UnmatchedLogTypes } from './unmatched-log-types';
 
 export interface ReplayRequest {
   readonly s3: S3Client;
@@ -66,6 +67,11 @@ export interface ReplayReport {
   readonly complete: boolean;
   readonly stoppedBy?: 'max-objects' | 'signal' | 'failure';
   readonly failure?: { readonly key: string; readonly code: string; readonly message: string };
+  /**
+   * Log types asked for (`--log-type`) under which no object of the range was found (a typo reads as
+   * "0 objects"). Checked only when this run went through the whole range from its start.
+   */
+  readonly unmatchedLogTypes?: UnmatchedLogTypes;
 }
 
 const SEND_ATTEMPTS = 3;
@@ -124,6 +130,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
   let lastKey = previous?.lastKey;
   let stoppedBy: ReplayReport['stoppedBy'];
   let failure: ReplayReport['failure'];
+  const logTypesListed = new Set<string>();
 
   const save = async (complete: boolean) => {
     if (request.dryRun || !request.checkpoint) return;
@@ -197,6 +204,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       continue;
     }
     listed += 1;
+    logTypesListed.add(plan.logTypeOf(object.key));
     bytes += object.size;
     pending.push(object);
     if (pending.length >= batchSize) await flush();
@@ -205,6 +213,11 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
   if (stoppedBy !== 'failure') await flush();
   const complete = stoppedBy === undefined;
   if (complete) await save(true);
+  // After a checkpoint, the log types of the objects earlier runs did are not known.
+  const unmatched =
+    complete && !previous?.lastKey
+      ? await unmatchedLogTypes(s3, bucket, [source], request, request.logTypes, logTypesListed)
+      : undefined;
   return {
     ...base,
     prefixes: prefixes.length,
@@ -219,6 +232,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     complete,
     stoppedBy,
     failure,
+    ...(unmatched ? { unmatchedLogTypes: unmatched } : {}),
   };
 }
 

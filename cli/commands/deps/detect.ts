@@ -6,3 +6,4 @@ export { chooseSource, configuredSources } from '../../detect/sources';
 export { detectTestInputs, misnamedHint } from '../../detect/test-inputs';
 export { renderDetectTest, runDetectTest } from '../../detect/test-records';
 export { renderValidate, unboundReason, validateRules } from '../../detect/validate';
+export { unmatchedLogTypeWarnings } from '../../replay/unmatched-log-types';

@@ -6,3 +6,4 @@ export { runtimeConfigOf } from '../../../lambda/forwarder/runtime-config';
 export { buildForwarder, selectDestinations } from '../../forwarding/build';
 export { CheckpointFile } from '../../replay/checkpoint';
 export { replay } from '../../replay/replay';
+export { unmatchedLogTypeWarnings } from '../../replay/unmatched-log-types';

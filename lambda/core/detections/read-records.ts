@@ -19,6 +19,12 @@ export interface DetectionObject {
   readonly maxDecompressedBytes: number;
 }
 
+/**
+ * An event `select` keeps. A record unwrapped from an envelope may carry the log type its envelope
+ * names (a Splunk HEC sourcetype): used, like the object's, when the record names none.
+ */
+export type SelectedEvent = ReadEvent & { readonly logTypeFromKey?: string };
+
 export interface DetectionChunk {
   readonly records: readonly DetectionRecord[];
   /** Records that could not be read (bad JSON, too large): the forwarder quarantines them. */
@@ -31,12 +37,13 @@ export interface DetectionChunk {
  * record's parsed value is the reader's own: nothing is parsed twice.
  *
  * `select` sees each chunk's events before they become records: `sluice detect test` drops the
- * action lines of an Elasticsearch `_bulk` file there. Default: every event.
+ * action lines of an Elasticsearch `_bulk` file there, and unwraps Splunk HEC events and
+ * Elasticsearch search hits. Default: every event.
  */
 export async function* readDetectionRecords(
   body: AsyncIterable<Uint8Array>,
   object: DetectionObject,
-  select: (events: ReadEvent[]) => readonly ReadEvent[] = (events) => events,
+  select: (events: ReadEvent[]) => readonly SelectedEvent[] = (events) => events,
 ): AsyncGenerator<DetectionChunk, void> {
   const context = {
     source: object.source.name,
@@ -63,7 +70,10 @@ export async function* readDetectionRecords(
         invalid += 1;
         continue;
       }
-      const outbound = toOutboundRecord(event, context);
+      const outbound = toOutboundRecord(
+        event,
+        event.logTypeFromKey === undefined ? context : { ...context, logTypeFromKey: event.logTypeFromKey },
+      );
       records.push({
         id: outbound.id,
         source: object.source.name,

@@ -224,6 +224,17 @@ describe('sluice pull, collect and status for collectors, against moto and a loc
     assert.equal(report.collectors![0].lastError?.code, 'COLLECTOR_AUTH_FAILED');
     assert.equal(report.verdict.state, 'failing');
     assert.match(report.verdict.summary, /collector cirrus-main failed: COLLECTOR_AUTH_FAILED/);
+
+    // sluice pull answers 1 too, as its --help says, to stdout as into the bucket.
+    const pulled = await sluice(['pull', 'cirrus-main', '--config', config], { env, cwd: dir });
+    assert.equal(pulled.code, 1, pulled.stderr);
+    assert.match(pulled.stderr, /COLLECTOR_AUTH_FAILED/);
+    const backfill = await sluice(['pull', 'cirrus-main', '--to-bucket', '--config', config], {
+      env,
+      cwd: dir,
+    });
+    assert.equal(backfill.code, 1, backfill.stderr);
+    assert.match(backfill.stdout, /COLLECTOR_AUTH_FAILED/);
   });
   it('sluice run --collectors collects on schedule beside the forwarder, which delivers what it wrote', async () => {
     // The refused secret of the test before, made right again: the next run succeeds.

@@ -125,6 +125,12 @@ describe('sluice detect validate', () => {
     assert.match(test.stderr, /^broken\/syntax\.yml:2:1: YAML: /m);
     assert.match(test.stderr, /^broken\/two-bad\.yml:13:26: condition: unknown selection "filter"/m);
     assert.equal(test.stdout, '');
+    // With --json, stdout holds the report detect validate --json prints, not nothing.
+    const testJson = await run(['test', 'broken', 'one.ndjson', '--json']);
+    assert.equal(testJson.code, 1);
+    const validated = await run(['validate', 'broken', '--json']);
+    assert.deepEqual(testJson.json<ValidateReport>(), validated.json<ValidateReport>());
+    assert.equal(testJson.json<ValidateReport>().problems.length, 3);
   });
 
   it('warns about rules no configured source runs', async () => {
@@ -294,6 +300,106 @@ describe('sluice detect test', () => {
       );
     } finally {
       rmSync(bulkDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a Splunk HEC file as its events (log type from the sourcetype), and search hits as their _source', async () => {
+    const prod = testFiles.find((file) => file.path === 'sdm_destructive_sql_prod.tests.yml')!.cases[0];
+    // Records that name no log type: only the sourcetype says they are queries, which the rule needs.
+    const records = prod.records.map(({ logType: _logType, ...record }) => record);
+    const { dir: hecDir, config } = workspace({
+      sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
+      destinations: [{ type: 'file', name: 'splunk', path: 'out/splunk-hec.ndjson', format: 'splunk-hec' }],
+    });
+    const detect = (...args: string[]) =>
+      sluice(['detect', 'test', PACK_DIR, ...args, '--config', config], { env: ENV, cwd: hecDir });
+    try {
+      writeFileSync(join(hecDir, 'prod.ndjson'), ndjson(records).text);
+      // What `npm start` leaves in .sluice-dev/: the file sink's HEC events.
+      const forwarded = await sluice(
+        ['forward', 'prod.ndjson', '--log-type', 'queries', '--config', config],
+        { env: ENV, cwd: hecDir },
+      );
+      assert.equal(forwarded.code, 0, forwarded.stderr);
+      const hec = readFileSync(join(hecDir, 'out', 'splunk-hec.ndjson'), 'utf8');
+      assert.match(
+        hec,
+        /^\{"time":[\d.]+,"source":"s3:\/\/local\/[^"]+","sourcetype":"strongdm:queries","event":\{/,
+      );
+
+      const original = (
+        await detect('prod.ndjson', '--log-type', 'queries', '--json')
+      ).json<DetectTestReport>();
+      const destructive = (report: DetectTestReport) =>
+        report.matches.filter((match) => match.rules.includes('sdm_destructive_sql_prod'));
+      assert.equal(destructive(original).length, records.length);
+
+      const result = await detect('out/splunk-hec.ndjson', '--json');
+      assert.equal(result.code, 0, result.stderr);
+      const report = result.json<DetectTestReport>();
+      assert.deepEqual(report.files, [
+        { file: 'out/splunk-hec.ndjson', format: 'splunk-hec', records: records.length, unreadable: 0 },
+      ]);
+      assert.deepEqual(
+        destructive(report).map((match) => [match.id, match.logType]),
+        destructive(original).map((match) => [match.id, match.logType]),
+        "the events, as queries (their sourcetype's log type), with their own ids",
+      );
+      assert.deepEqual(
+        report.alerts.map((alert) => [alert.rule, alert.occurrences]),
+        original.alerts.map((alert) => [alert.rule, alert.occurrences]),
+      );
+      const text = await detect('out/splunk-hec.ndjson');
+      assert.match(
+        text.stdout,
+        new RegExp(
+          `^read ${records.length} record\\(s\\) from 1 file\\(s\\) \\([^;]+; 1 as Splunk HEC events, their event only\\)`,
+          'm',
+        ),
+      );
+
+      // An elasticdump export (search hits) of the same records, _id the forwarder's record id.
+      const hits = destructive(original).map((match, index) =>
+        JSON.stringify({
+          _index: '.ds-logs-strongdm.queries-default-2024.02.01-000001',
+          _type: '_doc',
+          _id: `es-${match.id}`,
+          _score: 1,
+          _source: records[index],
+        }),
+      );
+      writeFileSync(join(hecDir, 'dump.ndjson'), `${hits.join('\n')}\n`);
+      const dumped = await detect('dump.ndjson', '--log-type', 'queries', '--json');
+      assert.equal(dumped.code, 0, dumped.stderr);
+      const dumpReport = dumped.json<DetectTestReport>();
+      assert.equal(dumpReport.files[0].format, 'elasticsearch-hits');
+      assert.deepEqual(
+        destructive(dumpReport).map((match) => match.id),
+        destructive(original).map((match) => `es-${match.id}`),
+      );
+
+      // HEC events of another source are named, with the fix.
+      writeFileSync(join(hecDir, 'okta.ndjson'), hec.replaceAll('"strongdm:queries"', '"okta:system"'));
+      const other = await detect('okta.ndjson');
+      assert.equal(other.code, 0, other.stderr);
+      assert.match(
+        other.stderr,
+        /^warning: okta\.ndjson: HEC events of sourcetype okta:system are not of source strongdm, .*Fix: test them in a run of their own with --source okta$/m,
+      );
+
+      // A line that is no HEC event in a HEC file is refused at its line.
+      writeFileSync(join(hecDir, 'mixed.ndjson'), `${hec}${JSON.stringify(records[0])}\n`);
+      const mixed = await detect('mixed.ndjson');
+      assert.equal(mixed.code, 1);
+      assert.match(
+        mixed.stderr,
+        new RegExp(
+          `^error \\[HEC_FILE_INVALID\\]: mixed\\.ndjson:${records.length + 1}: not a Splunk HEC event where one belongs .*Fix: `,
+          'm',
+        ),
+      );
+    } finally {
+      rmSync(hecDir, { recursive: true, force: true });
     }
   });
 

@@ -153,6 +153,40 @@ describe('sluice replay against moto', () => {
     assert.equal(await stack.depth(stack.deployment.objects.queueUrl), 0);
   });
 
+  it('warns about a --log-type under which no object of the range is found, with the log types there', async () => {
+    const typo = await replay('--log-type', 'querys', '--dry-run');
+    assert.equal(typo.code, 0, typo.stderr);
+    const report = typo.json<ReplayReport>();
+    assert.equal(report.listed, 0);
+    assert.deepEqual(report.unmatchedLogTypes?.requested, ['querys']);
+    assert.ok(report.unmatchedLogTypes?.found.includes('queries'), JSON.stringify(report.unmatchedLogTypes));
+    const warnings = typo.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; message: string; logType?: string })
+      .filter((line) => line.level === 'warn');
+    assert.deepEqual(
+      warnings.map((warning) => warning.logType),
+      ['querys'],
+    );
+    assert.match(
+      warnings[0].message,
+      /^--log-type querys: no object of this log type was found in the range\. Fix: check the name \(the log types there: activities, queries\b/,
+    );
+    const text = await sluice(
+      ['replay', '--config', config, '--source', 'strongdm', ...RANGE, '--log-type', 'querys', '--dry-run'],
+      { env: stack.env, cwd: dir },
+    );
+    assert.match(
+      text.stderr,
+      /^warning: --log-type querys: no object of this log type was found in the range\./m,
+    );
+
+    const found = await replay('--log-type', 'queries', '--dry-run');
+    assert.equal(found.json<ReplayReport>().unmatchedLogTypes, undefined);
+    assert.doesNotMatch(found.stderr, /--log-type/);
+  });
+
   it('forwards directly with --direct, without the queue', async () => {
     const run = await replay('--direct', '--destination', 'splunk', '--checkpoint', 'direct.json');
     assert.equal(run.code, 0, run.stderr);

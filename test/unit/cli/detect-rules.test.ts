@@ -97,6 +97,16 @@ describe('the rules `sluice detect` runs', () => {
     );
   });
 
+  it('refuse a folder holding no rule file (records named first, say) as a usage error, with the fix', async () => {
+    const dir = project('records-only', undefined, { 'samples/q.ndjson': '{"query":"drop"}\n' });
+    const result = await run(['detect', 'test', 'samples', 'rules'], dir);
+    assert.equal(result.code, 2, result.err);
+    assert.match(
+      result.err,
+      /^error \[USAGE\]: no rule files \(\*\.yml, \*\.yaml; \*\.tests\.yml are rule tests\) in samples\. Fix: name Sigma rule files or folders that hold them \(detect test takes the rules first, then the record files\)\n$/,
+    );
+  });
+
   it('make `detect validate -c` refuse a rule that cdk synth refuses', async () => {
     const dir = project('typo', { rules: ['rules/'] }, { 'rules/bad.yml': rule('bad', 'contians') });
     const result = await run(['-c', 'sluice.config.json', 'detect', 'validate'], dir);

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMoveTaskUnsupported } from '../../../cli/redrive/redrive';
@@ -40,8 +44,15 @@ describe('the sluice command line', () => {
     assert.match(badNumber.err, /--max/);
   });
 
-  it('documents the exit codes detect and replay return, usage errors (2) included', async () => {
-    for (const command of [['detect', 'validate'], ['detect', 'test'], ['detect', 'backtest'], ['replay']]) {
+  it('documents the exit codes detect, replay, run and pull return, usage errors (2) included', async () => {
+    for (const command of [
+      ['detect', 'validate'],
+      ['detect', 'test'],
+      ['detect', 'backtest'],
+      ['replay'],
+      ['run'],
+      ['pull'],
+    ]) {
       const help = (await run([...command, '--help'])).out;
       assert.match(help, /^Exit code: 0[\s\S]*?\b2 (when|bad usage)/m, `${command.join(' ')} documents 2`);
     }
@@ -61,6 +72,63 @@ describe('the sluice command line', () => {
       'now',
     ]);
     assert.equal(noConfig.code, 2, noConfig.err);
+    const runBadOption = await run(['run', '--batch-size', '11']);
+    assert.equal(runBadOption.code, 2, runBadOption.err);
+    const runNoConfig = await run(['--config', 'does-not-exist.json', 'run']);
+    assert.equal(runNoConfig.code, 2, runNoConfig.err);
+    const pullBoth = await run(['pull', 'cirrus', '--out', 'events.ndjson', '--to-bucket']);
+    assert.equal(pullBoth.code, 2, pullBoth.err);
+    const pullNoConfig = await run(['--config', 'does-not-exist.json', 'pull', 'cirrus']);
+    assert.equal(pullNoConfig.code, 2, pullNoConfig.err);
+  });
+
+  it('ends sluice run with exit code 1, as its --help says, when the object queue cannot be read', async () => {
+    // An SQS endpoint that knows no queue: the worker cannot start.
+    const sqs = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(400, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-query-error': 'AWS.SimpleQueueService.NonExistentQueue;Sender',
+        });
+        response.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+            message: 'The specified queue does not exist.',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => sqs.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(sqs.address() as AddressInfo).port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-run-exit-'));
+    try {
+      writeFileSync(
+        join(dir, 'sluice.config.json'),
+        JSON.stringify({
+          sources: [{ name: 'strongdm', prefix: 'sdm/logs', preset: 'strongdm' }],
+          destinations: [{ type: 'file', name: 'local', path: 'out.ndjson' }],
+        }),
+      );
+      const help = (await run(['run', '--help'])).out;
+      assert.match(help, /^Exit code: [\s\S]*?\b1 when it cannot start\b/m);
+      const result = await runCliCaptured(['run'], {
+        cwd: dir,
+        env: {
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          SLUICE_BUCKET: 'audit',
+          SLUICE_OBJECT_QUEUE_URL: `${endpoint}/123456789012/gone`,
+        },
+      });
+      assert.equal(result.code, 1, result.err);
+      assert.match(result.err, /queue does not exist/i);
+    } finally {
+      sqs.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad destination URL of sluice dev as a usage error naming the option', async () => {
