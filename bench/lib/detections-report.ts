@@ -154,7 +154,8 @@ forwarder of the throughput rows (\`processMessage\` → \`forwardObject\` → S
 shown, the same local HEC receiver) on ${fixed(sizes.records)} StrongDM records (seed ${sizes.seed}, objects of 1,000 records
 of one log type, one account per person, batches of ${sizes.batchSize} objects as the handler takes its SQS batch, run
 as the handler runs them: ${sizes.hecMaxConcurrency ?? 4} at a time, HEC's ${sizes.hecMaxConcurrency === undefined ? 'default ' : ''}\`maxConcurrency\` (the detections stage and alert routes do
-not limit it); the stage counts the batches of the objects running together as one wave),
+not limit it); an object gives up its place once HEC has its records, and the stage counts the
+batch's objects together as one wave),
 without detections and with \`detections: { packs: ["strongdm"] }\`: the \`detections\` stage beside HEC,
 wired as the Lambda wires it. Each round runs both back to back on a fresh forwarder and fresh
 detection state, alternating which goes first; the table shows medians over the rounds, the added

@@ -78,10 +78,21 @@ export function createAwsDetections(adapters: DetectionAdapters): DetectionFanou
     dedupPeriodMs: detections.dedupPeriodMs,
     latenessMs: detections.latenessMs,
     routes: detections.routes,
+    releasedBytes: releasedBytesOf(env),
     channels: {
       secret: adapters.secret,
       transport: () => new HttpClient({ maxSockets: 1 }),
       sns: topicArn ? { publisher: new SnsAlertPublisher(sns()), topicArn } : undefined,
     },
   });
+}
+
+/**
+ * The stage's memory budget for the batches of objects that gave up their slot (WaveOptions.releasedBytes):
+ * a sixteenth of the function's memory, 32 MiB at the default 512 MB (see DEFAULT_RELEASED_BYTES).
+ * Undefined outside Lambda (the CLI): the default.
+ */
+export function releasedBytesOf(env: NodeJS.ProcessEnv): number | undefined {
+  const memoryMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return Number.isFinite(memoryMb) && memoryMb > 0 ? Math.floor((memoryMb * 1024 * 1024) / 16) : undefined;
 }

@@ -2,6 +2,7 @@ import type { RequestLatency } from '../http/latency';
 import type { Position } from '../notifications/object-ref';
 import type { OutboundRecord } from '../records/types';
 import { SinkCodes } from '../sinks/codes';
+import type { GatherTicket } from '../sinks/gathering';
 import type { BatchOutcome, PendingDelivery, Sink, SinkObserver } from '../sinks/types';
 import type { QuarantineEntry } from './ports';
 
@@ -41,6 +42,11 @@ export interface PipelineOptions {
   readonly observer?: SinkObserver;
   /** The invocation's request durations (see DeliveryContext.latency). Default: none. */
   readonly latency?: RequestLatency;
+  /**
+   * The object's ticket at a sink that gathers objects (Sink.ticket): handed over with each batch,
+   * told when this pipeline waits on the sink's answers and when it sends no more. Default: none.
+   */
+  readonly ticket?: GatherTicket;
 }
 
 /**
@@ -70,6 +76,8 @@ export class DestinationPipeline {
   /** Batches whose requests were answered but whose records still await the destination's confirmation. */
   private readonly confirming = new Set<Promise<void>>();
   private readonly logTypes?: ReadonlySet<string>;
+  /** Settles once `finish` has sent the last batch (it may wait for a batch in flight to be answered). */
+  private handedOver: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PipelineOptions) {
     this.logTypes = options.logTypes ? new Set(options.logTypes) : undefined;
@@ -120,7 +128,11 @@ export class DestinationPipeline {
    * record that was not read (when reading stopped early).
    */
   async finish(stoppedAt: number | undefined): Promise<Position> {
-    if (!this.failure && this.batch.length > 0) await this.dispatch();
+    const last = !this.failure && this.batch.length > 0 ? this.dispatch() : undefined;
+    // Set before the first await: forwardObject may ask right after calling finish.
+    this.handedOver = last ?? Promise.resolve();
+    if (last) await last;
+    this.options.ticket?.leave();
     while (this.inFlight.size > 0 || this.confirming.size > 0)
       await Promise.race([...this.inFlight, ...this.confirming]);
     const firstFailedIndex = this.dispatched.findIndex((batch) => batch.failedAt !== undefined);
@@ -154,8 +166,28 @@ export class DestinationPipeline {
   }
 
   private async sendWhenAnswered(): Promise<void> {
+    // A gathering sink may be waiting for every object to either join it or wait on it, as this one now does.
+    this.options.ticket?.blocked(true);
     while (this.inFlight.size >= this.maxInFlight()) await Promise.race(this.inFlight);
+    this.options.ticket?.blocked(false);
     this.send();
+  }
+
+  /**
+   * Once `finish` has handed the sink its last batch (every byte the sink may hold is then known):
+   * whether the object may give up its slot while this destination's batches are still in flight
+   * (see GatherTicket.mayReleaseSlot); when not, it keeps the slot until they are answered.
+   */
+  async mayReleaseSlot(): Promise<boolean> {
+    const { ticket } = this.options;
+    if (!ticket) return true;
+    await this.handedOver;
+    return ticket.mayReleaseSlot();
+  }
+
+  /** The object keeps its slot until this destination is done (GatherTicket.keepsSlot). */
+  keepsSlot(): void {
+    this.options.ticket?.keepsSlot();
   }
 
   private maxInFlight(): number {
@@ -166,6 +198,8 @@ export class DestinationPipeline {
   /** Keeps the first failure, unless it only said that time ran out: the destination's own says more. */
   private fail(failure: { readonly code: string; readonly message: string }): void {
     if (!this.failure || this.failure.code === SinkCodes.DEADLINE) this.failure = failure;
+    // A failed destination is sent nothing more (see send).
+    this.options.ticket?.leave();
   }
 
   private send(): void {
@@ -199,6 +233,7 @@ export class DestinationPipeline {
         deadline: this.options.deadline(),
         observer: this.options.observer,
         latency: this.options.latency,
+        ticket: this.options.ticket,
       });
       this.take(outcome, failed);
       if (outcome.pending && outcome.pending.records.length > 0) {

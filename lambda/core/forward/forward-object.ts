@@ -14,6 +14,7 @@ import type { OutboundRecord } from '../records/types';
 import { readRecordChunks } from '../records/reader';
 import { RequestLatency } from '../http/latency';
 import { SinkCodes } from '../sinks/codes';
+import type { GatherTicket } from '../sinks/gathering';
 import type { Sink, SinkObserver } from '../sinks/types';
 import { DestinationPipeline, type DestinationTally } from './destination-pipeline';
 import type { ObjectSlots } from './object-slots';
@@ -42,7 +43,9 @@ export interface ForwardDestination {
    * Whether the object keeps its slot (see ObjectSlots) until this destination is done with it.
    * Default: `true`. An alert route says `false`: its channel may wait out a Retry-After, or retry
    * until the deadline, and meanwhile the slot would keep the invocation's other objects from their
-   * SIEMs (a slow or failing channel must delay only itself).
+   * SIEMs (a slow or failing channel must delay only itself). So does the detections stage: the
+   * objects after this one start, and their batches join the wave this one's batches wait in; its
+   * ticket may still have the slot kept (GatherTicket.mayReleaseSlot: a memory budget).
    */
   readonly holdsSlot?: boolean;
 }
@@ -71,6 +74,12 @@ export interface ForwardDependencies {
   readonly releaseSlot?: () => void;
   /** The invocation's object slots: this object sends its share of each destination's requests. Default: all. */
   readonly objectSlots?: ObjectSlots;
+  /**
+   * The object's tickets at the destinations that gather objects (Sink.ticket), by destination
+   * name, taken before it waited for its slot (processMessage). A gathering destination not in it
+   * gets a ticket for this call alone. Default: none.
+   */
+  readonly tickets?: ReadonlyMap<string, GatherTicket>;
   /**
    * Told of each record as it is built, with the value the reader parsed (a record's own `value`
    * parses it again): the detections stage runs its rules there. Default: none.
@@ -151,9 +160,32 @@ function startOf(position: Position | undefined): Position {
  * else is delivered or reported as work left for a later invocation.
  */
 export async function forwardObject(work: ObjectWork, deps: ForwardDependencies): Promise<ForwardResult> {
+  // Tickets taken here, for a caller that took none, end with the call (whatever it throws).
+  const own: GatherTicket[] = [];
+  try {
+    return await forward(work, deps, (sink) => {
+      const given = deps.tickets?.get(sink.name);
+      if (given || !sink.ticket) return given;
+      const ticket = sink.ticket();
+      own.push(ticket);
+      return ticket;
+    });
+  } finally {
+    for (const ticket of own) ticket.end();
+  }
+}
+
+async function forward(
+  work: ObjectWork,
+  deps: ForwardDependencies,
+  ticketOf: (sink: Sink) => GatherTicket | undefined,
+): Promise<ForwardResult> {
   const { object } = work;
   const starts = new Map(deps.destinations.map((d) => [d.sink.name, startOf(work.progress?.[d.sink.name])]));
   const active = deps.destinations.filter((d) => starts.get(d.sink.name) !== 'done');
+  // A destination this object has nothing for must not hold back the objects it gathers.
+  for (const destination of deps.destinations)
+    if (starts.get(destination.sink.name) === 'done') deps.tickets?.get(destination.sink.name)?.leave();
   const latency = deps.latency ?? new RequestLatency();
   const slots = deps.objectSlots;
   const pipelines = active.map(
@@ -167,6 +199,7 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
         deadline: () => deps.deliveryDeadline,
         observer: deps.observer,
         latency,
+        ticket: ticketOf(destination.sink),
       }),
   );
   const numericStarts = pipelines.map((pipeline) => resumeOffset(starts.get(pipeline.name)!) as number);
@@ -320,7 +353,17 @@ export async function forwardObject(work: ObjectWork, deps: ForwardDependencies)
 
   const finishing = pipelines.map((pipeline) => pipeline.finish(stoppedAt));
   if (deps.releaseSlot) {
+    // A destination that gathers objects is told: the objects waiting for this slot wait on it.
+    for (let index = 0; index < pipelines.length; index += 1)
+      if (active[index].holdsSlot !== false) pipelines[index].keepsSlot();
     await Promise.allSettled(finishing.filter((_, index) => active[index].holdsSlot !== false));
+    // A destination that does not hold the slot may still have it kept: the detections stage, while
+    // the batches it holds for objects that gave theirs up would pass its memory budget.
+    const kept: Promise<Position>[] = [];
+    for (let index = 0; index < pipelines.length; index += 1)
+      if (active[index].holdsSlot === false && !(await pipelines[index].mayReleaseSlot()))
+        kept.push(finishing[index]);
+    if (kept.length > 0) await Promise.allSettled(kept);
     deps.releaseSlot();
   }
   const ends = await Promise.all(finishing);

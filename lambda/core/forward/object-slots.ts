@@ -40,11 +40,23 @@ export class ObjectSlots {
 
   /**
    * Waits for this object's turn. Resolves `true` when it starts (call `release()` once it is done),
-   * `false` when there is no time left to start it.
+   * `false` when there is no time left to start it. `onGranted` is called the moment the slot is
+   * this object's (within `release()` of the object before it), not turns later when the caller
+   * resumes: whoever counts the running objects (the detections stage's waves) never sees a slot in
+   * passage, held by nobody.
    */
-  async acquire(): Promise<boolean> {
-    if (this.active >= this.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active += 1;
+  async acquire(onGranted?: () => void): Promise<boolean> {
+    if (this.active >= this.capacity)
+      await new Promise<void>((resolve) =>
+        this.waiting.push(() => {
+          onGranted?.();
+          resolve();
+        }),
+      );
+    else {
+      this.active += 1;
+      onGranted?.();
+    }
     if (this.timeLeft()) return true;
     this.release();
     return false;

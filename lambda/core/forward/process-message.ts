@@ -4,6 +4,7 @@ import { SluiceError } from '../errors';
 import { continuationBody } from '../notifications/continuation';
 import type { DestinationProgress, ObjectWork } from '../notifications/object-ref';
 import { parseMessage } from '../notifications/parse-message';
+import type { GatherTicket } from '../sinks/gathering';
 import {
   forwardObject,
   type ForwardDependencies,
@@ -108,36 +109,50 @@ export async function processMessage(
     return;
   }
   const slots = deps.objectSlots;
-  if (slots && !(await slots.acquire())) {
-    await handBack({ ...work, progress: work.progress ?? {} }, 'no time left to start it', deps, options, {
-      bucket: object.bucket,
-      key: object.key,
-      source: where.source.name,
-    });
-    return;
-  }
-  // Released once, by the object's end or earlier (an alert route's channel holds no slot).
-  let holding = slots !== undefined;
-  const releaseSlot = () => {
-    if (holding) slots?.release();
-    holding = false;
-  };
+  // Taken before the object waits for its slot: a destination that runs the batches of the objects
+  // running at once together (the detections stage) then knows this one is coming.
+  const tickets = takeTickets(deps, slots);
+  const endTickets = () => tickets.forEach((ticket) => ticket.end());
   let result;
   try {
-    result = await forwardObject(work, {
-      ...deps,
-      source: where.source,
-      logTypeFromKey: where.logType,
-      releaseSlot,
-    });
-  } catch (error) {
-    if (error instanceof SluiceError && error.code === 'OBJECT_NOT_FOUND') {
-      deps.log.error('object deleted before it was forwarded: nothing to read', { ...error.context });
+    // The slot is this object's from the moment it passes (see ObjectSlots.acquire).
+    if (slots && !(await slots.acquire(() => tickets.forEach((ticket) => ticket.started())))) {
+      endTickets();
+      await handBack({ ...work, progress: work.progress ?? {} }, 'no time left to start it', deps, options, {
+        bucket: object.bucket,
+        key: object.key,
+        source: where.source.name,
+      });
       return;
     }
-    throw error;
+    // Released once, by the object's end or earlier (an alert route's channel holds no slot).
+    let holding = slots !== undefined;
+    const releaseSlot = () => {
+      if (holding) {
+        tickets.forEach((ticket) => ticket.released());
+        slots?.release();
+      }
+      holding = false;
+    };
+    try {
+      result = await forwardObject(work, {
+        ...deps,
+        source: where.source,
+        logTypeFromKey: where.logType,
+        releaseSlot,
+        tickets,
+      });
+    } catch (error) {
+      if (error instanceof SluiceError && error.code === 'OBJECT_NOT_FOUND') {
+        deps.log.error('object deleted before it was forwarded: nothing to read', { ...error.context });
+        return;
+      }
+      throw error;
+    } finally {
+      releaseSlot();
+    }
   } finally {
-    releaseSlot();
+    endTickets();
   }
   deps.onObject?.(result.summary, object);
   const fields = { bucket: object.bucket, key: object.key, source: where.source.name, ...result.summary };
@@ -170,6 +185,16 @@ export async function processMessage(
       .map((failure) => `${failure.destination}: ${failure.code} ${failure.message}`)
       .join('; ') || `s3://${object.bucket}/${object.key}: out of time before any progress`;
   throw new SluiceError('DELIVERY_INCOMPLETE', reason, { failures: [reason] });
+}
+
+/** The object's tickets at the destinations that gather objects (Sink.ticket), by destination name. */
+function takeTickets(deps: MessageDependencies, pool: object | undefined): Map<string, GatherTicket> {
+  const tickets = new Map<string, GatherTicket>();
+  for (const { sink } of deps.destinations) {
+    const ticket = sink.ticket?.(pool);
+    if (ticket) tickets.set(sink.name, ticket);
+  }
+  return tickets;
 }
 
 /**

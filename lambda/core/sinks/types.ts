@@ -1,5 +1,6 @@
 import type { RequestLatency } from '../http/latency';
 import type { OutboundRecord } from '../records/types';
+import type { GatherTicket } from './gathering';
 
 /** A record a destination refused for good (e.g. a mapping error): it is quarantined, never retried. */
 export interface RejectedRecord {
@@ -71,6 +72,8 @@ export interface DeliveryContext {
    * the deadline, and every attempt is recorded. Default: none (only the deadline itself is checked).
    */
   readonly latency?: RequestLatency;
+  /** The ticket of the object this batch is from, when the sink gathers objects (`Sink.ticket`). */
+  readonly ticket?: GatherTicket;
 }
 
 /** A destination: one per configured SIEM endpoint. */
@@ -82,6 +85,12 @@ export interface Sink {
   readonly maxBatchRecords: number;
   /** Delivers a batch. Never throws for destination errors: everything is reported in the outcome. */
   deliver(batch: readonly OutboundRecord[], context: DeliveryContext): Promise<BatchOutcome>;
+  /**
+   * A sink that runs the batches of the objects running at once together (the detections stage)
+   * gives each object a ticket (see gathering.ts). `pool`: the slots the object waits for (one set
+   * per invocation); without one, the object is running from the start. Default: none.
+   */
+  ticket?(pool?: object): GatherTicket;
   /** Releases keep-alive sockets (used by the CLI and tests; Lambda keeps them warm). */
   close?(): void;
 }

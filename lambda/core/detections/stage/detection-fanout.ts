@@ -18,6 +18,11 @@ export interface DetectionFanoutOptions {
   readonly latenessMs: number;
   readonly routes: readonly AlertRouteConfig[];
   readonly channels: RouteSinkDependencies;
+  /**
+   * Bytes of stage batches the objects that gave up their slot before the stage answered may hold
+   * between them (see WaveOptions.releasedBytes). Default: 32 MiB, for the default 512 MB function.
+   */
+  readonly releasedBytes?: number;
 }
 
 export interface DetectionFanout {
@@ -42,14 +47,17 @@ export function createDetectionFanout(options: DetectionFanoutOptions): Detectio
     alertsPrefix: options.alertsPrefix,
     dedupPeriodMs: options.dedupPeriodMs,
     latenessMs: options.latenessMs,
+    waves: { releasedBytes: options.releasedBytes },
   });
   const routes = createRouteSinks(options.routes, options.channels);
   return {
     destinations: [
       // Two batches in flight: the stage's store round trips overlap the reading of the next batch.
       // It does not pace objects: the more objects run at once, the larger its waves (and the fewer
-      // its requests per record); the SIEM destinations set how many run.
-      { sink: stage, maxInFlight: 2, pacesObjects: false },
+      // its requests per record); the SIEM destinations set how many run. Nor does it hold an
+      // object's slot while its batches wait for their wave: the batch's next objects start and
+      // join that wave (within the stage's memory budget: waves.ts).
+      { sink: stage, maxInFlight: 2, pacesObjects: false, holdsSlot: false },
       // One batch at a time per route keeps a channel's alerts in order. Only alert objects reach a
       // route: its one request must not hold every other object back (a slow channel delays only
       // itself), neither by pacing objects nor by keeping its object's slot while it waits.

@@ -1,6 +1,7 @@
-import { errorMessage } from '../../errors';
+import { SluiceError, errorMessage } from '../../errors';
 import type { OutboundRecord } from '../../records/types';
 import { SinkCodes } from '../../sinks/codes';
+import type { GatherTicket } from '../../sinks/gathering';
 import type { BatchOutcome, DeliveryContext, Sink } from '../../sinks/types';
 import type { AlertStore } from '../alerts/store';
 import type { MatchedRecord } from '../batch-matches';
@@ -13,7 +14,7 @@ import { DEFAULT_ALERTS_PREFIX, DETECTIONS_STAGE } from './names';
 import type { AlertObjectWriter } from './ports';
 import { PreMatches } from './pre-match';
 import { stepAtMost } from './update-steps';
-import { Waves, type WaveOptions } from './waves';
+import { WAVE_DEADLINE, Waves, type WaveOptions } from './waves';
 
 export interface DetectionSinkOptions {
   /** The rules bound to the configured sources. */
@@ -38,8 +39,8 @@ export interface DetectionSinkOptions {
   readonly maxAlertBytes?: number;
   /** Epoch ms: the engine's now and the deadline's clock. Default: `Date.now`. */
   readonly now?: () => number;
-  /** How the batches of objects read at once are gathered into one engine run (see waves.ts). */
-  readonly waves?: WaveOptions;
+  /** How the batches of the objects running at once are gathered into one engine run (see waves.ts). */
+  readonly waves?: Omit<WaveOptions, 'now'>;
 }
 
 /**
@@ -54,9 +55,10 @@ export interface DetectionSinkOptions {
  * nothing new), from where the forwarder sends it to the SIEMs and routes.
  * An opening is marked notified once its object exists: "notified" means handed to routing.
  *
- * The batches of the objects read at once (the handler's batch of notifications) run through the
+ * The batches of the objects running at once (the handler's batch of notifications) run through the
  * engine together, as one wave (waves.ts): the store round trips are per group and per alert, so
- * ten objects of the same accounts cost one set of them, not ten. Batches may be in flight at once,
+ * ten objects of the same accounts cost one set of them, not ten. Each object holds a ticket
+ * (`ticket`) that tells the waves when it runs, waits and leaves. Batches may be in flight at once,
  * here and in other Lambdas: the engine needs no order between them (see windows.ts).
  */
 export class DetectionSink implements Sink {
@@ -86,7 +88,12 @@ export class DetectionSink implements Sink {
     this.maxWrites = Math.max(1, options.maxConcurrentWrites ?? 16);
     this.maxAlertBytes = options.maxAlertBytes ?? DEFAULT_MAX_ALERT_BYTES;
     this.now = options.now ?? Date.now;
-    this.waves = new Waves((matched) => this.run(matched), options.waves);
+    this.waves = new Waves((matched) => this.run(matched), { ...options.waves, now: this.now });
+  }
+
+  /** An object's place in the waves (see waves.ts): processMessage takes one per object. */
+  ticket(pool?: object): GatherTicket {
+    return this.waves.ticket(pool);
   }
 
   /** The forwarder's `detections` hook: runs the rules on a record as it is built. */
@@ -119,10 +126,17 @@ export class DetectionSink implements Sink {
       );
     try {
       const matched = this.matches.take(batch);
-      if (matched.length > 0) await this.waves.join(matched);
+      // A batch in which nothing matched still joins: the wave then need not wait for this object.
+      await this.waves.join(matched, {
+        ticket: context.ticket,
+        bytes: matched.length > 0 ? bytesOf(batch) : 0,
+        deadline: context.deadline,
+      });
       return { delivered: batch, rejected: [], failed: [] };
     } catch (error) {
       const where = `offsets ${batch[0].offset}-${batch[batch.length - 1].offset} of s3://${batch[0].bucket}/${batch[0].key}`;
+      if (error instanceof SluiceError && error.code === WAVE_DEADLINE)
+        return failed(batch, SinkCodes.DEADLINE, `detections: ${error.message} (${where})`);
       return failed(
         batch,
         DetectionStageCodes.FAILED,
@@ -197,6 +211,13 @@ function stepShown(occurrences: number): number {
 }
 
 const OPENED = { status: 'opened' } as const;
+
+/** What the batch's records hold in memory until its wave answers (their bytes: views of what was read). */
+function bytesOf(batch: readonly OutboundRecord[]): number {
+  let bytes = 0;
+  for (let i = 0; i < batch.length; i += 1) bytes += batch[i].bytes.length;
+  return bytes;
+}
 
 function failed(batch: readonly OutboundRecord[], code: string, message: string): BatchOutcome {
   return { delivered: [], rejected: [], failed: batch, failure: { code, message } };

@@ -394,10 +394,8 @@ describe('the detections stage in the forwarder', () => {
     const adds: string[] = [];
     const windows = new MemoryWindowStore();
     const counted = world(files, {
+      // One batch per object: each object joins the wave once, at its end; the wave runs once all three did.
       maxBatchRecords: 100,
-      // One wave, run when it holds the three objects' 29 matching records (7 of the 36 are logins),
-      // whatever the time between them on a busy machine.
-      waves: { quietMs: 3_600_000, maxLingerMs: 3_600_000, maxItems: 29 },
       windows: {
         add: (partition, contributions, expiresAtMs) => {
           adds.push(partition);

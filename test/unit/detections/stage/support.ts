@@ -131,7 +131,7 @@ export function world(
      * running count batch by batch.
      */
     stageInFlight?: number;
-    /** Default: the stage's (a wave runs 25 ms after the last batch joined it). */
+    /** Default: the stage's (see waves.ts). */
     waves?: WaveOptions;
   } = {},
 ): StageWorld {

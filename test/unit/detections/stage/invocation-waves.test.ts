@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryAlertStore } from '../../../../lambda/core/detections/alerts/store';
+import { RuleIndex } from '../../../../lambda/core/detections/rule-index';
+import { createDetectionFanout } from '../../../../lambda/core/detections/stage/detection-fanout';
+import { DETECTIONS_STAGE } from '../../../../lambda/core/detections/stage/names';
+import { MemoryWindowStore } from '../../../../lambda/core/detections/windows/memory-store';
+import type { WindowStore } from '../../../../lambda/core/detections/windows/store';
+import { invocationSchedule } from '../../../../lambda/core/forward/object-slots';
+import { processMessage, type MessageDependencies } from '../../../../lambda/core/forward/process-message';
+import { parseMessage } from '../../../../lambda/core/notifications/parse-message';
+import { MemoryObjects, MemoryQuarantine, ndjson, RecordingSink } from '../../forward/fakes';
+import { BUCKET, events, MemoryAlertWriter, rules, source } from './support';
+
+const OBJECTS = 10;
+const RECORDS = 12;
+const keyOf = (n: number) => `app/events/2024/02/01/13/00/part-${n}.json`;
+/** The three actors' `query_burst` windows (support.ts's records). */
+const GROUPS = ['query_burst\u0000["a0"]', 'query_burst\u0000["a1"]', 'query_burst\u0000["a2"]'];
+
+/**
+ * An invocation as the handler runs it: `OBJECTS` notifications at once, a SIEM whose 4 requests in
+ * flight let 4 objects run at a time, and the detections fan-out as the forwarder builds it. Each
+ * object is one stage batch. Every window store `add` is recorded: one per group and wave.
+ */
+function invocation(
+  options: { releasedBytes?: number; failFirstAdd?: boolean; objects?: number; records?: number } = {},
+) {
+  const count = options.objects ?? OBJECTS;
+  const records = options.records ?? RECORDS;
+  const files = Object.fromEntries(
+    Array.from({ length: count }, (_, n) => [keyOf(n), ndjson(events(records, n * records))]),
+  );
+  const objects = new MemoryObjects(files);
+  objects.chunkSize = 1 << 20;
+  const stored = new MemoryWindowStore();
+  const adds: string[] = [];
+  let failing = options.failFirstAdd === true;
+  const windows: WindowStore = {
+    add: (partition, contributions, expiresAtMs) => {
+      adds.push(partition);
+      if (failing) {
+        failing = false;
+        return Promise.reject(new Error('table unavailable'));
+      }
+      return stored.add(partition, contributions, expiresAtMs);
+    },
+    range: (partition, fromMs, toMs) => stored.range(partition, fromMs, toMs),
+  };
+  const alerts = new MemoryAlertStore();
+  const fanout = createDetectionFanout({
+    index: new RuleIndex(rules(), [{ name: 'app' }]),
+    windows,
+    alerts,
+    writer: new MemoryAlertWriter(),
+    alertsPrefix: 'sluice',
+    dedupPeriodMs: 3_600_000,
+    // The records are of 2024: every one joins its window.
+    latenessMs: 10 * 365 * 86_400_000,
+    routes: [],
+    channels: {
+      secret: () => ({ get: async () => '', refresh: async () => '' }),
+      transport: () => {
+        throw new Error('no routes here');
+      },
+    },
+    releasedBytes: options.releasedBytes,
+  });
+  const siem = new RecordingSink('siem', 5);
+  const destinations = [{ sink: siem, maxInFlight: 4 }, ...fanout.destinations];
+  const continuations: string[] = [];
+  const deadline = Date.now() + 3_600_000;
+  const deps: MessageDependencies = {
+    sources: [{ ...source, prefix: 'app' }],
+    destinations,
+    detections: fanout.hook,
+    objects,
+    quarantine: new MemoryQuarantine(),
+    continuations: { send: async (bodies) => void continuations.push(...bodies) },
+    maxRecordBytes: 1 << 20,
+    maxObjectBytes: 1 << 30,
+    now: Date.now,
+    stopReadingAt: deadline,
+    deliveryDeadline: deadline,
+    ...invocationSchedule({
+      destinations,
+      now: Date.now,
+      stopReadingAt: deadline,
+      deliveryDeadline: deadline,
+    }),
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+  };
+  const run = () =>
+    Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        processMessage(notification(keyOf(n)), deps, { receiveCount: 1 }),
+      ),
+    );
+  return { run, adds, alerts, siem, continuations, close: () => fanout.close() };
+}
+
+/**
+ * Waits for `work` in turns of the event loop, not on a clock: with setTimeout mocked, work that
+ * waited on a timer would never end. The ceiling is far above the turns these runs take.
+ */
+async function withoutTimers<T>(work: Promise<T>): Promise<T> {
+  let done = false;
+  void work.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let turn = 0; turn < 100_000 && !done; turn += 1)
+    await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(done, true, 'the work waited on a timer');
+  return work;
+}
+
+function notification(key: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventName: 'ObjectCreated:Put',
+        eventTime: '2024-02-01T14:00:00Z',
+        s3: { bucket: { name: BUCKET }, object: { key, eTag: 'e', versionId: 'v1' } },
+      },
+    ],
+  });
+}
+
+describe("the detections stage's waves in an invocation", () => {
+  it('counts the batch of ten objects, run four at a time, in one wave, on no clock', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const w = invocation();
+    await withoutTimers(w.run());
+    w.close();
+    // Objects 5 to 10 started as the first ones gave up their slots, their batches waiting in the wave.
+    assert.deepEqual(w.adds.sort(), GROUPS, 'one store write per group: one wave');
+    assert.equal(w.siem.received.length, OBJECTS * RECORDS);
+    assert.deepEqual(w.continuations, []);
+    assert.deepEqual(
+      [...w.alerts.snapshot().values()].map((state) => state.memberIds.size).sort((a, b) => a - b),
+      [14, 32, 32, 32],
+      'the 14 dropped tables, and each actor’s 32 queries (of 120 records, 24 are logins)',
+    );
+  });
+
+  it("runs a lone object's batches at once, one wave each, on no clock", async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // 2,500 records: three stage batches (1,000 records each), each its own wave.
+    const w = invocation({ objects: 1, records: 2_500 });
+    await withoutTimers(w.run());
+    w.close();
+    assert.equal(w.siem.received.length, 2_500);
+    assert.deepEqual(w.continuations, []);
+    for (const group of GROUPS)
+      assert.equal(w.adds.filter((partition) => partition === group).length, 3, `${group}: three waves`);
+  });
+
+  it('does not deadlock when the memory budget keeps every object in its slot until its wave ran', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // One byte: no object may give up its slot while its batch waits, so the objects waiting for a
+    // slot wait on the wave, and the wave runs on the four running ones.
+    const w = invocation({ releasedBytes: 1 });
+    await withoutTimers(w.run());
+    w.close();
+    assert.equal(w.siem.received.length, OBJECTS * RECORDS);
+    assert.deepEqual(w.continuations, []);
+    assert.ok(w.adds.length > GROUPS.length, `several waves: ${w.adds.length} writes`);
+  });
+
+  it('fails the batch of every object in a failed wave; each goes on from its own progress', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const w = invocation({ failFirstAdd: true });
+    await withoutTimers(w.run());
+    w.close();
+    assert.equal(w.continuations.length, OBJECTS, 'every object of the wave continues');
+    for (const body of w.continuations) {
+      const parsed = parseMessage(body);
+      assert.equal(parsed.kind, 'objects');
+      if (parsed.kind !== 'objects') continue;
+      assert.deepEqual(parsed.work[0].progress, { siem: 'done', [DETECTIONS_STAGE]: 0 });
+    }
+  });
+});
