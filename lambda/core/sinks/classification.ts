@@ -6,7 +6,8 @@ export type Records = readonly OutboundRecord[];
 /**
  * What one answer means for the records of the request it answers. Every record of the request ends up in
  * exactly one place: delivered, rejected, retry, one of the resend groups, or, when `fatal` or
- * `authRefused` is set, implicitly failed (everything not delivered or rejected).
+ * `authRefused` is set, implicitly failed (everything not delivered or rejected). With `refused`, every
+ * record of the request is still undecided: the delivery loop isolates the ones to blame.
  */
 export interface Classification {
   readonly delivered: Records;
@@ -23,6 +24,12 @@ export interface Classification {
   readonly authRefused?: { readonly status: number; readonly message: string };
   /** Stop delivering this batch: the records not delivered or rejected fail with this code. */
   readonly fatal?: { readonly code: string; readonly message: string };
+  /**
+   * The destination refused the content of this multi-record request as a whole, without naming a
+   * record: the delivery loop sends the halves again to find the records to blame (see isolation.ts),
+   * which are rejected with `code` and the reason their own request was given.
+   */
+  readonly refused?: { readonly code: string; readonly reason: string };
 }
 
 const NONE: Records = [];
@@ -45,6 +52,16 @@ export function fatal(code: string, message: string, delivered: Records = NONE):
 
 export function rejectAll(batch: Records, code: string, reason: string): Classification {
   return { delivered: NONE, rejected: batch.map((record) => ({ record, code, reason })), retry: NONE };
+}
+
+/**
+ * A content refusal of the whole request (HTTPS collector 400/422, Logs Ingestion API 400): one record
+ * is rejected at once; several are handed to the delivery loop's isolation, so that one bad record does
+ * not take the rest of its batch into the quarantine.
+ */
+export function refuseContent(batch: Records, code: string, reason: string): Classification {
+  if (batch.length <= 1) return rejectAll(batch, code, reason);
+  return { delivered: NONE, rejected: [], retry: NONE, refused: { code, reason } };
 }
 
 /**

@@ -36,11 +36,18 @@ export const SinkCodes = {
   ES_DOCUMENT_FORBIDDEN: 'ES_DOCUMENT_FORBIDDEN',
   ES_REQUEST_REJECTED: 'ES_REQUEST_REJECTED',
 
+  /**
+   * The collector refused the content (400/422: the record, once isolated by halving, or a group the
+   * batch's isolation budget left whole; 415: the batch as it is).
+   */
   HTTPS_BATCH_REJECTED: 'HTTPS_BATCH_REJECTED',
   HTTPS_RECORD_TOO_LARGE: 'HTTPS_RECORD_TOO_LARGE',
   HTTPS_REQUEST_REJECTED: 'HTTPS_REQUEST_REJECTED',
 
-  /** The Logs Ingestion API refused the content of a batch (a 4xx that names no configuration error). */
+  /**
+   * The Logs Ingestion API refused the content (a 4xx that names no configuration error): on a 400, the
+   * record once isolated by halving, or a group the batch's isolation budget left whole.
+   */
   SENTINEL_BATCH_REJECTED: 'SENTINEL_BATCH_REJECTED',
   /** A single record above the API's 1 MB per call. */
   SENTINEL_RECORD_TOO_LARGE: 'SENTINEL_RECORD_TOO_LARGE',

@@ -7,6 +7,7 @@ import { planRetry, parseRetryAfter, type RetryPolicy } from '../retry/backoff';
 import type { Authorizer } from './auth';
 import { retryAll, type Classification, type Records } from './classification';
 import { SinkCodes } from './codes';
+import { createIsolation } from './isolation';
 import type { BatchOutcome, DeliveryContext, RejectedRecord } from './types';
 
 /** The destination-specific half of a sink: how to write a request and how to read its answer. */
@@ -39,7 +40,8 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /**
  * The retrying delivery shared by every sink. It sends a batch, lets the protocol classify the answer,
- * and then: keeps what was delivered or rejected, resends split/tail groups at once, retries the
+ * and then: keeps what was delivered or rejected, resends split/tail groups at once, halves a request
+ * whose content was refused until the records to blame are found (within a per-batch budget), retries the
  * `retry` subset after a jittered backoff (never earlier than Retry-After), re-reads credentials once on
  * 401/403, and stops before the deadline. It never throws for destination errors; every record of the
  * batch comes back in exactly one of delivered / rejected / failed.
@@ -134,6 +136,7 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
     const failed: OutboundRecord[] = [];
     let failure: BatchOutcome['failure'];
     const bodies = new Map<Records, Uint8Array>();
+    const isolation = createIsolation(batch.length);
 
     let ready: Records[] = batch.length > 0 ? [batch] : [];
     let waiting: Records[] = [];
@@ -173,6 +176,9 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): Deliver {
           failEverything(errorCode(error), `${name}: ${errorMessage(error)}`, group);
           break;
         }
+        // Halved here, not by the classifier: the request budget is the batch's, and a classifier
+        // sees one answer. The halves are ordinary groups (retried on 429/5xx, stopped by the deadline).
+        if (outcome?.refused) outcome = isolation.decide(group, outcome.refused);
         if (outcome === undefined) {
           // DELIVERY_DEADLINE says that no record of the batch was refused: the destination is not
           // to blame, the object was only out of time. Records refused before are the destination's.

@@ -267,30 +267,69 @@ describe('the forwarder on moto, delivering to Microsoft Sentinel (local Entra I
     }
   });
 
-  it('quarantines a batch the API refuses with 400, with the service’s error', async () => {
-    const handler = pipeline.handlerFor(config());
-    ingestion.injectFaults({
-      status: 400,
-      body: JSON.stringify({
-        error: { code: 'InvalidPayload', message: 'Column TimeGenerated has an invalid datetime.' },
-      }),
-      headers: { 'x-ms-error-code': 'InvalidPayload' },
+  it('quarantines only the record the API refuses with 400, each with the service’s error; delivers the rest', async () => {
+    // The DCR refuses a row whose `activity` is not a string (a column of another type).
+    const strict = await startLogsIngestionReceiver({
+      dcrImmutableId: DCR,
+      streams: STREAMS,
+      tokens: entra.verifier,
+      refuseRowsContaining: 'NOT-A-STRING',
     });
-    await pipeline.putObject(key('activities', 'refused.json'), ndjson([50, 51].map((n) => activity(n))));
-    const drained = await pipeline.drain(handler);
-    assert.equal(drained.failed, 0, 'quarantined records complete the message');
-    const quarantined = await quarantineLines();
-    assert.deepEqual(
-      quarantined.map((line) => [line.destination, line.code, line.recordId, line.reason]).sort(),
-      ['at-000050', 'at-000051'].map((id) => [
-        'sentinel',
-        'SENTINEL_BATCH_REJECTED',
-        id,
-        'Logs Ingestion API 400 InvalidPayload: Column TimeGenerated has an invalid datetime.',
-      ]),
-    );
-    assert.equal(ingestion.rows().length, 0);
-    assert.equal(await dlqDepth(), 0);
+    try {
+      const handler = pipeline.handlerFor(config({}, strict.url));
+      const records = Array.from({ length: 500 }, (_, index) => activity(1_000 + index));
+      records[137] = activity(1_137, { activity: { value: 'NOT-A-STRING' } });
+      records[401] = activity(1_401, { activity: { value: 'NOT-A-STRING' } });
+      await pipeline.putObject(key('activities', 'refused.json'), ndjson(records));
+      const drained = await pipeline.drain(handler);
+      assert.equal(drained.failed, 0, 'quarantined records complete the message');
+      const quarantined = await quarantineLines();
+      assert.deepEqual(
+        quarantined.map((line) => [line.destination, line.code, line.recordId, line.reason]).sort(),
+        ['at-001137', 'at-001401'].map((id) => [
+          'sentinel',
+          'SENTINEL_BATCH_REJECTED',
+          id,
+          'Logs Ingestion API 400 InvalidPayload: Data at index 0 does not match the schema of stream \'Custom-strongdm_activities\': it contains "NOT-A-STRING".',
+        ]),
+      );
+      const rows = strict.rows('Custom-strongdm_activities');
+      assert.equal(new Set(rows.map(idOf)).size, rows.length, 'no record twice');
+      assert.equal(rows.length, 498);
+      // Two bad records in one batch of 500: at most 2 × 2 × ⌈log2 500⌉ calls after the first.
+      assert.ok(strict.counters.requests <= 1 + 36, `${strict.counters.requests} calls`);
+      assert.equal(await dlqDepth(), 0);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('a DCR that refuses every record costs a bounded number of calls; all are quarantined with the reason', async () => {
+    const strict = await startLogsIngestionReceiver({
+      dcrImmutableId: DCR,
+      streams: STREAMS,
+      tokens: entra.verifier,
+      refuseRowsContaining: 'Admin UI',
+    });
+    try {
+      const handler = pipeline.handlerFor(config({}, strict.url));
+      const records = Array.from({ length: 500 }, (_, index) => activity(2_000 + index));
+      await pipeline.putObject(key('activities', 'mismatch.json'), ndjson(records));
+      const drained = await pipeline.drain(handler);
+      assert.equal(drained.failed, 0);
+      const quarantined = await quarantineLines();
+      assert.deepEqual(quarantined.map((line) => line.recordId).sort(), records.map(idOf).sort());
+      assert.ok(quarantined.every((line) => line.code === 'SENTINEL_BATCH_REJECTED'));
+      assert.ok(
+        quarantined.every((line) => String(line.reason).startsWith('Logs Ingestion API 400 InvalidPayload')),
+      );
+      // One batch of 500: the first call and at most 4 × ⌈log2 500⌉ = 36 more (2n − 1 = 999 without a bound).
+      assert.ok(strict.counters.requests <= 37, `${strict.counters.requests} calls`);
+      assert.equal(strict.rows().length, 0);
+      assert.equal(await dlqDepth(), 0);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('fails, never quarantines, when the DCR does not declare the stream (400 InvalidStream)', async () => {

@@ -24,6 +24,11 @@ export interface CollectorReceiverOptions {
   readonly maxContentLength?: number;
   readonly faults?: readonly CollectorFault[];
   readonly random?: () => number;
+  /**
+   * A request holding a record whose JSON text contains this string is refused whole, as collectors
+   * validating a schema do: 400 `{"error":"record <i> is invalid: …"}`, no record stored. Default: none.
+   */
+  readonly refuseRecordsContaining?: string;
 }
 
 export interface CollectorReceiver {
@@ -76,6 +81,14 @@ export async function startCollectorReceiver(
       return answer(res, 400, { error: 'body is not JSON' });
     }
     if (!Array.isArray(parsed)) return answer(res, 400, { error: 'expected a JSON array' });
+    const marker = options.refuseRecordsContaining;
+    const refused =
+      marker === undefined ? -1 : parsed.findIndex((record) => JSON.stringify(record).includes(marker));
+    if (refused !== -1) {
+      return answer(res, 400, {
+        error: `record ${refused} is invalid: it contains ${JSON.stringify(marker)}`,
+      });
+    }
     records.push(...parsed);
     counters.records += parsed.length;
     answer(res, 200, {});

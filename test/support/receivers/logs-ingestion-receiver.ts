@@ -46,6 +46,12 @@ export interface LogsIngestionReceiverOptions {
   /** Each call answers 429 (with Retry-After) with this probability, once the programmed faults are used. */
   readonly throttleProbability?: number;
   readonly random?: () => number;
+  /**
+   * A call holding a row whose JSON text contains this string is refused whole, as a DCR whose stream
+   * declares a column of another type refuses it: 400 `InvalidPayload` naming the row, nothing
+   * ingested. Default: none.
+   */
+  readonly refuseRowsContaining?: string;
   /** Keep the ingested rows (`rows`, `ingested`); `false` only counts them (benchmarks). Default: true. */
   readonly store?: boolean;
 }
@@ -89,7 +95,7 @@ const PATH = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/;
  * call; 204 on success. Errors are `{"error":{"code","message"}}` with `x-ms-error-code`, in the
  * order the service checks: API version, token (401, expired on the shared Azure clock), DCR (404),
  * the app's role on it (403), stream (400 InvalidStream), size (413 ContentLengthLimitExceeded),
- * body (400 InvalidPayload).
+ * body (400 InvalidPayload, also for a row `refuseRowsContaining` marks).
  */
 export async function startLogsIngestionReceiver(
   options: LogsIngestionReceiverOptions,
@@ -225,6 +231,17 @@ export async function startLogsIngestionReceiver(
       parsed.some((row) => row === null || typeof row !== 'object' || Array.isArray(row))
     ) {
       return fail(res, 400, 'InvalidPayload', 'The request body must be a JSON array of objects.');
+    }
+    const marker = options.refuseRowsContaining;
+    const refused =
+      marker === undefined ? -1 : parsed.findIndex((row) => JSON.stringify(row).includes(marker));
+    if (refused !== -1) {
+      return fail(
+        res,
+        400,
+        'InvalidPayload',
+        `Data at index ${refused} does not match the schema of stream '${stream}': it contains ${JSON.stringify(marker)}.`,
+      );
     }
     if (options.store ?? true) {
       for (const row of parsed as Record<string, unknown>[]) ingested.push({ stream, row });

@@ -5,6 +5,7 @@ import {
   excerpt,
   fatal,
   parseJsonBody,
+  refuseContent,
   rejectAll,
   retryAll,
   splitOrReject,
@@ -66,8 +67,11 @@ function retryAfterMs(response: HttpResponse): number | undefined {
  *   DCR): configuration errors, the same for every batch, so the batch fails
  *   (SENTINEL_REQUEST_REJECTED) and stays in SQS / the DLQ to be re-driven once fixed, rather than
  *   moving every record into the quarantine.
- * - any other 4xx: the service refused this batch's content; the same bytes would get the same answer,
- *   so it is quarantined (SENTINEL_BATCH_REJECTED) with the service's error code and message.
+ * - any other 400 (e.g. InvalidPayload): the service refused the call's content without naming a
+ *   record, and the same bytes would get the same answer. The delivery loop sends the halves again
+ *   until only the records refused on their own remain; they are quarantined (SENTINEL_BATCH_REJECTED)
+ *   with the service's error code and message for their own call.
+ * - any other 4xx: the service refused this batch; it is quarantined as it is (SENTINEL_BATCH_REJECTED).
  * - anything else (1xx, 3xx): an unexpected answer (redirects are not followed).
  */
 export function classifyIngestionAnswer(response: HttpResponse, batch: Records): Classification {
@@ -92,6 +96,7 @@ export function classifyIngestionAnswer(response: HttpResponse, batch: Records):
       `${description}. Fix: check endpoint and dcrImmutableId, and that the DCR declares the stream (streamName / streamByLogType)`,
     );
   }
+  if (status === 400) return refuseContent(batch, SinkCodes.SENTINEL_BATCH_REJECTED, description);
   if (status >= 400 && status < 500) return rejectAll(batch, SinkCodes.SENTINEL_BATCH_REJECTED, description);
   return fatal(SinkCodes.UNEXPECTED_ANSWER, `${description}: unexpected answer`);
 }

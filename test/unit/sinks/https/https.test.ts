@@ -34,11 +34,23 @@ describe('classifyCollectorAnswer', () => {
       assert.equal(classifyCollectorAnswer(answer(status), batch).retry, batch);
   });
 
-  it('400/422: the batch is rejected with the collector’s answer', () => {
-    const result = classifyCollectorAnswer(answer(422, '{"error":"field x missing"}'), batch);
+  it('400/422: the content was refused; the delivery loop isolates the records to blame', () => {
+    for (const status of [400, 422]) {
+      const result = classifyCollectorAnswer(answer(status, '{"error":"field x missing"}'), batch);
+      assert.equal(result.refused?.code, 'HTTPS_BATCH_REJECTED');
+      assert.equal(result.refused?.reason, `collector ${status}: {"error":"field x missing"}`);
+      assert.deepEqual([result.delivered, result.rejected, result.retry], [[], [], []]);
+    }
+    const alone = classifyCollectorAnswer(answer(422, '{"error":"field x missing"}'), batch.slice(0, 1));
+    assert.equal(alone.rejected.length, 1);
+    assert.match(alone.rejected[0].reason, /422.*field x missing/);
+  });
+
+  it('415: no half would pass (the media type is refused), so the batch is quarantined whole', () => {
+    const result = classifyCollectorAnswer(answer(415, 'unsupported media type'), batch);
+    assert.equal(result.refused, undefined);
     assert.equal(result.rejected.length, 4);
     assert.equal(result.rejected[0].code, 'HTTPS_BATCH_REJECTED');
-    assert.match(result.rejected[0].reason, /422.*field x missing/);
   });
 
   it('404 and other 4xx: the batch fails (configuration, not content)', () => {

@@ -86,18 +86,25 @@ describe('classifyIngestionAnswer', () => {
     assert.equal(header.fatal?.code, 'SENTINEL_REQUEST_REJECTED');
   });
 
-  it('other 4xx: the batch is quarantined with the service’s error code and message', () => {
-    const result = classifyIngestionAnswer(
-      answer(400, azureError('InvalidPayload', 'The request body must be a JSON array of objects.')),
-      batch,
+  it('400 (not InvalidStream): the content was refused; the delivery loop isolates the records to blame', () => {
+    const body = azureError('InvalidPayload', 'The request body must be a JSON array of objects.');
+    const reason = 'Logs Ingestion API 400 InvalidPayload: The request body must be a JSON array of objects.';
+    const result = classifyIngestionAnswer(answer(400, body), batch);
+    assert.deepEqual(result.refused, { code: 'SENTINEL_BATCH_REJECTED', reason });
+    assert.deepEqual([result.delivered, result.rejected, result.retry], [[], [], []]);
+    // A record refused alone is to blame at once.
+    const alone = classifyIngestionAnswer(answer(400, body), batch.slice(0, 1));
+    assert.equal(alone.refused, undefined);
+    assert.deepEqual(
+      alone.rejected.map(({ code, reason: why }) => [code, why]),
+      [['SENTINEL_BATCH_REJECTED', reason]],
     );
-    assert.equal(result.rejected.length, 4);
-    assert.equal(result.rejected[0].code, 'SENTINEL_BATCH_REJECTED');
-    assert.equal(
-      result.rejected[0].reason,
-      'Logs Ingestion API 400 InvalidPayload: The request body must be a JSON array of objects.',
-    );
+  });
+
+  it('other 4xx: the batch is quarantined whole with the service’s answer', () => {
     const html = classifyIngestionAnswer(answer(422, '<html>nope</html>'), batch);
+    assert.equal(html.refused, undefined);
+    assert.equal(html.rejected.length, 4);
     assert.equal(html.rejected[0].reason, 'Logs Ingestion API 422: <html>nope</html>');
   });
 
