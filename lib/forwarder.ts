@@ -23,7 +23,7 @@ import { detectionRulesFile } from './detections/rules-bundle';
 import { handlerBundling, sluiceEnvironment, sluiceHandler } from './handler-location';
 import { pascal } from './log-stream-bucket';
 import { acknowledgeWildcardResources } from './nag';
-import { FUNCTION_TIMEOUT_ENV } from '../lambda/forwarder/request-timeouts';
+import { FUNCTION_TIMEOUT_ENV } from '../lambda/adapters/request-bounds';
 import { secretResourceArns } from './secret-arns';
 
 export interface ForwarderProps {

@@ -1,4 +1,5 @@
 import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
+import { boundedRequestHandler, type BoundedRequestHandler } from '../../lambda/adapters/request-bounds';
 
 /** What the standard AWS environment and the global flags say about reaching AWS. */
 export interface AwsSettings {
@@ -9,7 +10,17 @@ export interface AwsSettings {
   /** Path-style S3 addressing: on for non-AWS endpoints, or `SLUICE_S3_FORCE_PATH_STYLE=true`. */
   readonly forcePathStyle: boolean;
   readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** How long one attempt of a request may go unanswered. Default: `CLI_REQUEST_TIMEOUT_MS`. */
+  readonly requestTimeoutMs?: number;
 }
+
+/**
+ * Without a request timeout the SDK waits for ever on a request that is never answered (a proxy or
+ * VPN that drops the connection silently), and the command hangs. 30 s: longer than any answer the
+ * CLI waits for (SQS long polls hold theirs up to 20 s); also how long an object being read may
+ * send nothing. With the SDK's 3 attempts, a command fails after about 90 s.
+ */
+export const CLI_REQUEST_TIMEOUT_MS = 30_000;
 
 export function awsSettings(
   env: NodeJS.ProcessEnv,
@@ -44,6 +55,7 @@ export interface AwsClientConfig {
   readonly endpoint?: string;
   readonly profile?: string;
   readonly credentials?: AwsSettings['credentials'];
+  readonly requestHandler: BoundedRequestHandler;
 }
 
 export function clientConfig(settings: AwsSettings): AwsClientConfig {
@@ -52,6 +64,7 @@ export function clientConfig(settings: AwsSettings): AwsClientConfig {
     endpoint: settings.endpoint,
     profile: settings.profile,
     credentials: settings.credentials,
+    requestHandler: boundedRequestHandler(settings.requestTimeoutMs ?? CLI_REQUEST_TIMEOUT_MS),
   };
 }
 

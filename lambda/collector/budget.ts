@@ -4,8 +4,12 @@
  * budgets behave like long production ones.
  */
 export function fetchDeadline(now: number, remainingMs: number): number {
-  const margin = Math.min(60_000, Math.max(5_000, remainingMs * 0.2));
-  return now + Math.max(0, remainingMs - margin);
+  return now + Math.max(0, remainingMs - writeMarginMs(remainingMs));
+}
+
+/** The time a run keeps after fetching to write its objects and move its checkpoint. */
+export function writeMarginMs(remainingMs: number): number {
+  return Math.min(60_000, Math.max(5_000, remainingMs * 0.2));
 }
 
 /**

@@ -1,15 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { awsClientConfig } from '../adapters/aws-client-config';
 import { DynamoDbCheckpointStore } from '../adapters/dynamodb-checkpoint-store';
 import { SecretsManagerSecrets } from '../adapters/secrets-manager';
 import type { RunOutcome } from '../core/collectors/types';
 import { errorCode, errorMessage } from '../core/errors';
 import { HttpClient } from '../core/http/client';
 import { fetchDeadline } from './budget';
+import { collectorClients } from './clients';
 import { collectOnce, type CollectDeps } from './collect';
 import { COLLECTOR_ENV } from './env';
 import { CollectorMetrics, futureSkewSeconds } from './metrics';
@@ -26,14 +23,14 @@ function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
 /** Built once per execution environment: keep-alive sockets and cached secrets survive between runs. */
 function createRuntime(env: NodeJS.ProcessEnv): { config: CollectorRuntimeConfig; deps: CollectDeps } {
   const config = readCollectorRuntimeConfig(env);
-  const aws = awsClientConfig(env);
-  const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
+  const clients = collectorClients(env, config.collector.runTimeoutSeconds);
+  const secrets = new SecretsManagerSecrets(clients.secretsManager);
   return {
     config,
     deps: {
-      s3: new S3Client({ ...aws, forcePathStyle: env.SLUICE_S3_FORCE_PATH_STYLE === 'true' }),
+      s3: clients.s3,
       bucket: requiredEnv(env, COLLECTOR_ENV.bucket),
-      store: new DynamoDbCheckpointStore(new DynamoDBClient(aws), requiredEnv(env, COLLECTOR_ENV.table)),
+      store: new DynamoDbCheckpointStore(clients.dynamodb, requiredEnv(env, COLLECTOR_ENV.table)),
       secrets: (arn) => secrets.source(arn),
       transport: new HttpClient({ maxSockets: 2 }),
     },

@@ -16,6 +16,7 @@ import type { RuleFile } from '../core/detections/sigma/rule-set';
 import { createDetectionFanout, type DetectionFanout } from '../core/detections/stage/detection-fanout';
 import type { SecretSource } from '../core/sinks/types';
 import { ALERT_TOPIC_ENV, DETECTION_RULES_FILE, DETECTION_RULES_FILE_ENV } from './detection-env';
+import { forwarderRequestHandlers } from './request-timeouts';
 import type { ForwarderRuntimeConfig } from './runtime-config';
 
 export interface DetectionAdapters {
@@ -49,6 +50,21 @@ export function readBundledRules(env: NodeJS.ProcessEnv): RuleFile[] {
 }
 
 /**
+ * The Lambda's detection clients, built from its environment. A request to the table or the topic
+ * that stalls fails within the forwarder's request timeout instead of holding the invocation until
+ * its end (request-timeouts.ts).
+ */
+export function detectionClients(env: NodeJS.ProcessEnv): NonNullable<DetectionAdapters['clients']> {
+  const handlers = forwarderRequestHandlers(env);
+  return {
+    // AWS_ENDPOINT_URL_DYNAMODB, when set, points DynamoDB alone elsewhere (a local table, a proxy).
+    dynamodb: new DynamoDBClient({ ...awsClientConfig(env, 'DynamoDB'), requestHandler: handlers.dynamodb }),
+    // One attempt per send: the alert sender retries within the deadline itself (SnsAlertPublisher).
+    sns: () => new SNSClient({ ...awsClientConfig(env), maxAttempts: 1, requestHandler: handlers.sns }),
+  };
+}
+
+/**
  * Detections over AWS: state in the stack's DynamoDB table, alert objects in the log bucket, routes
  * through Secrets Manager and the alert topic. Undefined when the configuration has no detections.
  */
@@ -63,11 +79,8 @@ export function createAwsDetections(adapters: DetectionAdapters): DetectionFanou
       `detections are configured but ${DETECTION_TABLE_ENV} is not set. Fix: deploy the forwarder with the sluice stack`,
     );
   }
-  const aws = awsClientConfig(env);
-  // AWS_ENDPOINT_URL_DYNAMODB, when set, points DynamoDB alone elsewhere (a local table, a proxy).
-  const dynamodb = adapters.clients?.dynamodb ?? new DynamoDBClient(awsClientConfig(env, 'DynamoDB'));
-  // One attempt per send: the alert sender retries within the deadline itself (SnsAlertPublisher).
-  const sns = adapters.clients?.sns ?? (() => new SNSClient({ ...aws, maxAttempts: 1 }));
+  const clients = adapters.clients ?? detectionClients(env);
+  const { dynamodb, sns } = clients;
   const topicArn = env[ALERT_TOPIC_ENV];
   return createDetectionFanout({
     index: buildRuleIndex(adapters.rules, config.sources),

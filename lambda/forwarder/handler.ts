@@ -28,8 +28,8 @@ function createRuntime(env: NodeJS.ProcessEnv) {
   const bucket = requiredEnv(env, 'SLUICE_BUCKET');
   const queueUrl = requiredEnv(env, 'SLUICE_OBJECT_QUEUE_URL');
   const aws = awsClientConfig(env);
-  // A stalled object stream must fail the message, and a stalled continuation or delete must fail
-  // within the time kept for them, not run the invocation into its timeout.
+  // A stalled object stream must fail the message, and a stalled continuation, delete or secret read
+  // must fail within the time kept for them, not run the invocation into its timeout.
   const requestHandlers = forwarderRequestHandlers(env);
   // Path-style addressing for S3-compatible endpoints (moto, MinIO) named by AWS_ENDPOINT_URL.
   const s3 = new S3Client({
@@ -38,7 +38,9 @@ function createRuntime(env: NodeJS.ProcessEnv) {
     requestHandler: requestHandlers.s3,
   });
   const sqs = new SQSClient({ ...aws, requestHandler: requestHandlers.sqs });
-  const secrets = new SecretsManagerSecrets(new SecretsManagerClient(aws));
+  const secrets = new SecretsManagerSecrets(
+    new SecretsManagerClient({ ...aws, requestHandler: requestHandlers.secretsManager }),
+  );
   const secret = (arn: string) => secrets.source(arn);
   const detections = config.detections
     ? createAwsDetections({ config, rules: readBundledRules(env), env, s3, bucket, secret })

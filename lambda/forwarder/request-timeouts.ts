@@ -1,5 +1,13 @@
-/** The forwarder's timeout in seconds, set by the stack: Lambda tells a handler only its time left. */
-export const FUNCTION_TIMEOUT_ENV = 'SLUICE_FUNCTION_TIMEOUT_SECONDS';
+import {
+  attemptTimeoutMs,
+  boundedRequestHandler,
+  DYNAMODB_ATTEMPTS,
+  FUNCTION_TIMEOUT_ENV,
+  functionTimeoutSecondsOf,
+  SDK_ATTEMPTS,
+} from '../adapters/request-bounds';
+
+export { FUNCTION_TIMEOUT_ENV };
 
 const LONGEST_IDLE_MS = 60_000;
 const SHORTEST_IDLE_MS = 5_000;
@@ -15,47 +23,55 @@ const IDLE_SHARE_OF_TIMEOUT = 0.2;
  * an idle timeout on the socket): 60 s, or a fifth of a shorter function timeout (6 s at 30 s).
  */
 export function s3IdleTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env[FUNCTION_TIMEOUT_ENV]);
-  if (!Number.isFinite(seconds) || seconds <= 0) return LONGEST_IDLE_MS;
+  const seconds = functionTimeoutSecondsOf(env);
+  if (seconds === undefined) return LONGEST_IDLE_MS;
   return Math.min(
     LONGEST_IDLE_MS,
     Math.max(SHORTEST_IDLE_MS, Math.floor(seconds * 1000 * IDLE_SHARE_OF_TIMEOUT)),
   );
 }
 
-const LONGEST_QUEUE_REQUEST_MS = 5_000;
-const SHORTEST_QUEUE_REQUEST_MS = 1_000;
-/** The SDK's standard retry strategy makes up to 3 attempts. */
-const SDK_ATTEMPTS = 3;
+/**
+ * AWS answers these requests in milliseconds, a new TLS connection included: 750 ms lets DynamoDB's
+ * 4 attempts end in the 3 s reserve of the shortest timeout (30 s); 5 s is a stall.
+ */
+const REQUEST_LIMITS = { shortestMs: 750, longestMs: 5_000 } as const;
 
 /**
- * How long one SQS request (a continuation, an early delete) may go unanswered. They are sent in the
- * time deadlines.ts keeps after deliveries end (a tenth of the invocation, at most 20 s): a stalled
- * request without a timeout would run the invocation into its timeout, and its whole batch, the
- * finished messages too, would come back. The SDK's attempts together fit in that reserve: a third of
- * it per attempt, between 1 s and 5 s (SQS answers in milliseconds).
+ * How long one attempt of a short AWS request (SQS, Secrets Manager, DynamoDB, SNS) may go
+ * unanswered when the client makes `attempts`. Continuations and early deletes are sent in the time
+ * deadlines.ts keeps after deliveries end (a tenth of the invocation, at most 20 s); secrets, the
+ * detection table and the alert topic are read and written while deliveries run, which end at that
+ * same reserve. A stalled request without a timeout would run the invocation into its timeout, and
+ * its whole batch, the finished messages too, would come back. All attempts together fit in the
+ * reserve, at most 5 s each: at 30 s, 1 s (SQS, Secrets Manager: 3 attempts), 750 ms (DynamoDB: 4)
+ * and 3 s (SNS: 1). A timeout the function cannot know (not set) gives 5 s.
  */
-export function queueRequestTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env[FUNCTION_TIMEOUT_ENV]);
-  if (!Number.isFinite(seconds) || seconds <= 0) return LONGEST_QUEUE_REQUEST_MS;
+export function reserveRequestTimeoutMs(env: NodeJS.ProcessEnv, attempts: number): number {
+  const seconds = functionTimeoutSecondsOf(env);
+  if (seconds === undefined) return REQUEST_LIMITS.longestMs;
   const reserveMs = Math.min(seconds * 1000 * 0.1, 20_000);
-  return Math.min(
-    LONGEST_QUEUE_REQUEST_MS,
-    Math.max(SHORTEST_QUEUE_REQUEST_MS, Math.floor(reserveMs / SDK_ATTEMPTS)),
-  );
+  return attemptTimeoutMs(reserveMs, attempts, REQUEST_LIMITS);
+}
+
+/** One SQS request (a continuation, an early delete): the SDK's 3 attempts fit in the reserve. */
+export function queueRequestTimeoutMs(env: NodeJS.ProcessEnv): number {
+  return reserveRequestTimeoutMs(env, SDK_ATTEMPTS);
 }
 
 /**
- * The request handler settings of the forwarder's S3 and SQS clients. The SDK's node handler
- * (@smithy/node-http-handler 4.x) only logs a warning when `requestTimeout` passes and keeps
- * waiting unless `throwOnRequestTimeout` is set, and its `requestTimeout` ends once the answer's
- * headers arrive: an object stream that stalls mid-body is caught by `socketTimeout` (no byte for
- * that long, before or after the headers), an SQS request that is never answered by
- * `requestTimeout` with `throwOnRequestTimeout`.
+ * The request handler settings of the forwarder's clients. An object stream that stalls mid-body is
+ * caught by `socketTimeout` (no byte for that long, before or after the headers); every other
+ * request by `requestTimeout`, which throws (see request-bounds.ts). SNS sends one attempt
+ * (the alert sender retries within its deadline itself).
  */
 export function forwarderRequestHandlers(env: NodeJS.ProcessEnv) {
+  const idleMs = s3IdleTimeoutMs(env);
   return {
-    s3: { socketTimeout: s3IdleTimeoutMs(env) },
-    sqs: { requestTimeout: queueRequestTimeoutMs(env), throwOnRequestTimeout: true },
+    s3: boundedRequestHandler(idleMs, idleMs),
+    sqs: boundedRequestHandler(queueRequestTimeoutMs(env)),
+    secretsManager: boundedRequestHandler(reserveRequestTimeoutMs(env, SDK_ATTEMPTS)),
+    dynamodb: boundedRequestHandler(reserveRequestTimeoutMs(env, DYNAMODB_ATTEMPTS)),
+    sns: boundedRequestHandler(reserveRequestTimeoutMs(env, 1)),
   } as const;
 }

@@ -12,6 +12,7 @@ import { LOG_TYPE_ATTRIBUTE } from '../core/ingest/events';
 import { quarantineBody, quarantineKey } from '../core/ingest/quarantine';
 import { errorMessage } from '../core/errors';
 import { readBatcherConfig, type BatcherConfig } from './config';
+import { batcherRequestHandler } from './request-timeouts';
 
 const gzipAsync = promisify(gzip);
 
@@ -155,7 +156,7 @@ let configured: BatcherHandler | undefined;
 export const handler: BatcherHandler = (event, context) => {
   configured ??= createBatcherHandler({
     config: readBatcherConfig(process.env),
-    s3: new S3Client(SDK_CLIENT_DEFAULTS),
+    s3: new S3Client({ ...SDK_CLIENT_DEFAULTS, requestHandler: batcherRequestHandler(process.env) }),
     logger: new Logger({ serviceName: 'ingest-batcher' }),
     metrics: new Metrics({ namespace: 'Sluice', serviceName: 'ingest-batcher' }),
   });

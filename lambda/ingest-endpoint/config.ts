@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseIngestEnvironment } from '../core/ingest/env-config';
 import { ENDPOINT_TIMEOUT_SECONDS } from '../core/ingest/time-budget';
-import { FUNCTION_TIMEOUT_ENV } from '../forwarder/request-timeouts';
+import { FUNCTION_TIMEOUT_ENV } from '../adapters/request-bounds';
 import { isValidLogType, LOG_TYPE_PATTERN } from '../core/layout/key-layout';
 
 /** Everything the endpoint reads from its environment (set by the `IngestEndpoint` construct). */

@@ -1,4 +1,5 @@
 import { SDK_CLIENT_DEFAULTS } from '../adapters/aws-client-config';
+import { boundedRequestHandler } from '../adapters/request-bounds';
 import { endpointRequestTimeoutMs } from '../core/ingest/time-budget';
 
 /**
@@ -9,9 +10,6 @@ import { endpointRequestTimeoutMs } from '../core/ingest/time-budget';
 export function endpointClientConfig(functionTimeoutSeconds: number | undefined) {
   return {
     ...SDK_CLIENT_DEFAULTS,
-    requestHandler: {
-      requestTimeout: endpointRequestTimeoutMs(functionTimeoutSeconds),
-      throwOnRequestTimeout: true,
-    },
+    requestHandler: boundedRequestHandler(endpointRequestTimeoutMs(functionTimeoutSeconds)),
   };
 }

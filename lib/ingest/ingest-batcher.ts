@@ -5,6 +5,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_ENV } from '../../lambda/adapters/request-bounds';
 import { SluiceError } from '../../lambda/core/errors';
 import { DEFAULT_OBJECT_LIMITS } from '../../lambda/core/ingest/batch-plan';
 import type { EnrichmentDefaults } from '../../lambda/core/ingest/enrich';
@@ -136,6 +137,8 @@ export class IngestBatcher extends Construct {
         MAX_ENTRIES_PER_OBJECT: String(maxEntries),
         MAX_BYTES_PER_OBJECT: String(maxBytes),
         GZIP: String(props.gzip ?? false),
+        // Its S3 writes' timeouts are derived from it: Lambda tells a handler only its time left.
+        [FUNCTION_TIMEOUT_ENV]: String(timeout.toSeconds()),
         ...(props.defaultLogType === undefined ? {} : { DEFAULT_LOG_TYPE: props.defaultLogType }),
         ...(props.allowedLogTypes === undefined
           ? {}

@@ -14,7 +14,7 @@ import {
   HEC_RAW_PATHS,
 } from '../../lambda/core/ingest/routes';
 import { ENDPOINT_TIMEOUT_SECONDS } from '../../lambda/core/ingest/time-budget';
-import { FUNCTION_TIMEOUT_ENV } from '../../lambda/forwarder/request-timeouts';
+import { FUNCTION_TIMEOUT_ENV } from '../../lambda/adapters/request-bounds';
 import { IngestFunction } from './ingest-function';
 import type { IngestQueue } from './ingest-queue';
 import { acknowledgeNag } from '../nag';

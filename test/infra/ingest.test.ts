@@ -185,6 +185,14 @@ describe('IngestBatcher', () => {
     });
   });
 
+  it("tells its function its timeout, from which its S3 writes' request timeouts are derived", () => {
+    const { stack } = ingestStack({ batcher: { timeout: Duration.seconds(90) } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 90,
+      Environment: { Variables: Match.objectLike({ SLUICE_FUNCTION_TIMEOUT_SECONDS: '90' }) },
+    });
+  });
+
   it('consumes the ingest queue in batches, reporting batch item failures', () => {
     const { stack, queue } = ingestStack({
       batcher: { batchSize: 5000, maxBatchingWindow: Duration.seconds(60) },

@@ -44,6 +44,8 @@ describe('how long one AWS request of the ingest endpoint may go unanswered', ()
     assert.deepEqual(endpointClientConfig(15).requestHandler, {
       requestTimeout: 4_466,
       throwOnRequestTimeout: true,
+      // An answer whose body stalls after its headers: requestTimeout has ended by then.
+      socketTimeout: 4_466,
     });
   });
 
