@@ -118,7 +118,8 @@ describe("the ingest batcher's S3 writes", () => {
     assert.equal(batcherRequestTimeoutMs(withTimeout(60)), 10_000);
     assert.equal(batcherRequestTimeoutMs({}), 10_000);
     assert.equal(batcherRequestTimeoutMs(withTimeout(900)), 60_000);
-    assert.deepEqual(batcherRequestHandler(withTimeout(60)), boundedRequestHandler(10_000));
+    // The whole attempt (a 100 MiB upload) may take half the timeout; a stall fails it after 10 s.
+    assert.deepEqual(batcherRequestHandler(withTimeout(60)), boundedRequestHandler(30_000, 10_000));
   });
 });
 

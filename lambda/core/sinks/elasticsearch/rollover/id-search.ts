@@ -35,7 +35,11 @@ interface SearchAnswer {
 }
 
 export type SearchResult =
-  | { readonly kind: 'found'; readonly ids: ReadonlySet<string> }
+  /**
+   * `hits`: how many the answer held. An id indexed in several backing indices (a duplicate made
+   * before the lookup existed) is one hit per copy, so an answer of `size` hits may leave ids out.
+   */
+  | { readonly kind: 'found'; readonly ids: ReadonlySet<string>; readonly hits: number }
   /** Some shard did not answer, or the search timed out: not finding an id proves nothing. */
   | { readonly kind: 'incomplete'; readonly reason: string }
   | { readonly kind: 'unreadable' };
@@ -49,6 +53,7 @@ export function readSearchAnswer(body: string): SearchResult {
   if (failedShards > 0) return { kind: 'incomplete', reason: `search failed on ${failedShards} shard(s)` };
   if (answer.timed_out === true) return { kind: 'incomplete', reason: 'search timed out' };
   const ids = new Set<string>();
-  for (const hit of answer.hits?.hits ?? []) if (typeof hit._id === 'string') ids.add(hit._id);
-  return { kind: 'found', ids };
+  const hits = answer.hits?.hits ?? [];
+  for (const hit of hits) if (typeof hit._id === 'string') ids.add(hit._id);
+  return { kind: 'found', ids, hits: hits.length };
 }

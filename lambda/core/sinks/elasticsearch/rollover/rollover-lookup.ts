@@ -109,14 +109,21 @@ export function createRolloverLookup(options: RolloverLookupOptions) {
   ): Promise<{ found: Set<string> } | Fetched> => {
     const ids = [...new Set(records.map((record) => record.id))];
     const found = new Set<string>();
-    for (let start = 0; start < ids.length; start += MAX_IDS_PER_SEARCH) {
-      const chunk = ids.slice(start, start + MAX_IDS_PER_SEARCH);
+    for (let start = 0; start < ids.length;) {
+      const chunk = ids.slice(start, start + MAX_IDS_PER_SEARCH).filter((id) => !found.has(id));
+      if (chunk.length === 0) {
+        start += MAX_IDS_PER_SEARCH;
+        continue;
+      }
       const result = await request(
         { method: 'POST', url: searchUrl(cluster, target), body: searchBody(chunk) },
         context,
       );
       if (result.kind === 'failed') return { failure: result };
-      if (result.status === 404) continue;
+      if (result.status === 404) {
+        start += MAX_IDS_PER_SEARCH;
+        continue;
+      }
       if (result.status < 200 || result.status >= 300) {
         const state = unchecked(target, result.status, result.body);
         cache.set(target, { at: now(), state: Promise.resolve({ state }) });
@@ -130,7 +137,12 @@ export function createRolloverLookup(options: RolloverLookupOptions) {
         };
       }
       if (answer.kind === 'unreadable') return { state: unchecked(target, result.status, result.body) };
+      const before = found.size;
       for (const id of answer.ids) found.add(id);
+      // A full answer may have left ids out for the copies of others (an id indexed in two backing
+      // indices is two hits): the ids not found are asked again, until an answer holds room to spare.
+      // Each repeat finds at least one id more, so this ends.
+      if (answer.hits < chunk.length || found.size === before) start += MAX_IDS_PER_SEARCH;
     }
     return { found };
   };
