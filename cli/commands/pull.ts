@@ -69,9 +69,9 @@ Secrets are read from Secrets Manager with your credentials. Events go out as th
 (with sluice_event_id added where the API gives no id), one per line.
 --to-bucket writes what the scheduled collector would, under <source prefix>/<logType>/, and the
 forwarder sends it on; events the collector wrote already are sent again (Elasticsearch keeps one
-per id). Ctrl-C stops after the page in progress.
-Exit code: 0 when the range was read (or -x's one query; without --to-bucket, also when stopped
-by Ctrl-C); 1 when the API, its secret or the bucket failed (what was written stays written);
+per id). Ctrl-C stops after the page in progress (--to-bucket: after writing what it holds).
+Exit code: 0 when the range was read (or -x's one query), also when stopped by Ctrl-C; 1 when the
+API, its secret or the bucket failed (what was written stays written);
 2 bad usage or configuration.`,
     )
     .action(
@@ -101,9 +101,13 @@ by Ctrl-C); 1 when the API, its secret or the bucket failed (what was written st
           const runDeps = deps.collectDeps(context.aws, deployment, new deps.MemoryCheckpointStore());
           const progress = context.output.progress(`pull ${name}`);
           let written = 0;
+          // Ctrl-C writes what the run holds and ends it (the objects written stay written).
+          let stop = false;
+          const unsubscribe = context.io.onStopSignal(() => (stop = true));
           try {
             const outcome = await deps.collectOnce(runtime, runDeps, {
               deadline: Date.now() + PULL_BUDGET_MS,
+              shouldStop: () => stop,
               since,
               until,
               onePage: Boolean(options.x),
@@ -119,6 +123,7 @@ by Ctrl-C); 1 when the API, its secret or the bucket failed (what was written st
             );
             if (outcome.status === 'failed') throw new CommandFailed('', 1);
           } finally {
+            unsubscribe();
             runDeps.close();
           }
           return;

@@ -169,6 +169,37 @@ describe('sluice pull, collect and status for collectors, against moto and a loc
     assert.equal(await checkpoints().read('cirrus-main'), undefined, 'no checkpoint was written');
   });
 
+  it('stops a --to-bucket backfill on Ctrl-C before it reads another page', async () => {
+    let stopped = false;
+    const run = await sluice(
+      [
+        'pull',
+        'cirrus-main',
+        '--to-bucket',
+        '--since',
+        at(0),
+        '--until',
+        at(1),
+        '--json',
+        '--config',
+        config,
+      ],
+      {
+        env,
+        cwd: dir,
+        // Ctrl-C the moment the command listens for it: before the first page.
+        onStopSignal: (handler) => {
+          stopped = true;
+          handler('SIGINT');
+          return () => undefined;
+        },
+      },
+    );
+    assert.ok(stopped, 'the backfill listens for Ctrl-C');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json<RunOutcome>().recordsWritten, 0);
+  });
+
   it('collects once as the Lambda does, resumes from the checkpoint, and shows it in sluice status', async () => {
     const first = await sluice(['collect', 'cirrus-main', '--json', '--config', config], { env, cwd: dir });
     assert.equal(first.code, 0, first.stderr);
