@@ -21,7 +21,7 @@ import { fitsLambdaEnvironment, withBundledFiles, type BundledFile } from './bun
 import { alertObjectArn, grantDetections, type ForwarderDetections } from './detections/forwarder-access';
 import { detectionRulesFile } from './detections/rules-bundle';
 import { handlerBundling, sluiceEnvironment, sluiceHandler } from './handler-location';
-import { pascal } from './log-stream-bucket';
+import { pascal } from '../lambda/core/config/spelling';
 import { acknowledgeWildcardResources } from './nag';
 import { FUNCTION_TIMEOUT_ENV } from '../lambda/adapters/request-bounds';
 import { secretResourceArns } from './secret-arns';

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { normalizePrefix } from '../lambda/core/layout/key-layout';
+import { pascal } from '../lambda/core/config/spelling';
 import { acknowledgeNag } from './nag';
 
 /** Who writes where: one vendor (or application) per prefix. */
@@ -252,12 +253,4 @@ function serviceWriterStatements(
       conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...sourceArn } },
     }),
   ];
-}
-
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
 }

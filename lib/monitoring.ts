@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { COLLECTOR_METRICS, COLLECTOR_METRICS_SERVICE } from '../lambda/collector/metrics';
 import { DETECTIONS_STAGE, routeSinkName } from '../lambda/core/detections/stage/names';
 import { FORWARDER_METRICS_SERVICE, METRICS_NAMESPACE } from '../lambda/forwarder/metrics';
-import { pascal } from './log-stream-bucket';
+import { pascal } from '../lambda/core/config/spelling';
 
 export interface MonitoredQueue {
   /** Short name used in alarm names, e.g. `Object`, `Ingest`. */

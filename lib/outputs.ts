@@ -1,4 +1,4 @@
-import { pascal } from './log-stream-bucket';
+import { pascal } from '../lambda/core/config/spelling';
 
 /** Stack outputs the CLI and operators rely on; names are part of sluice's interface. */
 export const OUTPUTS = {

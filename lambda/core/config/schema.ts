@@ -7,6 +7,7 @@ import { detectionsProblems } from './detections-checks';
 import { detectionsConfig } from './detections';
 import { destinationConfig, localDestinationConfig } from './destinations';
 import { keyPrefix, sourceConfig } from './sources';
+import { pascal } from './spelling';
 
 const days = z.number().int().min(1).max(36_500);
 
@@ -281,15 +282,9 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
     destinationNames.add(destination.name);
   });
   checkCollectors(config, ctx);
-  checkSpellings(
-    config.sources,
-    'sources',
-    pascalSpelling,
-    'its bucket policy statement and stack output',
-    ctx,
-  );
+  checkSpellings(config.sources, 'sources', pascal, 'its bucket policy statement and stack output', ctx);
   checkSpellings(config.destinations, 'destinations', alarmSpelling, 'its alarms', ctx);
-  checkSpellings(config.collectors, 'collectors', pascalSpelling, 'its alarms', ctx);
+  checkSpellings(config.collectors, 'collectors', pascal, 'its alarms', ctx);
   for (const problem of detectionsProblems(config)) {
     ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
   }
@@ -349,15 +344,6 @@ function checkConfig(config: CheckedConfig, ctx: z.RefinementCtx<CheckedConfig>)
       message: `must be at least 1 when forwarder.batchSize (${forwarder.batchSize}) is above 10 (a Lambda rule). Fix: set a batching window or a batch size of 10 or less`,
     });
   }
-}
-
-/** How the stack spells a source or collector name in ids (lib's `pascal()`): `portal-1` → `Portal1`. */
-function pascalSpelling(name: string): string {
-  return name
-    .split('-')
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
 }
 
 /** How the alarms spell a destination name in their ids: its letters and digits (`splunk-1` → `splunk1`). */
