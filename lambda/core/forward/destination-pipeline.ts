@@ -5,6 +5,7 @@ import { SinkCodes } from '../sinks/codes';
 import type { GatherTicket } from '../sinks/gathering';
 import type { BatchOutcome, PendingDelivery, Sink, SinkObserver } from '../sinks/types';
 import type { QuarantineEntry } from './ports';
+import { TroubledWaits } from './troubled-waits';
 
 const MAX_SKIP_RANGES = 2_000;
 
@@ -47,6 +48,12 @@ export interface PipelineOptions {
    * told when this pipeline waits on the sink's answers and when it sends no more. Default: none.
    */
   readonly ticket?: GatherTicket;
+  /**
+   * The object's tickets at the other sinks that gather objects: told when this pipeline waits on
+   * its destination while it retries a batch (GatherTicket.waitsElsewhere, see TroubledWaits), so
+   * they do not wait for a failing SIEM. Default: none.
+   */
+  readonly others?: readonly GatherTicket[];
 }
 
 /**
@@ -78,9 +85,11 @@ export class DestinationPipeline {
   private readonly logTypes?: ReadonlySet<string>;
   /** Settles once `finish` has sent the last batch (it may wait for a batch in flight to be answered). */
   private handedOver: Promise<void> = Promise.resolve();
+  private readonly troubled: TroubledWaits;
 
   constructor(private readonly options: PipelineOptions) {
     this.logTypes = options.logTypes ? new Set(options.logTypes) : undefined;
+    this.troubled = new TroubledWaits(options.others ?? []);
   }
 
   get name(): string {
@@ -133,8 +142,12 @@ export class DestinationPipeline {
     this.handedOver = last ?? Promise.resolve();
     if (last) await last;
     this.options.ticket?.leave();
-    while (this.inFlight.size > 0 || this.confirming.size > 0)
-      await Promise.race([...this.inFlight, ...this.confirming]);
+    // The object may keep its slot for these answers: the objects waiting for it wait on them too.
+    if (this.inFlight.size > 0 || this.confirming.size > 0)
+      await this.troubled.during(async () => {
+        while (this.inFlight.size > 0 || this.confirming.size > 0)
+          await Promise.race([...this.inFlight, ...this.confirming]);
+      });
     const firstFailedIndex = this.dispatched.findIndex((batch) => batch.failedAt !== undefined);
     let resumeAt: number;
     let skip: (readonly [number, number])[] = [];
@@ -166,9 +179,12 @@ export class DestinationPipeline {
   }
 
   private async sendWhenAnswered(): Promise<void> {
-    // A gathering sink may be waiting for every object to either join it or wait on it, as this one now does.
+    // A gathering sink may be waiting for every object to either join it or wait (on it, or on a
+    // destination in trouble), as this one now does: the object reads nothing until an answer.
     this.options.ticket?.blocked(true);
-    while (this.inFlight.size >= this.maxInFlight()) await Promise.race(this.inFlight);
+    await this.troubled.during(async () => {
+      while (this.inFlight.size >= this.maxInFlight()) await Promise.race(this.inFlight);
+    });
     this.options.ticket?.blocked(false);
     this.send();
   }
@@ -183,11 +199,6 @@ export class DestinationPipeline {
     if (!ticket) return true;
     await this.handedOver;
     return ticket.mayReleaseSlot();
-  }
-
-  /** The object keeps its slot until this destination is done (GatherTicket.keepsSlot). */
-  keepsSlot(): void {
-    this.options.ticket?.keepsSlot();
   }
 
   private maxInFlight(): number {
@@ -228,10 +239,11 @@ export class DestinationPipeline {
 
   private async deliver(records: readonly OutboundRecord[], entry: DispatchedBatch): Promise<void> {
     const failed: OutboundRecord[] = [];
+    const watched = this.troubled.batch(this.options.observer);
     try {
       const outcome = await this.options.sink.deliver(records, {
         deadline: this.options.deadline(),
-        observer: this.options.observer,
+        observer: watched.observer,
         latency: this.options.latency,
         ticket: this.options.ticket,
       });
@@ -239,14 +251,18 @@ export class DestinationPipeline {
       if (outcome.pending && outcome.pending.records.length > 0) {
         // The destination took part: it accepted them, and answered the request (its slot is free).
         this.attempted = true;
-        const confirming = this.confirm(outcome.pending, records, entry, failed).finally(() =>
-          this.confirming.delete(confirming),
-        );
+        // Until confirmed, a resend (an acknowledgement that never came) is a retry of this batch.
+        const confirming = this.confirm(outcome.pending, records, entry, failed).finally(() => {
+          watched.answered();
+          this.confirming.delete(confirming);
+        });
         this.confirming.add(confirming);
         return;
       }
+      watched.answered();
       this.settle(entry, records, failed);
     } catch (error) {
+      watched.answered();
       this.crashed(records, entry, error);
     }
   }

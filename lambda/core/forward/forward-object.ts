@@ -45,7 +45,9 @@ export interface ForwardDestination {
    * until the deadline, and meanwhile the slot would keep the invocation's other objects from their
    * SIEMs (a slow or failing channel must delay only itself). So does the detections stage: the
    * objects after this one start, and their batches join the wave this one's batches wait in; its
-   * ticket may still have the slot kept (GatherTicket.mayReleaseSlot: a memory budget).
+   * ticket may still have the slot kept (GatherTicket.mayReleaseSlot: a memory budget). A
+   * destination whose sink gathers objects (Sink.ticket) must say `false`: its wave may wait for
+   * the objects waiting for this slot; its ticket keeps the slot only when the wave need not.
    */
   readonly holdsSlot?: boolean;
 }
@@ -188,8 +190,9 @@ async function forward(
     if (starts.get(destination.sink.name) === 'done') deps.tickets?.get(destination.sink.name)?.leave();
   const latency = deps.latency ?? new RequestLatency();
   const slots = deps.objectSlots;
+  const tickets = active.map((destination) => ticketOf(destination.sink));
   const pipelines = active.map(
-    (destination) =>
+    (destination, index) =>
       new DestinationPipeline({
         sink: destination.sink,
         resumeAt: resumeOffset(starts.get(destination.sink.name)!) as number,
@@ -199,7 +202,9 @@ async function forward(
         deadline: () => deps.deliveryDeadline,
         observer: deps.observer,
         latency,
-        ticket: ticketOf(destination.sink),
+        ticket: tickets[index],
+        // A gathering sink must not wait for an object that waits on another destination.
+        others: tickets.filter((ticket, at): ticket is GatherTicket => ticket !== undefined && at !== index),
       }),
   );
   const numericStarts = pipelines.map((pipeline) => resumeOffset(starts.get(pipeline.name)!) as number);
@@ -353,9 +358,7 @@ async function forward(
 
   const finishing = pipelines.map((pipeline) => pipeline.finish(stoppedAt));
   if (deps.releaseSlot) {
-    // A destination that gathers objects is told: the objects waiting for this slot wait on it.
-    for (let index = 0; index < pipelines.length; index += 1)
-      if (active[index].holdsSlot !== false) pipelines[index].keepsSlot();
+    // A wait here on a failing destination reaches the gathering sinks from its pipeline (TroubledWaits).
     await Promise.allSettled(finishing.filter((_, index) => active[index].holdsSlot !== false));
     // A destination that does not hold the slot may still have it kept: the detections stage, while
     // the batches it holds for objects that gave theirs up would pass its memory budget.

@@ -8,19 +8,24 @@ import type { GatherTicket } from '../../sinks/gathering';
  * objects of the same accounts run together cost one set of round trips, not ten.
  *
  * Each object holds a ticket (sinks/gathering.ts) from the moment it waits for its slot. The
- * gathering wave runs as soon as no ticket holder could still add to it without waiting on it:
- * every running holder has joined it (a batch, or a batch in which nothing matched), waits on the
- * stage (its batches in flight fill its share, or it keeps its slot for them), or sends no more;
- * and a holder still waiting for its slot waits on the wave too, which is so when every running
- * holder of its pool waits on the stage (no slot frees up before the wave runs). Never on a
- * timer: a lone object's batch runs at once, and ten objects of a batch make one wave.
+ * gathering wave runs as soon as no ticket holder could still add to it without waiting on it or
+ * on a failing SIEM: every running holder has joined it (a batch, or a batch in which nothing
+ * matched), waits on the stage (its batches in flight fill its share, or it keeps its slot for
+ * them), waits on another destination that retries (a failing SIEM delays its own objects, never
+ * the detections of the others), or sends no more; and a holder still waiting for its slot is not
+ * waited for when every running holder of its pool waits on the stage or on a failing destination
+ * (no slot frees up before the wave runs, or before that destination recovers). A SIEM that
+ * answers, however slowly, is waited for: the batch's later objects start as it is done with the
+ * first ones, and join their wave. Never on a timer: a lone object's batch runs at once, and ten
+ * objects of a batch make one wave.
  *
  * Guards: a wave that holds `maxItems` runs at once; one that waited `ceilingMs` for its holders
- * runs anyway (a holder that stopped reporting: a SIEM retrying, a stalled S3 stream); one still
- * gathering at the earliest deadline of its batches fails them with the deadline (they run again
- * from the stage's progress). Everyone who joined is answered by the run: it resolves, or rejects
- * with its error, for all of them (each caller then fails its own batch, which it runs again from
- * its own progress: the engine is idempotent per record). A wave runs while the next one gathers.
+ * runs anyway (a holder that stopped reporting: a stalled S3 stream, a SIEM slow without failing);
+ * one still gathering at the earliest deadline of its batches fails them with the deadline (they
+ * run again from the stage's progress). Everyone who joined is answered by the run: it resolves,
+ * or rejects with its error, for all of them (each caller then fails its own batch, which it runs
+ * again from its own progress: the engine is idempotent per record). A wave runs while the next
+ * one gathers.
  */
 export interface WaveOptions {
   /**
@@ -88,6 +93,8 @@ class Holder implements GatherTicket {
   inFlightFull = false;
   /** It keeps its slot until its batches are answered. */
   slotKept = false;
+  /** How many of its other destinations, in trouble, it waits on (GatherTicket.waitsElsewhere). */
+  waitsOnOthers = 0;
   /** The wave gathering when this holder last joined one. */
   joined: Wave<unknown> | undefined;
   /** Bytes of its batches in waves not yet answered. */
@@ -115,14 +122,19 @@ class Holder implements GatherTicket {
     if (waiting) this.waves.changed();
   }
 
-  keepsSlot(): void {
-    this.slotKept = true;
-    this.waves.changed();
+  waitsElsewhere(waiting: boolean): void {
+    this.waitsOnOthers = Math.max(0, this.waitsOnOthers + (waiting ? 1 : -1));
+    if (waiting) this.waves.changed();
   }
 
-  /** Whether it can go on only once a wave has run (so can the objects waiting for its slot). */
-  waitsOnStage(): boolean {
-    return this.inFlightFull || this.slotKept;
+  /** Whether it reads nothing until the stage or a failing destination answers. */
+  waits(): boolean {
+    return this.inFlightFull || this.waitsOnOthers > 0;
+  }
+
+  /** Whether it keeps its slot until the stage or a failing destination answers (so do the objects waiting for it). */
+  holdsSlot(): boolean {
+    return this.waits() || this.slotKept;
   }
 
   leave(): void {
@@ -133,7 +145,8 @@ class Holder implements GatherTicket {
 
   mayReleaseSlot(): boolean {
     if (this.waves.mayRelease(this)) return true;
-    this.keepsSlot();
+    this.slotKept = true;
+    this.waves.changed();
     return false;
   }
 
@@ -243,20 +256,23 @@ export class Waves<T> {
     return ticket instanceof Holder && ticket.owner() === (this as Waves<unknown>) ? ticket : undefined;
   }
 
-  /** Whether every holder has joined `wave`, waits on the stage, sends no more, or waits for a slot that only the wave can free. */
+  /**
+   * Whether every holder has joined `wave`, waits (on the stage or a failing destination), sends no
+   * more, or waits for a slot that only the wave or a failing destination can free.
+   */
   private nobodyToWaitFor(wave: Wave<T>): boolean {
     for (const holder of this.holders) {
       if (holder.phase === 'running') {
-        if (holder.sending && !holder.inFlightFull && holder.joined !== (wave as Wave<unknown>)) return false;
-      } else if (holder.phase === 'waiting' && !this.slotsWaitOnStage(holder.pool)) return false;
+        if (holder.sending && !holder.waits() && holder.joined !== (wave as Wave<unknown>)) return false;
+      } else if (holder.phase === 'waiting' && !this.slotsHeld(holder.pool)) return false;
     }
     return true;
   }
 
-  /** Whether every running holder of `pool` waits on the stage: none gives up its slot before a wave runs. */
-  private slotsWaitOnStage(pool: object | undefined): boolean {
+  /** Whether every running holder of `pool` keeps its slot until the stage or a failing destination answers. */
+  private slotsHeld(pool: object | undefined): boolean {
     for (const holder of this.holders)
-      if (holder.pool === pool && holder.phase === 'running' && !holder.waitsOnStage()) return false;
+      if (holder.pool === pool && holder.phase === 'running' && !holder.holdsSlot()) return false;
     return true;
   }
 

@@ -9,6 +9,8 @@ import type { WindowStore } from '../../../../lambda/core/detections/windows/sto
 import { invocationSchedule } from '../../../../lambda/core/forward/object-slots';
 import { processMessage, type MessageDependencies } from '../../../../lambda/core/forward/process-message';
 import { parseMessage } from '../../../../lambda/core/notifications/parse-message';
+import type { OutboundRecord } from '../../../../lambda/core/records/types';
+import type { BatchOutcome, DeliveryContext } from '../../../../lambda/core/sinks/types';
 import { MemoryObjects, MemoryQuarantine, ndjson, RecordingSink } from '../../forward/fakes';
 import { BUCKET, events, MemoryAlertWriter, rules, source } from './support';
 
@@ -24,7 +26,16 @@ const GROUPS = ['query_burst\u0000["a0"]', 'query_burst\u0000["a1"]', 'query_bur
  * object is one stage batch. Every window store `add` is recorded: one per group and wave.
  */
 function invocation(
-  options: { releasedBytes?: number; failFirstAdd?: boolean; objects?: number; records?: number } = {},
+  options: {
+    releasedBytes?: number;
+    failFirstAdd?: boolean;
+    objects?: number;
+    records?: number;
+    /** Default: a RecordingSink answering at once, 5 records a batch. */
+    siem?: RecordingSink;
+    /** The SIEM's requests in flight, which set how many objects run at once. Default: 4. */
+    siemInFlight?: number;
+  } = {},
 ) {
   const count = options.objects ?? OBJECTS;
   const records = options.records ?? RECORDS;
@@ -66,8 +77,8 @@ function invocation(
     },
     releasedBytes: options.releasedBytes,
   });
-  const siem = new RecordingSink('siem', 5);
-  const destinations = [{ sink: siem, maxInFlight: 4 }, ...fanout.destinations];
+  const siem = options.siem ?? new RecordingSink('siem', 5);
+  const destinations = [{ sink: siem, maxInFlight: options.siemInFlight ?? 4 }, ...fanout.destinations];
   const continuations: string[] = [];
   const deadline = Date.now() + 3_600_000;
   const deps: MessageDependencies = {
@@ -113,6 +124,44 @@ async function withoutTimers<T>(work: Promise<T>): Promise<T> {
     await new Promise((resolve) => setImmediate(resolve));
   assert.equal(done, true, 'the work waited on a timer');
   return work;
+}
+
+/** Waits in turns of the event loop, not on a clock, until `condition` holds; fails past a ceiling far above what it takes. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 100_000 && !condition(); turn += 1)
+    await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(condition(), true, what);
+}
+
+/**
+ * A SIEM that leaves the requests of some objects unanswered until the test lets it answer: failing
+ * (it answered 503 and retries after a backoff, as the delivery loop reports it) or only slow.
+ */
+class HeldSiem extends RecordingSink {
+  /** Requests left unanswered so far. */
+  held = 0;
+  private answer!: () => void;
+  private readonly answering = new Promise<void>((resolve) => (this.answer = resolve));
+
+  constructor(
+    private readonly heldKeys: readonly string[],
+    private readonly failing = true,
+  ) {
+    super('siem', 5);
+  }
+
+  override async deliver(batch: readonly OutboundRecord[], context?: DeliveryContext): Promise<BatchOutcome> {
+    if (this.heldKeys.includes(batch[0].key)) {
+      this.held += 1;
+      if (this.failing) context?.observer?.retry(this.name, { reason: 'HEC_BUSY', delayMs: 60_000 });
+      await this.answering;
+    }
+    return super.deliver(batch);
+  }
+
+  release(): void {
+    this.answer();
+  }
 }
 
 function notification(key: string): string {
@@ -180,5 +229,57 @@ describe("the detections stage's waves in an invocation", () => {
       if (parsed.kind !== 'objects') continue;
       assert.deepEqual(parsed.work[0].progress, { siem: 'done', [DETECTIONS_STAGE]: 0 });
     }
+  });
+
+  it('runs the wave while an object reads nothing, waiting on its failing SIEM', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // Object 1's SIEM requests fail and are retried until the test lets them through: its 2
+    // requests in flight fill its share, and it waits before its 15th record, long before its stage
+    // batch (1,000 records). Object 0's batch must not wait for it: with timers mocked, not even
+    // for the wave's ceiling.
+    const siem = new HeldSiem([keyOf(1)]);
+    const w = invocation({ objects: 2, records: 30, siem });
+    const done = w.run();
+    await until(() => w.adds.length > 0, "object 0's wave ran while object 1 waits on its failing SIEM");
+    assert.deepEqual(w.adds.sort(), GROUPS, "one wave: object 0's batch");
+    assert.equal(siem.held, 2, "object 1's requests are still unanswered");
+    siem.release();
+    await withoutTimers(done);
+    w.close();
+    assert.equal(w.siem.received.length, 2 * 30);
+    assert.deepEqual(w.continuations, []);
+  });
+
+  it('runs the wave while the objects waiting for a slot wait on objects that hold theirs for a failing SIEM', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // Two slots. Objects 0 and 1 have read everything and joined the wave, but keep their slots
+    // until the SIEM, which retries, answers (a SIEM holds the slot); object 2 waits for one. The
+    // wave must not wait for object 2, which can start only once the SIEM answers.
+    const siem = new HeldSiem([keyOf(0), keyOf(1)]);
+    const w = invocation({ objects: 3, records: 3, siem, siemInFlight: 2 });
+    const done = w.run();
+    await until(() => w.adds.length > 0, 'the wave of objects 0 and 1 ran while object 2 waits for a slot');
+    assert.equal(siem.held, 2);
+    siem.release();
+    await withoutTimers(done);
+    w.close();
+    assert.equal(w.siem.received.length, 3 * 3);
+    assert.deepEqual(w.continuations, []);
+  });
+
+  it('waits for the objects a slow SIEM paces as long as it does not fail: the batch stays one wave', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // The same two slots, the SIEM only slow: object 2 starts once it answers, and joins the wave.
+    const siem = new HeldSiem([keyOf(0), keyOf(1)], false);
+    const w = invocation({ objects: 3, records: 3, siem, siemInFlight: 2 });
+    const done = w.run();
+    await until(() => siem.held === 2, 'objects 0 and 1 wait on the SIEM');
+    for (let turn = 0; turn < 100; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(w.adds, [], 'the wave waits for object 2');
+    siem.release();
+    await withoutTimers(done);
+    w.close();
+    assert.deepEqual(w.adds.sort(), GROUPS, 'one wave');
+    assert.equal(w.siem.received.length, 3 * 3);
   });
 });

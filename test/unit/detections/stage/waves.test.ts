@@ -176,7 +176,23 @@ describe('waves: the batches of the objects running at once run through the engi
     waiting.end();
   });
 
-  it('does not deadlock when a running object keeps its slot for the stage (a destination that holds it)', async (t) => {
+  it('does not wait for a holder that waits on other destinations, until it waits on none', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const { waves, runs } = recorded();
+    const [a, b] = [waves.ticket(), waves.ticket()];
+    // b waits on two failing SIEMs, then one of them answers: it still reads nothing.
+    b.waitsElsewhere(true);
+    b.waitsElsewhere(true);
+    b.waitsElsewhere(false);
+    await waves.join([1], { ticket: a });
+    b.waitsElsewhere(false);
+    const next = waves.join([2], { ticket: a });
+    assert.equal(await settled(next), false, 'b reads again: the next wave waits for it');
+    await Promise.all([next, waves.join([3], { ticket: b })]);
+    assert.deepEqual(runs, [[1], [2, 3]]);
+  });
+
+  it('does not wait for an object waiting for a slot that a running one keeps for another destination', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const { waves, runs } = recorded();
     const pool = {};
@@ -186,7 +202,8 @@ describe('waves: the batches of the objects running at once run through the engi
     const joined = waves.join([1], { ticket: running });
     running.leave();
     assert.equal(await settled(joined), false, 'its slot may still pass to the waiting object');
-    running.keepsSlot();
+    // Reading is over; it keeps its slot until a failing SIEM answers.
+    running.waitsElsewhere(true);
     await joined;
     assert.deepEqual(runs, [[1]]);
     waiting.end();
