@@ -17,6 +17,8 @@ if (built.entry) {
       `sluice: running the TypeScript sources through tsx (${built.reason}; npm run build:cli)\n`,
     );
   }
+  const { esbuildIgnoringSigint } = await import('./tsx-esbuild.mjs');
+  esbuildIgnoringSigint(here);
   // tsx is resolved from this package, not the caller's cwd.
   await import('tsx');
   await import('./sluice.ts');

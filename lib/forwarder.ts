@@ -139,10 +139,12 @@ export class Forwarder extends Construct {
         }),
       );
       if (service === 'es' && rolloverLookupEnabled(destination)) {
-        // The rollover lookup reads each target's backing indices and searches it for ids.
+        // The rollover lookup reads each target's backing indices, an alias's write index, and searches
+        // the target for ids.
         const cluster = clusterUrl(destination.url).pathname.replace(/\/+$/, '');
         const lookups = [
           `${resourceArn}${cluster}/*/_settings/index.creation_date`,
+          `${resourceArn}${cluster}/_alias/*`,
           `${resourceArn}${cluster}/*/_search`,
         ];
         this.role.addToPolicy(

@@ -149,6 +149,19 @@ export class Monitoring extends Construct {
           description:
             'The ingest queue refused events the endpoint received (SQS blamed their content); the producer got a 400 and will not retry, so those events are lost: read the endpoint log (errors, refused).',
         });
+        // The API's 5xx alarm fires too, but cannot say that the queue, not SQS or the function, is broken.
+        this.alarm('IngestEventsBlockedByQueue', {
+          metric: new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'IngestEventsBlockedByQueue',
+            dimensionsMap: { service: 'ingest-endpoint' },
+            period: PERIOD,
+            statistic: 'Sum',
+          }),
+          threshold: 1,
+          description:
+            "The ingest queue refused events for a reason that is not their content (its KMS key disabled or denying the function, the queue's policy, throttling, or an unknown code); producers got a 503 and retry: read the endpoint log (queueFaults, queueUrl) and fix the queue.",
+        });
         this.alarm('IngestEndpointServerErrors', {
           metric: props.ingest.endpointApi.metricServerError({ period: PERIOD, statistic: 'Sum' }),
           threshold: 1,

@@ -56,7 +56,7 @@ export interface PullResult {
 
 /**
  * Reads the API from `since` to `until`: page after page while the API gives a continuation not
- * followed yet, whatever the pages' length, as a scheduled run does (continuations.ts); one page only
+ * followed yet with events, whatever the pages' length, as a scheduled run does (continuations.ts); one page only
  * with `-x`. Nothing is kept: no checkpoint is read or written. Events outside the range (an API that
  * does not filter by time) are left out, and events a `since`-paged API returns again on its next
  * page are written once.

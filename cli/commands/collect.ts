@@ -3,10 +3,12 @@ import { describeOutcome } from '../collectors/outcome';
 import { findCollector } from '../collectors/find';
 import type { CommandContext } from '../context';
 import { CommandFailed } from '../shared/errors';
+import { listenForStop } from '../shared/stop-signal';
+import { registerCollectCheckpoint } from './collect-checkpoint';
 import type { Runner } from './runner';
 
 export function registerCollect(program: Command, run: Runner): void {
-  program
+  const collect = program
     .command('collect')
     .argument('<collector>', 'a collector name from the configuration (collectors[].name)')
     .description(
@@ -18,7 +20,11 @@ export function registerCollect(program: Command, run: Runner): void {
 The run stops when the API is caught up or when the collector's runTimeoutSeconds is spent (the
 next run continues). It never overlaps a scheduled run: while one holds the lease, this one does
 nothing (status "skipped"). Secrets are read with your credentials.
-Exit code: 0 caught up, paused or skipped; 1 when the run failed (see the code).`,
+Ctrl-C ends the run as a spent runTimeoutSeconds does, after the page in progress: what it holds is
+written, the checkpoint moved and the lease released (status "paused"; the next run continues).
+Exit code: 0 caught up, paused or skipped; 1 when the run failed (see the code); 130 on a second
+Ctrl-C (exits at once: events written since the checkpoint are collected again by the next run,
+once its lease has expired).`,
     )
     .action(
       run(async (context: CommandContext, _options: unknown, args: string[]) => {
@@ -32,15 +38,25 @@ Exit code: 0 caught up, paused or skipped; 1 when the run failed (see the code).
           deployment,
           deps.deploymentCheckpoints(context.aws, deployment),
         );
+        const stop = listenForStop(
+          context.io,
+          context.output,
+          'writing what the run holds and moving the checkpoint, then stopping',
+        );
         try {
           const outcome = await deps.collectOnce(deps.collectorRuntimeConfigOf(cli.config, name), runDeps, {
             deadline: deps.fetchDeadline(Date.now(), collector.runTimeoutSeconds * 1000),
+            shouldStop: () => stop.requested,
           });
           context.output.result({ collector: name, ...outcome }, () => describeOutcome(name, outcome));
           if (outcome.status === 'failed') throw new CommandFailed('', 1);
         } finally {
+          stop.dispose();
           runDeps.close();
         }
       }),
-    );
+    )
+    // `sluice collect help` would otherwise be a command, and `help` a collector it cannot run.
+    .helpCommand(false);
+  registerCollectCheckpoint(collect, run);
 }

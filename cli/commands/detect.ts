@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { CommandFailed, usageError } from '../shared/errors';
+import { listenForStop } from '../shared/stop-signal';
 import { parseTimeArg } from '../shared/time-arg';
 import type { Runner } from './runner';
 
@@ -208,8 +209,8 @@ object is read as the forwarder reads it and counted in memory (correlations acr
 log types). Alerts are reported and never sent. Needs the configuration (its sources) and the
 deployment's bucket (SLUICE_BUCKET alone is enough: no queue is used). Ctrl-C stops it and reports
 what was read.
-Exit code: 0 (alerts that would fire are no failure), 1 when a rule does not compile or the bucket
-cannot be read, 2 bad usage or configuration.`,
+Exit code: 0 (alerts that would fire are no failure, nor a Ctrl-C), 1 when a rule does not compile or
+the bucket cannot be read, 2 bad usage or configuration, 130 on a second Ctrl-C (exits at once).`,
     )
     .action(
       run(async (context: CommandContext, options: BacktestOptions) => {
@@ -242,8 +243,11 @@ cannot be read, 2 bad usage or configuration.`,
           ? all.filter((source) => options.source!.includes(source.binding.name))
           : all.filter((source) => !source.implicit);
         const bucket = await context.deploymentBucket();
-        let stop = false;
-        const unsubscribe = context.io.onStopSignal(() => (stop = true));
+        const stop = listenForStop(
+          context.io,
+          context.output,
+          'finishing the object in progress, then reporting what was read',
+        );
         const progress = context.output.progress('backtest');
         try {
           const report = await backtest({
@@ -258,14 +262,14 @@ cannot be read, 2 bad usage or configuration.`,
             logTypes: options.logType,
             ...limitsOf(context),
             onProgress: (objects, key) => progress.update(objects, key),
-            shouldStop: () => stop,
+            shouldStop: () => stop.requested,
           });
           progress.stop();
           for (const { message, logType } of unmatchedLogTypeWarnings(report.unmatchedLogTypes))
             context.output.warn(message, { logType });
           context.output.result(report, renderBacktest);
         } finally {
-          unsubscribe();
+          stop.dispose();
         }
       }),
     );

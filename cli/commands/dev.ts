@@ -7,6 +7,7 @@ import { devSecretVariable } from '../dev/dev-secrets';
 import { CommandFailed, usageError } from '../shared/errors';
 import { formatBytes, table } from '../shared/format';
 import { cliLog } from '../shared/log';
+import { listenForStop } from '../shared/stop-signal';
 import { parsePositive } from '../shared/time-arg';
 import type { Runner } from './runner';
 
@@ -186,7 +187,10 @@ what Splunk HEC and Elasticsearch _bulk would be sent under ./.sluice-dev/, and 
 StrongDM rule pack, whose alerts the summary lists). A destination's or alert route's secret is read
 from SLUICE_DEV_SECRET_<NAME> (e.g. SLUICE_DEV_SECRET_SPLUNK), never from Secrets Manager.
 Uses AWS_ENDPOINT_URL when set; otherwise starts moto (python3 -m moto.server) and stops it on exit.
-Exit code: 0 when every sample was delivered and no message was dead-lettered, 1 otherwise.`,
+Ctrl-C stops the workers after the batches in progress, prints the summary and stops moto.
+Exit code: with --once, 0 when every sample was delivered (after a Ctrl-C: every one forwarded) and
+no message was dead-lettered, 1 otherwise; at a terminal, 0 when stopped by Ctrl-C; 130 on a second
+Ctrl-C (exits at once; moto is killed with it).`,
     )
     .action(
       run(async (context: CommandContext, options: DevCommandOptions) => {
@@ -194,18 +198,7 @@ Exit code: 0 when every sample was delivered and no message was dead-lettered, 1
         const cli = loadCliConfig(context.options.config ?? DEFAULT_DEV_CONFIG, context.io.cwd);
         const destinations = [...cli.destinations, ...extraDestinations(options, localDestinationConfig)];
         const once = Boolean(options.once) || !context.io.interactive;
-        let signalled = 0;
-        let onStop: () => void = () => undefined;
-        const stopped = new Promise<void>((resolve) => (onStop = resolve));
-        const unsubscribe = context.io.onStopSignal((signal) => {
-          signalled += 1;
-          if (signalled > 1) {
-            context.output.warn('second signal: exiting now');
-            context.io.exit(130);
-          }
-          context.output.note(`${signal}: stopping the workers and moto …`);
-          onStop();
-        });
+        const stop = listenForStop(context.io, context.output, 'stopping the workers and moto …');
         try {
           const summary = await runDevPipeline({
             cli,
@@ -221,7 +214,7 @@ Exit code: 0 when every sample was delivered and no message was dead-lettered, 1
             seed: options.seed,
             log: cliLog(context.output, Boolean(context.options.verbose)),
             note: (message) => context.output.note(message),
-            stopped,
+            stopped: stop.stopped,
           });
           context.output.result(summary, render);
           const delivered = Object.values(summary.forwarded.destinations).every(
@@ -231,7 +224,7 @@ Exit code: 0 when every sample was delivered and no message was dead-lettered, 1
           if (summary.stoppedBy === 'timeout' || (once && (!delivered || !clean)))
             throw new CommandFailed('', 1);
         } finally {
-          unsubscribe();
+          stop.dispose();
         }
       }),
     );

@@ -9,6 +9,7 @@ import { forEachConcurrently } from '../shared/concurrently';
 import { CommandFailed } from '../shared/errors';
 import { formatBytes, table } from '../shared/format';
 import { cliLog } from '../shared/log';
+import { listenForStop } from '../shared/stop-signal';
 import { parsePositive } from '../shared/time-arg';
 import type { Runner } from './runner';
 
@@ -99,7 +100,9 @@ forwarder does; a destination that stops part-way is resumed where it stopped (3
 Local files are named s3://local/<path> in the records' source; forwarding the same file again gives
 the same record ids (Elasticsearch answers 409 instead of indexing twice).
 Runs no detections (it would open alerts a deployment already raised, without its state): sluice run does.
-Exit code: 0 when every object was forwarded, 1 otherwise.`,
+Ctrl-C finishes the objects in progress and starts no other.
+Exit code: 0 when every object was forwarded, 1 otherwise (also after a Ctrl-C); 130 on a second
+Ctrl-C (exits at once: the objects in progress may be partly delivered).`,
     )
     .action(
       run(
@@ -183,8 +186,11 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
           });
           const failures: { key: string; code: string; message: string }[] = [];
           let forwarded = 0;
-          let stop = false;
-          const unsubscribe = context.io.onStopSignal(() => (stop = true));
+          const stop = listenForStop(
+            context.io,
+            context.output,
+            'finishing the objects in progress, starting no other',
+          );
           const progress = context.output.progress('forward', targets.length);
           try {
             // Several objects at once (each one's records still go out in order); after Ctrl-C no new
@@ -200,11 +206,11 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
                 else failures.push({ key: target.ref.key, code: outcome.code, message: outcome.message });
                 progress.update(forwarded + failures.length, target.ref.key);
               },
-              () => stop,
+              () => stop.requested,
             );
           } finally {
             progress.stop();
-            unsubscribe();
+            stop.dispose();
             forwarder.close();
           }
           const report: ForwardReport = {
@@ -216,7 +222,7 @@ Exit code: 0 when every object was forwarded, 1 otherwise.`,
             failures,
           };
           context.output.result(report, render);
-          if (failures.length > 0 || stop) throw new CommandFailed('', 1);
+          if (failures.length > 0 || stop.requested) throw new CommandFailed('', 1);
         },
         { aws: 'on-demand' },
       ),

@@ -7,6 +7,7 @@ import { findCollector } from '../collectors/find';
 import { parseQueryArg } from '../collectors/query-arg';
 import type { CommandContext } from '../context';
 import { CommandFailed, usageError } from '../shared/errors';
+import { listenForStop } from '../shared/stop-signal';
 import { parsePositive, parseTimeArg } from '../shared/time-arg';
 import type { Runner } from './runner';
 
@@ -69,10 +70,11 @@ Secrets are read from Secrets Manager with your credentials. Events go out as th
 (with sluice_event_id added where the API gives no id), one per line.
 --to-bucket writes what the scheduled collector would, under <source prefix>/<logType>/, and the
 forwarder sends it on; events the collector wrote already are sent again (Elasticsearch keeps one
-per id). Ctrl-C stops after the page in progress (--to-bucket: after writing what it holds).
+per id). Ctrl-C stops after the page in progress (--to-bucket: after writing what it holds); a page
+that is still being retried (an API answering 503, or not at all) holds it until a second Ctrl-C.
 Exit code: 0 when the range was read (or -x's one query), also when stopped by Ctrl-C; 1 when the
 API, its secret or the bucket failed (what was written stays written);
-2 bad usage or configuration.`,
+2 bad usage or configuration; 130 on a second Ctrl-C (exits at once).`,
     )
     .action(
       run(async (context: CommandContext, options: PullOptions, args: string[]) => {
@@ -102,12 +104,15 @@ API, its secret or the bucket failed (what was written stays written);
           const progress = context.output.progress(`pull ${name}`);
           let written = 0;
           // Ctrl-C writes what the run holds and ends it (the objects written stay written).
-          let stop = false;
-          const unsubscribe = context.io.onStopSignal(() => (stop = true));
+          const stop = listenForStop(
+            context.io,
+            context.output,
+            'writing what the backfill holds, then stopping',
+          );
           try {
             const outcome = await deps.collectOnce(runtime, runDeps, {
               deadline: Date.now() + PULL_BUDGET_MS,
-              shouldStop: () => stop,
+              shouldStop: () => stop.requested,
               since,
               until,
               onePage: Boolean(options.x),
@@ -123,7 +128,7 @@ API, its secret or the bucket failed (what was written stays written);
             );
             if (outcome.status === 'failed') throw new CommandFailed('', 1);
           } finally {
-            unsubscribe();
+            stop.dispose();
             runDeps.close();
           }
           return;
@@ -135,8 +140,7 @@ API, its secret or the bucket failed (what was written stays written);
           api: { transport, requestTimeoutMs: collector.requestTimeoutSeconds * 1000 },
         });
         const file = options.out ? createWriteStream(resolve(context.io.cwd, options.out)) : undefined;
-        let stop = false;
-        const unsubscribe = context.io.onStopSignal(() => (stop = true));
+        const stop = listenForStop(context.io, context.output, 'stopping after the page in progress');
         try {
           const result = await deps.pullEvents(client, {
             since,
@@ -144,7 +148,7 @@ API, its secret or the bucket failed (what was written stays written);
             onePage: Boolean(options.x),
             deadline: Date.now() + PULL_BUDGET_MS,
             write: lineWriter(file ?? context.io.stdout),
-            shouldStop: () => stop,
+            shouldStop: () => stop.requested,
             onPage: (pages, events) =>
               context.output.note(`page ${pages}: ${events} event(s) so far`, { pages, events }),
           });
@@ -153,7 +157,7 @@ API, its secret or the bucket failed (what was written stays written);
             { collector: name, ...result },
           );
         } finally {
-          unsubscribe();
+          stop.dispose();
           transport.close();
           if (file) {
             file.end();

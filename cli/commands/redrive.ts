@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { CommandContext } from '../context';
 import type { RedriveReport } from '../redrive/redrive';
 import { CommandFailed, usageError } from '../shared/errors';
+import { listenForStop } from '../shared/stop-signal';
 import { parsePositive } from '../shared/time-arg';
 import type { Runner } from './runner';
 
@@ -21,6 +22,12 @@ function render(report: RedriveReport & { from: string; to: string }): string {
     `moved ${report.moved} message(s) from ${report.from} to ${report.to} (${report.method === 'native' ? 'SQS message move task' : report.method === 'manual' ? 'receive/send/delete' : 'nothing to move'}); left in the DLQ: ${report.left}`,
   ];
   if (report.fallbackReason) lines.push(`note: ${report.fallbackReason}`);
+  if (report.stoppedBy === 'signal')
+    lines.push(
+      report.method === 'native'
+        ? `interrupted: the move task ${report.taskHandle} keeps running in SQS (aws sqs cancel-message-move-task --task-handle <handle> stops it)`
+        : 'interrupted: every message received was moved; run the same command again to move the rest',
+    );
   if (report.sendFailures > 0)
     lines.push(`${report.sendFailures} message(s) could not be sent and stay in the DLQ`);
   if (report.deleteFailures > 0)
@@ -54,7 +61,13 @@ export function registerRedrive(program: Command, run: Runner): void {
     .option('--dry-run', 'show what would move; change nothing')
     .addHelpText(
       'after',
-      '\nFix the cause first (sluice status, the forwarder logs): messages that fail again return to the DLQ after maxReceiveCount.\nExit code: 0 when everything asked for moved, 1 otherwise.',
+      `
+Fix the cause first (sluice status, the forwarder logs): messages that fail again return to the DLQ after maxReceiveCount.
+Ctrl-C stops after the messages in hand are sent and deleted (a move task keeps running in SQS:
+only the waiting for it stops).
+Exit code: 0 when everything asked for moved, or stopped by Ctrl-C (run it again for the rest);
+1 otherwise; 130 on a second Ctrl-C (exits at once: messages received and not yet deleted return to
+the DLQ when their visibility timeout ends, or are in both queues if they were sent).`,
     )
     .action(
       run(async (context: CommandContext, options: RedriveOptions) => {
@@ -68,6 +81,11 @@ export function registerRedrive(program: Command, run: Runner): void {
           );
         }
         const progress = context.output.progress('redrive', options.max);
+        const stop = listenForStop(
+          context.io,
+          context.output,
+          'sending and deleting the messages in hand, then stopping',
+        );
         const report = await redrive(context.aws.sqs, {
           deadLetterQueueUrl: pair.deadLetterQueueUrl,
           targetQueueUrl: pair.queueUrl,
@@ -79,7 +97,8 @@ export function registerRedrive(program: Command, run: Runner): void {
             if (total !== undefined) progress.setTotal(total);
             progress.update(moved);
           },
-        });
+          shouldStop: () => stop.requested,
+        }).finally(() => stop.dispose());
         progress.stop();
         const result = { ...report, from: pair.deadLetterQueueUrl, to: pair.queueUrl };
         context.output.result(result, render);

@@ -5,6 +5,7 @@ import type { ReplayReport } from '../replay/replay';
 import { CommandFailed, usageError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { cliLog } from '../shared/log';
+import { listenForStop } from '../shared/stop-signal';
 import { parsePositive, parseTimeArg } from '../shared/time-arg';
 import type { Runner } from './runner';
 
@@ -95,9 +96,11 @@ Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTP
 --direct runs no detections (it would open alerts the deployment already raised, without its state);
 enqueueing does, in the forwarder, where an alert already raised is not raised again.
 A --log-type under which no object of the range is found is warned about, with the log types there.
+Ctrl-C finishes the batch in progress and writes the checkpoint.
 Exit code: 0 when the range is done, or stopped at --max-objects or by Ctrl-C (run it again to
 continue); 1 when an object could not be enqueued or forwarded (the checkpoint keeps what was done);
-2 bad usage or configuration.`,
+2 bad usage or configuration; 130 on a second Ctrl-C (exits at once: the batch in progress is
+enqueued or forwarded again by the next run).`,
     )
     .action(
       run(async (context: CommandContext, options: ReplayOptions) => {
@@ -150,8 +153,11 @@ continue); 1 when an object could not be enqueued or forwarded (the checkpoint k
         const forwardSource = runtimeConfigOf(cli.config).sources.find(
           (candidate) => candidate.name === source.name,
         )!;
-        let stop = false;
-        const unsubscribe = context.io.onStopSignal(() => (stop = true));
+        const stop = listenForStop(
+          context.io,
+          context.output,
+          'finishing the batch in progress and writing the checkpoint',
+        );
         const progress = context.output.progress('replay');
         try {
           const report = await replay({
@@ -185,7 +191,7 @@ continue); 1 when an object could not be enqueued or forwarded (the checkpoint k
             checkpoint,
             restart: options.restart,
             onProgress: (done, key) => progress.update(done, key),
-            shouldStop: () => stop,
+            shouldStop: () => stop.requested,
           });
           progress.stop();
           for (const { message, logType } of unmatchedLogTypeWarnings(report.unmatchedLogTypes))
@@ -196,7 +202,7 @@ continue); 1 when an object could not be enqueued or forwarded (the checkpoint k
           );
           if (report.failure) throw new CommandFailed('', 1);
         } finally {
-          unsubscribe();
+          stop.dispose();
           forwarder?.close();
         }
       }),

@@ -8,6 +8,7 @@ import type { ForwardingStatsSnapshot } from '../forwarding/stats';
 import { usageError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { cliLog } from '../shared/log';
+import { listenForStop } from '../shared/stop-signal';
 import { parsePositive } from '../shared/time-arg';
 import type { WorkerTotals } from '../worker/worker';
 import type { Runner } from './runner';
@@ -181,21 +182,11 @@ cannot be read); 2 bad usage or configuration; 130 on a second signal.`,
         context.output.note(
           `sluice run: forwarding from ${deployment.objects.queueUrl}${workers.batcherWorker ? ` and batching from ${deployment.ingest?.queueUrl}` : ''} to ${cli.destinations.map((d) => d.name).join(', ')}`,
         );
-        let stoppedBy = 'signal';
-        let signals = 0;
-        let onStop: () => void = () => undefined;
-        const stopped = new Promise<void>((resolve) => (onStop = resolve));
-        const unsubscribe = context.io.onStopSignal((signal) => {
-          signals += 1;
-          if (signals > 1) {
-            context.output.warn('second signal: exiting without waiting for the batches in progress');
-            context.io.exit(130);
-            return;
-          }
-          stoppedBy = signal;
-          context.output.note(`${signal}: finishing the batches in progress, then exiting`);
-          onStop();
-        });
+        const stop = listenForStop(
+          context.io,
+          context.output,
+          'finishing the batches in progress, then exiting',
+        );
         const ticker = setInterval(
           () =>
             context.output.note(statsLine(workers.forwarder.stats.snapshot(), workers.objectWorker.totals)),
@@ -204,7 +195,7 @@ cannot be read); 2 bad usage or configuration; 130 on a second signal.`,
         ticker.unref();
         const collecting = options.collectors ? await startCollectors(context, cli, deployment) : undefined;
         const running = workers.start();
-        await Promise.race([stopped, running]);
+        await Promise.race([stop.stopped, running]);
         clearInterval(ticker);
         try {
           collecting?.scheduler.stop();
@@ -212,11 +203,11 @@ cannot be read); 2 bad usage or configuration; 130 on a second signal.`,
           await running;
           await collecting?.done;
         } finally {
-          unsubscribe();
+          stop.dispose();
           collecting?.close();
         }
         const report: RunReport = {
-          stoppedBy,
+          stoppedBy: stop.signal ?? 'signal',
           messages: workers.objectWorker.totals,
           ingestMessages: workers.batcherWorker?.totals,
           batcher: workers.batcherStats && {

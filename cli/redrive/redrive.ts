@@ -28,6 +28,12 @@ export interface RedriveRequest {
   readonly waitTimeoutMs?: number;
   readonly onProgress?: (moved: number, total: number | undefined) => void;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Asked before each receive (and each look at a move task): true ends the redrive (Ctrl-C). The
+   * messages already received are sent and deleted first: a message taken from the DLQ is never left
+   * half-moved by a graceful stop. A move task keeps running in SQS: only the waiting ends.
+   */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface RedriveReport {
@@ -46,6 +52,8 @@ export interface RedriveReport {
   readonly fallbackReason?: string;
   readonly taskHandle?: string;
   readonly status?: string;
+  /** Set when `shouldStop` ended it before the DLQ was done (or before the move task finished). */
+  readonly stoppedBy?: 'signal';
 }
 
 /** Errors that say "this endpoint has no message move task", not "you may not". */
@@ -115,6 +123,18 @@ export async function redrive(sqs: SQSClient, request: RedriveRequest): Promise<
       deleteFailures: 0,
     };
 
+  // A Ctrl-C while the DLQ was being counted: no move task is started that the operator did not wait for.
+  if (request.shouldStop?.())
+    return {
+      method: 'none',
+      dryRun: false,
+      before,
+      moved: 0,
+      left: before,
+      sendFailures: 0,
+      deleteFailures: 0,
+      stoppedBy: 'signal',
+    };
   let fallbackReason: string | undefined;
   if (method !== 'manual' && request.max === undefined) {
     try {
@@ -142,6 +162,7 @@ export async function redrive(sqs: SQSClient, request: RedriveRequest): Promise<
     sendFailures: manual.sendFailures,
     deleteFailures: manual.deleteFailures,
     fallbackReason,
+    ...(manual.stopped ? { stoppedBy: 'signal' as const } : {}),
   };
 }
 
@@ -162,7 +183,12 @@ async function nativeMove(sqs: SQSClient, request: RedriveRequest, before: numbe
   const giveUpAt = Date.now() + (request.waitTimeoutMs ?? 15 * 60_000);
   let status = 'RUNNING';
   let moved = 0;
+  let stopped = false;
   while (Date.now() < giveUpAt) {
+    if (request.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
     const listed = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: source.arn, MaxResults: 10 }));
     const task =
       listed.Results?.find((result) => result.TaskHandle === started.TaskHandle) ?? listed.Results?.[0];
@@ -192,6 +218,7 @@ async function nativeMove(sqs: SQSClient, request: RedriveRequest, before: numbe
     deleteFailures: 0,
     taskHandle: started.TaskHandle,
     status,
+    ...(stopped ? { stoppedBy: 'signal' as const } : {}),
   };
 }
 
@@ -214,15 +241,21 @@ function copyAttributes(message: Message): Record<string, MessageAttributeValue>
 async function manualMove(
   sqs: SQSClient,
   request: RedriveRequest,
-): Promise<{ moved: number; sendFailures: number; deleteFailures: number }> {
+): Promise<{ moved: number; sendFailures: number; deleteFailures: number; stopped: boolean }> {
   const limiter = new RateLimiter(request.rate);
   const max = request.max ?? Number.POSITIVE_INFINITY;
   let moved = 0;
   let sendFailures = 0;
   let deleteFailures = 0;
   let emptyReceives = 0;
+  let stopped = false;
   // Bounded: every round either moves something, fails to send (counted), or is one of two empty receives.
   while (moved < max && emptyReceives < 2) {
+    // Only here, between rounds: once received, a batch is sent and deleted whatever comes.
+    if (request.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
     const wanted = Math.min(10, max - moved);
     const received = await sqs.send(
       new ReceiveMessageCommand({
@@ -265,5 +298,5 @@ async function manualMove(
     request.onProgress?.(moved, Number.isFinite(max) ? max : undefined);
     if (accepted.size === 0) break;
   }
-  return { moved, sendFailures, deleteFailures };
+  return { moved, sendFailures, deleteFailures, stopped };
 }

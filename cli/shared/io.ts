@@ -12,15 +12,33 @@ export interface CliIo {
   onStopSignal(handler: (signal: NodeJS.Signals) => void): () => void;
   /** Ends the process at once (a second Ctrl-C while a long-running command drains). */
   exit(code: number): void;
+  /**
+   * Asks the person at the terminal a yes/no question; absent when nobody can answer (a script, CI),
+   * and a command that changes something only on confirmation then asks for `--yes` instead.
+   */
+  confirm?(question: string): Promise<boolean>;
+}
+
+/** The question on stderr (stdout stays the result), the answer from stdin: only "y" or "yes" agrees. */
+async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await prompt.question(`${question} [y/N] `));
+  } finally {
+    prompt.close();
+  }
 }
 
 export function processIo(): CliIo {
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && process.env.CI !== 'true';
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
-    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && process.env.CI !== 'true',
+    interactive,
+    ...(interactive ? { confirm: askYesNo } : {}),
     onStopSignal(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   QueryCommand,
@@ -8,6 +8,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AlertEntry, AlertRegistration, AlertStore } from '../core/detections/alerts/store';
+import { KnownChunks } from './known-chunks';
 import { RoundWriter } from './write-round';
 import {
   DETECTION_TABLE_KEYS,
@@ -48,6 +49,12 @@ const PRUNE_PER_REQUEST = 20;
 const CROWDED_SUMMARIES = 16;
 /** Alerts whose dominated summaries are remembered for pruning (per Lambda environment). */
 const PRUNE_MEMORY = 2_000;
+/**
+ * Members of chunks read, remembered per Lambda environment so the next register to a chunk needs
+ * no read before writing (KnownChunks): about 25 characters each, some 10 MB in all, a fiftieth
+ * of the forwarder's default 512 MB. A burst alert's current chunk holds about a thousand.
+ */
+const KNOWN_MEMBERS = 100_000;
 
 /**
  * A chunk's state as one of our registers read it: after its own write, when it wrote. Members are
@@ -69,6 +76,8 @@ interface Summary {
   readonly minMs: number;
   readonly maxMs: number;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Member items written now (since 2026-12-02) are named `m#i<minute>#<digest of their text>` and
@@ -237,9 +246,9 @@ function stateOf(
  *   MEMBER_ITEMS), deflated in the binary attribute `z`. A register reads its chunks' items
  *   (a strongly consistent `Query` per run of adjacent chunks: their keys sort together), writes
  *   the members they lack as one new item per chunk (at most 256 KB of members; named by its
- *   content, so writing it again is the same item; the items of the registers started together go
- *   25 to a `BatchWriteItem`, see WriteRound), and knows the chunk's set: what it read and what it
- *   wrote. An item is billed by its own size, written once: the shards of earlier versions were
+ *   content, so writing it again is the same item, and also by the register when it wrote without
+ *   reading first; the items of the registers started together go 25 to a `BatchWriteItem`, see
+ *   WriteRound). An item is billed by its own size, written once: the shards of earlier versions were
  *   rewritten whole by every register. A register that wrote reads its chunks again (see
  *   `register`): its chunk states are then states the chunk had.
  * * **the head** `sk = 'alert'`: `openedBy` (`if_not_exists`: the first trigger ever), `notified`,
@@ -253,18 +262,26 @@ function stateOf(
  *   `m#<minute>`, are counted through their summaries; an alert open across an upgrade may count a
  *   record registered on both sides of it twice.)
  *
- * A register is three or four round trips: the read of the entry's chunks (one for a wave of
- * objects: its chunks are adjacent), the writes of what they lack (none when nothing is new), the
- * read again of the chunks written to, then the head. A
- * crash before the head leaves it behind the items; the redelivered entry then finds its members
- * written and adds nothing, but its summaries bring the head up to date and it answers the head's
- * growth as `added`, so the lost update is answered then.
+ * A register is one to four round trips: the read of the entry's chunks (one for a wave of
+ * objects: its chunks are adjacent; none for chunks this store read before or that follow the
+ * latest it read, see `register`), the writes of what they lack (none when nothing is new), the
+ * read again of the chunks written to, then the head. In a burst, each wave after a Lambda's first sends per alert a
+ * read and the head, and its share of the wave's writes. A crash before the head leaves it behind
+ * the items; the redelivered entry then finds its members written (or, written again by a Lambda
+ * that knew the chunk from before, held by the first delivery's items) and adds nothing, but its
+ * summaries bring the head up to date and it answers the head's growth as `added`, so the lost
+ * update is answered then.
  */
 export class DynamoDbAlertStore implements AlertStore {
   /** Per alert, summaries seen dominated by a larger one of the same chunk: deleted by the next register. */
   private readonly dominated = new Map<string, Map<string, string[]>>();
   /** Member items of the registers started together, 25 to a BatchWriteItem (see WriteRound). */
   private readonly writer: RoundWriter;
+  /** What this store's reads last found in the chunks it registered to: see `register`. */
+  private readonly known = new KnownChunks(KNOWN_MEMBERS);
+  /** Names this store's registers apart in the items they write to known chunks (see `register`). */
+  private readonly writerId = randomUUID();
+  private registers = 0;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -279,34 +296,71 @@ export class DynamoDbAlertStore implements AlertStore {
     const pk = partitionKeyOf('a#', dedupKey);
     const expiresAt = ttlSecondsOf(expiresAtMs);
     const byChunk = new Map<number, Set<string>>();
-    for (const member of entry.members) {
+    /** Per chunk, its members of the entry's stored records (AlertEntry.stored). */
+    const storedOf = new Map<number, string[]>();
+    const storedFrom = entry.members.length - (entry.stored ?? 0);
+    entry.members.forEach((member, i) => {
       const chunk = (Math.floor(member.eventTimeMs / ALERT_CHUNK_MS) * ALERT_CHUNK_MS) / CHUNK_NAME_UNIT_MS;
       let members = byChunk.get(chunk);
       if (!members) {
         members = new Set();
         byChunk.set(chunk, members);
       }
-      members.add(memberOf(member.eventTimeMs, member.id, chunk * CHUNK_NAME_UNIT_MS));
-    }
+      const text = memberOf(member.eventTimeMs, member.id, chunk * CHUNK_NAME_UNIT_MS);
+      members.add(text);
+      if (i >= storedFrom) {
+        const stored = storedOf.get(chunk);
+        if (stored) stored.push(text);
+        else storedOf.set(chunk, [text]);
+      }
+    });
     // Taken before the first await: the registers of one wave start in one turn (see WriteRound).
     const ticket = this.writer.ticket();
     const present = new Map<number, ReadonlySet<string>>();
-    const added = new Map<number, number>();
+    const missingOf = new Map<number, string[]>();
+    /** Chunks whose missing members were found against a state this store read earlier, or none. */
+    const fromKnown = new Set<number>();
+    /** Sort keys of the items this register wrote to chunks of `fromKnown`. */
+    const ours = new Set<string>();
     try {
-      const runs = runsOf([...byChunk.keys()].sort((a, b) => a - b));
-      const read = await Promise.all(runs.map((run) => this.readChunks(dedupKey, pk, run)));
-      const puts = new Map<string, WriteRequest>();
-      runs.forEach((run, r) => {
-        for (const chunk of run) {
-          const found = read[r].get(chunk)!;
-          const missing: string[] = [];
-          for (const member of byChunk.get(chunk)!) if (!found.has(member)) missing.push(member);
-          for (const piece of piecesOf(missing))
-            this.queuePut(puts, pk, `${MEMBER_ITEMS}${chunk}`, piece, expiresAt);
-          present.set(chunk, found);
-          added.set(chunk, missing.length);
+      const sorted = [...byChunk.keys()].sort((a, b) => a - b);
+      const latest = this.known.latest(pk);
+      for (const chunk of sorted) {
+        const known = this.known.get(pk, chunk);
+        const stored = storedOf.get(chunk) ?? [];
+        // Stored records another batch may have registered since are looked for first (a read
+        // costs less than writing them again); the entry's own records are new but for a
+        // redelivery. A chunk after the latest this store read of the alert is new to it: the
+        // next 5 minutes of a running alert, most likely new to every Lambda.
+        if (
+          known
+            ? stored.every((member) => known.has(member))
+            : latest !== undefined && chunk > latest && stored.length === 0
+        ) {
+          present.set(chunk, known ?? NONE);
+          fromKnown.add(chunk);
         }
-      });
+      }
+      const runs = runsOf(sorted.filter((chunk) => !fromKnown.has(chunk)));
+      const read = await Promise.all(runs.map((run) => this.readChunks(dedupKey, pk, run)));
+      for (const { members } of read)
+        for (const [chunk, found] of members) {
+          present.set(chunk, found);
+          this.known.set(pk, chunk, found);
+        }
+      const puts = new Map<string, WriteRequest>();
+      const writer = `${this.writerId}.${(this.registers += 1)}`;
+      for (const chunk of sorted) {
+        const found = present.get(chunk)!;
+        const missing: string[] = [];
+        for (const member of byChunk.get(chunk)!) if (!found.has(member)) missing.push(member);
+        const salt = fromKnown.has(chunk) ? writer : '';
+        for (const piece of piecesOf(missing)) {
+          const sk = this.queuePut(puts, pk, `${MEMBER_ITEMS}${chunk}`, piece, expiresAt, salt);
+          if (salt) ours.add(sk);
+        }
+        missingOf.set(chunk, missing);
+      }
       if (puts.size > 0) await ticket.submit(puts);
     } finally {
       ticket.leave();
@@ -315,9 +369,28 @@ export class DynamoDbAlertStore implements AlertStore {
     // chunk ever had when another register wrote to it meanwhile (each would then summarize its own
     // members only, and the head, which keeps the largest summary, would count one of them). Read
     // after the write, it is: of two registers at once, the later reader sees both writes.
-    const written = [...added].filter(([, count]) => count > 0).map(([chunk]) => chunk);
-    const reread = await Promise.all(runsOf(written).map((run) => this.readChunks(dedupKey, pk, run)));
-    for (const chunks of reread) for (const [chunk, members] of chunks) present.set(chunk, members);
+    //
+    // That read is also why a chunk this store read before (KnownChunks), or one after the latest
+    // it read of the alert, needs no read first: the earlier read (a state the chunk had), or
+    // none, only decides which members to write; one another Lambda wrote since is written again
+    // (members are a set: the count is the same, one more item holds it), and the summary comes
+    // from the read after the write. Such a write is named by its content and this register, and
+    // what it added is what no other item holds at the read after: the first delivery's items hold
+    // a redelivery's members, and a retried request is the same item.
+    const written = [...missingOf].filter(([, missing]) => missing.length > 0).map(([chunk]) => chunk);
+    const reread = await Promise.all(
+      runsOf(written).map((run) => this.readChunks(dedupKey, pk, run, ours.size > 0 ? ours : undefined)),
+    );
+    const added = new Map<number, number>();
+    for (const [chunk, missing] of missingOf) added.set(chunk, missing.length);
+    for (const { members, others } of reread)
+      for (const [chunk, found] of members) {
+        present.set(chunk, found);
+        this.known.set(pk, chunk, found);
+        const elsewhere = others.get(chunk);
+        if (fromKnown.has(chunk) && elsewhere)
+          added.set(chunk, missingOf.get(chunk)!.filter((member) => !elsewhere.has(member)).length);
+      }
     const chunks = [...present].map(([chunk, members]) =>
       stateOf(`${MEMBER_ITEMS}${chunk}`, [members], members.size, added.get(chunk) ?? 0),
     );
@@ -372,15 +445,18 @@ export class DynamoDbAlertStore implements AlertStore {
 
   /**
    * Every member of the items of adjacent chunks, by chunk: one `Query` (their keys sort together),
-   * strongly consistent: every item written before the read.
+   * strongly consistent: every item written before the read. With `ours`, also the members of the
+   * items not named in it, by chunk (`others`).
    */
   private async readChunks(
     dedupKey: string,
     pk: string,
     run: readonly number[],
-  ): Promise<Map<number, Set<string>>> {
+    ours?: ReadonlySet<string>,
+  ): Promise<{ members: Map<number, Set<string>>; others: Map<number, Set<string>> }> {
     const { partitionKey, sortKey } = DETECTION_TABLE_KEYS;
     const byChunk = new Map(run.map((chunk) => [chunk, new Set<string>()]));
+    const others = new Map<number, Set<string>>();
     const prefix = `${MEMBERS_SK_PREFIX}${MEMBER_ITEMS}`;
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -407,26 +483,40 @@ export class DynamoDbAlertStore implements AlertStore {
       }
       for (const item of page.Items ?? []) {
         const key = item[sortKey]?.S ?? '';
-        const members = byChunk.get(Number(key.slice(prefix.length, key.indexOf('#', prefix.length))));
+        const chunk = Number(key.slice(prefix.length, key.indexOf('#', prefix.length)));
+        const members = byChunk.get(chunk);
         const data = item.z?.B;
         if (!members || !data) continue;
-        for (const member of inflateRawSync(data).toString('utf8').split('\n')) members.add(member);
+        let other: Set<string> | undefined;
+        if (ours && !ours.has(key)) {
+          other = others.get(chunk) ?? new Set<string>();
+          others.set(chunk, other);
+        }
+        for (const member of inflateRawSync(data).toString('utf8').split('\n')) {
+          members.add(member);
+          other?.add(member);
+        }
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return byChunk;
+    return { members: byChunk, others };
   }
 
-  /** A member item (named by its content: written again, it is the same item), keyed for its round. */
+  /**
+   * A member item, keyed for its round, named by its content (written again, it is the same item)
+   * and by `salt` when given (see `register`); answers its sort key.
+   */
   private queuePut(
     puts: Map<string, WriteRequest>,
     pk: string,
     name: string,
     members: readonly string[],
     expiresAt: string,
-  ): void {
+    salt: string,
+  ): string {
     const text = members.join('\n');
-    const sk = `${MEMBERS_SK_PREFIX}${name}#${hash('sha256', text, 'base64url').slice(0, ID_DIGEST_CHARS)}`;
+    const digest = hash('sha256', salt ? `${salt}\n${text}` : text, 'base64url').slice(0, ID_DIGEST_CHARS);
+    const sk = `${MEMBERS_SK_PREFIX}${name}#${digest}`;
     puts.set(`${pk}\u0000${sk}`, {
       PutRequest: {
         Item: {
@@ -436,6 +526,7 @@ export class DynamoDbAlertStore implements AlertStore {
         },
       },
     });
+    return sk;
   }
 
   private async updateHead(

@@ -19,6 +19,8 @@ const MAX_MESSAGE_CHARS = 1_000;
 /** What `sluice status` shows of a collector. */
 export interface CollectorState {
   readonly checkpoint?: Checkpoint;
+  /** When the checkpoint was last stored (RFC 3339): `setCheckpoint` replaces only the one it read. */
+  readonly checkpointAt?: string;
   readonly leaseOwner?: string;
   readonly leaseExpiresAt?: number;
   readonly lastRunStartedAt?: string;
@@ -27,6 +29,8 @@ export interface CollectorState {
   readonly lastRunRecords?: number;
   readonly lastErrorCode?: string;
   readonly lastErrorMessage?: string;
+  /** The last failure was `COLLECTOR_TIES_EXCEED_PAGE` at this second (see `RunOutcome.tiesAt`). */
+  readonly lastErrorTiesAt?: string;
   readonly lastSuccessAt?: string;
   readonly newestEventAt?: string;
 }
@@ -140,6 +144,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     const number = (name: string) => (item[name]?.N !== undefined ? Number(item[name].N) : undefined);
     return {
       checkpoint: checkpointOf(collector, item),
+      checkpointAt: text('checkpointAt'),
       leaseOwner: text('leaseOwner'),
       leaseExpiresAt: number('leaseExpiresAt'),
       lastRunStartedAt: text('lastRunStartedAt'),
@@ -148,9 +153,45 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
       lastRunRecords: number('lastRunRecords'),
       lastErrorCode: text('lastErrorCode'),
       lastErrorMessage: text('lastErrorMessage'),
+      lastErrorTiesAt: text('lastErrorTiesAt'),
       lastSuccessAt: text('lastSuccessAt'),
       newestEventAt: text('newestEventAt'),
     };
+  }
+
+  /**
+   * Replaces the checkpoint on an operator's order (`sluice collect checkpoint`), only while no run
+   * holds the lease and no run stored a checkpoint since `expectedAt` (the `checkpointAt` read):
+   * otherwise a run would overwrite it, or it would undo a run's progress. Else COLLECTOR_LEASE_HELD.
+   */
+  async setCheckpoint(collector: string, checkpoint: Checkpoint, expectedAt: string): Promise<void> {
+    const now = this.now();
+    try {
+      await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(collector),
+          UpdateExpression: 'SET checkpoint = :checkpoint, checkpointAt = :at',
+          ConditionExpression:
+            'checkpointAt = :expected AND (attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now)',
+          ExpressionAttributeValues: {
+            ':checkpoint': { S: JSON.stringify(checkpoint) },
+            ':at': { S: new Date(now).toISOString() },
+            ':expected': { S: expectedAt },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new CollectorError(
+          CollectorCodes.LEASE_HELD,
+          `a run of collector '${collector}' holds its lease or moved its checkpoint since it was read: nothing was changed. Fix: run the command again once the run has ended (sluice status)`,
+          { collector },
+        );
+      }
+      throw unavailable(collector, 'write', error);
+    }
   }
 
   private key(collector: string): Record<string, AttributeValue> {
@@ -204,9 +245,15 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
       set.push('lastErrorCode = :code', 'lastErrorMessage = :message');
       values[':code'] = { S: outcome.code ?? 'UNEXPECTED' };
       values[':message'] = { S: (outcome.message ?? '').slice(0, MAX_MESSAGE_CHARS) };
+      if (outcome.tiesAt !== undefined) {
+        set.push('lastErrorTiesAt = :ties');
+        values[':ties'] = { S: outcome.tiesAt };
+      } else {
+        remove.push('lastErrorTiesAt');
+      }
     } else {
       // A run that did not fail clears the last error: the alarm and `status` show the present.
-      remove.push('lastErrorCode', 'lastErrorMessage');
+      remove.push('lastErrorCode', 'lastErrorMessage', 'lastErrorTiesAt');
       set.push('lastSuccessAt = :at');
     }
     try {

@@ -15,6 +15,7 @@ interface DestinationCounters {
   lookedUp: number;
   alreadyIndexed: number;
   lookupsSkipped: number;
+  duplicates: number;
   delivered: number;
   quarantined: number;
   failed: number;
@@ -31,6 +32,7 @@ function emptyCounters(): DestinationCounters {
     lookedUp: 0,
     alreadyIndexed: 0,
     lookupsSkipped: 0,
+    duplicates: 0,
     delivered: 0,
     quarantined: 0,
     failed: 0,
@@ -84,11 +86,15 @@ export class ForwarderMetrics implements SinkObserver {
     this.counters(destination).authFailures += 1;
   }
 
-  rolloverLookup(destination: string, info: { checked: number; found: number; unchecked: number }): void {
+  rolloverLookup(
+    destination: string,
+    info: { checked: number; found: number; unchecked: number; duplicates?: number },
+  ): void {
     const counters = this.counters(destination);
     counters.lookedUp += info.checked;
     counters.alreadyIndexed += info.found;
     counters.lookupsSkipped += info.unchecked;
+    counters.duplicates += info.duplicates ?? 0;
   }
 
   object(summary: ForwardSummary): void {
@@ -136,10 +142,11 @@ export class ForwarderMetrics implements SinkObserver {
       perDestination.addMetric('Retries', MetricUnit.Count, counters.retries);
       perDestination.addMetric('AuthFailures', MetricUnit.Count, counters.authFailures);
       // Elasticsearch only, and only when something happened: other destinations publish no zeros.
-      if (counters.lookedUp + counters.lookupsSkipped > 0) {
+      if (counters.lookedUp + counters.lookupsSkipped + counters.duplicates > 0) {
         perDestination.addMetric('RolloverLookups', MetricUnit.Count, counters.lookedUp);
         perDestination.addMetric('RecordsAlreadyIndexed', MetricUnit.Count, counters.alreadyIndexed);
         perDestination.addMetric('RolloverLookupsSkipped', MetricUnit.Count, counters.lookupsSkipped);
+        perDestination.addMetric('RolloverDuplicates', MetricUnit.Count, counters.duplicates);
       }
       for (const latency of counters.latencies) {
         perDestination.addMetric('RequestLatency', MetricUnit.Milliseconds, latency);

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SluiceError } from '../core/errors';
 import { settleWithLimit } from '../core/ingest/concurrency';
 import { LOG_TYPE_ATTRIBUTE } from '../core/ingest/events';
+import { classifyEntryFailure } from '../core/ingest/queue-refusals';
 import { packBatches, splitMessage, type QueueMessage } from '../core/ingest/queue-messages';
 
 export interface SendEntry {
@@ -11,7 +12,7 @@ export interface SendEntry {
 
 export interface SendFailure {
   readonly id: string;
-  /** SQS's verdict: the entry itself is wrong, sending it again cannot succeed. */
+  /** SQS's verdict: the sender is to blame (the entry, or the queue's key, policy or rate: see `code`). */
   readonly senderFault: boolean;
   readonly code: string;
 }
@@ -75,7 +76,7 @@ export interface EnqueueOptions {
   readonly now?: () => number;
 }
 
-/** An event SQS refused as the sender's fault: sending it again, as it is, cannot succeed. */
+/** An event SQS refused for its content (`classifyEntryFailure`): sending it again, as it is, cannot succeed. */
 export interface RefusedEvent {
   /** Its position in the events the messages were packed from (`QueueMessage.eventIndexes`). */
   readonly index: number;
@@ -88,12 +89,25 @@ export interface EnqueueResult {
   readonly ok: boolean;
   /** Events still not queued after the last attempt, for reasons that may pass (a retry can succeed). */
   readonly eventsUnsent: number;
+  /**
+   * Of `eventsUnsent`, those whose last failure was a sender fault that is not about their content
+   * (the queue's KMS key, its policy, throttling, an unknown code), on their entry or on the whole
+   * call: an operator has to look.
+   */
+  readonly eventsBlocked: number;
+  /** The error codes behind `eventsBlocked`. */
+  readonly queueFaults: readonly string[];
   /** Events SQS refused for good, each named alone (see `enqueueAll`), in index order. */
   readonly refused: readonly RefusedEvent[];
   /** SQS error codes / exception names seen, for the log. */
   readonly errors: readonly string[];
   /** True when the deadline stopped sending before every event had an answer from SQS. */
   readonly deadlineReached: boolean;
+}
+
+/** The SDK marks the service errors it blames on the caller (`$fault`); network errors have none. */
+function isClientFault(error: unknown): boolean {
+  return (error as { $fault?: unknown } | undefined)?.$fault === 'client';
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -119,6 +133,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 interface Round {
   unsent: number;
+  blocked: number;
   refused: { message: QueueMessage; code: string }[];
 }
 
@@ -126,9 +141,10 @@ interface Round {
  * Sends every message, retrying the entries (or calls) that failed for a reason that may pass,
  * and says which events are now durably queued. The caller answers 2xx only when all are.
  *
- * An entry SQS refuses as the sender's fault (`SenderFault: true`) is not retried as it is: a
+ * An entry SQS refuses for its content (`classifyEntryFailure`) is not retried as it is: a
  * message of several events is split and its events sent again one per message, so that only the
- * events SQS refuses on their own are reported refused and every other one is queued.
+ * events SQS refuses on their own are reported refused and every other one is queued. Any other
+ * failure, a sender fault included, is retried and its events stay unsent if it persists.
  *
  * At the deadline the calls under way are aborted (a hung SendMessageBatch must not run the
  * invocation into API Gateway's or Lambda's timeout): their events count as unsent, though SQS may
@@ -144,6 +160,7 @@ export async function enqueueAll(
   const sleep = options.sleep ?? sleepFor;
   const now = options.now ?? Date.now;
   const errors = new Set<string>();
+  const queueFaults = new Set<string>();
   const stop = new AbortController();
   const timer =
     options.deadline === undefined
@@ -161,13 +178,21 @@ export async function enqueueAll(
   const sendOne = async (batch: QueueMessage[]): Promise<Round> => {
     let pending: SendEntry[] = batch.map((message, index) => ({ id: String(index), message }));
     const refused: Round['refused'] = [];
+    // Per entry, the queue fault of its latest answer: what the operator must fix if it stays unsent.
+    const lastQueueFault = new Map<string, string>();
     for (let attempt = 1; attempt <= attempts && pending.length > 0 && !stop.signal.aborted; attempt++) {
       let failures: readonly SendFailure[];
       try {
         if (attempt > 1) await untilAborted(sleep(baseDelayMs * 2 ** (attempt - 2)), stop.signal);
         failures = await untilAborted(sender.sendBatch(pending, stop.signal), stop.signal);
       } catch (error) {
-        if (!stop.signal.aborted) errors.add(error instanceof Error ? error.name : 'Error');
+        lastQueueFault.clear();
+        if (stop.signal.aborted) continue;
+        const name = error instanceof Error ? error.name : 'Error';
+        errors.add(name);
+        // A whole call SQS refused as the sender's fault (no such queue, its key disabled) blames the
+        // queue, never one event: the operator must look, as for the same code on an entry.
+        if (isClientFault(error)) for (const entry of pending) lastQueueFault.set(entry.id, name);
         continue;
       }
       const byId = new Map(pending.map((entry) => [entry.id, entry]));
@@ -176,22 +201,29 @@ export async function enqueueAll(
         errors.add(failure.code);
         const entry = byId.get(failure.id);
         if (!entry) continue;
-        if (failure.senderFault) refused.push({ message: entry.message, code: failure.code });
+        const kind = classifyEntryFailure(failure);
+        if (kind === 'content') refused.push({ message: entry.message, code: failure.code });
         else retry.push(entry);
+        if (kind === 'queue') lastQueueFault.set(entry.id, failure.code);
+        else lastQueueFault.delete(entry.id);
       }
       pending = retry;
     }
-    const unsent = pending.reduce((sum, entry) => sum + entry.message.eventIndexes.length, 0);
-    return { unsent, refused };
+    const events = (entries: readonly SendEntry[]) =>
+      entries.reduce((sum, entry) => sum + entry.message.eventIndexes.length, 0);
+    const blocked = pending.filter((entry) => lastQueueFault.has(entry.id));
+    for (const entry of blocked) queueFaults.add(lastQueueFault.get(entry.id)!);
+    return { unsent: events(pending), blocked: events(blocked), refused };
   };
 
   const sendAll = async (toSend: readonly QueueMessage[]): Promise<Round> => {
     const batches = packBatches(toSend, options.maxBatchBytes);
     const results = await settleWithLimit(batches, 5, sendOne);
-    const round: Round = { unsent: 0, refused: [] };
+    const round: Round = { unsent: 0, blocked: 0, refused: [] };
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') {
         round.unsent += result.value.unsent;
+        round.blocked += result.value.blocked;
         round.refused.push(...result.value.refused);
       } else {
         round.unsent += batches[index].reduce((sum, message) => sum + message.eventIndexes.length, 0);
@@ -217,6 +249,8 @@ export async function enqueueAll(
   return {
     ok: eventsUnsent === 0 && refused.length === 0,
     eventsUnsent,
+    eventsBlocked: first.blocked + (second?.blocked ?? 0),
+    queueFaults: [...queueFaults],
     refused,
     errors: [...errors],
     deadlineReached: stop.signal.aborted && eventsUnsent > 0,

@@ -130,16 +130,29 @@ export function createEndpointHandler(deps: EndpointDependencies): EndpointHandl
         now,
       });
       if (result.eventsUnsent > 0) {
+        if (result.eventsBlocked > 0) {
+          // SQS blamed the sender for something other than the events (a disabled KMS key, a denying
+          // policy, throttling, a code it does not document): a 400 would have the producer drop events
+          // that a fixed queue will take, so they stay with the producer and the operator is alarmed.
+          metrics.addMetric('IngestEventsBlockedByQueue', MetricUnit.Count, result.eventsBlocked);
+        }
         return reply(
           { kind: 'unavailable' },
           {
             reason: result.deadlineReached
               ? 'queue did not answer before the send deadline'
-              : 'queue did not take every event',
+              : result.eventsBlocked > 0
+                ? "queue refused events for a reason that is not their content: check the queue's KMS key, policy and quotas"
+                : 'queue did not take every event',
             events: toSend.length,
             eventsUnsent: result.eventsUnsent,
             eventsRefused: result.refused.length,
             errors: result.errors,
+            ...(result.eventsBlocked > 0 && {
+              queueUrl: config.queueUrl,
+              queueFaults: result.queueFaults,
+              eventsBlocked: result.eventsBlocked,
+            }),
           },
         );
       }

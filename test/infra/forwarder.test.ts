@@ -137,12 +137,16 @@ describe('the forwarder function', () => {
       domains.map((statement) => [statement.Sid, statement.Resource]),
       [
         ['WriteOpenSearchOpensearch', [DOMAIN, `${DOMAIN}/_bulk`]],
-        ['LookUpOpenSearchOpensearch', [`${DOMAIN}/*/_settings/index.creation_date`, `${DOMAIN}/*/_search`]],
+        [
+          'LookUpOpenSearchOpensearch',
+          [`${DOMAIN}/*/_settings/index.creation_date`, `${DOMAIN}/_alias/*`, `${DOMAIN}/*/_search`],
+        ],
         ['WriteOpenSearchAudit', [AUDIT_DOMAIN, `${AUDIT_DOMAIN}/audit-logs/_bulk`]],
         [
           'LookUpOpenSearchAudit',
           [
             `${AUDIT_DOMAIN}/audit-logs/*/_settings/index.creation_date`,
+            `${AUDIT_DOMAIN}/audit-logs/_alias/*`,
             `${AUDIT_DOMAIN}/audit-logs/*/_search`,
           ],
         ],

@@ -51,6 +51,15 @@ describe('monitoring', () => {
     assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'ingest-endpoint' }]);
   });
 
+  it('alarms on events the ingest queue refused for a reason that is not their content (its key, policy, rate)', () => {
+    const [alarm] = byMetric('IngestEventsBlockedByQueue');
+    assert.equal(alarm.Namespace, 'Sluice');
+    assert.equal(alarm.Statistic, 'Sum');
+    assert.equal(alarm.Threshold, 1);
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'ingest-endpoint' }]);
+    assert.match(alarm.AlarmDescription, /KMS key/);
+  });
+
   it("alarms on the ingest endpoint's 5xx answers, which producers retry without telling anyone", () => {
     const [alarm] = byMetric('5xx');
     assert.equal(alarm.Namespace, 'AWS/ApiGateway');

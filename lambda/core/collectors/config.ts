@@ -35,6 +35,11 @@ const common = {
       /^[a-z][a-z0-9-]{0,47}$/,
       'must be lower-case letters, digits and dashes (max 48), starting with a letter',
     )
+    // `sluice collect checkpoint <collector>` is a command: a collector of that name could not be run.
+    .refine(
+      (name) => name !== 'checkpoint',
+      'must not be "checkpoint", the name of the `sluice collect checkpoint` command. Fix: choose another name',
+    )
     .describe(
       'Lower-case name (letters, digits and dashes, up to 48), unique among collectors: the checkpoint key, part of object names, metrics and alarms.',
     ),
@@ -261,7 +266,7 @@ const httpJsonPagination = z
           ),
       })
       .describe(
-        "For an API whose only paging is its time filter. Each next request asks from the newest event's time (at the `timeFormat`'s precision), skipping the events read twice, until nothing comes after; the API must return events at or after `{since}`, oldest first. A whole page of events within one second (`epoch-millis`: one millisecond) followed by more events cannot be read past: the run stops with `COLLECTOR_TIES_EXCEED_PAGE` before it, skipping nothing.",
+        "For an API whose only paging is its time filter. Each next request asks from the newest event's time (at the `timeFormat`'s precision), skipping the events read twice, until nothing comes after; the API must return events at or after `{since}`, oldest first. A whole page of events within one second (`epoch-millis`: one millisecond) followed by more events cannot be read past: the run stops with `COLLECTOR_TIES_EXCEED_PAGE` before it, skipping nothing, until `sluice collect checkpoint <name> --skip-second` moves past that second on purpose.",
       ),
   ])
   .describe('How the next page is asked for.');
@@ -316,7 +321,7 @@ export const httpJsonCollector = z
       .max(10_000)
       .default(100)
       .describe(
-        'Events per page asked for (`{limit}`). The API may return fewer (many cap pages lower without saying so): a shorter page does not end a run, which reads on while the API gives a new continuation (an offset: until an empty page; `since` pagination: until nothing comes after the newest event). Default: `100`.',
+        'Events per page asked for (`{limit}`). The API may return fewer (many cap pages lower without saying so): a shorter page does not end a run, which reads on while the API gives a new continuation and events (an empty page ends it, even with a continuation; `since` pagination: until nothing comes after the newest event). Default: `100`.',
       ),
     pagination: httpJsonPagination,
   })

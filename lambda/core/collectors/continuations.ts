@@ -11,6 +11,14 @@ import type { FetchedPage } from './types';
  * offset paging, give none after an empty page), or one already followed in this run: an API that
  * keeps pointing at the end of its log (Cirrus's `after` position) answers the same continuation
  * again, and one that points back to an earlier page would otherwise loop.
+ *
+ * It ends too on an empty page that comes with a new continuation: a polling cursor (Okta's System
+ * Log hands out a `next` link on every page, empty or not) says "nothing more now, ask from here
+ * later", and following it would page until the run's budget is spent, every run. The run keeps that
+ * continuation as its resume point (a durable cursor), so the next run asks from it and loses
+ * nothing. "Empty" is what the API answered, not what is new: a page of events all written already
+ * (read again by `since` paging or the lookback) is not empty, nor is a `since` probe whose events
+ * the client holds back (`FetchedPage.heldBack`).
  */
 export class Continuations {
   private readonly followed = new Set<string>();
@@ -24,6 +32,7 @@ export class Continuations {
   after(page: FetchedPage): string | undefined {
     const { next } = page;
     if (next === undefined || this.followed.has(next)) return undefined;
+    if (page.records.length === 0 && !page.heldBack) return undefined;
     this.followed.add(next);
     return next;
   }

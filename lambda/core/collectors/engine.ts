@@ -70,8 +70,8 @@ export interface CollectorRunDeps {
 
 /**
  * One scheduled run of a collector: take the lease, read the checkpoint, pull pages until the API is
- * caught up (no continuation, or one already followed: see continuations.ts; a short page is not the
- * end) or the time budget is spent, write objects of at most `maxRecordsPerObject` events and
+ * caught up (no continuation, one already followed, or an empty page: see continuations.ts; a short
+ * page is not the end) or the time budget is spent, write objects of at most `maxRecordsPerObject` events and
  * `maxObjectBytes`, and move the checkpoint after each object is written, never before. A crash
  * between a write and its checkpoint makes the next run write those events again (same ids, and the
  * same object name, which it finds there); it can never skip one.
@@ -148,7 +148,7 @@ class CollectorRun {
   }
 
   async run(): Promise<RunOutcome> {
-    let stop: { status: RunOutcome['status']; code?: string; message?: string };
+    let stop: Stop;
     try {
       stop = await this.pull();
     } catch (error) {
@@ -172,7 +172,7 @@ class CollectorRun {
     };
   }
 
-  private async pull(): Promise<{ status: RunOutcome['status']; code?: string; message?: string }> {
+  private async pull(): Promise<Stop> {
     const { client } = this.deps;
     let query: PageQuery = this.progress.firstQuery(this.settings.until);
     const continuations = new Continuations(query.cursor);
@@ -269,7 +269,19 @@ export function firstCheckpoint(now: number, lookbackMs: number): Checkpoint {
   return { version: 2, since: new Date(now - lookbackMs).toISOString(), written: [] };
 }
 
-function stopFor(error: unknown): { status: RunOutcome['status']; code: string; message: string } {
+type Stop = Pick<RunOutcome, 'status' | 'code' | 'message' | 'tiesAt'>;
+
+function stopFor(error: unknown): Stop {
   const paused = error instanceof CollectorError && error.kind === 'pause';
-  return { status: paused ? 'paused' : 'failed', code: errorCode(error), message: errorMessage(error) };
+  const stop = {
+    status: paused ? 'paused' : 'failed',
+    code: errorCode(error),
+    message: errorMessage(error),
+  } as const;
+  const bound = error instanceof CollectorError ? error.context.bound : undefined;
+  return error instanceof CollectorError &&
+    error.code === CollectorCodes.TIES_EXCEED_PAGE &&
+    typeof bound === 'string'
+    ? { ...stop, tiesAt: bound }
+    : stop;
 }

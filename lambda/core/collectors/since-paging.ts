@@ -18,7 +18,8 @@ import type { CollectedRecord } from './types';
  *   again (`recheck`): a page that now reaches past b was not capped and reading goes on from it; one
  *   still within b was capped, and the run stops with COLLECTOR_TIES_EXCEED_PAGE, never moving the
  *   checkpoint past b, so that nothing is skipped. Every run then stops there until the operator
- *   acts (see docs/collectors.md). The one page this refuses wrongly: exactly a page's worth of events
+ *   acts: a configuration fix, or `sluice collect checkpoint <collector> --skip-second`, which
+ *   moves the checkpoint past b on purpose (see docs/collectors.md). The one page this refuses wrongly: exactly a page's worth of events
  *   at b, which the API cannot tell apart from more.
  *
  * Each step is later than the one before (a bound only grows; at one bound, read < after < recheck),
@@ -37,6 +38,8 @@ export interface SincePosition {
 export interface SincePage {
   /** The events the engine may take (none from an `after` probe). */
   readonly records: readonly CollectedRecord[];
+  /** An `after` probe found events and set them aside: the empty `records` is not the end. */
+  readonly heldBack?: boolean;
   readonly next?: SincePosition;
 }
 
@@ -45,6 +48,8 @@ export interface SincePagingOptions {
   readonly precisionMs: number;
   /** The request's upper bound (epoch ms): no step starts after it. */
   readonly until: number;
+  /** The collector's name, for the command a refusal names as its way out. Default: `<collector>`. */
+  readonly collector?: string;
 }
 
 const STEPS: readonly SinceStep[] = ['read', 'after', 'recheck'];
@@ -80,12 +85,12 @@ export function afterSincePage(
 ): SincePage {
   if (records.length === 0) return { records };
   const { bound } = position;
-  if (position.step === 'after') return { records: [], next: { step: 'recheck', bound } };
+  if (position.step === 'after') return { records: [], heldBack: true, next: { step: 'recheck', bound } };
   const newestAt = records.reduce((max, record) => Math.max(max, record.timestamp.epochMillis), -Infinity);
   const newest = boundOf(newestAt, options.precisionMs);
   if (newest > bound) return { records, next: { step: 'read', bound: newest } };
   if (newest < bound) throw sinceIgnored(bound, records.length);
-  if (position.step === 'recheck') throw tiesExceedPage(bound, records.length, options.precisionMs);
+  if (position.step === 'recheck') throw tiesExceedPage(bound, records.length, options);
   if (bound + options.precisionMs > options.until) return { records };
   return { records, next: { step: 'after', bound } };
 }
@@ -103,12 +108,14 @@ function sinceIgnored(bound: number, count: number): CollectorError {
   );
 }
 
-function tiesExceedPage(bound: number, count: number, precisionMs: number): CollectorError {
+function tiesExceedPage(bound: number, count: number, options: SincePagingOptions): CollectorError {
+  const { precisionMs } = options;
   const at = new Date(bound).toISOString();
   const span = precisionMs === 1 ? `millisecond ${at}` : `second ${at.slice(0, 19)}Z`;
+  const unit = precisionMs === 1 ? 'millisecond' : 'second';
   return new CollectorError(
     CollectorCodes.TIES_EXCEED_PAGE,
-    `the API returned a whole page of ${count} events within one ${span} and has events after it: with a time filter as its only paging, the events of that ${precisionMs === 1 ? 'millisecond' : 'second'} past the page cannot be asked for. The events up to that page are written; every run stops here (nothing after it is collected) until you act. Fix: "timeFormat": "epoch-millis" if the API takes millisecond bounds, a larger "limit" if the API allows bigger pages, or a pagination with a continuation (cursor, link-header, offset) if the API has one`,
+    `the API returned a whole page of ${count} events within one ${span} and has events after it: with a time filter as its only paging, the events of that ${unit} past the page cannot be asked for. The events up to that page are written; every run stops here (nothing after it is collected) until you act. Fix: "timeFormat": "epoch-millis" if the API takes millisecond bounds, a larger "limit" if the API allows bigger pages, or a pagination with a continuation (cursor, link-header, offset) if the API has one; else skip the rest of that ${unit} on purpose (those events are never collected): sluice collect checkpoint ${options.collector ?? '<collector>'} --skip-second`,
     { bound: at, events: count },
   );
 }

@@ -24,10 +24,15 @@ export interface FetchedPage {
   readonly records: readonly CollectedRecord[];
   /**
    * Continuation to the following page; absent when the API gave none. The run follows it whatever
-   * the page's length (see continuations.ts), so a client whose API signals its end by page length
-   * only (offset paging) gives none after an empty page.
+   * the page's length, except after an empty page (see continuations.ts), so a client whose API
+   * signals its end by page length only (offset paging) gives none after an empty page.
    */
   readonly next?: string;
+  /**
+   * True when the API answered with events that the client holds back (a `since` paging probe, see
+   * since-paging.ts), so that an empty `records` does not mean the API is caught up.
+   */
+  readonly heldBack?: boolean;
   /**
    * True when the page answers a new time query rather than continuing the previous page (`since`
    * paging): it may return events of earlier pages again (the engine skips those by id), and its
@@ -103,6 +108,12 @@ export interface RunOutcome {
    * resume point nor `newestEventAt` moves past the clock.
    */
   readonly futureSkewMs?: number;
+  /**
+   * `COLLECTOR_TIES_EXCEED_PAGE`: the second (or millisecond, with `epoch-millis`) the run cannot read
+   * past, RFC 3339 UTC; kept with the failure so that `sluice collect checkpoint --skip-second` knows
+   * which one to move past.
+   */
+  readonly tiesAt?: string;
   /**
    * Why the lease could not be given up after the run (its outcome stands: what it wrote is
    * checkpointed); the lease then lapses on its own, and runs until then are skipped.

@@ -277,7 +277,7 @@ export const elasticsearchDestination = z
       .boolean()
       .optional()
       .describe(
-        "Before sending, look up in the target's older backing indices the ids of records older than its write index, and skip those already there: `_id` is unique only within one backing index, so without it a resend after a rollover (a replay, a late DLQ redrive) indexes a second copy. Needs the `read` and `view_index_metadata` privileges that `sluice setup elasticsearch` grants; without them sluice warns and sends unchecked. Default: `true`, except with `documentIds: none` or OpenSearch Serverless (`false`).",
+        "Before sending, look up in the target's other indices the ids of records that may be there (older than its write index; every record while an alias writes to an index that is not its newest), and skip those already there: `_id` is unique only within one backing index, so without it a resend after a rollover (a replay, a late DLQ redrive) indexes a second copy. Needs the `read` and `view_index_metadata` privileges that `sluice setup elasticsearch` grants; without them sluice warns and sends unchecked. Default: `true`, except with `documentIds: none` or OpenSearch Serverless (`false`).",
       ),
     maxBatchBytes: batchBytes(5_000_000, '5 MB; Elasticsearch recommends 5–15 MB'),
     maxBatchRecords: batchRecords(5_000, 'Documents'),

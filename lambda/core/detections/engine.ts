@@ -157,7 +157,7 @@ export class DetectionEngine {
     const members = stored.length === 0 ? own : own.concat(stored);
     const registration = await this.options.alerts.register(
       dedupKey,
-      { trigger: entry.trigger, members: members.map((member) => member.ref) },
+      { trigger: entry.trigger, members: members.map((member) => member.ref), stored: stored.length },
       Math.max(entry.periodStartMs + entry.periodMs, nowMs) + this.latenessMs,
     );
     this.registered.add(dedupKey, own);

@@ -50,11 +50,18 @@ export interface SinkObserver {
   /**
    * Elasticsearch's rollover lookup for one batch and target: records looked up, those found already
    * indexed (counted delivered), and those sent without the lookup because the cluster refused it
-   * (`reason`: `forbidden` or `unsupported`). Optional: other observers ignore it.
+   * (`reason`: `forbidden` or `unsupported`); `duplicates`: records `_bulk` wrote to a write index newer
+   * than the one they were checked against, that also have a copy in an older index. Optional: other
+   * observers ignore it.
    */
   rolloverLookup?(
     destination: string,
-    info: { readonly checked: number; readonly found: number; readonly unchecked: number },
+    info: {
+      readonly checked: number;
+      readonly found: number;
+      readonly unchecked: number;
+      readonly duplicates?: number;
+    },
   ): void;
 }
 

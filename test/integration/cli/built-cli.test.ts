@@ -218,7 +218,13 @@ describe('the compiled CLI (dist/cli, run by bin/sluice.mjs)', () => {
   it('runs the TypeScript through tsx when there is no build', () => {
     const sources = join(work, 'sources');
     mkdirSync(join(sources, 'bin'), { recursive: true });
-    for (const file of ['sluice.mjs', 'built-cli.mjs', 'sluice.ts'])
+    for (const file of [
+      'sluice.mjs',
+      'built-cli.mjs',
+      'tsx-esbuild.mjs',
+      'esbuild-ignoring-sigint',
+      'sluice.ts',
+    ])
       copyFileSync(join(PACKAGE_ROOT, 'bin', file), join(sources, 'bin', file));
     for (const dir of ['cli', 'lambda', 'node_modules'])
       symlinkSync(join(PACKAGE_ROOT, dir), join(sources, dir));

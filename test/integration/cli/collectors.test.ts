@@ -200,6 +200,26 @@ describe('sluice pull, collect and status for collectors, against moto and a loc
     assert.equal(run.json<RunOutcome>().recordsWritten, 0);
   });
 
+  it('ends a collect run on Ctrl-C before it reads a page, releasing its lease for the next run', async () => {
+    let stopped = false;
+    const run = await sluice(['collect', 'cirrus-main', '--json', '--config', config], {
+      env,
+      cwd: dir,
+      // Ctrl-C the moment the command listens for it: before the first page.
+      onStopSignal: (handler) => {
+        stopped = true;
+        handler('SIGINT');
+        return () => undefined;
+      },
+    });
+    assert.ok(stopped, 'collect listens for Ctrl-C');
+    assert.equal(run.code, 0, run.stderr);
+    const outcome = run.json<RunOutcome>();
+    assert.equal(outcome.status, 'paused');
+    assert.equal(outcome.recordsWritten, 0);
+    // The next test's run collects everything: this one left no lease behind.
+  });
+
   it('collects once as the Lambda does, resumes from the checkpoint, and shows it in sluice status', async () => {
     const first = await sluice(['collect', 'cirrus-main', '--json', '--config', config], { env, cwd: dir });
     assert.equal(first.code, 0, first.stderr);

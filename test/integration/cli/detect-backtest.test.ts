@@ -133,6 +133,29 @@ describe('sluice detect backtest against moto', () => {
     assert.match(text.stdout, /^nothing was sent \(a backtest only reports\)$/m);
   });
 
+  it('reports what was read on Ctrl-C (exit 0), and a second Ctrl-C exits 130', async () => {
+    let exitCode: string | undefined;
+    const result = await sluice(['detect', 'backtest', '--json', '--config', config, ...RANGE], {
+      env: stack.env,
+      cwd: dir,
+      onStopSignal: (handler) => {
+        handler('SIGINT');
+        // The second Ctrl-C would end the process: the test's io records it instead.
+        try {
+          handler('SIGINT');
+        } catch (error) {
+          exitCode = (error as Error).message;
+        }
+        return () => undefined;
+      },
+    });
+    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(result.code, 0, result.stderr);
+    const report = result.json<BacktestReport>();
+    assert.equal(report.stoppedBy, 'signal');
+    assert.equal(report.records, 0);
+  });
+
   it('refuses a source the configuration does not have', async () => {
     const result = await sluice(['detect', 'backtest', '--config', config, ...RANGE, '--source', 'nope'], {
       env: stack.env,

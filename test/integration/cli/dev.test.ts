@@ -183,6 +183,10 @@ describe('sluice dev: Ctrl-C', () => {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          // Run from the sources (no up-to-date build), tsx compiles each module on first import, in an
+          // esbuild process of the same group; with a cache of its own, the modules the pipeline loads
+          // after 'created bucket' are compiled after the Ctrl-C, as on a fresh checkout.
+          TMPDIR: dir,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group, like a shell job: the test plays the terminal's Ctrl-C to the whole group.
@@ -193,7 +197,8 @@ describe('sluice dev: Ctrl-C', () => {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the process may have exited before the parent has read all its stdout.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 600_000);
     try {
       const giveUpAt = Date.now() + 300_000;

@@ -51,7 +51,13 @@ export function motoEnv(endpoint: string, extra: Record<string, string> = {}): N
 /** Runs `sluice <args>` in this process, as a script would (not at a terminal). */
 export async function sluice(
   args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; cwd: string; onStopSignal?: CliIo['onStopSignal'] },
+  options: {
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    onStopSignal?: CliIo['onStopSignal'];
+    /** Answers a command's yes/no question, as a person at a terminal would; absent: no terminal. */
+    confirm?: CliIo['confirm'];
+  },
 ): Promise<CliRun> {
   const out = capture();
   const err = capture();
@@ -62,6 +68,7 @@ export async function sluice(
     cwd: options.cwd,
     interactive: false,
     onStopSignal: options.onStopSignal ?? (() => () => undefined),
+    ...(options.confirm ? { confirm: options.confirm } : {}),
     exit: (code) => {
       throw new Error(`exit(${code}) called`);
     },

@@ -103,6 +103,34 @@ describe('sluice redrive against moto (receive → send → delete: moto has no 
     );
   });
 
+  it('stops on Ctrl-C before it takes a message, leaving every dead letter in the DLQ (exit 0)', async () => {
+    const dlq = stack.deployment.objects.deadLetterQueueUrl!;
+    await sendMessages(stack.aws.sqs, dlq, dead(4));
+    let exitCode: string | undefined;
+    const run = await sluice(['redrive', '--json', '--config', config], {
+      env: stack.env,
+      cwd: dir,
+      onStopSignal: (handler) => {
+        handler('SIGINT');
+        // The second Ctrl-C would end the process: the test's io records it instead.
+        try {
+          handler('SIGINT');
+        } catch (error) {
+          exitCode = (error as Error).message;
+        }
+        return () => undefined;
+      },
+    });
+    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(run.code, 0, run.stderr);
+    const report = run.json<RedriveReport>();
+    assert.equal(report.stoppedBy, 'signal');
+    assert.equal(report.moved, 0);
+    assert.equal(report.left, 4);
+    assert.equal(await stack.depth(dlq), 4);
+    assert.equal(await stack.depth(stack.deployment.objects.queueUrl), 0);
+  });
+
   it('respects --max and reports what is left', async () => {
     await sendMessages(stack.aws.sqs, stack.deployment.objects.deadLetterQueueUrl!, dead(7));
     const run = await sluice(['redrive', '--max', '3', '--config', config], { env: stack.env, cwd: dir });

@@ -187,6 +187,39 @@ describe('sluice replay against moto', () => {
     assert.doesNotMatch(found.stderr, /--log-type/);
   });
 
+  it('stops on Ctrl-C (exit 0: run it again to continue), and a second Ctrl-C exits 130', async () => {
+    let exitCode: string | undefined;
+    const run = await sluice(
+      ['replay', '--json', '--config', config, '--source', 'strongdm', ...RANGE, '--checkpoint', 'stop.json'],
+      {
+        env: stack.env,
+        cwd: dir,
+        onStopSignal: (handler) => {
+          handler('SIGINT');
+          // The second Ctrl-C would end the process: the test's io records it instead.
+          try {
+            handler('SIGINT');
+          } catch (error) {
+            exitCode = (error as Error).message;
+          }
+          return () => undefined;
+        },
+      },
+    );
+    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(run.code, 0, run.stderr);
+    const report = run.json<ReplayReport>();
+    assert.deepEqual(
+      { stoppedBy: report.stoppedBy, complete: report.complete },
+      { stoppedBy: 'signal', complete: false },
+    );
+    assert.equal(
+      await stack.depth(stack.deployment.objects.queueUrl),
+      report.done,
+      'what was counted was enqueued',
+    );
+  });
+
   it('forwards directly with --direct, without the queue', async () => {
     const run = await replay('--direct', '--destination', 'splunk', '--checkpoint', 'direct.json');
     assert.equal(run.code, 0, run.stderr);

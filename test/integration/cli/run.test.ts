@@ -188,7 +188,8 @@ describe('sluice run: the worker that plays the event source mapping, against mo
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the process may have exited before its stdout (the report) was all read.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     try {
       await waitFor(() => stderr.includes('sluice run: forwarding from'), 300_000, 'the worker to start');
       await stack.putObject('sdm/logs/activities/2024/02/01/18/50/first.json', activities('first', 3));

@@ -2,64 +2,33 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDbCheckpointStore } from '../../../lambda/adapters/dynamodb-checkpoint-store';
-import { COLLECTOR_ENV } from '../../../lambda/collector/env';
-import { createCollectorHandler } from '../../../lambda/collector/handler';
-import { COLLECTOR_CONFIG_ENV, collectorRuntimeConfigOf } from '../../../lambda/collector/runtime-config';
 import { parseConfig } from '../../../lambda/core/config/load';
-import { createCheckpointTable } from '../../support/checkpoint-table';
+import { startCollectorMoto, type CollectorMoto } from '../../support/collector-moto';
 import { lambdaContext } from '../../support/event-source';
-import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
 import { startLinkPagedAuditApi, type LinkPagedAuditApi } from '../../support/receivers/link-paged-audit-api';
 
-const BUCKET = 'sluice-logs';
-const TABLE = 'checkpoints';
 const TOKEN = 'ghp_capped_pages_token';
 /** The API's largest page, below the worked example's `limit` (100). */
 const MAX_PER_PAGE = 25;
 const BACKLOG = 110;
 
 describe('the collector Lambda handler on an API that caps pages below `limit` (moto, local GitHub-like API)', () => {
-  let moto: MotoServer;
-  let dynamodb: DynamoDBClient;
-  let s3: S3Client;
+  let aws: CollectorMoto;
   let api: LinkPagedAuditApi;
   let secretArn: string;
 
   before(async () => {
-    moto = await startMoto();
-    const client = motoClientConfig(moto.endpoint);
-    dynamodb = new DynamoDBClient(client);
-    s3 = new S3Client(client);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await createCheckpointTable(dynamodb, TABLE);
-    const secrets = new SecretsManagerClient(client);
-    secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'github', SecretString: TOKEN }))).ARN!;
-    secrets.destroy();
+    aws = await startCollectorMoto();
+    secretArn = await aws.createSecret('github', TOKEN);
     api = await startLinkPagedAuditApi({ token: TOKEN, org: 'acme-corp', maxPerPage: MAX_PER_PAGE });
   });
   after(async () => {
-    dynamodb.destroy();
-    s3.destroy();
     await api.close();
-    await moto.stop();
+    await aws.stop();
   });
 
   async function writtenIds(prefix: string): Promise<string[]> {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-    const ids: string[] = [];
-    for (const { Key } of listed.Contents ?? []) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
-      const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
-      for (const line of text.split('\n').filter(Boolean)) {
-        ids.push((JSON.parse(line) as { _document_id: string })._document_id);
-      }
-    }
-    return ids;
+    return (await aws.writtenEvents(prefix)).map((event) => event._document_id as string);
   }
 
   it('reads the whole backlog in one scheduled run, following the next link after every short page', async () => {
@@ -79,16 +48,7 @@ describe('the collector Lambda handler on an API that caps pages below `limit` (
       sources: [{ name: 'github', prefix: 'github/acme-corp', timestampField: '@timestamp' }],
       collectors: [{ ...example, url: api.url, auth: { type: 'header', secretArn } }],
     });
-    const handler = createCollectorHandler({
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      SLUICE_S3_FORCE_PATH_STYLE: 'true',
-      [COLLECTOR_ENV.bucket]: BUCKET,
-      [COLLECTOR_ENV.table]: TABLE,
-      [COLLECTOR_CONFIG_ENV]: JSON.stringify(collectorRuntimeConfigOf(config, 'github-audit')),
-    });
+    const handler = aws.handler(config, 'github-audit');
 
     const outcome = await handler({}, lambdaContext(300_000));
 
@@ -102,7 +62,7 @@ describe('the collector Lambda handler on an API that caps pages below `limit` (
     );
     assert.ok(api.requests.every((request) => request.params.get('per_page') === '100'));
     assert.equal(api.requests.length, Math.ceil(BACKLOG / MAX_PER_PAGE), 'no request after the last page');
-    const state = await new DynamoDbCheckpointStore(dynamodb, TABLE).read('github-audit');
+    const state = await aws.checkpoints.read('github-audit');
     assert.equal(state?.lastRunStatus, 'caught-up');
     assert.equal(Date.parse(state?.checkpoint?.newestEventAt ?? ''), start + (BACKLOG - 1) * 1000);
   });

@@ -1,44 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDbCheckpointStore } from '../../../lambda/adapters/dynamodb-checkpoint-store';
-import { COLLECTOR_ENV } from '../../../lambda/collector/env';
-import { createCollectorHandler } from '../../../lambda/collector/handler';
-import { COLLECTOR_CONFIG_ENV, collectorRuntimeConfigOf } from '../../../lambda/collector/runtime-config';
 import { CollectorCodes } from '../../../lambda/core/collectors/codes';
 import { parseConfig } from '../../../lambda/core/config/load';
-import { createCheckpointTable } from '../../support/checkpoint-table';
+import { startCollectorMoto, type CollectorMoto } from '../../support/collector-moto';
 import { lambdaContext } from '../../support/event-source';
-import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
 import { startSinceOnlyApi, type SinceOnlyApi } from '../../support/receivers/since-only-api';
 
-const BUCKET = 'sluice-logs';
-const TABLE = 'checkpoints';
 /** The API's largest page, below the collector's `limit` (10). */
 const CAP = 3;
 
 describe('the collector Lambda handler on an API with a time filter and no continuation (moto, local API)', () => {
-  let moto: MotoServer;
-  let dynamodb: DynamoDBClient;
-  let s3: S3Client;
+  let aws: CollectorMoto;
   /** One API per test: each collector reads its own events. */
   const apis: SinceOnlyApi[] = [];
 
   before(async () => {
-    moto = await startMoto();
-    const client = motoClientConfig(moto.endpoint);
-    dynamodb = new DynamoDBClient(client);
-    s3 = new S3Client(client);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await createCheckpointTable(dynamodb, TABLE);
+    aws = await startCollectorMoto();
   });
   after(async () => {
-    dynamodb.destroy();
-    s3.destroy();
     for (const api of apis) await api.close();
-    await moto.stop();
+    await aws.stop();
   });
 
   /** One collector per test (its own checkpoint, log type and API). */
@@ -64,16 +45,7 @@ describe('the collector Lambda handler on an API with a time filter and no conti
         },
       ],
     });
-    const handler = createCollectorHandler({
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      SLUICE_S3_FORCE_PATH_STYLE: 'true',
-      [COLLECTOR_ENV.bucket]: BUCKET,
-      [COLLECTOR_ENV.table]: TABLE,
-      [COLLECTOR_CONFIG_ENV]: JSON.stringify(collectorRuntimeConfigOf(config, name)),
-    });
+    const handler = aws.handler(config, name);
     /** Adds events `offsets` ms after `start`, with ids `<prefix><n>`. */
     const add = (prefix: string, start: number, offsets: number[]) =>
       offsets.map((offset, index) => {
@@ -85,14 +57,7 @@ describe('the collector Lambda handler on an API with a time filter and no conti
   }
 
   async function writtenIds(prefix: string): Promise<string[]> {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-    const ids: string[] = [];
-    for (const { Key } of listed.Contents ?? []) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
-      const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
-      for (const line of text.split('\n').filter(Boolean)) ids.push((JSON.parse(line) as { id: string }).id);
-    }
-    return ids.sort();
+    return (await aws.writtenEvents(prefix)).map((event) => event.id as string).sort();
   }
 
   it('collects more events than a page within the lookback, run after run, each once', async () => {
@@ -117,7 +82,7 @@ describe('the collector Lambda handler on an API with a time filter and no conti
     const three = await handler({}, lambdaContext(300_000));
     assert.equal(three.recordsWritten, 0);
     assert.deepEqual(await writtenIds('audit/acme/steady/'), [...first, ...second].sort());
-    const state = await new DynamoDbCheckpointStore(dynamodb, TABLE).read('steady');
+    const state = await aws.checkpoints.read('steady');
     assert.equal(state?.lastRunStatus, 'caught-up');
     assert.equal(Date.parse(state?.checkpoint?.newestEventAt ?? ''), start + 31_800);
   });
@@ -137,7 +102,7 @@ describe('the collector Lambda handler on an API with a time filter and no conti
     // The events before that second, and the page of it the API gives; none after it.
     const written = await writtenIds('audit/acme/tied/');
     assert.deepEqual(written, [...before, ...tied.slice(0, CAP)].sort());
-    const state = await new DynamoDbCheckpointStore(dynamodb, TABLE).read('tied');
+    const state = await aws.checkpoints.read('tied');
     assert.equal(state?.lastRunStatus, 'failed');
     assert.equal(state?.lastErrorCode, 'COLLECTOR_TIES_EXCEED_PAGE');
     assert.match(state?.lastErrorMessage ?? '', /Fix: "timeFormat": "epoch-millis"/);

@@ -31,6 +31,28 @@ function membersOf(item: Record<string, AttributeValue>): string[] {
 const isMemberItem = (item: Record<string, AttributeValue>) => item.sk.S!.startsWith('m#i');
 
 /** A client whose `BatchWriteItem`s wait until `reads` `Query`s have been answered. */
+/** A client whose `Query`s, once `readsAfterWrites(n)` was called, wait until `n` more `BatchWriteItem`s were answered. */
+function gatedReads(client: DynamoDBClient) {
+  let gate: { left: number; open(): void; opened: Promise<void> } | undefined;
+  return {
+    client: {
+      send: async (command: object) => {
+        const name = command.constructor.name;
+        const current = gate;
+        if (name === 'QueryCommand' && current) await current.opened;
+        const answer: unknown = await client.send(command as never);
+        if (name === 'BatchWriteItemCommand' && current && --current.left === 0) current.open();
+        return answer;
+      },
+    } as unknown as DynamoDBClient,
+    readsAfterWrites(writes: number): void {
+      let open: () => void = () => undefined;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gate = { left: writes, open, opened };
+    },
+  };
+}
+
 function writesAfterReads(client: DynamoDBClient, reads: number): DynamoDBClient {
   let answered = 0;
   let open: () => void = () => undefined;
@@ -441,7 +463,7 @@ describe('the DynamoDB alert store (moto)', () => {
     crashing.destroy();
   });
 
-  it('costs four requests for an entry within one chunk (5 minutes): its read, its write, its read again, then the head; two when nothing is new', async () => {
+  it('costs four requests for an entry within one chunk (5 minutes): its read, its write, its read again, then the head; one when nothing is new', async () => {
     const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
     const requests = countRequests(counting);
     const counted = new DynamoDbAlertStore(counting, TABLE);
@@ -453,7 +475,11 @@ describe('the DynamoDB alert store (moto)', () => {
     await counted.register('cost|x|2024-02-01T13:00:00.000Z', within, EXPIRES);
     assert.deepEqual(Object.fromEntries(requests.counts), { Query: 2, BatchWriteItem: 1, UpdateItem: 1 });
     await counted.register('cost|x|2024-02-01T13:00:00.000Z', within, EXPIRES);
-    assert.deepEqual(Object.fromEntries(requests.counts), { Query: 3, BatchWriteItem: 1, UpdateItem: 2 });
+    assert.deepEqual(
+      Object.fromEntries(requests.counts),
+      { Query: 2, BatchWriteItem: 1, UpdateItem: 2 },
+      'the chunk as its read after the write found it: nothing to write, no read',
+    );
 
     // Two adjacent chunks are read together; a chunk apart from them on its own.
     requests.reset();
@@ -487,4 +513,121 @@ describe('the DynamoDB alert store (moto)', () => {
     assert.deepEqual([repeated.occurrences, repeated.added], [4, 0]);
     counting.destroy();
   });
+  it('writes to a chunk it read before without reading it first, counting what another Lambda wrote since and a redelivery that Lambda registered once', async () => {
+    const key = 'known|["a-alice"]|2024-02-01T13:00:00.000Z';
+    const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    const requests = countRequests(counting);
+    const lambdaA = new DynamoDbAlertStore(counting, TABLE);
+    const lambdaB = new DynamoDbAlertStore(dynamodb, TABLE);
+    const memory = new MemoryAlertStore();
+    const both = async (store: DynamoDbAlertStore, each: AlertEntry) => {
+      const answered = await store.register(key, each, EXPIRES);
+      const expected = await memory.register(key, each, EXPIRES);
+      assert.deepEqual(
+        [answered.occurrences, answered.added, answered.firstEventMs, answered.lastEventMs],
+        [expected.occurrences, expected.added, expected.firstEventMs, expected.lastEventMs],
+      );
+      return answered;
+    };
+    const first = entry('k1', [
+      ['k1', 1_000],
+      ['k2', 2_000],
+    ]);
+    const elsewhere = entry('k3', [
+      ['k3', 3_000],
+      ['k4', 4_000],
+    ]);
+    const next = entry('k5', [
+      ['k4', 4_000],
+      ['k5', 5_000],
+    ]);
+    await both(lambdaA, first);
+    requests.reset();
+    await both(lambdaB, elsewhere); // A does not know these
+    await both(lambdaB, next);
+    // The batch B registered, run again by A (a redelivery): A's read is older than B's writes.
+    const redelivered = await both(lambdaA, next);
+    assert.deepEqual([redelivered.occurrences, redelivered.added], [5, 0]);
+    assert.deepEqual(
+      Object.fromEntries(requests.counts),
+      { BatchWriteItem: 1, Query: 1, UpdateItem: 1 },
+      'no read before the write: the chunk is known',
+    );
+    requests.reset();
+    const grown = await both(lambdaA, entry('k6', [['k6', 6_000]]));
+    assert.deepEqual([grown.occurrences, grown.added], [6, 1]);
+    assert.deepEqual(Object.fromEntries(requests.counts), { BatchWriteItem: 1, Query: 1, UpdateItem: 1 });
+    counting.destroy();
+  });
+
+  it('answers a redelivery as adding nothing when both Lambdas knew the chunk as it was (their writes hold the same members)', async () => {
+    const key = 'known-same||2024-02-01T13:00:00.000Z';
+    const [lambdaA, lambdaB] = [
+      new DynamoDbAlertStore(dynamodb, TABLE),
+      new DynamoDbAlertStore(dynamodb, TABLE),
+    ];
+    const opening = entry('o', [['o', 0]]);
+    await lambdaA.register(key, opening, EXPIRES);
+    await lambdaB.register(key, opening, EXPIRES);
+    const batch = entry('p', [
+      ['p', 1_000],
+      ['q', 2_000],
+    ]);
+    assert.equal((await lambdaB.register(key, batch, EXPIRES)).added, 2);
+    const redelivered = await lambdaA.register(key, batch, EXPIRES);
+    assert.deepEqual([redelivered.occurrences, redelivered.added], [3, 0]);
+  });
+
+  it('writes to the chunk after the latest it read without reading it first, counting once what another Lambda wrote there', async () => {
+    const key = 'next-chunk|["a-alice"]|2024-02-01T13:00:00.000Z';
+    const counting = new DynamoDBClient(motoClientConfig(moto.endpoint));
+    const requests = countRequests(counting);
+    const lambdaA = new DynamoDbAlertStore(counting, TABLE);
+    const lambdaB = new DynamoDbAlertStore(dynamodb, TABLE);
+    await lambdaA.register(key, entry('n1', [['n1', 1_000]]), EXPIRES);
+    const next = entry('n2', [
+      ['n2', ALERT_CHUNK_MS + 1_000],
+      ['n3', ALERT_CHUNK_MS + 2_000],
+    ]);
+    assert.equal((await lambdaB.register(key, next, EXPIRES)).added, 2);
+    requests.reset();
+    // B's batch run again by A, which has read only the chunk before.
+    const redelivered = await lambdaA.register(key, next, EXPIRES);
+    assert.deepEqual([redelivered.occurrences, redelivered.added], [3, 0]);
+    assert.deepEqual(Object.fromEntries(requests.counts), { BatchWriteItem: 1, Query: 1, UpdateItem: 1 });
+    const grown = await lambdaA.register(key, entry('n4', [['n4', 2 * ALERT_CHUNK_MS]]), EXPIRES);
+    assert.deepEqual([grown.occurrences, grown.added], [4, 1]);
+    // A chunk before the latest it read is read first (a late record, a replay).
+    requests.reset();
+    const late = await lambdaA.register(key, entry('n0', [['n0', -ALERT_CHUNK_MS]]), EXPIRES);
+    assert.deepEqual([late.occurrences, late.added], [5, 1]);
+    assert.equal(requests.counts.get('Query'), 2);
+    counting.destroy();
+  });
+
+  it(
+    'counts the members of two Lambdas that knew a chunk and wrote to it at once',
+    { timeout: 120_000 },
+    async () => {
+      const key = 'known-at-once||2024-02-01T13:00:00.000Z';
+      const gated = gatedReads(dynamodb);
+      const [lambdaA, lambdaB] = [
+        new DynamoDbAlertStore(gated.client, TABLE),
+        new DynamoDbAlertStore(gated.client, TABLE),
+      ];
+      await lambdaA.register(key, entry('a', [['a', 60_000]]), EXPIRES);
+      await lambdaB.register(key, entry('b', [['b', 90_000]]), EXPIRES);
+      // Both know the chunk (A without b): each writes its new member without reading first, and
+      // neither reads until both wrote. (A register that read first would wait here for ever.)
+      gated.readsAfterWrites(2);
+      const [answerA, answerB] = await Promise.all([
+        lambdaA.register(key, entry('c', [['c', 120_000]]), EXPIRES),
+        lambdaB.register(key, entry('d', [['d', 150_000]]), EXPIRES),
+      ]);
+      assert.deepEqual([answerA.occurrences, answerB.occurrences], [4, 4]);
+      assert.deepEqual([answerA.added, answerB.added], [1, 1]);
+      const later = await lambdaA.register(key, entry('e', [['e', 180_000]]), EXPIRES);
+      assert.deepEqual([later.occurrences, later.added], [5, 1]);
+    },
+  );
 });

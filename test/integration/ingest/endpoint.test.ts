@@ -7,12 +7,14 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageCommand, SQSClient, type SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { EndpointConfig } from '../../../lambda/ingest-endpoint/config';
 import { sqsSender } from '../../../lambda/ingest-endpoint/enqueue';
 import { createEndpointHandler, type EndpointHandler } from '../../../lambda/ingest-endpoint/handler';
 import { secretTokenSource } from '../../../lambda/ingest-endpoint/token-source';
 import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
+import { startSqsEntryFaultProxy } from '../../support/receivers/sqs-entry-fault-proxy';
 import { quietLogger, quietMetrics } from '../../unit/ingest/powertools';
 import { createQueue, receiveAll } from './aws';
 import { httpEvent } from './http-events';
@@ -30,6 +32,7 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
   function endpoint(
     overrides: Partial<EndpointConfig> = {},
     client: Pick<SQSClient, 'send'> = sqs,
+    metrics: Metrics = quietMetrics(),
   ): EndpointHandler {
     const config: EndpointConfig = {
       queueUrl,
@@ -46,7 +49,7 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
       sender: sqsSender(client, config.queueUrl),
       token: secretTokenSource(secrets, config.tokenSecretArn, config.tokenCacheSeconds),
       logger: quietLogger(),
-      metrics: quietMetrics(),
+      metrics,
       sleep: async () => {},
     });
   }
@@ -414,12 +417,63 @@ describe('ingest endpoint handler: HTTP answers, with events queued in moto SQS'
   });
 
   describe('503 when the events cannot be durably queued (the producer retries; 429 comes from API Gateway throttling)', () => {
-    it('503 Server is busy with Retry-After when SQS refuses the messages', async () => {
-      const result = await endpoint({ queueUrl: `${queueUrl}-gone` })(
-        httpEvent({ path: '/services/collector/event', headers: hec, body: '{"event":{"a":1}}' }),
-      );
+    it('503 Server is busy with Retry-After when SQS refuses the messages, counted as the queue blocking them', async (t) => {
+      const metrics = quietMetrics();
+      const counted = t.mock.method(metrics, 'addMetric');
+      const result = await endpoint(
+        { queueUrl: `${queueUrl}-gone` },
+        sqs,
+        metrics,
+      )(httpEvent({ path: '/services/collector/event', headers: hec, body: '{"event":{"a":1}}' }));
       assert.deepEqual(json(result), [503, { text: 'Server is busy', code: 9 }]);
       assert.equal(result.headers?.['retry-after'], '5');
+      // moto's own QueueDoesNotExist, which the SDK marks as the caller's fault.
+      assert.deepEqual(
+        counted.mock.calls.map((call) => call.arguments[0]),
+        ['IngestEventsBlockedByQueue', 'IngestRequests503'],
+      );
+    });
+
+    it("503, not 400, when SQS refuses an entry for the queue's disabled KMS key; the retry is taken once it is enabled", async () => {
+      const proxy = await startSqsEntryFaultProxy(moto.endpoint, {
+        marker: '"to":"keyless"',
+        code: 'KMS.DisabledException',
+        message: 'The request was rejected because the specified CMK is not enabled. (Service: AWSKMS)',
+      });
+      const viaProxy = new SQSClient(motoClientConfig(proxy.url));
+      try {
+        const request = () =>
+          endpoint(
+            {},
+            viaProxy,
+          )(
+            httpEvent({
+              path: '/v1/events',
+              headers: bearer,
+              body: '{"logType":"audit","a":1}\n{"logType":"access","to":"keyless"}\n{"a":3}',
+            }),
+          );
+        const refused = await request();
+        assert.deepEqual(
+          [refused.statusCode, refused.headers?.['retry-after'], JSON.parse(String(refused.body)).code],
+          [503, '5', 'UNAVAILABLE'],
+        );
+        // SQS took the other messages: the producer's retry sends them again (at least once).
+        assert.deepEqual(await queued(), [
+          ['app', '{"a":3}'],
+          ['audit', '{"logType":"audit","a":1}'],
+        ]);
+        proxy.fault = undefined;
+        assert.equal((await request()).statusCode, 200);
+        assert.deepEqual(await queued(), [
+          ['app', '{"a":3}'],
+          ['access', '{"logType":"access","to":"keyless"}'],
+          ['audit', '{"logType":"audit","a":1}'],
+        ]);
+      } finally {
+        viaProxy.destroy();
+        await proxy.close();
+      }
     });
 
     it('503 when the token cannot be read, rather than letting anyone in', async () => {

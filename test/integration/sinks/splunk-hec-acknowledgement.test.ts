@@ -119,6 +119,81 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
     );
   });
 
+  it('an indexer restart hands a pending ackId to a new request while its batch is still being sent: the old events are sent again, none lost', async () => {
+    const records = makeRecords(12);
+    const slow = new Set(ids(records.slice(8)));
+    const { receiver, sink, time } = await setUp(
+      {
+        // The first request's ack never comes before the restart; the later ones are acknowledged at once.
+        ack: { fates: ['lose'], pendingQueries: 0 },
+        // Batch `later` (8 events) is too large for one request: HEC takes it in two halves (413, split).
+        maxContentLength: 1_000,
+        // Its second half stays in flight a while, its first half already answered (ackId 0 again).
+        answerDelayMs: (events) =>
+          events.some((event) => slow.has((event.event as { id: string }).id)) ? 1_000 : 0,
+      },
+      { ackTimeoutSeconds: 3600 },
+    );
+    const observer = recordingObserver();
+    const far = time.now() + 24 * 3_600_000;
+    const earlier = records.slice(0, 4);
+    const first = await sink.deliver(earlier, context(observer, far));
+    assert.equal(receiver.acks[0].ackId, 0);
+    // Its events die with the indexer; the channel counts from 0 again.
+    receiver.restartIndexers({ losePendingEvents: true });
+    const later = records.slice(4);
+    const outcomes = await Promise.all([
+      settle(first),
+      settle(await sink.deliver(later, context(observer, far))),
+    ]);
+    const delivered = outcomes.flatMap((outcome) => ids(outcome.delivered));
+    assert.deepEqual(delivered.sort(), ids(records).sort());
+    // A query in flight across the restart may have drawn the `true` for the new ackId 0 while it asked
+    // about the old one: that `true` is thrown away (it could be the old one's), so the new request's
+    // events may be sent again too. Duplicates, never loss.
+    assert.deepEqual(
+      [...new Set(receiver.events.map((event) => (event.event as { id: string }).id))].sort(),
+      ids(records).sort(),
+      'every event indexed (the first batch sent again after the restart), none counted on a reused ackId',
+    );
+    assert.ok(
+      observer.retries.some((retry) =>
+        /ackId 0 can no longer be acknowledged \(ackId 0 came after ackId 0 on the same channel: the indexer restarted/.test(
+          retry.reason,
+        ),
+      ),
+      JSON.stringify(observer.retries),
+    );
+  });
+
+  it('HEC answers code 11 (Invalid data channel) for the channel it lost in a restart: the pending batch is sent again at once, not failed', async () => {
+    const { receiver, sink, time } = await setUp(
+      { ack: { fates: ['lose'], pendingQueries: 0, unknownChannel: 'invalid' } },
+      { ackTimeoutSeconds: 3600 },
+    );
+    const observer = recordingObserver();
+    const records = makeRecords(6);
+    const first = await sink.deliver(records, context(observer, time.now() + 24 * 3_600_000));
+    receiver.restartIndexers({ losePendingEvents: true });
+    const outcome = await settle(first);
+    assert.equal(outcome.failure, undefined, outcome.failure?.message);
+    assert.deepEqual(ids(outcome.delivered), ids(records));
+    assert.deepEqual(
+      receiver.events.map((event) => (event.event as { id: string }).id),
+      ids(records),
+    );
+    assert.ok(
+      observer.retries.some((retry) =>
+        /Invalid data channel.*no longer knows the channel/.test(retry.reason),
+      ),
+      JSON.stringify(observer.retries),
+    );
+    assert.ok(
+      observer.retries.every((retry) => !/not acknowledged within/.test(retry.reason)),
+      'at once, not after ackTimeoutSeconds',
+    );
+  });
+
   it('code 14: a token without indexer acknowledgement is a configuration error (HEC_ACK_DISABLED), nothing quarantined', async () => {
     const { sink } = await setUp({});
     const outcome = await settle(await sink.deliver(makeRecords(5), context()));

@@ -6,9 +6,11 @@
  * checked against the caller's privileges, so that what setup grants can be tried by writing.
  *
  * Every request needs credentials (401 otherwise); only the admin (a superuser) may manage anything.
- * Data streams have backing indices and roll over (`rollover()`, `POST <stream>/_rollover`); `create`
- * sees only the write index, and the rollover lookup's reads (settings, `ids` search, `GET /_data_stream`)
- * are checked against the caller's privileges (cluster-admin/reads.ts).
+ * Data streams have backing indices and roll over (`rollover()`, `POST <stream>/_rollover`); so do
+ * aliases (`createAlias()`), whose write index may be moved to an older index; `create` sees only the
+ * write index, `_bulk` answers each item's `_index`, and the rollover lookup's reads (settings, `ids`
+ * search, `GET /_alias`, `GET /_data_stream`) are checked against the caller's privileges
+ * (cluster-admin/reads.ts).
  * Simplifications, stated: no component templates, a
  * subset of settings and field types, and on OpenSearch only the admin may create a data stream by writing.
  */
@@ -17,9 +19,15 @@ import { bulk } from './cluster-admin/bulk';
 import * as esSecurity from './cluster-admin/es-security';
 import { esError, noHandler, ok, type Flavor, type Reply } from './cluster-admin/http';
 import { getIlmPolicy, getIsmPolicy, putIlmPolicy, putIsmPolicy } from './cluster-admin/lifecycle';
-import { getDataStreamChecked, getSettings, rollover, search } from './cluster-admin/reads';
+import { getAlias, getDataStreamChecked, getSettings, rollover, search } from './cluster-admin/reads';
 import * as osSecurity from './cluster-admin/os-security';
-import { ClusterState, describePrincipal, isSuperuser, type Principal } from './cluster-admin/state';
+import {
+  ClusterState,
+  describePrincipal,
+  IndexAlias,
+  isSuperuser,
+  type Principal,
+} from './cluster-admin/state';
 import {
   createDataStream,
   getDataStream,
@@ -56,12 +64,14 @@ export interface AdminReceiver {
   writes(): ReceivedRequest[];
   /** An Elasticsearch API key of the admin, without role descriptors (its owner's rights): `encoded`. */
   createAdminApiKey(): string;
-  /** Documents of a data stream, by `_id` (one entry per id, whichever backing indices hold it). */
+  /** Documents of a data stream or alias, by `_id` (one entry per id, whichever indices hold it). */
   documents(dataStream: string): ReadonlyMap<string, unknown>;
-  /** Documents of a data stream, a copy per backing index that holds it: duplicates show here. */
+  /** Documents of a data stream or alias, a copy per index that holds it: duplicates show here. */
   documentCount(dataStream: string): number;
-  /** `POST /<data stream>/_rollover`, the new write index created at `createdAt` (default: now). */
+  /** `POST /<data stream or alias>/_rollover`, the new write index created at `createdAt` (default: now). */
   rollover(dataStream: string, createdAt?: number): void;
+  /** An alias over one index `<alias>-000001`, its write index, created at `createdAt`. */
+  createAlias(alias: string, createdAt: number): IndexAlias;
   readonly state: ClusterState;
   close(): Promise<void>;
 }
@@ -144,6 +154,8 @@ function routes(state: ClusterState): Route {
       if (method === 'PUT')
         return admin('indices:admin/data_stream/create', () => createDataStream(state, second));
     }
+    if (first === '_alias' && second && parts.length === 2 && method === 'GET')
+      return getAlias(state, principal, second);
     if (first && !first.startsWith('_') && second === '_settings' && parts.length <= 3 && method === 'GET')
       return getSettings(state, principal, first, third, query);
     if (first && !first.startsWith('_') && second === '_search' && parts.length === 2) {
@@ -309,12 +321,17 @@ export async function startElasticsearchAdminReceiver(
       return Buffer.from(`${key.id}:${key.key}`).toString('base64');
     },
     documents: (dataStream) =>
-      new Map(state.dataStreams.get(dataStream)?.indices.flatMap((index) => [...index.documents]) ?? []),
-    documentCount: (dataStream) => state.dataStreams.get(dataStream)?.documentCount() ?? 0,
+      new Map(state.target(dataStream)?.indices.flatMap((index) => [...index.documents]) ?? []),
+    documentCount: (dataStream) => state.target(dataStream)?.documentCount() ?? 0,
     rollover: (dataStream, createdAt) => {
-      const stream = state.dataStreams.get(dataStream);
-      if (!stream) throw new Error(`no data stream ${dataStream}`);
+      const stream = state.target(dataStream);
+      if (!stream) throw new Error(`no data stream or alias ${dataStream}`);
       stream.rollover(createdAt ?? Date.now());
+    },
+    createAlias: (alias, createdAt) => {
+      const created = new IndexAlias(alias, createdAt);
+      state.aliases.set(alias, created);
+      return created;
     },
     state,
     close: () => server.close(),

@@ -28,6 +28,17 @@ export interface HecAckOptions {
   readonly indexers?: number;
   /** Default: `AWSALB` (an Application Load Balancer's stickiness cookie). */
   readonly stickyCookie?: string;
+  /**
+   * What an ack query answers for a channel the indexer does not know (never used, or gone with a
+   * restart): `false` for every ackId, or 400 code 11 "Invalid data channel". Splunk's documentation
+   * does not say which; the client must be safe with both. Default: `false`.
+   */
+  readonly unknownChannel?: 'false' | 'invalid';
+}
+
+export interface RestartOptions {
+  /** The events of the requests still pending die with the indexer too (never indexed). Default: false. */
+  readonly losePendingEvents?: boolean;
 }
 
 /** One request HEC accepted with an ackId, and what became of it. */
@@ -147,10 +158,14 @@ export class HecAckState {
     return ackId;
   }
 
-  /** `{"acks":{"<id>":true|false}}` for a query on `indexer`; an id answered `true` is forgotten. */
-  query(indexer: number, channel: string, ackIds: readonly number[]): Record<string, boolean> {
+  /**
+   * `{"acks":{"<id>":true|false}}` for a query on `indexer`; an id answered `true` is forgotten.
+   * Undefined: the channel is unknown and `unknownChannel` is `invalid`.
+   */
+  query(indexer: number, channel: string, ackIds: readonly number[]): Record<string, boolean> | undefined {
     this.counters.ackQueries += 1;
     const pending = this.indexers[indexer].get(channel)?.pending;
+    if (!pending && this.options.unknownChannel === 'invalid') return undefined;
     const statuses: Record<string, boolean> = {};
     for (const ackId of ackIds) {
       const record = pending?.get(ackId);
@@ -185,13 +200,23 @@ export class HecAckState {
     return released;
   }
 
-  /** The indexers restart: channels and pending ack states are gone (events already indexed stay). */
-  restart(): void {
+  /**
+   * The indexers restart: channels and pending ack states are gone, and the channels count from 0 again.
+   * The events of pending requests stay indexed, unless `losePendingEvents`. Returns the pending requests.
+   */
+  restart(options: RestartOptions = {}): AckRecord[] {
+    const pending: AckRecord[] = [];
     for (const channels of this.indexers) {
-      for (const { pending } of channels.values())
-        for (const record of pending.values()) if (record.fate === 'acknowledge') record.fate = 'lose';
+      for (const state of channels.values()) {
+        for (const record of state.pending.values()) {
+          if (record.fate === 'drop') continue;
+          pending.push(record);
+          record.fate = options.losePendingEvents ? 'drop' : 'lose';
+        }
+      }
     }
     this.indexers = this.indexers.map(() => new Map());
+    return pending;
   }
 
   clear(): void {

@@ -6,6 +6,7 @@ import {
   type AckRecord,
   type HecAckCounters,
   type HecAckOptions,
+  type RestartOptions,
 } from './hec-acks';
 import { parseStackedJson } from './stacked-json';
 import {
@@ -70,6 +71,11 @@ export interface HecReceiverOptions {
   readonly resetProbability?: number;
   /** Delay every answer by this much. */
   readonly delayMs?: number;
+  /**
+   * Holds back the answer to an accepted event request by what this returns for its events (ms), once
+   * they are indexed and have their ackId: one request of a batch can be kept in flight while others go on.
+   */
+  readonly answerDelayMs?: (events: readonly HecEvent[]) => number;
   /** Randomness for the probabilities. Default: Math.random. */
   readonly random?: () => number;
   /**
@@ -113,8 +119,11 @@ export interface HecReceiver {
   readonly ackCounters: HecAckCounters;
   /** Manual acknowledgement: the pending ackIds may now read `true`. Returns how many. */
   acknowledge(): number;
-  /** The indexers restart: pending ack states are lost (their events stay indexed) and channels restart at 0. */
-  restartIndexers(): void;
+  /**
+   * The indexers restart: pending ack states are lost and channels restart at 0. Their events stay
+   * indexed, unless `losePendingEvents` (then they leave `events`, which needs `store`).
+   */
+  restartIndexers(options?: RestartOptions): void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -142,6 +151,8 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
   let ackEnabled = options.ack !== undefined;
   const events: HecEvent[] = [];
   const seen = new Set<string>();
+  /** The text each stored event was indexed as (to forget it again). */
+  const texts = new WeakMap<HecEvent, string>();
   const counters: HecCounters = emptyCounters();
   let lastHeaders: IncomingMessage['headers'] | undefined;
 
@@ -183,7 +194,22 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
       if (seen.has(text)) counters.duplicates += 1;
       else seen.add(text);
     }
-    if (store) events.push(event);
+    if (store) {
+      events.push(event);
+      texts.set(event, text);
+    }
+  };
+
+  /** Takes indexed events out again (they died with an indexer before being written). */
+  const unindex = (lost: readonly HecEvent[]): void => {
+    for (const event of lost) {
+      const at = events.indexOf(event);
+      if (at < 0) continue;
+      events.splice(at, 1);
+      counters.eventsAccepted -= 1;
+      const text = texts.get(event);
+      if (text !== undefined && !events.some((other) => texts.get(other) === text)) seen.delete(text);
+    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -233,7 +259,9 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
       if (refused) return answer(res, 400, refused);
       const asked = readAckQuery(raw);
       if (!asked) return answer(res, 400, { text: 'Invalid data format', code: 6 });
-      return answer(res, 200, { acks: acks.query(routed.indexer, channel!, asked) });
+      const statuses = acks.query(routed.indexer, channel!, asked);
+      if (!statuses) return answer(res, 400, { text: 'Invalid data channel', code: 11 });
+      return answer(res, 200, { acks: statuses });
     }
     if (ackEnabled) {
       const refused = channelRefusal(channel);
@@ -291,6 +319,8 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
       resetConnection(req);
       return;
     }
+    const held = options.answerDelayMs?.(head.map(([event]) => event)) ?? 0;
+    if (held > 0) await delay(held);
     answer(
       res,
       200,
@@ -319,7 +349,10 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
     acks: acks.records,
     ackCounters: acks.counters,
     acknowledge: () => acks.acknowledge(),
-    restartIndexers: () => acks.restart(),
+    restartIndexers: (restart) => {
+      const pending = acks.restart(restart);
+      if (restart?.losePendingEvents) unindex(pending.flatMap((record) => record.events));
+    },
     clear: () => {
       events.length = 0;
       seen.clear();

@@ -5,7 +5,13 @@ export {
   type HecReceiver,
   type HecReceiverOptions,
 } from './hec-receiver';
-export { type AckFate, type AckRecord, type HecAckCounters, type HecAckOptions } from './hec-acks';
+export {
+  type AckFate,
+  type AckRecord,
+  type HecAckCounters,
+  type HecAckOptions,
+  type RestartOptions,
+} from './hec-acks';
 export {
   startBulkReceiver,
   type BulkAuth,

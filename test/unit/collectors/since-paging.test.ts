@@ -50,7 +50,8 @@ describe('since paging, step by step', () => {
 
   it('sets aside what comes after, and reads the bound again to learn whether its page was capped', () => {
     const probe = afterSincePage({ step: 'after', bound: S }, events(S + 1_500), SECOND);
-    assert.deepEqual(probe, { records: [], next: { step: 'recheck', bound: S } });
+    // Held back, not absent: the run must not take this empty page for the end.
+    assert.deepEqual(probe, { records: [], heldBack: true, next: { step: 'recheck', bound: S } });
     // Events arrived between the two requests: the bound's page now reaches past it.
     const again = afterSincePage({ step: 'recheck', bound: S }, events(S + 10, S + 1_500), SECOND);
     assert.deepEqual(again.next, { step: 'read', bound: S + 1_000 });
@@ -123,6 +124,7 @@ class SinceOnlyApi implements CollectorClient {
     const page = afterSincePage(position, answer.map(record), { precisionMs: 1000, until: this.now() });
     return {
       records: page.records,
+      ...(page.heldBack ? { heldBack: true } : {}),
       ...(page.next ? { next: encodeSincePosition(page.next) } : {}),
       ...(query.cursor !== undefined ? { requery: true } : {}),
     };

@@ -93,7 +93,15 @@ describe('enqueueAll', () => {
   it('sends in calls of at most 10 messages and succeeds when SQS takes all', async () => {
     const { sender, calls } = scriptedSender(() => []);
     const result = await enqueueAll(messages(23), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
-    assert.deepEqual(result, { ok: true, eventsUnsent: 0, refused: [], errors: [], deadlineReached: false });
+    assert.deepEqual(result, {
+      ok: true,
+      eventsUnsent: 0,
+      eventsBlocked: 0,
+      queueFaults: [],
+      refused: [],
+      errors: [],
+      deadlineReached: false,
+    });
     assert.deepEqual(calls.map((call) => call.length).sort(), [10, 10, 3].sort());
   });
 
@@ -133,6 +141,8 @@ describe('enqueueAll', () => {
     assert.deepEqual(result, {
       ok: false,
       eventsUnsent: 2,
+      eventsBlocked: 0,
+      queueFaults: [],
       refused: [],
       errors: ['ServiceUnavailable'],
       deadlineReached: false,
@@ -140,7 +150,7 @@ describe('enqueueAll', () => {
     assert.equal(calls.length, 3);
   });
 
-  it('does not retry an entry SQS blames on the sender', async () => {
+  it('does not retry an entry SQS refuses for its content', async () => {
     const { sender, calls } = scriptedSender((_, entries) => [
       { id: entries[0].id, senderFault: true, code: 'InvalidMessageContents' },
     ]);
@@ -148,6 +158,8 @@ describe('enqueueAll', () => {
     assert.deepEqual(result, {
       ok: false,
       eventsUnsent: 0,
+      eventsBlocked: 0,
+      queueFaults: [],
       refused: [{ index: 0, code: 'InvalidMessageContents' }],
       errors: ['InvalidMessageContents'],
       deadlineReached: false,
@@ -172,11 +184,85 @@ describe('enqueueAll: entries SQS refuses as the sender fault', () => {
     assert.deepEqual(result, {
       ok: false,
       eventsUnsent: 0,
+      eventsBlocked: 0,
+      queueFaults: [],
       refused: [{ index: 3, code: 'InvalidMessageContents' }],
       errors: ['InvalidMessageContents'],
       deadlineReached: false,
     });
     assert.deepEqual(calls, [['{"n":0}\n{"bad":1}\n{"n":2}'], ['{"n":0}', '{"bad":1}', '{"n":2}']]);
+  });
+});
+
+describe('enqueueAll: sender faults that are not about the content (key, policy, throttling)', () => {
+  it('keeps the events unsent, neither refused nor split, and names the code', async () => {
+    const message: QueueMessage = { logType: 'a', body: '{"n":0}\n{"n":1}', eventIndexes: [0, 1] };
+    const { sender, calls } = scriptedSender((_, entries) =>
+      entries.map((entry) => ({ id: entry.id, senderFault: true, code: 'KMS.DisabledException' })),
+    );
+    const result = await enqueueAll([message, ...messages(1)], sender, {
+      maxBatchBytes: 256 * 1024,
+      sleep: noSleep,
+    });
+    assert.deepEqual(result, {
+      ok: false,
+      eventsUnsent: 2 + 1,
+      eventsBlocked: 2 + 1,
+      queueFaults: ['KMS.DisabledException'],
+      refused: [],
+      errors: ['KMS.DisabledException'],
+      deadlineReached: false,
+    });
+    // Retried like any failure that may pass (a throttled key recovers), never split per event.
+    assert.deepEqual(
+      calls.map((call) => call.length),
+      [2, 2, 2],
+    );
+  });
+
+  it("counts a whole call SQS refuses as the caller's fault, not a network failure", async () => {
+    const keyDisabled = Object.assign(new Error('KMS.DisabledException'), {
+      name: 'KmsDisabled',
+      $fault: 'client',
+    });
+    const refusing = scriptedSender(() => keyDisabled);
+    const result = await enqueueAll(messages(2), refusing.sender, {
+      maxBatchBytes: 256 * 1024,
+      sleep: noSleep,
+    });
+    assert.deepEqual(
+      [result.eventsUnsent, result.eventsBlocked, result.queueFaults, result.refused, refusing.calls.length],
+      [2, 2, ['KmsDisabled'], [], 3],
+    );
+    const unreachable = scriptedSender(() => new Error('socket hang up'));
+    const offline = await enqueueAll(messages(2), unreachable.sender, {
+      maxBatchBytes: 256 * 1024,
+      sleep: noSleep,
+    });
+    assert.deepEqual([offline.eventsUnsent, offline.eventsBlocked, offline.queueFaults], [2, 0, []]);
+  });
+
+  it('counts nothing blocked once a retry queued the entry', async () => {
+    const { sender } = scriptedSender((call, entries) =>
+      call === 1 ? [{ id: entries[0].id, senderFault: true, code: 'KMS.ThrottlingException' }] : [],
+    );
+    const result = await enqueueAll(messages(2), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
+    assert.deepEqual([result.ok, result.eventsBlocked, result.queueFaults], [true, 0, []]);
+  });
+
+  it('refuses the content-faulted event and holds back the key-faulted one in the same batch', async () => {
+    const { sender } = scriptedSender((_, entries) =>
+      entries.map((entry) => ({
+        id: entry.id,
+        senderFault: true,
+        code: entry.message.body === '{"n":0}' ? 'InvalidMessageContents' : 'AccessDenied',
+      })),
+    );
+    const result = await enqueueAll(messages(2), sender, { maxBatchBytes: 256 * 1024, sleep: noSleep });
+    assert.deepEqual(
+      [result.refused, result.eventsUnsent, result.eventsBlocked, result.queueFaults],
+      [[{ index: 0, code: 'InvalidMessageContents' }], 1, 1, ['AccessDenied']],
+    );
   });
 });
 

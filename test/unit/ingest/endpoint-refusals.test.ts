@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { sqsSender } from '../../../lambda/ingest-endpoint/enqueue';
 import { createEndpointHandler } from '../../../lambda/ingest-endpoint/handler';
@@ -13,7 +15,8 @@ const TOKEN = 'unit-token';
 /**
  * A SendMessageBatch stand-in that answers in SQS's documented shape: an entry whose body holds
  * `poison` is refused as the sender's fault (`Failed[]` with `SenderFault: true`), one holding
- * `flaky` fails as SQS's own fault every time, every other entry is listed in `Successful[]`.
+ * `keyless` too but for the queue's disabled KMS key, one holding `flaky` fails as SQS's own fault
+ * every time, every other entry is listed in `Successful[]`.
  */
 function fakeSqs() {
   const queued: string[] = [];
@@ -30,6 +33,13 @@ function fakeSqs() {
             Code: 'InvalidMessageContents',
             Message: 'Invalid characters found.',
           });
+        } else if (body.includes('keyless')) {
+          Failed.push({
+            Id: entry.Id!,
+            SenderFault: true,
+            Code: 'KMS.DisabledException',
+            Message: 'The request was rejected because the specified CMK is not enabled.',
+          });
         } else if (body.includes('flaky')) {
           Failed.push({ Id: entry.Id!, SenderFault: false, Code: 'InternalError', Message: 'try again' });
         } else {
@@ -43,20 +53,26 @@ function fakeSqs() {
   return { client, queued };
 }
 
-function endpoint(client: ReturnType<typeof fakeSqs>['client']) {
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest';
+
+function endpoint(
+  client: ReturnType<typeof fakeSqs>['client'],
+  logger: Logger = quietLogger(),
+  metrics: Metrics = quietMetrics(),
+) {
   return createEndpointHandler({
     config: {
-      queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest',
+      queueUrl: QUEUE_URL,
       tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:t-AbCdEf',
       defaultLogType: 'app',
       maxBodyBytes: 64 * 1024,
       maxMessageBytes: 4096,
       tokenCacheSeconds: 300,
     },
-    sender: sqsSender(client as never, 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest'),
+    sender: sqsSender(client as never, QUEUE_URL),
     token: { current: async () => TOKEN, reread: async () => undefined },
-    logger: quietLogger(),
-    metrics: quietMetrics(),
+    logger,
+    metrics,
     sleep: async () => {},
   });
 }
@@ -108,6 +124,52 @@ describe('ingest endpoint: entries SQS refuses as the sender fault', () => {
       httpEvent({ path: '/v1/events', headers: { authorization: `Bearer ${TOKEN}` }, body }),
     );
     assert.equal(result.statusCode, 503);
+    assert.deepEqual(queued, ['{"logType":"c"}']);
+  });
+});
+
+describe("ingest endpoint: sender faults that are not about the events (the queue's key, policy, rate)", () => {
+  it('answers 503 with Retry-After, never 400, counts the events held back and logs the code with the queue', async (t) => {
+    const { client, queued } = fakeSqs();
+    const logger = quietLogger();
+    const metrics = quietMetrics();
+    const logged = t.mock.method(logger, 'error');
+    const counted = t.mock.method(metrics, 'addMetric');
+    const body = ['{"event":{"n":0}}', '{"event":{"n":1,"x":"keyless"}}', '{"event":{"n":2}}'].join('');
+    const result = await endpoint(
+      client,
+      logger,
+      metrics,
+    )(httpEvent({ path: '/services/collector/event', headers: { authorization: `Splunk ${TOKEN}` }, body }));
+    assert.deepEqual(
+      [result.statusCode, result.headers?.['retry-after'], JSON.parse(String(result.body))],
+      [503, '5', { text: 'Server is busy', code: 9 }],
+    );
+    // The three events share one message, held back whole: not split, since no event is at fault.
+    assert.deepEqual(queued, []);
+    assert.deepEqual(
+      counted.mock.calls
+        .map((call) => call.arguments.slice(0, 3))
+        .filter(([name]) => name !== 'IngestRequests503'),
+      [['IngestEventsBlockedByQueue', 'Count', 3]],
+    );
+    assert.equal(logged.mock.callCount(), 1);
+    const [message, details] = logged.mock.calls[0].arguments as unknown as [string, Record<string, unknown>];
+    assert.equal(message, 'request answered');
+    assert.deepEqual(
+      [details.queueUrl, details.queueFaults, details.eventsBlocked, details.eventsRefused],
+      [QUEUE_URL, ['KMS.DisabledException'], 3, 0],
+    );
+    assert.match(String(details.reason), /not their content/);
+  });
+
+  it('answers 503 rather than 400 when one event is refused for its content and another for the key', async () => {
+    const { client, queued } = fakeSqs();
+    const body = '{"logType":"a","x":"poison"}\n{"logType":"b","x":"keyless"}\n{"logType":"c"}';
+    const result = await endpoint(client)(
+      httpEvent({ path: '/v1/events', headers: { authorization: `Bearer ${TOKEN}` }, body }),
+    );
+    assert.deepEqual([result.statusCode, JSON.parse(String(result.body)).code], [503, 'UNAVAILABLE']);
     assert.deepEqual(queued, ['{"logType":"c"}']);
   });
 });

@@ -93,6 +93,8 @@ describe('enqueueAll: the send deadline', () => {
     assert.deepEqual(result, {
       ok: false,
       eventsUnsent: 2,
+      eventsBlocked: 0,
+      queueFaults: [],
       refused: [],
       errors: [],
       deadlineReached: true,

@@ -134,6 +134,35 @@ describe('HEC receiver with indexer acknowledgement', () => {
     assert.equal(hec!.events.length, 2, 'the events indexed before the restart stay');
   });
 
+  it("a restart can take the pending requests' events with it (losePendingEvents); acknowledged ones stay", async () => {
+    await start({ pendingQueries: 0 });
+    await send('{"event":1}');
+    assert.deepEqual((await query([0])).body, { acks: { '0': true } });
+    await send('{"event":2}');
+    hec!.restartIndexers({ losePendingEvents: true });
+    assert.deepEqual(
+      hec!.events.map((event) => event.event),
+      [1],
+    );
+    assert.equal(hec!.counters.eventsAccepted, 1);
+    assert.equal(hec!.acks[1].fate, 'drop');
+    assert.deepEqual((await send('{"event":2}')).body, { text: 'Success', code: 0, ackId: 0 });
+    assert.equal(hec!.counters.duplicates, 0, 'the lost copy does not count');
+  });
+
+  it('unknownChannel: invalid: a query on a channel the indexer does not know is answered code 11', async () => {
+    await start({ pendingQueries: 0, unknownChannel: 'invalid' });
+    assert.deepEqual(await query([0]), {
+      status: 400,
+      body: { text: 'Invalid data channel', code: 11 },
+      cookie: null,
+    });
+    await send('{"event":1}');
+    assert.deepEqual((await query([0])).body, { acks: { '0': true } });
+    hec!.restartIndexers();
+    assert.equal((await query([1])).status, 400);
+  });
+
   it('without acknowledgement on the token: no ackId, and ack queries are answered code 14', async () => {
     await start(undefined);
     assert.deepEqual((await send('{"event":1}')).body, { text: 'Success', code: 0 });

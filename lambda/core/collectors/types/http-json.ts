@@ -180,9 +180,11 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
         const page = afterSincePage(sincePosition(query), parsed.records, {
           precisionMs,
           until: until.getTime(),
+          collector: config.name,
         });
         return {
           records: page.records,
+          ...(page.heldBack ? { heldBack: true } : {}),
           ...(page.next ? { next: encodeSincePosition(page.next) } : {}),
           ...(query.cursor !== undefined ? { requery: true } : {}),
         };

@@ -6,6 +6,12 @@ export interface AlertEntry {
   readonly trigger: string;
   /** Records the alert covers: the matching record, or the members of the met windows. */
   readonly members: readonly { readonly id: string; readonly eventTimeMs: number }[];
+  /**
+   * How many of the last members are stored records of the met windows rather than the batch's own:
+   * records another batch may have registered already, which a store that remembers what it read
+   * looks for before writing them (see DynamoDbAlertStore). Default: 0.
+   */
+  readonly stored?: number;
 }
 
 /** The alert's state after an entry, as the store answers it. */

@@ -47,6 +47,23 @@ export function createElasticsearchSink(
   const authorizer = authorizerFor(config, credentials);
   const transport = runtime.transport(config);
   const loopOptions = runtime.loopOptions(config);
+  const lookup = rolloverLookupEnabled(config)
+    ? createRolloverLookup({
+        name: config.name,
+        cluster: clusterUrl(config.url),
+        target: encoder.target,
+        now: loopOptions.now ?? Date.now,
+        log: runtime.log,
+        request: createLookupRequests({
+          ...loopOptions,
+          name: config.name,
+          transport,
+          authorizer,
+          sleep: loopOptions.sleep ?? defaultSleep,
+          now: loopOptions.now ?? Date.now,
+        }),
+      })
+    : undefined;
   const bulk = createDeliveryLoop({
     ...loopOptions,
     name: config.name,
@@ -55,32 +72,19 @@ export function createElasticsearchSink(
     protocol: {
       url: bulkUrl(config.url, {
         filterPath: !(config.auth.type === 'sigv4' && config.auth.service === 'aoss'),
+        itemIndex: lookup !== undefined,
       }),
       contentType: 'application/x-ndjson',
       encode: encoder.encode,
-      classify: classifyBulkAnswer,
+      classify: lookup
+        ? (response, batch) => {
+            if (response.status >= 200 && response.status < 300) lookup.noteBulkAnswer(response.body, batch);
+            return classifyBulkAnswer(response, batch);
+          }
+        : classifyBulkAnswer,
     },
   });
-  const deliver = rolloverLookupEnabled(config)
-    ? lookingUpFirst(
-        bulk,
-        createRolloverLookup({
-          name: config.name,
-          cluster: clusterUrl(config.url),
-          target: encoder.target,
-          now: loopOptions.now ?? Date.now,
-          log: runtime.log,
-          request: createLookupRequests({
-            ...loopOptions,
-            name: config.name,
-            transport,
-            authorizer,
-            sleep: loopOptions.sleep ?? defaultSleep,
-            now: loopOptions.now ?? Date.now,
-          }),
-        }),
-      )
-    : bulk;
+  const deliver = lookup ? lookingUpFirst(bulk, lookup) : bulk;
   return {
     name: config.name,
     maxBatchBytes: config.maxBatchBytes,
@@ -96,12 +100,13 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /**
  * `_bulk` after the rollover lookup: records found in the target count as delivered (as a 409 would),
  * records whose lookup failed fail with the batch's failure (they are retried later, never sent
- * unchecked), the rest go to `_bulk`.
+ * unchecked), the rest go to `_bulk`; then what `_bulk` wrote to an unseen new write index is checked.
  */
 function lookingUpFirst(bulk: Deliver, lookup: RolloverLookup): Deliver {
   return async (batch, context) => {
-    const checked = await lookup(batch, context);
+    const checked = await lookup.lookup(batch, context);
     const sent = checked.toSend.length > 0 ? await bulk(checked.toSend, context) : undefined;
+    if (sent && sent.delivered.length > 0) await lookup.afterBulk(sent.delivered, context);
     if (sent && checked.alreadyIndexed.length === 0 && checked.failed.length === 0) return sent;
     const delivered = [...checked.alreadyIndexed, ...(sent?.delivered ?? [])];
     const rejected = sent?.rejected ?? [];

@@ -1,14 +1,21 @@
 /**
  * The `_bulk` endpoint for a configured cluster URL (with or without `/_bulk`). `filter_path` trims every
  * item down to status and error: the answer for 5,000 documents shrinks ~5x and parses that much faster.
- * It is left out for OpenSearch Serverless, whose API supports fewer common parameters: the classifier
- * reads full answers just the same.
+ * `itemIndex` keeps each item's `_index` too, for the rollover lookup to see where items went. The
+ * filter is left out for OpenSearch Serverless, whose API supports fewer common parameters: the
+ * classifier reads full answers just the same.
  */
-export function bulkUrl(configured: string, options: { filterPath?: boolean } = {}): URL {
+export function bulkUrl(
+  configured: string,
+  options: { readonly filterPath?: boolean; readonly itemIndex?: boolean } = {},
+): URL {
   const url = new URL(configured);
   const path = url.pathname.replace(/\/+$/, '');
   url.pathname = path.endsWith('/_bulk') ? path : `${path}/_bulk`;
-  if (options.filterPath ?? true) url.searchParams.set('filter_path', 'errors,items.*.status,items.*.error');
+  if (options.filterPath ?? true) {
+    const items = options.itemIndex ? ['items.*._index', 'items.*.status'] : ['items.*.status'];
+    url.searchParams.set('filter_path', ['errors', ...items, 'items.*.error'].join(','));
+  }
   return url;
 }
 

@@ -1,7 +1,14 @@
 import type { HttpResponse } from '../../http/client';
 import { excerpt, parseJsonBody } from '../classification';
 import { SinkCodes } from '../codes';
-import { BUSY_CODES, acknowledgementFault, describeHecAnswer, readHecAnswer } from './classifier';
+import {
+  BUSY_CODES,
+  CHANNEL_INVALID,
+  CHANNEL_MISSING,
+  acknowledgementFault,
+  describeHecAnswer,
+  readHecAnswer,
+} from './classifier';
 
 /**
  * The `ackId` of an event answer (`{"text":"Success","code":0,"ackId":7}`), or undefined when there is
@@ -26,7 +33,14 @@ export type AckAnswer =
   /** 401/403: the token was refused (re-read the secret once). */
   | { readonly kind: 'auth-refused'; readonly status: number; readonly message: string }
   /** Asking again cannot help (acknowledgement disabled, endpoint refused): the waits fail. */
-  | { readonly kind: 'failed'; readonly code: string; readonly message: string };
+  | { readonly kind: 'failed'; readonly code: string; readonly message: string }
+  /** HEC no longer knows the channel; `code`/`message`: the failure should it say so twice running. */
+  | {
+      readonly kind: 'channel-unknown';
+      readonly reason: string;
+      readonly code: string;
+      readonly message: string;
+    };
 
 /**
  * Reads an answer of `POST /services/collector/ack?channel=<guid>`. An id missing from the answer counts
@@ -49,6 +63,23 @@ export function classifyAckAnswer(response: HttpResponse): AckAnswer {
     return { kind: 'auth-refused', status, message: answer.text ?? excerpt(body) };
   if (status === 408 || status === 429 || status >= 500 || BUSY_CODES.has(answer.code ?? -1))
     return { kind: 'unavailable', reason: description };
+  // The query carried the channel its events were sent on: acknowledgement is on at both ends, so the
+  // "set acknowledgements: true" hint of the event endpoint does not apply here.
+  if (answer.code === CHANNEL_INVALID) {
+    return {
+      kind: 'channel-unknown',
+      reason: `${description} (HEC no longer knows the channel: an indexer restart or idle-channel cleanup dropped it with its ackIds)`,
+      code: SinkCodes.HEC_REQUEST_REJECTED,
+      message: `${description}, twice running, although HEC took this channel's events meanwhile: the ack queries reach an indexer that did not take them. Fix: enable sticky sessions on the load balancer in front of HEC`,
+    };
+  }
+  if (answer.code === CHANNEL_MISSING) {
+    return {
+      kind: 'failed',
+      code: SinkCodes.HEC_REQUEST_REJECTED,
+      message: `${description}. sluice sends the X-Splunk-Request-Channel header on every request: something between it and HEC drops it on /services/collector/ack. Fix: let the proxy or load balancer pass that header`,
+    };
+  }
   const configuration = acknowledgementFault(answer, description);
   if (configuration) return { kind: 'failed', ...configuration };
   if (status >= 400 && status < 500) {

@@ -1,8 +1,14 @@
+import { detectAckIdReuse, type SendMark } from './ack-reuse';
+
+export type { SendMark } from './ack-reuse';
+
 /** How the wait for one ackId ended. */
 export type AckVerdict =
   | { readonly status: 'acknowledged' }
   /** Not acknowledged within the ack timeout: the events must be sent again. */
   | { readonly status: 'timeout'; readonly reason: string }
+  /** The channel's ackIds started again (indexer restart…): no `true` can confirm these events; send them again. */
+  | { readonly status: 'lost'; readonly reason: string }
   /** The deadline came first: the events are neither confirmed nor resent in this invocation. */
   | { readonly status: 'deadline'; readonly reason: string }
   /** Asking again cannot help (acknowledgement disabled, credentials refused…). */
@@ -12,7 +18,17 @@ export type AckVerdict =
 export type AckQueryResult =
   | { readonly kind: 'statuses'; readonly acknowledged: ReadonlySet<number> }
   | { readonly kind: 'unavailable'; readonly reason: string }
-  | { readonly kind: 'failed'; readonly code: string; readonly message: string };
+  | { readonly kind: 'failed'; readonly code: string; readonly message: string }
+  /**
+   * HEC does not know the channel (code 11 "Invalid data channel"): an indexer restart or idle-channel
+   * cleanup dropped it with its ackIds. `code` and `message` are the failure if it answers so twice running.
+   */
+  | {
+      readonly kind: 'channel-unknown';
+      readonly reason: string;
+      readonly code: string;
+      readonly message: string;
+    };
 
 /** Asks HEC about `ackIds` in one request that must be answered by `deadline`. Never throws. */
 export type AckQuery = (ackIds: readonly number[], deadline: number) => Promise<AckQueryResult>;
@@ -30,6 +46,8 @@ export interface AckTrackerOptions {
 
 interface Waiter {
   readonly ackId: number;
+  /** Its place in the order of registration (see SendMark). */
+  readonly registered: number;
   readonly sentAt: number;
   readonly timeoutAt: number;
   readonly deadline: number;
@@ -47,7 +65,9 @@ const LAST_CALL_FACTOR = 1.5;
  * the events are resent). An id still pending `timeoutMs` after its events were accepted times out (its
  * events are resent: an indexer restart loses its ack state, so `true` may never come). Before a
  * deadline, one last query, then every id still pending is given up to the deadline. Busy or unreachable
- * answers are simply asked again at the next poll: the interval is the backoff.
+ * answers are simply asked again at the next poll: the interval is the backoff. When the channel's count
+ * starts again (an ackId reused, see ack-reuse.ts) or HEC no longer knows the channel (code 11), every
+ * wait it concerns is lost at once: its events are sent again rather than confirmed by another's `true`.
  */
 export class AckTracker {
   private readonly waiters = new Map<number, Waiter>();
@@ -66,6 +86,11 @@ export class AckTracker {
   private inUse = 0;
   private readonly queue: (() => void)[] = [];
   private closed = false;
+  /** The highest ackId registered since the channel's count last started again (-1: none). */
+  private highest = -1;
+  private registered = 0;
+  /** `registered` when the last query was answered "Invalid data channel"; undefined if it was not. */
+  private unknownChannelAt: number | undefined;
 
   constructor(private readonly options: AckTrackerOptions) {}
 
@@ -90,8 +115,17 @@ export class AckTracker {
     else this.inUse -= 1;
   }
 
-  /** Waits until HEC acknowledges `ackId`, it times out, the deadline comes, or querying fails. */
-  wait(ackId: number, deadline: number): Promise<AckVerdict> {
+  /** Taken when an event request leaves; given to `wait` with the ackId of its answer. */
+  mark(): SendMark {
+    return { highest: this.highest, registered: this.registered };
+  }
+
+  /**
+   * Waits until HEC acknowledges `ackId`, it times out, the deadline comes, or querying fails. `sent` is
+   * the mark taken when its request left (default: now, i.e. after every ackId registered so far). Call
+   * it as soon as the answer is read: until then a `true` for a reused id could confirm an older wait.
+   */
+  wait(ackId: number, deadline: number, sent: SendMark = this.mark()): Promise<AckVerdict> {
     if (this.closed) {
       return Promise.resolve({
         status: 'failed',
@@ -99,17 +133,23 @@ export class AckTracker {
         message: 'the sink was closed',
       });
     }
-    const earlier = this.waiters.get(ackId);
-    if (earlier) {
-      // The same id twice on one channel: the load balancer moved the session to an indexer whose
-      // channel counts from 0 again. Which events a `true` would confirm is unknowable: send the earlier again.
-      this.waiters.delete(ackId);
-      earlier.settle({ status: 'timeout', reason: `ackId ${ackId} was issued again (another indexer?)` });
+    const reuse = detectAckIdReuse(ackId, sent, this.waiters.get(ackId));
+    if (reuse) {
+      // Any id awaited now may be handed out again by the new count: none of their `true`s can be trusted.
+      const reason = `${reuse.reason}: the indexer restarted, or another indexer took the channel`;
+      this.loseAll(reason);
+      this.highest = ackId;
+      if (reuse.includesNew) return Promise.resolve(this.lost(deadline, reason));
+    } else {
+      this.highest = Math.max(this.highest, ackId);
     }
+    const registered = this.registered;
+    this.registered += 1;
     const sentAt = this.options.now();
     return new Promise<AckVerdict>((settle) => {
       this.waiters.set(ackId, {
         ackId,
+        registered,
         sentAt,
         timeoutAt: sentAt + this.options.timeoutMs,
         deadline,
@@ -183,17 +223,45 @@ export class AckTracker {
       return;
     }
     this.trouble = undefined;
+    // Once, the channel died with an indexer. Twice running, with an event answer read in between (HEC
+    // took events on the channel, re-creating it), the queries reach an indexer that never took them.
+    const unknownAgain =
+      result.kind === 'channel-unknown' &&
+      this.unknownChannelAt !== undefined &&
+      this.registered > this.unknownChannelAt;
+    this.unknownChannelAt = result.kind === 'channel-unknown' ? this.registered : undefined;
+    const failure = result.kind === 'failed' || unknownAgain ? result : undefined;
     for (const waiter of asked) {
-      // A wait replaced meanwhile (same id issued again) is not the one this answer is about.
+      // A wait settled meanwhile (its id reused, the channel's count restarted) is not the one this answer is about.
       if (this.waiters.get(waiter.ackId) !== waiter) continue;
-      if (result.kind === 'failed') {
+      if (failure) {
         this.waiters.delete(waiter.ackId);
-        waiter.settle({ status: 'failed', code: result.code, message: result.message });
-      } else if (result.acknowledged.has(waiter.ackId)) {
+        waiter.settle({ status: 'failed', code: failure.code, message: failure.message });
+      } else if (result.kind === 'channel-unknown') {
+        this.waiters.delete(waiter.ackId);
+        waiter.settle(this.lost(waiter.deadline, result.reason));
+      } else if (result.kind === 'statuses' && result.acknowledged.has(waiter.ackId)) {
         this.waiters.delete(waiter.ackId);
         waiter.settle({ status: 'acknowledged' });
       }
     }
+    // The channel is new to HEC again: its count restarts at 0, below the ids of the waits it dropped.
+    if (result.kind === 'channel-unknown')
+      this.highest = Math.max(-1, ...[...this.waiters.values()].map((waiter) => waiter.ackId));
+  }
+
+  /** Every wait gives up: its events are sent again (or left to the next invocation near the deadline). */
+  private loseAll(reason: string): void {
+    for (const waiter of [...this.waiters.values()]) {
+      this.waiters.delete(waiter.ackId);
+      waiter.settle(this.lost(waiter.deadline, reason));
+    }
+  }
+
+  /** `lost`, unless a resend could no longer be acknowledged before the deadline (as for a timeout). */
+  private lost(deadline: number, reason: string): AckVerdict {
+    const tooLate = this.options.now() + this.options.pollIntervalMs >= deadline - this.lastCallMs(deadline);
+    return tooLate ? { status: 'deadline', reason } : { status: 'lost', reason };
   }
 
   private settleOverdue(): void {

@@ -3,11 +3,11 @@ import type { Authorizer } from '../auth';
 import { fatal, type Classification, type Records } from '../classification';
 import { SinkCodes } from '../codes';
 import { createDeliveryLoop, type Deliver, type DeliveryLoopOptions } from '../delivery-loop';
-import type { HttpResponse } from '../../http/client';
+import type { HttpResponse, HttpTransport } from '../../http/client';
 import type { BatchOutcome, DeliveryContext, SinkObserver } from '../types';
 import { readAckId } from './ack-answers';
 import { createAckQuery } from './ack-query';
-import { AckTracker } from './ack-tracker';
+import { AckTracker, type AckVerdict, type SendMark } from './ack-tracker';
 import { classifyHecAnswer } from './classifier';
 import { HecSession } from './hec-session';
 
@@ -40,19 +40,21 @@ export interface AcknowledgedDelivery {
   close(): void;
 }
 
-/** Events HEC accepted under one ackId. */
+/** Events HEC accepted under one ackId, and the wait for it (begun as the answer was read). */
 interface Receipt {
   readonly ackId: number;
   readonly records: Records;
+  readonly verdict: Promise<AckVerdict>;
 }
 
 /**
  * Delivery with Splunk indexer acknowledgement. A batch is sent like any other (same retries, splits and
  * partial acceptance), on this environment's channel; each accepted request's `ackId` is then awaited
  * (see AckTracker). The batch comes back at once with its accepted records `pending`: they count as
- * delivered only when acknowledged. An ackId that times out has its events sent again (duplicates
- * rather than loss, as Splunk's documentation prescribes); one still pending at the deadline fails
- * (HEC_NOT_ACKNOWLEDGED) so the object's continuation starts before it and a later invocation sends it again.
+ * delivered only when acknowledged. An ackId that times out, or is lost to an indexer restart, has its
+ * events sent again (duplicates rather than loss, as Splunk's documentation prescribes); one still
+ * pending at the deadline fails (HEC_NOT_ACKNOWLEDGED) so the object's continuation starts before it and
+ * a later invocation sends it again.
  */
 export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions): AcknowledgedDelivery {
   const { name, loop } = options;
@@ -78,16 +80,30 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
     now,
     sleep: loop.sleep,
   });
+  // What the tracker knew when each event request left, by its answer: an ackId is only trustworthy if
+  // higher than every one read before its request left (see ack-reuse.ts).
+  const marks = new WeakMap<HttpResponse, SendMark>();
+  const eventTransport: HttpTransport = {
+    request: async (request) => {
+      const mark = tracker.mark();
+      const result = await transport.request(request);
+      if (result.ok) marks.set(result.response, mark);
+      return result;
+    },
+  };
 
   /** The classifier of one send: HEC's usual reading, plus the ackId of what it took. */
   const classifyWithAckId =
-    (receipts: Receipt[]) =>
+    (receipts: Receipt[], context: DeliveryContext) =>
     (response: HttpResponse, group: Records): Classification => {
-      const classification = classifyHecAnswer(response, group);
+      const classification = classifyHecAnswer(response, group, true);
       if (classification.delivered.length === 0) return classification;
       const ackId = readAckId(response.body);
       if (ackId !== undefined) {
-        receipts.push({ ackId, records: classification.delivered });
+        // Registered now, not once the whole batch is sent (retries, splits): meanwhile a `true` for
+        // this id could be credited to an older wait whose id a restarted indexer handed out again.
+        const verdict = tracker.wait(ackId, context.deadline, marks.get(response));
+        receipts.push({ ackId, records: classification.delivered, verdict });
         return classification;
       }
       if (response.status >= 200 && response.status < 300) {
@@ -114,13 +130,13 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
     const deliverOnce = createDeliveryLoop({
       ...loop,
       name,
-      transport,
+      transport: eventTransport,
       authorizer: options.authorizer,
       protocol: {
         url: options.eventUrl,
         contentType: 'application/json',
         encode: options.encode,
-        classify: classifyWithAckId(receipts),
+        classify: classifyWithAckId(receipts, context),
       },
     });
     return { outcome: await deliverOnce(records, context), receipts };
@@ -132,7 +148,7 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
 
   async function confirmOne(receipt: Receipt, context: DeliveryContext): Promise<BatchOutcome> {
     const { ackId, records } = receipt;
-    const verdict = await tracker.wait(ackId, context.deadline);
+    const verdict = await receipt.verdict;
     switch (verdict.status) {
       case 'acknowledged':
         return { delivered: records, rejected: [], failed: [] };
@@ -144,9 +160,14 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
           SinkCodes.HEC_NOT_ACKNOWLEDGED,
           `${name}: HEC took ${records.length} events (ackId ${ackId}) but had not acknowledged them by the deadline (${verdict.reason}); a later invocation sends them again`,
         );
-      case 'timeout': {
+      case 'timeout':
+      case 'lost': {
+        const why =
+          verdict.status === 'lost'
+            ? `ackId ${ackId} can no longer be acknowledged (${verdict.reason})`
+            : `ackId ${ackId} not acknowledged within ${options.timeoutSeconds} s (${verdict.reason})`;
         context.observer?.retry(name, {
-          reason: `ackId ${ackId} not acknowledged within ${options.timeoutSeconds} s (${verdict.reason}): sending its ${records.length} events again`,
+          reason: `${why}: sending its ${records.length} events again`,
           delayMs: 0,
         });
         const again = await send(records, context);

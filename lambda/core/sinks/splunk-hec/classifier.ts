@@ -22,8 +22,12 @@ export interface HecAnswer {
 /** HEC status codes that mean "busy, try later" even when a proxy changed the HTTP status. */
 export const BUSY_CODES: ReadonlySet<number> = new Set([9, 18, 19, 20]);
 const INCORRECT_INDEX = 7;
-/** "Data channel is missing" / "Invalid data channel": the token wants indexer acknowledgement. */
-const CHANNEL_CODES = new Set([10, 11]);
+/** "Data channel is missing". */
+export const CHANNEL_MISSING = 10;
+/** "Invalid data channel": not a GUID, or (on the ack endpoint) a channel HEC does not know. */
+export const CHANNEL_INVALID = 11;
+/** Either, on the event endpoint: the token wants indexer acknowledgement. */
+const CHANNEL_CODES: ReadonlySet<number> = new Set([CHANNEL_MISSING, CHANNEL_INVALID]);
 /** "ACK is disabled": a channel or an ack query reached a token without indexer acknowledgement. */
 const ACK_DISABLED = 14;
 
@@ -44,11 +48,19 @@ export function describeHecAnswer(status: number, answer: HecAnswer, body: strin
 export function acknowledgementFault(
   answer: HecAnswer,
   description: string,
+  channelSent = false,
 ): { readonly code: string; readonly message: string } | undefined {
   if (answer.code === ACK_DISABLED) {
     return {
       code: SinkCodes.HEC_ACK_DISABLED,
       message: `${description}. The destination has acknowledgements: true but its HEC token has indexer acknowledgement disabled. Fix: enable indexer acknowledgement on the token (useACK = 1), or set acknowledgements: false`,
+    };
+  }
+  if (CHANNEL_CODES.has(answer.code ?? -1) && channelSent) {
+    // With acknowledgements on, sluice sent a GUID channel: the token setting is not the cause.
+    return {
+      code: SinkCodes.HEC_REQUEST_REJECTED,
+      message: `${description}. sluice sent its channel (a GUID in X-Splunk-Request-Channel), so something between it and HEC drops or rewrites that header. Fix: let the proxy or load balancer pass it unchanged`,
     };
   }
   if (CHANNEL_CODES.has(answer.code ?? -1)) {
@@ -74,14 +86,20 @@ export function acknowledgementFault(
  *   same way; quarantining them one request at a time would hide a configuration error, so the rest fail.
  * - 4xx code 14 (ACK is disabled): the token has indexer acknowledgement off while the destination asks
  *   for it, a configuration error (HEC_ACK_DISABLED): the batch fails, nothing is quarantined. Codes 10
- *   and 11 (channel missing or invalid) fail as HEC_REQUEST_REJECTED, naming the token's setting.
+ *   and 11 (channel missing or invalid) fail as HEC_REQUEST_REJECTED, naming the token's setting (or,
+ *   when the request carried a channel, what dropped it).
  * - 4xx without an event number (ack channel required, query-string auth, wrong path, …): nothing in the
  *   answer blames one event, and these are configuration problems that affect every request. Quarantining
  *   the batch would blame the records; instead the batch fails (HEC_REQUEST_REJECTED) so SQS keeps it,
  *   alarms fire, and it ends in the DLQ to be re-driven once fixed. 408 is the exception: retried.
  * - anything else (3xx, 1xx): fails as an unexpected answer (we do not follow redirects).
  */
-export function classifyHecAnswer(response: HttpResponse, batch: Records): Classification {
+export function classifyHecAnswer(
+  response: HttpResponse,
+  batch: Records,
+  /** The request carried a channel (acknowledgements on): codes 10 and 11 then blame what is in between. */
+  channelSent = false,
+): Classification {
   const { status } = response;
   if (status >= 200 && status < 300) return allDelivered(batch);
 
@@ -93,7 +111,7 @@ export function classifyHecAnswer(response: HttpResponse, batch: Records): Class
     return retryAll(batch, description);
   }
   if (status >= 400 && status < 500) {
-    const configuration = acknowledgementFault(answer, description);
+    const configuration = acknowledgementFault(answer, description, channelSent);
     if (configuration) return fatal(configuration.code, configuration.message);
     const invalid = answer['invalid-event-number'];
     if (typeof invalid !== 'number' || !Number.isInteger(invalid) || invalid < 0 || invalid >= batch.length) {

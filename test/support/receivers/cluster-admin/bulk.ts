@@ -80,7 +80,10 @@ function autoCreate(state: ClusterState, principal: Principal, index: string): D
   return state.dataStreams.get(index)!;
 }
 
-/** `POST /_bulk` on data streams, with each item checked against the principal's privileges. */
+/**
+ * `POST /_bulk` on data streams (and aliases: their write index), with each item checked against the
+ * principal's privileges.
+ */
 export function bulk(
   state: ClusterState,
   principal: Principal,
@@ -110,7 +113,7 @@ export function bulk(
       fail(403, 'security_exception', check.reason);
       continue;
     }
-    let stream = state.dataStreams.get(index);
+    let stream = state.target(index);
     if (!stream) {
       const created = autoCreate(state, principal, index);
       if (typeof created === 'string') {

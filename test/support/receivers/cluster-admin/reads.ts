@@ -14,18 +14,21 @@ const ES_GRANTING = {
   settings: ['view_index_metadata', 'monitor', 'manage', 'all'],
   search: ['read', 'all'],
   dataStream: ['view_index_metadata', 'manage', 'all'],
+  alias: ['view_index_metadata', 'manage', 'all'],
 } as const;
 
 const OS_ACTIONS = {
   settings: 'indices:monitor/settings/get',
   search: 'indices:data/read/search',
   dataStream: 'indices:admin/data_stream/get',
+  alias: 'indices:admin/aliases/get',
 } as const;
 
 const ES_ACTIONS = {
   settings: 'indices:monitor/settings/get',
   search: 'indices:data/read/search',
   dataStream: 'indices:admin/data_stream/get',
+  alias: 'indices:admin/aliases/get',
 } as const;
 
 type Kind = keyof typeof ES_GRANTING;
@@ -61,7 +64,7 @@ export function getSettings(
 ): Reply {
   const refused = refusal(state, principal, 'settings', target);
   if (refused) return refused;
-  const stream = state.dataStreams.get(target);
+  const stream = state.target(target);
   if (!stream) return notFound(target);
   const flat = query.get('flat_settings') === 'true';
   const wanted = (names ?? '*').split(',');
@@ -95,7 +98,7 @@ export function search(
 ): Reply {
   const refused = refusal(state, principal, 'search', target);
   if (refused) return refused;
-  const stream = state.dataStreams.get(target);
+  const stream = state.target(target);
   if (!stream && query.get('ignore_unavailable') !== 'true') return notFound(target);
   const ids = isObject(body)
     ? (body.query as { ids?: { values?: unknown } } | undefined)?.ids?.values
@@ -125,9 +128,13 @@ export function search(
   return ok(filterSearch(answer, query.get('filter_path')));
 }
 
-/** The part of filter_path the lookup uses: `hits.hits._id`, `_shards.failed`, `timed_out`. */
+/** The part of filter_path the lookup uses: `hits.hits._id`, `hits.hits._index`, `_shards.failed`, `timed_out`. */
 function filterSearch(
-  answer: { timed_out: boolean; _shards: { failed: number }; hits: { hits: { _id: string }[] } },
+  answer: {
+    timed_out: boolean;
+    _shards: { failed: number };
+    hits: { hits: { _id: string; _index: string }[] };
+  },
   filterPath: string | null,
 ): unknown {
   if (!filterPath) return answer;
@@ -136,9 +143,31 @@ function filterSearch(
   if (paths.has('timed_out')) filtered.timed_out = answer.timed_out;
   if (paths.has('_shards.failed')) filtered._shards = { failed: answer._shards.failed };
   // As Elasticsearch does, an empty array leaves its parents out.
-  if (paths.has('hits.hits._id') && answer.hits.hits.length > 0)
-    filtered.hits = { hits: answer.hits.hits.map((hit) => ({ _id: hit._id })) };
+  const kept = ['_id', '_index'].filter((field) => paths.has(`hits.hits.${field}`)) as Array<
+    '_id' | '_index'
+  >;
+  if (kept.length > 0 && answer.hits.hits.length > 0) {
+    filtered.hits = {
+      hits: answer.hits.hits.map((hit) => Object.fromEntries(kept.map((field) => [field, hit[field]]))),
+    };
+  }
   return filtered;
+}
+
+/**
+ * `GET /_alias/<name>`: every index behind the alias and whether it is the write index; 404 (in
+ * Elasticsearch's shape) for a name that is no alias, a data stream's included.
+ */
+export function getAlias(state: ClusterState, principal: Principal, name: string): Reply {
+  const refused = refusal(state, principal, 'alias', name);
+  if (refused) return refused;
+  const alias = state.aliases.get(name);
+  if (!alias) return { status: 404, body: { error: `alias [${name}] missing`, status: 404 } };
+  const answer: Record<string, unknown> = {};
+  for (const index of alias.indices) {
+    answer[index.name] = { aliases: { [name]: { is_write_index: index === alias.writeIndex } } };
+  }
+  return ok(answer);
 }
 
 /** `GET /_data_stream/<name>`: the backing indices, the write index last. */

@@ -90,6 +90,54 @@ export class DataStream {
   }
 }
 
+/**
+ * An alias over indices it rolls over (`<alias>-000001`, …), one of them its write index
+ * (`is_write_index`), which need not be the newest: someone may have added a newer index to it, or
+ * moved `is_write_index` back. As for a data stream, `create` sees only the write index.
+ */
+export class IndexAlias {
+  readonly indices: BackingIndex[] = [];
+  private writeName = '';
+
+  constructor(
+    readonly name: string,
+    createdAt: number,
+  ) {
+    this.addIndex(createdAt, { write: true });
+  }
+
+  get writeIndex(): BackingIndex {
+    return this.indices.find((index) => index.name === this.writeName)!;
+  }
+
+  /** A new index behind the alias; with `write`, the alias writes to it from now on (a rollover). */
+  addIndex(createdAt: number, options: { readonly write: boolean }): BackingIndex {
+    const index: BackingIndex = {
+      name: `${this.name}-${String(this.indices.length + 1).padStart(6, '0')}`,
+      createdAt,
+      documents: new Map(),
+    };
+    this.indices.push(index);
+    if (options.write) this.writeName = index.name;
+    return index;
+  }
+
+  rollover(createdAt: number): BackingIndex {
+    return this.addIndex(createdAt, { write: true });
+  }
+
+  /** `POST /_aliases` moving `is_write_index` to another of its indices. */
+  moveWriteIndex(name: string): void {
+    if (!this.indices.some((index) => index.name === name))
+      throw new Error(`${name} is not behind ${this.name}`);
+    this.writeName = name;
+  }
+
+  documentCount(): number {
+    return this.indices.reduce((count, index) => count + index.documents.size, 0);
+  }
+}
+
 export type Principal =
   | { readonly kind: 'user'; readonly user: User }
   | { readonly kind: 'api-key'; readonly key: ApiKey; readonly owner: User };
@@ -116,6 +164,7 @@ export class ClusterState {
   readonly users = new Map<string, User>();
   readonly apiKeys = new Map<string, ApiKey>();
   readonly dataStreams = new Map<string, DataStream>();
+  readonly aliases = new Map<string, IndexAlias>();
   private seqNo = 0;
 
   constructor(
@@ -133,6 +182,11 @@ export class ClusterState {
       attributes: {},
       enabled: true,
     });
+  }
+
+  /** The data stream or alias of that name: what `_settings`, `_search` and `_bulk` resolve it to. */
+  target(name: string): DataStream | IndexAlias | undefined {
+    return this.dataStreams.get(name) ?? this.aliases.get(name);
   }
 
   nextSeqNo(): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readBackingIndices } from '../../../../lambda/core/sinks/elasticsearch/rollover/backing-indices';
+import { readCreationDates } from '../../../../lambda/core/sinks/elasticsearch/rollover/backing-indices';
 import { readSearchAnswer, searchBody } from '../../../../lambda/core/sinks/elasticsearch/rollover/id-search';
 import {
   CLOCK_MARGIN_MS,
@@ -30,28 +30,21 @@ describe('which records need the rollover lookup', () => {
 });
 
 describe('reading the backing indices from GET <target>/_settings/index.creation_date', () => {
-  it('one index (or a data stream that never rolled over) holds every id create can see', () => {
-    assert.deepEqual(readBackingIndices('{"plain":{"settings":{"index.creation_date":"1700000000000"}}}'), {
-      kind: 'one-index',
-    });
-  });
-
-  it('several backing indices: the write index is the newest, flat or nested settings alike', () => {
+  it('every index and its creation date, flat or nested settings alike', () => {
     const body = JSON.stringify({
       '.ds-logs-a-2025.05.01-000001': { settings: { 'index.creation_date': '1746057600000' } },
       '.ds-logs-a-2025.06.01-000002': { settings: { index: { creation_date: '1748736000000' } } },
     });
-    assert.deepEqual(readBackingIndices(body), {
-      kind: 'rolled-over',
-      writeIndexCreatedAt: 1748736000000,
-      indices: 2,
-    });
+    assert.deepEqual(readCreationDates(body), [
+      { name: '.ds-logs-a-2025.05.01-000001', createdAt: 1746057600000 },
+      { name: '.ds-logs-a-2025.06.01-000002', createdAt: 1748736000000 },
+    ]);
   });
 
   it('an answer without dates cannot be read', () => {
-    assert.equal(readBackingIndices('{"a":{"settings":{}},"b":{"settings":{}}}'), undefined);
-    assert.equal(readBackingIndices('<html>'), undefined);
-    assert.equal(readBackingIndices('[]'), undefined);
+    assert.equal(readCreationDates('{"a":{"settings":{}},"b":{"settings":{}}}'), undefined);
+    assert.equal(readCreationDates('<html>'), undefined);
+    assert.equal(readCreationDates('[]'), undefined);
   });
 });
 

@@ -9,8 +9,12 @@ import { context, fakeSecret, makeRecord } from '../fixtures';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 6, 1);
 const ROLLED_OVER = JSON.stringify({
-  '.ds-logs-000001': { settings: { 'index.creation_date': String(NOW - 60 * DAY) } },
-  '.ds-logs-000002': { settings: { 'index.creation_date': String(NOW - 5 * DAY) } },
+  '.ds-logs-strongdm.activities-default-000001': {
+    settings: { 'index.creation_date': String(NOW - 60 * DAY) },
+  },
+  '.ds-logs-strongdm.activities-default-000002': {
+    settings: { 'index.creation_date': String(NOW - 5 * DAY) },
+  },
 });
 
 const recordAt = (id: string, epochMillis: number): OutboundRecord =>

@@ -29,7 +29,12 @@ const ROLLED_OVER = JSON.stringify({
 type Answer = { status: number; body: string } | 'reset';
 
 /** A transport that answers each kind of request from its own script and records what was asked. */
-function scriptedCluster(script: { settings?: Answer[]; search?: Answer[] }) {
+function scriptedCluster(script: {
+  settings?: Answer[];
+  search?: Answer[];
+  alias?: Answer[];
+  bulk?: Answer[];
+}) {
   const requests: Array<{ method: string; path: string; body: string }> = [];
   const next = (answers: Answer[] | undefined, fallback: Answer): Answer =>
     answers && answers.length > 1 ? answers.shift()! : (answers?.[0] ?? fallback);
@@ -42,7 +47,8 @@ function scriptedCluster(script: { settings?: Answer[]; search?: Answer[] }) {
       if (path.includes('/_settings/')) answer = next(script.settings, { status: 200, body: ROLLED_OVER });
       else if (path.endsWith('/_search'))
         answer = next(script.search, { status: 200, body: '{"_shards":{"failed":0}}' });
-      else answer = { status: 200, body: '{"errors":false,"items":[]}' };
+      else if (path.startsWith('/_alias/')) answer = next(script.alias, { status: 404, body: '{}' });
+      else answer = next(script.bulk, { status: 200, body: '{"errors":false,"items":[]}' });
       if (answer === 'reset') {
         return {
           ok: false,
@@ -85,7 +91,13 @@ function sinkWith(cluster: ReturnType<typeof scriptedCluster>, extra: Record<str
 
 const kinds = (requests: Array<{ path: string }>) =>
   requests.map((request) =>
-    request.path.endsWith('/_bulk') ? 'bulk' : request.path.endsWith('/_search') ? 'search' : 'settings',
+    request.path.endsWith('/_bulk')
+      ? 'bulk'
+      : request.path.endsWith('/_search')
+        ? 'search'
+        : request.path.startsWith('/_alias/')
+          ? 'alias'
+          : 'settings',
   );
 
 describe('the Elasticsearch sink with the rollover lookup', () => {
@@ -188,5 +200,109 @@ describe('the Elasticsearch sink with the rollover lookup', () => {
     assert.equal(result.success, false);
     assert.deepEqual(result.error?.issues[0].path, ['rolloverLookup']);
     assert.match(result.error?.issues[0].message ?? '', /Fix:/);
+  });
+});
+
+describe('the rollover lookup on an alias, and a rollover inside the cache', () => {
+  const settings = (indices: Record<string, number>) => ({
+    status: 200,
+    body: JSON.stringify(
+      Object.fromEntries(
+        Object.entries(indices).map(([name, at]) => [
+          name,
+          { settings: { 'index.creation_date': String(at) } },
+        ]),
+      ),
+    ),
+  });
+  const bulkAnswer = (index: string, count: number) => ({
+    status: 200,
+    body: JSON.stringify({
+      errors: false,
+      items: Array.from({ length: count }, () => ({ create: { _index: index, status: 201 } })),
+    }),
+  });
+
+  it('an alias whose write index is not its newest: asks _alias, then looks up every record, fresh ones too', async () => {
+    const cluster = scriptedCluster({
+      settings: [settings({ 'audit-000001': NOW - 30 * DAY, 'audit-000002': NOW - DAY })],
+      alias: [
+        {
+          status: 200,
+          body: JSON.stringify({
+            'audit-000001': { aliases: { audit: { is_write_index: true } } },
+            'audit-000002': { aliases: { audit: { is_write_index: false } } },
+          }),
+        },
+      ],
+      search: [{ status: 200, body: '{"_shards":{"failed":0},"hits":{"hits":[{"_id":"fresh"}]}}' }],
+    });
+    const { sink, warnings } = sinkWith(cluster, { index: 'audit' });
+    // An hour old: newer than every index's creation, yet it may be in audit-000002.
+    const outcome = await sink.deliver(
+      [recordAt('fresh', NOW - 3_600_000), recordAt('new', NOW)],
+      context(undefined, NOW + 60_000),
+    );
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'alias', 'search', 'bulk']);
+    assert.equal(cluster.requests[1].path, '/_alias/audit');
+    assert.deepEqual(JSON.parse(cluster.requests[2].body).query.ids.values, ['fresh', 'new']);
+    assert.deepEqual(outcome.delivered.map((record) => record.id).sort(), ['fresh', 'new']);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /every record of audit is looked up.*audit-000001 is not its newest index/);
+  });
+
+  it('a data stream needs no _alias request: its write index is its highest generation', async () => {
+    const cluster = scriptedCluster({});
+    const { sink } = sinkWith(cluster);
+    await sink.deliver([recordAt('a', NOW - 30 * DAY)], context(undefined, NOW + 60_000));
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'search', 'bulk']);
+  });
+
+  it('_bulk writes to an index newer than the cached write index: copies found elsewhere are counted and logged, the target read again', async () => {
+    const WRITE = '.ds-logs-strongdm.activities-default-2025.06.26-000002';
+    const NEXT = '.ds-logs-strongdm.activities-default-2025.07.01-000003';
+    const cluster = scriptedCluster({
+      bulk: [bulkAnswer(WRITE, 2), bulkAnswer(NEXT, 2), bulkAnswer(NEXT, 2)],
+      search: [
+        {
+          status: 200,
+          body: JSON.stringify({
+            _shards: { failed: 0 },
+            hits: {
+              hits: [
+                { _id: 'b', _index: WRITE },
+                { _id: 'b', _index: NEXT },
+              ],
+            },
+          }),
+        },
+      ],
+    });
+    const { sink, warnings } = sinkWith(cluster);
+    const seen: Array<{ duplicates?: number }> = [];
+    const observer = {
+      request: () => undefined,
+      retry: () => undefined,
+      authFailure: () => undefined,
+      rolloverLookup: (_name: string, info: { duplicates?: number }) => seen.push(info),
+    };
+    const fresh = () => [recordAt('a', NOW - 60_000), recordAt('b', NOW - 60_000)];
+    await sink.deliver(fresh(), context(observer, NOW + 60_000));
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'bulk']);
+    // Rolled over meanwhile: _bulk answers with the new index; b had been written to the old one.
+    const outcome = await sink.deliver(fresh(), context(observer, NOW + 60_000));
+    assert.equal(outcome.delivered.length, 2);
+    // The answer filled its size (b twice), so the id not found yet is asked again.
+    assert.deepEqual(kinds(cluster.requests), ['settings', 'bulk', 'bulk', 'search', 'search']);
+    assert.deepEqual(JSON.parse(cluster.requests[3].body).query.ids.values, ['a', 'b']);
+    assert.deepEqual(seen.at(-1)?.duplicates, 1);
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0],
+      /rolled over while its write index was cached: 1 record\(s\) written to .*000003/,
+    );
+    // The next batch reads the target again, within the minute.
+    await sink.deliver(fresh(), context(observer, NOW + 60_000));
+    assert.equal(kinds(cluster.requests)[5], 'settings');
   });
 });

@@ -43,14 +43,22 @@ describe('HEC indexer acknowledgement answers', () => {
     );
   });
 
-  it('codes 10 and 11 (channel): the request is refused as a whole', () => {
-    for (const body of [
-      { text: 'Data channel is missing', code: 10 },
-      { text: 'Invalid data channel', code: 11 },
-    ]) {
-      const result = classifyAckAnswer(answer(400, body));
-      assert.equal(result.kind === 'failed' && result.code, 'HEC_REQUEST_REJECTED');
-    }
+  it('code 11 (Invalid data channel) on the ack endpoint: HEC no longer knows the channel, not a configuration to change', () => {
+    const result = classifyAckAnswer(answer(400, { text: 'Invalid data channel', code: 11 }));
+    assert.equal(result.kind, 'channel-unknown');
+    if (result.kind !== 'channel-unknown') return;
+    assert.match(result.reason, /no longer knows the channel: an indexer restart or idle-channel cleanup/);
+    assert.equal(result.code, 'HEC_REQUEST_REJECTED');
+    assert.match(result.message, /twice running.*Fix: enable sticky sessions/);
+    assert.doesNotMatch(`${result.reason} ${result.message}`, /set acknowledgements: true/);
+  });
+
+  it('code 10 (Data channel is missing) on the ack endpoint: something drops the header sluice sent', () => {
+    const result = classifyAckAnswer(answer(400, { text: 'Data channel is missing', code: 10 }));
+    assert.equal(result.kind === 'failed' && result.code, 'HEC_REQUEST_REJECTED');
+    const message = result.kind === 'failed' ? result.message : '';
+    assert.match(message, /pass that header/);
+    assert.doesNotMatch(message, /set acknowledgements: true/);
   });
 
   it('busy, 5xx, 429 and gateway pages: asked again later', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   AckTracker,
   type AckQueryResult,
+  type AckVerdict,
   type AckTrackerOptions,
 } from '../../../../lambda/core/sinks/splunk-hec/ack-tracker';
 
@@ -179,14 +180,131 @@ describe('AckTracker', () => {
     }
   });
 
-  it('the same ackId issued again (another indexer took over the channel): the earlier wait times out', async () => {
+  it('the same ackId issued again (another indexer took over the channel): the earlier wait is lost at once', async () => {
     const clock = virtualClock(start);
-    const { query } = scriptedQuery(clock, [statuses(0)]);
+    const { asked, query } = scriptedQuery(clock, [statuses(0)]);
     const acks = tracker(clock, query);
     const earlier = acks.wait(0, farDeadline);
     const later = acks.wait(0, farDeadline);
-    assert.equal((await earlier).status, 'timeout');
+    assert.deepEqual(await earlier, {
+      status: 'lost',
+      reason:
+        'ackId 0 came after ackId 0 on the same channel: the indexer restarted, or another indexer took the channel',
+    });
     assert.equal((await later).status, 'acknowledged');
+    assert.deepEqual(asked[0].ids, [0], 'only the later one is asked about');
+  });
+
+  it('an indexer restart: the first lower ackId settles every older wait as lost, before a `true` for a reused id can confirm it', async () => {
+    const clock = virtualClock(start);
+    // After the restart HEC numbers 0, 1… again: by the first query it took 6 requests, and 0 and 5 are
+    // indexed. That 5 is not the old one's 5, whose events died with the indexer.
+    const { asked, query } = scriptedQuery(clock, [statuses(0, 5)]);
+    const acks = tracker(clock, query);
+    const old = acks.wait(5, farDeadline);
+    const restarted = acks.wait(0, farDeadline, acks.mark());
+    assert.deepEqual(await old, {
+      status: 'lost',
+      reason:
+        'ackId 0 came after ackId 5 on the same channel: the indexer restarted, or another indexer took the channel',
+    });
+    assert.equal((await restarted).status, 'acknowledged');
+    assert.deepEqual(asked[0].ids, [0], 'the old 5 is never asked about again');
+  });
+
+  it('answers read out of order (two requests in flight together) are not a restart', async () => {
+    const clock = virtualClock(start);
+    const { query } = scriptedQuery(clock, [statuses(6, 7)]);
+    const acks = tracker(clock, query);
+    // Both left before either answer was read; HEC numbered them 6 and 7, the 7 was read first.
+    const sent = acks.mark();
+    const verdicts = await Promise.all([acks.wait(7, farDeadline, sent), acks.wait(6, farDeadline, sent)]);
+    assert.deepEqual(
+      verdicts.map((verdict) => verdict.status),
+      ['acknowledged', 'acknowledged'],
+    );
+  });
+
+  it('the same ackId for two requests in flight together: neither `true` can be trusted, both are lost', async () => {
+    const clock = virtualClock(start);
+    const { asked, query } = scriptedQuery(clock, [statuses(3)]);
+    const acks = tracker(clock, query);
+    const sent = acks.mark();
+    const first = acks.wait(3, farDeadline, sent);
+    const second = acks.wait(3, farDeadline, sent);
+    assert.equal((await first).status, 'lost');
+    assert.deepEqual(await second, {
+      status: 'lost',
+      reason:
+        'ackId 3 was given to two requests in flight together: the indexer restarted, or another indexer took the channel',
+    });
+    assert.equal(asked.length, 0, 'nothing left to ask about');
+  });
+
+  it('a restart noticed too close to the deadline for a resend to be confirmed: the waits give up to the deadline', async () => {
+    const clock = virtualClock(start);
+    const acks = tracker(clock, scriptedQuery(clock, [NOTHING]).query);
+    const deadline = start + 5_000;
+    const old = acks.wait(5, deadline);
+    void acks.wait(0, deadline, acks.mark());
+    assert.equal((await old).status, 'deadline');
+  });
+
+  it('HEC no longer knows the channel (code 11 after a restart): the waits asked about are lost at once, the new channel counts from 0', async () => {
+    const clock = virtualClock(start);
+    const unknown: AckQueryResult = {
+      kind: 'channel-unknown',
+      reason: 'HEC 400 code 11: Invalid data channel (no longer known)',
+      code: 'HEC_REQUEST_REJECTED',
+      message: 'twice running',
+    };
+    const { asked, query } = scriptedQuery(clock, [unknown, statuses(0)]);
+    const acks = tracker(clock, query);
+    const verdict = await acks.wait(41, farDeadline);
+    assert.deepEqual(verdict, { status: 'lost', reason: unknown.reason });
+    assert.equal(clock.now(), start + 10_000, 'at the first query, not after the ack timeout');
+    // Sent again, the events re-create the channel: its first ackId is 0 again, and no restart.
+    assert.equal((await acks.wait(0, farDeadline, acks.mark())).status, 'acknowledged');
+    assert.deepEqual(
+      asked.map((question) => question.ids),
+      [[41], [0]],
+    );
+  });
+
+  it('code 11 twice running (the queries reach an indexer that never took the events): the waits fail', async () => {
+    const clock = virtualClock(start);
+    const unknown: AckQueryResult = {
+      kind: 'channel-unknown',
+      reason: 'unknown channel',
+      code: 'HEC_REQUEST_REJECTED',
+      message: 'enable sticky sessions',
+    };
+    const { query } = scriptedQuery(clock, [unknown]);
+    const acks = tracker(clock, query);
+    assert.equal((await acks.wait(0, farDeadline)).status, 'lost');
+    assert.deepEqual(await acks.wait(0, farDeadline, acks.mark()), {
+      status: 'failed',
+      code: 'HEC_REQUEST_REJECTED',
+      message: 'enable sticky sessions',
+    });
+  });
+
+  it('code 11 again before HEC took any event on the channel (a wait from before the restart): still a restart, sent again', async () => {
+    const clock = virtualClock(start);
+    const unknown: AckQueryResult = {
+      kind: 'channel-unknown',
+      reason: 'unknown channel',
+      code: 'HEC_REQUEST_REJECTED',
+      message: 'enable sticky sessions',
+    };
+    let later: Promise<AckVerdict> | undefined;
+    const acks: AckTracker = tracker(clock, async () => {
+      // The answer to a request sent before the restart is read while the first query is out.
+      later ??= acks.wait(8, farDeadline);
+      return unknown;
+    });
+    assert.equal((await acks.wait(7, farDeadline)).status, 'lost');
+    assert.deepEqual(await later, { status: 'lost', reason: 'unknown channel' });
   });
 
   it('at most maxPending batches hold a place; the next waits for a release', async () => {

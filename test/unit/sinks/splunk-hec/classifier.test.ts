@@ -96,6 +96,18 @@ describe('classifyHecAnswer', () => {
     assert.match(result.fatal?.message ?? '', /indexer acknowledgement enabled.*acknowledgements: true/);
   });
 
+  it('codes 10 and 11 on a request that carried a channel (acknowledgements on): the header was lost on the way, not a token setting', () => {
+    for (const body of [
+      { text: 'Data channel is missing', code: 10 },
+      { text: 'Invalid data channel', code: 11 },
+    ]) {
+      const result = classifyHecAnswer(answer(400, body), batch, true);
+      assert.equal(result.fatal?.code, 'HEC_REQUEST_REJECTED');
+      assert.match(result.fatal?.message ?? '', /drops or rewrites that header/);
+      assert.doesNotMatch(result.fatal?.message ?? '', /set acknowledgements: true/);
+    }
+  });
+
   it('code 14 (ACK is disabled): a configuration error named as such; the batch fails, nothing is quarantined', () => {
     const result = classifyHecAnswer(answer(400, { text: 'ACK is disabled', code: 14 }), batch);
     assert.equal(result.fatal?.code, 'HEC_ACK_DISABLED');

@@ -1,15 +1,11 @@
 import { parseJsonBody } from '../../classification';
 import { clusterPath } from '../url';
 
-/**
- * What a target (data stream, index or alias) is made of, as far as `_id` uniqueness goes:
- * - `one-index`: it does not exist yet, or it is one index: `create` answers 409 for every id it holds;
- * - `rolled-over`: several backing indices; `create` only sees the write index (the newest), created at
- *   `writeIndexCreatedAt` (epoch ms, the cluster's clock).
- */
-export type TargetIndices =
-  | { readonly kind: 'one-index' }
-  | { readonly kind: 'rolled-over'; readonly writeIndexCreatedAt: number; readonly indices: number };
+/** One index behind a target, with its `index.creation_date` (epoch ms, the cluster's clock). */
+export interface IndexCreation {
+  readonly name: string;
+  readonly createdAt: number;
+}
 
 /**
  * `GET /<target>/_settings/index.creation_date`: on a data stream it answers for every backing index,
@@ -35,17 +31,40 @@ function creationDate(entry: IndexSettings | undefined): number | undefined {
   return typeof millis === 'number' && Number.isSafeInteger(millis) && millis > 0 ? millis : undefined;
 }
 
-/** Reads a 200 answer of `settingsUrl`; undefined when it cannot be read. */
-export function readBackingIndices(body: string): TargetIndices | undefined {
+/** Reads a 200 answer of `settingsUrl`: every index and its creation date; undefined when unreadable. */
+export function readCreationDates(body: string): IndexCreation[] | undefined {
   const answer = parseJsonBody(body);
   if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return undefined;
-  const dates: number[] = [];
-  for (const entry of Object.values(answer as Record<string, IndexSettings>)) {
-    const date = creationDate(entry);
-    if (date === undefined) return undefined;
-    dates.push(date);
+  const indices: IndexCreation[] = [];
+  for (const [name, entry] of Object.entries(answer as Record<string, IndexSettings>)) {
+    const createdAt = creationDate(entry);
+    if (createdAt === undefined) return undefined;
+    indices.push({ name, createdAt });
   }
-  if (dates.length <= 1) return { kind: 'one-index' };
-  // A data stream writes to its newest backing index; so does an alias that rolls over.
-  return { kind: 'rolled-over', writeIndexCreatedAt: Math.max(...dates), indices: dates.length };
+  return indices;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The write index of a data stream, from its backing indices' names: `.ds-<stream>-<generation>`
+ * (OpenSearch) or `.ds-<stream>-<yyyy.MM.dd>-<generation>` (Elasticsearch 7.11+). A data stream only
+ * ever writes to the generation its last rollover made, the highest. Undefined when no index is named
+ * so: the target is an alias (or an index), whose write index only `_alias` tells.
+ */
+export function dataStreamWriteIndex(
+  target: string,
+  indices: readonly IndexCreation[],
+): IndexCreation | undefined {
+  const backing = new RegExp(`^\\.ds-${escapeRegExp(target)}-(?:\\d{4}\\.\\d{2}\\.\\d{2}-)?(\\d+)$`);
+  let write: IndexCreation | undefined;
+  let highest = -1;
+  for (const index of indices) {
+    const generation = backing.exec(index.name)?.[1];
+    if (generation !== undefined && Number(generation) > highest) {
+      highest = Number(generation);
+      write = index;
+    }
+  }
+  return write;
 }

@@ -14,7 +14,7 @@ export function searchUrl(cluster: URL, target: string): URL {
   url.searchParams.set('ignore_unavailable', 'true');
   url.searchParams.set('allow_no_indices', 'true');
   url.searchParams.set('allow_partial_search_results', 'false');
-  url.searchParams.set('filter_path', 'hits.hits._id,_shards.failed,timed_out');
+  url.searchParams.set('filter_path', 'hits.hits._id,hits.hits._index,_shards.failed,timed_out');
   return url;
 }
 
@@ -31,15 +31,21 @@ export function searchBody(ids: readonly string[]): string {
 interface SearchAnswer {
   readonly timed_out?: boolean;
   readonly _shards?: { readonly failed?: number };
-  readonly hits?: { readonly hits?: ReadonlyArray<{ readonly _id?: unknown }> };
+  readonly hits?: { readonly hits?: ReadonlyArray<{ readonly _id?: unknown; readonly _index?: unknown }> };
 }
 
 export type SearchResult =
   /**
    * `hits`: how many the answer held. An id indexed in several backing indices (a duplicate made
    * before the lookup existed) is one hit per copy, so an answer of `size` hits may leave ids out.
+   * `copies`: each hit's id and index.
    */
-  | { readonly kind: 'found'; readonly ids: ReadonlySet<string>; readonly hits: number }
+  | {
+      readonly kind: 'found';
+      readonly ids: ReadonlySet<string>;
+      readonly hits: number;
+      readonly copies: ReadonlyArray<{ readonly id: string; readonly index?: string }>;
+    }
   /** Some shard did not answer, or the search timed out: not finding an id proves nothing. */
   | { readonly kind: 'incomplete'; readonly reason: string }
   | { readonly kind: 'unreadable' };
@@ -53,7 +59,12 @@ export function readSearchAnswer(body: string): SearchResult {
   if (failedShards > 0) return { kind: 'incomplete', reason: `search failed on ${failedShards} shard(s)` };
   if (answer.timed_out === true) return { kind: 'incomplete', reason: 'search timed out' };
   const ids = new Set<string>();
+  const copies: Array<{ id: string; index?: string }> = [];
   const hits = answer.hits?.hits ?? [];
-  for (const hit of hits) if (typeof hit._id === 'string') ids.add(hit._id);
-  return { kind: 'found', ids, hits: hits.length };
+  for (const hit of hits) {
+    if (typeof hit._id !== 'string') continue;
+    ids.add(hit._id);
+    copies.push(typeof hit._index === 'string' ? { id: hit._id, index: hit._index } : { id: hit._id });
+  }
+  return { kind: 'found', ids, hits: hits.length, copies };
 }
