@@ -4,7 +4,15 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { BacktestReport } from '../../../cli/detect/backtest';
 import { startHecReceiver, type HecReceiver } from '../../support/receivers';
-import { TEST_SOURCES, createSecret, sluice, startCliStack, workspace, type CliStack } from './helpers';
+import {
+  TEST_SOURCES,
+  createSecret,
+  sluice,
+  startCliStack,
+  workspace,
+  type CliStack,
+  twoCtrlCs,
+} from './helpers';
 
 const TOKEN = 'hec-token-backtest';
 const RANGE = ['--from', '2024-02-01T13:00Z', '--to', '2024-02-01T14:00Z'];
@@ -134,22 +142,13 @@ describe('sluice detect backtest against moto', () => {
   });
 
   it('reports what was read on Ctrl-C (exit 0), and a second Ctrl-C exits 130', async () => {
-    let exitCode: string | undefined;
+    const ctrlCs = twoCtrlCs();
     const result = await sluice(['detect', 'backtest', '--json', '--config', config, ...RANGE], {
       env: stack.env,
       cwd: dir,
-      onStopSignal: (handler) => {
-        handler('SIGINT');
-        // The second Ctrl-C would end the process: the test's io records it instead.
-        try {
-          handler('SIGINT');
-        } catch (error) {
-          exitCode = (error as Error).message;
-        }
-        return () => undefined;
-      },
+      onStopSignal: ctrlCs.onStopSignal,
     });
-    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(ctrlCs.exitCalled(), 'exit(130) called');
     assert.equal(result.code, 0, result.stderr);
     const report = result.json<BacktestReport>();
     assert.equal(report.stoppedBy, 'signal');

@@ -9,7 +9,15 @@ import {
   type CollectorReceiver,
   type HecReceiver,
 } from '../../support/receivers';
-import { activities, createSecret, sluice, startCliStack, workspace, type CliStack } from './helpers';
+import {
+  activities,
+  createSecret,
+  sluice,
+  startCliStack,
+  workspace,
+  type CliStack,
+  twoCtrlCs,
+} from './helpers';
 
 const TOKEN = 'hec-token-forward';
 
@@ -97,22 +105,13 @@ describe('sluice forward (no Lambda) against moto and local receivers', () => {
   });
 
   it('starts no object after Ctrl-C (exit 1: not every object was forwarded), and a second Ctrl-C exits 130', async () => {
-    let exitCode: string | undefined;
+    const ctrlCs = twoCtrlCs();
     const run = await sluice(['forward', 'backfill', '--json', '--config', config], {
       env: stack.env,
       cwd: dir,
-      onStopSignal: (handler) => {
-        handler('SIGINT');
-        // The second Ctrl-C would end the process: the test's io records it instead.
-        try {
-          handler('SIGINT');
-        } catch (error) {
-          exitCode = (error as Error).message;
-        }
-        return () => undefined;
-      },
+      onStopSignal: ctrlCs.onStopSignal,
     });
-    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(ctrlCs.exitCalled(), 'exit(130) called');
     assert.equal(run.code, 1, run.stderr);
     assert.deepEqual(run.json<ForwardResult>().objects, { listed: 3, forwarded: 0, failed: 0, skipped: 0 });
     assert.equal(hec.events.length, 0);

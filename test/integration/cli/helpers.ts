@@ -220,3 +220,23 @@ export async function startCliStack(
     },
   };
 }
+
+/**
+ * Two Ctrl-Cs as soon as the command listens: the first asks it to stop, the second would end the
+ * process (exit 130), which the test's io records instead. `exitCalled()`: what the second did.
+ */
+export function twoCtrlCs(): { onStopSignal: CliIo['onStopSignal']; exitCalled(): string | undefined } {
+  let exitMessage: string | undefined;
+  return {
+    onStopSignal: (handler) => {
+      handler('SIGINT');
+      try {
+        handler('SIGINT');
+      } catch (error) {
+        exitMessage = (error as Error).message;
+      }
+      return () => undefined;
+    },
+    exitCalled: () => exitMessage,
+  };
+}

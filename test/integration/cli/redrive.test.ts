@@ -9,6 +9,7 @@ import {
   sluice,
   startCliStack,
   workspace,
+  twoCtrlCs,
   type CliStack,
 } from './helpers';
 
@@ -106,22 +107,13 @@ describe('sluice redrive against moto (receive → send → delete: moto has no 
   it('stops on Ctrl-C before it takes a message, leaving every dead letter in the DLQ (exit 0)', async () => {
     const dlq = stack.deployment.objects.deadLetterQueueUrl!;
     await sendMessages(stack.aws.sqs, dlq, dead(4));
-    let exitCode: string | undefined;
+    const ctrlCs = twoCtrlCs();
     const run = await sluice(['redrive', '--json', '--config', config], {
       env: stack.env,
       cwd: dir,
-      onStopSignal: (handler) => {
-        handler('SIGINT');
-        // The second Ctrl-C would end the process: the test's io records it instead.
-        try {
-          handler('SIGINT');
-        } catch (error) {
-          exitCode = (error as Error).message;
-        }
-        return () => undefined;
-      },
+      onStopSignal: ctrlCs.onStopSignal,
     });
-    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(ctrlCs.exitCalled(), 'exit(130) called');
     assert.equal(run.code, 0, run.stderr);
     const report = run.json<RedriveReport>();
     assert.equal(report.stoppedBy, 'signal');

@@ -19,6 +19,7 @@ import {
   sluice,
   startCliStack,
   workspace,
+  twoCtrlCs,
   type CliStack,
 } from './helpers';
 
@@ -188,25 +189,16 @@ describe('sluice replay against moto', () => {
   });
 
   it('stops on Ctrl-C (exit 0: run it again to continue), and a second Ctrl-C exits 130', async () => {
-    let exitCode: string | undefined;
+    const ctrlCs = twoCtrlCs();
     const run = await sluice(
       ['replay', '--json', '--config', config, '--source', 'strongdm', ...RANGE, '--checkpoint', 'stop.json'],
       {
         env: stack.env,
         cwd: dir,
-        onStopSignal: (handler) => {
-          handler('SIGINT');
-          // The second Ctrl-C would end the process: the test's io records it instead.
-          try {
-            handler('SIGINT');
-          } catch (error) {
-            exitCode = (error as Error).message;
-          }
-          return () => undefined;
-        },
+        onStopSignal: ctrlCs.onStopSignal,
       },
     );
-    assert.equal(exitCode, 'exit(130) called');
+    assert.equal(ctrlCs.exitCalled(), 'exit(130) called');
     assert.equal(run.code, 0, run.stderr);
     const report = run.json<ReplayReport>();
     assert.deepEqual(
