@@ -112,7 +112,10 @@ export async function redrive(sqs: SQSClient, request: RedriveRequest): Promise<
       deleteFailures: 0,
     };
   }
-  if (depth.visible === 0)
+  // Nothing moved: an empty DLQ, or a Ctrl-C while it was being counted (no move task is started
+  // that the operator did not wait for).
+  const stopped = depth.visible > 0 && request.shouldStop?.();
+  if (depth.visible === 0 || stopped)
     return {
       method: 'none',
       dryRun: false,
@@ -121,19 +124,7 @@ export async function redrive(sqs: SQSClient, request: RedriveRequest): Promise<
       left: before,
       sendFailures: 0,
       deleteFailures: 0,
-    };
-
-  // A Ctrl-C while the DLQ was being counted: no move task is started that the operator did not wait for.
-  if (request.shouldStop?.())
-    return {
-      method: 'none',
-      dryRun: false,
-      before,
-      moved: 0,
-      left: before,
-      sendFailures: 0,
-      deleteFailures: 0,
-      stoppedBy: 'signal',
+      ...(stopped ? { stoppedBy: 'signal' as const } : {}),
     };
   let fallbackReason: string | undefined;
   if (method !== 'manual' && request.max === undefined) {
