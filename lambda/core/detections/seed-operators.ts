@@ -197,7 +197,7 @@ export function seedRuleToSigmaYaml(
     .join('---\n');
 }
 
-/** The mapping as a Markdown table (detections/README.md carries it; a test keeps them equal). */
+/** The mapping as a Markdown table (README.md and docs/detections.md carry it; a test keeps them equal). */
 export function seedOperatorTable(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const rows = SEED_OPERATORS.map(

@@ -398,11 +398,47 @@ const rows: readonly Row[] = [
   { name: 'gt on non-numeric text', detection: sel({ 'n|gt': 5 }), record: { n: 'six' }, match: false },
   { name: 'gt on blank text', detection: sel({ 'n|gte': 0 }), record: { n: '  ' }, match: false },
   { name: 'gt on an absent field', detection: sel({ 'n|gt': 5 }), record: {}, match: false },
+  {
+    name: 'gt reads signed decimal text',
+    detection: sel({ 'n|gt': -2 }),
+    record: { n: '-1.5e0' },
+    match: true,
+  },
+  // Number() reads hex, binary, Infinity and padded text; a record's text is a number only in decimal.
+  { name: 'gt on hex text', detection: sel({ 'n|gt': 5 }), record: { n: '0x10' }, match: false },
+  { name: 'gt on Infinity text', detection: sel({ 'n|gt': 5 }), record: { n: 'Infinity' }, match: false },
+  { name: 'lt on padded text', detection: sel({ 'n|lt': 5 }), record: { n: ' 1 ' }, match: false },
+  {
+    name: 'a number does not match hex text',
+    detection: sel({ p: 16 }),
+    record: { p: '0x10' },
+    match: false,
+  },
+  {
+    name: 'a number does not match binary text',
+    detection: sel({ p: 1 }),
+    record: { p: '0b1' },
+    match: false,
+  },
   { name: 'gte includes the bound', detection: sel({ 'n|gte': 5 }), record: { n: 5 }, match: true },
   { name: 'lt', detection: sel({ 'n|lt': 5 }), record: { n: 4 }, match: true },
   { name: 'lt is strict', detection: sel({ 'n|lt': 5 }), record: { n: 5 }, match: false },
   { name: 'lte includes the bound', detection: sel({ 'n|lte': 5 }), record: { n: 5 }, match: true },
   { name: 'lte above the bound', detection: sel({ 'n|lte': 5 }), record: { n: 6 }, match: false },
+
+  // `?` is one character (a code point), whatever its UTF-16 length.
+  {
+    name: '? matches an astral character',
+    detection: sel({ a: 'x?y' }),
+    record: { a: 'x\u{1F600}y' },
+    match: true,
+  },
+  {
+    name: '? matches one character only',
+    detection: sel({ a: 'x?y' }),
+    record: { a: 'x\u{1F600}\u{1F600}y' },
+    match: false,
+  },
 
   // Field paths
   {

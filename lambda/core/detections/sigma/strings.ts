@@ -96,7 +96,12 @@ export function compileStringPattern(pieces: readonly Piece[], cased: boolean): 
     .slice(anchoredStart ? 0 : 1, anchoredEnd ? pieces.length : -1)
     .map((piece) => (piece === ANY ? '[\\s\\S]*' : piece === ONE ? '[\\s\\S]' : escapeRegExp(piece)))
     .join('');
-  const pattern = new RegExp(`${anchoredStart ? '^' : ''}${body}${anchoredEnd ? '$' : ''}`, cased ? '' : 'i');
+  // `?` is one character, not one UTF-16 unit: without `u` it would not match an emoji or a rare CJK ideograph.
+  const unicode = pieces.includes(ONE) ? 'u' : '';
+  const pattern = new RegExp(
+    `${anchoredStart ? '^' : ''}${body}${anchoredEnd ? '$' : ''}`,
+    (cased ? '' : 'i') + unicode,
+  );
   const wildcards = pieces.filter((piece) => piece === ANY || piece === ONE).length;
   // Without the `u` flag, `i` folds case one UTF-16 unit at a time, so an exact match needs equal lengths.
   const exactLength = !pieces.some((piece) => piece === ANY) && !pieces.some((piece) => piece === ONE);

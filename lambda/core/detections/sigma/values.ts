@@ -12,13 +12,17 @@ import { describeKind, errorAt, type Position, type ScalarNode, type TreeNode } 
  * vendors write numbers as strings (StrongDM's `durationMs: "20"`).
  */
 
-/** Numeric value of a leaf: a finite number, or text that reads as one; NaN otherwise. */
+/**
+ * Decimal text, as JSON and vendors write numbers. Number() reads far more ('0x10', 'Infinity',
+ * ' 16 ', '0b1'), which would make `port: 16` match '0x10' and `n|gt: 5` match 'Infinity'.
+ */
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Numeric value of a leaf: a number, or decimal text; NaN otherwise. */
 function numeric(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value !== 'string' || value === '') return Number.NaN;
-  const number = Number(value);
-  // Number('  ') is 0: blank text is not a number.
-  return number === 0 && !/\d/.test(value) ? Number.NaN : number;
+  if (typeof value !== 'string' || !DECIMAL_TEXT.test(value)) return Number.NaN;
+  return Number(value);
 }
 
 function stringTest(test: (text: string) => boolean): ValueTest {
