@@ -40,6 +40,10 @@ function render(report: ReplayReport): string {
     lines.push(
       `skipped ${report.skipped} listed object(s) outside the range by their time, or holding no logs (digests, tokens)`,
     );
+  if (report.gone.length > 0)
+    lines.push(
+      `not forwarded: ${report.gone.length} listed object(s) deleted or overwritten before they were read (${report.gone.join(', ')})`,
+    );
   if (report.failure)
     lines.push(`stopped at ${report.failure.key}: ${report.failure.code} ${report.failure.message}`);
   if (report.stoppedBy === 'max-objects')

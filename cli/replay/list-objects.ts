@@ -2,6 +2,15 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { ListedObject } from './s3-notification';
 
 /**
+ * Orders keys as S3 lists them: by their UTF-8 bytes. JavaScript's `<` compares UTF-16 units, which
+ * puts a character beyond U+FFFF (an emoji) before one in U+E000–U+FFFF (a fullwidth sign), the
+ * reverse of S3's order: a resumed replay would then drop the keys S3 lists after its checkpoint.
+ */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
  * The objects under each prefix, in key order, after `startAfter` (a resumed replay's checkpoint):
  * one paginated listing per prefix, never a listing of the bucket.
  */
@@ -23,14 +32,14 @@ export async function* listUnderPrefixes(
           Prefix: prefix,
           ContinuationToken: token,
           StartAfter:
-            token === undefined && options.startAfter && options.startAfter > prefix
+            token === undefined && options.startAfter && compareKeys(options.startAfter, prefix) > 0
               ? options.startAfter
               : undefined,
         }),
       );
       for (const object of response.Contents ?? []) {
         if (!object.Key) continue;
-        if (options.startAfter !== undefined && object.Key <= options.startAfter) continue;
+        if (options.startAfter !== undefined && compareKeys(object.Key, options.startAfter) <= 0) continue;
         yield {
           key: object.Key,
           size: object.Size ?? 0,
@@ -45,5 +54,5 @@ export async function* listUnderPrefixes(
 
 /** True when every key starting with `prefix` sorts before or at `key` (and `key` is not under it). */
 function prefixEndsBefore(prefix: string, key: string): boolean {
-  return !key.startsWith(prefix) && prefix < key;
+  return !key.startsWith(prefix) && compareKeys(prefix, key) < 0;
 }

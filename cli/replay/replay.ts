@@ -59,6 +59,12 @@ export interface ReplayReport {
   readonly bytes: number;
   /** Enqueued or forwarded in this run (on a dry run: would be). */
   readonly done: number;
+  /**
+   * `--direct`: listed objects deleted or overwritten before they were read (keys), so not forwarded.
+   * The checkpoint passes them: a later run cannot read those bytes either. Enqueued, the forwarder
+   * logs each (`object deleted before it was forwarded`).
+   */
+  readonly gone: readonly string[];
   /** Done by earlier runs of the same replay (from the checkpoint). */
   readonly doneBefore: number;
   readonly resumedAfter?: string;
@@ -115,6 +121,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
       skipped: 0,
       bytes: 0,
       done: 0,
+      gone: [],
       doneBefore: previous.done,
       lastKey: previous.lastKey,
       complete: true,
@@ -127,6 +134,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
   let skipped = 0;
   let bytes = 0;
   let done = 0;
+  const gone: string[] = [];
   let lastKey = previous?.lastKey;
   let stoppedBy: ReplayReport['stoppedBy'];
   let failure: ReplayReport['failure'];
@@ -176,7 +184,10 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
           failure = { key: object.key, code: outcome.code, message: outcome.message };
           break;
         }
-        done += 1;
+        // Counted as done, an object whose bytes were replaced between the listing and the read would
+        // read as replayed when nothing of it was sent.
+        if (outcome.status === 'skipped') gone.push(object.key);
+        else done += 1;
         lastKey = object.key;
       }
     }
@@ -226,6 +237,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     skipped,
     bytes,
     done,
+    gone,
     doneBefore,
     resumedAfter: previous?.lastKey,
     lastKey,

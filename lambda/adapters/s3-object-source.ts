@@ -7,22 +7,31 @@ import type { ObjectRef } from '../core/notifications/object-ref';
 const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFailed']);
 
 /**
+ * The version id S3 gives objects written while versioning was never enabled or is suspended. It
+ * names a slot, not bytes: the next PUT of the key replaces that version's content in place.
+ */
+const NULL_VERSION = 'null';
+
+/**
  * Streams the exact object a notification named: by version when the bucket is versioned, else only
- * while its ETag is unchanged (an overwrite brings its own notification). Reports the ETag and
- * LastModified S3 sends with the bytes (the whole object's, also for a ranged GET).
+ * while its ETag is unchanged (an overwrite brings its own notification). The `null` version of a
+ * versioning-suspended bucket is overwritten in place, so it is read by version and ETag both.
+ * Reports the ETag, version id and LastModified S3 sends with the bytes (the whole object's, also
+ * for a ranged GET).
  */
 export class S3ObjectSource implements ObjectSource {
   constructor(private readonly s3: S3Client) {}
 
   async open(object: ObjectRef, fromByte: number): Promise<OpenedObject> {
     const notifiedETag = normalizeETag(object.eTag);
+    const pinnedByVersion = Boolean(object.versionId) && object.versionId !== NULL_VERSION;
     try {
       const response = await this.s3.send(
         new GetObjectCommand({
           Bucket: object.bucket,
           Key: object.key,
           VersionId: object.versionId,
-          IfMatch: object.versionId || !notifiedETag ? undefined : ifMatchHeader(notifiedETag),
+          IfMatch: pinnedByVersion || !notifiedETag ? undefined : ifMatchHeader(notifiedETag),
           Range: fromByte > 0 ? `bytes=${fromByte}-` : undefined,
         }),
       );
@@ -30,6 +39,7 @@ export class S3ObjectSource implements ObjectSource {
       return {
         body: response.Body as AsyncIterable<Uint8Array>,
         eTag: normalizeETag(response.ETag),
+        versionId: response.VersionId,
         lastModified: response.LastModified,
       };
     } catch (error) {

@@ -257,9 +257,12 @@ async function forward(
   let stoppedAt: number | undefined;
   let nextOffset = resumeAt;
   let readFailure: SluiceError | undefined;
+  // The bytes this pass read, which a continuation must read again (see pinnedToBytesRead).
+  let read: { readonly eTag?: string; readonly versionId?: string } = {};
 
   if (pipelines.length > 0) {
     const opened = await deps.objects.open(object, rangedFrom);
+    read = { eTag: normalizeETag(opened.eTag), versionId: opened.versionId };
     // The ETag of the bytes actually read names them on every path (a notification of a versioned
     // bucket, a replay's listing, a continuation's ranged GET); the notification's is a fallback.
     const eTag = normalizeETag(opened.eTag) ?? normalizeETag(object.eTag) ?? object.versionId ?? '';
@@ -407,11 +410,25 @@ async function forward(
     status: 'incomplete',
     summary,
     reason: readFailure ? 'object-unreadable' : destinationFailed ? 'destination-failed' : 'deadline',
-    work: { object, progress, encoding },
+    work: { object: pinnedToBytesRead(object, read), progress, encoding },
     madeProgress,
     attempted: pipelines.some((pipeline) => pipeline.attempted),
     failures,
   };
+}
+
+/**
+ * The object as a continuation names it: by the version and ETag of the bytes this pass read where the
+ * message named none. A replay's notification or `forward` name only an ETag, which a later overwrite
+ * of the key no longer matches: the continuation would find the version read gone (in a versioned
+ * bucket it is not), or, named by nothing, read other bytes from this pass's offsets.
+ */
+function pinnedToBytesRead(
+  object: ObjectWork['object'],
+  read: { readonly eTag?: string; readonly versionId?: string },
+): ObjectWork['object'] {
+  if ((object.versionId || !read.versionId) && (object.eTag || !read.eTag)) return object;
+  return { ...object, versionId: object.versionId || read.versionId, eTag: object.eTag || read.eTag };
 }
 
 /** A record that could not be read or built: it goes to the quarantine. */

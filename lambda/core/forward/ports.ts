@@ -10,6 +10,12 @@ export interface OpenedObject {
    */
   readonly eTag?: string;
   /**
+   * The version of the bytes being read, when the store names one (S3 in a versioned or
+   * versioning-suspended bucket). A continuation pins it, so it reads the same bytes whatever named
+   * the object first (a replay's notification or `forward` name none).
+   */
+  readonly versionId?: string;
+  /**
    * When the store stored the object (S3: the GET's `LastModified`, also for a ranged GET): the time
    * of records that carry none. Not the notification's `eventTime`: a multipart upload is notified
    * when it completes but stored as of when it was initiated, and a replay, listing the object,
