@@ -22,6 +22,7 @@ export function stateView(name: string, state: CollectorState | undefined) {
           code: state.lastErrorCode,
           message: state.lastErrorMessage ?? '',
           tiesAt: state.lastErrorTiesAt ?? null,
+          tiesEvents: state.lastErrorTiesEvents ?? null,
         }
       : null,
   };
@@ -38,7 +39,7 @@ export function renderState(data: ReturnType<typeof stateView>): string {
   if (lastError) lines.push(`last error: ${lastError.code}: ${lastError.message}`);
   if (lastError?.tiesAt) {
     lines.push(
-      `every run stops at ${lastError.tiesAt}; to skip the rest of it on purpose: sluice collect checkpoint ${data.collector} --skip-second`,
+      `every run stops at ${lastError.tiesAt}${lastError.tiesEvents !== null ? ` (at least ${lastError.tiesEvents} events share it)` : ''}; to skip the rest of it on purpose: sluice collect checkpoint ${data.collector} --skip-second`,
     );
   }
   return lines.join('\n');

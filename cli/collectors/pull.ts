@@ -1,3 +1,4 @@
+import { CollectorError } from '../../lambda/core/collectors/codes';
 import { collectorConfig, type CollectorConfig } from '../../lambda/core/collectors/config';
 import { Continuations } from '../../lambda/core/collectors/continuations';
 import type { CollectorClient, PageQuery } from '../../lambda/core/collectors/types';
@@ -43,6 +44,10 @@ export interface PullOptions {
   readonly deadline: number;
   /** Receives each event as one line of JSON (without the newline), in the API's order. */
   readonly write: (line: string) => Promise<void> | void;
+  /**
+   * True once the operator asked to stop: no page starts after it, and a page its client gave up on
+   * meanwhile (a pause: retries cut short by the same stop) ends the pull instead of failing it.
+   */
   readonly shouldStop?: () => boolean;
   readonly onPage?: (pages: number, events: number) => void;
 }
@@ -52,6 +57,11 @@ export interface PullResult {
   readonly events: number;
   /** Why it stopped: the API had no more, `-x`, or a signal. */
   readonly stoppedBy: 'caught-up' | 'one-page' | 'signal';
+  /**
+   * Stopped by a signal: the `--since` that reads the rest (RFC 3339): the newest event written, whose
+   * instant is read again (an API may have more events of it), else the range's start.
+   */
+  readonly resumeSince?: string;
 }
 
 /**
@@ -69,9 +79,24 @@ export async function pullEvents(client: CollectorClient, options: PullOptions):
   const recent = new RecentIds();
   let pages = 0;
   let events = 0;
+  let newestWritten = since;
+  const stopped = (): PullResult => ({
+    pages,
+    events,
+    stoppedBy: 'signal',
+    resumeSince: new Date(newestWritten).toISOString(),
+  });
   for (;;) {
-    if (options.shouldStop?.()) return { pages, events, stoppedBy: 'signal' };
-    const page = await client.fetchPage(query, { deadline: options.deadline });
+    if (options.shouldStop?.()) return stopped();
+    let page;
+    try {
+      page = await client.fetchPage(query, { deadline: options.deadline });
+    } catch (error) {
+      // A page still being retried when the operator stopped is left for the next pull, not a failure.
+      if (options.shouldStop?.() && error instanceof CollectorError && error.kind === 'pause')
+        return stopped();
+      throw error;
+    }
     pages += 1;
     for (const record of page.records) {
       const at = record.timestamp.epochMillis;
@@ -80,6 +105,7 @@ export async function pullEvents(client: CollectorClient, options: PullOptions):
       if (at < since || at > until || (page.requery && again)) continue;
       await options.write(record.line);
       events += 1;
+      newestWritten = Math.max(newestWritten, at);
     }
     options.onPage?.(pages, events);
     if (options.onePage) return { pages, events, stoppedBy: 'one-page' };

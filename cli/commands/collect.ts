@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeOutcome } from '../collectors/outcome';
+import { describeOutcome, resumePoint } from '../collectors/outcome';
 import { findCollector } from '../collectors/find';
 import type { CommandContext } from '../context';
 import { CommandFailed } from '../shared/errors';
@@ -21,7 +21,8 @@ The run stops when the API is caught up or when the collector's runTimeoutSecond
 next run continues). It never overlaps a scheduled run: while one holds the lease, this one does
 nothing (status "skipped"). Secrets are read with your credentials.
 Ctrl-C ends the run as a spent runTimeoutSeconds does, after the page in progress: what it holds is
-written, the checkpoint moved and the lease released (status "paused"; the next run continues).
+written, the checkpoint moved and the lease released (status "paused"), and it prints where the next
+run resumes. A page waiting to be retried (429, 5xx) is given up at once, never written past.
 Exit code: 0 caught up, paused or skipped; 1 when the run failed (see the code); 130 on a second
 Ctrl-C (exits at once: events written since the checkpoint are collected again by the next run,
 once its lease has expired).`,
@@ -33,11 +34,8 @@ once its lease has expired).`,
         const cli = context.config();
         const collector = findCollector(cli, name);
         const deployment = await context.deployment();
-        const runDeps = deps.collectDeps(
-          context.aws,
-          deployment,
-          deps.deploymentCheckpoints(context.aws, deployment),
-        );
+        const checkpoints = deps.deploymentCheckpoints(context.aws, deployment);
+        const runDeps = deps.collectDeps(context.aws, deployment, checkpoints);
         const stop = listenForStop(
           context.io,
           context.output,
@@ -47,8 +45,20 @@ once its lease has expired).`,
           const outcome = await deps.collectOnce(deps.collectorRuntimeConfigOf(cli.config, name), runDeps, {
             deadline: deps.fetchDeadline(Date.now(), collector.runTimeoutSeconds * 1000),
             shouldStop: () => stop.requested,
+            signal: stop.abortSignal,
           });
-          context.output.result({ collector: name, ...outcome }, () => describeOutcome(name, outcome));
+          // Stopped early, the operator needs where the next run starts: the checkpoint as stored.
+          const resume =
+            stop.requested && outcome.status !== 'skipped'
+              ? await resumePoint(name, () => checkpoints.read(name))
+              : undefined;
+          context.output.result(
+            { collector: name, ...outcome, ...(resume ? { resumesFrom: resume.since } : {}) },
+            () =>
+              resume
+                ? `${describeOutcome(name, outcome)}\nstopped by ${stop.signal}: ${resume.text}`
+                : describeOutcome(name, outcome),
+          );
           if (outcome.status === 'failed') throw new CommandFailed('', 1);
         } finally {
           stop.dispose();

@@ -32,6 +32,10 @@ function lineWriter(stream: NodeJS.WritableStream): (line: string) => Promise<vo
   };
 }
 
+function resumeHint(signal: NodeJS.Signals | undefined, since: string): string {
+  return `stopped by ${signal ?? 'a signal'}: the same command with --since ${since} reads the rest (the events of that instant again)`;
+}
+
 export function registerPull(program: Command, run: Runner): void {
   program
     .command('pull')
@@ -70,8 +74,9 @@ Secrets are read from Secrets Manager with your credentials. Events go out as th
 (with sluice_event_id added where the API gives no id), one per line.
 --to-bucket writes what the scheduled collector would, under <source prefix>/<logType>/, and the
 forwarder sends it on; events the collector wrote already are sent again (Elasticsearch keeps one
-per id). Ctrl-C stops after the page in progress (--to-bucket: after writing what it holds); a page
-that is still being retried (an API answering 503, or not at all) holds it until a second Ctrl-C.
+per id). Ctrl-C stops after the page in progress (--to-bucket: after writing what it holds) and
+prints the --since that reads the rest; a page waiting to be retried (429, 5xx) is given up at once,
+a request in flight is waited for (an API that never answers: until requestTimeoutSeconds).
 Exit code: 0 when the range was read (or -x's one query), also when stopped by Ctrl-C; 1 when the
 API, its secret or the bucket failed (what was written stays written);
 2 bad usage or configuration; 130 on a second Ctrl-C (exits at once).`,
@@ -113,6 +118,7 @@ API, its secret or the bucket failed (what was written stays written);
             const outcome = await deps.collectOnce(runtime, runDeps, {
               deadline: Date.now() + PULL_BUDGET_MS,
               shouldStop: () => stop.requested,
+              signal: stop.abortSignal,
               since,
               until,
               onePage: Boolean(options.x),
@@ -121,10 +127,15 @@ API, its secret or the bucket failed (what was written stays written);
               },
             });
             progress.stop();
+            // Stopped early, the backfill is only as far as its newest written event: say how to go on.
+            const resumeSince =
+              stop.requested && outcome.status === 'paused'
+                ? (outcome.newestEventAt ?? since.toISOString())
+                : undefined;
             context.output.result(
-              { collector: name, since, until, ...outcome },
+              { collector: name, since, until, ...outcome, ...(resumeSince ? { resumeSince } : {}) },
               () =>
-                `${describeOutcome(name, outcome)}; ${range}, under ${runtime.prefix}/${collector.logType}/`,
+                `${describeOutcome(name, outcome)}; ${range}, under ${runtime.prefix}/${collector.logType}/${resumeSince ? `\n${resumeHint(stop.signal, resumeSince)}` : ''}`,
             );
             if (outcome.status === 'failed') throw new CommandFailed('', 1);
           } finally {
@@ -134,13 +145,17 @@ API, its secret or the bucket failed (what was written stays written);
           return;
         }
 
+        const stop = listenForStop(context.io, context.output, 'stopping after the page in progress');
         const transport = new deps.HttpClient({ maxSockets: 2 });
         const client = deps.createCollectorClient(collector, {
           secrets: deps.operatorSecrets(context.aws),
-          api: { transport, requestTimeoutMs: collector.requestTimeoutSeconds * 1000 },
+          api: {
+            transport,
+            requestTimeoutMs: collector.requestTimeoutSeconds * 1000,
+            signal: stop.abortSignal,
+          },
         });
         const file = options.out ? createWriteStream(resolve(context.io.cwd, options.out)) : undefined;
-        const stop = listenForStop(context.io, context.output, 'stopping after the page in progress');
         try {
           const result = await deps.pullEvents(client, {
             since,
@@ -153,7 +168,7 @@ API, its secret or the bucket failed (what was written stays written);
               context.output.note(`page ${pages}: ${events} event(s) so far`, { pages, events }),
           });
           context.output.note(
-            `${result.events} event(s) in ${result.pages} page(s) from collector ${name}, ${range}${result.stoppedBy === 'signal' ? ' (interrupted)' : ''}${options.out ? ` → ${options.out}` : ''}`,
+            `${result.events} event(s) in ${result.pages} page(s) from collector ${name}, ${range}${result.stoppedBy === 'signal' ? ' (interrupted)' : ''}${options.out ? ` → ${options.out}` : ''}${result.resumeSince ? `\n${resumeHint(stop.signal, result.resumeSince)}` : ''}`,
             { collector: name, ...result },
           );
         } finally {

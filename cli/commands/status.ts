@@ -8,7 +8,13 @@ import type { StatusReport } from '../status/status';
 import { DEFAULT_THRESHOLDS } from '../status/verdict';
 import type { Runner } from './runner';
 
-function renderCollectors(collectors: readonly CollectorStatus[]): string {
+/** The stuck-tie line's wording lives with the collectors' code, loaded with the report. */
+type DescribeStuckTie = (collector: string, tie: NonNullable<CollectorStatus['stuck']>) => string;
+
+function renderCollectors(
+  collectors: readonly CollectorStatus[],
+  describeStuckTie: DescribeStuckTie,
+): string {
   const lines = [
     table([
       ['collector', 'last run', 'ended', 'events', 'newest event', 'lag', 'resumes at'],
@@ -29,11 +35,12 @@ function renderCollectors(collectors: readonly CollectorStatus[]): string {
     if (collector.lastError) {
       lines.push(`collector ${collector.name}: ${collector.lastError.code} ${collector.lastError.message}`);
     }
+    if (collector.stuck) lines.push(describeStuckTie(collector.name, collector.stuck));
   }
   return lines.join('\n');
 }
 
-function render(report: StatusReport): string {
+function render(report: StatusReport, describeStuckTie: DescribeStuckTie): string {
   const lines = [`${report.deployment} · bucket ${report.bucket}`, ''];
   lines.push(
     table([
@@ -65,7 +72,8 @@ function render(report: StatusReport): string {
   lines.push(
     `quarantined: ${report.quarantine.objects}${report.quarantine.truncated ? '+' : ''} object(s) under ${report.quarantine.prefix}/`,
   );
-  if (report.collectors && report.collectors.length > 0) lines.push('', renderCollectors(report.collectors));
+  if (report.collectors && report.collectors.length > 0)
+    lines.push('', renderCollectors(report.collectors, describeStuckTie));
   lines.push(`verdict: ${report.verdict.summary}`);
   return lines.join('\n');
 }
@@ -90,11 +98,15 @@ export function registerStatus(program: Command, run: Runner): void {
     )
     .addHelpText(
       'after',
-      '\nExit code: 0 whatever the verdict (scripts read .verdict.state from --json); 1 when the deployment cannot be read.',
+      `
+A collector stopped by COLLECTOR_TIES_EXCEED_PAGE shows the second every run stops at, how many
+events share it, and the command past it (.collectors[].stuck in --json).
+Exit code: 0 whatever the verdict (scripts read .verdict.state from --json); 1 when the deployment cannot be read.`,
     )
     .action(
       run(async (context: CommandContext, options: { maxAge: number; quarantineLimit: number }) => {
         const { collectStatus } = await import('../status/status.js');
+        const { describeStuckTie } = await import('../collectors/stuck-tie.js');
         const { sourcesWithAlerts } = await import('../../lambda/core/config/alerts-source.js');
         const deployment = await context.deployment();
         const config = context.optionalConfig();
@@ -114,7 +126,7 @@ export function registerStatus(program: Command, run: Runner): void {
           quarantineLimit: options.quarantineLimit,
           thresholds: { ...DEFAULT_THRESHOLDS, maxAgeSeconds: options.maxAge },
         });
-        context.output.result(report, render);
+        context.output.result(report, (shown) => render(shown, describeStuckTie));
       }),
     );
 }

@@ -1,6 +1,8 @@
 import type { CollectorState } from '../../lambda/adapters/dynamodb-checkpoint-store';
 import type { CollectorConfig } from '../../lambda/core/collectors/config';
 import { errorCode, errorMessage } from '../../lambda/core/errors';
+import { precisionOf } from '../collectors/checkpoint-move';
+import { stuckTie, type StuckTie } from '../collectors/stuck-tie';
 
 /** What `sluice status` shows of one collector, from its item in the checkpoint table. */
 export interface CollectorStatus {
@@ -20,6 +22,8 @@ export interface CollectorStatus {
   readonly lastSuccessAt: string | null;
   /** The last run's failure (cleared by the next good run), or why the item cannot be read. */
   readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** The last run stopped at COLLECTOR_TIES_EXCEED_PAGE: the instant every run stops before, and the way past it. */
+  readonly stuck: StuckTie | null;
   /** Where the next run starts: the resume time, whether it holds the API's cursor, and how many events it remembers writing (those of the lookback window, not written again). */
   readonly checkpoint: {
     readonly since: string;
@@ -59,6 +63,7 @@ function statusOf(
     lastError: state?.lastErrorCode
       ? { code: state.lastErrorCode, message: state.lastErrorMessage ?? '' }
       : null,
+    stuck: stuckTie(collector.name, state, precisionOf(collector)),
     checkpoint: state?.checkpoint
       ? {
           since: state.checkpoint.since,
@@ -104,9 +109,11 @@ export function collectorHealth(statuses: readonly CollectorStatus[]): {
   return {
     failing: statuses
       .filter((status) => status.lastError)
-      .map(
-        (status) =>
-          `collector ${status.name} failed: ${status.lastError!.code}. Fix the cause; the next scheduled run retries (or: sluice collect ${status.name})`,
+      .map((status) =>
+        // A tie is not retried away: the next runs stop at the same instant until the operator acts.
+        status.stuck
+          ? `collector ${status.name} failed: ${status.lastError!.code} at ${status.stuck.at}; every run stops there until the configuration is fixed or: ${status.stuck.command}`
+          : `collector ${status.name} failed: ${status.lastError!.code}. Fix the cause; the next scheduled run retries (or: sluice collect ${status.name})`,
       ),
     behind: statuses
       .filter((status) => status.lagSeconds !== null && status.lagSeconds > status.lagAlarmSeconds)

@@ -31,6 +31,8 @@ export interface CollectorState {
   readonly lastErrorMessage?: string;
   /** The last failure was `COLLECTOR_TIES_EXCEED_PAGE` at this second (see `RunOutcome.tiesAt`). */
   readonly lastErrorTiesAt?: string;
+  /** With `lastErrorTiesAt`: the events of that second the API gave in one page (`RunOutcome.tiesEvents`). */
+  readonly lastErrorTiesEvents?: number;
   readonly lastSuccessAt?: string;
   readonly newestEventAt?: string;
 }
@@ -154,6 +156,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
       lastErrorCode: text('lastErrorCode'),
       lastErrorMessage: text('lastErrorMessage'),
       lastErrorTiesAt: text('lastErrorTiesAt'),
+      lastErrorTiesEvents: number('lastErrorTiesEvents'),
       lastSuccessAt: text('lastSuccessAt'),
       newestEventAt: text('newestEventAt'),
     };
@@ -251,9 +254,15 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
       } else {
         remove.push('lastErrorTiesAt');
       }
+      if (outcome.tiesAt !== undefined && outcome.tiesEvents !== undefined) {
+        set.push('lastErrorTiesEvents = :tiesEvents');
+        values[':tiesEvents'] = { N: String(outcome.tiesEvents) };
+      } else {
+        remove.push('lastErrorTiesEvents');
+      }
     } else {
       // A run that did not fail clears the last error: the alarm and `status` show the present.
-      remove.push('lastErrorCode', 'lastErrorMessage', 'lastErrorTiesAt');
+      remove.push('lastErrorCode', 'lastErrorMessage', 'lastErrorTiesAt', 'lastErrorTiesEvents');
       set.push('lastSuccessAt = :at');
     }
     try {

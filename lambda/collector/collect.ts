@@ -52,6 +52,11 @@ export interface CollectOptions {
   readonly onePage?: boolean;
   /** Asked before each page: true ends the run early, as a spent budget does (a worker shutting down). */
   readonly shouldStop?: () => boolean;
+  /**
+   * Aborted with `shouldStop` (the CLI's first Ctrl-C): ends a page's wait between retries at once
+   * instead of at the deadline. Default: none (the Lambda function's runs end at their deadline).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -66,7 +71,12 @@ export async function collectOnce(
   const now = deps.now ?? Date.now;
   const client = createCollectorClient(runtime.collector, {
     secrets: deps.secrets,
-    api: { transport: deps.transport, requestTimeoutMs: runtime.collector.requestTimeoutSeconds * 1000, now },
+    api: {
+      transport: deps.transport,
+      requestTimeoutMs: runtime.collector.requestTimeoutSeconds * 1000,
+      now,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
   });
   const settings = collectorRunSettings(runtime);
   return runCollector(

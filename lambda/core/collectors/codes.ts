@@ -22,7 +22,10 @@ export const CollectorCodes = {
    * events after it; the rest of that instant cannot be asked for. The run stops before it, every run.
    */
   TIES_EXCEED_PAGE: 'COLLECTOR_TIES_EXCEED_PAGE',
-  /** The run's time budget ended before the API was caught up (not a failure: the next run continues). */
+  /**
+   * The run's time budget ended before the API was caught up, or an operator stopped a CLI run (not a
+   * failure: the next run continues).
+   */
   BUDGET_SPENT: 'COLLECTOR_BUDGET_SPENT',
   /** Another run of the same collector holds the lease: this run did nothing. */
   LEASE_HELD: 'COLLECTOR_LEASE_HELD',

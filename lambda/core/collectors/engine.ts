@@ -269,7 +269,7 @@ export function firstCheckpoint(now: number, lookbackMs: number): Checkpoint {
   return { version: 2, since: new Date(now - lookbackMs).toISOString(), written: [] };
 }
 
-type Stop = Pick<RunOutcome, 'status' | 'code' | 'message' | 'tiesAt'>;
+type Stop = Pick<RunOutcome, 'status' | 'code' | 'message' | 'tiesAt' | 'tiesEvents'>;
 
 function stopFor(error: unknown): Stop {
   const paused = error instanceof CollectorError && error.kind === 'pause';
@@ -279,9 +279,10 @@ function stopFor(error: unknown): Stop {
     message: errorMessage(error),
   } as const;
   const bound = error instanceof CollectorError ? error.context.bound : undefined;
+  const events = error instanceof CollectorError ? error.context.events : undefined;
   return error instanceof CollectorError &&
     error.code === CollectorCodes.TIES_EXCEED_PAGE &&
     typeof bound === 'string'
-    ? { ...stop, tiesAt: bound }
+    ? { ...stop, tiesAt: bound, ...(typeof events === 'number' ? { tiesEvents: events } : {}) }
     : stop;
 }

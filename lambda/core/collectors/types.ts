@@ -115,6 +115,11 @@ export interface RunOutcome {
    */
   readonly tiesAt?: string;
   /**
+   * With `tiesAt`: how many events of that instant the API gave in its page, all within it (at least
+   * that many share it; how many more is unknown).
+   */
+  readonly tiesEvents?: number;
+  /**
    * Why the lease could not be given up after the run (its outcome stands: what it wrote is
    * checkpointed); the lease then lapses on its own, and runs until then are skipped.
    */

@@ -90,6 +90,49 @@ describe('sluice collect checkpoint: the way past COLLECTOR_TIES_EXCEED_PAGE, on
     return found.sort();
   }
 
+  interface StatusCollector {
+    name: string;
+    stuck: { at: string; unit: string; atLeastEvents: number | null; command: string } | null;
+  }
+  async function statusOf(): Promise<{ collector: StatusCollector; verdict: { reasons: string[] } }> {
+    const status = await cli(['status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const report = status.json<{ collectors: StatusCollector[]; verdict: { reasons: string[] } }>();
+    return { collector: report.collectors.find((c) => c.name === 'tied')!, verdict: report.verdict };
+  }
+
+  it('sluice status shows the stuck second, how many events share it, and the command past it', async () => {
+    const stopped = await cli(['collect', 'tied', '--json']);
+    assert.equal(stopped.json<RunOutcome>().code, 'COLLECTOR_TIES_EXCEED_PAGE', stopped.stderr);
+
+    const command = 'sluice collect checkpoint tied --skip-second';
+    const { collector, verdict } = await statusOf();
+    assert.deepEqual(collector.stuck, {
+      at: new Date(second).toISOString(),
+      unit: 'second',
+      atLeastEvents: CAP,
+      command,
+    });
+    assert.ok(
+      verdict.reasons.some(
+        (reason) => reason.includes(command) && !reason.includes('next scheduled run retries'),
+      ),
+      verdict.reasons.join('\n'),
+    );
+    const human = await cli(['status']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.ok(
+      human.stdout.includes(
+        `collector tied is stuck at second ${new Date(second).toISOString().slice(0, 19)}Z: at least ${CAP} events (a whole page) share it`,
+      ),
+      human.stdout,
+    );
+    assert.ok(
+      human.stdout.includes(`on purpose (those events are never collected): ${command}`),
+      human.stdout,
+    );
+  });
+
   it('names the command in the error, shows the second, and moves past it only when confirmed', async () => {
     const stopped = await cli(['collect', 'tied', '--json']);
     assert.equal(stopped.code, 1, stopped.stderr);
@@ -145,5 +188,6 @@ describe('sluice collect checkpoint: the way past COLLECTOR_TIES_EXCEED_PAGE, on
     assert.deepEqual(await writtenIds(), [...ids.t, ...ids.u.slice(0, CAP), ...ids.v].sort());
     const again = await cli(['collect', 'checkpoint', 'tied', '--skip-second', '--yes']);
     assert.equal(again.code, 2, 'no second to skip once a run succeeded');
+    assert.equal((await statusOf()).collector.stuck, null, 'status shows no tie once a run got past it');
   });
 });

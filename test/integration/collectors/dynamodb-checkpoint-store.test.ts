@@ -4,7 +4,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/cli
 import { CHECKPOINT_KEY, DynamoDbCheckpointStore } from '../../../lambda/adapters/dynamodb-checkpoint-store';
 import { CollectorCodes, CollectorError } from '../../../lambda/core/collectors/codes';
 import { runCollector } from '../../../lambda/core/collectors/engine';
-import type { Checkpoint } from '../../../lambda/core/collectors/types';
+import type { Checkpoint, RunOutcome } from '../../../lambda/core/collectors/types';
 import { encodeEntry, entryOf } from '../../../lambda/core/collectors/written-ids';
 import { CursorApi, rememberedIds, World } from '../../unit/collectors/fakes';
 import { motoClientConfig, startMoto, type MotoServer } from '../../support/moto';
@@ -118,6 +118,32 @@ describe('the DynamoDB checkpoint store and its lease (moto)', () => {
     const state = await store.read('failing');
     assert.equal(state?.lastErrorCode, undefined);
     assert.ok(state?.lastSuccessAt);
+  });
+
+  it('keeps a tie’s instant and event count with its failure, and drops both with the next outcome', async () => {
+    const tie = async (outcome: RunOutcome) => (await store.acquire('tied', 60_000))!.release(outcome);
+    const failed = { status: 'failed', recordsWritten: 0, objectsWritten: 0 } as const;
+    await tie({
+      ...failed,
+      code: CollectorCodes.TIES_EXCEED_PAGE,
+      tiesAt: '2024-05-08T11:00:07.000Z',
+      tiesEvents: 100,
+    });
+    let state = await store.read('tied');
+    assert.equal(state?.lastErrorTiesAt, '2024-05-08T11:00:07.000Z');
+    assert.equal(state?.lastErrorTiesEvents, 100);
+    await tie({ ...failed, code: CollectorCodes.AUTH_FAILED });
+    state = await store.read('tied');
+    assert.equal(state?.lastErrorTiesAt, undefined);
+    assert.equal(state?.lastErrorTiesEvents, undefined, 'another failure has no tie');
+    await tie({
+      ...failed,
+      code: CollectorCodes.TIES_EXCEED_PAGE,
+      tiesAt: '2024-05-08T11:00:07.000Z',
+      tiesEvents: 100,
+    });
+    await tie({ status: 'caught-up', recordsWritten: 0, objectsWritten: 0 });
+    assert.equal((await store.read('tied'))?.lastErrorTiesEvents, undefined, 'a good run clears it');
   });
 
   it('refuses to start from a checkpoint it cannot read, rather than starting over', async () => {

@@ -53,6 +53,57 @@ describe("collectors in sluice status's verdict", () => {
     assert.deepEqual(health.behind, ["collector behind's newest event is 10800 s old (> 3600 s)"]);
   });
 
+  it('shows a tie every run stops at, and the command past it, only when the last run stopped there', async () => {
+    const tied = (tiesEvents?: number): CollectorState => ({
+      lastRunStatus: 'failed',
+      lastErrorCode: 'COLLECTOR_TIES_EXCEED_PAGE',
+      lastErrorMessage: 'the API returned a whole page of 100 events within one second',
+      lastErrorTiesAt: '2024-05-08T11:00:07.000Z',
+      ...(tiesEvents !== undefined ? { lastErrorTiesEvents: tiesEvents } : {}),
+    });
+    const millis = collectorConfig.parse({
+      type: 'http-json',
+      name: 'millis',
+      source: 'audit',
+      logType: 'millis',
+      url: 'https://api.example.com/events',
+      query: { since: '{since}' },
+      auth: { type: 'none' },
+      timestampField: 'time',
+      timeFormat: 'epoch-millis',
+      pagination: { type: 'since' },
+    });
+    const byName: Record<string, CollectorState> = {
+      tied: tied(100),
+      millis: { ...tied(), lastErrorTiesAt: '2024-05-08T11:00:07.123Z' },
+      legacy: { ...tied(100), lastErrorTiesAt: undefined },
+      other: { lastRunStatus: 'failed', lastErrorCode: 'COLLECTOR_AUTH_FAILED', lastErrorMessage: 'no' },
+    };
+    const [tiedStatus, millisStatus, legacy, other] = await collectorStatuses(
+      [collector('tied'), millis, collector('legacy'), collector('other')],
+      async (name) => byName[name],
+      NOW,
+    );
+    assert.deepEqual(tiedStatus.stuck, {
+      at: '2024-05-08T11:00:07.000Z',
+      unit: 'second',
+      atLeastEvents: 100,
+      command: 'sluice collect checkpoint tied --skip-second',
+    });
+    assert.deepEqual(millisStatus.stuck, {
+      at: '2024-05-08T11:00:07.123Z',
+      unit: 'millisecond',
+      atLeastEvents: null,
+      command: 'sluice collect checkpoint millis --skip-second',
+    });
+    assert.equal(legacy.stuck, null, 'a failure stored without its second names none');
+    assert.equal(other.stuck, null);
+    const [reason] = collectorHealth([tiedStatus]).failing;
+    assert.match(reason, /COLLECTOR_TIES_EXCEED_PAGE at 2024-05-08T11:00:07\.000Z; every run stops there/);
+    assert.match(reason, /sluice collect checkpoint tied --skip-second$/);
+    assert.doesNotMatch(reason, /next scheduled run retries/, 'a tie is not retried away');
+  });
+
   it('is a backlog when a collector is behind, failing when one failed, healthy without either', () => {
     assert.equal(
       verdictOf({ queues: [...EMPTY_QUEUES], collectors: { failing: [], behind: [] } }).state,

@@ -30,8 +30,10 @@ describe('listenForStop: the CLI Ctrl-C convention', () => {
     const fake = fakeIo();
     const stop = listenForStop(fake.io, new Output(fake.io, false), 'stopping after the page in progress');
     assert.equal(stop.requested, false);
+    assert.equal(stop.abortSignal.aborted, false);
     fake.send('SIGINT');
     assert.equal(stop.requested, true);
+    assert.equal(stop.abortSignal.aborted, true, 'what waits (a retry) is woken by the first signal');
     assert.equal(await stop.stopped, 'SIGINT');
     assert.deepEqual(fake.exits, [], 'the first signal does not end the process');
     assert.match(fake.err(), /SIGINT: stopping after the page in progress \(a second Ctrl-C exits at once\)/);

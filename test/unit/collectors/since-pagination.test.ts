@@ -104,6 +104,8 @@ describe(`an http-json API with a time filter and no continuation, capping pages
       assert.equal(outcome.status, 'failed');
       assert.equal(outcome.code, CollectorCodes.TIES_EXCEED_PAGE);
       assert.match(outcome.message ?? '', new RegExp(`3 events within one second ${tied}Z`));
+      assert.equal(outcome.tiesAt, `${tied}.000Z`);
+      assert.equal(outcome.tiesEvents, 3, 'the page of that second the API gave');
     }
     assert.deepEqual(written(), ids(0, 5), 'the events before it, and the page of it the API gives');
     assert.ok(

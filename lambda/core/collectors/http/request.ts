@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { HttpResponse, HttpTransport } from '../../http/client';
 import { planRetry, parseRetryAfter, type RetryPolicy } from '../../retry/backoff';
 import { CollectorCodes, CollectorError } from '../codes';
@@ -15,9 +16,16 @@ export interface ApiCallSettings {
   readonly transport: HttpTransport;
   readonly requestTimeoutMs: number;
   readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Waits between retries; may return early once `signal` aborts. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   readonly retryPolicy?: RetryPolicy;
+  /**
+   * An operator's stop (the CLI's first Ctrl-C): it ends the wait between retries at once, and no
+   * retry starts after it; a request in flight still gets its answer. Default: none (the Lambda
+   * function's runs end at their deadline only).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** APIs ask for minutes at a time; the run's deadline is what really bounds the retries. */
@@ -27,7 +35,11 @@ export const COLLECTOR_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetries: 20,
 });
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, signal ? { signal } : undefined).catch((error: unknown) => {
+    // An abort only cuts the wait short: the retry loop sees the signal and stops.
+    if (!signal?.aborted) throw error;
+  });
 
 /** Where a request went, for errors and logs: never the query (it may carry a filter) nor a header. */
 export function describeUrl(url: URL): { host: string; path: string } {
@@ -125,8 +137,25 @@ export async function sendApiRequest(
     }
     const plan = planRetry({ attempt, policy, now: now(), deadline, retryAfterMs, random: settings.random });
     if (!plan.retry) throw failure;
-    await sleep(plan.delayMs);
+    if (!settings.signal?.aborted) await sleep(plan.delayMs, settings.signal);
+    if (settings.signal?.aborted) throw stoppedWhileRetrying(failure, where);
   }
+}
+
+/**
+ * A stop while a request waits to be retried ends the run as a spent budget does (`paused`, what was
+ * read is written): the operator asked for it, and the API's outage is the next run's to wait out.
+ */
+function stoppedWhileRetrying(
+  failure: CollectorError,
+  where: { host: string; path: string },
+): CollectorError {
+  return new CollectorError(
+    CollectorCodes.BUDGET_SPENT,
+    `stopped on request while waiting to retry ${where.host}${where.path} (${failure.code}); the next run continues`,
+    { ...where, retrying: failure.code },
+    { cause: failure, kind: 'pause' },
+  );
 }
 
 function rejected(response: HttpResponse, where: { host: string; path: string }): CollectorError {
