@@ -1,6 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { SluiceError } from '../lambda/core/errors';
-import { awsSetupError } from './aws/setup-errors';
+import { namedProfile, sharedProfiles } from './aws/profiles';
+import { awsSetupError, awsSetupFailure } from './aws/setup-errors';
 import { createProgram } from './program';
 import { CommandFailed, EXIT, exitCodeOf } from './shared/errors';
 import { processIo, type CliIo } from './shared/io';
@@ -19,7 +20,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (thrown) {
-    const error = awsSetupError(thrown) ?? thrown;
+    const error =
+      (await explainAwsSetup(thrown, program.opts<{ profile?: string }>().profile, io.env)) ?? thrown;
     if (error instanceof CommanderError) {
       // Help and version exit 0; a usage error has already been printed by commander.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -38,6 +40,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     }
     return exitCodeOf(error);
   }
+}
+
+/** The shared AWS files are read only when the SDK has failed for want of a region or credentials. */
+async function explainAwsSetup(thrown: unknown, flag: string | undefined, env: NodeJS.ProcessEnv) {
+  if (!awsSetupFailure(thrown)) return undefined;
+  const named = namedProfile(flag, env);
+  return awsSetupError(thrown, named ? { named, shared: await sharedProfiles(env) } : undefined);
 }
 
 function jsonError(message: string, code?: string): string {

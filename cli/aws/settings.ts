@@ -1,5 +1,6 @@
 import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
 import { boundedRequestHandler, type BoundedRequestHandler } from '../../lambda/adapters/request-bounds';
+import { checkedEndpoint, isAwsEndpoint } from './endpoint';
 
 /** What the standard AWS environment and the global flags say about reaching AWS. */
 export interface AwsSettings {
@@ -27,13 +28,13 @@ export function awsSettings(
   flags: { region?: string; profile?: string; endpointUrl?: string } = {},
 ): AwsSettings {
   const base = awsClientConfig(env);
-  const endpoint = flags.endpointUrl ?? base.endpoint;
+  const endpoint = checkedEndpoint(flags.endpointUrl ?? base.endpoint);
   const profile = flags.profile ?? env.AWS_PROFILE;
   const explicitPathStyle = env.SLUICE_S3_FORCE_PATH_STYLE;
   const forcePathStyle =
     explicitPathStyle !== undefined
       ? explicitPathStyle === 'true'
-      : endpoint !== undefined && !/\.amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+      : endpoint !== undefined && !isAwsEndpoint(endpoint);
   return {
     region: flags.region ?? base.region,
     profile,

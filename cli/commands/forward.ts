@@ -40,10 +40,23 @@ interface ForwardReport {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function render(report: ForwardReport): string {
+/** Enough to see why, not every key of a large prefix (`--json` lists them all). */
+const SKIPPED_SHOWN = 10;
+
+function skippedLines(skipped: readonly SkippedTarget[]): string[] {
+  const lines = skipped.slice(0, SKIPPED_SHOWN).map((target) => `skipped: ${target.key}: ${target.reason}`);
+  if (skipped.length > SKIPPED_SHOWN)
+    lines.push(`skipped: ${skipped.length - SKIPPED_SHOWN} more (--json lists them)`);
+  return lines;
+}
+
+export function render(report: ForwardReport): string {
   const { objects } = report;
   if (report.dryRun) {
-    return `dry run: would forward ${objects.listed - objects.skipped} object(s) (${formatBytes(report.bytes)}) to ${report.destinations.join(', ')}; ${objects.skipped} skipped`;
+    return [
+      `dry run: would forward ${objects.listed - objects.skipped} object(s) (${formatBytes(report.bytes)}) to ${report.destinations.join(', ')}; ${objects.skipped} skipped`,
+      ...skippedLines(report.skipped),
+    ].join('\n');
   }
   const lines = [
     `forwarded ${objects.forwarded} of ${objects.listed} object(s): ${report.stats?.records ?? 0} record(s), ${formatBytes(report.stats?.bytes ?? 0)} read; ${objects.failed} failed, ${objects.skipped} skipped`,
@@ -64,6 +77,7 @@ function render(report: ForwardReport): string {
   }
   for (const failure of report.failures)
     lines.push(`failed: ${failure.key}: ${failure.code} ${failure.message}`);
+  lines.push(...skippedLines(report.skipped));
   lines.push(`quarantine: ${report.quarantine}`);
   return lines.join('\n');
 }
@@ -133,6 +147,7 @@ Ctrl-C (exits at once: the objects in progress may be partly delivered).`,
             sourceName: options.source,
             logType: options.logType,
             local: new Set(files.map((file) => file.ref.key)),
+            configured: new Set(cli.config.sources.map((source) => source.name)),
           });
           const bytes = targets.reduce((sum, target) => sum + (target.ref.size ?? 0), 0);
           const quarantineDir = resolve(context.io.cwd, options.quarantineDir ?? 'sluice-quarantine');

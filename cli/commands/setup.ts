@@ -25,9 +25,15 @@ export function registerSetup(program: Command, run: Runner): void {
     .command('setup')
     .description(
       "Prepare a destination's receiving side for sluice (index templates, retention, an append-only writer)",
-    );
+    )
+    // The subcommand's term is 37 columns: below commander's default of 40 left for the summary,
+    // the summary is printed unwrapped, as one line of well over 80.
+    .configureHelp({ minWidthToWrap: 30 });
   setup
     .command('elasticsearch')
+    .summary(
+      'Index templates, data streams, retention and an append-only writer on Elasticsearch / OpenSearch',
+    )
     .description(
       "Create or update, on an Elasticsearch or OpenSearch destination, the index template of each data stream sluice writes to, the data streams, a lifecycle policy with the destination's retentionDays (ILM / ISM), and a role plus credential that may only add documents",
     )

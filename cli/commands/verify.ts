@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isValidLogType } from '../../lambda/core/layout/key-layout';
 import { DEFAULT_KEY_LAYOUT } from '../../lambda/core/layout/key-pattern';
+import { isAwsEndpoint } from '../aws/endpoint';
 import type { CommandContext } from '../context';
 import { CommandFailed, usageError } from '../shared/errors';
 import { parsePositive } from '../shared/time-arg';
@@ -18,7 +19,8 @@ interface VerifyOptions {
 
 const mark = (state: CheckState) => ({ pass: 'ok  ', fail: 'FAIL', pending: '... ', skipped: 'skip' })[state];
 
-function render(report: VerifyReport): string {
+/** `localEndpoint`: the non-AWS endpoint the command ran against, where no forwarder publishes metrics. */
+export function render(report: VerifyReport, localEndpoint?: string): string {
   if (report.dryRun) {
     return `dry run: would write the vendor test object ${report.testObject} and the canary ${report.canary.key}, then wait for the object queue to drain, the DLQ to stay at ${report.deadLetters.before} and${report.checks.metricsMoved === 'skipped' ? '' : ' the forwarder metrics to move'}`;
   }
@@ -28,10 +30,22 @@ function render(report: VerifyReport): string {
     `${mark(report.checks.queueDrained)} object queue drained`,
     `${mark(report.checks.deadLetterQueueFlat)} object DLQ did not grow (${report.deadLetters.before} → ${report.deadLetters.after})`,
     `${mark(report.checks.metricsMoved)} forwarder metrics moved${report.objectsForwarded !== undefined ? ` (ObjectsForwarded ${report.objectsForwarded})` : ''}`,
-    report.passed
-      ? `verified in ${report.waitedSeconds}s: the canary was forwarded`
-      : `NOT verified after ${report.waitedSeconds}s: read the forwarder's logs, then sluice status`,
+    verdict(report, localEndpoint),
   ].join('\n');
+}
+
+function verdict(report: VerifyReport, localEndpoint: string | undefined): string {
+  if (report.passed) return `verified in ${report.waitedSeconds}s: the canary was forwarded`;
+  const { queueDrained, deadLetterQueueFlat, metricsMoved } = report.checks;
+  // "Read the forwarder's logs" sends the operator after a fault that is not there: with the
+  // queue drained and the DLQ flat, the canary went through, and only the metric is missing.
+  if (queueDrained === 'pass' && deadLetterQueueFlat === 'pass' && metricsMoved === 'fail') {
+    const why = localEndpoint
+      ? `${localEndpoint} is not AWS, and neither sluice dev nor sluice run publishes CloudWatch metrics. Fix: pass --no-metrics`
+      : `if the forwarder is a self-hosted sluice run, it publishes none: pass --no-metrics; else read the forwarder's logs`;
+    return `NOT verified after ${report.waitedSeconds}s: the object queue drained and the DLQ did not grow, but the forwarder's ObjectsForwarded metric did not move: ${why}`;
+  }
+  return `NOT verified after ${report.waitedSeconds}s: read the forwarder's logs, then sluice status`;
 }
 
 export function registerVerify(program: Command, run: Runner): void {
@@ -82,6 +96,14 @@ Exit code: 0 verified, 1 not verified.`,
         if (!isValidLogType(options.logType))
           throw usageError(`--log-type '${options.logType}' must be 1-64 letters, digits, - or _`);
         const deployment = await context.deployment();
+        const endpoint = context.awsSettings.endpoint;
+        const localEndpoint = endpoint && !isAwsEndpoint(endpoint) ? endpoint : undefined;
+        if (localEndpoint && options.metrics && !options.dryRun) {
+          // Said before the wait, not after it: the default --timeout is five minutes.
+          context.output.warn(
+            `${localEndpoint} is not AWS: unless something publishes the forwarder's metrics there, verify waits --timeout (${options.timeout}s) for them and fails; pass --no-metrics (sluice dev and sluice run publish none)`,
+          );
+        }
         const progress = context.output.progress('verify: seconds waited', Math.round(options.timeout));
         const report = await verify({
           s3: context.aws.s3,
@@ -102,7 +124,7 @@ Exit code: 0 verified, 1 not verified.`,
             ),
         });
         progress.stop();
-        context.output.result(report, render);
+        context.output.result(report, (result) => render(result, localEndpoint));
         if (!report.passed) throw new CommandFailed('', 1);
       }),
     );

@@ -23,8 +23,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What stopped moto: a Python that is not there, else its last line (ModuleNotFoundError, …). */
+function whyNot(
+  python: string,
+  spawnError: Error | undefined,
+  exitCode: number | null,
+  stderr: string,
+): string {
+  if ((spawnError as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    return `: ${python} is not on PATH (${spawnError?.message}); moto runs on Python 3`;
+  }
+  const last = stderr.trim().split('\n').at(-1);
+  return ` (${spawnError?.message ?? `exit code ${exitCode}`})${last ? `: ${last}` : ''}`;
+}
+
 const UNAVAILABLE_FIX =
-  "Fix: install it (pip install 'moto[server]'), or point AWS_ENDPOINT_URL at an S3/SQS-compatible endpoint that is already running";
+  "Fix: install it (pip install 'moto[server]', with Python 3), or point AWS_ENDPOINT_URL at an S3/SQS-compatible endpoint that is already running";
 
 /**
  * Starts `python3 -m moto.server` on a free loopback port and waits until it answers. The server is
@@ -35,17 +49,14 @@ export async function startLocalMoto(
 ): Promise<LocalMoto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    options.python ?? 'python3',
-    ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
-      // Its own process group: a Ctrl-C at the terminal reaches sluice, which drains the workers and
-      // prints its summary while moto still answers, then stops moto itself.
-      detached: true,
-    },
-  );
+  const python = options.python ?? 'python3';
+  const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+    // Its own process group: a Ctrl-C at the terminal reaches sluice, which drains the workers and
+    // prints its summary while moto still answers, then stops moto itself.
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   let spawnError: Error | undefined;
@@ -71,7 +82,7 @@ export async function startLocalMoto(
       await stop();
       throw new SluiceError(
         'MOTO_UNAVAILABLE',
-        `cannot start moto (${spawnError?.message ?? `exit code ${child.exitCode}`}): ${stderr.trim().split('\n').at(-1) ?? ''}. ${UNAVAILABLE_FIX}`,
+        `cannot start moto${whyNot(python, spawnError, child.exitCode, stderr)}. ${UNAVAILABLE_FIX}`,
       );
     }
     try {

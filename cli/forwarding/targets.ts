@@ -37,7 +37,17 @@ export function logTypeOfPath(key: string): string | undefined {
 export function planTargets(
   objects: readonly ObjectRef[],
   sources: readonly SourceWithPrefix[],
-  options: { readonly sourceName?: string; readonly logType?: string; readonly local?: ReadonlySet<string> },
+  options: {
+    readonly sourceName?: string;
+    readonly logType?: string;
+    readonly local?: ReadonlySet<string>;
+    /**
+     * The sources of the configuration file, by name: a local file is read as the only one of them
+     * by default. `sources` also holds the alerts source detections add, which no export is.
+     * Default: every source.
+     */
+    readonly configured?: ReadonlySet<string>;
+  },
 ): { targets: ForwardTarget[]; skipped: SkippedTarget[] } {
   const chosen = options.sourceName
     ? sources.find((source) => source.name === options.sourceName)
@@ -45,6 +55,14 @@ export function planTargets(
   if (options.sourceName && !chosen) {
     throw usageError(
       `source '${options.sourceName}' is not configured. Fix: use one of ${sources.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const own = sources.filter((source) => options.configured?.has(source.name) ?? true);
+  const localDefault = own.length === 1 ? own[0] : undefined;
+  if (!chosen && !localDefault && (options.local?.size ?? 0) > 0) {
+    // Skipping every local file and exiting 0 would look like a forward that found nothing to do.
+    throw usageError(
+      `local files have no key prefix to tell their source, and ${own.length} sources are configured. Fix: pass --source with one of ${own.map((s) => s.name).join(', ')}`,
     );
   }
   const targets: ForwardTarget[] = [];
@@ -68,14 +86,9 @@ export function planTargets(
       continue;
     }
     // A local file has no prefix to tell its source: the only source, or --source.
-    const source = chosen ?? (isLocal && sources.length === 1 ? sources[0] : undefined);
+    const source = chosen ?? (isLocal ? localDefault : undefined);
     if (!source) {
-      skipped.push({
-        key: ref.key,
-        reason: isLocal
-          ? 'several sources are configured; pass --source'
-          : 'outside every source prefix; pass --source to read it as one',
-      });
+      skipped.push({ key: ref.key, reason: 'outside every source prefix; pass --source to read it as one' });
       continue;
     }
     const logType =

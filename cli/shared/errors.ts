@@ -16,6 +16,7 @@ export class CommandFailed extends Error {
 
 const USAGE_CODES = new Set([
   'AWS_CREDENTIALS_MISSING',
+  'AWS_PROFILE_NOT_FOUND',
   'AWS_REGION_MISSING',
   'CONFIG_INVALID',
   'CONFIG_NOT_FOUND',

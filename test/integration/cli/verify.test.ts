@@ -128,6 +128,17 @@ describe('sluice verify against moto', () => {
     assert.equal(report.checks.deadLetterQueueFlat, 'pass');
   });
 
+  it('warns before waiting that metrics never move on a local endpoint unless published there', async () => {
+    const run = await verify('--timeout', '1');
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /"level":"warn","message":"http:\/\/127\.0\.0\.1:\d+ is not AWS: .*pass --no-metrics/,
+    );
+    const quiet = await verify('--no-metrics', '--timeout', '1');
+    assert.doesNotMatch(quiet.stderr, /is not AWS/);
+  });
+
   it('writes nothing on a dry run', async () => {
     const before = await stack.aws.s3.send(new ListObjectsV2Command({ Bucket: stack.deployment.bucket }));
     const run = await verify('--dry-run', '--log-type', 'activities');

@@ -33,6 +33,31 @@ describe('the sluice command line', () => {
     }
   });
 
+  it("wraps every command list at 80 columns (the subcommands' summaries included)", async () => {
+    for (const group of [[], ['setup'], ['detect'], ['collect']]) {
+      const help = (await run([...group, '--help'])).out;
+      const commands = help.slice(help.indexOf('\nCommands:\n')).split('\n\n')[0];
+      for (const line of commands.split('\n')) {
+        assert.ok(line.length <= 80, `sluice ${group.join(' ')} --help: ${line.length} columns: ${line}`);
+      }
+    }
+  });
+
+  it('refuses an endpoint without http:// or https:// (exit 2), naming the fix', async () => {
+    for (const [args, env] of [
+      [['status', '--endpoint-url', '127.0.0.1:4566'], {}],
+      [['status', '--endpoint-url', 'localhost:4566'], {}],
+      [['status'], { AWS_ENDPOINT_URL: '127.0.0.1:4566' }],
+    ] as const) {
+      const result = await run([...args, '--region', 'us-east-1'], env);
+      assert.equal(result.code, 2, result.err);
+      assert.match(
+        result.err,
+        /^error \[USAGE\]: the endpoint '(127\.0\.0\.1|localhost):4566' \(--endpoint-url or AWS_ENDPOINT_URL\) is not an http:\/\/ or https:\/\/ URL\. Fix: give its scheme, e\.g\. http:\/\/(127\.0\.0\.1|localhost):4566\n$/,
+      );
+    }
+  });
+
   it('answers usage errors with exit code 2 and the reason', async () => {
     const missing = await run(['replay', '--source', 'strongdm']);
     assert.equal(missing.code, 2);
