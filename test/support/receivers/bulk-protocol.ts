@@ -18,7 +18,7 @@ export interface ItemResult {
   readonly status: number;
   readonly result?: string;
   readonly _version?: number;
-  readonly error?: { type: string; reason: string };
+  readonly error?: { type: string; reason: string; index?: string };
 }
 
 const OPERATIONS = new Set(['create', 'index', 'delete', 'update']);

@@ -7,7 +7,8 @@
  *
  * Every request needs credentials (401 otherwise); only the admin (a superuser) may manage anything.
  * Data streams have backing indices and roll over (`rollover()`, `POST <stream>/_rollover`); so do
- * aliases (`createAlias()`), whose write index may be moved to an older index; `create` sees only the
+ * aliases (`createAlias()`), whose write index may be moved to an older index, and data stream aliases
+ * (`createDataStreamAlias()`), whose write data stream may be moved; `create` sees only the
  * write index, `_bulk` answers each item's `_index`, and the rollover lookup's reads (settings, `ids`
  * search, `GET /_alias`, `GET /_data_stream`) are checked against the caller's privileges
  * (cluster-admin/reads.ts).
@@ -23,6 +24,8 @@ import { getAlias, getDataStreamChecked, getSettings, rollover, search } from '.
 import * as osSecurity from './cluster-admin/os-security';
 import {
   ClusterState,
+  DataStream,
+  DataStreamAlias,
   describePrincipal,
   IndexAlias,
   isSuperuser,
@@ -72,6 +75,16 @@ export interface AdminReceiver {
   rollover(dataStream: string, createdAt?: number): void;
   /** An alias over one index `<alias>-000001`, its write index, created at `createdAt`. */
   createAlias(alias: string, createdAt: number): IndexAlias;
+  /**
+   * A data stream alias over these data streams (made now if missing, their first backing index
+   * created at `createdAt`), `write` its write data stream (`is_write_index: true`).
+   */
+  createDataStreamAlias(
+    alias: string,
+    dataStreams: readonly string[],
+    write: string | undefined,
+    createdAt: number,
+  ): DataStreamAlias;
   readonly state: ClusterState;
   close(): Promise<void>;
 }
@@ -327,6 +340,17 @@ export async function startElasticsearchAdminReceiver(
       const stream = state.target(dataStream);
       if (!stream) throw new Error(`no data stream or alias ${dataStream}`);
       stream.rollover(createdAt ?? Date.now());
+    },
+    createDataStreamAlias: (alias, names, write, createdAt) => {
+      if (flavor === 'opensearch') throw new Error('OpenSearch 2 has no data stream aliases');
+      const streams = names.map((name) => {
+        const stream = state.dataStreams.get(name) ?? new DataStream(name, state.flavor, createdAt);
+        state.dataStreams.set(name, stream);
+        return stream;
+      });
+      const created = new DataStreamAlias(alias, streams, write);
+      state.aliases.set(alias, created);
+      return created;
     },
     createAlias: (alias, createdAt) => {
       const created = new IndexAlias(alias, createdAt);

@@ -4,7 +4,13 @@ import { esIndexPrivileges } from './es-security';
 import { esError, isObject, wildcardMatch, type Reply } from './http';
 import { documentProblem } from './mappings';
 import { describeOsUser, osClusterPermitted, osIndexPermitted } from './os-security';
-import { describePrincipal, type ClusterState, type DataStream, type Principal } from './state';
+import {
+  DataStreamAlias,
+  describePrincipal,
+  type ClusterState,
+  type DataStream,
+  type Principal,
+} from './state';
 import { createDataStream, matchingTemplate } from './templates';
 
 /** Elasticsearch: which index privileges allow an operation, as its security_exception lists them. */
@@ -159,14 +165,31 @@ export function bulk(
       continue;
     }
     const documentId = id ?? randomBytes(15).toString('base64url');
+    if (stream instanceof DataStreamAlias && !stream.writeDataStream) {
+      fail(
+        400,
+        'illegal_argument_exception',
+        `no write index is defined for alias [${index}]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index`,
+      );
+      continue;
+    }
     // Only the write index is seen: an id in an older backing index is created again.
     const { writeIndex } = stream;
     if (writeIndex.documents.has(documentId)) {
-      fail(
-        409,
-        'version_conflict_engine_exception',
-        `[${documentId}]: version conflict, document already exists (current version [1])`,
-      );
+      // As Elasticsearch does, a conflict names the concrete index it happened in.
+      items.push({
+        [op]: {
+          _index: writeIndex.name,
+          _id: documentId,
+          status: 409,
+          error: {
+            type: 'version_conflict_engine_exception',
+            reason: `[${documentId}]: version conflict, document already exists (current version [1])`,
+            index: writeIndex.name,
+          },
+        },
+      });
+      errors = true;
       continue;
     }
     writeIndex.documents.set(documentId, document);

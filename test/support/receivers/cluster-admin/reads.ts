@@ -8,7 +8,14 @@
 import { esAllowed } from './bulk';
 import { esError, isObject, ok, wildcardMatch, type Reply } from './http';
 import { describeOsUser, osIndexPermitted } from './os-security';
-import { describePrincipal, isSuperuser, type ClusterState, type Principal } from './state';
+import {
+  DataStreamAlias,
+  describePrincipal,
+  isSuperuser,
+  type BackingIndex,
+  type ClusterState,
+  type Principal,
+} from './state';
 
 const ES_GRANTING = {
   settings: ['view_index_metadata', 'monitor', 'manage', 'all'],
@@ -100,11 +107,13 @@ export function search(
   if (refused) return refused;
   const stream = state.target(target);
   if (!stream && query.get('ignore_unavailable') !== 'true') return notFound(target);
+  const newest = newestAggregation(stream?.indices ?? [], body);
+  if (newest) return ok(filterAggregation(newest, query.get('filter_path')));
   const ids = isObject(body)
     ? (body.query as { ids?: { values?: unknown } } | undefined)?.ids?.values
     : undefined;
   if (!Array.isArray(ids)) {
-    return esError(400, 'parsing_exception', 'this receiver answers only an ids query');
+    return esError(400, 'parsing_exception', 'this receiver answers only an ids query or a max aggregation');
   }
   const size = isObject(body) && typeof body.size === 'number' ? body.size : 10;
   const hits: { _index: string; _id: string; _score: number }[] = [];
@@ -126,6 +135,57 @@ export function search(
     hits: { max_score: hits.length > 0 ? 1 : null, hits: hits.slice(0, size) },
   };
   return ok(filterSearch(answer, query.get('filter_path')));
+}
+
+/**
+ * `{"size":0,"query":{"bool":{"must_not":[{"term":{"_index":…}}]}},"aggs":{<name>:{"max":{"field":"@timestamp"}}}}`
+ * (a `match_all` or no query too): the newest `@timestamp` of the indices not excluded, as epoch ms
+ * (a double, as Elasticsearch answers a max on a date), null when they hold no document.
+ */
+function newestAggregation(indices: readonly BackingIndex[], body: unknown) {
+  if (!isObject(body) || !isObject(body.aggs)) return undefined;
+  const [name, aggregation] = Object.entries(body.aggs)[0] ?? [];
+  const field = isObject(aggregation) && isObject(aggregation.max) ? aggregation.max.field : undefined;
+  if (name === undefined || field !== '@timestamp') return undefined;
+  const mustNot = isObject(body.query) && isObject(body.query.bool) ? body.query.bool.must_not : undefined;
+  const excluded = new Set(
+    (Array.isArray(mustNot) ? mustNot : [])
+      .map((clause: unknown) => (isObject(clause) && isObject(clause.term) ? clause.term._index : undefined))
+      .filter((value): value is string => typeof value === 'string'),
+  );
+  let value: number | null = null;
+  for (const index of indices) {
+    if (excluded.has(index.name)) continue;
+    for (const document of index.documents.values()) {
+      const at = isObject(document) ? Date.parse(String(document['@timestamp'])) : Number.NaN;
+      if (Number.isFinite(at) && (value === null || at > value)) value = at;
+    }
+  }
+  return {
+    took: 1,
+    timed_out: false,
+    _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 },
+    hits: { max_score: null, hits: [] },
+    aggregations: {
+      [name]: value === null ? { value: null } : { value, value_as_string: new Date(value).toISOString() },
+    },
+  };
+}
+
+/** filter_path on an aggregation answer: only the dotted paths asked for. */
+function filterAggregation(answer: Record<string, unknown>, filterPath: string | null): unknown {
+  if (!filterPath) return answer;
+  const filtered: Record<string, unknown> = {};
+  for (const path of filterPath.split(',').map((part) => part.trim())) {
+    const keys = path.split('.');
+    let from: unknown = answer;
+    for (const key of keys) from = isObject(from) ? from[key] : undefined;
+    if (from === undefined) continue;
+    let into = filtered;
+    for (const key of keys.slice(0, -1)) into = (into[key] ??= {}) as Record<string, unknown>;
+    into[keys[keys.length - 1]] = from;
+  }
+  return filtered;
 }
 
 /** The part of filter_path the lookup uses: `hits.hits._id`, `hits.hits._index`, `_shards.failed`, `timed_out`. */
@@ -164,6 +224,14 @@ export function getAlias(state: ClusterState, principal: Principal, name: string
   const alias = state.aliases.get(name);
   if (!alias) return { status: 404, body: { error: `alias [${name}] missing`, status: 404 } };
   const answer: Record<string, unknown> = {};
+  if (alias instanceof DataStreamAlias) {
+    // Elasticsearch 8 (RestGetAliasesAction): keyed by data stream, only the write one marked.
+    for (const stream of alias.dataStreams) {
+      const write = stream === alias.writeDataStream;
+      answer[stream.name] = { aliases: { [name]: write ? { is_write_index: true } : {} } };
+    }
+    return ok(answer);
+  }
   for (const index of alias.indices) {
     answer[index.name] = { aliases: { [name]: { is_write_index: index === alias.writeIndex } } };
   }

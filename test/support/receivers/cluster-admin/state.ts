@@ -138,6 +138,54 @@ export class IndexAlias {
   }
 }
 
+/**
+ * An alias over data streams (Elasticsearch 7.14+): `_search` and `_settings` see every backing index of
+ * every stream; writes go to the write data stream's write index (`is_write_index` on the alias action),
+ * which `moveWriteDataStream` changes as `POST /_aliases` does. Without one, writes are refused.
+ */
+export class DataStreamAlias {
+  private writeName: string | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly dataStreams: readonly DataStream[],
+    write: string | undefined,
+  ) {
+    this.moveWriteDataStream(write);
+  }
+
+  get writeDataStream(): DataStream | undefined {
+    return this.dataStreams.find((stream) => stream.name === this.writeName);
+  }
+
+  get indices(): BackingIndex[] {
+    return this.dataStreams.flatMap((stream) => stream.indices);
+  }
+
+  get writeIndex(): BackingIndex {
+    const stream = this.writeDataStream;
+    if (!stream) throw new Error(`alias [${this.name}] has no write data stream`);
+    return stream.writeIndex;
+  }
+
+  moveWriteDataStream(name: string | undefined): void {
+    if (name !== undefined && !this.dataStreams.some((stream) => stream.name === name))
+      throw new Error(`${name} is not behind ${this.name}`);
+    this.writeName = name;
+  }
+
+  /** `POST /<alias>/_rollover`: rolls the write data stream over. */
+  rollover(createdAt: number): BackingIndex {
+    const stream = this.writeDataStream;
+    if (!stream) throw new Error(`alias [${this.name}] has no write data stream`);
+    return stream.rollover(createdAt);
+  }
+
+  documentCount(): number {
+    return this.dataStreams.reduce((count, stream) => count + stream.documentCount(), 0);
+  }
+}
+
 export type Principal =
   | { readonly kind: 'user'; readonly user: User }
   | { readonly kind: 'api-key'; readonly key: ApiKey; readonly owner: User };
@@ -164,7 +212,7 @@ export class ClusterState {
   readonly users = new Map<string, User>();
   readonly apiKeys = new Map<string, ApiKey>();
   readonly dataStreams = new Map<string, DataStream>();
-  readonly aliases = new Map<string, IndexAlias>();
+  readonly aliases = new Map<string, IndexAlias | DataStreamAlias>();
   private seqNo = 0;
 
   constructor(
@@ -185,7 +233,7 @@ export class ClusterState {
   }
 
   /** The data stream or alias of that name: what `_settings`, `_search` and `_bulk` resolve it to. */
-  target(name: string): DataStream | IndexAlias | undefined {
+  target(name: string): DataStream | IndexAlias | DataStreamAlias | undefined {
     return this.dataStreams.get(name) ?? this.aliases.get(name);
   }
 

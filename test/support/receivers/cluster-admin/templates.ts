@@ -203,6 +203,10 @@ export function getDataStream(state: ClusterState, name: string): Reply {
         ...(state.flavor === 'elasticsearch' && settings['index.lifecycle.name']
           ? { ilm_policy: settings['index.lifecycle.name'] }
           : {}),
+        // Elasticsearch 8 documents these too; OpenSearch 2 answers the fields above only.
+        ...(state.flavor === 'elasticsearch'
+          ? { hidden: false, system: false, allow_custom_routing: false, replicated: false }
+          : {}),
       },
     ],
   });

@@ -1,104 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { elasticsearchDestination } from '../../../../lambda/core/config/destinations';
-import type { HttpRequest, HttpResult } from '../../../../lambda/core/http/client';
-import type { OutboundRecord } from '../../../../lambda/core/records/types';
-import { createSink } from '../../../../lambda/core/sinks/create-sink';
-import { context, fakeSecret, makeRecord } from '../fixtures';
-
-const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dest';
-const DAY = 86_400_000;
-const NOW = Date.UTC(2025, 6, 1);
-const WRITE_INDEX_CREATED = NOW - 5 * DAY;
-
-const recordAt = (id: string, epochMillis: number): OutboundRecord =>
-  makeRecord(
-    { id, action: 'login' },
-    { timestamp: { iso: new Date(epochMillis).toISOString(), epochSeconds: '0', epochMillis } },
-  );
-
-const ROLLED_OVER = JSON.stringify({
-  '.ds-logs-strongdm.activities-default-2025.05.01-000001': {
-    settings: { 'index.creation_date': String(NOW - 60 * DAY) },
-  },
-  '.ds-logs-strongdm.activities-default-2025.06.26-000002': {
-    settings: { 'index.creation_date': String(WRITE_INDEX_CREATED) },
-  },
-});
-
-type Answer = { status: number; body: string } | 'reset';
-
-/** A transport that answers each kind of request from its own script and records what was asked. */
-function scriptedCluster(script: {
-  settings?: Answer[];
-  search?: Answer[];
-  alias?: Answer[];
-  bulk?: Answer[];
-}) {
-  const requests: Array<{ method: string; path: string; body: string }> = [];
-  const next = (answers: Answer[] | undefined, fallback: Answer): Answer =>
-    answers && answers.length > 1 ? answers.shift()! : (answers?.[0] ?? fallback);
-  const transport = {
-    async request(request: HttpRequest): Promise<HttpResult> {
-      const path = request.url.pathname;
-      const body = Buffer.from(request.body).toString('utf8');
-      requests.push({ method: request.method, path, body });
-      let answer: Answer;
-      if (path.includes('/_settings/')) answer = next(script.settings, { status: 200, body: ROLLED_OVER });
-      else if (path.endsWith('/_search'))
-        answer = next(script.search, { status: 200, body: '{"_shards":{"failed":0}}' });
-      else if (path.startsWith('/_alias/')) answer = next(script.alias, { status: 404, body: '{}' });
-      else answer = next(script.bulk, { status: 200, body: '{"errors":false,"items":[]}' });
-      if (answer === 'reset') {
-        return {
-          ok: false,
-          error: { code: 'ECONNRESET', message: 'socket hang up', retryable: true } as never,
-        };
-      }
-      return { ok: true, response: { status: answer.status, headers: {}, body: answer.body } };
-    },
-  };
-  return { transport, requests };
-}
-
-function sinkWith(cluster: ReturnType<typeof scriptedCluster>, extra: Record<string, unknown> = {}) {
-  let now = NOW;
-  const delays: number[] = [];
-  const warnings: string[] = [];
-  const sink = createSink(
-    elasticsearchDestination.parse({
-      type: 'elasticsearch',
-      name: 'es',
-      url: 'https://es.example.com:9243',
-      auth: { type: 'api-key', secretArn: ARN },
-      gzip: false,
-      ...extra,
-    }),
-    {
-      secret: () => fakeSecret('key'),
-      transport: () => cluster.transport,
-      now: () => now,
-      sleep: async (ms) => {
-        delays.push(ms);
-        now += ms;
-      },
-      random: () => 0.5,
-      log: { warn: (message) => warnings.push(message) },
-    },
-  );
-  return { sink, delays, warnings, advance: (ms: number) => (now += ms) };
-}
-
-const kinds = (requests: Array<{ path: string }>) =>
-  requests.map((request) =>
-    request.path.endsWith('/_bulk')
-      ? 'bulk'
-      : request.path.endsWith('/_search')
-        ? 'search'
-        : request.path.startsWith('/_alias/')
-          ? 'alias'
-          : 'settings',
-  );
+import { context } from '../fixtures';
+import {
+  ARN,
+  DAY,
+  NOW,
+  ROLLED_OVER,
+  bulkAnswer,
+  kinds,
+  recordAt,
+  scriptedCluster,
+  settingsAnswer,
+  sinkWith,
+} from './scripted-cluster';
 
 describe('the Elasticsearch sink with the rollover lookup', () => {
   it('steady state: one settings request per target per minute, no search, then _bulk', async () => {
@@ -204,28 +119,9 @@ describe('the Elasticsearch sink with the rollover lookup', () => {
 });
 
 describe('the rollover lookup on an alias, and a rollover inside the cache', () => {
-  const settings = (indices: Record<string, number>) => ({
-    status: 200,
-    body: JSON.stringify(
-      Object.fromEntries(
-        Object.entries(indices).map(([name, at]) => [
-          name,
-          { settings: { 'index.creation_date': String(at) } },
-        ]),
-      ),
-    ),
-  });
-  const bulkAnswer = (index: string, count: number) => ({
-    status: 200,
-    body: JSON.stringify({
-      errors: false,
-      items: Array.from({ length: count }, () => ({ create: { _index: index, status: 201 } })),
-    }),
-  });
-
   it('an alias whose write index is not its newest: asks _alias, then looks up every record, fresh ones too', async () => {
     const cluster = scriptedCluster({
-      settings: [settings({ 'audit-000001': NOW - 30 * DAY, 'audit-000002': NOW - DAY })],
+      settings: [settingsAnswer({ 'audit-000001': NOW - 30 * DAY, 'audit-000002': NOW - DAY })],
       alias: [
         {
           status: 200,

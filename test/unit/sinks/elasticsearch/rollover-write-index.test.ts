@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataStreamWriteIndex } from '../../../../lambda/core/sinks/elasticsearch/rollover/backing-indices';
 import {
+  aliasWriteIndex,
   describeTarget,
   readAliasWriteIndex,
 } from '../../../../lambda/core/sinks/elasticsearch/rollover/write-index';
@@ -80,5 +81,35 @@ describe('which records a target needs looked up', () => {
       writeIndex: 'audit-000001',
     });
     assert.deepEqual(describeTarget('audit', [], undefined), { kind: 'one-index' });
+  });
+});
+
+describe('the write index of an alias over data streams (Elasticsearch 8)', () => {
+  const indices = [
+    { name: '.ds-logs-b-2025.04.01-000001', createdAt: T0 - 30 * DAY },
+    { name: '.ds-logs-a-2025.05.01-000001', createdAt: T0 },
+    { name: '.ds-logs-a-2025.06.01-000002', createdAt: T0 + 31 * DAY },
+  ];
+  // RestGetAliasesAction: keyed by data stream; only the write data stream carries is_write_index.
+  const answer = JSON.stringify({
+    'logs-a': { aliases: { logs: { is_write_index: true } } },
+    'logs-b': { aliases: { logs: {} } },
+  });
+
+  it("is the write data stream's highest generation", () => {
+    const marked = readAliasWriteIndex(answer, 'logs');
+    assert.equal(marked, 'logs-a');
+    assert.equal(aliasWriteIndex(marked, indices), '.ds-logs-a-2025.06.01-000002');
+    assert.equal(describeTarget('logs', indices, aliasWriteIndex(marked, indices)).kind, 'rolled-over');
+  });
+
+  it('an index alias names the index itself; a name behind nothing is not resolved', () => {
+    const plain = [
+      { name: 'audit-000001', createdAt: T0 },
+      { name: 'audit-000002', createdAt: T0 + DAY },
+    ];
+    assert.equal(aliasWriteIndex('audit-000002', plain), 'audit-000002');
+    assert.equal(aliasWriteIndex('logs-c', indices), undefined);
+    assert.equal(aliasWriteIndex(undefined, indices), undefined);
   });
 });

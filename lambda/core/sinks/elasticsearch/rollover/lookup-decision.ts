@@ -14,12 +14,14 @@ export const CLOCK_MARGIN_MS = 5 * 60_000;
  * timestamp field (the `@timestamp` it sends unless the record has its own), else the object's
  * LastModified: both are lower bounds of when the record can first have been written. The margin
  * covers clocks that disagree, and a record stamped in the future is looked up whatever its time.
+ * `writtenElsewhereUntil` is the write index's creation, or, for an alias whose other indices hold
+ * newer records than that, the newest of them.
  */
 export function mayBeInOlderIndex(
   record: Pick<OutboundRecord, 'timestamp'>,
-  writeIndexCreatedAt: number,
+  writtenElsewhereUntil: number,
   now: number,
 ): boolean {
   const time = record.timestamp.epochMillis;
-  return time < writeIndexCreatedAt + CLOCK_MARGIN_MS || time > now + CLOCK_MARGIN_MS;
+  return time < writtenElsewhereUntil + CLOCK_MARGIN_MS || time > now + CLOCK_MARGIN_MS;
 }

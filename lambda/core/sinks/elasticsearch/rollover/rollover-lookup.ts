@@ -79,10 +79,15 @@ export function createRolloverLookup(options: RolloverLookupOptions) {
         continue;
       }
       const at = now();
+      // An alias's other indices may hold records newer than its write index (write-index.ts).
+      const writtenElsewhereUntil =
+        state.kind === 'every-record'
+          ? 0
+          : Math.max(state.writeIndexCreatedAt, state.newestElsewhere ?? state.writeIndexCreatedAt);
       const candidates =
         state.kind === 'every-record'
           ? records
-          : records.filter((record) => mayBeInOlderIndex(record, state.writeIndexCreatedAt, at));
+          : records.filter((record) => mayBeInOlderIndex(record, writtenElsewhereUntil, at));
       if (candidates.length === 0) {
         outcome.toSend.push(...records);
         continue;

@@ -1,8 +1,16 @@
 import { excerpt } from '../../classification';
+import { SinkCodes } from '../../codes';
 import type { DeliveryContext, SinkLog } from '../../types';
 import { dataStreamWriteIndex, readCreationDates, settingsUrl } from './backing-indices';
 import type { LookupRequests } from './lookup-requests';
-import { aliasUrl, describeTarget, readAliasWriteIndex, type TargetIndices } from './write-index';
+import { newestElsewhereBody, newestElsewhereUrl, readNewestElsewhere } from './newest-elsewhere';
+import {
+  aliasUrl,
+  aliasWriteIndex,
+  describeTarget,
+  readAliasWriteIndex,
+  type TargetIndices,
+} from './write-index';
 
 /** How long what a target is made of is trusted; a rollover inside it is caught by `_bulk`'s `_index`. */
 export const TARGET_CACHE_MS = 60_000;
@@ -64,8 +72,11 @@ export function createTargetStates(options: TargetStateOptions) {
     return { kind: 'unchecked', reason };
   };
 
-  /** An alias's write index, or undefined (with a warning when the cluster would not say). */
-  const aliasWriteIndex = async (
+  /**
+   * The index or data stream an alias marks as written to, or undefined (with a warning when the
+   * cluster would not say).
+   */
+  const markedWriteTarget = async (
     target: string,
     context: DeliveryContext,
   ): Promise<{ readonly writeIndex?: string } | { readonly failure: { code: string; message: string } }> => {
@@ -84,6 +95,43 @@ export function createTargetStates(options: TargetStateOptions) {
     return {};
   };
 
+  /**
+   * An alias's write index being its newest proves nothing about when the others stopped being
+   * written (newest-elsewhere.ts): the newest record they hold bounds what is looked up. Not known:
+   * every record.
+   */
+  const newestElsewhere = async (
+    target: string,
+    state: Extract<TargetIndices, { kind: 'rolled-over' }>,
+    context: DeliveryContext,
+  ): Promise<Fetched> => {
+    const result = await request(
+      {
+        method: 'POST',
+        url: newestElsewhereUrl(cluster, target),
+        body: newestElsewhereBody(state.writeIndex),
+      },
+      context,
+    );
+    if (result.kind === 'failed') return { failure: result };
+    // Refused like the ids search would be: the writer lacks `read` on the alias.
+    if (result.status === 403) return { state: unchecked(target, result.status, result.body) };
+    const answer =
+      result.status >= 200 && result.status < 300
+        ? readNewestElsewhere(result.body)
+        : ({ kind: 'unreadable' } as const);
+    if (answer.kind === 'incomplete') {
+      return {
+        failure: { code: SinkCodes.UNAVAILABLE, message: `${name}: rollover lookup ${answer.reason}` },
+      };
+    }
+    if (answer.kind === 'unreadable') {
+      const why = `whether its other indices were written after ${state.writeIndex} was created could not be told (HTTP ${result.status})`;
+      return { state: { kind: 'every-record', why, indices: state.indices } };
+    }
+    return { state: answer.at === undefined ? state : { ...state, newestElsewhere: answer.at } };
+  };
+
   const fetch = async (target: string, context: DeliveryContext): Promise<Fetched> => {
     const result = await request({ method: 'GET', url: settingsUrl(cluster, target) }, context);
     if (result.kind === 'failed') return { failure: result };
@@ -93,12 +141,18 @@ export function createTargetStates(options: TargetStateOptions) {
     const indices = readCreationDates(result.body);
     if (!indices) return { state: unchecked(target, result.status, result.body) };
     let writeIndex = dataStreamWriteIndex(target, indices)?.name;
-    if (writeIndex === undefined && indices.length > 1) {
-      const alias = await aliasWriteIndex(target, context);
+    const isAlias = writeIndex === undefined && indices.length > 1;
+    if (isAlias) {
+      const alias = await markedWriteTarget(target, context);
       if ('failure' in alias) return alias;
-      writeIndex = alias.writeIndex;
+      writeIndex = aliasWriteIndex(alias.writeIndex, indices);
     }
-    const state = describeTarget(target, indices, writeIndex);
+    let state: TargetState = describeTarget(target, indices, writeIndex);
+    if (isAlias && state.kind === 'rolled-over') {
+      const checked = await newestElsewhere(target, state, context);
+      if ('failure' in checked) return checked;
+      state = checked.state;
+    }
     if (state.kind === 'every-record') {
       warnOnce(
         target,

@@ -1,11 +1,22 @@
 import type { OutboundRecord } from '../../../records/types';
-import type { Records } from '../../classification';
+import { parseJsonBody, type Records } from '../../classification';
 import type { DeliveryContext, SinkLog } from '../../types';
 import type { Found } from './search-ids';
 import type { Fetched, TargetStates } from './target-state';
 
 /** `"_index":"<name>"` in a `_bulk` answer, one per item, in request order (names hold no quote). */
 const ITEM_INDEX = /"_index"\s*:\s*"([^"]*)"/g;
+
+/** Each item's status in a `_bulk` answer, in request order; undefined when they cannot be read. */
+function itemStatuses(body: string, count: number): Array<number | undefined> | undefined {
+  const items = (parseJsonBody(body) as { items?: unknown } | undefined)?.items;
+  if (!Array.isArray(items) || items.length !== count) return undefined;
+  return items.map((item: unknown) => {
+    const result = item && typeof item === 'object' ? Object.values(item)[0] : undefined;
+    const status = (result as { status?: unknown } | undefined)?.status;
+    return typeof status === 'number' ? status : undefined;
+  });
+}
 
 /** How many ids of duplicates a warning names, for an operator to delete them. */
 const IDS_IN_LOG = 20;
@@ -30,8 +41,13 @@ export function createUnseenRolloverCheck(options: {
   ) => Promise<Found | Fetched>;
 }) {
   const { name, log, targets, search } = options;
-  /** Records `_bulk` put elsewhere than the write index they were checked against, and where. */
-  const moved = new WeakMap<OutboundRecord, string>();
+  /**
+   * Records `_bulk` put elsewhere than the write index they were checked against: where, and whether
+   * this request created them there. A 409 from the new index means an earlier request did (another
+   * execution environment, or an attempt whose answer was lost): any copy elsewhere predates this
+   * batch, and was counted, if at all, by the batch that made it.
+   */
+  const moved = new WeakMap<OutboundRecord, { readonly index: string; readonly created: boolean }>();
 
   /** Reads a 2xx `_bulk` answer for `group` (the items' `_index` only; the classifier reads the rest). */
   function noteBulkAnswer(body: string, group: Records): void {
@@ -41,19 +57,30 @@ export function createUnseenRolloverCheck(options: {
     if (landed.length !== group.length) return;
     // Steady state: every item went to a write index known already; no record's target is resolved.
     if (landed.every((name) => targets.isWriteIndex(name))) return;
+    // Past the steady state only: the answer is parsed again for each item's status.
+    const statuses = itemStatuses(body, group.length);
     for (let index = 0; index < group.length; index += 1) {
       const expected = targets.writeIndexOf(options.target(group[index]));
-      if (expected !== undefined && landed[index] !== expected) moved.set(group[index], landed[index]);
+      if (expected === undefined || landed[index] === expected) continue;
+      const status = statuses?.[index];
+      // A status that cannot be read counts as created: a copy counted twice beats one not counted.
+      moved.set(group[index], {
+        index: landed[index],
+        created: status === undefined || (status >= 200 && status < 300),
+      });
     }
   }
 
   async function checkTarget(
     target: string,
-    records: readonly OutboundRecord[],
+    landed: readonly OutboundRecord[],
     context: DeliveryContext,
   ): Promise<void> {
     targets.forget(target);
-    const newIndex = moved.get(records[0]);
+    const newIndex = moved.get(landed[0])?.index;
+    const records = landed.filter((record) => moved.get(record)?.created === true);
+    // Every item answered 409: this batch made no copy, there is nothing to count.
+    if (records.length === 0) return;
     const fields = { destination: name, target, index: newIndex, records: records.length };
     const searched = await search(target, records, context);
     if (!('found' in searched)) {
@@ -66,7 +93,7 @@ export function createUnseenRolloverCheck(options: {
     }
     const duplicates = records.filter((record) => {
       const indices = searched.found.get(record.id);
-      return indices !== undefined && [...indices].some((held) => held !== moved.get(record));
+      return indices !== undefined && [...indices].some((held) => held !== moved.get(record)?.index);
     });
     context.observer?.rolloverLookup?.(name, {
       checked: 0,

@@ -1,6 +1,6 @@
 import { parseJsonBody } from '../../classification';
 import { clusterPath } from '../url';
-import type { IndexCreation } from './backing-indices';
+import { dataStreamWriteIndex, type IndexCreation } from './backing-indices';
 
 /**
  * What a target (data stream, index or alias) is made of, as far as `_id` uniqueness goes. `create`
@@ -11,13 +11,17 @@ export type TargetIndices =
   | { readonly kind: 'one-index'; readonly writeIndex?: string }
   /**
    * Several indices, the write index the newest: the others stopped being written when it was created
-   * (a rollover only moves writes forward), so only records older than it can be in them.
+   * (a rollover only moves writes forward), so only records older than it can be in them. An alias
+   * may have written to an older index after that (its write index moved back and forth): there,
+   * `newestElsewhere` is the newest `@timestamp` the other indices hold, and records up to it are
+   * looked up too.
    */
   | {
       readonly kind: 'rolled-over';
       readonly writeIndex: string;
       readonly writeIndexCreatedAt: number;
       readonly indices: number;
+      readonly newestElsewhere?: number;
     }
   /**
    * Several indices, and the write index unknown or not the newest (an alias whose `is_write_index`
@@ -42,7 +46,9 @@ type AliasAnswer = Record<
 
 /**
  * The write index from a 200 answer of `aliasUrl`: the one marked `is_write_index: true`, or the only
- * index of an alias that marks none (it is then the write index). Undefined otherwise.
+ * index of an alias that marks none (it is then the write index). Undefined otherwise. For an alias over
+ * data streams (Elasticsearch 7.14+) the answer is keyed by data stream, and marks its write data stream
+ * the same way: that name is returned, and `aliasWriteIndex` resolves it.
  */
 export function readAliasWriteIndex(body: string, target: string): string | undefined {
   const answer = parseJsonBody(body) as AliasAnswer | undefined;
@@ -52,6 +58,19 @@ export function readAliasWriteIndex(body: string, target: string): string | unde
   if (marked.length === 1) return marked[0][0];
   const unmarked = entries.every(([, entry]) => entry.aliases?.[target]?.is_write_index === undefined);
   return marked.length === 0 && unmarked && entries.length === 1 ? entries[0][0] : undefined;
+}
+
+/**
+ * The index an alias writes to, from the name its `_alias` answer marks: an index behind it, or its
+ * write data stream, whose write index is its highest generation among the alias's indices (the
+ * settings answer names every backing index of every data stream behind the alias).
+ */
+export function aliasWriteIndex(
+  marked: string | undefined,
+  indices: readonly IndexCreation[],
+): string | undefined {
+  if (marked === undefined || indices.some((index) => index.name === marked)) return marked;
+  return dataStreamWriteIndex(marked, indices)?.name;
 }
 
 /**
