@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { HttpClient } from '../../../lambda/core/http/client';
 import { createSink } from '../../../lambda/core/sinks/create-sink';
+import type { SinkRuntimeOptions } from '../../../lambda/core/sinks/runtime';
 import type { BatchOutcome, DeliveryContext, Sink } from '../../../lambda/core/sinks/types';
 import { startHecReceiver, type HecReceiver, type HecReceiverOptions } from '../../support/receivers';
 import {
@@ -28,6 +30,25 @@ async function settle(outcome: BatchOutcome): Promise<BatchOutcome> {
   };
 }
 
+/**
+ * A real HTTP client that calls `onTrueRead` as an ack answer saying `true` is handed to sluice: an answer
+ * the receiver writes only after that is read after sluice has dealt with the `true`.
+ */
+function observedTransport(onTrueRead: () => void): SinkRuntimeOptions['transport'] {
+  return (config) => {
+    const client = new HttpClient({ maxSockets: config.maxConcurrency });
+    return {
+      request: async (request) => {
+        const result = await client.request(request);
+        if (request.url.pathname.endsWith('/ack') && result.ok && result.response.body.includes('true'))
+          onTrueRead();
+        return result;
+      },
+      close: () => client.close(),
+    };
+  };
+}
+
 describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver', () => {
   const receivers: HecReceiver[] = [];
   const sinks: Sink[] = [];
@@ -36,7 +57,11 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
     await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
   });
 
-  async function setUp(receiverOptions: HecReceiverOptions, extra: Record<string, unknown> = {}) {
+  async function setUp(
+    receiverOptions: HecReceiverOptions,
+    extra: Record<string, unknown> = {},
+    runtime: Pick<SinkRuntimeOptions, 'transport'> = {},
+  ) {
     const receiver = await startHecReceiver({ token: 'test-hec-token', ...receiverOptions });
     receivers.push(receiver);
     const time = virtualTime();
@@ -44,6 +69,7 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
       secret: () => fakeSecret('test-hec-token'),
       ...time,
       random: () => 0.5,
+      ...runtime,
     });
     sinks.push(sink);
     const deadlineIn = (ms: number): DeliveryContext => ({ deadline: time.now() + ms });
@@ -163,6 +189,124 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
         ),
       ),
       JSON.stringify(observer.retries),
+    );
+  });
+
+  it('a query answered `true` for a reused ackId before the answer that reveals the reuse is read: the old batch is sent again, not confirmed; none lost', async () => {
+    const records = makeRecords(8);
+    const earlier = records.slice(0, 4);
+    const later = records.slice(4);
+    const laterIds = new Set(ids(later));
+    const isLater = (events: readonly { event: unknown }[]) =>
+      events.some((event) => laterIds.has((event.event as { id: string }).id));
+    let reissued: () => void = () => undefined;
+    const laterNumbered = new Promise<void>((resolve) => (reissued = resolve));
+    let trueRead: () => void = () => undefined;
+    const queryAnswerRead = new Promise<void>((resolve) => (trueRead = resolve));
+    const { receiver, sink, time } = await setUp(
+      {
+        ack: { pendingQueries: 0 },
+        // HEC answers the ack queries only once the request sent after the restart has its ackId…
+        beforeAckStatuses: () => laterNumbered,
+        // …and that request's answer only once sluice has read a query's `true`.
+        beforeEventAnswer: ({ events }) => {
+          if (!isLater(events)) return undefined;
+          reissued();
+          return queryAnswerRead;
+        },
+      },
+      { ackTimeoutSeconds: 3600 },
+      { transport: observedTransport(() => trueRead()) },
+    );
+    const observer = recordingObserver();
+    const far = time.now() + 24 * 3_600_000;
+    const first = await sink.deliver(earlier, context(observer, far));
+    assert.equal(receiver.acks[0].ackId, 0);
+    // Its events die with the indexer; the channel counts from 0 again. The next request gets 0, and the
+    // query about the old 0 is answered `true` for it while its answer is held.
+    receiver.restartIndexers({ losePendingEvents: true });
+    const outcomes = await Promise.all([
+      settle(first),
+      settle(await sink.deliver(later, context(observer, far))),
+    ]);
+
+    assert.deepEqual(
+      receiver.acks.slice(0, 2).map((ack) => [ack.ackId, ack.fate, ack.answeredTrue, isLater(ack.events)]),
+      [
+        [0, 'drop', false, false],
+        [0, 'acknowledge', true, true],
+      ],
+      'the interleaving happened: the new 0 was answered true to a query about the old 0',
+    );
+    assert.deepEqual(outcomes.flatMap((outcome) => ids(outcome.delivered)).sort(), ids(records).sort());
+    const indexed = new Set(receiver.events.map((event) => (event.event as { id: string }).id));
+    assert.deepEqual(
+      ids(earlier).filter((id) => !indexed.has(id)),
+      [],
+      'every record counted delivered is indexed: the old batch was sent again',
+    );
+    assert.ok(
+      observer.retries.some((retry) =>
+        /ackId 0 can no longer be acknowledged \(ackId 0 came after ackId 0 on the same channel/.test(
+          retry.reason,
+        ),
+      ),
+      JSON.stringify(observer.retries),
+    );
+    assert.ok(
+      observer.retries.every((retry) => !/not acknowledged within/.test(retry.reason)),
+      'at once, not after ackTimeoutSeconds',
+    );
+  });
+
+  it('a `true` read while another event request is in flight, whose answer is then lost: the batch is sent again rather than confirmed', async () => {
+    const records = makeRecords(8);
+    const earlier = records.slice(0, 4);
+    const laterIds = new Set(ids(records.slice(4)));
+    const isLater = (events: readonly { event: unknown }[]) =>
+      events.some((event) => laterIds.has((event.event as { id: string }).id));
+    let numbered: () => void = () => undefined;
+    const laterNumbered = new Promise<void>((resolve) => (numbered = resolve));
+    let trueRead: () => void = () => undefined;
+    const queryAnswerRead = new Promise<void>((resolve) => (trueRead = resolve));
+    let resets = 0;
+    const { receiver, sink, time } = await setUp(
+      {
+        ack: { pendingQueries: 0 },
+        // The queries are answered once the later request has its ackId; its answer is held until sluice
+        // has read a `true`, then lost once (sluice cannot tell which ackId HEC gave it).
+        beforeAckStatuses: () => laterNumbered,
+        beforeEventAnswer: ({ events }) => {
+          if (!isLater(events)) return undefined;
+          numbered();
+          resets += 1;
+          return queryAnswerRead.then(() => (resets === 1 ? 'reset' : 'answer'));
+        },
+      },
+      { ackTimeoutSeconds: 3600 },
+      { transport: observedTransport(() => trueRead()) },
+    );
+    const observer = recordingObserver();
+    const far = time.now() + 24 * 3_600_000;
+    const first = await sink.deliver(earlier, context(observer, far));
+    const outcomes = await Promise.all([
+      settle(first),
+      settle(await sink.deliver(records.slice(4), context(observer, far))),
+    ]);
+    assert.deepEqual(outcomes.flatMap((outcome) => ids(outcome.delivered)).sort(), ids(records).sort());
+    assert.equal(receiver.acks[0].answeredTrue, true, 'HEC answered true for the first batch');
+    assert.ok(
+      observer.retries.some((retry) =>
+        /ackId 0 can no longer be acknowledged \(HEC answered true for ackId 0 while an event request was in flight that got no answer/.test(
+          retry.reason,
+        ),
+      ),
+      JSON.stringify(observer.retries),
+    );
+    assert.deepEqual(
+      receiver.events.filter((event) => ids(earlier).includes((event.event as { id: string }).id)).length,
+      8,
+      'the first batch indexed twice: a duplicate rather than a `true` that may not be its own',
     );
   });
 

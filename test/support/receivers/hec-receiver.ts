@@ -76,6 +76,20 @@ export interface HecReceiverOptions {
    * they are indexed and have their ackId: one request of a batch can be kept in flight while others go on.
    */
   readonly answerDelayMs?: (events: readonly HecEvent[]) => number;
+  /**
+   * Holds back the answer to an accepted event request (indexed, its ackId issued) until the promise
+   * settles: a test orders HEC's answers by conditions, not by clocks. Resolved to `reset`, the
+   * connection is destroyed instead of answering (the answer is lost). Undefined: answer at once.
+   */
+  readonly beforeEventAnswer?: (accepted: {
+    readonly ackId?: number;
+    readonly events: readonly HecEvent[];
+  }) => Promise<'answer' | 'reset' | void> | undefined;
+  /**
+   * Holds an ack query before HEC looks up the statuses it answers, until the promise settles: the
+   * moment HEC answers can be put after another request was taken. Undefined: at once.
+   */
+  readonly beforeAckStatuses?: (ackIds: readonly number[]) => Promise<void> | undefined;
   /** Randomness for the probabilities. Default: Math.random. */
   readonly random?: () => number;
   /**
@@ -259,6 +273,7 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
       if (refused) return answer(res, 400, refused);
       const asked = readAckQuery(raw);
       if (!asked) return answer(res, 400, { text: 'Invalid data format', code: 6 });
+      await options.beforeAckStatuses?.(asked);
       const statuses = acks.query(routed.indexer, channel!, asked);
       if (!statuses) return answer(res, 400, { text: 'Invalid data channel', code: 11 });
       return answer(res, 200, { acks: statuses });
@@ -321,6 +336,12 @@ export async function startHecReceiver(options: HecReceiverOptions = {}): Promis
     }
     const held = options.answerDelayMs?.(head.map(([event]) => event)) ?? 0;
     if (held > 0) await delay(held);
+    const then = await options.beforeEventAnswer?.({ ackId, events: head.map(([event]) => event) });
+    if (then === 'reset') {
+      counters.resets += 1;
+      resetConnection(req);
+      return;
+    }
     answer(
       res,
       200,

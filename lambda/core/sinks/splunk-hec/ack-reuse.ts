@@ -12,6 +12,8 @@ export interface SendMark {
   readonly highest: number;
   /** How many ackIds had been registered then: those registered later were in flight alongside it. */
   readonly registered: number;
+  /** The request's number among those in flight (see held-acks.ts): its end is reported with it. */
+  readonly request: number;
 }
 
 export interface AckIdReuse {

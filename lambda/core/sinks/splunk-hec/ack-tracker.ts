@@ -1,4 +1,5 @@
 import { detectAckIdReuse, type SendMark } from './ack-reuse';
+import { HeldAcks, type RequestEnd } from './held-acks';
 
 export type { SendMark } from './ack-reuse';
 
@@ -68,6 +69,8 @@ const LAST_CALL_FACTOR = 1.5;
  * answers are simply asked again at the next poll: the interval is the backoff. When the channel's count
  * starts again (an ackId reused, see ack-reuse.ts) or HEC no longer knows the channel (code 11), every
  * wait it concerns is lost at once: its events are sent again rather than confirmed by another's `true`.
+ * A `true` read while event requests are in flight waits for their answers, which may reveal that reuse
+ * (see held-acks.ts).
  */
 export class AckTracker {
   private readonly waiters = new Map<number, Waiter>();
@@ -91,6 +94,8 @@ export class AckTracker {
   private registered = 0;
   /** `registered` when the last query was answered "Invalid data channel"; undefined if it was not. */
   private unknownChannelAt: number | undefined;
+  /** Event requests in flight, and the `true`s read meanwhile that wait for them (see held-acks.ts). */
+  private readonly held = new HeldAcks<Waiter>();
 
   constructor(private readonly options: AckTrackerOptions) {}
 
@@ -115,9 +120,22 @@ export class AckTracker {
     else this.inUse -= 1;
   }
 
-  /** Taken when an event request leaves; given to `wait` with the ackId of its answer. */
+  /**
+   * Taken when an event request leaves. Every mark must end: given to `wait` with the ackId of its
+   * answer, or to `ended` when there is none. Until then the request counts as in flight, and a `true`
+   * read meanwhile is held for it.
+   */
   mark(): SendMark {
-    return { highest: this.highest, registered: this.registered };
+    return { highest: this.highest, registered: this.registered, request: this.held.leave() };
+  }
+
+  /**
+   * The request of `sent` ended without an ackId. `answered`: HEC answered without one (busy, refused…)
+   * or never got the request (connection refused). `unanswered`: no answer (reset, timeout), so HEC may
+   * have numbered it, with a reused id: the `true`s held for it are not trusted. `reason` names why.
+   */
+  ended(sent: SendMark, how: RequestEnd, reason = 'no answer'): void {
+    this.finish(sent.request, how, reason);
   }
 
   /**
@@ -127,26 +145,34 @@ export class AckTracker {
    */
   wait(ackId: number, deadline: number, sent: SendMark = this.mark()): Promise<AckVerdict> {
     if (this.closed) {
+      this.held.end(sent.request, 'answered');
       return Promise.resolve({
         status: 'failed',
         code: 'DESTINATION_CLOSED',
         message: 'the sink was closed',
       });
     }
-    const reuse = detectAckIdReuse(ackId, sent, this.waiters.get(ackId));
+    const twin = this.waiters.get(ackId);
+    const reuse = detectAckIdReuse(ackId, sent, twin);
     if (reuse) {
+      // A `true` held for the twin was read from HEC, which forgets an id once it answered `true`: if
+      // that `true` was this request's, its id never reads `true` again.
+      const consumed = twin !== undefined && this.held.isHeld(twin);
       // Any id awaited now may be handed out again by the new count: none of their `true`s can be trusted.
       const reason = `${reuse.reason}: the indexer restarted, or another indexer took the channel`;
       this.loseAll(reason);
       this.highest = ackId;
-      if (reuse.includesNew) return Promise.resolve(this.lost(deadline, reason));
+      if (reuse.includesNew || consumed) {
+        this.finish(sent.request, 'answered', reason);
+        return Promise.resolve(this.lost(deadline, reason));
+      }
     } else {
       this.highest = Math.max(this.highest, ackId);
     }
     const registered = this.registered;
     this.registered += 1;
     const sentAt = this.options.now();
-    return new Promise<AckVerdict>((settle) => {
+    const verdict = new Promise<AckVerdict>((settle) => {
       this.waiters.set(ackId, {
         ackId,
         registered,
@@ -155,18 +181,44 @@ export class AckTracker {
         deadline,
         settle,
       });
-      // Its deadline may come before the loop's next wake-up.
-      this.wake?.();
-      this.start();
     });
+    this.finish(sent.request, 'answered', 'answered');
+    // Its deadline may come before the loop's next wake-up.
+    this.wake?.();
+    this.start();
+    return verdict;
   }
 
   /** Gives up every wait (the sink is closing). */
   close(): void {
     this.closed = true;
-    for (const waiter of this.waiters.values())
-      waiter.settle({ status: 'failed', code: 'DESTINATION_CLOSED', message: 'the sink was closed' });
-    this.waiters.clear();
+    for (const waiter of [...this.waiters.values()])
+      this.settle(waiter, { status: 'failed', code: 'DESTINATION_CLOSED', message: 'the sink was closed' });
+    this.wake?.();
+  }
+
+  /** The request ended: the `true`s held for it are applied once nothing else holds them, or given up. */
+  private finish(request: number, how: RequestEnd, reason: string): void {
+    const { released, distrusted } = this.held.end(request, how);
+    for (const waiter of released) this.settle(waiter, { status: 'acknowledged' });
+    for (const waiter of distrusted) {
+      this.settle(
+        waiter,
+        this.lost(
+          waiter.deadline,
+          `HEC answered true for ackId ${waiter.ackId} while an event request was in flight that got no answer (${reason}): a restarted indexer may have given that request this ackId`,
+        ),
+      );
+    }
+  }
+
+  /** Ends `waiter` (if it is still the wait registered under its id) with `verdict`. */
+  private settle(waiter: Waiter, verdict: AckVerdict): void {
+    this.held.forget(waiter);
+    if (this.waiters.get(waiter.ackId) !== waiter) return;
+    this.waiters.delete(waiter.ackId);
+    waiter.settle(verdict);
+    // The loop may be idle, every wait left being held: it has one fewer (or none) to look after.
     this.wake?.();
   }
 
@@ -182,7 +234,13 @@ export class AckTracker {
   private async run(): Promise<void> {
     while (this.waiters.size > 0) {
       const now = this.options.now();
-      const waiters = [...this.waiters.values()];
+      // A held `true` is not asked about again (HEC forgot that id): it waits for requests in flight, each
+      // ended within its own timeout, never past its deadline.
+      const waiters = [...this.waiters.values()].filter((waiter) => !this.held.isHeld(waiter));
+      if (waiters.length === 0) {
+        await this.pause(Number.POSITIVE_INFINITY);
+        continue;
+      }
       const pollAt =
         Math.max(this.lastPollAt, Math.min(...waiters.map((waiter) => waiter.sentAt))) +
         this.options.pollIntervalMs;
@@ -231,20 +289,35 @@ export class AckTracker {
       this.registered > this.unknownChannelAt;
     this.unknownChannelAt = result.kind === 'channel-unknown' ? this.registered : undefined;
     const failure = result.kind === 'failed' || unknownAgain ? result : undefined;
+    const trues: Waiter[] = [];
     for (const waiter of asked) {
-      // A wait settled meanwhile (its id reused, the channel's count restarted) is not the one this answer is about.
-      if (this.waiters.get(waiter.ackId) !== waiter) continue;
+      const current = this.waiters.get(waiter.ackId);
+      const answeredTrue = result.kind === 'statuses' && result.acknowledged.has(waiter.ackId);
+      if (current !== waiter) {
+        // The wait asked about was settled meanwhile (its id reused, the channel's count restarted). One
+        // registered since under its id was not asked about, yet HEC may have answered for it (and
+        // forgotten the id): that `true` confirms neither, and the new wait can no longer be confirmed.
+        if (current && answeredTrue) {
+          this.settle(
+            current,
+            this.lost(
+              current.deadline,
+              `HEC answered true for ackId ${current.ackId} to a query that asked about an earlier request given the same ackId`,
+            ),
+          );
+        }
+        continue;
+      }
       if (failure) {
-        this.waiters.delete(waiter.ackId);
-        waiter.settle({ status: 'failed', code: failure.code, message: failure.message });
+        this.settle(waiter, { status: 'failed', code: failure.code, message: failure.message });
       } else if (result.kind === 'channel-unknown') {
-        this.waiters.delete(waiter.ackId);
-        waiter.settle(this.lost(waiter.deadline, result.reason));
-      } else if (result.kind === 'statuses' && result.acknowledged.has(waiter.ackId)) {
-        this.waiters.delete(waiter.ackId);
-        waiter.settle({ status: 'acknowledged' });
+        this.settle(waiter, this.lost(waiter.deadline, result.reason));
+      } else if (answeredTrue) {
+        trues.push(waiter);
       }
     }
+    // A request in flight may have been given one of these ids by a restarted indexer before HEC answered.
+    if (!this.held.hold(trues)) for (const waiter of trues) this.settle(waiter, { status: 'acknowledged' });
     // The channel is new to HEC again: its count restarts at 0, below the ids of the waits it dropped.
     if (result.kind === 'channel-unknown')
       this.highest = Math.max(-1, ...[...this.waiters.values()].map((waiter) => waiter.ackId));
@@ -252,10 +325,7 @@ export class AckTracker {
 
   /** Every wait gives up: its events are sent again (or left to the next invocation near the deadline). */
   private loseAll(reason: string): void {
-    for (const waiter of [...this.waiters.values()]) {
-      this.waiters.delete(waiter.ackId);
-      waiter.settle(this.lost(waiter.deadline, reason));
-    }
+    for (const waiter of [...this.waiters.values()]) this.settle(waiter, this.lost(waiter.deadline, reason));
   }
 
   /** `lost`, unless a resend could no longer be acknowledged before the deadline (as for a timeout). */
@@ -267,17 +337,17 @@ export class AckTracker {
   private settleOverdue(): void {
     const now = this.options.now();
     for (const waiter of [...this.waiters.values()]) {
+      // HEC said `true`: the requests in flight decide (see held-acks.ts), not the clock.
+      if (this.held.isHeld(waiter)) continue;
       const lastCall = this.lastCallMs(waiter.deadline);
       const reason = this.trouble ?? 'HEC still answered false';
       if (now >= waiter.deadline - lastCall) {
-        this.waiters.delete(waiter.ackId);
-        waiter.settle({ status: 'deadline', reason });
+        this.settle(waiter, { status: 'deadline', reason });
       } else if (now >= waiter.timeoutAt) {
-        this.waiters.delete(waiter.ackId);
         // Sent again now, the events could not be acknowledged before the deadline (the next query
         // would come too late): the next invocation sends them instead, once.
         const tooLate = now + this.options.pollIntervalMs >= waiter.deadline - lastCall;
-        waiter.settle({ status: tooLate ? 'deadline' : 'timeout', reason });
+        this.settle(waiter, { status: tooLate ? 'deadline' : 'timeout', reason });
       }
     }
   }
@@ -293,6 +363,8 @@ export class AckTracker {
         resolve();
       };
       this.wake = done;
+      // Nothing to wait for on the clock: only a wait, or a request's end, can change anything.
+      if (ms === Number.POSITIVE_INFINITY) return;
       if (this.options.sleep) void this.options.sleep(ms).then(done);
       else timer = setTimeout(done, ms);
     });

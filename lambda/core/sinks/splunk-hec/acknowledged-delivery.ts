@@ -3,7 +3,8 @@ import type { Authorizer } from '../auth';
 import { fatal, type Classification, type Records } from '../classification';
 import { SinkCodes } from '../codes';
 import { createDeliveryLoop, type Deliver, type DeliveryLoopOptions } from '../delivery-loop';
-import type { HttpResponse, HttpTransport } from '../../http/client';
+import type { HttpResponse, HttpResult, HttpTransport } from '../../http/client';
+import type { NetworkErrorKind } from '../../http/errors';
 import type { BatchOutcome, DeliveryContext, SinkObserver } from '../types';
 import { readAckId } from './ack-answers';
 import { createAckQuery } from './ack-query';
@@ -18,6 +19,9 @@ import { HecSession } from './hec-session';
  * `maxBatchBytes` per `maxConcurrency`).
  */
 export const PENDING_BATCHES_PER_REQUEST = 4;
+
+/** Failures of an event request that never reached HEC: it numbered nothing, no ackId is unaccounted for. */
+const NEVER_REACHED_HEC: ReadonlySet<NetworkErrorKind> = new Set(['refused', 'dns']);
 
 export interface AcknowledgedDeliveryOptions {
   readonly name: string;
@@ -81,13 +85,24 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
     sleep: loop.sleep,
   });
   // What the tracker knew when each event request left, by its answer: an ackId is only trustworthy if
-  // higher than every one read before its request left (see ack-reuse.ts).
+  // higher than every one read before its request left (see ack-reuse.ts). Every mark ends, so that a
+  // `true` held for the requests in flight (see held-acks.ts) is released: the classifier ends those
+  // with an answer, this transport the others.
   const marks = new WeakMap<HttpResponse, SendMark>();
   const eventTransport: HttpTransport = {
     request: async (request) => {
       const mark = tracker.mark();
-      const result = await transport.request(request);
+      let result: HttpResult;
+      try {
+        result = await transport.request(request);
+      } catch (error) {
+        tracker.ended(mark, 'unanswered', errorMessage(error));
+        throw error;
+      }
       if (result.ok) marks.set(result.response, mark);
+      // Refused or not found, the connection never reached HEC: nothing was numbered.
+      else if (NEVER_REACHED_HEC.has(result.error.kind)) tracker.ended(mark, 'answered');
+      else tracker.ended(mark, 'unanswered', result.error.code);
       return result;
     },
   };
@@ -96,31 +111,44 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
   const classifyWithAckId =
     (receipts: Receipt[], context: DeliveryContext) =>
     (response: HttpResponse, group: Records): Classification => {
-      const classification = classifyHecAnswer(response, group, true);
-      if (classification.delivered.length === 0) return classification;
-      const ackId = readAckId(response.body);
-      if (ackId !== undefined) {
+      const mark = marks.get(response);
+      try {
+        const classification = classifyHecAnswer(response, group, true);
+        const ackId = classification.delivered.length > 0 ? readAckId(response.body) : undefined;
+        if (ackId === undefined) return withoutAckId(response, classification);
         // Registered now, not once the whole batch is sent (retries, splits): meanwhile a `true` for
         // this id could be credited to an older wait whose id a restarted indexer handed out again.
-        const verdict = tracker.wait(ackId, context.deadline, marks.get(response));
+        const verdict = tracker.wait(ackId, context.deadline, mark);
         receipts.push({ ackId, records: classification.delivered, verdict });
         return classification;
+      } catch (error) {
+        // An answer left unread may have carried a reused ackId.
+        if (mark) tracker.ended(mark, 'unanswered', errorMessage(error));
+        throw error;
+      } finally {
+        // HEC answered without an ackId: it numbered nothing. (A mark given to `wait` has ended already.)
+        if (mark) tracker.ended(mark, 'answered');
       }
-      if (response.status >= 200 && response.status < 300) {
-        return fatal(
-          SinkCodes.HEC_ACK_DISABLED,
-          `${name}: HEC ${response.status} took the events without an ackId, so the token has indexer acknowledgement disabled while the destination has acknowledgements: true. Fix: enable indexer acknowledgement on the token (useACK = 1), or set acknowledgements: false. These events may be indexed already; they are sent again once fixed`,
-        );
-      }
-      // An event refused: HEC took the ones before it but names no ackId for them, so they cannot be
-      // confirmed. They are sent again, ahead of the rest.
-      if (classification.fatal) return { ...classification, delivered: [] };
-      return {
-        ...classification,
-        delivered: [],
-        resend: [classification.delivered, ...(classification.resend ?? [])],
-      };
     };
+
+  /** An answer that took no events, or took some without an ackId. */
+  const withoutAckId = (response: HttpResponse, classification: Classification): Classification => {
+    if (classification.delivered.length === 0) return classification;
+    if (response.status >= 200 && response.status < 300) {
+      return fatal(
+        SinkCodes.HEC_ACK_DISABLED,
+        `${name}: HEC ${response.status} took the events without an ackId, so the token has indexer acknowledgement disabled while the destination has acknowledgements: true. Fix: enable indexer acknowledgement on the token (useACK = 1), or set acknowledgements: false. These events may be indexed already; they are sent again once fixed`,
+      );
+    }
+    // An event refused: HEC took the ones before it but names no ackId for them, so they cannot be
+    // confirmed. They are sent again, ahead of the rest.
+    if (classification.fatal) return { ...classification, delivered: [] };
+    return {
+      ...classification,
+      delivered: [],
+      resend: [classification.delivered, ...(classification.resend ?? [])],
+    };
+  };
 
   async function send(
     records: Records,

@@ -5,6 +5,7 @@ import {
   type AckQueryResult,
   type AckVerdict,
   type AckTrackerOptions,
+  type SendMark,
 } from '../../../../lambda/core/sinks/splunk-hec/ack-tracker';
 
 /** Time that moves only when the tracker sleeps. */
@@ -305,6 +306,125 @@ describe('AckTracker', () => {
     });
     assert.equal((await acks.wait(7, farDeadline)).status, 'lost');
     assert.deepEqual(await later, { status: 'lost', reason: 'unknown channel' });
+  });
+
+  describe('a `true` read while event requests are in flight (HEC answered the query at some moment before its answer was read)', () => {
+    /** Lets the tracker's loop and the settled verdicts run (virtual time does not move). */
+    const settleMicrotasks = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('the answer read after it reveals that the request was given the same ackId by a restarted indexer: the `true` is not applied, both are sent again', async () => {
+      const clock = virtualClock(start);
+      let inFlight: SendMark | undefined;
+      const acks: AckTracker = tracker(clock, async () => {
+        // R left before the query's answer was read. Meanwhile the indexer restarted, numbered R 5 again,
+        // indexed it, and answered the query about the old 5 with R's `true`.
+        inFlight = acks.mark();
+        return statuses(5);
+      });
+      const old = acks.wait(5, farDeadline);
+      let oldVerdict: AckVerdict | undefined;
+      void old.then((verdict) => (oldVerdict = verdict));
+      while (!inFlight) await settleMicrotasks();
+      await settleMicrotasks();
+      assert.equal(oldVerdict, undefined, 'not settled while R, in flight, may carry the same ackId');
+      // R's answer is read: ackId 5.
+      const reused = acks.wait(5, farDeadline, inFlight);
+      assert.deepEqual(await old, {
+        status: 'lost',
+        reason:
+          'ackId 5 came after ackId 5 on the same channel: the indexer restarted, or another indexer took the channel',
+      });
+      // HEC forgot 5 once it answered `true`: R's own 5 would never read `true` again.
+      assert.equal((await reused).status, 'lost');
+      assert.equal(clock.now(), start + 10_000, 'at once, not after the ack timeout');
+    });
+
+    it('a request in flight that is answered with a higher ackId releases the `true`', async () => {
+      const clock = virtualClock(start);
+      let inFlight: SendMark | undefined;
+      const acks: AckTracker = tracker(clock, async () => {
+        inFlight ??= acks.mark();
+        return statuses(5);
+      });
+      let settledAt: number | undefined;
+      const old = acks.wait(5, farDeadline).then((verdict) => {
+        settledAt = clock.now();
+        return verdict;
+      });
+      while (!inFlight) await settleMicrotasks();
+      await settleMicrotasks();
+      assert.equal(settledAt, undefined);
+      void acks.wait(6, farDeadline, inFlight);
+      assert.deepEqual(await old, { status: 'acknowledged' });
+      assert.equal(settledAt, start + 10_000);
+    });
+
+    it('a request in flight that ends without an ackId releases the `true` (HEC answered 503), or has it sent again (no answer)', async () => {
+      const clock = virtualClock(start);
+      const marks: SendMark[] = [];
+      const acks: AckTracker = tracker(clock, async () => {
+        marks.push(acks.mark());
+        return statuses(marks.length === 1 ? 5 : 6);
+      });
+      const answered = acks.wait(5, farDeadline);
+      let settled = false;
+      void answered.then(() => (settled = true));
+      while (marks.length < 1) await settleMicrotasks();
+      await settleMicrotasks();
+      assert.equal(settled, false, 'held while the request is in flight');
+      acks.ended(marks[0], 'answered');
+      assert.deepEqual(await answered, { status: 'acknowledged' });
+
+      const unanswered = acks.wait(6, farDeadline);
+      while (marks.length < 2) await settleMicrotasks();
+      await settleMicrotasks();
+      acks.ended(marks[1], 'unanswered', 'HTTP_TIMEOUT');
+      assert.deepEqual(await unanswered, {
+        status: 'lost',
+        reason:
+          'HEC answered true for ackId 6 while an event request was in flight that got no answer (HTTP_TIMEOUT): a restarted indexer may have given that request this ackId',
+      });
+      assert.equal(acks.pending, 0, 'nothing held any more');
+    });
+
+    it('no request in flight (the common case): the `true` settles at the first query', async () => {
+      const clock = virtualClock(start);
+      const { asked, query } = scriptedQuery(clock, [statuses(4)]);
+      const acks = tracker(clock, query);
+      // A request that left and was answered without an ackId before the query: nothing holds the `true`.
+      const refused = acks.mark();
+      const waiting = acks.wait(4, farDeadline);
+      acks.ended(refused, 'answered');
+      assert.deepEqual(await waiting, { status: 'acknowledged' });
+      assert.deepEqual(asked, [{ at: start + 10_000, ids: [4] }]);
+    });
+
+    it('a `true` for an id now awaited by a request registered after the query left (the query asked about an earlier one) confirms neither', async () => {
+      const clock = virtualClock(start);
+      let later: Promise<[AckVerdict, number]> | undefined;
+      let earlier: Promise<AckVerdict> | undefined;
+      const acks: AckTracker = tracker(clock, async () => {
+        if (later) return statuses(0);
+        // While the query about 5 is out: an answer shows the count started again (0 after 5), the
+        // earlier 5 is lost, and a new request is given 5 by the new count.
+        earlier = acks.wait(0, farDeadline, acks.mark());
+        later = acks
+          .wait(5, farDeadline, acks.mark())
+          .then((verdict): [AckVerdict, number] => [verdict, clock.now()]);
+        return statuses(5);
+      });
+      assert.equal((await acks.wait(5, farDeadline)).status, 'lost');
+      assert.deepEqual(await later, [
+        {
+          status: 'lost',
+          reason:
+            'HEC answered true for ackId 5 to a query that asked about an earlier request given the same ackId',
+        },
+        // Sent again at once, not after the ack timeout: HEC forgets an id it answered `true` for.
+        start + 10_000,
+      ]);
+      assert.equal((await earlier)?.status, 'acknowledged');
+    });
   });
 
   it('at most maxPending batches hold a place; the next waits for a release', async () => {
