@@ -4,41 +4,12 @@ import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3
 import { continuationBody } from '../../../lambda/core/notifications/continuation';
 import { syntheticNotification } from '../../../cli/replay/s3-notification';
 import { receiveAll } from '../ingest/aws';
-import { BUCKET, key, startRig, type Rig } from './support';
+import { BUCKET, key, notification, startRig, type Rig } from './support';
 
 const line = (id: string, pad = '') =>
   `${JSON.stringify({ id, logType: 'activities', timestamp: '2024-02-01T18:50:04Z', pad })}\n`;
 const lines = (prefix: string, count: number, pad = '') =>
   Array.from({ length: count }, (_, index) => line(`${prefix}-${index}`, pad)).join('');
-
-/**
- * An ObjectCreated notification as S3 writes it for a versioning-suspended bucket: the object's
- * version id is the string "null" (moto sends no versionId at all).
- */
-function nullVersionNotification(objectKey: string, eTag: string): string {
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2024-02-01T18:50:05.000Z',
-        eventName: 'ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
-          object: {
-            key: objectKey,
-            size: 1,
-            eTag: eTag.replace(/"/g, ''),
-            versionId: 'null',
-            sequencer: '0065BBE8DD2A6F4C1D',
-          },
-        },
-      },
-    ],
-  });
-}
 
 /**
  * An object overwritten while it is being forwarded. Versioning suspended: every PUT of a key replaces
@@ -75,7 +46,7 @@ describe('an object overwritten while it is forwarded (moto, local receivers)', 
     const name = key('activities', 'null-version.json');
     const eTag = await putTwice(name, lines('first', 2), lines('second', 2));
 
-    const logged = await rig.process(nullVersionNotification(name, eTag));
+    const logged = await rig.process(notification(name, { versionId: 'null', eTag: eTag.replace(/"/g, '') }));
 
     assert.deepEqual([rig.elasticIds(), rig.splunkIds()], [[], []], 'the second bytes are not read');
     assert.deepEqual(

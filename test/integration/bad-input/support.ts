@@ -166,7 +166,10 @@ export async function startRig(): Promise<Rig> {
 }
 
 /** An S3 ObjectCreated notification for `key` (URL-encoded the way S3 writes keys in events). */
-export function notification(key: string, options: { versionId?: string; eventName?: string } = {}): string {
+export function notification(
+  key: string,
+  options: { versionId?: string; eventName?: string; eTag?: string } = {},
+): string {
   return JSON.stringify({
     Records: [
       {
@@ -180,6 +183,7 @@ export function notification(key: string, options: { versionId?: string; eventNa
           object: {
             key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
             size: 1,
+            eTag: options.eTag,
             versionId: options.versionId,
           },
         },
