@@ -14,6 +14,7 @@ import { errorCode, errorMessage } from '../core/errors';
 import { invocationSchedule } from '../core/forward/object-slots';
 import { processMessage, type MessageDependencies } from '../core/forward/process-message';
 import { createSink } from '../core/sinks/create-sink';
+import type { SinkLog } from '../core/sinks/types';
 import { ForwarderMetrics } from './metrics';
 import { readRuntimeConfig } from './runtime-config';
 import { deadlinesFor } from './deadlines';
@@ -22,8 +23,14 @@ import { forwarderRequestHandlers } from './request-timeouts';
 
 const logger = new Logger({ serviceName: 'sluice-forwarder' });
 
+/** What the CLI and tests may add to a handler. */
+export interface HandlerHooks {
+  /** Also told every warning the sinks log (the forwarder's logger always is). Default: none. */
+  readonly sinkLog?: SinkLog;
+}
+
 /** Built once per execution environment so keep-alive sockets and cached secrets survive between invocations. */
-function createRuntime(env: NodeJS.ProcessEnv) {
+function createRuntime(env: NodeJS.ProcessEnv, hooks: HandlerHooks) {
   const config = readRuntimeConfig(env);
   const bucket = requiredEnv(env, 'SLUICE_BUCKET');
   const queueUrl = requiredEnv(env, 'SLUICE_OBJECT_QUEUE_URL');
@@ -50,7 +57,12 @@ function createRuntime(env: NodeJS.ProcessEnv) {
       sink: createSink(destination, {
         secret,
         signer: createSigV4Signer,
-        log: { warn: (message, fields) => logger.warn(message, { ...fields }) },
+        log: {
+          warn: (message, fields) => {
+            logger.warn(message, { ...fields });
+            hooks.sinkLog?.warn(message, fields);
+          },
+        },
       }),
       logTypes: destination.logTypes,
       maxInFlight: destination.maxConcurrency,
@@ -79,10 +91,10 @@ function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
 type Runtime = ReturnType<typeof createRuntime>;
 
 /** A handler with its own runtime, built from `env` on first use (the CLI and tests build their own). */
-export function createHandler(env: NodeJS.ProcessEnv = process.env) {
+export function createHandler(env: NodeJS.ProcessEnv = process.env, hooks: HandlerHooks = {}) {
   let runtime: Runtime | undefined;
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    runtime ??= createRuntime(env);
+    runtime ??= createRuntime(env, hooks);
     return handleEvent(runtime, event, context);
   };
 }

@@ -16,6 +16,7 @@ interface DestinationCounters {
   alreadyIndexed: number;
   lookupsSkipped: number;
   duplicates: number;
+  acksDistrusted: number;
   delivered: number;
   quarantined: number;
   failed: number;
@@ -33,6 +34,7 @@ function emptyCounters(): DestinationCounters {
     alreadyIndexed: 0,
     lookupsSkipped: 0,
     duplicates: 0,
+    acksDistrusted: 0,
     delivered: 0,
     quarantined: 0,
     failed: 0,
@@ -97,6 +99,10 @@ export class ForwarderMetrics implements SinkObserver {
     counters.duplicates += info.duplicates ?? 0;
   }
 
+  acknowledgementDistrusted(destination: string): void {
+    this.counters(destination).acksDistrusted += 1;
+  }
+
   object(summary: ForwardSummary): void {
     this.objects += 1;
     this.records += summary.records;
@@ -148,6 +154,9 @@ export class ForwarderMetrics implements SinkObserver {
         perDestination.addMetric('RolloverLookupsSkipped', MetricUnit.Count, counters.lookupsSkipped);
         perDestination.addMetric('RolloverDuplicates', MetricUnit.Count, counters.duplicates);
       }
+      // Splunk HEC with acknowledgements only, and only when it happened.
+      if (counters.acksDistrusted > 0)
+        perDestination.addMetric('AcknowledgementsDistrusted', MetricUnit.Count, counters.acksDistrusted);
       for (const latency of counters.latencies) {
         perDestination.addMetric('RequestLatency', MetricUnit.Milliseconds, latency);
       }

@@ -15,7 +15,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseConfig } from '../../lambda/core/config/load';
 import type { SluiceConfigInput } from '../../lambda/core/config/schema';
-import { createHandler } from '../../lambda/forwarder/handler';
+import { createHandler, type HandlerHooks } from '../../lambda/forwarder/handler';
 import { RUNTIME_CONFIG_ENV, runtimeConfigOf } from '../../lambda/forwarder/runtime-config';
 import { drain } from './event-source';
 import { motoClientConfig, startMoto, type MotoServer } from './moto';
@@ -66,11 +66,13 @@ export interface Pipeline {
   readonly secretArns: Readonly<Record<string, string>>;
   /**
    * A forwarder handler for `config` (the destinations may reference `secretArns`); `env` adds to or
-   * overrides the forwarder's environment (e.g. the detections table). Default: none.
+   * overrides the forwarder's environment (e.g. the detections table); `hooks` observe it (e.g. the
+   * sinks' warnings). Default: none.
    */
   handlerFor(
     config: unknown,
     env?: Readonly<Record<string, string>>,
+    hooks?: HandlerHooks,
   ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   putObject(key: string, body: string | Uint8Array): Promise<void>;
   /** Runs the forwarder over the object queue until it is empty (like Lambda's event source mapping). */
@@ -155,19 +157,22 @@ export async function startPipeline(
     queueUrl: queue.QueueUrl!,
     deadLetterQueueUrl: dlq.QueueUrl!,
     secretArns,
-    handlerFor: (config, env = {}) =>
-      createHandler({
-        ...process.env,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        SLUICE_S3_FORCE_PATH_STYLE: 'true',
-        [RUNTIME_CONFIG_ENV]: JSON.stringify(runtimeConfigOf(parseConfig(config))),
-        SLUICE_BUCKET: BUCKET,
-        SLUICE_OBJECT_QUEUE_URL: queue.QueueUrl!,
-        ...env,
-      }),
+    handlerFor: (config, env = {}, hooks = {}) =>
+      createHandler(
+        {
+          ...process.env,
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          SLUICE_S3_FORCE_PATH_STYLE: 'true',
+          [RUNTIME_CONFIG_ENV]: JSON.stringify(runtimeConfigOf(parseConfig(config))),
+          SLUICE_BUCKET: BUCKET,
+          SLUICE_OBJECT_QUEUE_URL: queue.QueueUrl!,
+          ...env,
+        },
+        hooks,
+      ),
     putObject: async (key, body) => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     },

@@ -30,6 +30,8 @@ export const SinkCodes = {
   HEC_ACK_DISABLED: 'HEC_ACK_DISABLED',
   /** Splunk took the events but had not acknowledged them by the deadline: they are sent again later. */
   HEC_NOT_ACKNOWLEDGED: 'HEC_NOT_ACKNOWLEDGED',
+  /** A warning, not a failure: a `true` HEC answered confirmed nothing, and its events are sent again. */
+  HEC_ACK_DISTRUSTED: 'HEC_ACK_DISTRUSTED',
 
   ES_DOCUMENT_REJECTED: 'ES_DOCUMENT_REJECTED',
   ES_DOCUMENT_TOO_LARGE: 'ES_DOCUMENT_TOO_LARGE',

@@ -63,6 +63,15 @@ export interface SinkObserver {
       readonly duplicates?: number;
     },
   ): void;
+  /**
+   * Splunk HEC with acknowledgements: a `true` HEC answered for `ackId` on `channel` confirmed nothing,
+   * and its events are sent again (`why`: see AckDistrust in splunk-hec/ack-tracker.ts). Optional:
+   * other observers ignore it.
+   */
+  acknowledgementDistrusted?(
+    destination: string,
+    info: { readonly channel: string; readonly ackId: number; readonly why: string },
+  ): void;
 }
 
 /** Warnings a sink logs itself (adapters map them to their logger). Never record content or secrets. */

@@ -60,7 +60,7 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
   async function setUp(
     receiverOptions: HecReceiverOptions,
     extra: Record<string, unknown> = {},
-    runtime: Pick<SinkRuntimeOptions, 'transport'> = {},
+    runtime: Pick<SinkRuntimeOptions, 'transport' | 'log'> = {},
   ) {
     const receiver = await startHecReceiver({ token: 'test-hec-token', ...receiverOptions });
     receivers.push(receiver);
@@ -270,6 +270,7 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
     let trueRead: () => void = () => undefined;
     const queryAnswerRead = new Promise<void>((resolve) => (trueRead = resolve));
     let resets = 0;
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
     const { receiver, sink, time } = await setUp(
       {
         ack: { pendingQueries: 0 },
@@ -284,7 +285,10 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
         },
       },
       { ackTimeoutSeconds: 3600 },
-      { transport: observedTransport(() => trueRead()) },
+      {
+        transport: observedTransport(() => trueRead()),
+        log: { warn: (message, fields) => warnings.push({ message, fields }) },
+      },
     );
     const observer = recordingObserver();
     const far = time.now() + 24 * 3_600_000;
@@ -307,6 +311,23 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
       receiver.events.filter((event) => ids(earlier).includes((event.event as { id: string }).id)).length,
       8,
       'the first batch indexed twice: a duplicate rather than a `true` that may not be its own',
+    );
+    // Operators see each such `true`: counted, and logged with what names it in HEC.
+    const { channel } = receiver.acks[0];
+    assert.deepEqual(observer.distrusted, [{ channel, ackId: 0, why: 'request-unanswered' }]);
+    assert.deepEqual(
+      warnings.map(({ message, fields }) => ({ message, ...fields, reason: undefined })),
+      [
+        {
+          message: 'HEC acknowledgement not trusted; its events are sent again',
+          code: 'HEC_ACK_DISTRUSTED',
+          destination: 'splunk',
+          channel,
+          ackId: 0,
+          why: 'request-unanswered',
+          reason: undefined,
+        },
+      ],
     );
   });
 

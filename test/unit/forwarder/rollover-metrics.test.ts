@@ -1,30 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ForwarderMetrics } from '../../../lambda/forwarder/metrics';
-
-/** The EMF lines `publish` prints (Powertools writes them to stdout). */
-function emfOf(publish: () => void): Record<string, unknown>[] {
-  const saved = process.env.POWERTOOLS_METRICS_DISABLED;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  const write = process.stdout.write;
-  const lines: string[] = [];
-  process.stdout.write = ((chunk: string) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    publish();
-  } finally {
-    process.stdout.write = write;
-    if (saved === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-    else process.env.POWERTOOLS_METRICS_DISABLED = saved;
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { emfOf } from './support/emf';
 
 describe("the rollover lookup's metrics", () => {
   it('copies made across an unseen rollover are published as RolloverDuplicates, on their own too', () => {

@@ -64,6 +64,8 @@ export interface RecordedObserver extends SinkObserver {
   readonly requests: Array<{ status: number | 'network-error'; bytes: number }>;
   readonly retries: Array<{ reason: string; delayMs: number }>;
   readonly authFailures: number[];
+  /** Splunk HEC: the `true`s that confirmed nothing. */
+  readonly distrusted: Array<{ channel: string; ackId: number; why: string }>;
 }
 
 export function recordingObserver(): RecordedObserver {
@@ -71,9 +73,11 @@ export function recordingObserver(): RecordedObserver {
     requests: [],
     retries: [],
     authFailures: [],
+    distrusted: [],
     request: (_name, info) => observer.requests.push({ status: info.status, bytes: info.bytes }),
     retry: (_name, info) => observer.retries.push(info),
     authFailure: (_name, status) => observer.authFailures.push(status),
+    acknowledgementDistrusted: (_name, info) => observer.distrusted.push({ ...info }),
   };
   return observer;
 }

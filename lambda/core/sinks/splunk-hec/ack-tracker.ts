@@ -31,6 +31,26 @@ export type AckQueryResult =
       readonly message: string;
     };
 
+/**
+ * Why a `true` HEC answered was not trusted (its events are sent again, a duplicate by design):
+ * - `request-unanswered`: read while an event request of the channel was in flight that then got no
+ *   answer (see held-acks.ts);
+ * - `ackid-reused`: held for the requests in flight, one of whose answers showed the channel's count
+ *   started again (see ack-reuse.ts);
+ * - `query-outdated`: the wait the query asked about was given up, or replaced by a newer request given
+ *   the same ackId, before the answer was read;
+ * - `sink-closed`: held when the sink closed.
+ */
+export type AckDistrust = 'request-unanswered' | 'ackid-reused' | 'query-outdated' | 'sink-closed';
+
+/** A `true` read from HEC that confirmed nothing. */
+export interface DistrustedAck {
+  readonly ackId: number;
+  readonly why: AckDistrust;
+  /** What happened, for operators (names the request or the reuse). */
+  readonly reason: string;
+}
+
 /** Asks HEC about `ackIds` in one request that must be answered by `deadline`. Never throws. */
 export type AckQuery = (ackIds: readonly number[], deadline: number) => Promise<AckQueryResult>;
 
@@ -43,6 +63,8 @@ export interface AckTrackerOptions {
   readonly now: () => number;
   /** Waits (tests make time virtual with it). Default: a timer. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Told of every `true` read from HEC that confirmed nothing (its events are resent). Default: none. */
+  readonly onDistrusted?: (distrusted: DistrustedAck) => void;
 }
 
 interface Waiter {
@@ -192,8 +214,10 @@ export class AckTracker {
   /** Gives up every wait (the sink is closing). */
   close(): void {
     this.closed = true;
-    for (const waiter of [...this.waiters.values()])
+    for (const waiter of [...this.waiters.values()]) {
+      if (this.held.isHeld(waiter)) this.distrust(waiter.ackId, 'sink-closed', 'the sink was closed');
       this.settle(waiter, { status: 'failed', code: 'DESTINATION_CLOSED', message: 'the sink was closed' });
+    }
     this.wake?.();
   }
 
@@ -202,14 +226,15 @@ export class AckTracker {
     const { released, distrusted } = this.held.end(request, how);
     for (const waiter of released) this.settle(waiter, { status: 'acknowledged' });
     for (const waiter of distrusted) {
-      this.settle(
-        waiter,
-        this.lost(
-          waiter.deadline,
-          `HEC answered true for ackId ${waiter.ackId} while an event request was in flight that got no answer (${reason}): a restarted indexer may have given that request this ackId`,
-        ),
-      );
+      const why = `HEC answered true for ackId ${waiter.ackId} while an event request was in flight that got no answer (${reason}): a restarted indexer may have given that request this ackId`;
+      this.distrust(waiter.ackId, 'request-unanswered', why);
+      this.settle(waiter, this.lost(waiter.deadline, why));
     }
+  }
+
+  /** Operators are told of every `true` that confirmed nothing: each one costs a resend. */
+  private distrust(ackId: number, why: AckDistrust, reason: string): void {
+    this.options.onDistrusted?.({ ackId, why, reason });
   }
 
   /** Ends `waiter` (if it is still the wait registered under its id) with `verdict`. */
@@ -297,15 +322,12 @@ export class AckTracker {
         // The wait asked about was settled meanwhile (its id reused, the channel's count restarted). One
         // registered since under its id was not asked about, yet HEC may have answered for it (and
         // forgotten the id): that `true` confirms neither, and the new wait can no longer be confirmed.
-        if (current && answeredTrue) {
-          this.settle(
-            current,
-            this.lost(
-              current.deadline,
-              `HEC answered true for ackId ${current.ackId} to a query that asked about an earlier request given the same ackId`,
-            ),
-          );
-        }
+        if (!answeredTrue) continue;
+        const reason = current
+          ? `HEC answered true for ackId ${waiter.ackId} to a query that asked about an earlier request given the same ackId`
+          : `HEC answered true for ackId ${waiter.ackId} after its wait was given up`;
+        this.distrust(waiter.ackId, 'query-outdated', reason);
+        if (current) this.settle(current, this.lost(current.deadline, reason));
         continue;
       }
       if (failure) {
@@ -325,7 +347,10 @@ export class AckTracker {
 
   /** Every wait gives up: its events are sent again (or left to the next invocation near the deadline). */
   private loseAll(reason: string): void {
-    for (const waiter of [...this.waiters.values()]) this.settle(waiter, this.lost(waiter.deadline, reason));
+    for (const waiter of [...this.waiters.values()]) {
+      if (this.held.isHeld(waiter)) this.distrust(waiter.ackId, 'ackid-reused', reason);
+      this.settle(waiter, this.lost(waiter.deadline, reason));
+    }
   }
 
   /** `lost`, unless a resend could no longer be acknowledged before the deadline (as for a timeout). */

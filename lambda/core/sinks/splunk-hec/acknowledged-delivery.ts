@@ -5,10 +5,10 @@ import { SinkCodes } from '../codes';
 import { createDeliveryLoop, type Deliver, type DeliveryLoopOptions } from '../delivery-loop';
 import type { HttpResponse, HttpResult, HttpTransport } from '../../http/client';
 import type { NetworkErrorKind } from '../../http/errors';
-import type { BatchOutcome, DeliveryContext, SinkObserver } from '../types';
+import type { BatchOutcome, DeliveryContext, SinkLog, SinkObserver } from '../types';
 import { readAckId } from './ack-answers';
 import { createAckQuery } from './ack-query';
-import { AckTracker, type AckVerdict, type SendMark } from './ack-tracker';
+import { AckTracker, type AckVerdict, type DistrustedAck, type SendMark } from './ack-tracker';
 import { classifyHecAnswer } from './classifier';
 import { HecSession } from './hec-session';
 
@@ -36,6 +36,8 @@ export interface AcknowledgedDeliveryOptions {
   readonly timeoutSeconds: number;
   /** Default: a new random channel (one per execution environment, as the sink is built once). */
   readonly session?: HecSession;
+  /** Where a `true` that confirmed nothing is logged (see AckDistrust). Default: not logged. */
+  readonly log?: SinkLog;
 }
 
 export interface AcknowledgedDelivery {
@@ -83,7 +85,21 @@ export function createAcknowledgedDelivery(options: AcknowledgedDeliveryOptions)
     maxPending: options.maxConcurrency * PENDING_BATCHES_PER_REQUEST,
     now,
     sleep: loop.sleep,
+    onDistrusted: (distrusted) => reportDistrusted(distrusted),
   });
+  // Each costs a resend, i.e. a copy in Splunk: operators can count them, and match them to HEC's ackIds.
+  const reportDistrusted = ({ ackId, why, reason }: DistrustedAck): void => {
+    const { channel } = session;
+    observer?.acknowledgementDistrusted?.(name, { channel, ackId, why });
+    options.log?.warn('HEC acknowledgement not trusted; its events are sent again', {
+      code: SinkCodes.HEC_ACK_DISTRUSTED,
+      destination: name,
+      channel,
+      ackId,
+      why,
+      reason,
+    });
+  };
   // What the tracker knew when each event request left, by its answer: an ackId is only trustworthy if
   // higher than every one read before its request left (see ack-reuse.ts). Every mark ends, so that a
   // `true` held for the requests in flight (see held-acks.ts) is released: the classifier ends those

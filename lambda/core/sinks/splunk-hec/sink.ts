@@ -44,6 +44,7 @@ export function createSplunkHecSink(
       maxConcurrency: config.maxConcurrency,
       pollIntervalSeconds: config.ackPollIntervalSeconds,
       timeoutSeconds: config.ackTimeoutSeconds,
+      log: runtime.log,
     });
     return {
       ...common,

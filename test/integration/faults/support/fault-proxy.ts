@@ -61,16 +61,6 @@ export interface LostAcknowledgement {
   readonly ackIds: readonly number[];
 }
 
-export interface UnansweredEvent {
-  readonly channel: string;
-  readonly arrivedAt: number;
-  readonly endedAt: number;
-}
-
-export interface PassedAcknowledgement extends LostAcknowledgement {
-  readonly at: number;
-}
-
 export interface FaultProxy {
   readonly url: string;
   readonly counters: ProxyCounters;
@@ -83,14 +73,6 @@ export interface FaultProxy {
   readonly lostAcknowledgements: readonly LostAcknowledgement[];
   /** Markers of every record forwarded to the receiver. */
   readonly forwardedMarkers: ReadonlySet<string>;
-  /**
-   * HEC: event requests whose answer never reached the forwarder (reset, lost, given up), from their
-   * arrival to when the proxy dropped them. A `true` the forwarder reads while such a request is in flight
-   * is not trusted (it may have been given the same ackId by a restarted indexer): its events are resent.
-   */
-  readonly unansweredEvents: readonly UnansweredEvent[];
-  /** HEC: `true` statuses passed on to the forwarder, and when. */
-  readonly passedAcknowledgements: readonly PassedAcknowledgement[];
   setDown(down: boolean): void;
   close(): Promise<void>;
 }
@@ -171,8 +153,6 @@ function indexedMarkers(
 interface AnswerContent {
   readonly markers: readonly string[];
   readonly acknowledged?: LostAcknowledgement;
-  /** An event request's channel and arrival, should its answer be lost. */
-  readonly event?: Omit<UnansweredEvent, 'endedAt'>;
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -182,8 +162,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const lostMarkers = new Map<string, number>();
   const lostAcknowledgements: LostAcknowledgement[] = [];
   const forwardedMarkers = new Set<string>();
-  const unansweredEvents: UnansweredEvent[] = [];
-  const passedAcknowledgements: PassedAcknowledgement[] = [];
   const counters: ProxyCounters = {
     requests: 0,
     byFault: { pass: 0, busy: 0, reset: 0, lost: 0, slow: 0, down: 0 },
@@ -202,9 +180,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const forward = upstreamOf(target, agent);
 
-  const loseAnswer = ({ markers, acknowledged, event }: AnswerContent) => {
+  const loseAnswer = ({ markers, acknowledged }: AnswerContent) => {
     if (acknowledged && acknowledged.ackIds.length > 0) lostAcknowledgements.push(acknowledged);
-    if (event) unansweredEvents.push({ ...event, endedAt: Date.now() });
     if (markers.length === 0) return;
     counters.lostRecords += markers.length;
     for (const marker of markers) lostMarkers.set(marker, (lostMarkers.get(marker) ?? 0) + 1);
@@ -214,27 +191,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     req: IncomingMessage,
     answer: { status: number; body: Buffer },
     markers: readonly string[],
-    arrivedAt: number,
   ): AnswerContent =>
     isAckQuery(req)
       ? { markers: [], acknowledged: acknowledgedIn(req, answer) }
-      : { markers: indexedMarkers(options.kind, answer, markers), event: eventOf(req, arrivedAt) };
-  const eventOf = (req: IncomingMessage, arrivedAt: number) => ({
-    channel: String(req.headers['x-splunk-request-channel'] ?? ''),
-    arrivedAt,
-  });
-  const dropUnanswered = (req: IncomingMessage, arrivedAt: number): void => {
-    if (!isAckQuery(req)) unansweredEvents.push({ ...eventOf(req, arrivedAt), endedAt: Date.now() });
-    req.socket.destroy();
-  };
+      : { markers: indexedMarkers(options.kind, answer, markers) };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests += 1;
-    const arrivedAt = Date.now();
     unconfirmed.delete(req.socket);
     if (down) {
       counters.byFault.down += 1;
-      dropUnanswered(req, arrivedAt);
+      req.socket.destroy();
       return;
     }
     const body = await readRaw(req);
@@ -245,7 +212,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const fault = options.decide?.(markers) ?? draw();
     counters.byFault[fault] += 1;
     if (fault === 'reset') {
-      dropUnanswered(req, arrivedAt);
+      req.socket.destroy();
       return;
     }
     if (fault === 'busy') {
@@ -259,15 +226,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const holdMs = (options.delayMs ?? 0) + (fault === 'slow' ? (options.slowMs ?? 300) : 0);
     if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
     if (fault === 'lost' || req.socket.destroyed || res.destroyed) {
-      loseAnswer(contentOf(req, answer, markers, arrivedAt));
+      loseAnswer(contentOf(req, answer, markers));
       req.socket.destroy();
       return;
     }
     passAnswer(res, answer);
     const socket = req.socket;
-    const indexed = contentOf(req, answer, markers, arrivedAt);
-    if (indexed.acknowledged && indexed.acknowledged.ackIds.length > 0)
-      passedAcknowledgements.push({ ...indexed.acknowledged, at: Date.now() });
+    const indexed = contentOf(req, answer, markers);
     unconfirmed.set(socket, indexed);
     setTimeout(() => {
       if (unconfirmed.get(socket) === indexed) unconfirmed.delete(socket);
@@ -288,8 +253,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     lostMarkers,
     lostAcknowledgements,
     forwardedMarkers,
-    unansweredEvents,
-    passedAcknowledgements,
     setDown: (value) => {
       down = value;
       // Keep-alive connections opened while up must not outlive the outage.

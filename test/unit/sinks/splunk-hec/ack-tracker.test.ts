@@ -5,6 +5,7 @@ import {
   type AckQueryResult,
   type AckVerdict,
   type AckTrackerOptions,
+  type DistrustedAck,
   type SendMark,
 } from '../../../../lambda/core/sinks/splunk-hec/ack-tracker';
 
@@ -315,12 +316,17 @@ describe('AckTracker', () => {
     it('the answer read after it reveals that the request was given the same ackId by a restarted indexer: the `true` is not applied, both are sent again', async () => {
       const clock = virtualClock(start);
       let inFlight: SendMark | undefined;
-      const acks: AckTracker = tracker(clock, async () => {
-        // R left before the query's answer was read. Meanwhile the indexer restarted, numbered R 5 again,
-        // indexed it, and answered the query about the old 5 with R's `true`.
-        inFlight = acks.mark();
-        return statuses(5);
-      });
+      const distrusted: DistrustedAck[] = [];
+      const acks: AckTracker = tracker(
+        clock,
+        async () => {
+          // R left before the query's answer was read. Meanwhile the indexer restarted, numbered R 5
+          // again, indexed it, and answered the query about the old 5 with R's `true`.
+          inFlight = acks.mark();
+          return statuses(5);
+        },
+        { onDistrusted: (report) => distrusted.push(report) },
+      );
       const old = acks.wait(5, farDeadline);
       let oldVerdict: AckVerdict | undefined;
       void old.then((verdict) => (oldVerdict = verdict));
@@ -337,15 +343,28 @@ describe('AckTracker', () => {
       // HEC forgot 5 once it answered `true`: R's own 5 would never read `true` again.
       assert.equal((await reused).status, 'lost');
       assert.equal(clock.now(), start + 10_000, 'at once, not after the ack timeout');
+      assert.deepEqual(distrusted, [
+        {
+          ackId: 5,
+          why: 'ackid-reused',
+          reason:
+            'ackId 5 came after ackId 5 on the same channel: the indexer restarted, or another indexer took the channel',
+        },
+      ]);
     });
 
     it('a request in flight that is answered with a higher ackId releases the `true`', async () => {
       const clock = virtualClock(start);
       let inFlight: SendMark | undefined;
-      const acks: AckTracker = tracker(clock, async () => {
-        inFlight ??= acks.mark();
-        return statuses(5);
-      });
+      const distrusted: DistrustedAck[] = [];
+      const acks: AckTracker = tracker(
+        clock,
+        async () => {
+          inFlight ??= acks.mark();
+          return statuses(5);
+        },
+        { onDistrusted: (report) => distrusted.push(report) },
+      );
       let settledAt: number | undefined;
       const old = acks.wait(5, farDeadline).then((verdict) => {
         settledAt = clock.now();
@@ -357,15 +376,21 @@ describe('AckTracker', () => {
       void acks.wait(6, farDeadline, inFlight);
       assert.deepEqual(await old, { status: 'acknowledged' });
       assert.equal(settledAt, start + 10_000);
+      assert.deepEqual(distrusted, [], 'a `true` applied is not reported');
     });
 
     it('a request in flight that ends without an ackId releases the `true` (HEC answered 503), or has it sent again (no answer)', async () => {
       const clock = virtualClock(start);
       const marks: SendMark[] = [];
-      const acks: AckTracker = tracker(clock, async () => {
-        marks.push(acks.mark());
-        return statuses(marks.length === 1 ? 5 : 6);
-      });
+      const distrusted: DistrustedAck[] = [];
+      const acks: AckTracker = tracker(
+        clock,
+        async () => {
+          marks.push(acks.mark());
+          return statuses(marks.length === 1 ? 5 : 6);
+        },
+        { onDistrusted: (report) => distrusted.push(report) },
+      );
       const answered = acks.wait(5, farDeadline);
       let settled = false;
       void answered.then(() => (settled = true));
@@ -374,6 +399,7 @@ describe('AckTracker', () => {
       assert.equal(settled, false, 'held while the request is in flight');
       acks.ended(marks[0], 'answered');
       assert.deepEqual(await answered, { status: 'acknowledged' });
+      assert.deepEqual(distrusted, []);
 
       const unanswered = acks.wait(6, farDeadline);
       while (marks.length < 2) await settleMicrotasks();
@@ -385,6 +411,14 @@ describe('AckTracker', () => {
           'HEC answered true for ackId 6 while an event request was in flight that got no answer (HTTP_TIMEOUT): a restarted indexer may have given that request this ackId',
       });
       assert.equal(acks.pending, 0, 'nothing held any more');
+      assert.deepEqual(distrusted, [
+        {
+          ackId: 6,
+          why: 'request-unanswered',
+          reason:
+            'HEC answered true for ackId 6 while an event request was in flight that got no answer (HTTP_TIMEOUT): a restarted indexer may have given that request this ackId',
+        },
+      ]);
     });
 
     it('no request in flight (the common case): the `true` settles at the first query', async () => {
@@ -403,16 +437,21 @@ describe('AckTracker', () => {
       const clock = virtualClock(start);
       let later: Promise<[AckVerdict, number]> | undefined;
       let earlier: Promise<AckVerdict> | undefined;
-      const acks: AckTracker = tracker(clock, async () => {
-        if (later) return statuses(0);
-        // While the query about 5 is out: an answer shows the count started again (0 after 5), the
-        // earlier 5 is lost, and a new request is given 5 by the new count.
-        earlier = acks.wait(0, farDeadline, acks.mark());
-        later = acks
-          .wait(5, farDeadline, acks.mark())
-          .then((verdict): [AckVerdict, number] => [verdict, clock.now()]);
-        return statuses(5);
-      });
+      const distrusted: DistrustedAck[] = [];
+      const acks: AckTracker = tracker(
+        clock,
+        async () => {
+          if (later) return statuses(0);
+          // While the query about 5 is out: an answer shows the count started again (0 after 5), the
+          // earlier 5 is lost, and a new request is given 5 by the new count.
+          earlier = acks.wait(0, farDeadline, acks.mark());
+          later = acks
+            .wait(5, farDeadline, acks.mark())
+            .then((verdict): [AckVerdict, number] => [verdict, clock.now()]);
+          return statuses(5);
+        },
+        { onDistrusted: (report) => distrusted.push(report) },
+      );
       assert.equal((await acks.wait(5, farDeadline)).status, 'lost');
       assert.deepEqual(await later, [
         {
@@ -424,6 +463,34 @@ describe('AckTracker', () => {
         start + 10_000,
       ]);
       assert.equal((await earlier)?.status, 'acknowledged');
+      assert.deepEqual(distrusted, [
+        {
+          ackId: 5,
+          why: 'query-outdated',
+          reason:
+            'HEC answered true for ackId 5 to a query that asked about an earlier request given the same ackId',
+        },
+      ]);
+    });
+
+    it('a `true` held when the sink closes is reported: its events are sent again by a later invocation', async () => {
+      const clock = virtualClock(start);
+      let inFlight: SendMark | undefined;
+      const distrusted: DistrustedAck[] = [];
+      const acks: AckTracker = tracker(
+        clock,
+        async () => {
+          inFlight ??= acks.mark();
+          return statuses(3);
+        },
+        { onDistrusted: (report) => distrusted.push(report) },
+      );
+      const held = acks.wait(3, farDeadline);
+      while (!inFlight) await settleMicrotasks();
+      await settleMicrotasks();
+      acks.close();
+      assert.equal((await held).status, 'failed');
+      assert.deepEqual(distrusted, [{ ackId: 3, why: 'sink-closed', reason: 'the sink was closed' }]);
     });
   });
 
