@@ -18,6 +18,7 @@ import {
 import { parseConfig } from '../../../lambda/core/config/load';
 import { SluiceError } from '../../../lambda/core/errors';
 import { rateExpression } from '../../../lib/collectors/collector-function';
+import { emfOf } from '../../support/emf';
 
 const CONFIG = parseConfig({
   sources: [{ name: 'cirrus', prefix: '/cirrus/siem/' }],
@@ -131,30 +132,6 @@ describe('the schedule', () => {
     assert.equal(rateExpression(1440), 'rate(24 hours)');
   });
 });
-
-/** The EMF lines `publish` prints (Powertools writes them to stdout). */
-function emfOf(publish: () => void): Record<string, unknown>[] {
-  const saved = process.env.POWERTOOLS_METRICS_DISABLED;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  const write = process.stdout.write;
-  const lines: string[] = [];
-  process.stdout.write = ((chunk: string) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    publish();
-  } finally {
-    process.stdout.write = write;
-    if (saved === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-    else process.env.POWERTOOLS_METRICS_DISABLED = saved;
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('the metrics a run publishes (what the alarms key on)', () => {
   const now = Date.parse('2024-05-08T12:00:00Z');

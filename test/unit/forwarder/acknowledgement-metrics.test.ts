@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ForwarderMetrics } from '../../../lambda/forwarder/metrics';
-import { emfOf } from './support/emf';
+import { emfOf } from '../../support/emf';
 
 describe("Splunk HEC acknowledgement's metrics", () => {
   it('each `true` that confirmed nothing counts in AcknowledgementsDistrusted', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ForwarderMetrics } from '../../../lambda/forwarder/metrics';
-import { emfOf } from './support/emf';
+import { emfOf } from '../../support/emf';
 
 describe("the rollover lookup's metrics", () => {
   it('copies made across an unseen rollover are published as RolloverDuplicates, on their own too', () => {
