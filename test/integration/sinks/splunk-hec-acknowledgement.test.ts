@@ -395,7 +395,15 @@ describe('Splunk HEC sink with indexer acknowledgement, against a HEC receiver',
         settle(await sink.deliver(records.slice(start, start + 10), context())),
       ),
     );
-    assert.equal(outcomes.flatMap((outcome) => outcome.delivered).length, 40);
+    // Failed once in a clean-clone run under load (30 of 40): the message carries what the next one needs.
+    assert.equal(
+      outcomes.flatMap((outcome) => outcome.delivered).length,
+      40,
+      JSON.stringify({
+        failures: outcomes.map((outcome) => outcome.failure),
+        byIndexer: receiver.ackCounters.byIndexer,
+      }),
+    );
     assert.equal(receiver.counters.duplicates, 0);
     assert.equal(
       receiver.ackCounters.byIndexer.filter((count) => count > 0).length,
