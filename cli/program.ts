@@ -11,6 +11,7 @@ import { createRunner } from './commands/runner';
 import { registerSetup } from './commands/setup';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
+import { strictHelpCommands } from './shared/help-command';
 import type { CliIo } from './shared/io';
 
 const VERSION = '0.1.0';
@@ -61,5 +62,6 @@ Start locally with no AWS account:  npm start   (or: npx sluice dev)`,
   registerSetup(program, run);
   registerDetect(program, run);
   registerDev(program, run);
+  strictHelpCommands(program);
   return program;
 }

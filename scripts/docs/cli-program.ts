@@ -30,9 +30,13 @@ function commandsOf(command: Command): Command[] {
   return [command, ...command.commands.flatMap(commandsOf)];
 }
 
-/** Every command path below the program, depth first in the order `--help` lists them: `[['status'], …]`. */
+/**
+ * Every command path below the program, depth first in the order `--help` lists them: `[['status'], …]`.
+ * `help [command]` is left out: it prints the pages listed here.
+ */
 export function commandPaths(program: Command, prefix: readonly string[] = []): string[][] {
-  return program.commands.flatMap((command) => {
+  const pages = program.commands.filter((command) => command.name() !== 'help');
+  return pages.flatMap((command) => {
     const path = [...prefix, command.name()];
     return [path, ...commandPaths(command, path)];
   });
@@ -70,8 +74,9 @@ export function inertProgram(sink: { stdout: string[]; stderr: string[] }): Comm
       getErrHasColors: () => false,
     });
   }
-  program.hook('preAction', () => {
-    throw new StoppedBeforeAction();
+  program.hook('preAction', (_program, actionCommand) => {
+    // `help <command>` only prints a page, or refuses a command it does not know.
+    if (actionCommand.name() !== 'help') throw new StoppedBeforeAction();
   });
   return program;
 }

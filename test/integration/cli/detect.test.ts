@@ -105,7 +105,7 @@ describe('sluice detect validate', () => {
     const [syntax, ...lines] = result.stdout.trimEnd().split('\n');
     assert.match(syntax, /^broken\/syntax\.yml:2:1: YAML: \S/);
     assert.deepEqual(lines, [
-      'broken/two-bad.yml:6:5: query|contians: unknown modifier "contians" (supported: contains, startswith, endswith, all, cased, re, i, m, s, cidr, exists, gt, gte, lt, lte)',
+      'broken/two-bad.yml:6:5: query|contians: unknown modifier "contians": did you mean "contains"? (supported: contains, startswith, endswith, all, cased, re, i, m, s, cidr, exists, gt, gte, lt, lte)',
       'broken/two-bad.yml:13:26: condition: unknown selection "filter" (defined: sel)',
       '3 problem(s) in 2 of 3 rule file(s)',
     ]);

@@ -69,6 +69,26 @@ describe('the sluice command line', () => {
     assert.match(badNumber.err, /--max/);
   });
 
+  it('help for a command it does not know is a usage error naming it (and the one meant), at every level', async () => {
+    for (const [args, unknown, meant] of [
+      [['help', 'foo'], 'foo', undefined],
+      [['help', 'stats'], 'stats', 'status'],
+      [['detect', 'help', 'valdate'], 'valdate', 'validate'],
+      [['setup', 'help', 'nope'], 'nope', undefined],
+    ] as const) {
+      const result = await run([...args]);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.out, '', 'no help printed as if asked for');
+      assert.match(result.err, new RegExp(`^error: unknown command '${unknown}'\n`));
+      if (meant) assert.match(result.err, new RegExp(`\\(Did you mean ${meant}\\?\\)`));
+    }
+    for (const args of [['help'], ['help', 'status'], ['detect', 'help', 'validate']]) {
+      const result = await run(args);
+      assert.equal(result.code, 0, args.join(' '));
+      assert.match(result.out, /^Usage: sluice /);
+    }
+  });
+
   it('documents the exit codes detect, replay, run and pull return, usage errors (2) included', async () => {
     for (const command of [
       ['detect', 'validate'],

@@ -35,7 +35,28 @@ describe('rules that do not compile', () => {
     expectRefusal(
       `${HEAD}  selection:\n    query|contians: drop\n  condition: selection\n`,
       { line: 7, column: 5 },
-      /unknown modifier "contians"/,
+      /unknown modifier "contians": did you mean "contains"\? \(supported: /,
+    );
+  });
+
+  it('offer no guess for a modifier that is no typo of a known one', () => {
+    expectRefusal(
+      `${HEAD}  selection:\n    query|sounds_like: drop\n  condition: selection\n`,
+      { line: 7 },
+      /unknown modifier "sounds_like" \(supported: /,
+    );
+  });
+
+  it('name the Sigma modifier a typo meant, even one sluice does not support', () => {
+    expectRefusal(
+      `${HEAD}  selection:\n    query|startwith: drop\n  condition: selection\n`,
+      { line: 7 },
+      /unknown modifier "startwith": did you mean "startswith"\?/,
+    );
+    expectRefusal(
+      `${HEAD}  selection:\n    query|base46: drop\n  condition: selection\n`,
+      { line: 7 },
+      /did you mean "base64"\?/,
     );
   });
 

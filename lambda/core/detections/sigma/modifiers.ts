@@ -4,6 +4,8 @@
  * supported here" from "misspelt".
  */
 
+import { meantOf } from '../../config/error-map';
+
 export const SUPPORTED_MODIFIERS = [
   'contains',
   'startswith',
@@ -75,7 +77,9 @@ export function parseModifiers(written: readonly string[]): ParsedModifiers {
       throw new Error(`modifier "${modifier}" is a Sigma modifier sluice does not support`);
     }
     if (!(SUPPORTED_MODIFIERS as readonly string[]).includes(modifier)) {
-      throw new Error(`unknown modifier "${modifier}" (supported: ${SUPPORTED_MODIFIERS.join(', ')})`);
+      const meant = meantOf(modifier, [...SUPPORTED_MODIFIERS, ...UNSUPPORTED_SIGMA_MODIFIERS]);
+      const hint = meant === undefined ? '' : `: did you mean "${meant}"?`;
+      throw new Error(`unknown modifier "${modifier}"${hint} (supported: ${SUPPORTED_MODIFIERS.join(', ')})`);
     }
     if (seen.has(modifier)) throw new Error(`modifier "${modifier}" is given twice`);
     seen.add(modifier);
