@@ -2,6 +2,7 @@ import { CommanderError, type Command } from 'commander';
 import { SluiceError } from '../lambda/core/errors';
 import { namedProfile, sharedProfiles } from './aws/profiles';
 import { awsSetupError, awsSetupFailure } from './aws/setup-errors';
+import { awsEndpointUnreachable } from './aws/unreachable';
 import { createProgram } from './program';
 import { CommandFailed, EXIT, exitCodeOf } from './shared/errors';
 import { processIo, type CliIo } from './shared/io';
@@ -20,8 +21,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (thrown) {
+    const options = program.opts<{ profile?: string; region?: string; endpointUrl?: string }>();
     const error =
-      (await explainAwsSetup(thrown, program.opts<{ profile?: string }>().profile, io.env)) ?? thrown;
+      (await explainAwsSetup(thrown, options.profile, io.env)) ??
+      awsEndpointUnreachable(thrown, {
+        region: options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+        endpointUrl: options.endpointUrl,
+      }) ??
+      thrown;
     if (error instanceof CommanderError) {
       // Help and version exit 0; a usage error has already been printed by commander.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -21,6 +21,8 @@ const USAGE_CODES = new Set([
   'CONFIG_INVALID',
   'CONFIG_NOT_FOUND',
   'DEPLOYMENT_ENV_INCOMPLETE',
+  // Python or moto missing for the local pipeline: the machine's set-up, as for credentials.
+  'MOTO_UNAVAILABLE',
   'USAGE',
 ]);
 

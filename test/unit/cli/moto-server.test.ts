@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startLocalMoto } from '../../../cli/dev/moto-server';
+import { exitCodeOf } from '../../../cli/shared/errors';
 import { SluiceError } from '../../../lambda/core/errors';
 
 describe('npm start on a machine without moto', () => {
@@ -13,6 +14,7 @@ describe('npm start on a machine without moto', () => {
       (error: unknown) => {
         assert.ok(error instanceof SluiceError);
         assert.equal(error.code, 'MOTO_UNAVAILABLE');
+        assert.equal(exitCodeOf(error), 2, "the machine's set-up, like missing credentials");
         assert.match(
           error.message,
           /^cannot start moto: sluice-no-such-python3 is not on PATH \(spawn sluice-no-such-python3 ENOENT\); moto runs on Python 3\. Fix: install it \(pip install 'moto\[server\]'/,
