@@ -26,10 +26,11 @@ export function workerCollectors(
     return {
       name: collector.name,
       everyMs: collector.everyMinutes * 60_000,
-      run: (shouldStop: () => boolean) =>
+      run: (shouldStop: () => boolean, signal: AbortSignal) =>
         collectOnce(runtime, deps, {
           deadline: fetchDeadline(Date.now(), collector.runTimeoutSeconds * 1000),
           shouldStop,
+          signal,
         }),
     };
   });

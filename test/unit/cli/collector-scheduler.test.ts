@@ -102,4 +102,36 @@ describe('the collectors of sluice run --collectors', () => {
     assert.equal(seenStop, true);
     assert.equal(scheduler.totals.get('c')?.runs, 1);
   });
+
+  it("aborts a run's signal when the worker stops: a wait between a page's retries ends at once", async () => {
+    const scheduler: CollectorScheduler = new CollectorScheduler(
+      [
+        {
+          name: 'c',
+          everyMs: 300_000,
+          // A run in a retry wait, which only its signal ends (it does not look at shouldStop meanwhile).
+          run: async (_shouldStop, signal) => {
+            let waiting: Promise<void> | undefined;
+            try {
+              waiting = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+            } finally {
+              scheduler.stop();
+            }
+            await waiting;
+            return done(0);
+          },
+        },
+      ],
+      () => undefined,
+      new JumpingClock(),
+    );
+    await scheduler.start();
+    assert.deepEqual(scheduler.totals.get('c'), {
+      runs: 1,
+      failed: 0,
+      eventsWritten: 0,
+      objectsWritten: 1,
+      lastStatus: 'caught-up',
+    });
+  });
 });
