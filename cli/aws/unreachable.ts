@@ -44,10 +44,10 @@ export function awsEndpointUnreachable(error: unknown, where: EndpointContext): 
       ? `cannot resolve ${target}`
       : system.code === 'ECONNREFUSED'
         ? `nothing accepts connections at ${target}`
-        : `no route to ${target} (${system.code === 'ETIMEDOUT' ? 'the connection timed out' : system.code})`;
+        : `no connection to ${target}`;
   return new SluiceError(
     'AWS_ENDPOINT_UNREACHABLE',
-    `${what}: the AWS call could not be made. Fix: ${fix}`,
+    `${what} (${system.message}): the AWS call could not be made. Fix: ${fix}`,
     { endpoint: target, code: system.code },
     { cause: error },
   );

@@ -22,7 +22,7 @@ describe('an AWS endpoint that cannot be reached', () => {
     assert.equal(error?.code, 'AWS_ENDPOINT_UNREACHABLE');
     assert.match(
       error.message,
-      /^cannot resolve sqs\.us-east-9\.amazonaws\.com: .* Fix: check the region \('us-east-9'\) is an AWS region/,
+      /^cannot resolve sqs\.us-east-9\.amazonaws\.com \(getaddrinfo ENOTFOUND sqs\.us-east-9\.amazonaws\.com\): .* Fix: check the region \('us-east-9'\) is an AWS region/,
     );
     assert.deepEqual(error.context, { endpoint: 'sqs.us-east-9.amazonaws.com', code: 'ENOTFOUND' });
     assert.equal(exitCodeOf(error), 1, 'a network can come back: the work failed, not the usage');
@@ -39,7 +39,7 @@ describe('an AWS endpoint that cannot be reached', () => {
     );
     assert.match(
       error?.message ?? '',
-      /^nothing accepts connections at 127\.0\.0\.1:4566: .* Fix: start what should answer at http:\/\/127\.0\.0\.1:4566 \(moto: python3 -m moto\.server -p <port>\), or correct --endpoint-url/,
+      /^nothing accepts connections at 127\.0\.0\.1:4566 \(connect ECONNREFUSED 127\.0\.0\.1:4566\): .* Fix: start what should answer at http:\/\/127\.0\.0\.1:4566 \(moto: python3 -m moto\.server -p <port>\), or correct --endpoint-url/,
     );
   });
 
@@ -53,7 +53,10 @@ describe('an AWS endpoint that cannot be reached', () => {
       new SluiceError('SOME_STEP', 'listing failed', {}, { cause: inner }),
       {},
     );
-    assert.match(error?.message ?? '', /^no route to 10\.0\.0\.1:443 \(the connection timed out\)/);
+    assert.match(
+      error?.message ?? '',
+      /^no connection to 10\.0\.0\.1:443 \(connect ETIMEDOUT 10\.0\.0\.1:443\)/,
+    );
   });
 
   it('leaves answers and other errors alone', () => {
@@ -80,7 +83,7 @@ describe('an AWS endpoint that cannot be reached', () => {
     assert.equal(result.code, 1, result.err);
     assert.match(
       result.err,
-      /^error \[AWS_ENDPOINT_UNREACHABLE\]: nothing accepts connections at 127\.0\.0\.1:1: /m,
+      /^error \[AWS_ENDPOINT_UNREACHABLE\]: nothing accepts connections at 127\.0\.0\.1:1 \(connect ECONNREFUSED 127\.0\.0\.1:1\): /m,
     );
   });
 });
