@@ -15,6 +15,7 @@ interface ReplayOptions {
   to: string;
   logType?: string[];
   direct?: boolean;
+  allVersions?: boolean;
   destination?: string[];
   rate?: number;
   maxObjects?: number;
@@ -31,7 +32,7 @@ function render(report: ReplayReport): string {
     ? `dry run: ${report.listed} object(s), ${formatBytes(report.bytes)}, would be ${verb}`
     : `${verb} ${report.done} object(s) (${formatBytes(report.bytes)} listed)${report.doneBefore ? `, ${report.doneBefore} by earlier runs` : ''}`;
   const lines = [
-    `${head}; source ${report.source}, ${report.from} → ${report.to}, log types ${report.logTypes.join(', ') || '(none found)'}, ${report.prefixes} prefix(es) listed`,
+    `${head}${report.allVersions ? ' (every version)' : ''}; source ${report.source}, ${report.from} → ${report.to}, log types ${report.logTypes.join(', ') || '(none found)'}, ${report.prefixes} prefix(es) listed`,
   ];
   if (report.resumedAfter) lines.push(`resumed after ${report.resumedAfter}`);
   if (report.canariesSkipped > 0)
@@ -78,6 +79,10 @@ export function registerReplay(program: Command, run: Runner): void {
     )
     .option('--direct', 'forward from this machine instead of enqueueing for the forwarder Lambda')
     .option('--destination <name>', 'with --direct: only this destination (repeatable)', collect)
+    .option(
+      '--all-versions',
+      'every version of each key, the overwritten ones too (a versioned bucket; needs s3:ListBucketVersions and s3:GetObjectVersion), not only the current one',
+    )
     .option('--rate <per-second>', 'at most this many objects per second', parsePositive('--rate'))
     .option(
       '--max-objects <n>',
@@ -97,6 +102,8 @@ day (Cloudflare's {DATE} folders), the time S3 stored the object.
 Resumable: after every batch the checkpoint file records the last key done; running the same
 command again continues after it, and a finished replay is not repeated (--restart to redo it).
 Elasticsearch receives replayed records exactly once (same _id); Splunk and HTTPS receive them again.
+Current versions only, unless --all-versions: then every version of each key in the range (overwritten
+or deleted since), each read by its version id, a key's versions together.
 --direct runs no detections (it would open alerts the deployment already raised, without its state);
 enqueueing does, in the forwarder, where an alert already raised is not raised again.
 A --log-type under which no object of the range is found is warned about, with the log types there.
@@ -175,6 +182,7 @@ enqueued or forwarded again by the next run).`,
             to,
             logTypes: options.logType,
             mode: options.direct ? 'direct' : 'enqueue',
+            allVersions: options.allVersions,
             forward: forwarder
               ? (object, logType) =>
                   forwarder.forward(
@@ -182,6 +190,7 @@ enqueued or forwarded again by the next run).`,
                       bucket: deployment.bucket,
                       key: object.key,
                       eTag: object.eTag?.replace(/"/g, ''),
+                      ...(object.versionId ? { versionId: object.versionId } : {}),
                       size: object.size,
                       eventTime: object.lastModified,
                     },

@@ -10,11 +10,16 @@ export interface ReplayPlanIdentity {
   readonly to: string;
   readonly logTypes: readonly string[] | 'all';
   readonly mode: 'enqueue' | 'direct';
+  /** `--all-versions`: absent for a replay of current versions (checkpoints written before it existed). */
+  readonly allVersions?: boolean;
 }
 
 export interface Checkpoint extends ReplayPlanIdentity {
   readonly version: 1;
-  /** Every object with a key up to and including this one has been enqueued (or forwarded). */
+  /**
+   * Every object with a key up to and including this one has been enqueued (or forwarded); with
+   * `allVersions`, every version of those keys.
+   */
   readonly lastKey?: string;
   readonly done: number;
   readonly complete: boolean;
@@ -28,6 +33,7 @@ function sameReplay(a: ReplayPlanIdentity, b: ReplayPlanIdentity): boolean {
     a.from === b.from &&
     a.to === b.to &&
     a.mode === b.mode &&
+    Boolean(a.allVersions) === Boolean(b.allVersions) &&
     JSON.stringify(a.logTypes) === JSON.stringify(b.logTypes)
   );
 }

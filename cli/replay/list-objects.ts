@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { ListedObject } from './s3-notification';
 
 /**
@@ -49,6 +49,52 @@ export async function* listUnderPrefixes(
       }
       token = response.IsTruncated ? response.NextContinuationToken : undefined;
     } while (token);
+  }
+}
+
+/**
+ * Every version of the objects under each prefix (`--all-versions`), in key order, a key's versions
+ * together (newest first, as S3 lists them), after the keys up to `startAfter`; delete markers are
+ * not objects and are left out. A version is pinned by its id, except a key's current "null" version
+ * (a bucket never versioned, or versioning suspended): read by key, as the forwarder reads a
+ * notification of it. Needs s3:ListBucketVersions and s3:GetObjectVersion.
+ */
+export async function* listVersionsUnderPrefixes(
+  s3: S3Client,
+  bucket: string,
+  prefixes: readonly string[],
+  options: { startAfter?: string; onPrefix?: (prefix: string) => void } = {},
+): AsyncGenerator<ListedObject> {
+  for (const prefix of prefixes) {
+    options.onPrefix?.(prefix);
+    if (options.startAfter !== undefined && prefixEndsBefore(prefix, options.startAfter)) continue;
+    let keyMarker =
+      options.startAfter && compareKeys(options.startAfter, prefix) > 0 ? options.startAfter : undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const response = await s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      for (const version of response.Versions ?? []) {
+        if (!version.Key) continue;
+        if (options.startAfter !== undefined && compareKeys(version.Key, options.startAfter) <= 0) continue;
+        const pinned = version.VersionId && !(version.VersionId === 'null' && version.IsLatest);
+        yield {
+          key: version.Key,
+          size: version.Size ?? 0,
+          eTag: version.ETag,
+          lastModified: version.LastModified ?? new Date(0),
+          ...(pinned ? { versionId: version.VersionId } : {}),
+        };
+      }
+      keyMarker = response.IsTruncated ? response.NextKeyMarker : undefined;
+      versionIdMarker = response.IsTruncated ? response.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
   }
 }
 

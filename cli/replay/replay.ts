@@ -7,7 +7,7 @@ import { RateLimiter } from '../shared/rate-limiter';
 import { isCanaryKey } from '../verify/canary';
 import { planListing, type ListingSource } from './layout-listing';
 import type { Checkpoint, CheckpointFile, ReplayPlanIdentity } from './checkpoint';
-import { listUnderPrefixes } from './list-objects';
+import { listUnderPrefixes, listVersionsUnderPrefixes } from './list-objects';
 import { syntheticNotification, type ListedObject } from './s3-notification';
 import { unmatchedLogTypes, type UnmatchedLogTypes } from './unmatched-log-types';
 
@@ -21,6 +21,11 @@ export interface ReplayRequest {
   /** Default: every log type found under the source prefix. */
   readonly logTypes?: readonly string[];
   readonly mode: 'enqueue' | 'direct';
+  /**
+   * Every version of each key (noncurrent ones too, each read by its version id), not only the
+   * current one. Default: false.
+   */
+  readonly allVersions?: boolean;
   /** enqueue: where the synthetic notifications go (the object queue). */
   readonly sqs?: SQSClient;
   readonly queueUrl?: string;
@@ -41,6 +46,7 @@ export interface ReplayRequest {
 
 export interface ReplayReport {
   readonly mode: 'enqueue' | 'direct';
+  readonly allVersions: boolean;
   readonly dryRun: boolean;
   readonly source: string;
   readonly from: string;
@@ -100,12 +106,14 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     to: request.to.toISOString(),
     logTypes: request.logTypes?.length ? logTypes : 'all',
     mode: request.mode,
+    ...(request.allVersions ? { allVersions: true } : {}),
   };
   const previous = request.dryRun
     ? undefined
     : await request.checkpoint?.resume(identity, request.restart ?? false);
   const base = {
     mode: request.mode,
+    allVersions: Boolean(request.allVersions),
     dryRun: Boolean(request.dryRun),
     source: source.name,
     from: identity.from,
@@ -166,7 +174,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     if (request.mode === 'enqueue') {
       const sentThrough = await enqueue(request, batch);
       done += sentThrough;
-      if (sentThrough > 0) lastKey = batch[sentThrough - 1].key;
+      lastKey = keyDoneThrough(batch, sentThrough, lastKey);
       if (sentThrough < batch.length) {
         const key = batch[sentThrough].key;
         stoppedBy = 'failure';
@@ -177,6 +185,7 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
         };
       }
     } else {
+      let through = 0;
       for (const object of batch) {
         const outcome = await request.forward!(object, plan.logTypeOf(object.key));
         if (outcome.status === 'failed') {
@@ -188,22 +197,31 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
         // read as replayed when nothing of it was sent.
         if (outcome.status === 'skipped') gone.push(object.key);
         else done += 1;
-        lastKey = object.key;
+        through += 1;
       }
+      lastKey = keyDoneThrough(batch, through, lastKey);
     }
     await save(false);
     request.onProgress?.(doneBefore + done, lastKey ?? '');
   };
 
   const batchSize = request.mode === 'enqueue' ? 10 : 1;
-  for await (const object of listUnderPrefixes(s3, bucket, prefixes, { startAfter: previous?.lastKey })) {
-    if (request.maxObjects !== undefined && listed >= request.maxObjects) {
-      stoppedBy = 'max-objects';
-      break;
-    }
-    if (request.shouldStop?.()) {
-      stoppedBy = 'signal';
-      break;
+  const list = request.allVersions ? listVersionsUnderPrefixes : listUnderPrefixes;
+  for await (const object of list(s3, bucket, prefixes, { startAfter: previous?.lastKey })) {
+    // The checkpoint names the last key done: a key's versions are sent together, never split by a
+    // stop or a batch (a resumed run starts after that key).
+    const newKey = pending.length === 0 || pending[pending.length - 1].key !== object.key;
+    if (newKey) {
+      if (request.maxObjects !== undefined && listed >= request.maxObjects) {
+        stoppedBy = 'max-objects';
+        break;
+      }
+      if (request.shouldStop?.()) {
+        stoppedBy = 'signal';
+        break;
+      }
+      if (pending.length >= batchSize) await flush();
+      if (stoppedBy === 'failure') break;
     }
     // A canary proved the path when verify wrote it; sent again it is only noise in the SIEM.
     if (isCanaryKey(object.key)) {
@@ -218,8 +236,6 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     logTypesListed.add(plan.logTypeOf(object.key));
     bytes += object.size;
     pending.push(object);
-    if (pending.length >= batchSize) await flush();
-    if (stoppedBy === 'failure') break;
   }
   if (stoppedBy !== 'failure') await flush();
   const complete = stoppedBy === undefined;
@@ -246,6 +262,18 @@ export async function replay(request: ReplayRequest): Promise<ReplayReport> {
     failure,
     ...(unmatched ? { unmatchedLogTypes: unmatched } : {}),
   };
+}
+
+/**
+ * The last key whose objects (every listed version of it) are all done once the first `count` of
+ * `batch` are: a key whose later versions were not done is not, so a resumed run does it again.
+ */
+export function keyDoneThrough(batch: readonly ListedObject[], count: number, previous: string | undefined) {
+  if (count === 0) return previous;
+  const last = batch[count - 1].key;
+  if (count === batch.length || batch[count].key !== last) return last;
+  for (let index = count - 2; index >= 0; index -= 1) if (batch[index].key !== last) return batch[index].key;
+  return previous;
 }
 
 /** Sends one batch of notifications, retrying refused entries; returns how many from the start went through. */
