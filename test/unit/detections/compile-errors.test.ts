@@ -60,6 +60,19 @@ describe('rules that do not compile', () => {
     );
   });
 
+  it('refuse a cidr network with host bits set, naming the network and the one address (as pySigma does)', () => {
+    expectRefusal(
+      `${HEAD}  selection:\n    ip|cidr: 10.0.0.1/8\n  condition: selection\n`,
+      { line: 7 },
+      /"10\.0\.0\.1\/8" has host bits set after the \/8 prefix: did you mean 10\.0\.0\.0\/8, or 10\.0\.0\.1\/32 for the one address\?/,
+    );
+    expectRefusal(
+      `${HEAD}  selection:\n    ip|cidr: ['10.0.0.0/8', '2001:db8::1/64']\n  condition: selection\n`,
+      { line: 7 },
+      /"2001:db8::1\/64" has host bits set after the \/64 prefix/,
+    );
+  });
+
   it('say when a modifier is Sigma but not supported', () => {
     expectRefusal(
       `${HEAD}  selection:\n    query|base64: drop\n  condition: selection\n`,

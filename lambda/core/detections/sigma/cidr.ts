@@ -87,13 +87,25 @@ function v6MaskedEquals(address: readonly number[], network: readonly number[], 
   return true;
 }
 
+function v6HasHostBits(groups: readonly number[], prefix: number): boolean {
+  for (let group = 0; group < 8; group += 1) {
+    const kept = Math.max(0, Math.min(16, prefix - group * 16));
+    if ((groups[group] & (0xffff >> kept)) !== 0) return true;
+  }
+  return false;
+}
+
 /** The IPv4 address inside `::ffff:a.b.c.d`, or -1. */
 function mappedIPv4(groups: readonly number[]): number {
   for (let i = 0; i < 5; i += 1) if (groups[i] !== 0) return -1;
   return groups[5] === 0xffff ? groups[6] * 65536 + groups[7] : -1;
 }
 
-/** Compiles `10.0.0.0/8` or `2001:db8::/32`; host bits set below the prefix are ignored. Throws a reason on bad input. */
+/**
+ * Compiles `10.0.0.0/8` or `2001:db8::/32`. Throws a reason on bad input, host bits set below the
+ * prefix included (`10.0.0.1/8`): the author meant either the network or the one address, and pySigma
+ * (Python's strict ip_network) refuses it too, so a rule that compiles here compiles there.
+ */
 export function compileCidr(cidr: string): AddressTest {
   const slash = cidr.indexOf('/');
   if (slash < 0) throw new Error(`"${cidr}" is not a CIDR network: expected address/prefix, e.g. 10.0.0.0/8`);
@@ -104,6 +116,13 @@ export function compileCidr(cidr: string): AddressTest {
   const v4 = parseIPv4(address, 0, address.length);
   if (v4 >= 0) {
     if (prefix > 32) throw new Error(`"${cidr}": an IPv4 prefix is at most 32`);
+    const hostBits = prefix === 32 ? 0 : v4 % 2 ** (32 - prefix);
+    if (hostBits !== 0) {
+      const network = [24, 16, 8, 0].map((shift) => Math.floor((v4 - hostBits) / 2 ** shift) % 256).join('.');
+      throw new Error(
+        `"${cidr}" has host bits set after the /${prefix} prefix: did you mean ${network}/${prefix}, or ${address}/32 for the one address?`,
+      );
+    }
     return (text) => {
       if (typeof text !== 'string') return false;
       let value = text.length <= 15 ? parseIPv4(text, 0, text.length) : -1;
@@ -117,6 +136,11 @@ export function compileCidr(cidr: string): AddressTest {
   const v6 = parseIPv6(address);
   if (!v6) throw new Error(`"${cidr}": "${address}" is not an IPv4 or IPv6 address`);
   if (prefix > 128) throw new Error(`"${cidr}": an IPv6 prefix is at most 128`);
+  if (v6HasHostBits(v6, prefix)) {
+    throw new Error(
+      `"${cidr}" has host bits set after the /${prefix} prefix: clear them (the network), or use ${address}/128 for the one address`,
+    );
+  }
   return (text) => {
     if (typeof text !== 'string' || !text.includes(':')) return false;
     const groups = parseIPv6(text);
