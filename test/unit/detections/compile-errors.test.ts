@@ -105,6 +105,21 @@ describe('rules that do not compile', () => {
     );
   });
 
+  it('refuse inline flags they cannot keep, naming the modifiers to use', () => {
+    for (const pattern of ['drop(?i)table', '(?i:drop) table', 'a(?-i)b']) {
+      expectRefusal(
+        `${HEAD}  selection:\n    query|re: '${pattern}'\n  condition: selection\n`,
+        { line: 7, column: 15 },
+        /inline flags are read only at the start of the pattern, e\.g\. "\(\?i\)drop"; elsewhere or scoped, use the re\|i, re\|m or re\|s modifiers/,
+      );
+    }
+    expectRefusal(
+      `${HEAD}  selection:\n    query|re: '(?x)drop  table'\n  condition: selection\n`,
+      { line: 7, column: 15 },
+      /inline flag "x" in "\(\?x\)" is not supported \(i, m and s are\)/,
+    );
+  });
+
   it('name a bad CIDR at its value', () => {
     expectRefusal(
       `${HEAD}  selection:\n    sourceIp|cidr:\n      - 10.0.0.0/8\n      - 10.0.0.0/33\n  condition: selection\n`,

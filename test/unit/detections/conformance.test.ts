@@ -266,6 +266,24 @@ const rows: readonly Row[] = [
     match: true,
   },
   { name: 're|i ignores case', detection: sel({ 'a|re|i': '^ab+c$' }), record: { a: 'ABBC' }, match: true },
+  {
+    name: 're with a leading (?i) (PCRE, Python) ignores case',
+    detection: sel({ 'a|re': '(?i)^ab+c$' }),
+    record: { a: 'ABBC' },
+    match: true,
+  },
+  {
+    name: 're with a leading (?is) sets both flags',
+    detection: sel({ 'a|re': '(?is)^A.B$' }),
+    record: { a: 'a\nb' },
+    match: true,
+  },
+  {
+    name: 're with a leading (?s) still cares for case',
+    detection: sel({ 'a|re': '(?s)^A.B$' }),
+    record: { a: 'a\nb' },
+    match: false,
+  },
   { name: 're|m anchors at lines', detection: sel({ 'a|re|m': '^b$' }), record: { a: 'a\nb' }, match: true },
   {
     name: 're without m anchors at the value',

@@ -2,6 +2,7 @@ import { compileCidr } from './cidr';
 import { compileFieldPath, type ValueTest } from './field-path';
 import { parseModifiers, type Comparison, type ParsedModifiers, type ValueKind } from './modifiers';
 import { allOf, type Predicate } from './predicate';
+import { compileSigmaRegex } from './regex';
 import { compileStringPattern, parseSigmaString, surround } from './strings';
 import { describeKind, errorAt, type Position, type ScalarNode, type TreeNode } from './tree';
 
@@ -96,9 +97,9 @@ function compileValue(context: Context, kind: ValueKind, node: ScalarNode): Comp
         throw valueError(context, node, `a regular expression must be text, not ${describeKind(node)}`);
       let pattern: RegExp;
       try {
-        pattern = new RegExp(value, kind.flags);
+        pattern = compileSigmaRegex(value, kind.flags);
       } catch (error) {
-        throw valueError(context, node, `invalid regular expression: ${(error as Error).message}`);
+        throw valueError(context, node, (error as Error).message);
       }
       return { test: stringTest((text) => pattern.test(text)), cost: 8 };
     }
