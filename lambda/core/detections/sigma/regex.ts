@@ -30,8 +30,9 @@ export function compileSigmaRegex(pattern: string, modifierFlags: string): RegEx
     if (INLINE_FLAGS.test(source)) {
       throw new Error(
         'inline flags are read only at the start of the pattern, e.g. "(?i)drop"; elsewhere or scoped, use the re|i, re|m or re|s modifiers on the whole pattern',
+        { cause: error },
       );
     }
-    throw new Error(`invalid regular expression: ${(error as Error).message}`);
+    throw new Error(`invalid regular expression: ${(error as Error).message}`, { cause: error });
   }
 }
