@@ -14,6 +14,8 @@ export interface SendMark {
   readonly registered: number;
   /** The request's number among those in flight (see held-acks.ts): its end is reported with it. */
   readonly request: number;
+  /** Other event requests in flight when it left: a restarted indexer may have numbered them after it. */
+  readonly alongside: number;
 }
 
 export interface AckIdReuse {

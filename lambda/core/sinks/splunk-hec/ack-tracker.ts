@@ -71,6 +71,13 @@ interface Waiter {
   readonly ackId: number;
   /** Its place in the order of registration (see SendMark). */
   readonly registered: number;
+  /** Its request's mark: which requests left after it (see taintByUnanswered). */
+  readonly sent: SendMark;
+  /**
+   * Why a `true` for it cannot be trusted, once a later request that a restarted indexer may have
+   * given its ackId ended without an answer (see taintByUnanswered).
+   */
+  taint?: string;
   readonly sentAt: number;
   readonly timeoutAt: number;
   readonly deadline: number;
@@ -148,7 +155,8 @@ export class AckTracker {
    * read meanwhile is held for it.
    */
   mark(): SendMark {
-    return { highest: this.highest, registered: this.registered, request: this.held.leave() };
+    const alongside = this.held.inFlight;
+    return { highest: this.highest, registered: this.registered, request: this.held.leave(), alongside };
   }
 
   /**
@@ -198,6 +206,7 @@ export class AckTracker {
       this.waiters.set(ackId, {
         ackId,
         registered,
+        sent,
         sentAt,
         timeoutAt: sentAt + this.options.timeoutMs,
         deadline,
@@ -224,11 +233,29 @@ export class AckTracker {
   /** The request ended: the `true`s held for it are applied once nothing else holds them, or given up. */
   private finish(request: number, how: RequestEnd, reason: string): void {
     const { released, distrusted } = this.held.end(request, how);
+    if (how === 'unanswered') this.taintByUnanswered(request, reason);
     for (const waiter of released) this.settle(waiter, { status: 'acknowledged' });
     for (const waiter of distrusted) {
       const why = `HEC answered true for ackId ${waiter.ackId} while an event request was in flight that got no answer (${reason}): a restarted indexer may have given that request this ackId`;
       this.distrust(waiter.ackId, 'request-unanswered', why);
       this.settle(waiter, this.lost(waiter.deadline, why));
+    }
+  }
+
+  /**
+   * A request that ended without an answer may have been given, by an indexer restarted after a wait's
+   * request was numbered, that wait's very ackId; no answer will say so, and a `true` read later for the
+   * id may be the request's. The new count starts at 0 and numbers only requests that reached HEC after
+   * the restart: at most those that left after the wait's request up to this one, and those in flight
+   * beside it. A wait with an ackId above that (every wait, once a channel has numbered a few hundred
+   * requests) cannot be the one; a lower one is not confirmed by its `true`: its events are sent again.
+   */
+  private taintByUnanswered(request: number, reason: string): void {
+    for (const waiter of this.waiters.values()) {
+      if (waiter.sent.request === request || this.held.isHeld(waiter)) continue;
+      const newCountReach = Math.max(0, request - waiter.sent.request - 1) + waiter.sent.alongside;
+      if (waiter.ackId > newCountReach) continue;
+      waiter.taint ??= `HEC answered true for ackId ${waiter.ackId} after an event request that left with or after its own got no answer (${reason}): a restarted indexer may have given that request this ackId`;
     }
   }
 
@@ -334,6 +361,9 @@ export class AckTracker {
         this.settle(waiter, { status: 'failed', code: failure.code, message: failure.message });
       } else if (result.kind === 'channel-unknown') {
         this.settle(waiter, this.lost(waiter.deadline, result.reason));
+      } else if (answeredTrue && waiter.taint) {
+        this.distrust(waiter.ackId, 'request-unanswered', waiter.taint);
+        this.settle(waiter, this.lost(waiter.deadline, waiter.taint));
       } else if (answeredTrue) {
         trues.push(waiter);
       }

@@ -22,6 +22,11 @@ export class HeldAcks<T> {
   /** Per held item, the requests it still waits for (one set shared by the items of one answer). */
   private readonly held = new Map<T, Set<number>>();
 
+  /** Event requests in flight now. */
+  get inFlight(): number {
+    return this.open.size;
+  }
+
   /** An event request leaves; its number is given back to `end`. */
   leave(): number {
     const request = this.next;

@@ -421,6 +421,40 @@ describe('AckTracker', () => {
       ]);
     });
 
+    it('a later request that got no answer before the query (no trace in flight): a `true` for an ackId the new count could have reached is not trusted', async () => {
+      const clock = virtualClock(start);
+      const distrusted: DistrustedAck[] = [];
+      const { query } = scriptedQuery(clock, [statuses(0, 500)]);
+      const acks = tracker(clock, query, { onDistrusted: (report) => distrusted.push(report) });
+      // Requests 0 and 1 are answered with ackIds 0 and 500 (a channel that numbered many already);
+      // request 2 leaves after them and times out before the first query: a restarted indexer may
+      // have numbered it 0.
+      const low = acks.wait(0, farDeadline, acks.mark());
+      const high = acks.wait(500, farDeadline, acks.mark());
+      acks.ended(acks.mark(), 'unanswered', 'HTTP_TIMEOUT');
+      const reason =
+        'HEC answered true for ackId 0 after an event request that left with or after its own got no answer (HTTP_TIMEOUT): a restarted indexer may have given that request this ackId';
+      assert.deepEqual(await low, { status: 'lost', reason });
+      assert.deepEqual(await high, { status: 'acknowledged' }, 'no new count reaches 500 in 2 requests');
+      assert.deepEqual(distrusted, [{ ackId: 0, why: 'request-unanswered', reason }]);
+    });
+
+    it('a request answered, or one that left before the wait and ended before it was registered, taints nothing', async () => {
+      const clock = virtualClock(start);
+      const { query } = scriptedQuery(clock, [statuses(0, 1)]);
+      const acks = tracker(clock, query);
+      const before = acks.mark();
+      acks.ended(before, 'unanswered', 'HTTP_TIMEOUT');
+      const first = acks.wait(0, farDeadline, acks.mark());
+      const refused = acks.mark();
+      const second = acks.wait(1, farDeadline, acks.mark());
+      acks.ended(refused, 'answered');
+      assert.deepEqual(await Promise.all([first, second]), [
+        { status: 'acknowledged' },
+        { status: 'acknowledged' },
+      ]);
+    });
+
     it('no request in flight (the common case): the `true` settles at the first query', async () => {
       const clock = virtualClock(start);
       const { asked, query } = scriptedQuery(clock, [statuses(4)]);
