@@ -26,8 +26,14 @@ export type Fault = 'pass' | 'busy' | 'reset' | 'lost' | 'slow';
 /** The receiver's protocol: how records travel in a request body. */
 export type ProxiedKind = 'hec' | 'bulk' | 'sentinel';
 
-/** A connection closed this soon after an answer, with no request since, may not have read it. */
-const ANSWER_READ_GRACE_MS = 250;
+/**
+ * A connection closed this soon after an answer, with no request since, may not have read it: the
+ * forwarder's deadline destroys a request whose answer was on its way. The proxy shares the event loop
+ * with the forwarder, so under load the close is processed late (a 250 ms window missed answers cut by
+ * the deadline, and their resends read as unexplained duplicates). Below the server's keep-alive
+ * timeout (5 s), so an idle connection closed by the server never counts.
+ */
+const ANSWER_READ_GRACE_MS = 3_000;
 
 export interface FaultProxyOptions {
   /** Receiver base URL. */
