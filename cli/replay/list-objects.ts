@@ -10,20 +10,42 @@ export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/**
- * The objects under each prefix, in key order, after `startAfter` (a resumed replay's checkpoint):
- * one paginated listing per prefix, never a listing of the bucket.
- */
-export async function* listUnderPrefixes(
-  s3: S3Client,
-  bucket: string,
+interface ListingOptions {
+  /** A resumed replay's checkpoint: only keys after it. */
+  readonly startAfter?: string;
+  readonly onPrefix?: (prefix: string) => void;
+}
+
+/** One prefix's listing, from `marker` (the checkpoint, when it falls under or after the prefix). */
+type PrefixListing = (prefix: string, marker: string | undefined) => AsyncIterable<ListedObject>;
+
+/** Each prefix in turn, one paginated listing per prefix (never a listing of the bucket), after `startAfter`. */
+async function* listEachPrefix(
   prefixes: readonly string[],
-  options: { startAfter?: string; onPrefix?: (prefix: string) => void } = {},
+  options: ListingOptions,
+  listPrefix: PrefixListing,
 ): AsyncGenerator<ListedObject> {
+  const { startAfter } = options;
   for (const prefix of prefixes) {
     options.onPrefix?.(prefix);
     // Every key of this prefix sorts at or before the checkpoint: nothing left here.
-    if (options.startAfter !== undefined && prefixEndsBefore(prefix, options.startAfter)) continue;
+    if (startAfter !== undefined && prefixEndsBefore(prefix, startAfter)) continue;
+    const marker = startAfter !== undefined && compareKeys(startAfter, prefix) > 0 ? startAfter : undefined;
+    for await (const object of listPrefix(prefix, marker)) {
+      if (startAfter !== undefined && compareKeys(object.key, startAfter) <= 0) continue;
+      yield object;
+    }
+  }
+}
+
+/** The objects under each prefix, in key order, after `startAfter` (a resumed replay's checkpoint). */
+export function listUnderPrefixes(
+  s3: S3Client,
+  bucket: string,
+  prefixes: readonly string[],
+  options: ListingOptions = {},
+): AsyncGenerator<ListedObject> {
+  return listEachPrefix(prefixes, options, async function* (prefix, marker) {
     let token: string | undefined;
     do {
       const response = await s3.send(
@@ -31,15 +53,11 @@ export async function* listUnderPrefixes(
           Bucket: bucket,
           Prefix: prefix,
           ContinuationToken: token,
-          StartAfter:
-            token === undefined && options.startAfter && compareKeys(options.startAfter, prefix) > 0
-              ? options.startAfter
-              : undefined,
+          StartAfter: token === undefined ? marker : undefined,
         }),
       );
       for (const object of response.Contents ?? []) {
         if (!object.Key) continue;
-        if (options.startAfter !== undefined && compareKeys(object.Key, options.startAfter) <= 0) continue;
         yield {
           key: object.Key,
           size: object.Size ?? 0,
@@ -49,7 +67,7 @@ export async function* listUnderPrefixes(
       }
       token = response.IsTruncated ? response.NextContinuationToken : undefined;
     } while (token);
-  }
+  });
 }
 
 /**
@@ -59,17 +77,14 @@ export async function* listUnderPrefixes(
  * (a bucket never versioned, or versioning suspended): read by key, as the forwarder reads a
  * notification of it. Needs s3:ListBucketVersions and s3:GetObjectVersion.
  */
-export async function* listVersionsUnderPrefixes(
+export function listVersionsUnderPrefixes(
   s3: S3Client,
   bucket: string,
   prefixes: readonly string[],
-  options: { startAfter?: string; onPrefix?: (prefix: string) => void } = {},
+  options: ListingOptions = {},
 ): AsyncGenerator<ListedObject> {
-  for (const prefix of prefixes) {
-    options.onPrefix?.(prefix);
-    if (options.startAfter !== undefined && prefixEndsBefore(prefix, options.startAfter)) continue;
-    let keyMarker =
-      options.startAfter && compareKeys(options.startAfter, prefix) > 0 ? options.startAfter : undefined;
+  return listEachPrefix(prefixes, options, async function* (prefix, marker) {
+    let keyMarker = marker;
     let versionIdMarker: string | undefined;
     do {
       const response = await s3.send(
@@ -82,7 +97,6 @@ export async function* listVersionsUnderPrefixes(
       );
       for (const version of response.Versions ?? []) {
         if (!version.Key) continue;
-        if (options.startAfter !== undefined && compareKeys(version.Key, options.startAfter) <= 0) continue;
         const pinned = version.VersionId && !(version.VersionId === 'null' && version.IsLatest);
         yield {
           key: version.Key,
@@ -95,7 +109,7 @@ export async function* listVersionsUnderPrefixes(
       keyMarker = response.IsTruncated ? response.NextKeyMarker : undefined;
       versionIdMarker = response.IsTruncated ? response.NextVersionIdMarker : undefined;
     } while (keyMarker !== undefined);
-  }
+  });
 }
 
 /** True when every key starting with `prefix` sorts before or at `key` (and `key` is not under it). */
