@@ -247,8 +247,8 @@ export class AckTracker {
    * request was numbered, that wait's very ackId; no answer will say so, and a `true` read later for the
    * id may be the request's. The new count starts at 0 and numbers only requests that reached HEC after
    * the restart: at most those that left after the wait's request up to this one, and those in flight
-   * beside it. A wait with an ackId above that (every wait, once a channel has numbered a few hundred
-   * requests) cannot be the one; a lower one is not confirmed by its `true`: its events are sent again.
+   * beside it. A wait with an ackId above that (every wait, soon after a channel's cold start) cannot be
+   * the one; a lower one is not confirmed by its `true`: its events are sent again.
    */
   private taintByUnanswered(request: number, reason: string): void {
     for (const waiter of this.waiters.values()) {
