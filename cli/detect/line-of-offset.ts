@@ -1,4 +1,5 @@
-import { gunzip, startsWithGzipMagic } from '../../lambda/core/records/gzip';
+import { gunzip } from '../../lambda/core/records/gzip';
+import { startsWithGzipMagic } from '../../lambda/core/records/gzip-header';
 import { readHead, replay } from '../../lambda/core/records/stream-head';
 import { readFileChunks } from '../forwarding/file-chunks';
 

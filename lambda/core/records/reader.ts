@@ -1,7 +1,8 @@
 import { SluiceError } from '../errors';
 import { asBuffer } from './bytes';
 import { EventFactory } from './event-factory';
-import { gunzip, startsWithGzipMagic } from './gzip';
+import { gunzip } from './gzip';
+import { startsWithGzipMagic } from './gzip-header';
 import { RECORD_FORMATS, type ReadEvent, type ReaderOptions } from './read-event';
 import { RecordSplitter } from './record-splitter';
 import { readHead, replay } from './stream-head';

@@ -175,6 +175,30 @@ describe('bad input: objects and notifications', () => {
     assert.match(failure.message, /truncated\.json\.gz: gzip stream is truncated/);
   });
 
+  it('a gzip object followed by bytes that are not gzip: every record of it is delivered once, then the object ends in the DLQ naming where the bytes start', async () => {
+    const name = key('activities', 'trailing.json.gz');
+    // Over 64 KiB of records: zlib's own gunzip dropped its last output chunk on such bytes.
+    const member = gzipSync(clean('g', 1_000));
+    await put({ [name]: Buffer.concat([member, Buffer.from('\n-- appended by a broken uploader --\n')]) });
+    await rig.drain();
+
+    const parked = await rig.takeDeadLetters();
+    assert.deepEqual(
+      parked.map((message) => [message.key, message.reason]),
+      [[name, 'object-unreadable']],
+    );
+    assert.deepEqual(rig.elasticIds(), ids('g', 1_000), 'every record, in Elasticsearch');
+    assert.deepEqual(rig.splunkIds(), ids('g', 1_000), 'and in Splunk, once each');
+    const lines = await rig.process(notification(name));
+    const continued = lines.find((entry) => entry.message === 'object continues in a new message');
+    const [failure] = continued?.fields.failures as { code: string; message: string }[];
+    assert.equal(failure.code, 'OBJECT_CORRUPT_GZIP');
+    assert.match(
+      failure.message,
+      new RegExp(`from compressed offset ${member.length} after member 1 are not gzip`),
+    );
+  });
+
   it('a gzip bomb: read up to forwarder.maxObjectBytes, then refused; the object continues, fails again and ends in the DLQ', async () => {
     const name = key('activities', 'bomb.json.gz');
     // ~10 KB that would expand to 64 MiB of spaces, after 5 good records.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { SluiceError } from '../../../lambda/core/errors';
 import { readRecords } from '../../../lambda/core/records/reader';
 import type { ReadEvent } from '../../../lambda/core/records/read-event';
@@ -94,6 +94,63 @@ describe('gzip objects', () => {
       Buffer.concat([gzipSync(bytes(ndjsonText)), bytes('{"x":1}\n')]),
     ]);
     assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+  });
+
+  describe('give every record of the complete members before failing on what follows them', () => {
+    // Far more than zlib's 64 KiB output chunk, in one compressed write: zlib's own gunzip dropped
+    // the output of the write that held the damage.
+    const lines = Array.from({ length: 5_000 }, (_, i) => `{"i":${i},"pad":"${'x'.repeat(50)}"}\n`).join('');
+    const member = gzipSync(bytes(lines));
+
+    it('bytes after the last member that are not gzip: OBJECT_CORRUPT_GZIP naming where they start', async () => {
+      const { events, error } = await readUntilError([Buffer.concat([member, bytes('garbage!')])]);
+      assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+      assert.match((error as Error).message, new RegExp(`compressed offset ${member.length} after member 1`));
+      assert.equal(records(events).length, 5_000);
+    });
+
+    it('a missing trailer: OBJECT_TRUNCATED_GZIP', async () => {
+      const { events, error } = await readUntilError(everyByte(member.subarray(0, member.length - 4)));
+      assert.equal(sluiceCode(error), 'OBJECT_TRUNCATED_GZIP');
+      assert.equal(records(events).length, 5_000);
+    });
+
+    for (const [field, at] of [
+      ['crc', 0],
+      ['length', 4],
+    ] as const) {
+      it(`a trailer whose ${field} does not match: OBJECT_CORRUPT_GZIP`, async () => {
+        const damaged = Buffer.from(member);
+        damaged[damaged.length - 8 + at] ^= 0x01;
+        const { events, error } = await readUntilError([damaged]);
+        assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+        assert.match((error as Error).message, new RegExp(`${field} mismatch`));
+        assert.equal(records(events).length, 5_000);
+      });
+    }
+  });
+
+  it('may end in zero padding, as gzip and zlib allow', async () => {
+    const padded = Buffer.concat([gzipSync(bytes(ndjsonText)), Buffer.alloc(700)]);
+    assert.deepEqual(await readAll(cut(padded, [10, 300])), await readAll(bytes(ndjsonText)));
+  });
+
+  it('read the optional header fields (extra, name, comment, header crc) in any chunking', async () => {
+    const plain = bytes(ndjsonText);
+    const deflated = gzipSync(plain);
+    const extra = Buffer.from([4, 0, 0x41, 0x42, 2, 0]);
+    const fields = Buffer.concat([extra, bytes('audit.json\0'), bytes('from the vendor\0')]);
+    const fixed = Buffer.from(deflated.subarray(0, 10));
+    fixed[3] = 0x04 | 0x08 | 0x10 | 0x02;
+    const headerCrc = Buffer.alloc(2);
+    headerCrc.writeUInt16LE(crc32(Buffer.concat([fixed, fields])) & 0xffff);
+    const full = Buffer.concat([fixed, fields, headerCrc, deflated.subarray(10)]);
+    assert.deepEqual(await readAll(everyByte(full)), await readAll(plain));
+
+    full[10 + fields.length] ^= 0xff;
+    const { error } = await readUntilError([full]);
+    assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+    assert.match((error as Error).message, /header crc mismatch/);
   });
 
   it('that decompress beyond maxDecompressedBytes fail with OBJECT_TOO_LARGE_DECOMPRESSED (gzip bomb)', async () => {
