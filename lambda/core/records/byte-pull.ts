@@ -34,6 +34,11 @@ export class BytePull {
     this.position -= bytes.length;
   }
 
+  /** `chunks`, in order, are read again before anything else. */
+  unreadAll(chunks: readonly Buffer[]): void {
+    for (let i = chunks.length - 1; i >= 0; i -= 1) this.unread(chunks[i]);
+  }
+
   /** Exactly `count` bytes, or fewer when the source ends first. */
   async take(count: number): Promise<Buffer> {
     const parts: Buffer[] = [];

@@ -195,7 +195,7 @@ describe('bad input: objects and notifications', () => {
     assert.equal(failure.code, 'OBJECT_CORRUPT_GZIP');
     assert.match(
       failure.message,
-      new RegExp(`from compressed offset ${member.length} after member 1 are not gzip`),
+      new RegExp(`from compressed offset ${member.length}, after a complete member, are not gzip`),
     );
   });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, gzipSync } from 'node:zlib';
+import { seededRandom } from '../../../bench/data/random';
 import { SluiceError } from '../../../lambda/core/errors';
+import { KEPT_COMPRESSED_BYTES } from '../../../lambda/core/records/gzip';
 import { readRecords } from '../../../lambda/core/records/reader';
 import type { ReadEvent } from '../../../lambda/core/records/read-event';
 import {
@@ -105,7 +107,10 @@ describe('gzip objects', () => {
     it('bytes after the last member that are not gzip: OBJECT_CORRUPT_GZIP naming where they start', async () => {
       const { events, error } = await readUntilError([Buffer.concat([member, bytes('garbage!')])]);
       assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
-      assert.match((error as Error).message, new RegExp(`compressed offset ${member.length} after member 1`));
+      assert.match(
+        (error as Error).message,
+        new RegExp(`compressed offset ${member.length}, after a complete member, are not gzip`),
+      );
       assert.equal(records(events).length, 5_000);
     });
 
@@ -130,9 +135,65 @@ describe('gzip objects', () => {
     }
   });
 
+  it('of several members followed by bytes that are not gzip give every record of every member, in any chunking', async () => {
+    const texts = [0, 1, 2].map((m) =>
+      Array.from({ length: 2_000 }, (_, i) => `{"m":${m},"i":${i},"pad":"${'y'.repeat(40)}"}\n`).join(''),
+    );
+    const members = texts.map((text) => gzipSync(bytes(text)));
+    const object = Buffer.concat([...members, bytes('\x01\x02 not gzip')]);
+    const positions = Array.from({ length: 40 }, (_, i) => Math.floor((object.length * i) / 40) + (i % 7));
+    const { events, error } = await readUntilError(cut(object, positions));
+    assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+    assert.match((error as Error).message, /, after a complete member, are not gzip/);
+    assert.deepEqual(
+      records(events).map((e) => `${e.value.m}:${e.value.i}`),
+      [0, 1, 2].flatMap((m) => Array.from({ length: 2_000 }, (_, i) => `${m}:${i}`)),
+    );
+  });
+
+  it(`larger than ${KEPT_COMPRESSED_BYTES} compressed bytes fail as zlib's gunzip fails (the bytes are not kept to read again)`, async () => {
+    // Random text compresses little: a gzip just over the bytes kept.
+    const random = seededRandom(11);
+    const text = Array.from({ length: 160_000 }, () => JSON.stringify({ r: random.hex(96) })).join('\n');
+    const member = gzipSync(bytes(`${text}\n`), { level: 1 });
+    assert.ok(member.length > KEPT_COMPRESSED_BYTES, `${member.length} compressed bytes`);
+    const { events, error } = await readUntilError(
+      cut(Buffer.concat([member, bytes('garbage!')]), [1 << 16]),
+    );
+    assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+    assert.match((error as Error).message, /incorrect header check/);
+    assert.ok(records(events).length < 160_000);
+  });
+
   it('may end in zero padding, as gzip and zlib allow', async () => {
     const padded = Buffer.concat([gzipSync(bytes(ndjsonText)), Buffer.alloc(700)]);
     assert.deepEqual(await readAll(cut(padded, [10, 300])), await readAll(bytes(ndjsonText)));
+  });
+
+  it('read the members after zero padding too (zlib’s gunzip stops there and drops them)', async () => {
+    const first = gzipSync(bytes('{"member":1}\n'));
+    const object = Buffer.concat([first, Buffer.alloc(3), gzipSync(bytes('{"member":2}\n'))]);
+    for (const chunks of [
+      [object],
+      cut(object, [first.length]),
+      cut(object, [first.length + 1]),
+      everyByte(object),
+    ])
+      assert.deepEqual(
+        records(await readAll(chunks)).map((e) => e.value.member),
+        [1, 2],
+      );
+  });
+
+  it('fail on bytes after zero padding that are not gzip', async () => {
+    const first = gzipSync(bytes(ndjsonText));
+    const { events, error } = await readUntilError([Buffer.concat([first, Buffer.alloc(2), bytes('junk')])]);
+    assert.equal(sluiceCode(error), 'OBJECT_CORRUPT_GZIP');
+    assert.match(
+      (error as Error).message,
+      new RegExp(`compressed offset ${first.length + 2}, after a complete member`),
+    );
+    assert.equal(records(events).length, 3);
   });
 
   it('read the optional header fields (extra, name, comment, header crc) in any chunking', async () => {

@@ -1,0 +1,156 @@
+import { constants, createInflateRaw, crc32, type Gunzip, type InflateRaw } from 'node:zlib';
+import { SluiceError } from '../errors';
+import type { BytePull } from './byte-pull';
+import { readGzipHeader, type GzipHeaderProblem } from './gzip-header';
+
+/** Larger output chunks: fewer hand-offs to the record splitter. */
+export const OUTPUT_CHUNK_BYTES = 64 * 1024;
+/** CRC-32 and ISIZE (RFC 1952 §2.3.1). */
+const TRAILER_BYTES = 8;
+
+/**
+ * The decompressed bytes of every member, framed here (header, raw deflate data, trailer checked):
+ * every byte of a complete member is produced before an error about what follows it. Zero bytes
+ * after a member are padding (as gzip and zlib read them); anything else must be another member.
+ * Slower than zlib's gunzip on objects of many small members (a zlib stream per member): gzip.ts
+ * runs it only to read again what zlib's gunzip failed on.
+ */
+export async function* framedGunzip(
+  pull: BytePull,
+  from: 'start' | 'after-member' = 'start',
+): AsyncGenerator<Buffer, void> {
+  if (from === 'after-member' && !(await anotherMemberFollows(pull))) return;
+  for (let member = 1; ; member += 1) {
+    const memberOffset = pull.position;
+    const problem = await readGzipHeader(pull);
+    if (problem) throw headerError(problem, member, memberOffset);
+    let crc = 0;
+    let size = 0;
+    for await (const chunk of inflateMember(pull, member)) {
+      crc = crc32(chunk, crc);
+      size += chunk.length;
+      yield chunk;
+    }
+    const trailer = await pull.take(TRAILER_BYTES);
+    if (trailer.length < TRAILER_BYTES)
+      throw truncated(`gzip stream is truncated (member ${member} has no trailer)`, member);
+    if (trailer.readUInt32LE(0) !== crc >>> 0) throw corrupt('gzip stream is corrupt (crc mismatch)', member);
+    if (trailer.readUInt32LE(4) !== size % 2 ** 32)
+      throw corrupt('gzip stream is corrupt (length mismatch)', member);
+    if (!(await anotherMemberFollows(pull))) return;
+  }
+}
+
+/**
+ * The decompressed bytes of one member's deflate data, leaving the pull at its trailer. zlib stops
+ * taking input at the end of the deflate stream: what it left of the last chunk is given back.
+ */
+async function* inflateMember(pull: BytePull, member: number): AsyncGenerator<Buffer, void> {
+  // Z_SYNC_FLUSH at the end: a truncated stream ends with all it held, not an error without it.
+  const inflater = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: constants.Z_SYNC_FLUSH });
+  const output = collect(inflater);
+  let written = 0;
+  try {
+    for (;;) {
+      const chunk = await pull.next();
+      await settle(inflater, chunk);
+      yield* output.take();
+      if (output.failure !== undefined) throw zlibError(output.failure, member);
+      if (chunk === undefined) return;
+      written += chunk.length;
+      // Every earlier chunk was taken whole, or the stream would have ended there.
+      const left = written - inflater.bytesWritten;
+      if (left > 0) {
+        pull.unread(chunk.subarray(chunk.length - left));
+        return;
+      }
+    }
+  } finally {
+    inflater.destroy();
+  }
+}
+
+/** What a zlib stream has produced since last asked, and its first error. */
+export interface Collected {
+  take(): Buffer[];
+  readonly failure: unknown;
+}
+
+export function collect(stream: InflateRaw | Gunzip): Collected {
+  let output: Buffer[] = [];
+  let failure: unknown;
+  stream.on('data', (chunk: Buffer) => output.push(chunk));
+  stream.on('error', (error) => (failure ??= error));
+  return {
+    take() {
+      const taken = output;
+      output = [];
+      return taken;
+    },
+    get failure() {
+      return failure;
+    },
+  };
+}
+
+/**
+ * Writes `chunk` and waits until zlib has processed it, or failed; undefined ends the input and
+ * waits for the stream's end (its last output read), or its failure: an error of the final flush
+ * comes after `end`'s callback.
+ */
+export function settle(stream: InflateRaw | Gunzip, chunk: Buffer | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const events = ['error', 'close', ...(chunk === undefined ? ['end'] : [])];
+    const done = () => {
+      for (const event of events) stream.off(event, done);
+      resolve();
+    };
+    for (const event of events) stream.once(event, done);
+    if (chunk === undefined) stream.end();
+    else stream.write(chunk, done);
+  });
+}
+
+/** Skips zero padding; whether more bytes follow (which must then be a member). */
+async function anotherMemberFollows(pull: BytePull): Promise<boolean> {
+  for (;;) {
+    const chunk = await pull.next();
+    if (chunk === undefined) return false;
+    let at = 0;
+    while (at < chunk.length && chunk[at] === 0) at += 1;
+    if (at < chunk.length) {
+      pull.unread(chunk.subarray(at));
+      return true;
+    }
+  }
+}
+
+function headerError(problem: GzipHeaderProblem, member: number, offset: number): SluiceError {
+  if (problem.truncated)
+    return truncated(
+      `gzip stream is truncated (in the member header at compressed offset ${offset})`,
+      member,
+    );
+  if (offset === 0) return corrupt(`gzip stream is corrupt (${problem.reason})`, member);
+  return corrupt(
+    `gzip stream is corrupt (the bytes from compressed offset ${offset}, after a complete member, are not gzip: ${problem.reason}; every record before them was read)`,
+    member,
+  );
+}
+
+function truncated(message: string, member?: number, zlibCode?: unknown, cause?: unknown): SluiceError {
+  return new SluiceError('OBJECT_TRUNCATED_GZIP', message, { member, zlibCode }, { cause });
+}
+
+function corrupt(message: string, member?: number, zlibCode?: unknown, cause?: unknown): SluiceError {
+  return new SluiceError('OBJECT_CORRUPT_GZIP', message, { member, zlibCode }, { cause });
+}
+
+/** zlib reports a stream that stops early as Z_BUF_ERROR ("unexpected end of file"). */
+export function zlibError(error: unknown, member?: number): SluiceError {
+  const zlibCode = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (zlibCode === 'Z_BUF_ERROR')
+    return truncated(`gzip stream is truncated (${message})`, member, zlibCode, error);
+  return corrupt(`gzip stream is corrupt (${message})`, member, zlibCode, error);
+}
