@@ -14,6 +14,35 @@ function text(bytes: Buffer): DecodedBody {
   }
 }
 
+const TOO_LARGE = new Error('the body inflates to more than allowed');
+
+/**
+ * Every member of a gzip body. zlib's gunzip stops at a zero byte after a member and ignores the
+ * rest: a member after zero padding would be dropped while the request is answered as accepted.
+ * Zero bytes are padding; anything else after them must be a member (or gunzip throws).
+ */
+function inflateMembers(compressed: Buffer, maxBytes: number): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  let rest = compressed;
+  for (;;) {
+    if (total >= maxBytes && parts.length > 0) throw TOO_LARGE;
+    const { buffer, engine } = gunzipSync(rest, {
+      maxOutputLength: maxBytes - total,
+      info: true,
+    }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    parts.push(buffer);
+    total += buffer.length;
+    let at = engine.bytesWritten;
+    while (at < rest.length && rest[at] === 0) at += 1;
+    if (at === rest.length) return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+    rest = rest.subarray(at);
+  }
+}
+
 /**
  * The request body as text: base64 undone when API Gateway applied it, gzip undone when the
  * producer applied it (`Content-Encoding: gzip`, as Fluent Bit's and Vector's `compress` options
@@ -39,9 +68,10 @@ export function decodeBody(
     const compressed = Buffer.from(raw, isBase64Encoded ? 'base64' : 'latin1');
     let inflated: Buffer;
     try {
-      inflated = gunzipSync(compressed, { maxOutputLength: maxBodyBytes });
+      inflated = inflateMembers(compressed, maxBodyBytes);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge;
+      if (error === TOO_LARGE || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        return tooLarge;
       if (!isBase64Encoded) return { ok: false, outcome: { kind: 'compressed-body-as-text', encoding } };
       return { ok: false, outcome: { kind: 'invalid-encoding' } };
     }

@@ -30,6 +30,29 @@ describe('decodeBody', () => {
     assert.deepEqual(decodeBody(body, true, 'gzip', 1024), { ok: true, text: ndjson });
   });
 
+  it('inflates every member of a gzip body, members after zero padding included', () => {
+    const padded = Buffer.concat([
+      gzipSync('{"a":1}\n'),
+      Buffer.alloc(4),
+      gzipSync('{"b":2}\n'),
+      Buffer.alloc(2),
+    ]);
+    assert.deepEqual(decodeBody(padded.toString('base64'), true, 'gzip', 1024), {
+      ok: true,
+      text: '{"a":1}\n{"b":2}\n',
+    });
+    const junk = Buffer.concat([gzipSync('{"a":1}\n'), Buffer.alloc(4), Buffer.from('junk')]);
+    assert.deepEqual(decodeBody(junk.toString('base64'), true, 'gzip', 1024), {
+      ok: false,
+      outcome: { kind: 'invalid-encoding' },
+    });
+    const twoMembers = Buffer.concat([gzipSync('x'.repeat(600)), Buffer.alloc(1), gzipSync('y'.repeat(600))]);
+    assert.deepEqual(decodeBody(twoMembers.toString('base64'), true, 'gzip', 1024), {
+      ok: false,
+      outcome: { kind: 'body-too-large', limit: 1024 },
+    });
+  });
+
   it('refuses a body above the limit, measured after decompression (gzip bombs included)', () => {
     assert.deepEqual(decodeBody('x'.repeat(1025), false, undefined, 1024), {
       ok: false,
