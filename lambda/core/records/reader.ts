@@ -1,5 +1,6 @@
 import { SluiceError } from '../errors';
 import { asBuffer } from './bytes';
+import { COMPRESSION_MAGIC_BYTES, unsupportedCompressionOf } from './compression';
 import { EventFactory } from './event-factory';
 import { gunzip } from './gzip';
 import { startsWithGzipMagic } from './gzip-header';
@@ -45,7 +46,16 @@ export async function* readRecordChunks(
   let firstOffset = startOffset;
   // A ranged read starts at a record inside a plain object: there is no magic or BOM to look for.
   if (startOffset === 0) {
-    let { head, rest } = await readHead(stream, UTF8_BOM.length);
+    let { head, rest } = await readHead(stream, Math.max(UTF8_BOM.length, COMPRESSION_MAGIC_BYTES));
+    const unsupported = unsupportedCompressionOf(head);
+    if (unsupported !== undefined) {
+      await rest.return?.();
+      throw new SluiceError(
+        'OBJECT_UNSUPPORTED_COMPRESSION',
+        `object is ${unsupported}-compressed, which sluice does not read: have the producer write it gzip-compressed or uncompressed (Firehose: compression format GZIP)`,
+        { compression: unsupported },
+      );
+    }
     if (startsWithGzipMagic(head)) {
       ({ head, rest } = await readHead(
         gunzip(replay(head, rest), options.maxDecompressedBytes),

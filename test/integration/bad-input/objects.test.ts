@@ -199,6 +199,27 @@ describe('bad input: objects and notifications', () => {
     );
   });
 
+  it('a zip object (Firehose offers ZIP): nothing quarantined, its notification ends in the DLQ, the error is OBJECT_UNSUPPORTED_COMPRESSION with the fix; the batch’s other objects are delivered', async () => {
+    const name = key('activities', 'firehose.zip');
+    // A zip archive's local file header, then bytes that read as lines of binary.
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(4096, 0x0a)]);
+    await put({ [name]: zip, [key('activities', 'beside-zip.json')]: clean('z', 2) });
+    await rig.drain();
+
+    // Nothing was read, so no continuation: the notification itself, retried until the DLQ.
+    const parked = (await rig.takeDeadLetters()) as { Records: { s3: { object: { key: string } } }[] }[];
+    assert.deepEqual(
+      parked.map((message) => decodeURIComponent(message.Records[0].s3.object.key)),
+      [name],
+    );
+    assert.deepEqual(rig.elasticIds(), ids('z', 2));
+    assert.deepEqual(await rig.quarantine(), []);
+    await assert.rejects(rig.process(notification(name)), {
+      code: 'OBJECT_UNSUPPORTED_COMPRESSION',
+      message: /firehose\.zip: object is zip-compressed, which sluice does not read/,
+    });
+  });
+
   it('a gzip bomb: read up to forwarder.maxObjectBytes, then refused; the object continues, fails again and ends in the DLQ', async () => {
     const name = key('activities', 'bomb.json.gz');
     // ~10 KB that would expand to 64 MiB of spaces, after 5 good records.

@@ -284,3 +284,30 @@ describe('the byte source', () => {
     });
   }
 });
+
+describe('objects compressed in a format sluice does not read', () => {
+  for (const [name, magic] of [
+    ['zstd', [0x28, 0xb5, 0x2f, 0xfd, 0x24]],
+    ['zip', [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]],
+    ['bzip2', [0x42, 0x5a, 0x68, 0x39]],
+    ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00]],
+    ['lz4', [0x04, 0x22, 0x4d, 0x18, 0x64]],
+    ['snappy', [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59, 0x00]],
+  ] as const) {
+    it(`fail with OBJECT_UNSUPPORTED_COMPRESSION naming ${name} and the fix, before any record (none quarantined)`, async () => {
+      const object = Buffer.concat([Buffer.from(magic), bytes('\n{"a":1}\n'), Buffer.alloc(64, 0xee)]);
+      const { events, error } = await readUntilError(everyByte(object));
+      assert.equal(sluiceCode(error), 'OBJECT_UNSUPPORTED_COMPRESSION');
+      assert.match(
+        (error as Error).message,
+        new RegExp(`${name}-compressed.*gzip-compressed or uncompressed`),
+      );
+      assert.deepEqual(events, []);
+    });
+  }
+
+  it('leave objects shorter than a magic alone', async () => {
+    assert.equal(records(await readAll(bytes('{}'))).length, 1);
+    assert.equal(records(await readAll(bytes('{"a":1}\n'))).length, 1);
+  });
+});
