@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { crc32, gzipSync } from 'node:zlib';
 import { seededRandom } from '../../../bench/data/random';
 import { SluiceError } from '../../../lambda/core/errors';
-import { KEPT_COMPRESSED_BYTES } from '../../../lambda/core/records/gzip';
+import { KEPT_COMPRESSED_BYTES, gunzip } from '../../../lambda/core/records/gzip';
 import { readRecords } from '../../../lambda/core/records/reader';
 import type { ReadEvent } from '../../../lambda/core/records/read-event';
 import {
@@ -309,5 +310,45 @@ describe('objects compressed in a format sluice does not read', () => {
   it('leave objects shorter than a magic alone', async () => {
     assert.equal(records(await readAll(bytes('{}'))).length, 1);
     assert.equal(records(await readAll(bytes('{"a":1}\n'))).length, 1);
+  });
+});
+
+async function* buffersOf(chunks: readonly Uint8Array[]): AsyncGenerator<Buffer> {
+  for (const chunk of chunks) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
+describe('gunzip properties', () => {
+  const member = fc
+    .tuple(fc.uint8Array({ maxLength: 3_000 }), fc.constantFrom(1, 6, 9), fc.nat({ max: 3 }))
+    .map(([content, level, padding]) => ({
+      content: Buffer.from(content),
+      bytes: Buffer.concat([gzipSync(Buffer.from(content), { level }), Buffer.alloc(padding)]),
+    }));
+
+  it('any members, zero padding after any of them, any chunking: every byte of every member, then the error the tail earns', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(member, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('', 'x', 'garbage after the members'),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (members, tail, points) => {
+          const object = Buffer.concat([...members.map((m) => m.bytes), bytes(tail)]);
+          const produced: Buffer[] = [];
+          let failure: unknown;
+          try {
+            const chunks = cut(
+              object,
+              points.map((p) => p % object.length),
+            );
+            for await (const chunk of gunzip(buffersOf(chunks), 1e9)) produced.push(chunk);
+          } catch (error) {
+            failure = error;
+          }
+          assert.deepEqual(Buffer.concat(produced), Buffer.concat(members.map((m) => m.content)));
+          assert.equal(sluiceCode(failure), tail === '' ? undefined : 'OBJECT_CORRUPT_GZIP');
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
