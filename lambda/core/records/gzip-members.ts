@@ -1,7 +1,8 @@
-import { constants, createInflateRaw, crc32, type Gunzip, type InflateRaw } from 'node:zlib';
+import { constants, createInflateRaw, crc32 } from 'node:zlib';
 import { SluiceError } from '../errors';
 import type { BytePull } from './byte-pull';
 import { readGzipHeader, type GzipHeaderProblem } from './gzip-header';
+import { ZlibPump } from './zlib-pump';
 
 /** Larger output chunks: fewer hand-offs to the record splitter. */
 export const OUTPUT_CHUNK_BYTES = 64 * 1024;
@@ -48,14 +49,13 @@ export async function* framedGunzip(
 async function* inflateMember(pull: BytePull, member: number): AsyncGenerator<Buffer, void> {
   // Z_SYNC_FLUSH at the end: a truncated stream ends with all it held, not an error without it.
   const inflater = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: constants.Z_SYNC_FLUSH });
-  const output = collect(inflater);
+  const pump = new ZlibPump(inflater);
   let written = 0;
   try {
     for (;;) {
       const chunk = await pull.next();
-      await settle(inflater, chunk);
-      yield* output.take();
-      if (output.failure !== undefined) throw zlibError(output.failure, member);
+      yield* pump.process(chunk);
+      if (pump.failure !== undefined) throw zlibError(pump.failure, member);
       if (chunk === undefined) return;
       written += chunk.length;
       // Every earlier chunk was taken whole, or the stream would have ended there.
@@ -68,47 +68,6 @@ async function* inflateMember(pull: BytePull, member: number): AsyncGenerator<Bu
   } finally {
     inflater.destroy();
   }
-}
-
-/** What a zlib stream has produced since last asked, and its first error. */
-export interface Collected {
-  take(): Buffer[];
-  readonly failure: unknown;
-}
-
-export function collect(stream: InflateRaw | Gunzip): Collected {
-  let output: Buffer[] = [];
-  let failure: unknown;
-  stream.on('data', (chunk: Buffer) => output.push(chunk));
-  stream.on('error', (error) => (failure ??= error));
-  return {
-    take() {
-      const taken = output;
-      output = [];
-      return taken;
-    },
-    get failure() {
-      return failure;
-    },
-  };
-}
-
-/**
- * Writes `chunk` and waits until zlib has processed it, or failed; undefined ends the input and
- * waits for the stream's end (its last output read), or its failure: an error of the final flush
- * comes after `end`'s callback.
- */
-export function settle(stream: InflateRaw | Gunzip, chunk: Buffer | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const events = ['error', 'close', ...(chunk === undefined ? ['end'] : [])];
-    const done = () => {
-      for (const event of events) stream.off(event, done);
-      resolve();
-    };
-    for (const event of events) stream.once(event, done);
-    if (chunk === undefined) stream.end();
-    else stream.write(chunk, done);
-  });
 }
 
 /** Skips zero padding; whether more bytes follow (which must then be a member). */

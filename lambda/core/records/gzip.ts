@@ -1,7 +1,8 @@
 import { createGunzip } from 'node:zlib';
 import { SluiceError } from '../errors';
 import { BytePull } from './byte-pull';
-import { OUTPUT_CHUNK_BYTES, collect, framedGunzip, settle, zlibError } from './gzip-members';
+import { OUTPUT_CHUNK_BYTES, framedGunzip, zlibError } from './gzip-members';
+import { ZlibPump } from './zlib-pump';
 
 /**
  * Compressed bytes kept to read an object again when zlib's gunzip fails on it (see gunzip): at
@@ -76,15 +77,14 @@ async function* zlibGunzip(
   counted: (chunk: Buffer) => Buffer,
 ): AsyncGenerator<Buffer, ZlibEnding> {
   const inflater = createGunzip({ chunkSize: OUTPUT_CHUNK_BYTES });
-  const output = collect(inflater);
+  const pump = new ZlibPump(inflater);
   let written = 0;
   try {
     for (;;) {
       const chunk = await pull.next();
       if (chunk !== undefined) kept.add(chunk);
-      await settle(inflater, chunk);
-      for (const out of output.take()) yield counted(out);
-      if (output.failure !== undefined) return { failure: output.failure };
+      for await (const out of pump.process(chunk)) yield counted(out);
+      if (pump.failure !== undefined) return { failure: pump.failure };
       if (chunk === undefined) return 'end';
       written += chunk.length;
       const left = written - inflater.bytesWritten;
