@@ -21,23 +21,25 @@ export async function* framedGunzip(
   from: 'start' | 'after-member' = 'start',
 ): AsyncGenerator<Buffer, void> {
   if (from === 'after-member' && !(await anotherMemberFollows(pull))) return;
-  for (let member = 1; ; member += 1) {
+  for (;;) {
     const memberOffset = pull.position;
     const problem = await readGzipHeader(pull);
-    if (problem) throw headerError(problem, member, memberOffset);
+    if (problem) throw headerError(problem, memberOffset);
     let crc = 0;
     let size = 0;
-    for await (const chunk of inflateMember(pull, member)) {
+    for await (const chunk of inflateMember(pull, memberOffset)) {
       crc = crc32(chunk, crc);
       size += chunk.length;
       yield chunk;
     }
     const trailer = await pull.take(TRAILER_BYTES);
+    const where = `the member at compressed offset ${memberOffset}`;
     if (trailer.length < TRAILER_BYTES)
-      throw truncated(`gzip stream is truncated (member ${member} has no trailer)`, member);
-    if (trailer.readUInt32LE(0) !== crc >>> 0) throw corrupt('gzip stream is corrupt (crc mismatch)', member);
+      throw truncated(`gzip stream is truncated (${where} has no trailer)`, memberOffset);
+    if (trailer.readUInt32LE(0) !== crc >>> 0)
+      throw corrupt(`gzip stream is corrupt (crc mismatch in ${where})`, memberOffset);
     if (trailer.readUInt32LE(4) !== size % 2 ** 32)
-      throw corrupt('gzip stream is corrupt (length mismatch)', member);
+      throw corrupt(`gzip stream is corrupt (length mismatch in ${where})`, memberOffset);
     if (!(await anotherMemberFollows(pull))) return;
   }
 }
@@ -46,7 +48,7 @@ export async function* framedGunzip(
  * The decompressed bytes of one member's deflate data, leaving the pull at its trailer. zlib stops
  * taking input at the end of the deflate stream: what it left of the last chunk is given back.
  */
-async function* inflateMember(pull: BytePull, member: number): AsyncGenerator<Buffer, void> {
+async function* inflateMember(pull: BytePull, memberOffset: number): AsyncGenerator<Buffer, void> {
   // Z_SYNC_FLUSH at the end: a truncated stream ends with all it held, not an error without it.
   const inflater = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: constants.Z_SYNC_FLUSH });
   const pump = new ZlibPump(inflater);
@@ -55,7 +57,7 @@ async function* inflateMember(pull: BytePull, member: number): AsyncGenerator<Bu
     for (;;) {
       const chunk = await pull.next();
       yield* pump.process(chunk);
-      if (pump.failure !== undefined) throw zlibError(pump.failure, member);
+      if (pump.failure !== undefined) throw zlibError(pump.failure, memberOffset);
       if (chunk === undefined) return;
       written += chunk.length;
       // Every earlier chunk was taken whole, or the stream would have ended there.
@@ -84,32 +86,32 @@ async function anotherMemberFollows(pull: BytePull): Promise<boolean> {
   }
 }
 
-function headerError(problem: GzipHeaderProblem, member: number, offset: number): SluiceError {
+function headerError(problem: GzipHeaderProblem, offset: number): SluiceError {
   if (problem.truncated)
     return truncated(
       `gzip stream is truncated (in the member header at compressed offset ${offset})`,
-      member,
+      offset,
     );
-  if (offset === 0) return corrupt(`gzip stream is corrupt (${problem.reason})`, member);
+  if (offset === 0) return corrupt(`gzip stream is corrupt (${problem.reason})`, offset);
   return corrupt(
     `gzip stream is corrupt (the bytes from compressed offset ${offset}, after a complete member, are not gzip: ${problem.reason}; every record before them was read)`,
-    member,
+    offset,
   );
 }
 
-function truncated(message: string, member?: number, zlibCode?: unknown, cause?: unknown): SluiceError {
-  return new SluiceError('OBJECT_TRUNCATED_GZIP', message, { member, zlibCode }, { cause });
+function truncated(message: string, memberOffset?: number, zlibCode?: unknown, cause?: unknown): SluiceError {
+  return new SluiceError('OBJECT_TRUNCATED_GZIP', message, { memberOffset, zlibCode }, { cause });
 }
 
-function corrupt(message: string, member?: number, zlibCode?: unknown, cause?: unknown): SluiceError {
-  return new SluiceError('OBJECT_CORRUPT_GZIP', message, { member, zlibCode }, { cause });
+function corrupt(message: string, memberOffset?: number, zlibCode?: unknown, cause?: unknown): SluiceError {
+  return new SluiceError('OBJECT_CORRUPT_GZIP', message, { memberOffset, zlibCode }, { cause });
 }
 
 /** zlib reports a stream that stops early as Z_BUF_ERROR ("unexpected end of file"). */
-export function zlibError(error: unknown, member?: number): SluiceError {
+export function zlibError(error: unknown, memberOffset?: number): SluiceError {
   const zlibCode = (error as { code?: unknown } | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (zlibCode === 'Z_BUF_ERROR')
-    return truncated(`gzip stream is truncated (${message})`, member, zlibCode, error);
-  return corrupt(`gzip stream is corrupt (${message})`, member, zlibCode, error);
+    return truncated(`gzip stream is truncated (${message})`, memberOffset, zlibCode, error);
+  return corrupt(`gzip stream is corrupt (${message})`, memberOffset, zlibCode, error);
 }
