@@ -1,11 +1,11 @@
 import { SluiceError } from '../errors';
 import { asBuffer } from './bytes';
-import { COMPRESSION_MAGIC_BYTES, unsupportedCompressionOf } from './compression';
 import { EventFactory } from './event-factory';
 import { gunzip } from './gzip';
 import { startsWithGzipMagic } from './gzip-header';
 import { RECORD_FORMATS, type ReadEvent, type ReaderOptions } from './read-event';
 import { RecordSplitter } from './record-splitter';
+import { FORMAT_MAGIC_BYTES, unsupportedFormatOf } from './unsupported-formats';
 import { readHead, replay } from './stream-head';
 
 export type { ReadEvent, ReaderOptions } from './read-event';
@@ -46,14 +46,18 @@ export async function* readRecordChunks(
   let firstOffset = startOffset;
   // A ranged read starts at a record inside a plain object: there is no magic or BOM to look for.
   if (startOffset === 0) {
-    let { head, rest } = await readHead(stream, Math.max(UTF8_BOM.length, COMPRESSION_MAGIC_BYTES));
-    const unsupported = unsupportedCompressionOf(head);
+    let { head, rest } = await readHead(stream, Math.max(UTF8_BOM.length, FORMAT_MAGIC_BYTES));
+    const unsupported = unsupportedFormatOf(head);
     if (unsupported !== undefined) {
       await rest.return?.();
+      const what =
+        unsupported.code === 'OBJECT_UNSUPPORTED_COMPRESSION'
+          ? `${unsupported.name}-compressed`
+          : `${unsupported.name} text (its byte order mark says so)`;
       throw new SluiceError(
-        'OBJECT_UNSUPPORTED_COMPRESSION',
-        `object is ${unsupported}-compressed, which sluice does not read: have the producer write it gzip-compressed or uncompressed (Firehose: compression format GZIP)`,
-        { compression: unsupported },
+        unsupported.code,
+        `object is ${what}, which sluice does not read: ${unsupported.fix}`,
+        { format: unsupported.name },
       );
     }
     if (startsWithGzipMagic(head)) {

@@ -286,7 +286,7 @@ describe('the byte source', () => {
   }
 });
 
-describe('objects compressed in a format sluice does not read', () => {
+describe('objects compressed or encoded in a format sluice does not read', () => {
   for (const [name, magic] of [
     ['zstd', [0x28, 0xb5, 0x2f, 0xfd, 0x24]],
     ['zip', [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]],
@@ -302,6 +302,22 @@ describe('objects compressed in a format sluice does not read', () => {
       assert.match(
         (error as Error).message,
         new RegExp(`${name}-compressed.*gzip-compressed or uncompressed`),
+      );
+      assert.deepEqual(events, []);
+    });
+  }
+
+  for (const [name, object] of [
+    ['UTF-16LE', Buffer.from('\ufeff{"a":1}\r\n{"b":2}\r\n', 'utf16le')],
+    ['UTF-16BE', Buffer.from('\ufeff{"a":1}\n', 'utf16le').swap16()],
+    ['UTF-32LE', Buffer.from([0xff, 0xfe, 0x00, 0x00, 0x7b, 0x00, 0x00, 0x00])],
+  ] as const) {
+    it(`fail with OBJECT_UNSUPPORTED_ENCODING when the byte order mark says ${name} (Windows PowerShell's default)`, async () => {
+      const { events, error } = await readUntilError(everyByte(object));
+      assert.equal(sluiceCode(error), 'OBJECT_UNSUPPORTED_ENCODING');
+      assert.match(
+        (error as Error).message,
+        new RegExp(`object is ${name} text .*: have the producer write UTF-8`),
       );
       assert.deepEqual(events, []);
     });
