@@ -26,9 +26,8 @@ function inflateMembers(compressed: Buffer, maxBytes: number): Buffer {
   let total = 0;
   let rest = compressed;
   for (;;) {
-    if (total >= maxBytes && parts.length > 0) throw TOO_LARGE;
     const { buffer, engine } = gunzipSync(rest, {
-      maxOutputLength: maxBytes - total,
+      maxOutputLength: Math.max(1, maxBytes - total),
       info: true,
     }) as unknown as {
       buffer: Buffer;
@@ -36,6 +35,7 @@ function inflateMembers(compressed: Buffer, maxBytes: number): Buffer {
     };
     parts.push(buffer);
     total += buffer.length;
+    if (total > maxBytes) throw TOO_LARGE;
     let at = engine.bytesWritten;
     while (at < rest.length && rest[at] === 0) at += 1;
     if (at === rest.length) return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);

@@ -59,22 +59,23 @@ export class BytePull {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
   }
 
-  /** The bytes up to and including the next zero byte, or all that is left when there is none. */
-  async takeThroughZero(): Promise<Buffer> {
-    const parts: Buffer[] = [];
+  /**
+   * Skips the bytes up to and including the next zero byte, handing each piece to `seen` (nothing is
+   * kept: a name with no end must not fill memory). Whether a zero byte was found.
+   */
+  async skipThroughZero(seen: (bytes: Buffer) => void): Promise<boolean> {
     for (;;) {
       const chunk = await this.next();
-      if (chunk === undefined) break;
+      if (chunk === undefined) return false;
       const zero = chunk.indexOf(0);
       if (zero < 0) {
-        parts.push(chunk);
+        seen(chunk);
         continue;
       }
       this.unread(chunk.subarray(zero + 1));
-      parts.push(chunk.subarray(0, zero + 1));
-      break;
+      seen(chunk.subarray(0, zero + 1));
+      return true;
     }
-    return Buffer.concat(parts);
   }
 
   /** Stops the source (a reader that stops early must not leave its stream open). */

@@ -22,14 +22,17 @@ export function startsWithGzipMagic(head: Uint8Array): boolean {
  * the problem instead when there is one; the caller names the object.
  */
 export async function readGzipHeader(pull: BytePull): Promise<GzipHeaderProblem | undefined> {
-  const parts: Buffer[] = [];
+  let crc = 0;
+  const seen = (bytes: Buffer): void => {
+    crc = crc32(bytes, crc);
+  };
   const take = async (count: number): Promise<Buffer | undefined> => {
     const bytes = await pull.take(count);
-    parts.push(bytes);
+    seen(bytes);
     return bytes.length === count ? bytes : undefined;
   };
   const fixed = await pull.take(FIXED_BYTES);
-  parts.push(fixed);
+  seen(fixed);
   // Bytes that cannot start a member are not one, however few.
   const magic = fixed.length >= 2 ? startsWithGzipMagic(fixed) : fixed[0] === 0x1f;
   if (!magic) return { truncated: false, reason: 'not a gzip member header' };
@@ -44,12 +47,10 @@ export async function readGzipHeader(pull: BytePull): Promise<GzipHeaderProblem 
   }
   for (const flag of [FNAME, FCOMMENT]) {
     if ((flags & flag) === 0) continue;
-    const text = await pull.takeThroughZero();
-    parts.push(text);
-    if (text.at(-1) !== 0) return { truncated: true };
+    if (!(await pull.skipThroughZero(seen))) return { truncated: true };
   }
   if (flags & FHCRC) {
-    const expected = (crc32(Buffer.concat(parts)) & 0xffff) >>> 0;
+    const expected = (crc & 0xffff) >>> 0;
     const stored = await take(2);
     if (stored === undefined) return { truncated: true };
     if (stored.readUInt16LE(0) !== expected) return { truncated: false, reason: 'header crc mismatch' };

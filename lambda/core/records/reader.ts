@@ -46,25 +46,12 @@ export async function* readRecordChunks(
   let firstOffset = startOffset;
   // A ranged read starts at a record inside a plain object: there is no magic or BOM to look for.
   if (startOffset === 0) {
-    let { head, rest } = await readHead(stream, Math.max(UTF8_BOM.length, FORMAT_MAGIC_BYTES));
-    const unsupported = unsupportedFormatOf(head);
-    if (unsupported !== undefined) {
-      await rest.return?.();
-      const what =
-        unsupported.code === 'OBJECT_UNSUPPORTED_COMPRESSION'
-          ? `${unsupported.name}-compressed`
-          : `${unsupported.name} text (its byte order mark says so)`;
-      throw new SluiceError(
-        unsupported.code,
-        `object is ${what}, which sluice does not read: ${unsupported.fix}`,
-        { format: unsupported.name },
-      );
-    }
+    const headBytes = Math.max(UTF8_BOM.length, FORMAT_MAGIC_BYTES);
+    let { head, rest } = await readHead(stream, headBytes);
+    await refuseUnsupported(head, rest, 'object');
     if (startsWithGzipMagic(head)) {
-      ({ head, rest } = await readHead(
-        gunzip(replay(head, rest), options.maxDecompressedBytes),
-        UTF8_BOM.length,
-      ));
+      ({ head, rest } = await readHead(gunzip(replay(head, rest), options.maxDecompressedBytes), headBytes));
+      await refuseUnsupported(head, rest, "object's gzip content");
     }
     if (UTF8_BOM.every((byte, index) => head[index] === byte)) {
       head = head.subarray(UTF8_BOM.length);
@@ -84,6 +71,24 @@ export async function* readRecordChunks(
   }
   const last = splitter.finish();
   if (last.length > 0) yield last;
+}
+
+/** Throws, closing the stream, when its head shows a format sluice cannot read (unsupported-formats.ts). */
+async function refuseUnsupported(head: Buffer, rest: AsyncIterator<Buffer>, what: string): Promise<void> {
+  const unsupported = unsupportedFormatOf(head);
+  if (unsupported === undefined) return;
+  await rest.return?.();
+  const shown =
+    unsupported.code === 'OBJECT_UNSUPPORTED_COMPRESSION'
+      ? `${unsupported.name}-compressed`
+      : `${unsupported.name} text (its byte order mark says so)`;
+  throw new SluiceError(
+    unsupported.code,
+    `${what} is ${shown}, which sluice does not read: ${unsupported.fix}`,
+    {
+      format: unsupported.name,
+    },
+  );
 }
 
 async function* buffers(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer, void> {

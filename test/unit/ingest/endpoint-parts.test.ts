@@ -46,6 +46,11 @@ describe('decodeBody', () => {
       ok: false,
       outcome: { kind: 'invalid-encoding' },
     });
+    const exactlyTheLimit = Buffer.concat([gzipSync('abc'), Buffer.alloc(1), gzipSync('')]);
+    assert.deepEqual(decodeBody(exactlyTheLimit.toString('base64'), true, 'gzip', 3), {
+      ok: true,
+      text: 'abc',
+    });
     const twoMembers = Buffer.concat([gzipSync('x'.repeat(600)), Buffer.alloc(1), gzipSync('y'.repeat(600))]);
     assert.deepEqual(decodeBody(twoMembers.toString('base64'), true, 'gzip', 1024), {
       ok: false,

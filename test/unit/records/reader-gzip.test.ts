@@ -12,9 +12,11 @@ import {
   bytes,
   cut,
   everyByte,
+  exposeGc,
   prettyFixture,
   readAll,
   records,
+  retainedBuffers,
   streamOf,
 } from './read-helpers';
 
@@ -186,6 +188,32 @@ describe('gzip objects', () => {
       );
   });
 
+  it('after zero padding, a member header whose name never ends holds none of it in memory: OBJECT_TRUNCATED_GZIP', async () => {
+    const gc = exposeGc();
+    const before = await retainedBuffers(gc);
+    let peak = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      // Past the padding the framed reader reads headers; FNAME set, then 128 MiB without a zero byte.
+      yield Buffer.concat([
+        gzipSync(bytes('{"a":1}\n')),
+        Buffer.alloc(1),
+        Buffer.from([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]),
+      ]);
+      for (let i = 0; i < 128; i += 1) {
+        if (i % 32 === 31) peak = Math.max(peak, (await retainedBuffers(gc)) - before);
+        yield Buffer.alloc(1 << 20, 0x61);
+      }
+    }
+    let error: unknown;
+    try {
+      for await (const event of readRecords(source(), DEFAULT_OPTIONS)) void event;
+    } catch (caught) {
+      error = caught;
+    }
+    assert.equal(sluiceCode(error), 'OBJECT_TRUNCATED_GZIP');
+    assert.ok(peak < 16 * 2 ** 20, `${Math.round(peak / 2 ** 20)} MiB held while reading the header`);
+  });
+
   it('fail on bytes after zero padding that are not gzip', async () => {
     const first = gzipSync(bytes(ndjsonText));
     const { events, error } = await readUntilError([Buffer.concat([first, Buffer.alloc(2), bytes('junk')])]);
@@ -322,6 +350,14 @@ describe('objects compressed or encoded in a format sluice does not read', () =>
       assert.deepEqual(events, []);
     });
   }
+
+  it('are found inside gzip too (UTF-16 text, gzip-compressed)', async () => {
+    const object = gzipSync(Buffer.from('\ufeff{"a":1}\r\n', 'utf16le'));
+    const { events, error } = await readUntilError([object]);
+    assert.equal(sluiceCode(error), 'OBJECT_UNSUPPORTED_ENCODING');
+    assert.match((error as Error).message, /object's gzip content is UTF-16LE text/);
+    assert.deepEqual(events, []);
+  });
 
   it('leave objects shorter than a magic alone', async () => {
     assert.equal(records(await readAll(bytes('{}'))).length, 1);
