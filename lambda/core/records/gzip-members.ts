@@ -16,11 +16,7 @@ const TRAILER_BYTES = 8;
  * Slower than zlib's gunzip on objects of many small members (a zlib stream per member): gzip.ts
  * runs it only to read again what zlib's gunzip failed on.
  */
-export async function* framedGunzip(
-  pull: BytePull,
-  from: 'start' | 'after-member' = 'start',
-): AsyncGenerator<Buffer, void> {
-  if (from === 'after-member' && !(await anotherMemberFollows(pull))) return;
+export async function* framedGunzip(pull: BytePull): AsyncGenerator<Buffer, void> {
   for (;;) {
     const memberOffset = pull.position;
     const problem = await readGzipHeader(pull);
@@ -73,7 +69,7 @@ async function* inflateMember(pull: BytePull, memberOffset: number): AsyncGenera
 }
 
 /** Skips zero padding; whether more bytes follow (which must then be a member). */
-async function anotherMemberFollows(pull: BytePull): Promise<boolean> {
+export async function anotherMemberFollows(pull: BytePull): Promise<boolean> {
   for (;;) {
     const chunk = await pull.next();
     if (chunk === undefined) return false;

@@ -1,12 +1,13 @@
 import { createGunzip } from 'node:zlib';
 import { SluiceError } from '../errors';
 import { BytePull } from './byte-pull';
-import { OUTPUT_CHUNK_BYTES, framedGunzip, zlibError } from './gzip-members';
+import { OUTPUT_CHUNK_BYTES, anotherMemberFollows, framedGunzip, zlibError } from './gzip-members';
 import { ZlibPump } from './zlib-pump';
 
 /**
  * Compressed bytes kept to read an object again when zlib's gunzip fails on it (see gunzip): at
- * most this much memory per gzip object being read, released once the object is larger.
+ * most this much memory per gzip object being read, released once the object (or its run of
+ * members after zero padding) is larger.
  */
 export const KEPT_COMPRESSED_BYTES = 8 * 1024 * 1024;
 
@@ -22,12 +23,11 @@ export const KEPT_COMPRESSED_BYTES = 8 * 1024 * 1024;
  * here (gzip-members.ts, slower on many small members, hence not the first choice): what zlib
  * produced is skipped, the rest produced, then the framed reader's own error, which names where
  * the damage is. A larger object fails as zlib fails. zlib's gunzip also stops, silently, at a
- * zero byte after a member, dropping any member after the padding: the framed reader reads on
- * from there.
+ * zero byte after a member, dropping any member after the padding: the padding is skipped here and
+ * a new zlib gunzip reads on (each run of members keeps its own bytes to read again).
  */
 export async function* gunzip(source: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer, void> {
   const pull = new BytePull(source);
-  const kept = new KeptChunks(KEPT_COMPRESSED_BYTES);
   let produced = 0;
   const counted = (chunk: Buffer): Buffer => {
     produced += chunk.length;
@@ -41,23 +41,29 @@ export async function* gunzip(source: AsyncIterable<Buffer>, maxBytes: number): 
     return chunk;
   };
   try {
-    const ending = yield* zlibGunzip(pull, kept, counted);
-    if (ending === 'end') return;
-    if (ending === 'zero-after-member') {
-      // zlib's gunzip stops at a zero byte after a member and ignores the rest, members included.
-      for await (const chunk of framedGunzip(pull, 'after-member')) yield counted(chunk);
-      return;
-    }
-    if (kept.chunks === undefined) throw zlibError(ending.failure);
-    pull.unreadAll(kept.chunks);
-    let skip = produced;
-    for await (const chunk of framedGunzip(pull)) {
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
+    // Each turn, a run of members zlib's gunzip reads by itself: to the end, a failure, or padding.
+    for (;;) {
+      const kept = new KeptChunks(KEPT_COMPRESSED_BYTES);
+      const producedBefore = produced;
+      const ending = yield* zlibGunzip(pull, kept, counted);
+      if (ending === 'end') return;
+      if (ending === 'zero-after-member') {
+        // zlib's gunzip stops at a zero byte after a member and ignores the rest, members included.
+        if (!(await anotherMemberFollows(pull))) return;
         continue;
       }
-      yield counted(chunk.subarray(skip));
-      skip = 0;
+      if (kept.chunks === undefined) throw zlibError(ending.failure);
+      pull.unreadAll(kept.chunks);
+      let skip = produced - producedBefore;
+      for await (const chunk of framedGunzip(pull)) {
+        if (skip >= chunk.length) {
+          skip -= chunk.length;
+          continue;
+        }
+        yield counted(chunk.subarray(skip));
+        skip = 0;
+      }
+      return;
     }
   } finally {
     await pull.close();
