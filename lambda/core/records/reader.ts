@@ -49,7 +49,8 @@ export async function* readRecordChunks(
     const headBytes = Math.max(UTF8_BOM.length, FORMAT_MAGIC_BYTES);
     let { head, rest } = await readHead(stream, headBytes);
     await refuseUnsupported(head, rest, 'object');
-    if (startsWithGzipMagic(head)) {
+    // Twice at most: a gzip file uploaded gzip-compressed again (an uploader's Content-Encoding: gzip).
+    for (let layer = 0; layer < 2 && startsWithGzipMagic(head); layer += 1) {
       ({ head, rest } = await readHead(gunzip(replay(head, rest), options.maxDecompressedBytes), headBytes));
       await refuseUnsupported(head, rest, "object's gzip content");
     }

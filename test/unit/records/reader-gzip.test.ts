@@ -168,6 +168,11 @@ describe('gzip objects', () => {
     assert.ok(records(events).length < 160_000);
   });
 
+  it('compressed twice (a gzip file uploaded gzip-compressed again) give the records', async () => {
+    const plain = bytes(ndjsonText);
+    assert.deepEqual(await readAll(cut(gzipSync(gzipSync(plain)), [1, 20])), await readAll(plain));
+  });
+
   it('may end in zero padding, as gzip and zlib allow', async () => {
     const padded = Buffer.concat([gzipSync(bytes(ndjsonText)), Buffer.alloc(700)]);
     assert.deepEqual(await readAll(cut(padded, [10, 300])), await readAll(bytes(ndjsonText)));
