@@ -1,6 +1,5 @@
-import { gunzip } from '../../lambda/core/records/gzip';
-import { startsWithGzipMagic } from '../../lambda/core/records/gzip-header';
-import { readHead, replay } from '../../lambda/core/records/stream-head';
+import { decodedHead } from '../../lambda/core/records/object-bytes';
+import { replay } from '../../lambda/core/records/stream-head';
 import { readFileChunks } from '../forwarding/file-chunks';
 
 /**
@@ -12,10 +11,8 @@ export async function lineOfOffset(path: string, offset: number): Promise<number
     for await (const chunk of readFileChunks(path))
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
   })();
-  const { head, rest } = await readHead(chunks, 2);
-  const body = startsWithGzipMagic(head)
-    ? gunzip(replay(head, rest), Number.MAX_SAFE_INTEGER)
-    : replay(head, rest);
+  const { head, rest } = await decodedHead(chunks, Number.MAX_SAFE_INTEGER, 0);
+  const body = replay(head, rest);
   let line = 1;
   let seen = 0;
   for await (const chunk of body) {

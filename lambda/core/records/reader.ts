@@ -1,12 +1,10 @@
 import { SluiceError } from '../errors';
 import { asBuffer } from './bytes';
 import { EventFactory } from './event-factory';
-import { gunzip } from './gzip';
-import { startsWithGzipMagic } from './gzip-header';
+import { decodedHead } from './object-bytes';
 import { RECORD_FORMATS, type ReadEvent, type ReaderOptions } from './read-event';
 import { RecordSplitter } from './record-splitter';
-import { FORMAT_MAGIC_BYTES, unsupportedFormatOf } from './unsupported-formats';
-import { readHead, replay } from './stream-head';
+import { replay } from './stream-head';
 
 export type { ReadEvent, ReaderOptions } from './read-event';
 
@@ -46,14 +44,9 @@ export async function* readRecordChunks(
   let firstOffset = startOffset;
   // A ranged read starts at a record inside a plain object: there is no magic or BOM to look for.
   if (startOffset === 0) {
-    const headBytes = Math.max(UTF8_BOM.length, FORMAT_MAGIC_BYTES);
-    let { head, rest } = await readHead(stream, headBytes);
-    await refuseUnsupported(head, rest, 'object');
-    // Twice at most: a gzip file uploaded gzip-compressed again (an uploader's Content-Encoding: gzip).
-    for (let layer = 0; layer < 2 && startsWithGzipMagic(head); layer += 1) {
-      ({ head, rest } = await readHead(gunzip(replay(head, rest), options.maxDecompressedBytes), headBytes));
-      await refuseUnsupported(head, rest, "object's gzip content");
-    }
+    const decoded = await decodedHead(stream, options.maxDecompressedBytes, UTF8_BOM.length);
+    const { rest } = decoded;
+    let { head } = decoded;
     if (UTF8_BOM.every((byte, index) => head[index] === byte)) {
       head = head.subarray(UTF8_BOM.length);
       firstOffset = UTF8_BOM.length;
@@ -72,24 +65,6 @@ export async function* readRecordChunks(
   }
   const last = splitter.finish();
   if (last.length > 0) yield last;
-}
-
-/** Throws, closing the stream, when its head shows a format sluice cannot read (unsupported-formats.ts). */
-async function refuseUnsupported(head: Buffer, rest: AsyncIterator<Buffer>, what: string): Promise<void> {
-  const unsupported = unsupportedFormatOf(head);
-  if (unsupported === undefined) return;
-  await rest.return?.();
-  const shown =
-    unsupported.code === 'OBJECT_UNSUPPORTED_COMPRESSION'
-      ? `${unsupported.name}-compressed`
-      : `${unsupported.name} text (its byte order mark says so)`;
-  throw new SluiceError(
-    unsupported.code,
-    `${what} is ${shown}, which sluice does not read: ${unsupported.fix}`,
-    {
-      format: unsupported.name,
-    },
-  );
 }
 
 async function* buffers(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer, void> {
