@@ -15,54 +15,24 @@ const COMPRESSION_FIX =
 const ENCODING_FIX =
   'have the producer write UTF-8 (PowerShell: Out-File -Encoding utf8, or Set-Content; Windows PowerShell 5.1 writes UTF-16 by default)';
 
+const compression = (name: string, magic: readonly number[]) =>
+  ({ code: 'OBJECT_UNSUPPORTED_COMPRESSION', name, magic, fix: COMPRESSION_FIX }) as const;
+const encoding = (name: string, magic: readonly number[]) =>
+  ({ code: 'OBJECT_UNSUPPORTED_ENCODING', name, magic, fix: ENCODING_FIX }) as const;
+
 const FORMATS: readonly (UnsupportedFormat & { readonly magic: readonly number[] })[] = [
-  {
-    code: 'OBJECT_UNSUPPORTED_COMPRESSION',
-    name: 'zstd',
-    magic: [0x28, 0xb5, 0x2f, 0xfd],
-    fix: COMPRESSION_FIX,
-  },
-  {
-    code: 'OBJECT_UNSUPPORTED_COMPRESSION',
-    name: 'zip',
-    magic: [0x50, 0x4b, 0x03, 0x04],
-    fix: COMPRESSION_FIX,
-  },
-  { code: 'OBJECT_UNSUPPORTED_COMPRESSION', name: 'bzip2', magic: [0x42, 0x5a, 0x68], fix: COMPRESSION_FIX },
-  {
-    code: 'OBJECT_UNSUPPORTED_COMPRESSION',
-    name: 'xz',
-    magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
-    fix: COMPRESSION_FIX,
-  },
-  {
-    code: 'OBJECT_UNSUPPORTED_COMPRESSION',
-    name: 'lz4',
-    magic: [0x04, 0x22, 0x4d, 0x18],
-    fix: COMPRESSION_FIX,
-  },
+  compression('zstd', [0x28, 0xb5, 0x2f, 0xfd]),
+  compression('zip', [0x50, 0x4b, 0x03, 0x04]),
+  compression('bzip2', [0x42, 0x5a, 0x68]),
+  compression('xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
+  compression('lz4', [0x04, 0x22, 0x4d, 0x18]),
   // The framing format's stream identifier chunk: 0xff, length 6, "sNaPpY".
-  {
-    code: 'OBJECT_UNSUPPORTED_COMPRESSION',
-    name: 'snappy',
-    magic: [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59],
-    fix: COMPRESSION_FIX,
-  },
+  compression('snappy', [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]),
   // Byte order marks; UTF-32LE's starts with UTF-16LE's, so it is looked for first.
-  {
-    code: 'OBJECT_UNSUPPORTED_ENCODING',
-    name: 'UTF-32LE',
-    magic: [0xff, 0xfe, 0x00, 0x00],
-    fix: ENCODING_FIX,
-  },
-  {
-    code: 'OBJECT_UNSUPPORTED_ENCODING',
-    name: 'UTF-32BE',
-    magic: [0x00, 0x00, 0xfe, 0xff],
-    fix: ENCODING_FIX,
-  },
-  { code: 'OBJECT_UNSUPPORTED_ENCODING', name: 'UTF-16LE', magic: [0xff, 0xfe], fix: ENCODING_FIX },
-  { code: 'OBJECT_UNSUPPORTED_ENCODING', name: 'UTF-16BE', magic: [0xfe, 0xff], fix: ENCODING_FIX },
+  encoding('UTF-32LE', [0xff, 0xfe, 0x00, 0x00]),
+  encoding('UTF-32BE', [0x00, 0x00, 0xfe, 0xff]),
+  encoding('UTF-16LE', [0xff, 0xfe]),
+  encoding('UTF-16BE', [0xfe, 0xff]),
 ];
 
 /** Bytes of an object's head that tell every format above. */
