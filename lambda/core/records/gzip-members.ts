@@ -2,7 +2,7 @@ import { constants, createInflateRaw, crc32 } from 'node:zlib';
 import { SluiceError } from '../errors';
 import type { BytePull } from './byte-pull';
 import { readGzipHeader, type GzipHeaderProblem } from './gzip-header';
-import { ZlibPump } from './zlib-pump';
+import { inflateFrom } from './zlib-pump';
 
 /** Larger output chunks: fewer hand-offs to the record splitter. */
 export const OUTPUT_CHUNK_BYTES = 64 * 1024;
@@ -47,22 +47,9 @@ export async function* framedGunzip(pull: BytePull): AsyncGenerator<Buffer, void
 async function* inflateMember(pull: BytePull, memberOffset: number): AsyncGenerator<Buffer, void> {
   // Z_SYNC_FLUSH at the end: a truncated stream ends with all it held, not an error without it.
   const inflater = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES, finishFlush: constants.Z_SYNC_FLUSH });
-  const pump = new ZlibPump(inflater);
-  let written = 0;
   try {
-    for (;;) {
-      const chunk = await pull.next();
-      yield* pump.process(chunk);
-      if (pump.failure !== undefined) throw zlibError(pump.failure, memberOffset);
-      if (chunk === undefined) return;
-      written += chunk.length;
-      // Every earlier chunk was taken whole, or the stream would have ended there.
-      const left = written - inflater.bytesWritten;
-      if (left > 0) {
-        pull.unread(chunk.subarray(chunk.length - left));
-        return;
-      }
-    }
+    const ending = yield* inflateFrom(pull, inflater);
+    if (typeof ending === 'object') throw zlibError(ending.failure, memberOffset);
   } finally {
     inflater.destroy();
   }

@@ -2,7 +2,7 @@ import { createGunzip } from 'node:zlib';
 import { SluiceError } from '../errors';
 import { BytePull } from './byte-pull';
 import { OUTPUT_CHUNK_BYTES, anotherMemberFollows, framedGunzip, zlibError } from './gzip-members';
-import { ZlibPump } from './zlib-pump';
+import { inflateFrom, type InflateEnding } from './zlib-pump';
 
 /**
  * Compressed bytes kept to read an object again when zlib's gunzip fails on it (see gunzip): at
@@ -47,7 +47,7 @@ export async function* gunzip(source: AsyncIterable<Buffer>, maxBytes: number): 
       const producedBefore = produced;
       const ending = yield* zlibGunzip(pull, kept, counted);
       if (ending === 'end') return;
-      if (ending === 'zero-after-member') {
+      if (ending === 'stopped') {
         // zlib's gunzip stops at a zero byte after a member and ignores the rest, members included.
         if (!(await anotherMemberFollows(pull))) return;
         continue;
@@ -70,35 +70,15 @@ export async function* gunzip(source: AsyncIterable<Buffer>, maxBytes: number): 
   }
 }
 
-/** How zlib's gunzip ended: its error is answered, not thrown. */
-type ZlibEnding = 'end' | 'zero-after-member' | { readonly failure: unknown };
-
-/**
- * zlib's gunzip over the pull, keeping what it reads. When it stops taking input (a zero byte after
- * a member), the pull is left at that byte.
- */
+/** zlib's gunzip over the pull, keeping what it reads: it stops at a zero byte after a member. */
 async function* zlibGunzip(
   pull: BytePull,
   kept: KeptChunks,
   counted: (chunk: Buffer) => Buffer,
-): AsyncGenerator<Buffer, ZlibEnding> {
+): AsyncGenerator<Buffer, InflateEnding> {
   const inflater = createGunzip({ chunkSize: OUTPUT_CHUNK_BYTES });
-  const pump = new ZlibPump(inflater);
-  let written = 0;
   try {
-    for (;;) {
-      const chunk = await pull.next();
-      if (chunk !== undefined) kept.add(chunk);
-      for await (const out of pump.process(chunk)) yield counted(out);
-      if (pump.failure !== undefined) return { failure: pump.failure };
-      if (chunk === undefined) return 'end';
-      written += chunk.length;
-      const left = written - inflater.bytesWritten;
-      if (left > 0) {
-        pull.unread(chunk.subarray(chunk.length - left));
-        return 'zero-after-member';
-      }
-    }
+    return yield* inflateFrom(pull, inflater, { input: (chunk) => kept.add(chunk), output: counted });
   } finally {
     inflater.destroy();
   }

@@ -35,11 +35,6 @@ async function refuseUnsupported(head: Buffer, rest: AsyncIterator<Buffer>, what
     unsupported.code === 'OBJECT_UNSUPPORTED_COMPRESSION'
       ? `${unsupported.name}-compressed`
       : `${unsupported.name} text (its byte order mark says so)`;
-  throw new SluiceError(
-    unsupported.code,
-    `${what} is ${shown}, which sluice does not read: ${unsupported.fix}`,
-    {
-      format: unsupported.name,
-    },
-  );
+  const message = `${what} is ${shown}, which sluice does not read: ${unsupported.fix}`;
+  throw new SluiceError(unsupported.code, message, { format: unsupported.name });
 }

@@ -1,4 +1,5 @@
 import type { Gunzip, InflateRaw } from 'node:zlib';
+import type { BytePull } from './byte-pull';
 
 /** Output chunks held before the stream is paused: zlib then stops inflating until they are read. */
 const MAX_HELD_OUTPUTS = 2;
@@ -65,5 +66,39 @@ export class ZlibPump {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+  }
+}
+
+/**
+ * How feeding a zlib stream ended: `end`, the input did; `stopped`, zlib took no more of it (the end
+ * of a raw deflate stream; gunzip at a zero byte after a member), the rest given back to the pull;
+ * or zlib failed (answered, not thrown: the callers differ in what a failure means).
+ */
+export type InflateEnding = 'end' | 'stopped' | { readonly failure: unknown };
+
+/**
+ * Feeds the pull's chunks to `stream` and yields its output (through `output`), until the input
+ * ends, zlib stops taking it, or zlib fails. `input` sees each chunk as it is written.
+ */
+export async function* inflateFrom(
+  pull: BytePull,
+  stream: InflateRaw | Gunzip,
+  hooks: { readonly input?: (chunk: Buffer) => void; readonly output?: (chunk: Buffer) => Buffer } = {},
+): AsyncGenerator<Buffer, InflateEnding> {
+  const pump = new ZlibPump(stream);
+  let written = 0;
+  for (;;) {
+    const chunk = await pull.next();
+    if (chunk !== undefined) hooks.input?.(chunk);
+    for await (const out of pump.process(chunk)) yield hooks.output ? hooks.output(out) : out;
+    if (pump.failure !== undefined) return { failure: pump.failure };
+    if (chunk === undefined) return 'end';
+    written += chunk.length;
+    // Every earlier chunk was taken whole, or the stream would have stopped there.
+    const left = written - stream.bytesWritten;
+    if (left > 0) {
+      pull.unread(chunk.subarray(chunk.length - left));
+      return 'stopped';
+    }
   }
 }
