@@ -17,7 +17,8 @@ describe('ZlibPump', () => {
       read += chunk.length;
       if (read >= 4 * OUTPUT_CHUNK) break;
     }
-    // Let zlib run on as far as it would without backpressure.
+    // Give zlib time to run on, as it would without backpressure: not a wait for a result, so a slow
+    // machine can only let this pass without backpressure (50 ms inflate MiBs here), never fail with it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const inflated = emitted + stream.readableLength;
     assert.ok(inflated <= 16 * OUTPUT_CHUNK, `${inflated} bytes inflated for ${read} read`);
