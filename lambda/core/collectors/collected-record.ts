@@ -1,7 +1,7 @@
 import { parseTimestamp } from '../records/timestamp';
 import { CollectorCodes, CollectorError } from './codes';
 import { contentId, EVENT_ID_FIELD, ownId, withIdField } from './event-id';
-import { valueAt, type RawRecord } from './response-records';
+import { exactValueAt, valueAt, type RawRecord } from './response-records';
 import type { CollectedRecord } from './types';
 
 export interface RecordFields {
@@ -41,7 +41,8 @@ export function collectRecord(
     const id = contentId(raw.value);
     return { id, timestamp, line: withIdField(raw.line, raw.value, EVENT_ID_FIELD, id) };
   }
-  const id = ownId(valueAt(raw.value, fields.idPath));
+  // An id beyond 2^53 as its digits: rounded, two events' ids would be one, and the second dropped.
+  const id = ownId(exactValueAt(raw.value, raw.line, fields.idPath));
   if (id === undefined) {
     throw new CollectorError(
       CollectorCodes.BAD_RESPONSE,

@@ -27,6 +27,34 @@ export function valueAt(body: unknown, path: string | readonly string[]): unknow
 }
 
 /**
+ * The characters of the value at a dotted path of a JSON text (as `valueAt` finds it in the text's
+ * parse: the last of duplicate keys), or undefined when there is no object member there.
+ */
+export function textAt(text: string, path: string | readonly string[]): string | undefined {
+  let slice = text.trim();
+  for (const segment of typeof path === 'string' ? pathSegments(path) : path) {
+    if (!slice.startsWith('{')) return undefined;
+    const member = objectMembers(slice)
+      .filter((candidate) => candidate.key === segment)
+      .pop();
+    if (!member) return undefined;
+    slice = slice.slice(member.value.start, member.value.end);
+  }
+  return slice;
+}
+
+/**
+ * `valueAt`, except that an integer JSON.parse cannot hold exactly (beyond 2^53, such as a 64-bit id:
+ * `9007199254740993` parses as `9007199254740992`) is given as the digits the text holds.
+ */
+export function exactValueAt(body: unknown, text: string, path: string | readonly string[]): unknown {
+  const value = valueAt(body, path);
+  if (typeof value !== 'number' || Number.isSafeInteger(value)) return value;
+  const digits = textAt(text, path);
+  return digits !== undefined && /^-?\d+$/.test(digits) ? digits : value;
+}
+
+/**
  * The events of a JSON response: the array at `path` (every element an object). Each event keeps
  * the characters the API sent (made one line), so nothing is re-serialized on the way to the bucket.
  */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { collectRecord } from '../../../lambda/core/collectors/collected-record';
 import { collectorConfig } from '../../../lambda/core/collectors/config';
 import { contentId, withIdField } from '../../../lambda/core/collectors/event-id';
 import { jwtExpiry, sessionCookie } from '../../../lambda/core/collectors/http/cookies';
@@ -85,6 +86,27 @@ describe('event ids', () => {
     assert.notEqual(contentId({ a: 1 }), contentId({ a: 2 }));
     assert.equal(withIdField('{"a": 1}', { a: 1 }, 'sluice_event_id', 'X'), '{"a": 1,"sluice_event_id":"X"}');
     assert.equal(withIdField('{}', {}, 'sluice_event_id', 'X'), '{"sluice_event_id":"X"}');
+  });
+});
+
+describe('an id beyond 2^53', () => {
+  // JSON.parse rounds 9007199254740993 to 9007199254740992: read as a number, the two ids below were
+  // one, and the engine dropped the second event as written already.
+  const text =
+    '{"data":[{"meta":{"id":9007199254740993},"at":"2024-06-05T08:00:00Z"},' +
+    '{"meta":{"id":9007199254740992},"at":"2024-06-05T08:00:01Z"},{"meta":{"id":7},"at":"2024-06-05T08:00:02Z"}]}';
+
+  it('is the digits the API wrote, so that two events never share one', () => {
+    const result = recordsAt(text, 'data');
+    assert.ok(result.ok);
+    const records = result.records.map((raw, index) =>
+      collectRecord(raw, index, { timestampPath: 'at', idPath: 'meta.id' }, {}),
+    );
+    assert.deepEqual(
+      records.map((record) => record.id),
+      ['9007199254740993', '9007199254740992', '7'],
+    );
+    assert.equal(JSON.parse(records[0].line).sluice_event_id, '9007199254740993');
   });
 });
 
