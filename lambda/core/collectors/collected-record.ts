@@ -38,7 +38,7 @@ export function collectRecord(
     );
   }
   if (fields.idPath === undefined) {
-    const id = contentId(raw.value);
+    const id = contentId(raw.value, raw.line);
     return { id, timestamp, line: withIdField(raw.line, raw.value, EVENT_ID_FIELD, id) };
   }
   // An id beyond 2^53 as its digits: rounded, two events' ids would be one, and the second dropped.

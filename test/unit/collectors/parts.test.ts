@@ -108,6 +108,28 @@ describe('an id beyond 2^53', () => {
     );
     assert.equal(JSON.parse(records[0].line).sluice_event_id, '9007199254740993');
   });
+
+  it('tells apart events without an id that differ only there (their content ids)', () => {
+    const [a, b] = [
+      '{"bytes":9007199254740993,"at":"2024-06-05T08:00:00Z","tags":[{"n":12345678901234567891}]}',
+      '{"tags":[{"n":12345678901234567891}],"at":"2024-06-05T08:00:00Z","bytes":9007199254740992}',
+    ];
+    const id = (line: string) => contentId(JSON.parse(line), line);
+    assert.notEqual(id(a), id(b));
+    assert.equal(
+      id(a),
+      id('{"at":"2024-06-05T08:00:00Z","tags":[{"n":12345678901234567891}],"bytes":9007199254740993}'),
+    );
+    // Every other event keeps the id it had (the scheme is unchanged).
+    const plain = '{"b":[1,{"c":"1234567890123456789"}],"a":1.5e3}';
+    assert.equal(id(plain), contentId(JSON.parse(plain)));
+    const result = recordsAt(`[${a},${b}]`, '');
+    assert.ok(result.ok);
+    const [first, second] = result.records.map((raw, index) =>
+      collectRecord(raw, index, { timestampPath: 'at' }, {}),
+    );
+    assert.notEqual(first.id, second.id);
+  });
 });
 
 describe('collectors[] configuration', () => {
