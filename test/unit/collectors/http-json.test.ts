@@ -248,3 +248,50 @@ describe('the http-json collector with cursor and offset pagination, OAuth2 and 
     );
   });
 });
+
+describe('the http-json collector on a cursor beyond 2^53', () => {
+  // A 64-bit "after this id" cursor: JSON.parse reads 9007199254740995 as 9007199254740996, and the
+  // API, asked for the events after 9007199254740996, skips 9007199254740996 itself.
+  const ids = ['9007199254740994', '9007199254740995', '9007199254740996', '9007199254740997'];
+  let server: LoopbackServer;
+  const cursors: Array<string | null> = [];
+
+  before(async () => {
+    server = await startLoopbackServer(async (req, res) => {
+      const after = new URL(req.url ?? '/', 'http://localhost').searchParams.get('after');
+      cursors.push(after);
+      const start = after === null ? 0 : ids.findIndex((id) => BigInt(id) > BigInt(after));
+      const page = start === -1 ? [] : ids.slice(start, start + 2);
+      const items = page.map((id) => `{"id":${id},"at":"${new Date(T + ids.indexOf(id)).toISOString()}"}`);
+      const next = page.length === 2 ? page[1] : 'null';
+      sendJson(res, 200, `{"items":[${items.join(',')}],"next":${next}}`);
+    });
+  });
+  after(async () => server.close());
+
+  it('asks for the next page with the digits the API sent', async () => {
+    const deps = clientDeps(new FakeSecrets());
+    const config = parse({
+      name: 'cursor64',
+      url: `${server.url}/events`,
+      query: { from: '{since}', after: '{cursor}' },
+      auth: { type: 'none' },
+      recordsPath: 'items',
+      timestampField: 'at',
+      idField: 'id',
+      pagination: { type: 'cursor', cursorPath: 'next' },
+    });
+    const world = new World();
+    try {
+      const outcome = await run(world, config, deps);
+      assert.equal(outcome.status, 'caught-up', outcome.message);
+    } finally {
+      deps.close();
+    }
+    assert.deepEqual(cursors, [null, '9007199254740995', '9007199254740997']);
+    const written = [...world.objects.values()].flatMap((object) =>
+      [...object.body.toString('utf8').matchAll(/"id":(\d+)/g)].map((match) => match[1]),
+    );
+    assert.deepEqual(written, ids, 'every event, none skipped');
+  });
+});

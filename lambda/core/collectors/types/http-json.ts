@@ -4,7 +4,7 @@ import { clientCredentials } from '../auth/oauth2';
 import { idFieldOf } from '../collected-record';
 import type { HttpJsonCollectorConfig } from '../config';
 import { boundPrecisionMs, formatBound } from '../instant';
-import { valueAt } from '../response-records';
+import { exactValueAt } from '../response-records';
 import {
   afterSincePage,
   decodeSincePosition,
@@ -136,7 +136,8 @@ export function httpJsonClient(config: HttpJsonCollectorConfig, deps: CollectorC
       case 'link-header':
         return followableNextLink(response, url, api);
       case 'cursor': {
-        const value = valueAt(body, pagination.cursorPath);
+        // A cursor beyond 2^53 as the API wrote it: rounded, it would ask for another page.
+        const value = exactValueAt(body, response.body, pagination.cursorPath);
         return (typeof value === 'string' && value !== '') ||
           (typeof value === 'number' && Number.isFinite(value))
           ? String(value)
