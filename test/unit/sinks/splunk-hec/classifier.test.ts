@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpResponse } from '../../../../lambda/core/http/client';
+import { SinkCodes } from '../../../../lambda/core/sinks/codes';
 import { classifyHecAnswer } from '../../../../lambda/core/sinks/splunk-hec/classifier';
 import { ids, makeRecords } from '../fixtures';
 
@@ -17,6 +18,15 @@ describe('classifyHecAnswer', () => {
     const result = classifyHecAnswer(answer(200, { text: 'Success', code: 0 }), batch);
     assert.deepEqual(ids(result.delivered), ids(batch));
     assert.equal(result.retry.length + result.rejected.length, 0);
+  });
+
+  it('200 with a page that is not JSON (a default backend, a proxy): not delivered, the batch fails', () => {
+    const result = classifyHecAnswer(answer(200, '<!doctype html><html>Welcome</html>'), batch);
+    assert.equal(result.delivered.length, 0);
+    assert.equal(result.fatal?.code, SinkCodes.UNEXPECTED_ANSWER);
+    assert.match(result.fatal?.message ?? '', /not an answer of HEC/);
+    // An empty 2xx stays delivered (HEC-compatible receivers that send no body).
+    assert.equal(classifyHecAnswer(answer(204, ''), batch).delivered, batch);
   });
 
   it('503 code 9 (server busy): retry the whole batch', () => {
