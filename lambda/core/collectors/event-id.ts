@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { arrayElements, objectMembers, type Span } from '../ingest/json-scan';
+import { arrayElements, objectMembers, unsafeIntegerText, type Span } from '../ingest/json-scan';
 
 /** The field a collector adds to events that carry no id of their own. */
 export const EVENT_ID_FIELD = 'sluice_event_id';
@@ -36,15 +36,7 @@ export function canonicalJson(value: unknown, text?: string): string {
     );
     return `{${written.join(',')}}`;
   }
-  if (
-    exact !== undefined &&
-    typeof value === 'number' &&
-    !Number.isSafeInteger(value) &&
-    /^-?\d+$/.test(exact)
-  ) {
-    return exact;
-  }
-  return JSON.stringify(value);
+  return unsafeIntegerText(value, exact) ?? JSON.stringify(value);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { arrayElements, objectMembers, toSingleLine } from '../ingest/json-scan';
+import { arrayElements, memberText, toSingleLine, unsafeIntegerText } from '../ingest/json-scan';
 
 /** An event of a response: its exact text (one line) and its parsed value. */
 export interface RawRecord {
@@ -31,27 +31,20 @@ export function valueAt(body: unknown, path: string | readonly string[]): unknow
  * parse: the last of duplicate keys), or undefined when there is no object member there.
  */
 export function textAt(text: string, path: string | readonly string[]): string | undefined {
-  let slice = text.trim();
+  let slice: string | undefined = text.trim();
   for (const segment of typeof path === 'string' ? pathSegments(path) : path) {
     if (!slice.startsWith('{')) return undefined;
-    const member = objectMembers(slice)
-      .filter((candidate) => candidate.key === segment)
-      .pop();
-    if (!member) return undefined;
-    slice = slice.slice(member.value.start, member.value.end);
+    slice = memberText(slice, segment);
+    if (slice === undefined) return undefined;
   }
   return slice;
 }
 
-/**
- * `valueAt`, except that an integer JSON.parse cannot hold exactly (beyond 2^53, such as a 64-bit id:
- * `9007199254740993` parses as `9007199254740992`) is given as the digits the text holds.
- */
+/** `valueAt`, except that an integer JSON.parse cannot hold exactly is given as its digits (see unsafeIntegerText). */
 export function exactValueAt(body: unknown, text: string, path: string | readonly string[]): unknown {
   const value = valueAt(body, path);
   if (typeof value !== 'number' || Number.isSafeInteger(value)) return value;
-  const digits = textAt(text, path);
-  return digits !== undefined && /^-?\d+$/.test(digits) ? digits : value;
+  return unsafeIntegerText(value, textAt(text, path)) ?? value;
 }
 
 /**
@@ -73,14 +66,8 @@ export function recordsAt(text: string, path: string): RecordsResult {
   if (index !== -1) return { ok: false, reason: `event ${index} of ${where} is not a JSON object` };
 
   // The same walk over the text: JSON.parse keeps the last of duplicate keys, and so does this.
-  let slice = text.trim();
-  for (const segment of segments) {
-    const member = objectMembers(slice)
-      .filter((candidate) => candidate.key === segment)
-      .pop();
-    if (!member) return { ok: false, reason: `${where} cannot be located in the text` };
-    slice = slice.slice(member.value.start, member.value.end);
-  }
+  const slice = textAt(text, segments);
+  if (slice === undefined) return { ok: false, reason: `${where} cannot be located in the text` };
   const scan = arrayElements(slice);
   if (!scan.ok || scan.elements.length !== array.length) {
     return { ok: false, reason: `${where} cannot be split into events` };

@@ -158,6 +158,26 @@ export function objectMembers(objectText: string): MemberSpan[] {
 }
 
 /**
+ * The characters of member `key`'s value in a JSON object's text (the last of duplicate keys, as
+ * `JSON.parse` keeps it), or undefined when the object has no such member.
+ */
+export function memberText(objectText: string, key: string): string | undefined {
+  let found: Span | undefined;
+  for (const member of objectMembers(objectText)) if (member.key === key) found = member.value;
+  return found === undefined ? undefined : objectText.slice(found.start, found.end);
+}
+
+/**
+ * The digits of an integer `JSON.parse` cannot hold exactly, given the value it parsed and the text
+ * it parsed it from: beyond 2^53 (a 64-bit id), `9007199254740993` parses as `9007199254740992`, and
+ * two values that differ would be one. Undefined for any other value (it is exact as parsed).
+ */
+export function unsafeIntegerText(value: unknown, text: string | undefined): string | undefined {
+  if (typeof value !== 'number' || Number.isSafeInteger(value) || text === undefined) return undefined;
+  return /^-?\d+$/.test(text) ? text : undefined;
+}
+
+/**
  * The one-line form NDJSON needs. Valid JSON cannot hold a raw line break inside a string, so every
  * CR or LF in a validated value is insignificant whitespace between tokens and can go; nothing else
  * changes (field order, spacing, number spelling and escapes stay as the producer wrote them).

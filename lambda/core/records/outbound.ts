@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { isValidLogType } from '../layout/key-layout';
+import { memberText, unsafeIntegerText } from '../ingest/json-scan';
 import { fallbackRecordId, ownIdOf } from './id';
 import type { RecordEvent } from './read-event';
 import { parseTimestamp, timestampFromDate } from './timestamp';
@@ -81,7 +82,7 @@ export function toOutboundRecord(event: RecordEvent, context: OutboundContext): 
     ? context.idFieldByLogType[logType]
     : undefined;
   const id =
-    (idField === undefined ? undefined : ownIdOf(fieldOf(event, idField))) ??
+    (idField === undefined ? undefined : ownIdOf(exactFieldOf(event, idField))) ??
     fallbackRecordId({
       bucket: context.bucket,
       key: context.key,
@@ -157,6 +158,17 @@ function fieldOf(event: RecordEvent, name: string): unknown {
     if (index >= 0) return event.field!(index);
   }
   return ownField(event.value, name);
+}
+
+/**
+ * fieldOf, except that an integer beyond 2^53 is its digits as written (see unsafeIntegerText): as
+ * a number, two records' 64-bit ids would be one id, and a destination that deduplicates by id
+ * (Elasticsearch answers the second 409) would drop the second record as a duplicate.
+ */
+function exactFieldOf(event: RecordEvent, name: string): unknown {
+  const value = fieldOf(event, name);
+  if (typeof value !== 'number' || Number.isSafeInteger(value)) return value;
+  return unsafeIntegerText(value, memberText(event.text, name)) ?? value;
 }
 
 /**

@@ -55,6 +55,22 @@ describe('toOutboundRecord', () => {
     });
   });
 
+  it('keeps a numeric id beyond 2^53 as its digits, so two 64-bit ids stay two records', () => {
+    // JSON.parse reads both as 9007199254740992: one id, and Elasticsearch would answer the second 409.
+    const ids = ['9007199254740993', '9007199254740992', '-9007199254740995'].map(
+      (id) => toOutboundRecord(lineEvent(`{"id":${id},"logType":"activities"}`), context).id,
+    );
+    assert.deepEqual(ids, ['9007199254740993', '9007199254740992', '-9007199254740995']);
+    assert.equal(
+      toOutboundRecord(lineEvent('{\n "id" : 9007199254740993 ,\n "id": 18446744073709551615\n}'), context)
+        .id,
+      '18446744073709551615',
+      'the last of duplicate keys, as JSON.parse keeps it, from a pretty-printed record',
+    );
+    assert.equal(toOutboundRecord(lineEvent('{"id":42}'), context).id, '42', 'a safe integer is its number');
+    assert.equal(toOutboundRecord(lineEvent('{"id":12.50}'), context).id, '12.5', 'a fraction is its number');
+  });
+
   it('writes a pretty-printed record as one compact line', () => {
     const text = '{\n    "id": "at-2",\n    "entities": [\n        {"type": "user"}\n    ]\n}';
     const record = toOutboundRecord({ ...lineEvent(text), singleLine: false }, context);
@@ -169,6 +185,7 @@ describe('toOutboundRecord of a record read for its fields only', () => {
       '{"logType":{"nested":1},"msg":"héllo ✓ 🚀"}',
       '{"id":"ü-\\u00fc","msg":"\\ud83d\\ude80"}',
       '{\n  "id": "pretty",\n  "timestamp": 1706813404\n}',
+      '{"id":9007199254740993,"logType":"activities"}',
     ];
     const cases = lines.map((line) => Buffer.from(line));
     // Bytes that are not UTF-8 inside a string: the record goes out decoded.
