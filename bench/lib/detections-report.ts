@@ -57,7 +57,7 @@ function requestLines(rows: readonly DetectionsRow[]): string {
   );
   if (lines.length === 0) return '';
   const measured = dynamodbRows.some((r) => r.dynamodbRequestCpuUs !== undefined);
-  return `\nDynamoDB requests by operation (the first timed round)${measured ? ", and what they cost whatever they carry: one request's CPU is measured after the rounds in the same process, a `GetItem` of a missing item sent 1,000 times one after another through a client built as the Lambda builds it and the same proxy (`bench/lib/request-cpu.ts`: the SDK's middleware, signing and serialization, and node's HTTP)" : ''}:\n\n${lines.join('\n')}\n`;
+  return `\nDynamoDB requests by operation (the first timed round)${measured ? ", and what they cost whatever they carry: one request's CPU is measured after the rounds in the same process, a `GetItem` of a missing item sent 1,000 times, 8 at a time after 500 to warm up, through a client built as the Lambda builds it and the same proxy (`bench/lib/request-cpu.ts`: the SDK's middleware, signing and serialization, and node's HTTP)" : ''}:\n\n${lines.join('\n')}\n`;
 }
 
 const byOperation = (units: Readonly<Record<string, number>>, records: number) =>
