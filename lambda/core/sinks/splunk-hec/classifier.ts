@@ -76,8 +76,9 @@ export function acknowledgementFault(
  * Reads a HEC answer for the events of `batch`, in order.
  *
  * Decisions:
- * - 2xx: everything delivered, unless the body is not JSON (HEC always answers JSON, so an HTML page
- *   with a 2xx comes from something else, which indexed nothing): the batch fails (UNEXPECTED_ANSWER).
+ * - 2xx: everything delivered, unless the body is an HTML or XML page (HEC answers JSON; HEC-compatible
+ *   receivers JSON, nothing, or a word: older OpenTelemetry collectors answer `OK`): a page comes from
+ *   something else, which indexed nothing, so the batch fails (UNEXPECTED_ANSWER).
  * - 401/403 (codes 1-4, token missing/invalid/disabled): the auth path (re-read the secret once).
  * - 413: split the request in halves; a single event still too large is quarantined.
  * - 429, 5xx, or a busy code (9, 18-20): retry the whole request later (HEC indexed none of it).
@@ -103,8 +104,8 @@ export function classifyHecAnswer(
 ): Classification {
   const { status } = response;
   if (status >= 200 && status < 300) {
-    // HEC answers JSON. A 2xx page (an HTML default backend, a proxy's block page) indexed nothing.
-    if (response.body.trim() !== '' && parseJsonBody(response.body) === undefined) {
+    // A 2xx page (an HTML default backend, a proxy's block page) indexed nothing.
+    if (response.body.trimStart().startsWith('<')) {
       return fatal(
         SinkCodes.UNEXPECTED_ANSWER,
         `${describeHecAnswer(status, {}, response.body)}: not an answer of HEC, so nothing says the events were indexed. Fix: point the URL at HEC (port 8088 by default), not at a web page or a proxy's error page`,

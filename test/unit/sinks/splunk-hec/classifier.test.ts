@@ -20,13 +20,18 @@ describe('classifyHecAnswer', () => {
     assert.equal(result.retry.length + result.rejected.length, 0);
   });
 
-  it('200 with a page that is not JSON (a default backend, a proxy): not delivered, the batch fails', () => {
+  it('200 with an HTML page (a default backend, a proxy): not delivered, the batch fails', () => {
     const result = classifyHecAnswer(answer(200, '<!doctype html><html>Welcome</html>'), batch);
     assert.equal(result.delivered.length, 0);
     assert.equal(result.fatal?.code, SinkCodes.UNEXPECTED_ANSWER);
     assert.match(result.fatal?.message ?? '', /not an answer of HEC/);
-    // An empty 2xx stays delivered (HEC-compatible receivers that send no body).
+    assert.equal(
+      classifyHecAnswer(answer(200, '\n <?xml version="1.0"?><html/>'), batch).fatal?.code,
+      SinkCodes.UNEXPECTED_ANSWER,
+    );
+    // HEC-compatible receivers that answer no body, or a word (older OpenTelemetry collectors: `OK`).
     assert.equal(classifyHecAnswer(answer(204, ''), batch).delivered, batch);
+    assert.equal(classifyHecAnswer(answer(200, 'OK'), batch).delivered, batch);
   });
 
   it('503 code 9 (server busy): retry the whole batch', () => {
