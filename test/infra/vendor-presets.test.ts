@@ -5,6 +5,7 @@ import { configWith, synthesize } from './synth';
 const GITHUB_ROLE = 'arn:aws:iam::111122223333:role/github-audit-log-streaming';
 const TRAIL = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail';
 const CLOUDFLARE_USER = 'arn:aws:iam::391854517948:user/cloudflare-logpush';
+const HIVE_WRITER = 'arn:aws:iam::111122223333:role/hive-writer';
 
 interface Statement {
   Sid?: string;
@@ -36,6 +37,13 @@ describe('the log bucket for vendor presets (cdk-nag runs on every synth)', () =
           logType: 'http_requests',
         },
         { name: 'cloudtrail', prefix: 'cloudtrail', preset: 'cloudtrail', trailArns: [TRAIL] },
+        {
+          name: 'hive',
+          prefix: '',
+          keyLayout: 'dt={yyyy}-{MM}-{dd}/{*}',
+          logType: 'events',
+          principals: [HIVE_WRITER],
+        },
       ],
     }),
   );
@@ -93,7 +101,7 @@ describe('the log bucket for vendor presets (cdk-nag runs on every synth)', () =
     ]);
   });
 
-  it('notifies the object queue for every key prefix, the ten digits of the bucket-root source included', () => {
+  it('notifies the object queue for every key prefix, URL-encoded as S3 compares them (dt= is dt%3D), the ten digits of the bucket-root source included', () => {
     const notifications = Object.values(template.findResources('Custom::S3BucketNotifications'))[0];
     const prefixes = notifications.Properties.NotificationConfiguration.QueueConfigurations.map(
       (configuration: { Filter: { Key: { FilterRules: { Value: string }[] } } }) =>
@@ -112,11 +120,12 @@ describe('the log bucket for vendor presets (cdk-nag runs on every synth)', () =
       '9',
       'cloudflare/http/',
       'cloudtrail/',
+      'dt%3D',
       'sdm/logs/',
     ]);
   });
 
-  it('lets the forwarder read exactly those keys', () => {
+  it('lets the forwarder read exactly those keys, as written (IAM does not URL-encode)', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const read = policies
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
@@ -135,6 +144,7 @@ describe('the log bucket for vendor presets (cdk-nag runs on every synth)', () =
       '/9*',
       '/cloudflare/http/*',
       '/cloudtrail/*',
+      '/dt=*',
       '/sdm/logs/*',
     ]);
   });

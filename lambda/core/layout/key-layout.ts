@@ -1,6 +1,7 @@
 import type { ControlObject } from '../config/presets';
 import { VENDOR_TEST_OBJECT } from '../config/presets';
-import { DEFAULT_KEY_LAYOUT, logTypeOfKey, matchKey, parseKeyPattern } from './key-pattern';
+import type { KeyPattern } from './key-pattern';
+import { DEFAULT_KEY_LAYOUT, logTypeOfKey, matchKey, parseKeyPattern, rootKeyPrefixes } from './key-pattern';
 
 /**
  * The bucket's default key layout, shared by StrongDM, the batcher and the forwarder:
@@ -50,8 +51,9 @@ function controlRegex(pattern: string): RegExp {
  * Which source an object belongs to and its log type, by the source's key layout: the `{logType}`
  * segment, or the source's own `logType`; `unknown` when the key names none (the object is still
  * forwarded: nothing is dropped for a key that strays from the layout). A source at the bucket root
- * (empty prefix) owns only the keys that follow its layout exactly. Control objects (`<prefix>/test`,
- * a vendor's ownership token or digest) are never forwarded.
+ * (empty prefix) owns the keys that follow its layout exactly, and every key in the folder its layout
+ * starts with (see inLeadingFolder). Control objects (`<prefix>/test`, a vendor's ownership token or
+ * digest) are never forwarded.
  */
 export function classifyKey<S extends LayoutSource>(
   key: string,
@@ -64,7 +66,7 @@ export function classifyKey<S extends LayoutSource>(
     if (rest === undefined) continue;
     const layout = parseKeyPattern(source.keyLayout ?? DEFAULT_KEY_LAYOUT);
     const match = matchKey(layout, rest);
-    if (prefix === '' && !match) continue;
+    if (prefix === '' && !match && !inLeadingFolder(layout, rest)) continue;
     const control = (source.controlObjects ?? [VENDOR_TEST_OBJECT]).find((candidate) =>
       controlRegex(candidate.pattern).test(rest),
     );
@@ -73,6 +75,18 @@ export function classifyKey<S extends LayoutSource>(
     return { kind: 'record-object', source, logType: isValidLogType(named) ? named : 'unknown' };
   }
   return { kind: 'outside-sources' };
+}
+
+/**
+ * A root source's leading literal folder (CloudTrail's `AWSLogs/`) is its own: no other source's key
+ * prefixes may overlap it. So a key there that strays from the layout (a CloudTrail Insights or
+ * organization-trail file, a digest) is the source's, as under a prefix. A layout that starts with a
+ * time or with text that is not a whole folder (`dt=`) gives no such folder: a key that does not
+ * follow it could be anyone's.
+ */
+function inLeadingFolder(layout: KeyPattern, key: string): boolean {
+  const [folder] = rootKeyPrefixes(layout) ?? [];
+  return folder !== undefined && folder.endsWith('/') && key.startsWith(folder);
 }
 
 /** True when a key could start with a prefix of both lists (`a/b/` and `a/b/c/` do; `a/b/` and `a/bc/` do not). */

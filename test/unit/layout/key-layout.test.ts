@@ -158,6 +158,38 @@ describe('the key layouts of vendor presets, as the forwarder classifies keys', 
     assert.equal(classify('test'), 'outside-sources');
   });
 
+  it("gives a source at the bucket root every key in its layout's leading folder: CloudTrail's Insights, organization and digest files", () => {
+    const { sources: atRoot } = runtimeConfigOf(
+      parseConfig({
+        sources: [
+          {
+            name: 'cloudtrail',
+            prefix: '',
+            preset: 'cloudtrail',
+            trailArns: ['arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
+          },
+        ],
+      }),
+    );
+    const classifyAtRoot = (key: string) => {
+      const found = classifyKey(key, atRoot);
+      return found.kind === 'record-object' ? found.logType : found.kind;
+    };
+    for (const key of [
+      'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/02/01/111122223333_CloudTrail_eu-west-1_20240201T1850Z_Ab12Cd34Ef56Gh78.json.gz',
+      'AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2024/02/01/111122223333_CloudTrail-Insight_eu-west-1_20240201T1850Z_Ab12.json.gz',
+      'AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/eu-west-1/2024/02/01/111122223333_CloudTrail_eu-west-1_20240201T1850Z_Ab12.json.gz',
+    ]) {
+      assert.equal(classifyAtRoot(key), 'cloudtrail', key);
+    }
+    assert.equal(
+      classifyAtRoot('AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2024/02/01/d.json.gz'),
+      'vendor-test',
+    );
+    assert.equal(classifyAtRoot('AWSLogsOther/x.json.gz'), 'outside-sources');
+    assert.equal(classifyAtRoot('cloudtrail/AWSLogs/x.json.gz'), 'outside-sources');
+  });
+
   it('compares the key prefixes of sources, the bucket root included', () => {
     assert.equal(keyPrefixesOverlap(['a/b/'], ['a/b/c/']), true);
     assert.equal(keyPrefixesOverlap(['a/b/'], ['a/bc/']), false);
