@@ -61,6 +61,15 @@ describe('the key layout', () => {
   });
 });
 
+function cloudtrailSource(prefix: string) {
+  return {
+    name: 'cloudtrail',
+    prefix,
+    preset: 'cloudtrail',
+    trailArns: ['arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
+  };
+}
+
 describe('the key layouts of vendor presets, as the forwarder classifies keys', () => {
   const { sources: presetSources } = runtimeConfigOf(
     parseConfig({
@@ -78,12 +87,7 @@ describe('the key layouts of vendor presets, as the forwarder classifies keys', 
           preset: 'cloudflare-logpush',
           logType: 'http_requests',
         },
-        {
-          name: 'cloudtrail',
-          prefix: 'cloudtrail',
-          preset: 'cloudtrail',
-          trailArns: ['arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
-        },
+        cloudtrailSource('cloudtrail'),
       ],
     }),
   );
@@ -161,14 +165,7 @@ describe('the key layouts of vendor presets, as the forwarder classifies keys', 
   it("gives a source at the bucket root every key in its layout's leading folder: CloudTrail's Insights, organization and digest files", () => {
     const { sources: atRoot } = runtimeConfigOf(
       parseConfig({
-        sources: [
-          {
-            name: 'cloudtrail',
-            prefix: '',
-            preset: 'cloudtrail',
-            trailArns: ['arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
-          },
-        ],
+        sources: [cloudtrailSource('')],
       }),
     );
     const classifyAtRoot = (key: string) => {
