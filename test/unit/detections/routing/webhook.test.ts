@@ -63,8 +63,8 @@ describe("a webhook's answers", () => {
       ? `give-up ${verdict.code}${verdict.credentialsSuspect ? ' suspect' : ''}`
       : verdict.kind;
   };
-  it('follow HTTP: 2xx delivered, 401/403 the token, 404/410 the URL, 400/422 the alert, 429/5xx retried', () => {
-    assert.deepEqual([200, 204, 401, 403, 404, 410, 400, 413, 422, 408, 429, 500, 503, 301].map(read), [
+  it('follow HTTP: 2xx delivered, 401/403 the token, 404/410 the URL, 400/422 the alert, 408/425/429/5xx retried', () => {
+    assert.deepEqual([200, 204, 401, 403, 404, 410, 400, 413, 422, 408, 425, 429, 500, 503, 301].map(read), [
       'delivered',
       'delivered',
       'give-up ALERT_CHANNEL_MISCONFIGURED suspect',
@@ -74,6 +74,7 @@ describe("a webhook's answers", () => {
       'give-up ALERT_CHANNEL_REJECTED',
       'give-up ALERT_CHANNEL_REJECTED',
       'give-up ALERT_CHANNEL_REJECTED',
+      'retry',
       'retry',
       'retry',
       'retry',

@@ -14,13 +14,14 @@ const CONTENT_REFUSED = new Set([400, 413, 415, 422]);
  *   (ALERT_CHANNEL_MISCONFIGURED).
  * - 404, 405, 410 and other 4xx: the URL is wrong (ALERT_CHANNEL_MISCONFIGURED).
  * - 400, 413, 415, 422: the webhook refused this alert (ALERT_CHANNEL_REJECTED).
- * - 408, 429, 5xx: retry, never before Retry-After.
+ * - 408, 425 (Too Early: the server would not risk a replayed request, RFC 8470), 429, 5xx: retry, never
+ *   before Retry-After.
  */
 export function classifyWebhookAnswer(response: HttpResponse): ChannelVerdict {
   const { status, body } = response;
   const description = `webhook ${status}${body ? `: ${excerpt(body)}` : ''}`;
   if (status >= 200 && status < 300) return delivered;
-  if (status === 408 || status === 429 || status >= 500) return retry(description);
+  if (status === 408 || status === 425 || status === 429 || status >= 500) return retry(description);
   if (status === 401 || status === 403) {
     return giveUp(
       AlertRoutingCodes.MISCONFIGURED,
