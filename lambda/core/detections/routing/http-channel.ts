@@ -23,6 +23,11 @@ export interface AlertRequest {
   /** Besides content-type, which is always `application/json`. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly body: string;
+  /**
+   * What the request carries of the secret (the URL's path and query, a token, a routing key): no
+   * message may quote it, and an answer can echo the request (`Cannot POST /services/T…/B…/…`).
+   */
+  readonly secrets?: readonly string[];
 }
 
 /** The channel-specific half: how to write the request and how to read the answer. */
@@ -54,6 +59,16 @@ async function readSecret(read: () => Promise<string>): Promise<string> {
       `the route's secret cannot be read: ${errorMessage(error)}`,
     );
   }
+}
+
+/**
+ * The answer with every part of the secret it echoes cut out, before its classifier quotes it: cut
+ * afterwards, an excerpt that ends inside a token would keep the token's start.
+ */
+function redacted(response: HttpResponse, secrets: readonly string[]): HttpResponse {
+  const parts = secrets.filter((part) => part.length > 1).sort((a, b) => b.length - a.length);
+  const body = parts.reduce((text, part) => text.split(part).join('[redacted]'), response.body);
+  return body === response.body ? response : { ...response, body };
 }
 
 /**
@@ -112,7 +127,7 @@ export function createHttpChannel(options: HttpChannelOptions): AlertChannel {
       if (!result.error.retryable) return giveUp(AlertRoutingCodes.TLS_FAILED, result.error.message);
       return retry(result.error.code);
     }
-    let verdict = protocol.classify(result.response);
+    let verdict = protocol.classify(redacted(result.response, request.secrets ?? []));
     if (verdict.kind === 'retry' && verdict.retryAfterMs === undefined) {
       const retryAfterMs = parseRetryAfter(result.response.headers['retry-after'], now());
       if (retryAfterMs !== undefined) verdict = { ...verdict, retryAfterMs };

@@ -24,3 +24,21 @@ export function secretUrl(value: string, what: string): URL {
     `the secret's URL must use https:// (plain http:// only on loopback). Fix: store ${what}`,
   );
 }
+
+/**
+ * The parts of a secret URL a message must not quote: its path and query whole and apart, their
+ * token-length pieces (an answer may echo only the token), and any user and password.
+ */
+export function urlSecrets(url: URL): string[] {
+  const pieces = [...url.pathname.split('/'), ...url.searchParams.values()].filter(
+    (piece) => piece.length >= 16,
+  );
+  return [
+    `${url.pathname}${url.search}`,
+    url.pathname === '/' ? '' : url.pathname,
+    url.search,
+    ...pieces,
+    url.username,
+    url.password,
+  ].filter((part) => part.length > 1);
+}

@@ -5,7 +5,9 @@ import {
   createHttpChannel,
   MAX_CHANNEL_HOLD_MS,
 } from '../../../../lambda/core/detections/routing/http-channel';
+import { pagerDutyProtocol } from '../../../../lambda/core/detections/routing/pagerduty/protocol';
 import { slackProtocol } from '../../../../lambda/core/detections/routing/slack/protocol';
+import { webhookProtocol } from '../../../../lambda/core/detections/routing/webhook/protocol';
 import { alertDocument, fakeSecret, response, virtualClock } from './fixtures';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
@@ -90,4 +92,62 @@ describe("an HTTP alert channel's Retry-After", () => {
     assert.equal(sentAt.length, 3);
     assert.equal(sentAt[2], sentAt[1] + 60_000, 'sent at once');
   });
+});
+
+describe("an HTTP alert channel's messages", () => {
+  const TOKEN = 'XXXXXXXXXXXXXXXXXXXXXXXX';
+  const KEY = 'e93facc04764012d7bfb002500d5d1a6';
+  const cases = [
+    {
+      protocol: slackProtocol,
+      secret: WEBHOOK,
+      // A proxy or a look-alike host in front of the URL: Express answers an unknown path like this.
+      answer: response(404, `Cannot POST /services/T00000000/B00000000/${TOKEN}`),
+      leaks: [TOKEN, 'B00000000/XXXX'],
+    },
+    {
+      protocol: slackProtocol,
+      secret: WEBHOOK,
+      // Only the token echoed, long enough that the 200-character excerpt cuts it.
+      answer: response(400, `${'.'.repeat(185)} no hook ${TOKEN}`),
+      leaks: ['XXXX'],
+    },
+    {
+      protocol: webhookProtocol,
+      secret:
+        '{"url":"https://soar.example/hooks/a1b2c3d4e5f6a7b8c9d0?sig=s3cr3t-signature-value","token":"t0k3n-abcdef"}',
+      answer: response(
+        422,
+        '{"error":"bad alert","path":"/hooks/a1b2c3d4e5f6a7b8c9d0?sig=s3cr3t-signature-value","auth":"Bearer t0k3n-abcdef"}',
+      ),
+      leaks: ['a1b2c3d4e5f6a7b8c9d0', 's3cr3t-signature-value', 't0k3n-abcdef'],
+    },
+    {
+      protocol: pagerDutyProtocol('https://events.pagerduty.com/v2/enqueue', 'sluice'),
+      secret: KEY,
+      answer: response(
+        400,
+        `{"status":"invalid event","message":"Event object is invalid","errors":["unknown routing_key ${KEY}"]}`,
+      ),
+      leaks: [KEY],
+    },
+  ];
+  for (const { protocol, secret, answer, leaks } of cases) {
+    it(`never quote the secret a ${protocol.type} answer echoes (${answer.status})`, async () => {
+      const clock = virtualClock();
+      const channel = createHttpChannel({
+        name: 'route',
+        protocol,
+        transport: { request: async () => ({ ok: true, response: answer }) },
+        secret: fakeSecret(secret),
+        requestTimeoutMs: 10_000,
+        sender: { now: clock.now, sleep: clock.sleep, random: () => 0.5 },
+      });
+      const result = await channel.send(alertDocument(), clock.now() + 10_000);
+      assert.equal(result.delivered, false);
+      const message = result.delivered ? '' : result.message;
+      assert.match(message, /\[redac/);
+      for (const leak of leaks) assert.ok(!message.includes(leak), `${leak} in: ${message}`);
+    });
+  }
 });

@@ -22,10 +22,10 @@ export function pagerDutyProtocol(url: string, source: string): HttpAlertProtoco
   const endpoint = new URL(url);
   return {
     type: 'pagerduty',
-    request: (alert: AlertDocument, secret: string) => ({
-      url: endpoint,
-      body: JSON.stringify(pagerDutyEvent(alert, routingKey(secret), source)),
-    }),
+    request: (alert: AlertDocument, secret: string) => {
+      const key = routingKey(secret);
+      return { url: endpoint, body: JSON.stringify(pagerDutyEvent(alert, key, source)), secrets: [key] };
+    },
     classify: classifyPagerDutyAnswer,
   };
 }

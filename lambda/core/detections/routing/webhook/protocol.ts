@@ -2,7 +2,7 @@ import { SluiceError } from '../../../errors';
 import type { AlertDocument } from '../../alerts/document';
 import { AlertRoutingCodes } from '../codes';
 import type { HttpAlertProtocol } from '../http-channel';
-import { secretUrl } from '../secret-url';
+import { secretUrl, urlSecrets } from '../secret-url';
 import { classifyWebhookAnswer } from './classifier';
 import { webhookBody } from './encoder';
 
@@ -54,6 +54,7 @@ export const webhookProtocol: HttpAlertProtocol = {
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
       },
       body: webhookBody(alert),
+      secrets: [...urlSecrets(target.url), ...(target.token ? [target.token] : [])],
     };
   },
   classify: classifyWebhookAnswer,
