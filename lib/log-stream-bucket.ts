@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { normalizePrefix } from '../lambda/core/layout/key-layout';
+import { encodeS3Key } from '../lambda/core/notifications/s3-key';
 import { pascal } from '../lambda/core/config/spelling';
 import { acknowledgeNag } from './nag';
 
@@ -213,21 +214,12 @@ export class LogStreamBucket extends Construct {
     for (const source of this.sources) {
       for (const prefix of source.keyPrefixes) {
         this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, destination, {
-          prefix: notificationFilterText(prefix),
+          // S3 compares a filter with the key as its events carry it: `dt=` must be written `dt%3D`.
+          prefix: encodeS3Key(prefix),
         });
       }
     }
   }
-}
-
-/**
- * S3 compares a notification filter's prefix with the URL-encoded key, so a prefix with `=` (a Hive
- * layout's `dt=` at the bucket root) must be written `dt%3D` or it never matches and the source gets
- * no notifications at all. `/` stays as it is and a space is `+`, as in the keys S3's events carry. IAM
- * object ARNs take the key as written: not for them.
- */
-export function notificationFilterText(prefix: string): string {
-  return encodeURIComponent(prefix).replace(/%2F/g, '/').replace(/%20/g, '+');
 }
 
 /** The object ARNs a source's writers may put: everything under its key prefixes. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { constants, createGzip, gzipSync } from 'node:zlib';
 import { seededRandom } from './random';
+import { encodeS3Key } from '../../lambda/core/notifications/s3-key';
 import {
   LOG_TYPE_SHARES,
   recordMarker,
@@ -153,7 +154,7 @@ export function objectCreatedMessage(bucket: string, key: string, size: number):
           s3SchemaVersion: '1.0',
           bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
           object: {
-            key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+            key: encodeS3Key(key),
             size,
             eTag: randomUUID().replace(/-/g, ''),
             versionId: randomUUID(),

@@ -2,17 +2,7 @@
  * S3 event notifications as S3 writes them, for objects that are already in the bucket: the forwarder
  * reads a replayed object exactly like a new one.
  */
-
-/**
- * A key as S3 puts it in a notification: URL-encoded, `+` for spaces, `/` kept. `decodeS3Key` in the
- * forwarder reverses it.
- */
-export function encodeS3Key(key: string): string {
-  return encodeURIComponent(key)
-    .replace(/%20/g, '+')
-    .replace(/%2F/g, '/')
-    .replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+import { encodeS3Key } from '../../lambda/core/notifications/s3-key';
 
 export interface ListedObject {
   readonly key: string;

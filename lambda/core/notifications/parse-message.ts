@@ -1,21 +1,11 @@
 import type { ObjectRef, ObjectWork, ParsedMessage, SkippedEvent } from './object-ref';
 import { parseContinuation } from './continuation';
+import { decodeS3Key } from './s3-key';
 
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** S3 notification keys are URL-encoded with `+` for spaces. */
-export function decodeS3Key(encoded: string): string {
-  const spaced = encoded.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    // Not produced by S3; reading the key as written beats dropping the object.
-    return spaced;
-  }
 }
 
 /** S3 and moto write event times with or without a zone; both mean UTC. */

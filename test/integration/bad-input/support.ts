@@ -5,6 +5,7 @@ import { parseConfig } from '../../../lambda/core/config/load';
 import type { SluiceConfigInput } from '../../../lambda/core/config/schema';
 import { processMessage, type MessageDependencies } from '../../../lambda/core/forward/process-message';
 import { createSink } from '../../../lambda/core/sinks/create-sink';
+import { encodeS3Key } from '../../../lambda/core/notifications/s3-key';
 import { runtimeConfigOf } from '../../../lambda/forwarder/runtime-config';
 import {
   BUCKET,
@@ -181,7 +182,7 @@ export function notification(
         s3: {
           bucket: { name: BUCKET },
           object: {
-            key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+            key: encodeS3Key(key),
             size: 1,
             eTag: options.eTag,
             versionId: options.versionId,

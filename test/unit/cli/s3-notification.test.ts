@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeS3Key, parseMessage } from '../../../lambda/core/notifications/parse-message';
-import { encodeS3Key, syntheticNotification } from '../../../cli/replay/s3-notification';
+import { parseMessage } from '../../../lambda/core/notifications/parse-message';
+import { decodeS3Key, encodeS3Key } from '../../../lambda/core/notifications/s3-key';
+import { syntheticNotification } from '../../../cli/replay/s3-notification';
 
 describe('synthetic S3 notifications (replay)', () => {
   it('encodes keys as S3 does: + for spaces, slashes kept, reserved characters escaped', () => {

@@ -33,12 +33,6 @@ export function urlSecrets(url: URL): string[] {
   const pieces = [...url.pathname.split('/'), ...url.searchParams.values()].filter(
     (piece) => piece.length >= 16,
   );
-  return [
-    `${url.pathname}${url.search}`,
-    url.pathname === '/' ? '' : url.pathname,
-    url.search,
-    ...pieces,
-    url.username,
-    url.password,
-  ].filter((part) => part.length > 1);
+  // Empty and one-character parts (`/`) are left to the redaction, which skips them.
+  return [`${url.pathname}${url.search}`, url.pathname, url.search, ...pieces, url.username, url.password];
 }
